@@ -1,0 +1,333 @@
+"""Command line: builds objects from flags and config, runs the pipeline, picks the exit code.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error,
+3 unexpected error (run again with --debug for the traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, NoReturn, TextIO
+
+import click
+
+from patlint import __version__
+from patlint.errors import ConfigError, PatlintError
+from patlint.report import FORMATS
+
+SEVERITIES = ["info", "low", "medium", "high", "critical"]
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class _State:
+    debug = False
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config error, 3 unexpected error.",
+)
+@click.version_option(__version__, prog_name="patlint")
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+def cli(debug: bool) -> None:
+    """Find GitHub tokens that should not be where they are, and judge what they can do."""
+    _State.debug = debug
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
+    help="Report format.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 when a finding is at or above this severity [default: low].")
+@click.option("--offline", is_flag=True, help="Do not contact GitHub: detection and offline rules only.")
+@click.option("--github-api", "github_api", multiple=True, metavar="URL|HOST=URL", help="API base URL for github.com, or for HOST (repeatable).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="Use this config file (pins it: no discovery).")
+@click.option("--no-repo-config", is_flag=True, help="Ignore .patlint.yaml / pyproject.toml found in the scanned tree.")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Extra folder of YAML rules (repeatable).")
+@click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule, e.g. an opt-in one (repeatable).")
+@click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable).")
+@click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (e.g. 100MB) [default: 256MB].")
+@click.option("--report-invalid", is_flag=True, help="Also report token-shaped strings whose checksum fails (severity info).")
+@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that stay inside the scanned tree.")
+@click.option("--no-gitignore", is_flag=True, help="Inside a git work tree, scan ignored files too.")
+@click.option("--no-suppress", is_flag=True, help="Report findings even where an inline comment or allow-list suppresses them.")
+@click.option("-j", "--jobs", type=click.IntRange(0, 256), default=0, help="Worker processes (0: one per core).")
+@click.option("--no-progress", is_flag=True, help="Never show progress on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="List every skipped file with its reason.")
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on: str | None,
+    offline: bool,
+    github_api: tuple[str, ...],
+    config_file: str | None,
+    no_repo_config: bool,
+    rules_dirs: tuple[str, ...],
+    enable: tuple[str, ...],
+    disable: tuple[str, ...],
+    max_file_size: str | None,
+    report_invalid: bool,
+    follow_symlinks: bool,
+    no_gitignore: bool,
+    no_suppress: bool,
+    jobs: int,
+    no_progress: bool,
+    verbose: bool,
+) -> None:
+    """Scan files and folders (default: .) for GitHub tokens; `-` reads standard input.
+
+    \b
+    Examples:
+      patlint scan                         # the current repository, verified with GitHub
+      patlint scan --offline src/ .env     # no network, pre-commit style
+      patlint scan --format json -o r.json ~
+      cat build.log | patlint scan -
+    """
+    from patlint.config import Config, load_file, parse_size
+    from patlint.engine.ruleset import build_ruleset
+    from patlint.engine.run import ScanOptions, exit_code, run_scan
+    from patlint.model import Severity
+    from patlint.sources.tree import WalkOptions
+
+    roots = list(paths) or ["."]
+    config = _load_config(roots, config_file, no_repo_config, load_file, Config)
+    extra_enable = list(enable) + (["github-token-checksum-invalid"] if report_invalid else [])
+    ruleset = build_ruleset(config, extra_dirs=rules_dirs, enable=extra_enable, disable=disable)
+    max_size = parse_size(max_file_size, "--max-file-size") if max_file_size else config.max_file_size
+    threshold = Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.LOW)
+    options = ScanOptions(
+        walk=WalkOptions(
+            follow_symlinks=follow_symlinks or config.follow_symlinks,
+            use_gitignore=not no_gitignore,
+            exclude=config.exclude,
+        ),
+        max_file_size=max_size,
+        jobs=jobs,
+        no_suppress=no_suppress,
+        allow=config.allow,
+    )
+    resolver = None
+    verification = "offline" if offline else "not available"
+    progress = _Progress(sys.stderr) if (not no_progress and sys.stderr.isatty()) else None
+    result = run_scan(roots, ruleset, options, resolver=resolver, progress=progress)
+    if progress is not None:
+        progress.done()
+    code = exit_code(result.findings, threshold)
+    _emit(fmt, output, result, config.source, threshold.label, code, verification, ruleset, verbose)
+    sys.exit(code)
+
+
+def _load_config(roots: Sequence[str], config_file: str | None, no_repo: bool, load_file: Any, config_cls: Any) -> Any:
+    from pathlib import Path
+
+    from patlint.config import discover
+
+    if config_file:
+        return load_file(Path(config_file))
+    if no_repo:
+        return config_cls(source="built-in defaults (--no-repo-config)")
+    found = discover(roots)
+    return load_file(found) if found else config_cls()
+
+
+def _emit(
+    fmt: str,
+    output: str | None,
+    result: Any,
+    config_source: str,
+    fail_on: str,
+    code: int,
+    verification: str,
+    ruleset: Any,
+    verbose: bool,
+) -> None:
+    from patlint.report import renderer
+    from patlint.report.common import ReportMeta
+
+    meta = ReportMeta(
+        version=__version__,
+        config_source=config_source,
+        fail_on=fail_on,
+        exit_code=code,
+        verification=verification,
+        rules={r.id: r for r in ruleset.known},
+    )
+    module = renderer(fmt)
+    kwargs: dict[str, Any] = {"meta": meta}
+    if fmt == "text":
+        kwargs["verbose"] = verbose
+    if output:
+        _write_atomic(output, lambda stream: module.render(result, stream=stream, **kwargs))
+        if fmt != "text":
+            from patlint.report.text import summary_line
+
+            click.echo(summary_line(result, meta), err=True)
+    else:
+        module.render(result, stream=sys.stdout, **kwargs)
+
+
+def _write_atomic(path: str, write: Any) -> None:
+    """Write via a temporary file and rename, so no half-written report is left behind."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".patlint-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            write(stream)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class _Progress:
+    """`files, MB, candidates` on one stderr line, at most ten times a second."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, files: int, nbytes: int, found: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1:
+            return
+        self.last = now
+        self.shown = True
+        self.stream.write(f"\r\x1b[Kscanning: {files} files, {nbytes / 1e6:.1f} MB, {found} candidates")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def rules(ctx: click.Context) -> None:
+    """List, check and explain rules (`patlint rules` lists them)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(rules_list)
+
+
+@rules.command("list")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Extra folder of YAML rules.")
+def rules_list(rules_dirs: tuple[str, ...] = ()) -> None:
+    """Every known rule: id, kind, severity, enabled by default, name."""
+    from tabulate import tabulate
+
+    from patlint.config import Config
+    from patlint.engine.ruleset import build_ruleset
+
+    ruleset = build_ruleset(Config(), extra_dirs=rules_dirs)
+    enabled = {r.id for r in ruleset.enabled}
+    rows = [
+        [r.id, r.kind, r.severity.label, "yes" if r.id in enabled else ("opt-in" if r.opt_in else "no"), r.name]
+        for r in ruleset.known
+    ]
+    click.echo(tabulate(rows, headers=["ID", "KIND", "SEVERITY", "DEFAULT", "NAME"]))
+
+
+@rules.command("check")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Extra folder of YAML rules.")
+def rules_check(rules_dirs: tuple[str, ...] = ()) -> None:
+    """Validate every rule and run its examples and negative examples through the detector."""
+    from patlint.config import Config
+    from patlint.engine.examples import check_rule
+    from patlint.engine.ruleset import build_ruleset
+
+    ruleset = build_ruleset(Config(), extra_dirs=rules_dirs)
+    failures = 0
+    for rule in ruleset.known:
+        problems = check_rule(rule, ruleset)
+        for p in problems:
+            click.echo(f"FAIL {rule.id}: {p}")
+        failures += len(problems)
+    if failures:
+        click.echo(f"{failures} problem(s) in {len(ruleset.known)} rules")
+        sys.exit(EXIT_FINDINGS)
+    click.echo(f"ok: {len(ruleset.known)} rules, every example and negative example behaves")
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+def rules_explain(rule_id: str) -> None:
+    """Why a rule matters and how to fix what it finds."""
+    _explain(rule_id)
+
+
+@cli.command("explain")
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Why a rule matters and how to fix what it finds (same as `rules explain`)."""
+    _explain(rule_id)
+
+
+def _explain(rule_id: str) -> None:
+    from patlint.config import Config
+    from patlint.engine.ruleset import build_ruleset
+
+    ruleset = build_ruleset(Config())
+    rule = ruleset.get(rule_id)
+    if rule is None:
+        raise click.UsageError(f"unknown rule {rule_id!r} (see `patlint rules`)")
+    lines = [
+        f"{rule.id}: {rule.name}",
+        f"kind: {rule.kind}, severity: {rule.severity.label}, confidence: {rule.confidence.label}"
+        + (", opt-in" if rule.opt_in else ""),
+        "",
+        "## What it does",
+        click.wrap_text(rule.description, 88),
+        "",
+        "## How to fix it",
+        click.wrap_text(rule.remediation, 88),
+    ]
+    if rule.references:
+        lines += ["", "## References", *[f"- {r}" for r in rule.references]]
+    click.echo("\n".join(lines))
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point: maps errors to exit codes."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="patlint", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("patlint: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("patlint: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except ConfigError as exc:
+        click.echo(f"patlint: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except PatlintError as exc:
+        click.echo(f"patlint: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except SystemExit:
+        raise
+    except BrokenPipeError:
+        sys.exit(EXIT_CLEAN)
+    except Exception as exc:  # the only broad catch: the CLI boundary
+        if _State.debug:
+            raise
+        click.echo(
+            f"patlint: unexpected error: {exc.__class__.__name__}: {exc} (run with --debug for details)",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_CLEAN)

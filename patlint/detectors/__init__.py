@@ -1,0 +1,1 @@
+"""Detection: keywords → regex → validators (checksum, shape, entropy, placeholders)."""

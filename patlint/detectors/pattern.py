@@ -1,0 +1,308 @@
+"""The hot path: literal keyword triggers → rule regexes → validators, over raw bytes.
+
+Every keyword also yields its percent-encoded and base64 forms (at all three byte
+alignments), so `{"auth": "b2N0b2NhdDpnaHBf…"}` is found without decoding every base64
+string in the tree: only a region around a trigger hit is decoded and scanned again.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fnmatch
+import re
+import urllib.parse
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from patlint.detectors.validators import validate
+from patlint.engine.rules import Rule
+
+MAX_DEPTH = 2  # base64 inside base64 (a Kubernetes dockerconfigjson) is as deep as we go
+_B64_CLASS = rb"A-Za-z0-9+/_="
+_URL_CLASS = rb"A-Za-z0-9%._~+:@/=&?"
+_REGION = 4096  # how far a decoded region may extend on each side of a trigger
+
+_KEY_BEFORE = re.compile(
+    rb"""([A-Za-z_][A-Za-z0-9_.\-]{0,80})["']?\s*(?::=|=>|=|:)\s*["']?"""
+    rb"""(?:(?:Bearer|bearer|token|Token|Basic|basic)\s+)?(?:[^\s"':@/]{0,100}:)?$"""
+)
+_URL_BEFORE = re.compile(rb"(https?)://(?:[^\s:@/\"'<>]{0,100}(?::|%3A))?$", re.IGNORECASE)
+_FLAG_BEFORE = re.compile(rb"(--password|-p|--token|--with-token)[= ]\s*[\"']?$")
+_HOST_AFTER = re.compile(rb"(?:@|%40)([A-Za-z0-9.-]{1,253})")
+SUPPRESS = re.compile(rb"patlint:\s*ignore(?:\[([a-z0-9, -]+)\])?|pragma:\s*allowlist secret")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A validated token match inside one buffer (offsets are relative to that buffer)."""
+
+    rule: Rule
+    token: str
+    offset: int
+    checksum_valid: bool | None
+    encoding: str | None = None
+    key: str | None = None
+    host: str | None = None
+    suppress: str | None = None  # "*" (all rules) or a comma list of rule ids
+
+
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    rules: tuple[int, ...]
+    encoding: str | None  # None, "percent", "base64"
+    shift: int  # base64: characters from the quad start to the literal
+
+
+def _b64_forms(keyword: bytes) -> list[tuple[bytes, int]]:
+    """The base64 characters fully determined by `keyword` at each byte alignment."""
+    forms = []
+    for k, (start, lost) in enumerate(((0, 0), (2, 4), (3, 2))):
+        enc = base64.b64encode(b"\0" * k + keyword)
+        n = (len(keyword) * 8 - lost) // 6
+        if n >= 4:
+            forms.append((enc[start : start + n], start))
+    return forms
+
+
+def _trie_regex(literals: Iterable[bytes]) -> bytes:
+    """A regex for a set of literals that shares prefixes, so `re` can use its fast literal scan."""
+    trie: dict[int, dict] = {}  # type: ignore[type-arg]
+    end = -1
+    for lit in literals:
+        node = trie
+        for byte in lit:
+            node = node.setdefault(byte, {})
+        node[end] = {}
+
+    def emit(node: dict) -> bytes:  # type: ignore[type-arg]
+        alts = []
+        optional = end in node
+        for byte, child in sorted((b, c) for b, c in node.items() if b != end):
+            alts.append(re.escape(bytes([byte])) + emit(child))
+        if not alts:
+            return b""
+        body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
+        if optional:
+            body = b"(?:" + body + b")?"
+        return body
+
+    return emit(trie)
+
+
+class Detector:
+    """Compiled detection rules; `scan` returns validated hits in one buffer."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = [r for r in rules if r.kind == "detector"]
+        self._regex = [re.compile(r.pattern.encode("utf-8")) for r in self.rules]
+        self._path_rules = {i for i, r in enumerate(self.rules) if r.paths}
+        self._compiled: dict[frozenset[int], tuple[dict[bytes, list[_Trigger]], list[re.Pattern[bytes]]]] = {}
+        self._base = frozenset(i for i in range(len(self.rules)) if i not in self._path_rules)
+
+    def _triggers_for(
+        self, active: frozenset[int]
+    ) -> tuple[dict[bytes, list[_Trigger]], list[re.Pattern[bytes]]]:
+        """Trigger table and grouped trigger regexes for a set of active rules (cached)."""
+        cached = self._compiled.get(active)
+        if cached is not None:
+            return cached
+        table: dict[bytes, dict[tuple[str | None, int], set[int]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
+        for i in sorted(active):
+            rule = self.rules[i]
+            encodable = rule.token_kind not in ("legacy",)
+            for kw in rule.keywords:
+                raw = kw.encode("utf-8")
+                table[raw][(None, 0)].add(i)
+                if not encodable:
+                    continue
+                if b"_" in raw:
+                    for esc in (b"%5F", b"%5f"):
+                        table[raw.replace(b"_", esc)][("percent", 0)].add(i)
+                for form, shift in _b64_forms(raw):
+                    table[form][("base64", shift)].add(i)
+        triggers = {
+            lit: [_Trigger(tuple(sorted(ids)), enc, shift) for (enc, shift), ids in kinds.items()]
+            for lit, kinds in table.items()
+        }
+        groups: dict[bytes, list[bytes]] = defaultdict(list)
+        for lit in triggers:
+            groups[lit[:1]].append(lit)
+        regexes = [re.compile(_trie_regex(lits)) for _, lits in sorted(groups.items())]
+        self._compiled[active] = (triggers, regexes)
+        return triggers, regexes
+
+    def rules_for_path(self, relpath: str) -> frozenset[int] | None:
+        """Indexes of path-restricted rules that apply to `relpath` (None: no restrictions)."""
+        if not self._path_rules:
+            return None
+        name = relpath.rsplit("/", 1)[-1]
+        return frozenset(
+            i
+            for i in self._path_rules
+            if any(
+                fnmatch.fnmatchcase(relpath, p) or fnmatch.fnmatchcase(name, p)
+                for p in self.rules[i].paths
+            )
+        )
+
+    def scan(
+        self, data: bytes, *, allowed: frozenset[int] | None = None, depth: int = 0
+    ) -> list[Hit]:
+        """Validated hits in `data`; `allowed` lists the path-restricted rules that apply."""
+        active = self._base if not allowed else self._base | allowed
+        table, regexes = self._triggers_for(active)
+        plain: set[int] = set()
+        encoded: list[tuple[int, _Trigger, int]] = []
+        for rx in regexes:
+            for m in rx.finditer(data):
+                for trig in table[m.group()]:
+                    if trig.encoding is None:
+                        plain.update(trig.rules)
+                    elif depth < MAX_DEPTH:
+                        encoded.append((m.start(), trig, m.end()))
+        hits: list[Hit] = []
+        for i in sorted(plain):
+            rule = self.rules[i]
+            for m in self._regex[i].finditer(data):
+                token = m.group(1).decode("ascii", "replace")
+                ok, checksum = validate(token, rule.validator, rule.entropy)
+                if ok:
+                    hits.append(self._hit(rule, token, m.start(1), m.end(1), checksum, data))
+        if encoded:
+            hits.extend(self._decode_and_scan(data, encoded, allowed, depth))
+        return _dedupe(hits)
+
+    def _hit(
+        self, rule: Rule, token: str, start: int, end: int, checksum: bool | None, data: bytes
+    ) -> Hit:
+        key, host = context_at(data, start, end)
+        return Hit(rule, token, start, checksum, key=key, host=host, suppress=suppression_at(data, start))
+
+    def _decode_and_scan(
+        self,
+        data: bytes,
+        encoded: list[tuple[int, _Trigger, int]],
+        allowed: frozenset[int] | None,
+        depth: int,
+    ) -> list[Hit]:
+        hits: list[Hit] = []
+        done: set[tuple[int, int]] = set()
+        for pos, trig, _end in encoded:
+            if trig.encoding == "base64":
+                region = _base64_region(data, pos - trig.shift)
+                if region is None or region in done:
+                    continue
+                done.add(region)
+                start, stop = region
+                chunk = data[start:stop].replace(b"-", b"+").replace(b"_", b"/")
+                try:
+                    decoded = base64.b64decode(chunk + b"=" * (-len(chunk) % 4))
+                except (binascii.Error, ValueError):
+                    continue
+                where = _span(data, start, _B64_CLASS)[0]
+            else:
+                start, stop = _span(data, pos, _URL_CLASS)
+                if (start, stop) in done:
+                    continue
+                done.add((start, stop))
+                decoded = urllib.parse.unquote_to_bytes(data[start:stop])
+                where = start
+            key, host = context_at(data, where, stop)
+            suppress = suppression_at(data, where)
+            for h in self.scan(decoded, allowed=allowed, depth=depth + 1):
+                hits.append(
+                    Hit(
+                        h.rule,
+                        h.token,
+                        where,
+                        h.checksum_valid,
+                        encoding=trig.encoding if h.encoding is None else f"{h.encoding}+{trig.encoding}",
+                        key=key or h.key,
+                        host=h.host or host,
+                        suppress=h.suppress or suppress,
+                    )
+                )
+        return hits
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    seen: set[tuple[str, str, int]] = set()
+    out = []
+    for h in sorted(hits, key=lambda h: h.offset):
+        k = (h.rule.id, h.token, h.offset)
+        if k not in seen:
+            seen.add(k)
+            out.append(h)
+    return out
+
+
+_CHARSETS: dict[bytes, tuple[re.Pattern[bytes], re.Pattern[bytes]]] = {
+    cls: (re.compile(rb"[" + cls + rb"-]*"), re.compile(rb"[^" + cls + rb"-]"))
+    for cls in (_B64_CLASS, _URL_CLASS)
+}
+
+
+def _span(data: bytes, pos: int, cls: bytes) -> tuple[int, int]:
+    """The run of characters of class `cls` around `pos`, at most _REGION each side."""
+    run, other = _CHARSETS[cls]
+    window = data[max(0, pos - _REGION) : pos][::-1]
+    m = other.search(window)
+    left = pos - (m.start() if m else len(window))
+    m2 = run.match(data, pos, min(len(data), pos + _REGION))
+    right = m2.end() if m2 else pos
+    return left, right
+
+
+def _base64_region(data: bytes, quad_start: int) -> tuple[int, int] | None:
+    """A 4-aligned slice around a base64 trigger (aligned on the trigger's quad)."""
+    if quad_start < 0:
+        return None
+    left, right = _span(data, quad_start, _B64_CLASS)
+    start = quad_start - ((quad_start - left) // 4) * 4
+    stop = right
+    while stop > start and data[stop - 1 : stop] == b"=":
+        stop -= 1
+    stop = start + ((stop - start) // 4) * 4 + ((stop - start) % 4 if (stop - start) % 4 >= 2 else 0)
+    return (start, stop) if stop - start >= 8 else None
+
+
+def context_at(data: bytes, start: int, end: int) -> tuple[str | None, str | None]:
+    """The key or field a token is the value of, and the host a URL credential is for."""
+    line_start = data.rfind(b"\n", max(0, start - 300), start) + 1
+    before = data[max(line_start, start - 300) : start]
+    key: str | None = None
+    host: str | None = None
+    m = _URL_BEFORE.search(before)
+    if m:
+        key = f"{m.group(1).decode().lower()} URL credential"
+    else:
+        m = _FLAG_BEFORE.search(before)
+        if m:
+            key = f"{m.group(1).decode()} argument"
+        else:
+            m = _KEY_BEFORE.search(before)
+            if m:
+                key = m.group(1).decode("ascii", "replace")
+    after = _HOST_AFTER.match(data, end, min(len(data), end + 260))
+    if after:
+        host = after.group(1).decode("ascii").lower().rstrip(".")
+    return key, host
+
+
+def suppression_at(data: bytes, offset: int) -> str | None:
+    """`*` or a comma list of rule ids when the line holding `offset` carries a suppression."""
+    line_start = data.rfind(b"\n", max(0, offset - 4096), offset) + 1
+    line_end = data.find(b"\n", offset, offset + 4096)
+    line = data[line_start : line_end if line_end >= 0 else offset + 4096]
+    if b"patlint" not in line and b"pragma" not in line:
+        return None
+    m = SUPPRESS.search(line)
+    if not m:
+        return None
+    if m.group(1):
+        return ",".join(sorted({p.strip() for p in m.group(1).decode().split(",") if p.strip()}))
+    return "*"

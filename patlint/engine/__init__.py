@@ -1,0 +1,1 @@
+"""Rule loading, rulesets and the pipeline that wires the stages together."""

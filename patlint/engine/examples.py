@@ -1,0 +1,64 @@
+"""Run a rule's examples and negative examples through the real detector (or policy check)."""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from patlint.engine.filescan import scan_stream
+from patlint.engine.rules import Rule
+from patlint.engine.ruleset import RuleSet
+
+
+def example_text(example: Any) -> tuple[str, str]:
+    """(path, text) of a detector example: a string, or a mapping with `path` and `text`."""
+    if isinstance(example, str):
+        return "example.txt", example
+    if isinstance(example, Mapping) and isinstance(example.get("text"), str):
+        return str(example.get("path", "example.txt")), example["text"]
+    raise ValueError(f"expected a string or a mapping with 'text', got {example!r}")
+
+
+def detect_in_example(rule: Rule, ruleset: RuleSet, example: Any, rng: random.Random) -> tuple[list[str], set[str]]:
+    """Expand an example and return (tokens it holds, tokens `rule` found in it)."""
+    from patlint.detectors.pattern import Detector
+    from patlint.tokengen import expand
+
+    path, template = example_text(example)
+    text, tokens = expand(template, rng)
+    detectors = [r for r in ruleset.known if r.kind == "detector"]
+    detector = Detector(detectors)
+    res = scan_stream(io.BytesIO(text.encode("utf-8")), path, detector, max_size=1 << 20)
+    found = {c.secret.reveal() for c in res.candidates if c.rule_id == rule.id}
+    return tokens, found
+
+
+def check_rule(rule: Rule, ruleset: RuleSet, *, seed: int | None = None) -> list[str]:
+    """Problems with a rule's examples: a positive that does not fire, a negative that does."""
+    rng = random.Random(seed)
+    problems: list[str] = []
+    if rule.kind == "policy":
+        from patlint.policy.examples import check_policy_examples
+
+        return check_policy_examples(rule)
+    for i, ex in enumerate(rule.examples):
+        try:
+            tokens, found = detect_in_example(rule, ruleset, ex, rng)
+        except ValueError as exc:
+            problems.append(f"examples[{i}]: {exc}")
+            continue
+        if not found:
+            problems.append(f"examples[{i}] does not fire")
+        elif rule.token_kind != "invalid" and tokens and not set(tokens) & found:
+            problems.append(f"examples[{i}] fires, but not on the generated token")
+    for i, ex in enumerate(rule.negative_examples):
+        try:
+            _tokens, found = detect_in_example(rule, ruleset, ex, rng)
+        except ValueError as exc:
+            problems.append(f"negative_examples[{i}]: {exc}")
+            continue
+        if found:
+            problems.append(f"negative_examples[{i}] fires")
+    return problems

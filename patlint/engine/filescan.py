@@ -1,0 +1,168 @@
+"""Read one file once (in overlapping chunks when large) and run the detector over its bytes."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from patlint.detectors.pattern import Detector, Hit
+from patlint.model import Candidate, Context, Location, Secret, Skip
+
+CHUNK = 8 << 20  # bytes read and scanned at once
+OVERLAP = 16 << 10  # carried into the next chunk so no token (or base64 region) is cut in two
+BINARY_SNIFF = 8192
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What scanning one file produced."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    bytes_read: int = 0
+    skip: Skip | None = None
+    scanned: bool = False
+
+
+def open_regular(path: str) -> tuple[int, os.stat_result] | Skip:
+    """Open without following a final symlink and without blocking; refuse non-regular files."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return Skip(path, "unreadable", exc.strerror or "")
+        if exc.errno == errno.ELOOP:
+            return Skip(path, "symlink", "not followed")
+        if exc.errno == errno.ENOENT:
+            return Skip(path, "missing", "vanished during the scan")
+        return Skip(path, "os-error", exc.strerror or str(exc))
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        return Skip(path, "not-a-regular-file", "changed type during the scan")
+    return fd, st
+
+
+def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> FileResult:
+    """Scan the file at `path`, shown as `rel`."""
+    opened = open_regular(path)
+    if isinstance(opened, Skip):
+        return FileResult(skip=Skip(rel, opened.reason, opened.detail))
+    fd, st = opened
+    if st.st_size > max_size:
+        os.close(fd)
+        return FileResult(
+            skip=Skip(rel, "too-large", f"{st.st_size} bytes > limit {max_size} (--max-file-size)")
+        )
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        return scan_stream(fh, rel, detector, max_size=max_size)
+
+
+def scan_stream(
+    fh: BinaryIO, rel: str, detector: Detector, *, max_size: int, file_type: str | None = None
+) -> FileResult:
+    """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP."""
+    result = FileResult()
+    allowed = detector.rules_for_path(rel)
+    carry = b""
+    base = 0  # file offset of buf[0]
+    lines_before = 0  # newlines before buf[0]
+    line_start = 0  # file offset where the line containing buf[0] starts
+    binary: bool | None = None
+    try:
+        while True:
+            data = _read_chunk(fh, CHUNK)
+            result.bytes_read += len(data)
+            eof = len(data) < CHUNK
+            buf = carry + data if carry else data
+            if binary is None:
+                binary = b"\0" in buf[:BINARY_SNIFF]
+            limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
+            for hit in detector.scan(buf, allowed=allowed):
+                if hit.offset < limit:
+                    result.candidates.append(
+                        _candidate(hit, buf, base, lines_before, line_start, rel, binary, file_type)
+                    )
+            if eof:
+                break
+            if result.bytes_read > max_size:
+                result.skip = Skip(rel, "too-large", f"grew past {max_size} bytes while read")
+                break
+            newline = buf.rfind(b"\n", 0, limit)
+            if newline >= 0:
+                line_start = base + newline + 1
+            lines_before += buf.count(b"\n", 0, limit)
+            carry = buf[limit:]
+            base += limit
+    except OSError as exc:
+        result.skip = Skip(rel, "read-error", exc.strerror or str(exc))
+        return result
+    result.scanned = True
+    return result
+
+
+def _read_chunk(fh: BinaryIO, size: int) -> bytes:
+    parts = []
+    want = size
+    while want > 0:
+        part = fh.read(want)
+        if not part:
+            break
+        parts.append(part)
+        want -= len(part)
+    return b"".join(parts)
+
+
+def _candidate(
+    hit: Hit,
+    buf: bytes,
+    base: int,
+    lines_before: int,
+    line_start: int,
+    rel: str,
+    binary: bool,
+    file_type: str | None,
+) -> Candidate:
+    off = hit.offset
+    line: int | None = None
+    column: int | None = None
+    if not binary:
+        line = lines_before + buf.count(b"\n", 0, off) + 1
+        nl = buf.rfind(b"\n", 0, off)
+        if nl >= 0:
+            column = len(buf[nl + 1 : off].decode("utf-8", "replace")) + 1
+        elif line_start == base:
+            column = len(buf[:off].decode("utf-8", "replace")) + 1
+        else:  # the line began in an earlier chunk: byte column
+            column = base + off - line_start + 1
+    note = f"{hit.encoding}-encoded" if hit.encoding else ""
+    rule = hit.rule
+    return Candidate(
+        rule_id=rule.id,
+        secret=Secret(hit.token, rule.token_kind),
+        location=Location(rel, line, column, base + off, binary, note),
+        context=Context(
+            file_type=file_type or ("binary" if binary else "text"),
+            key=hit.key,
+            host=hit.host,
+            encoding=hit.encoding,
+        ),
+        severity=rule.severity,
+        confidence=rule.confidence,
+        checksum_valid=hit.checksum_valid,
+        suppress=None if binary else hit.suppress,
+    )
+
+
+def iter_chunks(fh: BinaryIO) -> Iterator[bytes]:
+    """Yield a stream's chunks (for sources that need raw bytes)."""
+    while True:
+        data = _read_chunk(fh, CHUNK)
+        if not data:
+            return
+        yield data

@@ -1,0 +1,301 @@
+"""Wire the stages: walk → detect → group → resolve → judge. No output happens here."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from patlint.detectors.pattern import Detector
+from patlint.engine.filescan import FileResult, scan_path, scan_stream
+from patlint.engine.rules import Rule
+from patlint.engine.ruleset import RuleSet
+from patlint.model import (
+    KIND_NAMES,
+    Candidate,
+    Finding,
+    ScanStats,
+    Severity,
+    Skip,
+    Token,
+    TokenInfo,
+    TokenRef,
+)
+from patlint.sources.tree import FileRef, WalkOptions, walk
+
+Progress = Callable[[int, int, int], None]  # files, bytes, candidates so far
+PARALLEL_MIN_BYTES = 8 << 20
+PARALLEL_MIN_FILES = 400
+BATCH_BYTES = 2 << 20
+BATCH_FILES = 256
+
+
+class Resolver(Protocol):
+    """Asks GitHub (or a cache) what tokens are; keyed by token digest."""
+
+    def resolve(self, tokens: Sequence[Token]) -> Mapping[str, TokenInfo]:
+        """TokenInfo for each token it could learn something about."""
+
+    def notices(self) -> list[str]:
+        """One-line notices for the summary (e.g. "GitHub unreachable: …")."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """Everything the pipeline needs besides the rules; built by the CLI from flags and config."""
+
+    walk: WalkOptions = field(default_factory=WalkOptions)
+    max_file_size: int = 256 << 20
+    jobs: int = 0  # 0 = one per core
+    no_suppress: bool = False
+    allow: frozenset[str] = frozenset()
+    baseline: frozenset[str] = frozenset()
+    now: datetime | None = None
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """What the pipeline produced: tokens, active and suppressed findings, counters."""
+
+    tokens: list[Token]
+    findings: list[Finding]
+    suppressed: list[Finding]
+    stats: ScanStats
+    notices: list[str] = field(default_factory=list)
+
+
+# --- collection (walk + detect), in parallel when the tree is large -------------------------
+
+_WORKER_DETECTOR: Detector | None = None
+_WORKER_MAX = 0
+
+
+def _init_worker(rules: Sequence[Rule], max_size: int) -> None:
+    global _WORKER_DETECTOR, _WORKER_MAX
+    if _WORKER_DETECTOR is None or list(_WORKER_DETECTOR.rules) != [
+        r for r in rules if r.kind == "detector"
+    ]:
+        _WORKER_DETECTOR = Detector(rules)
+    _WORKER_MAX = max_size
+
+
+def _scan_batch(batch: Sequence[tuple[str, str]]) -> list[FileResult]:
+    assert _WORKER_DETECTOR is not None
+    return [scan_path(p, rel, _WORKER_DETECTOR, max_size=_WORKER_MAX) for p, rel in batch]
+
+
+def _batches(files: Iterable[FileRef]) -> Iterator[list[tuple[str, str]]]:
+    batch: list[tuple[str, str]] = []
+    size = 0
+    for f in files:
+        batch.append((f.path, f.rel))
+        size += f.size
+        if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def collect(
+    roots: Sequence[str],
+    rules: Sequence[Rule],
+    options: ScanOptions,
+    *,
+    progress: Progress | None = None,
+    stdin: Any = None,
+) -> tuple[list[Candidate], ScanStats]:
+    """Walk `roots` and detect tokens in every file; `-` means standard input."""
+    stats = ScanStats()
+    candidates: list[Candidate] = []
+    detector = Detector(rules)
+    paths = [r for r in roots if r != "-"]
+    files: list[FileRef] = []
+    for item in walk(paths, options.walk):
+        if isinstance(item, Skip):
+            stats.skipped.append(item)
+        else:
+            files.append(item)
+
+    def absorb(res: FileResult) -> None:
+        candidates.extend(res.candidates)
+        stats.bytes_scanned += res.bytes_read
+        if res.skip is not None:
+            stats.skipped.append(res.skip)
+        if res.scanned:
+            stats.files_scanned += 1
+        if progress is not None:
+            progress(stats.files_scanned, stats.bytes_scanned, len(candidates))
+
+    if "-" in roots:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        absorb(scan_stream(stream, "<stdin>", detector, max_size=options.max_file_size))
+
+    jobs = options.jobs or os.cpu_count() or 1
+    total = sum(f.size for f in files)
+    if jobs > 1 and (total >= PARALLEL_MIN_BYTES or len(files) >= PARALLEL_MIN_FILES):
+        _init_worker(rules, options.max_file_size)  # forked workers inherit the compiled detector
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx = multiprocessing.get_context(method)
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(list(rules), options.max_file_size)) as pool:
+            for results in pool.imap_unordered(_scan_batch, _batches(files)):
+                for res in results:
+                    absorb(res)
+    else:
+        for f in files:
+            absorb(scan_path(f.path, f.rel, detector, max_size=options.max_file_size))
+    candidates.sort(key=lambda c: (c.location.path, c.location.offset or 0, c.rule_id))
+    return candidates, stats
+
+
+# --- grouping, judging, suppression ----------------------------------------------------------
+
+
+def group_tokens(candidates: Iterable[Candidate]) -> list[Token]:
+    """One Token per unique secret (by digest), with every place it was seen, in scan order."""
+    by_digest: dict[str, list[Candidate]] = {}
+    for c in candidates:
+        by_digest.setdefault(c.secret.digest, []).append(c)
+    return [Token(secret=cs[0].secret, candidates=tuple(cs)) for cs in by_digest.values()]
+
+
+def _suppressed_here(c: Candidate, rule_id: str) -> bool:
+    return c.suppress is not None and (c.suppress == "*" or rule_id in c.suppress.split(","))
+
+
+def _detection_findings(token: Token, rules: Mapping[str, Rule]) -> Iterator[tuple[Finding, bool]]:
+    by_rule: dict[str, list[Candidate]] = {}
+    for c in token.candidates:
+        by_rule.setdefault(c.rule_id, []).append(c)
+    for rule_id, cands in by_rule.items():
+        rule = rules[rule_id]
+        active = [c for c in cands if not _suppressed_here(c, rule_id)]
+        primary = (active or cands)[0]
+        where = len({c.location.path for c in cands})
+        kind = KIND_NAMES.get(token.secret.kind, "token-shaped string")
+        places = f" in {where} files" if where > 1 else ""
+        if rule.token_kind == "invalid":
+            msg = f"Token-shaped string {token.secret.preview} fails GitHub's checksum; it cannot be a real token"
+        else:
+            msg = f"GitHub {kind} {token.secret.preview} found{places}"
+        yield (
+            Finding(
+                rule_id=rule_id,
+                message=msg,
+                severity=rule.severity,
+                confidence=rule.confidence,
+                location=primary.location,
+                token=TokenRef.of(token.secret),
+                context=primary.context,
+                token_info=token.info,
+                related=tuple(c.location for c in token.candidates if c is not primary),
+                remediation=rule.remediation,
+            ),
+            not active,
+        )
+
+
+def _policy_findings(token: Token, rule: Rule, now: datetime) -> Iterator[tuple[Finding, bool]]:
+    from patlint.policy import CHECKS
+
+    check = CHECKS[rule.check]
+    params = check.parse_params(rule.params, f"rules.{rule.id}.params")
+    active = [c for c in token.candidates if not _suppressed_here(c, rule.id)]
+    primary = (active or list(token.candidates))[0]
+    for verdict in check.evaluate(token, params, now=now):
+        yield (
+            Finding(
+                rule_id=rule.id,
+                message=verdict.message,
+                severity=verdict.severity or rule.severity,
+                confidence=rule.confidence,
+                location=primary.location,
+                token=TokenRef.of(token.secret),
+                context=primary.context,
+                token_info=token.info,
+                related=tuple(c.location for c in token.candidates if c is not primary),
+                remediation=verdict.remediation or rule.remediation,
+            ),
+            not active,
+        )
+
+
+def judge(
+    tokens: Sequence[Token], ruleset: RuleSet, options: ScanOptions, notices: list[str]
+) -> tuple[list[Finding], list[Finding]]:
+    """Detection and policy findings, split into active and suppressed."""
+    now = options.now or datetime.now(timezone.utc)
+    rules = {r.id: r for r in ruleset.known}
+    active: list[Finding] = []
+    suppressed: list[Finding] = []
+    skipped_github: set[str] = set()
+
+    def place(finding: Finding, inline: bool) -> None:
+        reason = None
+        if inline:
+            reason = "inline comment"
+        elif finding.fingerprint in options.allow or (
+            finding.token is not None and finding.token.sha256 in options.allow
+        ):
+            reason = "allow-list"
+        elif finding.fingerprint in options.baseline:
+            reason = "baseline"
+        if reason is None or options.no_suppress:
+            active.append(finding)
+        else:
+            suppressed.append(replace(finding, suppressed=reason))
+
+    for token in tokens:
+        for finding, inline in _detection_findings(token, rules):
+            place(finding, inline)
+        for rule in ruleset.policies:
+            if rule.requires == "github" and (token.info is None or not token.info.verified):
+                skipped_github.add(rule.id)
+                continue
+            for finding, inline in _policy_findings(token, rule, now):
+                place(finding, inline)
+    if skipped_github and tokens:
+        notices.append(
+            "policy rules that need GitHub's answer were skipped for unverified tokens: "
+            + ", ".join(sorted(skipped_github))
+        )
+    active.sort(key=_order)
+    suppressed.sort(key=_order)
+    return active, suppressed
+
+
+def _order(f: Finding) -> tuple[int, str, int, str]:
+    return (-int(f.severity), f.location.path, f.location.offset or 0, f.rule_id)
+
+
+def run_scan(
+    roots: Sequence[str],
+    ruleset: RuleSet,
+    options: ScanOptions,
+    *,
+    resolver: Resolver | None = None,
+    progress: Progress | None = None,
+    extra_candidates: Iterable[Candidate] = (),
+    stdin: Any = None,
+) -> ScanResult:
+    """The whole pipeline for a scan of files and folders."""
+    candidates, stats = collect(roots, ruleset.detectors, options, progress=progress, stdin=stdin)
+    candidates.extend(extra_candidates)
+    tokens = group_tokens(candidates)
+    notices: list[str] = []
+    if resolver is not None and tokens:
+        infos = resolver.resolve(tokens)
+        tokens = [replace(t, info=infos.get(t.secret.digest)) for t in tokens]
+        notices.extend(resolver.notices())
+    findings, suppressed = judge(tokens, ruleset, options, notices)
+    stats.suppressed = len(suppressed)
+    return ScanResult(tokens, findings, suppressed, stats, notices)
+
+
+def exit_code(findings: Sequence[Finding], fail_on: Severity) -> int:
+    """1 when any active finding is at or above the threshold, else 0."""
+    return 1 if any(f.severity >= fail_on for f in findings) else 0

@@ -1,0 +1,294 @@
+"""Typed values that flow between the stages: walk → decode → detect → resolve → judge → report."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; ordered so thresholds compare with `>=`."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        """Parse a lower-case severity name; raise ValueError with the allowed names."""
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            allowed = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {value!r} (expected one of: {allowed})") from None
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used in files and output."""
+        return self.name.lower()
+
+
+class Confidence(enum.IntEnum):
+    """How sure we are that a candidate is a real token."""
+
+    LOW = 0
+    MEDIUM = 1
+    HIGH = 2
+
+    @classmethod
+    def parse(cls, value: str) -> Confidence:
+        """Parse a lower-case confidence name."""
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown confidence {value!r} (expected low, medium or high)") from None
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used in files and output."""
+        return self.name.lower()
+
+
+# Token kinds, named by their prefix family.
+KIND_NAMES: Mapping[str, str] = {
+    "ghp": "classic personal access token",
+    "github_pat": "fine-grained personal access token",
+    "gho": "OAuth app token",
+    "ghu": "GitHub App user token",
+    "ghs": "GitHub App installation token",
+    "ghr": "GitHub App refresh token",
+    "legacy": "legacy 40-hex token",
+}
+
+
+def sha256_hex(value: str) -> str:
+    """Full SHA-256 hex digest of a string (UTF-8)."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def redact(token: str) -> str:
+    """Redacted preview: the kind prefix and the last four characters, e.g. ``ghp_…9xQ2``."""
+    if token.startswith("github_pat_"):
+        prefix = "github_pat_"
+    elif len(token) > 4 and token[3] == "_" and token.startswith("gh"):
+        prefix = token[:4]
+    else:
+        prefix = ""
+    tail = token[-4:] if len(token) >= 12 else ""
+    return f"{prefix}…{tail}"
+
+
+class Secret:
+    """A plaintext token; `str`/`repr` give only the redacted preview so nothing leaks by accident."""
+
+    __slots__ = ("_value", "digest", "kind", "preview")
+
+    def __init__(self, value: str, kind: str) -> None:
+        self._value = value
+        self.kind = kind
+        self.digest = sha256_hex(value)
+        self.preview = redact(value)
+
+    def reveal(self) -> str:
+        """The plaintext. Only `github/` (and revocation) may call this."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({self.preview})"
+
+    def __str__(self) -> str:
+        return self.preview
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Lets candidates cross process boundaries (the parallel walker) without a custom pickler.
+        return (Secret, (self._value, self.kind))
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a token was seen: path relative to the scan root (or ``~/…``), 1-based line/column."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+    offset: int | None = None  # byte offset in the file (or blob); always set by the detectors
+    binary: bool = False
+    note: str = ""  # e.g. "base64 in auths.ghcr.io.auth", "commit 1a2b3c4"
+    commit: str | None = None  # for history scans
+
+    def display(self) -> str:
+        """`path:line:col` for text, `path@offset` for binary."""
+        if self.binary or self.line is None:
+            return f"{self.path}@{self.offset}" if self.offset is not None else self.path
+        if self.column is not None:
+            return f"{self.path}:{self.line}:{self.column}"
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the place says about the token: file type, key or field, host it is for, what for."""
+
+    file_type: str = "text"  # text | binary | docker-config | git-credentials | ci-yaml | …
+    key: str | None = None  # the variable, key or field the token is the value of
+    host: str | None = None  # the GitHub host it is for; None = github.com by default
+    usage: str | None = None  # git | container-registry | npm | maven | nuget | gh-cli | shell | …
+    encoding: str | None = None  # None, "base64", "percent"
+
+    def to_dict(self) -> dict[str, str]:
+        """Non-empty fields as a plain dict (for JSON)."""
+        out: dict[str, str] = {"file_type": self.file_type}
+        for name in ("key", "host", "usage", "encoding"):
+            value = getattr(self, name)
+            if value:
+                out[name] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A token-shaped string a detection rule accepted at one location."""
+
+    rule_id: str
+    secret: Secret
+    location: Location
+    context: Context
+    severity: Severity
+    confidence: Confidence
+    checksum_valid: bool | None = None  # None where the kind has no checksum
+    suppress: str | None = None  # inline suppression on this line: "*" or a comma list of rule ids
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRef:
+    """What reports may show of a token: kind, redacted preview, SHA-256 digest."""
+
+    kind: str
+    preview: str
+    sha256: str
+
+    @classmethod
+    def of(cls, secret: Secret) -> TokenRef:
+        """Reference for a secret."""
+        return cls(kind=secret.kind, preview=secret.preview, sha256=secret.digest)
+
+
+class TokenStatus(enum.Enum):
+    """What GitHub said about a token."""
+
+    VALID = "valid"
+    INVALID = "invalid"  # invalid, revoked or expired (HTTP 401)
+    SSO_REQUIRED = "sso-required"
+    RATE_LIMITED = "rate-limited"
+    UNREACHABLE = "unreachable"
+    UNVERIFIED = "unverified"  # not asked (offline, or not verifiable)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """What GitHub told us about a token; unknown stays None, never guessed."""
+
+    status: TokenStatus
+    kind: str  # ghp, github_pat, gho, ghu, ghs, ghr, legacy
+    host: str = "github.com"
+    owner: str | None = None
+    scopes: frozenset[str] | None = None  # classic: as granted (X-OAuth-Scopes); None = not reported
+    expires_at: datetime | None = None
+    never_expires: bool | None = None  # True: a PAT answered 2xx without an expiration header
+    sso: str | None = None  # raw X-GitHub-SSO value
+    sso_orgs: tuple[str, ...] = ()
+    permissions: Mapping[str, str] | None = None  # fine-grained: what GET probes established
+    undetermined: tuple[str, ...] = ()  # what could not be learned, in words
+    reason: str = ""  # why status is what it is (e.g. "HTTP 401", "timeout after 10s")
+    checked_at: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        """True when GitHub gave a definite answer (valid, invalid or SSO-required)."""
+        return self.status in (TokenStatus.VALID, TokenStatus.INVALID, TokenStatus.SSO_REQUIRED)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One unique token (by digest) with every place it was seen."""
+
+    secret: Secret
+    candidates: tuple[Candidate, ...]
+    info: TokenInfo | None = None
+
+    @property
+    def ref(self) -> TokenRef:
+        """Report-safe reference."""
+        return TokenRef.of(self.secret)
+
+    @property
+    def locations(self) -> tuple[Location, ...]:
+        """Every location, in scan order."""
+        return tuple(c.location for c in self.candidates)
+
+
+def finding_fingerprint(rule_id: str, path: str, token_digest: str) -> str:
+    """sha256(rule_id, path, token digest): stable across edits (no line number)."""
+    return hashlib.sha256(f"{rule_id}\0{path}\0{token_digest}".encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule violated by one token at one (primary) place, with the other places as related."""
+
+    rule_id: str
+    message: str  # one sentence, never the secret
+    severity: Severity
+    confidence: Confidence
+    location: Location
+    token: TokenRef | None  # None for findings about a place, not a token (e.g. a CI file)
+    context: Context = field(default_factory=Context)
+    token_info: TokenInfo | None = None
+    related: tuple[Location, ...] = ()
+    remediation: str = ""
+    suppressed: str | None = None  # why it is suppressed (inline comment, allow-list, baseline)
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity of this finding for baselines and allow-lists."""
+        digest = self.token.sha256 if self.token else ""
+        return finding_fingerprint(self.rule_id, self.location.path, digest)
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A file or place not scanned (or not fully), and why."""
+
+    path: str
+    reason: str  # short key: binary-too-large, unreadable, fifo, device, socket, symlink-loop, …
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class ScanStats:
+    """Counters for the summary line."""
+
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    suppressed: int = 0
+    notices: list[str] = field(default_factory=list)
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        """Counts of skipped places per reason."""
+        out: dict[str, int] = {}
+        for s in self.skipped:
+            out[s.reason] = out.get(s.reason, 0) + 1
+        return dict(sorted(out.items()))

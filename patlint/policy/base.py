@@ -1,0 +1,31 @@
+"""The contract every policy check implements; thresholds come from the rule's YAML params."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from patlint.model import Severity, Token
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One violation: a one-sentence message (never the secret) and an optional severity change."""
+
+    message: str
+    severity: Severity | None = None
+    remediation: str | None = None
+
+
+class PolicyCheck(Protocol):
+    """A kind of policy check (`check:` in a rule), e.g. expiry or scopes."""
+
+    name: str
+
+    def parse_params(self, params: Mapping[str, Any], where: str) -> Any:
+        """Validate params (raise ConfigError naming `where`) and return a typed value."""
+
+    def evaluate(self, token: Token, params: Any, *, now: datetime) -> Iterator[Verdict]:
+        """Violations of this check by `token` (its info may be None when offline)."""

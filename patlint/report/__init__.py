@@ -1,0 +1,17 @@
+"""Report formats: each module exposes `render(result, *, stream, meta)` as a pure function."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# format name -> module under patlint.report (imported only when used, to keep start-up light)
+FORMATS: dict[str, str] = {
+    "text": "text",
+    "json": "json_report",
+}
+
+
+def renderer(name: str) -> Any:
+    """The module that renders format `name`."""
+    return importlib.import_module(f"patlint.report.{FORMATS[name]}")

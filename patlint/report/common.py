@@ -1,0 +1,96 @@
+"""Shared report helpers: report metadata, serialisable views of model values."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from patlint.model import Finding, Location, TokenInfo
+from patlint.sources.paths import display_path
+
+
+@dataclass(frozen=True, slots=True)
+class ReportMeta:
+    """What the report says about the run itself."""
+
+    version: str
+    config_source: str
+    fail_on: str
+    exit_code: int
+    verification: str  # "offline", "online", "not requested"
+    rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule (for help text, docs)
+
+
+def json_path(path: str) -> str:
+    """A path as valid Unicode: undecodable bytes become \\xNN, everything else stays."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def location_dict(loc: Location) -> dict[str, Any]:
+    """A Location as JSON-ready data (null fields dropped)."""
+    out: dict[str, Any] = {"path": json_path(loc.path)}
+    for name in ("line", "column", "offset", "commit"):
+        value = getattr(loc, name)
+        if value is not None:
+            out[name] = value
+    if loc.binary:
+        out["binary"] = True
+    if loc.note:
+        out["note"] = loc.note
+    return out
+
+
+def token_info_dict(info: TokenInfo | None) -> dict[str, Any] | None:
+    """TokenInfo as JSON-ready data; never holds the token."""
+    if info is None:
+        return None
+    out: dict[str, Any] = {"status": info.status.value, "kind": info.kind, "host": info.host}
+    if info.owner is not None:
+        out["owner"] = info.owner
+    if info.scopes is not None:
+        out["scopes"] = sorted(info.scopes)
+    if info.expires_at is not None:
+        out["expires_at"] = info.expires_at.isoformat()
+    if info.never_expires is not None:
+        out["never_expires"] = info.never_expires
+    if info.sso:
+        out["sso"] = info.sso
+    if info.sso_orgs:
+        out["sso_orgs"] = list(info.sso_orgs)
+    if info.permissions is not None:
+        out["permissions"] = dict(sorted(info.permissions.items()))
+    if info.undetermined:
+        out["undetermined"] = list(info.undetermined)
+    if info.reason:
+        out["reason"] = info.reason
+    if info.checked_at is not None:
+        out["checked_at"] = info.checked_at.isoformat()
+    return out
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    """A Finding as JSON-ready data."""
+    return {
+        "rule_id": f.rule_id,
+        "severity": f.severity.label,
+        "confidence": f.confidence.label,
+        "message": f.message,
+        "fingerprint": f.fingerprint,
+        "location": location_dict(f.location),
+        "related": [location_dict(r) for r in f.related],
+        "token": (
+            {"kind": f.token.kind, "preview": f.token.preview, "sha256": f.token.sha256}
+            if f.token
+            else None
+        ),
+        "context": f.context.to_dict(),
+        "token_info": token_info_dict(f.token_info),
+        "remediation": f.remediation,
+        "suppressed": f.suppressed,
+    }
+
+
+def shown(path: str) -> str:
+    """A path for a terminal: control characters and undecodable bytes escaped."""
+    return display_path(path)

@@ -1,0 +1,72 @@
+"""`--format json`: one document, sorted keys, versioned schema (patlint/schemas/report-v1.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from patlint.engine.run import ScanResult
+from patlint.report.common import (
+    ReportMeta,
+    finding_dict,
+    json_path,
+    location_dict,
+    token_info_dict,
+)
+
+SCHEMA_VERSION = "1.0"
+
+
+def build(result: ScanResult, meta: ReportMeta) -> dict[str, Any]:
+    """The report as plain data."""
+    by_sev: dict[str, int] = {}
+    for f in result.findings:
+        by_sev[f.severity.label] = by_sev.get(f.severity.label, 0) + 1
+    rules_by_token: dict[str, list[str]] = {}
+    for f in [*result.findings, *result.suppressed]:
+        if f.token is not None:
+            rules_by_token.setdefault(f.token.sha256, []).append(f.rule_id)
+    stats = result.stats
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "patlint", "version": meta.version},
+        "summary": {
+            "findings": len(result.findings),
+            "by_severity": by_sev,
+            "tokens": len(result.tokens),
+            "files_scanned": stats.files_scanned,
+            "bytes_scanned": stats.bytes_scanned,
+            "skipped": len(stats.skipped),
+            "skipped_by_reason": stats.skipped_by_reason(),
+            "suppressed": len(result.suppressed),
+            "config": meta.config_source,
+            "fail_on": meta.fail_on,
+            "exit_code": meta.exit_code,
+            "verification": meta.verification,
+        },
+        "findings": [finding_dict(f) for f in result.findings],
+        "suppressed": [finding_dict(f) for f in result.suppressed],
+        "tokens": [
+            {
+                "sha256": t.secret.digest,
+                "kind": t.secret.kind,
+                "preview": t.secret.preview,
+                "locations": [location_dict(c.location) for c in t.candidates],
+                "contexts": [c.context.to_dict() for c in t.candidates],
+                "verification": token_info_dict(t.info),
+                "rules": sorted(set(rules_by_token.get(t.secret.digest, []))),
+            }
+            for t in result.tokens
+        ],
+        "skipped": [
+            {"path": json_path(s.path), "reason": s.reason, "detail": s.detail}
+            for s in stats.skipped
+        ],
+        "notices": [*stats.notices, *result.notices],
+    }
+
+
+def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta) -> None:
+    """Write the JSON report."""
+    json.dump(build(result, meta), stream, indent=2, sort_keys=True, ensure_ascii=False)
+    stream.write("\n")

@@ -1,0 +1,91 @@
+"""The human report: a table sorted by severity then path, places per token, one summary line."""
+
+from __future__ import annotations
+
+import re
+from typing import TextIO
+
+from patlint.engine.run import ScanResult
+from patlint.model import Finding
+from patlint.report.common import ReportMeta, shown
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Escape control characters (ANSI escapes included) so a file cannot rewrite the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _where(f: Finding) -> str:
+    extra = f" (+{len(f.related)} more)" if f.related else ""
+    return shown(f.location.display()) + extra
+
+
+def _context(f: Finding) -> str:
+    parts = []
+    if f.context.key:
+        parts.append(f.context.key)
+    if f.context.host:
+        parts.append(f"for {f.context.host}")
+    if f.context.encoding:
+        parts.append(f.context.encoding)
+    if f.token_info is not None:
+        parts.append(f.token_info.status.value)
+    return safe(", ".join(parts))
+
+
+def summary_line(result: ScanResult, meta: ReportMeta) -> str:
+    """`patlint: N findings (…) in M tokens; files …; skipped …; suppressed …; config …`."""
+    counts: dict[str, int] = {}
+    for f in result.findings:
+        counts[f.severity.label] = counts.get(f.severity.label, 0) + 1
+    order = ["critical", "high", "medium", "low", "info"]
+    sev = ", ".join(f"{counts[s]} {s}" for s in order if s in counts)
+    stats = result.stats
+    mb = stats.bytes_scanned / 1e6
+    skipped = stats.skipped_by_reason()
+    skip_txt = f"{len(stats.skipped)} skipped"
+    if skipped:
+        skip_txt += " (" + ", ".join(f"{k}: {v}" for k, v in skipped.items()) + ")"
+    n = len(result.findings)
+    head = f"{n} finding{'s' if n != 1 else ''}" + (f" ({sev})" if sev else "")
+    return (
+        f"patlint: {head} in {len(result.tokens)} token{'s' if len(result.tokens) != 1 else ''}; "
+        f"{stats.files_scanned} files ({mb:.1f} MB) scanned, {skip_txt}; "
+        f"{len(result.suppressed)} suppressed; verification: {meta.verification}; "
+        f"config: {safe(meta.config_source)}"
+    )
+
+
+def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta, verbose: bool = False) -> None:
+    """Write the table, the places of tokens seen more than once, notices, skips and the summary."""
+    from tabulate import tabulate
+
+    if result.findings:
+        rows = [
+            [f.severity.label, f.rule_id, f.token.preview if f.token else "", _where(f), _context(f), safe(f.message)]
+            for f in result.findings
+        ]
+        stream.write(
+            tabulate(rows, headers=["SEVERITY", "RULE", "TOKEN", "WHERE", "CONTEXT", "MESSAGE"])
+            + "\n"
+        )
+        multi = {}
+        for f in result.findings:
+            if f.token is not None and f.related and f.token.sha256 not in multi:
+                multi[f.token.sha256] = f
+        if multi:
+            stream.write("\nTokens seen in several places:\n")
+            for f in multi.values():
+                places = [f.location, *f.related]
+                assert f.token is not None
+                stream.write(f"  {f.token.preview} — {len(places)} places: ")
+                stream.write(", ".join(shown(p.display()) for p in places) + "\n")
+    notices = [*result.stats.notices, *result.notices]
+    for notice in notices:
+        stream.write(f"note: {safe(notice)}\n")
+    if verbose:
+        for s in result.stats.skipped:
+            stream.write(f"skipped: {shown(s.path)}: {s.reason}{': ' + safe(s.detail) if s.detail else ''}\n")
+    stream.write(summary_line(result, meta) + "\n")

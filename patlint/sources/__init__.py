@@ -1,0 +1,1 @@
+"""Sources turn places (trees, files, stdin, git history, the environment) into scannable bytes."""

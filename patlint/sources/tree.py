@@ -1,0 +1,266 @@
+"""Walk files and folders: git-aware, never into FIFOs or devices, never out of the tree."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from patlint.model import Skip
+from patlint.sources.paths import relative_to_root
+
+ALWAYS_PRUNED = frozenset({".git", ".hg", ".svn"})
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """A regular file to scan: where it is and how it is shown."""
+
+    path: str  # file-system path (may hold surrogate escapes)
+    rel: str  # shown path: relative to the scan root, or ~/…
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class WalkOptions:
+    """What the walker follows, honours and prunes."""
+
+    follow_symlinks: bool = False
+    use_gitignore: bool = True
+    exclude: Sequence[str] = ()  # gitignore-style patterns, relative to each root
+    prune_dirs: frozenset[str] = field(default_factory=frozenset)  # directory names never entered
+    always_include: Sequence[str] = ()  # gitignore-style patterns read even inside pruned trees
+
+
+def walk(roots: Iterable[str], options: WalkOptions) -> Iterator[FileRef | Skip]:
+    """Yield every file to scan under `roots`, and a Skip for every place passed over."""
+    excluder = _Excluder(options.exclude)
+    for root in roots:
+        try:
+            st = os.lstat(root)
+        except OSError as exc:
+            yield Skip(root, _reason(exc), exc.strerror or str(exc))
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            # A link named on the command line is the user's choice: resolve it once.
+            try:
+                st = os.stat(root)
+            except OSError as exc:
+                yield Skip(root, _reason(exc), exc.strerror or str(exc))
+                continue
+        if stat.S_ISREG(st.st_mode):
+            yield FileRef(root, relative_to_root(root, ""), st.st_size)
+        elif stat.S_ISDIR(st.st_mode):
+            yield from _walk_dir(root, options, excluder)
+        else:
+            yield Skip(root, _type_reason(st.st_mode))
+
+
+def _walk_dir(root: str, options: WalkOptions, excluder: _Excluder) -> Iterator[FileRef | Skip]:
+    real_root = os.path.realpath(root)
+    listed = _git_files(root) if options.use_gitignore else None
+    if listed is not None:
+        yield from _from_list(root, real_root, listed, options, excluder)
+    else:
+        yield from _scandir(root, real_root, options, excluder)
+
+
+def _git_files(root: str) -> list[str] | None:
+    """Tracked plus untracked-not-ignored files under `root`, or None outside a git work tree."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    names = [os.fsdecode(p) for p in proc.stdout.split(b"\0") if p]
+    return sorted(set(names))
+
+
+def _from_list(
+    root: str, real_root: str, names: list[str], options: WalkOptions, excluder: _Excluder
+) -> Iterator[FileRef | Skip]:
+    for name in names:
+        parts = name.split("/")
+        if any(p in ALWAYS_PRUNED for p in parts[:-1]):
+            continue
+        if options.prune_dirs and any(p in options.prune_dirs for p in parts[:-1]):
+            if not excluder.always(name, options.always_include):
+                continue
+        if excluder.excluded(name):
+            continue
+        path = os.path.join(root, name)
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            continue  # tracked but deleted in the work tree
+        except OSError as exc:
+            yield Skip(_rel(path, root), _reason(exc), exc.strerror or "")
+            continue
+        if stat.S_ISDIR(st.st_mode):  # a submodule checkout
+            yield from _scandir(path, real_root, options, excluder, rel_base=name, shown_root=root)
+            continue
+        yield from _classify(path, _rel(path, root), st, real_root, options)
+
+
+def _scandir(
+    root: str,
+    real_root: str,
+    options: WalkOptions,
+    excluder: _Excluder,
+    rel_base: str = "",
+    shown_root: str = "",
+) -> Iterator[FileRef | Skip]:
+    seen_dirs: set[tuple[int, int]] = set()
+    try:
+        st = os.stat(root)
+        seen_dirs.add((st.st_dev, st.st_ino))
+    except OSError:
+        pass
+    stack: list[tuple[str, str]] = [(root, rel_base)]
+    display_root = shown_root or root
+    while stack:
+        directory, rel_dir = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            shown = _shown(display_root, rel_dir) if rel_dir else relative_to_root(directory, "")
+            yield Skip(shown, _reason(exc), exc.strerror or "")
+            continue
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name in ALWAYS_PRUNED or excluder.excluded(rel + "/"):
+                        continue
+                    if entry.name in options.prune_dirs:
+                        if options.always_include:
+                            subdirs.append((entry.path, rel))  # descend only for known files
+                        continue
+                    subdirs.append((entry.path, rel))
+                    continue
+                if excluder.excluded(rel):
+                    continue
+                if options.prune_dirs and _under_pruned(rel, options.prune_dirs):
+                    if not excluder.always(rel, options.always_include):
+                        continue
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                yield Skip(_shown(display_root, rel), _reason(exc), exc.strerror or "")
+                continue
+            if stat.S_ISLNK(st.st_mode) and options.follow_symlinks:
+                target = _follow(entry.path, real_root)
+                if isinstance(target, Skip):
+                    yield Skip(_shown(display_root, rel), target.reason, target.detail)
+                    continue
+                tst = target
+                if stat.S_ISDIR(tst.st_mode):
+                    key = (tst.st_dev, tst.st_ino)
+                    if key in seen_dirs:
+                        yield Skip(_shown(display_root, rel), "symlink-loop", "directory already visited")
+                        continue
+                    seen_dirs.add(key)
+                    subdirs.append((entry.path, rel))
+                    continue
+                st = tst
+            yield from _classify(entry.path, _shown(display_root, rel), st, real_root, options)
+        stack.extend(reversed(subdirs))
+
+
+def _under_pruned(rel: str, prune: frozenset[str]) -> bool:
+    return any(p in prune for p in rel.split("/")[:-1])
+
+
+def _follow(path: str, real_root: str) -> os.stat_result | Skip:
+    """Stat a symlink's target if it stays inside the scan root."""
+    try:
+        real = os.path.realpath(path, strict=True)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return Skip(path, "symlink-loop", "the link resolves to itself")
+        return Skip(path, "broken-symlink", exc.strerror or "")
+    if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
+        return Skip(path, "symlink-outside-tree", "target is outside the scanned tree")
+    try:
+        return os.stat(real)
+    except OSError as exc:
+        return Skip(path, _reason(exc), exc.strerror or "")
+
+
+def _classify(
+    path: str, shown: str, st: os.stat_result, real_root: str, options: WalkOptions
+) -> Iterator[FileRef | Skip]:
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        yield FileRef(path, shown, st.st_size)
+    elif stat.S_ISLNK(mode):
+        yield Skip(shown, "symlink", "not followed (use --follow-symlinks)")
+    else:
+        yield Skip(shown, _type_reason(mode))
+
+
+def _type_reason(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    return "not-a-regular-file"
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "unreadable"
+    if exc.errno == errno.ELOOP:
+        return "symlink-loop"
+    if exc.errno == errno.ENOENT:
+        return "missing"
+    return "os-error"
+
+
+def _rel(path: str, root: str) -> str:
+    return relative_to_root(path, root)
+
+
+def _shown(root: str, rel: str) -> str:
+    return relative_to_root(os.path.join(root, rel), root)
+
+
+class _Excluder:
+    """gitignore-style exclusion patterns (pathspec), relative to the scan root."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self._spec = None
+        if patterns:
+            import pathspec
+
+            self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self._always: dict[tuple[str, ...], object] = {}
+
+    def excluded(self, rel: str) -> bool:
+        return bool(self._spec is not None and self._spec.match_file(rel))
+
+    def always(self, rel: str, patterns: Sequence[str]) -> bool:
+        if not patterns:
+            return False
+        key = tuple(patterns)
+        spec = self._always.get(key)
+        if spec is None:
+            import pathspec
+
+            spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+            self._always[key] = spec
+        return bool(spec.match_file(rel))  # type: ignore[attr-defined]
