@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -40,24 +41,89 @@ def cli(debug: bool) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
     help="Report format.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 when a finding is at or above this severity [default: low].")
-@click.option("--offline", is_flag=True, help="Do not contact GitHub: detection and offline rules only.")
-@click.option("--github-api", "github_api", multiple=True, metavar="URL|HOST=URL", help="API base URL for github.com, or for HOST (repeatable).")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="Use this config file (pins it: no discovery).")
-@click.option("--no-repo-config", is_flag=True, help="Ignore .patlint.yaml / pyproject.toml found in the scanned tree.")
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Extra folder of YAML rules (repeatable).")
-@click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule, e.g. an opt-in one (repeatable).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to FILE.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    help="Exit 1 when a finding is at or above this severity [default: low].",
+)
+@click.option(
+    "--offline", is_flag=True, help="Do not contact GitHub: detection and offline rules only."
+)
+@click.option(
+    "--github-api",
+    "github_api",
+    multiple=True,
+    metavar="URL|HOST=URL",
+    help="API base URL for github.com, or for HOST (repeatable).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Use this config file (pins it: no discovery).",
+)
+@click.option(
+    "--no-repo-config",
+    is_flag=True,
+    help="Ignore .patlint.yaml / pyproject.toml found in the scanned tree.",
+)
+@click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Extra folder of YAML rules (repeatable).",
+)
+@click.option(
+    "--enable",
+    multiple=True,
+    metavar="RULE",
+    help="Enable a rule, e.g. an opt-in one (repeatable).",
+)
 @click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable).")
-@click.option("--max-file-size", metavar="SIZE", help="Skip files larger than SIZE (e.g. 100MB) [default: 256MB].")
-@click.option("--report-invalid", is_flag=True, help="Also report token-shaped strings whose checksum fails (severity info).")
-@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that stay inside the scanned tree.")
-@click.option("--no-gitignore", is_flag=True, help="Inside a git work tree, scan ignored files too.")
-@click.option("--no-suppress", is_flag=True, help="Report findings even where an inline comment or allow-list suppresses them.")
-@click.option("-j", "--jobs", type=click.IntRange(0, 256), default=0, help="Worker processes (0: one per core).")
+@click.option(
+    "--max-file-size",
+    metavar="SIZE",
+    help="Skip files larger than SIZE (e.g. 100MB) [default: 256MB].",
+)
+@click.option(
+    "--report-invalid",
+    is_flag=True,
+    help="Also report token-shaped strings whose checksum fails (severity info).",
+)
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Follow symbolic links that stay inside the scanned tree.",
+)
+@click.option(
+    "--no-gitignore", is_flag=True, help="Inside a git work tree, scan ignored files too."
+)
+@click.option(
+    "--no-suppress",
+    is_flag=True,
+    help="Report findings even where an inline comment or allow-list suppresses them.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(0, 256),
+    default=0,
+    help="Worker processes (0: one per core).",
+)
 @click.option("--no-progress", is_flag=True, help="Never show progress on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="List every skipped file with its reason.")
 def scan(
@@ -100,7 +166,9 @@ def scan(
     config = _load_config(roots, config_file, no_repo_config, load_file, Config)
     extra_enable = list(enable) + (["github-token-checksum-invalid"] if report_invalid else [])
     ruleset = build_ruleset(config, extra_dirs=rules_dirs, enable=extra_enable, disable=disable)
-    max_size = parse_size(max_file_size, "--max-file-size") if max_file_size else config.max_file_size
+    max_size = (
+        parse_size(max_file_size, "--max-file-size") if max_file_size else config.max_file_size
+    )
     threshold = Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.LOW)
     options = ScanOptions(
         walk=WalkOptions(
@@ -124,7 +192,9 @@ def scan(
     sys.exit(code)
 
 
-def _load_config(roots: Sequence[str], config_file: str | None, no_repo: bool, load_file: Any, config_cls: Any) -> Any:
+def _load_config(
+    roots: Sequence[str], config_file: str | None, no_repo: bool, load_file: Any, config_cls: Any
+) -> Any:
     from pathlib import Path
 
     from patlint.config import discover
@@ -184,10 +254,8 @@ def _write_atomic(path: str, write: Any) -> None:
             write(stream)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -205,7 +273,9 @@ class _Progress:
             return
         self.last = now
         self.shown = True
-        self.stream.write(f"\r\x1b[Kscanning: {files} files, {nbytes / 1e6:.1f} MB, {found} candidates")
+        self.stream.write(
+            f"\r\x1b[Kscanning: {files} files, {nbytes / 1e6:.1f} MB, {found} candidates"
+        )
         self.stream.flush()
 
     def done(self) -> None:
@@ -223,7 +293,13 @@ def rules(ctx: click.Context) -> None:
 
 
 @rules.command("list")
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Extra folder of YAML rules.")
+@click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Extra folder of YAML rules.",
+)
 def rules_list(rules_dirs: tuple[str, ...] = ()) -> None:
     """Every known rule: id, kind, severity, enabled by default, name."""
     from tabulate import tabulate
@@ -234,14 +310,26 @@ def rules_list(rules_dirs: tuple[str, ...] = ()) -> None:
     ruleset = build_ruleset(Config(), extra_dirs=rules_dirs)
     enabled = {r.id for r in ruleset.enabled}
     rows = [
-        [r.id, r.kind, r.severity.label, "yes" if r.id in enabled else ("opt-in" if r.opt_in else "no"), r.name]
+        [
+            r.id,
+            r.kind,
+            r.severity.label,
+            "yes" if r.id in enabled else ("opt-in" if r.opt_in else "no"),
+            r.name,
+        ]
         for r in ruleset.known
     ]
     click.echo(tabulate(rows, headers=["ID", "KIND", "SEVERITY", "DEFAULT", "NAME"]))
 
 
 @rules.command("check")
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Extra folder of YAML rules.")
+@click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Extra folder of YAML rules.",
+)
 def rules_check(rules_dirs: tuple[str, ...] = ()) -> None:
     """Validate every rule and run its examples and negative examples through the detector."""
     from patlint.config import Config
@@ -302,7 +390,11 @@ def _explain(rule_id: str) -> None:
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: maps errors to exit codes."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="patlint", standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="patlint",
+            standalone_mode=False,
+        )
     except click.exceptions.Abort:
         click.echo("patlint: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)

@@ -90,13 +90,17 @@ def _rules(value: object, where: str) -> dict[str, RuleOverride]:
             raise ConfigError(f"{w}: expected a mapping (enabled, severity, params)")
         unknown = sorted(set(settings) - {"enabled", "severity", "params"})
         if unknown:
-            raise ConfigError(f"{w}: unknown key(s) {', '.join(unknown)} (allowed: enabled, severity, params)")
+            raise ConfigError(
+                f"{w}: unknown key(s) {', '.join(unknown)} (allowed: enabled, severity, params)"
+            )
         params = settings.get("params", {})
         if not isinstance(params, Mapping):
             raise ConfigError(f"{w}.params: expected a mapping")
         out[str(rid)] = RuleOverride(
             enabled=_bool(settings["enabled"], f"{w}.enabled") if "enabled" in settings else None,
-            severity=_severity(settings["severity"], f"{w}.severity") if "severity" in settings else None,
+            severity=_severity(settings["severity"], f"{w}.severity")
+            if "severity" in settings
+            else None,
             params=dict(params),
         )
     return out
@@ -173,7 +177,7 @@ def parse_config(data: object, source: str) -> Config:
         values[fieldname] = parser(raw, f"{source}: {key}")
     if values.get("rules_dirs"):
         base = Path(source).parent
-        values["rules_dirs"] = tuple(str((base / d)) for d in values["rules_dirs"])
+        values["rules_dirs"] = tuple(str(base / d) for d in values["rules_dirs"])
     return Config(**values)
 
 

@@ -47,7 +47,9 @@ class Confidence(enum.IntEnum):
         try:
             return cls[value.strip().upper()]
         except KeyError:
-            raise ValueError(f"unknown confidence {value!r} (expected low, medium or high)") from None
+            raise ValueError(
+                f"unknown confidence {value!r} (expected low, medium or high)"
+            ) from None
 
     @property
     def label(self) -> str:
@@ -204,7 +206,9 @@ class TokenInfo:
     kind: str  # ghp, github_pat, gho, ghu, ghs, ghr, legacy
     host: str = "github.com"
     owner: str | None = None
-    scopes: frozenset[str] | None = None  # classic: as granted (X-OAuth-Scopes); None = not reported
+    scopes: frozenset[str] | None = (
+        None  # classic: as granted (X-OAuth-Scopes); None = not reported
+    )
     expires_at: datetime | None = None
     never_expires: bool | None = None  # True: a PAT answered 2xx without an expiration header
     sso: str | None = None  # raw X-GitHub-SSO value

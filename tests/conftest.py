@@ -31,13 +31,23 @@ def _loopback_only(address: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def _isolated(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
     """Point HOME (and XDG dirs) at a temp dir and refuse connections to anything but loopback."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    for var in ("GITHUB_TOKEN", "GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "CR_PAT", "DOCKER_CONFIG", "GH_CONFIG_DIR"):
+    for var in (
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GH_ENTERPRISE_TOKEN",
+        "GITHUB_ENTERPRISE_TOKEN",
+        "CR_PAT",
+        "DOCKER_CONFIG",
+        "GH_CONFIG_DIR",
+    ):
         monkeypatch.delenv(var, raising=False)
 
     def connect(self: socket.socket, address: Any) -> None:

@@ -98,7 +98,9 @@ class Detector:
         self.rules = [r for r in rules if r.kind == "detector"]
         self._regex = [re.compile(r.pattern.encode("utf-8")) for r in self.rules]
         self._path_rules = {i for i, r in enumerate(self.rules) if r.paths}
-        self._compiled: dict[frozenset[int], tuple[dict[bytes, list[_Trigger]], list[re.Pattern[bytes]]]] = {}
+        self._compiled: dict[
+            frozenset[int], tuple[dict[bytes, list[_Trigger]], list[re.Pattern[bytes]]]
+        ] = {}
         self._base = frozenset(i for i in range(len(self.rules)) if i not in self._path_rules)
 
     def _triggers_for(
@@ -180,7 +182,9 @@ class Detector:
         self, rule: Rule, token: str, start: int, end: int, checksum: bool | None, data: bytes
     ) -> Hit:
         key, host = context_at(data, start, end)
-        return Hit(rule, token, start, checksum, key=key, host=host, suppress=suppression_at(data, start))
+        return Hit(
+            rule, token, start, checksum, key=key, host=host, suppress=suppression_at(data, start)
+        )
 
     def _decode_and_scan(
         self,
@@ -220,7 +224,9 @@ class Detector:
                         h.token,
                         where,
                         h.checksum_valid,
-                        encoding=trig.encoding if h.encoding is None else f"{h.encoding}+{trig.encoding}",
+                        encoding=trig.encoding
+                        if h.encoding is None
+                        else f"{h.encoding}+{trig.encoding}",
                         key=key or h.key,
                         host=h.host or host,
                         suppress=h.suppress or suppress,
@@ -266,7 +272,9 @@ def _base64_region(data: bytes, quad_start: int) -> tuple[int, int] | None:
     stop = right
     while stop > start and data[stop - 1 : stop] == b"=":
         stop -= 1
-    stop = start + ((stop - start) // 4) * 4 + ((stop - start) % 4 if (stop - start) % 4 >= 2 else 0)
+    stop = (
+        start + ((stop - start) // 4) * 4 + ((stop - start) % 4 if (stop - start) % 4 >= 2 else 0)
+    )
     return (start, stop) if stop - start >= 8 else None
 
 

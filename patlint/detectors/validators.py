@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -49,7 +50,7 @@ def looks_like_placeholder(token: str) -> bool:
     if _REPEAT.search(body) or _PLACEHOLDER_WORDS.search(body):
         return True
     run = 1
-    for a, b in zip(body, body[1:]):
+    for a, b in itertools.pairwise(body):
         ia, ib = _ORDER.find(a), _ORDER.find(b)
         run = run + 1 if ia >= 0 and ib == ia + 1 else 1
         if run >= 8:

@@ -21,7 +21,9 @@ def example_text(example: Any) -> tuple[str, str]:
     raise ValueError(f"expected a string or a mapping with 'text', got {example!r}")
 
 
-def detect_in_example(rule: Rule, ruleset: RuleSet, example: Any, rng: random.Random) -> tuple[list[str], set[str]]:
+def detect_in_example(
+    rule: Rule, ruleset: RuleSet, example: Any, rng: random.Random
+) -> tuple[list[str], set[str]]:
     """Expand an example and return (tokens it holds, tokens `rule` found in it)."""
     from patlint.detectors.pattern import Detector
     from patlint.tokengen import expand

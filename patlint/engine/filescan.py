@@ -5,12 +5,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from patlint.detectors.pattern import Detector, Hit
 from patlint.model import Candidate, Context, Location, Secret, Skip
+from patlint.sources.readers import READER_MAX_BYTES, PlaceFinding
 
 CHUNK = 8 << 20  # bytes read and scanned at once
 OVERLAP = 16 << 10  # carried into the next chunk so no token (or base64 region) is cut in two
@@ -25,6 +25,8 @@ class FileResult:
     bytes_read: int = 0
     skip: Skip | None = None
     scanned: bool = False
+    places: list[PlaceFinding] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 def open_regular(path: str) -> tuple[int, os.stat_result] | Skip:
@@ -59,8 +61,41 @@ def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> File
         return FileResult(
             skip=Skip(rel, "too-large", f"{st.st_size} bytes > limit {max_size} (--max-file-size)")
         )
+    from patlint.sources.registry import readers_for
+
+    readers = readers_for(rel) if st.st_size <= READER_MAX_BYTES else []
     with os.fdopen(fd, "rb", buffering=0) as fh:
-        return scan_stream(fh, rel, detector, max_size=max_size)
+        if not readers:
+            return scan_stream(fh, rel, detector, max_size=max_size)
+        try:
+            data = _read_chunk(fh, READER_MAX_BYTES + 1)
+        except OSError as exc:
+            return FileResult(skip=Skip(rel, "read-error", exc.strerror or str(exc)))
+    return scan_structured(data, rel, st, detector, readers, max_size=max_size)
+
+
+def scan_structured(
+    data: bytes,
+    rel: str,
+    st: os.stat_result,
+    detector: Detector,
+    readers: list[Any],
+    *,
+    max_size: int,
+) -> FileResult:
+    """Text detectors, then each structured reader; a reader's tokens replace the text ones."""
+    import io
+
+    result = scan_stream(io.BytesIO(data), rel, detector, max_size=max_size)
+    for reader in readers:
+        out = reader.read(data, rel, st, detector, list(result.candidates))
+        if out.candidates:
+            digests = {c.secret.digest for c in out.candidates}
+            result.candidates = [c for c in result.candidates if c.secret.digest not in digests]
+            result.candidates.extend(out.candidates)
+        result.places.extend(out.places)
+        result.notices.extend(out.notices)
+    return result
 
 
 def scan_stream(
@@ -157,12 +192,3 @@ def _candidate(
         checksum_valid=hit.checksum_valid,
         suppress=None if binary else hit.suppress,
     )
-
-
-def iter_chunks(fh: BinaryIO) -> Iterator[bytes]:
-    """Yield a stream's chunks (for sources that need raw bytes)."""
-    while True:
-        data = _read_chunk(fh, CHUNK)
-        if not data:
-            return
-        yield data

@@ -16,8 +16,17 @@ KINDS = ("detector", "policy")
 VALIDATORS = ("checksum", "checksum-fails", "shape", "jwt", "none")
 TOKEN_KINDS = ("ghp", "github_pat", "gho", "ghu", "ghs", "ghr", "legacy", "invalid")
 _COMMON = {
-    "id", "name", "kind", "severity", "confidence", "description", "remediation", "references",
-    "examples", "negative_examples", "opt_in",
+    "id",
+    "name",
+    "kind",
+    "severity",
+    "confidence",
+    "description",
+    "remediation",
+    "references",
+    "examples",
+    "negative_examples",
+    "opt_in",
 }
 _DETECTOR = {"token_kind", "pattern", "keywords", "validator", "entropy", "paths"}
 _POLICY = {"check", "params", "requires"}
@@ -51,7 +60,9 @@ class Rule:
     params: Mapping[str, Any] = field(default_factory=dict)
     requires: str = ""
 
-    def with_overrides(self, *, severity: Severity | None, params: Mapping[str, Any] | None) -> Rule:
+    def with_overrides(
+        self, *, severity: Severity | None, params: Mapping[str, Any] | None
+    ) -> Rule:
         """A copy with config overrides applied."""
         from dataclasses import replace
 
@@ -168,7 +179,9 @@ def _parse_detector(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
     except re.error as exc:
         raise err("pattern", f"does not compile: {exc}") from None
     if compiled.groups != 1:
-        raise err("pattern", f"expected exactly one capture group (the token), found {compiled.groups}")
+        raise err(
+            "pattern", f"expected exactly one capture group (the token), found {compiled.groups}"
+        )
     keywords = item.get("keywords")
     if (
         not isinstance(keywords, list)

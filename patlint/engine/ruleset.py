@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.resources
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,14 +12,12 @@ from patlint.errors import ConfigError, RuleError
 
 
 def builtin_rules_dir() -> Path:
-    """`rules/` as shipped in the wheel (patlint.rules), or beside the package in a checkout."""
-    try:
-        path = Path(str(importlib.resources.files("patlint.rules")))
-        if (path / "detect").is_dir():
-            return path
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent.parent / "rules"
+    """`rules/` as shipped in the wheel (patlint/rules), or beside the package in a checkout."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "rules", package.parent / "rules"):
+        if (candidate / "detect").is_dir():
+            return candidate
+    raise RuleError(f"built-in rules not found under {package} (broken installation?)")
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -120,9 +117,9 @@ def build_ruleset(
     enabled = []
     for rid in selected:
         rule = by_id[rid]
-        override = config.rules.get(rid)
-        if override is not None:
-            rule = rule.with_overrides(severity=override.severity, params=override.params)
+        ovr = config.rules.get(rid)
+        if ovr is not None:
+            rule = rule.with_overrides(severity=ovr.severity, params=ovr.params)
         enabled.append(rule)
     _validate_policy_params(enabled)
     return RuleSet(known=tuple(known), enabled=tuple(enabled))

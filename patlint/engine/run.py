@@ -25,6 +25,7 @@ from patlint.model import (
     TokenInfo,
     TokenRef,
 )
+from patlint.sources.readers import PlaceFinding
 from patlint.sources.tree import FileRef, WalkOptions, walk
 
 Progress = Callable[[int, int, int], None]  # files, bytes, candidates so far
@@ -68,6 +69,15 @@ class ScanResult:
     notices: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Collected:
+    """Raw output of the walk + detect stage."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    places: list[PlaceFinding] = field(default_factory=list)
+    stats: ScanStats = field(default_factory=ScanStats)
+
+
 # --- collection (walk + detect), in parallel when the tree is large -------------------------
 
 _WORKER_DETECTOR: Detector | None = None
@@ -108,10 +118,11 @@ def collect(
     *,
     progress: Progress | None = None,
     stdin: Any = None,
-) -> tuple[list[Candidate], ScanStats]:
+) -> Collected:
     """Walk `roots` and detect tokens in every file; `-` means standard input."""
-    stats = ScanStats()
-    candidates: list[Candidate] = []
+    out = Collected()
+    stats = out.stats
+    candidates = out.candidates
     detector = Detector(rules)
     paths = [r for r in roots if r != "-"]
     files: list[FileRef] = []
@@ -123,6 +134,8 @@ def collect(
 
     def absorb(res: FileResult) -> None:
         candidates.extend(res.candidates)
+        out.places.extend(res.places)
+        stats.notices.extend(res.notices)
         stats.bytes_scanned += res.bytes_read
         if res.skip is not None:
             stats.skipped.append(res.skip)
@@ -141,7 +154,9 @@ def collect(
         _init_worker(rules, options.max_file_size)  # forked workers inherit the compiled detector
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         ctx = multiprocessing.get_context(method)
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(list(rules), options.max_file_size)) as pool:
+        with ctx.Pool(
+            jobs, initializer=_init_worker, initargs=(list(rules), options.max_file_size)
+        ) as pool:
             for results in pool.imap_unordered(_scan_batch, _batches(files)):
                 for res in results:
                     absorb(res)
@@ -149,7 +164,7 @@ def collect(
         for f in files:
             absorb(scan_path(f.path, f.rel, detector, max_size=options.max_file_size))
     candidates.sort(key=lambda c: (c.location.path, c.location.offset or 0, c.rule_id))
-    return candidates, stats
+    return out
 
 
 # --- grouping, judging, suppression ----------------------------------------------------------
@@ -225,7 +240,12 @@ def _policy_findings(token: Token, rule: Rule, now: datetime) -> Iterator[tuple[
 
 
 def judge(
-    tokens: Sequence[Token], ruleset: RuleSet, options: ScanOptions, notices: list[str]
+    tokens: Sequence[Token],
+    ruleset: RuleSet,
+    options: ScanOptions,
+    notices: list[str],
+    *,
+    places: Sequence[PlaceFinding] = (),
 ) -> tuple[list[Finding], list[Finding]]:
     """Detection and policy findings, split into active and suppressed."""
     now = options.now or datetime.now(timezone.utc)
@@ -258,6 +278,27 @@ def judge(
                 continue
             for finding, inline in _policy_findings(token, rule, now):
                 place(finding, inline)
+    enabled = {r.id: r for r in ruleset.enabled}
+    infos = {t.secret.digest: t.info for t in tokens}
+    for p in places:
+        prule = enabled.get(p.rule_id)
+        if prule is None:
+            continue  # the rule is disabled (or unknown to this ruleset)
+        inline = p.suppress is not None and (p.suppress == "*" or prule.id in p.suppress.split(","))
+        place(
+            Finding(
+                rule_id=prule.id,
+                message=p.message,
+                severity=p.severity or prule.severity,
+                confidence=prule.confidence,
+                location=p.location,
+                token=TokenRef.of(p.secret) if p.secret is not None else None,
+                context=p.context,
+                token_info=infos.get(p.secret.digest) if p.secret is not None else None,
+                remediation=prule.remediation,
+            ),
+            inline,
+        )
     if skipped_github and tokens:
         notices.append(
             "policy rules that need GitHub's answer were skipped for unverified tokens: "
@@ -283,17 +324,28 @@ def run_scan(
     stdin: Any = None,
 ) -> ScanResult:
     """The whole pipeline for a scan of files and folders."""
-    candidates, stats = collect(roots, ruleset.detectors, options, progress=progress, stdin=stdin)
-    candidates.extend(extra_candidates)
-    tokens = group_tokens(candidates)
+    collected = collect(roots, ruleset.detectors, options, progress=progress, stdin=stdin)
+    collected.candidates.extend(extra_candidates)
+    return finish(collected, ruleset, options, resolver=resolver)
+
+
+def finish(
+    collected: Collected,
+    ruleset: RuleSet,
+    options: ScanOptions,
+    *,
+    resolver: Resolver | None = None,
+) -> ScanResult:
+    """Group, resolve and judge what a source collected (shared by every kind of scan)."""
+    tokens = group_tokens(collected.candidates)
     notices: list[str] = []
     if resolver is not None and tokens:
         infos = resolver.resolve(tokens)
         tokens = [replace(t, info=infos.get(t.secret.digest)) for t in tokens]
         notices.extend(resolver.notices())
-    findings, suppressed = judge(tokens, ruleset, options, notices)
-    stats.suppressed = len(suppressed)
-    return ScanResult(tokens, findings, suppressed, stats, notices)
+    findings, suppressed = judge(tokens, ruleset, options, notices, places=collected.places)
+    collected.stats.suppressed = len(suppressed)
+    return ScanResult(tokens, findings, suppressed, collected.stats, notices)
 
 
 def exit_code(findings: Sequence[Finding], fail_on: Severity) -> int:

@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
-# check name -> check object (see patlint.policy.base.PolicyCheck); filled by the policy modules.
-CHECKS: dict[str, Any] = {}
+from patlint.errors import ConfigError
+from patlint.model import Token
+from patlint.policy.base import PolicyCheck, Verdict
+
+
+class PlaceCheck:
+    """`check: place`: the findings come from a structured reader (sources/), not from a token."""
+
+    name = "place"
+
+    def parse_params(self, params: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+        """Place rules take no params."""
+        if params:
+            raise ConfigError(f"{where}: rules with check 'place' take no params")
+        return params
+
+    def evaluate(self, token: Token, params: Any, *, now: datetime) -> Iterator[Verdict]:
+        """Nothing to judge per token: readers report these findings."""
+        return iter(())
+
+
+# check name -> check object; one line per check module.
+CHECKS: dict[str, PolicyCheck] = {
+    "place": PlaceCheck(),
+}

@@ -64,7 +64,14 @@ def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta, verbose: boo
 
     if result.findings:
         rows = [
-            [f.severity.label, f.rule_id, f.token.preview if f.token else "", _where(f), _context(f), safe(f.message)]
+            [
+                f.severity.label,
+                f.rule_id,
+                f.token.preview if f.token else "",
+                _where(f),
+                _context(f),
+                safe(f.message),
+            ]
             for f in result.findings
         ]
         stream.write(
@@ -87,5 +94,7 @@ def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta, verbose: boo
         stream.write(f"note: {safe(notice)}\n")
     if verbose:
         for s in result.stats.skipped:
-            stream.write(f"skipped: {shown(s.path)}: {s.reason}{': ' + safe(s.detail) if s.detail else ''}\n")
+            stream.write(
+                f"skipped: {shown(s.path)}: {s.reason}{': ' + safe(s.detail) if s.detail else ''}\n"
+            )
     stream.write(summary_line(result, meta) + "\n")

@@ -167,7 +167,9 @@ def _scandir(
                 if stat.S_ISDIR(tst.st_mode):
                     key = (tst.st_dev, tst.st_ino)
                     if key in seen_dirs:
-                        yield Skip(_shown(display_root, rel), "symlink-loop", "directory already visited")
+                        yield Skip(
+                            _shown(display_root, rel), "symlink-loop", "directory already visited"
+                        )
                         continue
                     seen_dirs.add(key)
                     subdirs.append((entry.path, rel))

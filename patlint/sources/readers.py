@@ -1,0 +1,59 @@
+"""Structured readers: understand a known file (Docker config, .git-credentials, a workflow…).
+
+A reader sees the whole file once (after the text detectors ran on it) and returns tokens with a
+richer context (host, usage, key) and facts about the place itself (`PlaceFinding`: a
+world-readable credential file, `permissions: write-all` in a workflow, an unparsable file).
+Readers are registered explicitly in `patlint.sources.registry.READERS`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from patlint.detectors.pattern import Detector
+from patlint.model import Candidate, Context, Location, Secret, Severity
+
+READER_MAX_BYTES = 8 << 20  # larger files get the text detectors only
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceFinding:
+    """A fact about a place that a rule reports (the rule id must name a loaded rule)."""
+
+    rule_id: str
+    message: str  # one sentence, never the secret
+    location: Location
+    secret: Secret | None = None  # the token stored there, when the fact concerns one
+    context: Context = field(default_factory=Context)
+    severity: Severity | None = None  # None: the rule's severity
+    suppress: str | None = None  # inline suppression on that line ("*" or rule ids)
+
+
+@dataclass(slots=True)
+class ReaderOutput:
+    """What a reader learned from one file."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    places: list[PlaceFinding] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+class FileReader(Protocol):
+    """A structured reader for one kind of file."""
+
+    name: str
+
+    def matches(self, rel: str) -> bool:
+        """Cheap test on the shown path (POSIX separators, may start with `~/`)."""
+
+    def read(
+        self,
+        data: bytes,
+        rel: str,
+        st: os.stat_result,
+        detector: Detector,
+        text_candidates: list[Candidate],
+    ) -> ReaderOutput:
+        """Parse `data`; never raise on malformed input (report it as a PlaceFinding or notice)."""

@@ -1,0 +1,12 @@
+"""The explicit registry of structured readers (one import and one entry per reader)."""
+
+from __future__ import annotations
+
+from patlint.sources.readers import FileReader
+
+READERS: tuple[FileReader, ...] = ()
+
+
+def readers_for(rel: str) -> list[FileReader]:
+    """Readers that claim the file shown as `rel`."""
+    return [r for r in READERS if r.matches(rel)]
