@@ -92,9 +92,12 @@ def _from_list(
         parts = name.split("/")
         if any(p in ALWAYS_PRUNED for p in parts[:-1]):
             continue
-        if options.prune_dirs and any(p in options.prune_dirs for p in parts[:-1]):
-            if not excluder.always(name, options.always_include):
-                continue
+        if (
+            options.prune_dirs
+            and any(p in options.prune_dirs for p in parts[:-1])
+            and not excluder.always(name, options.always_include)
+        ):
+            continue
         if excluder.excluded(name):
             continue
         path = os.path.join(root, name)
@@ -151,9 +154,12 @@ def _scandir(
                     continue
                 if excluder.excluded(rel):
                     continue
-                if options.prune_dirs and _under_pruned(rel, options.prune_dirs):
-                    if not excluder.always(rel, options.always_include):
-                        continue
+                if (
+                    options.prune_dirs
+                    and _under_pruned(rel, options.prune_dirs)
+                    and not excluder.always(rel, options.always_include)
+                ):
+                    continue
                 st = entry.stat(follow_symlinks=False)
             except OSError as exc:
                 yield Skip(_shown(display_root, rel), _reason(exc), exc.strerror or "")
