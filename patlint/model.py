@@ -101,6 +101,11 @@ class Secret:
         """The plaintext. Only `github/` (and revocation) may call this."""
         return self._value
 
+    @property
+    def sha1(self) -> str:
+        """SHA-1 hex of the plaintext, as detect-secrets stores it (`hashed_secret`); never shown."""
+        return hashlib.sha1(self._value.encode("utf-8"), usedforsecurity=False).hexdigest()
+
     def __repr__(self) -> str:
         return f"Secret({self.preview})"
 

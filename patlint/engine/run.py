@@ -24,6 +24,7 @@ from patlint.model import (
     Token,
     TokenInfo,
     TokenRef,
+    finding_fingerprint,
 )
 from patlint.sources.readers import PlaceFinding
 from patlint.sources.tree import FileRef, WalkOptions, walk
@@ -55,6 +56,7 @@ class ScanOptions:
     no_suppress: bool = False
     allow: frozenset[str] = frozenset()
     baseline: frozenset[str] = frozenset()
+    baseline_sha1: frozenset[str] = frozenset()  # detect-secrets `hashed_secret` values
     now: datetime | None = None
 
 
@@ -253,6 +255,10 @@ def judge(
     active: list[Finding] = []
     suppressed: list[Finding] = []
     skipped_github: set[str] = set()
+    sha1s: dict[str, str] = {}
+    if options.baseline_sha1:
+        secrets = [t.secret for t in tokens] + [p.secret for p in places if p.secret is not None]
+        sha1s = {s.digest: s.sha1 for s in secrets}
 
     def place(finding: Finding, inline: bool) -> None:
         reason = None
@@ -262,7 +268,7 @@ def judge(
             finding.token is not None and finding.token.sha256 in options.allow
         ):
             reason = "allow-list"
-        elif finding.fingerprint in options.baseline:
+        elif in_baseline(finding, options, sha1s):
             reason = "baseline"
         if reason is None or options.no_suppress:
             active.append(finding)
@@ -307,6 +313,18 @@ def judge(
     active.sort(key=_order)
     suppressed.sort(key=_order)
     return active, suppressed
+
+
+def in_baseline(finding: Finding, options: ScanOptions, sha1s: Mapping[str, str]) -> bool:
+    """True when a baseline covers the finding: its fingerprint, its token at this path, or
+    (detect-secrets baselines) its token's SHA-1."""
+    if finding.fingerprint in options.baseline:
+        return True
+    if finding.token is None:
+        return False
+    if finding_fingerprint("*", finding.location.path, finding.token.sha256) in options.baseline:
+        return True
+    return sha1s.get(finding.token.sha256, "") in options.baseline_sha1
 
 
 def _order(f: Finding) -> tuple[int, str, int, str]:
