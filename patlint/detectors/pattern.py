@@ -20,6 +20,10 @@ from patlint.detectors.validators import validate
 from patlint.engine.rules import Rule
 
 MAX_DEPTH = 2  # base64 inside base64 (a Kubernetes dockerconfigjson) is as deep as we go
+# Keys whose value is base64 of a whole Docker config (itself holding base64 auths): the value is
+# decoded as a unit. They share a first byte with the base64 triggers, so they cost no extra pass.
+CONTAINER_KEYS = (b"dockerconfigjson", b"dockercfg")
+_VALUE_START = re.compile(rb"""["']?\s*[:=]\s*["']?""")
 _B64_CLASS = rb"A-Za-z0-9+/_="
 _URL_CLASS = rb"A-Za-z0-9%._~+:@/=&?"
 _REGION = 4096  # how far a decoded region may extend on each side of a trigger
@@ -126,6 +130,10 @@ class Detector:
                         table[raw.replace(b"_", esc)][("percent", 0)].add(i)
                 for form, shift in _b64_forms(raw):
                     table[form][("base64", shift)].add(i)
+        encodable_ids = {i for i in active if self.rules[i].token_kind not in ("legacy",)}
+        if encodable_ids:
+            for key in CONTAINER_KEYS:
+                table[key][("container", 0)].update(encodable_ids)
         triggers = {
             lit: [_Trigger(tuple(sorted(ids)), enc, shift) for (enc, shift), ids in kinds.items()]
             for lit, kinds in table.items()
@@ -196,7 +204,21 @@ class Detector:
         hits: list[Hit] = []
         done: set[tuple[int, int]] = set()
         for pos, trig, _end in encoded:
-            if trig.encoding == "base64":
+            if trig.encoding == "container":
+                m = _VALUE_START.match(data, _end)
+                value_at = m.end() if m else _end
+                start, stop = _span(data, value_at, _B64_CLASS)
+                start = value_at
+                if stop - start < 8 or (start, stop) in done:
+                    continue
+                done.add((start, stop))
+                chunk = data[start:stop].rstrip(b"=")
+                try:
+                    decoded = base64.b64decode(chunk + b"=" * (-len(chunk) % 4))
+                except (binascii.Error, ValueError):
+                    continue
+                where = start
+            elif trig.encoding == "base64":
                 region = _base64_region(data, pos - trig.shift)
                 if region is None or region in done:
                     continue
@@ -224,15 +246,18 @@ class Detector:
                         h.token,
                         where,
                         h.checksum_valid,
-                        encoding=trig.encoding
-                        if h.encoding is None
-                        else f"{h.encoding}+{trig.encoding}",
+                        encoding=_nested(trig.encoding, h.encoding),
                         key=key or h.key,
                         host=h.host or host,
                         suppress=h.suppress or suppress,
                     )
                 )
         return hits
+
+
+def _nested(outer: str | None, inner: str | None) -> str | None:
+    outer = "base64" if outer == "container" else outer
+    return outer if inner is None else f"{outer}+{inner}"
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
