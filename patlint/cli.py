@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
 import click
@@ -118,6 +118,12 @@ def cli(debug: bool) -> None:
     help="Report findings even where an inline comment or allow-list suppresses them.",
 )
 @click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Report only findings not in this baseline (patlint's or detect-secrets').",
+)
+@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(0, 256),
@@ -143,6 +149,7 @@ def scan(
     follow_symlinks: bool,
     no_gitignore: bool,
     no_suppress: bool,
+    baseline_file: str | None,
     jobs: int,
     no_progress: bool,
     verbose: bool,
@@ -154,6 +161,8 @@ def scan(
       patlint scan                         # the current repository, verified with GitHub
       patlint scan --offline src/ .env     # no network, pre-commit style
       patlint scan --format json -o r.json ~
+      patlint scan --format sarif -o patlint.sarif     # CI: code-scanning upload
+      patlint scan --baseline .patlint-baseline.json   # only what is new
       cat build.log | patlint scan -
     """
     from patlint.config import Config, load_file, parse_size
@@ -170,6 +179,7 @@ def scan(
         parse_size(max_file_size, "--max-file-size") if max_file_size else config.max_file_size
     )
     threshold = Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.LOW)
+    baseline_keys, baseline_sha1 = _baseline_options(baseline_file)
     options = ScanOptions(
         walk=WalkOptions(
             follow_symlinks=follow_symlinks or config.follow_symlinks,
@@ -180,6 +190,8 @@ def scan(
         jobs=jobs,
         no_suppress=no_suppress,
         allow=config.allow,
+        baseline=baseline_keys,
+        baseline_sha1=baseline_sha1,
     )
     resolver = None
     verification = "offline" if offline else "not available"
@@ -190,6 +202,18 @@ def scan(
     code = exit_code(result.findings, threshold)
     _emit(fmt, output, result, config.source, threshold.label, code, verification, ruleset, verbose)
     sys.exit(code)
+
+
+def _baseline_options(path: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """Finding keys and detect-secrets SHA-1s for `--baseline FILE` (empty without one)."""
+    if not path:
+        return frozenset(), frozenset()
+    from pathlib import Path
+
+    from patlint.baseline import load
+
+    loaded = load(Path(path))
+    return loaded.keys, loaded.sha1s
 
 
 def _load_config(
@@ -385,6 +409,154 @@ def _explain(rule_id: str) -> None:
     if rule.references:
         lines += ["", "## References", *[f"- {r}" for r in rule.references]]
     click.echo("\n".join(lines))
+
+
+@cli.group()
+def baseline() -> None:
+    """Record today's findings so later scans report only new ones.
+
+    A baseline holds each finding's fingerprint and place (rule, path, line, token kind,
+    redacted preview, SHA-256), never the token. `patlint scan --baseline FILE` counts
+    baselined findings as suppressed. A detect-secrets `.secrets.baseline` works as FILE too.
+
+    \b
+    Examples:
+      patlint baseline create .patlint-baseline.json
+      patlint scan --baseline .patlint-baseline.json
+      patlint baseline update .patlint-baseline.json   # after fixing or accepting findings
+    """
+
+
+def _baseline_command(name: str, summary: str) -> Callable[[Callable[..., None]], click.Command]:
+    """`baseline create|update FILE [PATHS]` with the options both share."""
+
+    def decorate(fn: Callable[..., None]) -> click.Command:
+        options = [
+            baseline.command(name, help=summary),
+            click.argument("file", type=click.Path(dir_okay=False, path_type=str)),
+            click.argument("paths", nargs=-1, type=click.Path(path_type=str)),
+            click.option(
+                "--config",
+                "config_file",
+                type=click.Path(exists=True, dir_okay=False),
+                help="Use this config file (pins it: no discovery).",
+            ),
+            click.option(
+                "--no-repo-config",
+                is_flag=True,
+                help="Ignore .patlint.yaml / pyproject.toml found in the scanned tree.",
+            ),
+            click.option(
+                "--no-gitignore",
+                is_flag=True,
+                help="Inside a git work tree, scan ignored files too.",
+            ),
+        ]
+        decorated: Any = fn
+        for option in reversed(options):
+            decorated = option(decorated)
+        assert isinstance(decorated, click.Command)
+        return decorated
+
+    return decorate
+
+
+@_baseline_command(
+    "create",
+    """Scan PATHS (default: .) offline and write every current finding to FILE.
+
+    \b
+    Examples:
+      patlint baseline create .patlint-baseline.json
+      patlint baseline create --force .patlint-baseline.json src/ config/
+    """,
+)
+@click.option("--force", is_flag=True, help="Overwrite FILE when it exists.")
+def baseline_create(
+    file: str,
+    paths: tuple[str, ...],
+    config_file: str | None,
+    no_repo_config: bool,
+    no_gitignore: bool,
+    force: bool,
+) -> None:
+    if os.path.exists(file) and not force:
+        raise click.UsageError(f"{file} exists; use `patlint baseline update` or --force")
+    _baseline_write(file, paths, config_file, no_repo_config, no_gitignore, previous=None)
+
+
+@_baseline_command(
+    "update",
+    """Scan PATHS (default: .) offline and rewrite FILE with what is found now.
+
+    Entries still found are kept (with any `reason` you added), fixed ones are dropped and
+    new ones are added; the counts are printed.
+
+    \b
+    Examples:
+      patlint baseline update .patlint-baseline.json
+    """,
+)
+def baseline_update(
+    file: str,
+    paths: tuple[str, ...],
+    config_file: str | None,
+    no_repo_config: bool,
+    no_gitignore: bool,
+) -> None:
+    from pathlib import Path
+
+    from patlint.baseline import load
+
+    if not os.path.exists(file):
+        raise click.UsageError(f"{file} does not exist; create it with `patlint baseline create`")
+    previous = load(Path(file))
+    if previous.format != "patlint":
+        raise ConfigError(
+            f"{file}: a {previous.format} baseline; patlint reads it with --baseline but "
+            "does not rewrite it (create a patlint baseline beside it)"
+        )
+    _baseline_write(file, paths, config_file, no_repo_config, no_gitignore, previous=previous)
+
+
+def _baseline_write(
+    file: str,
+    paths: tuple[str, ...],
+    config_file: str | None,
+    no_repo_config: bool,
+    no_gitignore: bool,
+    *,
+    previous: Any,
+) -> None:
+    from patlint.baseline import dumps, entries_for
+    from patlint.config import Config, load_file
+    from patlint.engine.ruleset import build_ruleset
+    from patlint.engine.run import ScanOptions, run_scan
+    from patlint.sources.tree import WalkOptions
+
+    roots = list(paths) or ["."]
+    config = _load_config(roots, config_file, no_repo_config, load_file, Config)
+    ruleset = build_ruleset(config)
+    options = ScanOptions(
+        walk=WalkOptions(
+            follow_symlinks=config.follow_symlinks,
+            use_gitignore=not no_gitignore,
+            exclude=config.exclude,
+        ),
+        max_file_size=config.max_file_size,
+        allow=config.allow,
+    )
+    result = run_scan(roots, ruleset, options)
+    entries = entries_for(result.findings, previous)
+    _write_atomic(file, lambda stream: stream.write(dumps(entries, version=__version__)))
+    before = {e.fingerprint for e in previous.entries} if previous is not None else set()
+    now = {e.fingerprint for e in entries}
+    click.echo(
+        f"patlint: baseline {file}: {len(entries)} finding(s) recorded "
+        f"({len(now - before)} added, {len(before - now)} removed, {len(now & before)} kept; "
+        f"{len(result.suppressed)} suppressed not recorded)",
+        err=True,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
