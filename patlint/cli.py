@@ -17,6 +17,7 @@ import click
 
 from patlint import __version__
 from patlint.errors import ConfigError, PatlintError
+from patlint.model import redact_text
 from patlint.report import FORMATS
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
@@ -27,7 +28,38 @@ class _State:
     debug = False
 
 
+class _Group(click.Group):
+    """Maps patlint's errors to the exit-code contract for every command (also under CliRunner)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"patlint: error: {redact_text(str(exc))}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except PatlintError as exc:
+            click.echo(f"patlint: error: {redact_text(str(exc))}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("patlint: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:
+            ctx.exit(EXIT_CLEAN)
+        except Exception as exc:  # the only broad catch: the CLI boundary
+            if _State.debug:
+                raise
+            click.echo(
+                f"patlint: unexpected error: {exc.__class__.__name__}: {redact_text(str(exc))}"
+                " (run with --debug for details)",
+                err=True,
+            )
+            ctx.exit(EXIT_ERROR)
+
+
 @click.group(
+    cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config error, 3 unexpected error.",
 )
@@ -172,6 +204,9 @@ def scan(
     from patlint.sources.tree import WalkOptions
 
     roots = list(paths) or ["."]
+    missing = [p for p in roots if p != "-" and not os.path.lexists(p)]
+    if missing:
+        raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATHS")
     config = _load_config(roots, config_file, no_repo_config, load_file, Config)
     extra_enable = list(enable) + (["github-token-checksum-invalid"] if report_invalid else [])
     ruleset = build_ruleset(config, extra_dirs=rules_dirs, enable=extra_enable, disable=disable)
@@ -535,6 +570,9 @@ def _baseline_write(
     from patlint.sources.tree import WalkOptions
 
     roots = list(paths) or ["."]
+    missing = [p for p in roots if p != "-" and not os.path.lexists(p)]
+    if missing:
+        raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATHS")
     config = _load_config(roots, config_file, no_repo_config, load_file, Config)
     ruleset = build_ruleset(config)
     options = ScanOptions(
@@ -560,38 +598,18 @@ def _baseline_write(
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Entry point: maps errors to exit codes."""
+    """Entry point: usage errors exit 2, interrupts 130; the group maps the rest."""
     try:
-        cli.main(
-            args=list(argv) if argv is not None else None,
-            prog_name="patlint",
-            standalone_mode=False,
-        )
+        cli.main(args=list(argv) if argv is not None else None, prog_name="patlint", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("patlint: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("patlint: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except ConfigError as exc:
-        click.echo(f"patlint: error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    except PatlintError as exc:
-        click.echo(f"patlint: error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
-    except SystemExit:
-        raise
-    except BrokenPipeError:
-        sys.exit(EXIT_CLEAN)
-    except Exception as exc:  # the only broad catch: the CLI boundary
-        if _State.debug:
-            raise
-        click.echo(
-            f"patlint: unexpected error: {exc.__class__.__name__}: {exc} (run with --debug for details)",
-            err=True,
-        )
-        sys.exit(EXIT_ERROR)
     sys.exit(EXIT_CLEAN)

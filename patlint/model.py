@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,6 +85,16 @@ def redact(token: str) -> str:
         prefix = ""
     tail = token[-4:] if len(token) >= 12 else ""
     return f"{prefix}…{tail}"
+
+
+_TOKENISH = re.compile(
+    r"github_pat_[A-Za-z0-9_]{20,}|gh[pousr]_[A-Za-z0-9._-]{20,}|(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])"
+)
+
+
+def redact_text(text: str) -> str:
+    """Replace anything token-shaped in free text (error messages) by its redacted preview."""
+    return _TOKENISH.sub(lambda m: redact(m.group()), text)
 
 
 class Secret:
@@ -250,7 +261,8 @@ class Token:
 
 def finding_fingerprint(rule_id: str, path: str, token_digest: str) -> str:
     """sha256(rule_id, path, token digest): stable across edits (no line number)."""
-    return hashlib.sha256(f"{rule_id}\0{path}\0{token_digest}".encode()).hexdigest()
+    raw = f"{rule_id}\0{path}\0{token_digest}".encode("utf-8", "surrogateescape")
+    return hashlib.sha256(raw).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -251,7 +251,7 @@ def judge(
 ) -> tuple[list[Finding], list[Finding]]:
     """Detection and policy findings, split into active and suppressed."""
     now = options.now or datetime.now(timezone.utc)
-    rules = {r.id: r for r in ruleset.known}
+    rules = {r.id: r for r in ruleset.known} | {r.id: r for r in ruleset.enabled}
     active: list[Finding] = []
     suppressed: list[Finding] = []
     skipped_github: set[str] = set()

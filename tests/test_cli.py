@@ -1,0 +1,228 @@
+"""The CLI contract: exit codes, the JSON schema, config discovery and errors, rule errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from patlint.cli import cli
+from patlint.model import redact
+
+TokenFactory = Callable[..., str]
+SCHEMA = json.loads(
+    (Path(__file__).parent.parent / "patlint" / "schemas" / "report-v1.json").read_text()
+)
+
+
+def scan(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    runner = CliRunner()
+    res = runner.invoke(
+        cli, ["scan", "--offline", "--no-progress", *args], input=input, catch_exceptions=False
+    )
+    return res.exit_code, res.stdout, res.stderr
+
+
+@pytest.fixture
+def tree(tmp_path: Path, token: TokenFactory) -> tuple[Path, dict[str, str]]:
+    """Tokens of every kind, plain, base64 and percent-encoded, plus decoys."""
+    import base64
+    import urllib.parse
+
+    toks = {
+        k: token(k) for k in ("ghp", "gho", "ghu", "ghs", "ghr", "github_pat", "ghs_jwt", "legacy")
+    }
+    (tmp_path / "plain.env").write_text(
+        "\n".join(f"TOKEN_{k.upper()}={v}" for k, v in toks.items() if k != "legacy")
+        + f"\nGITHUB_TOKEN={toks['legacy']}\n"
+    )
+    b64 = base64.b64encode(f"octo:{toks['ghp']}".encode()).decode()
+    (tmp_path / "docker.json").write_text(
+        json.dumps({"auths": {"ghcr.io": {"auth": b64}}}, indent=2)
+    )
+    (tmp_path / "url.txt").write_text(
+        "u=" + urllib.parse.quote(f"https://x:{toks['github_pat']}@github.com", safe="") + "\n"
+    )
+    (tmp_path / "decoys.md").write_text(
+        "\n".join(
+            [
+                token("ghp", valid=False),
+                "ghp_" + "x" * 36,
+                "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+                "commit " + token("legacy"),
+                "GITHUB_SHA=" + token("legacy"),
+            ]
+        )
+    )
+    return tmp_path, toks
+
+
+def test_json_report_finds_every_kind_and_no_decoy(tree: tuple[Path, dict[str, str]]) -> None:
+    root, toks = tree
+    code, out, _ = scan("--format", "json", str(root))
+    assert code == 1
+    report = json.loads(out)
+    jsonschema.validate(report, SCHEMA)
+    import hashlib
+
+    want = {hashlib.sha256(t.encode()).hexdigest(): k for k, t in toks.items()}
+    got = {t["sha256"]: t for t in report["tokens"]}
+    assert set(got) == set(want)
+    ghp = got[hashlib.sha256(toks["ghp"].encode()).hexdigest()]
+    assert sorted(loc["path"] for loc in ghp["locations"]) == ["docker.json", "plain.env"]
+    assert {c.get("encoding") for c in ghp["contexts"]} == {None, "base64"}
+    assert all(f["location"]["path"] != "decoys.md" for f in report["findings"])
+    # One token, several places: one finding with the other place as related.
+    ghp_findings = [f for f in report["findings"] if f["token"]["sha256"] == ghp["sha256"]]
+    assert len(ghp_findings) == 1 and len(ghp_findings[0]["related"]) == 1
+    for t in toks.values():
+        assert t not in out
+    assert report["summary"]["files_scanned"] == 4
+    assert report["summary"]["exit_code"] == 1
+
+
+def test_text_report_and_summary(tree: tuple[Path, dict[str, str]]) -> None:
+    root, toks = tree
+    code, out, _ = scan(str(root))
+    assert code == 1
+    assert redact(toks["ghp"]) in out
+    assert "Tokens seen in several places:" in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("patlint: 8 findings (") and "in 8 tokens; 4 files" in last
+    for t in toks.values():
+        assert t not in out
+
+
+def test_exit_codes_and_fail_on(tmp_path: Path, token: TokenFactory) -> None:
+    (tmp_path / "clean.txt").write_text("nothing\n")
+    assert scan(str(tmp_path))[0] == 0
+    (tmp_path / "u.txt").write_text(f"{token('ghu')}\n")  # medium severity
+    assert scan(str(tmp_path))[0] == 1
+    assert scan("--fail-on", "high", str(tmp_path))[0] == 0
+    assert scan("--fail-on", "medium", str(tmp_path))[0] == 1
+    assert scan("--fail-on", "bogus", str(tmp_path))[0] == 2
+    assert scan("--no-such-flag")[0] == 2
+    code, _, err = scan(str(tmp_path / "missing"))
+    assert code == 2 and "no such file or directory" in err
+
+
+def test_report_invalid_is_opt_in(tmp_path: Path, token: TokenFactory) -> None:
+    (tmp_path / "bad.txt").write_text(f"{token('ghp', valid=False)}\n")
+    code, out, _ = scan("--format", "json", str(tmp_path))
+    assert (code, json.loads(out)["findings"]) == (0, [])
+    code, out, _ = scan("--format", "json", "--report-invalid", str(tmp_path))
+    findings = json.loads(out)["findings"]
+    assert [(f["rule_id"], f["severity"]) for f in findings] == [
+        ("github-token-checksum-invalid", "info")
+    ]
+    assert code == 0  # info is below the default threshold (low)
+
+
+def test_config_discovery_overrides_and_errors(tmp_path: Path, token: TokenFactory) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text(f"{token('ghp')}\n")
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "b.txt").write_text(f"{token('gho')}\n")
+    (tmp_path / ".patlint.yaml").write_text(
+        "rules:\n  github-classic-pat: {severity: critical}\nexclude: ['vendor/']\ndisable: [github-oauth-token]\n"
+    )
+    code, out, _ = scan("--format", "json", str(tmp_path))
+    report = json.loads(out)
+    assert [(f["rule_id"], f["severity"], f["location"]["path"]) for f in report["findings"]] == [
+        ("github-classic-pat", "critical", "sub/a.txt")
+    ]
+    assert report["summary"]["config"].endswith(".patlint.yaml")
+    code, out, _ = scan("--format", "json", "--no-repo-config", str(tmp_path))
+    assert {f["rule_id"] for f in json.loads(out)["findings"]} == {
+        "github-classic-pat",
+        "github-oauth-token",
+    }
+
+    (tmp_path / ".patlint.yaml").write_text("exclud: ['x']\n")
+    code, _, err = scan(str(tmp_path))
+    assert code == 2
+    assert "unknown key(s): exclud" in err
+    (tmp_path / ".patlint.yaml").write_text("rules:\n  github-classic-pat: {severity: huge}\n")
+    code, _, err = scan(str(tmp_path))
+    assert code == 2 and "rules.github-classic-pat.severity: unknown severity 'huge'" in err
+    (tmp_path / ".patlint.yaml").write_text("disable: [no-such-rule]\n")
+    code, _, err = scan(str(tmp_path))
+    assert code == 2 and "unknown rule id 'no-such-rule'" in err
+    (tmp_path / ".patlint.yaml").write_text("max_file_size: lots\n")
+    code, _, err = scan(str(tmp_path))
+    assert code == 2 and "max_file_size: expected a size" in err
+    (tmp_path / ".patlint.yaml").write_text("rules: [\n")
+    code, _, err = scan(str(tmp_path))
+    assert code == 2 and "not valid YAML" in err
+
+
+def test_pyproject_tool_table(tmp_path: Path, token: TokenFactory) -> None:
+    (tmp_path / "a.txt").write_text(f"{token('ghp')}\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.patlint]\ndisable = ["github-classic-pat"]\n')
+    code, out, _ = scan("--format", "json", str(tmp_path))
+    assert (code, json.loads(out)["findings"]) == (0, [])
+
+
+def test_broken_rule_file_names_file_rule_and_field(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "mine.yml").write_text(
+        "- id: my-rule\n  name: Mine\n  kind: detector\n  token_kind: ghp\n  pattern: 'ghp_(x'\n"
+        "  keywords: [ghp_]\n  severity: high\n  description: d\n  remediation: r\n"
+        "  examples: [a]\n  negative_examples: [b]\n"
+    )
+    code, _, err = scan("--rules", str(rules), str(tmp_path))
+    assert code == 2
+    assert f"{rules / 'mine.yml'}: rule 'my-rule': field 'pattern': does not compile" in err
+    (rules / "mine.yml").write_text(
+        "- id: my-rule\n  name: Mine\n  kind: detector\n  token_kind: ghp\n  pattern: 'ghp_x'\n"
+        "  keywords: [ghp_]\n  severity: high\n  description: d\n  remediation: r\n"
+        "  examples: [a]\n  negative_examples: [b]\n"
+    )
+    code, _, err = scan("--rules", str(rules), str(tmp_path))
+    assert code == 2 and "field 'pattern': expected exactly one capture group" in err
+    (rules / "mine.yml").write_text("- id: github-classic-pat\n  kind: detector\n")
+    code, _, err = scan("--rules", str(rules), str(tmp_path))
+    assert code == 2 and "field 'name': expected a non-empty string" in err
+
+
+def test_user_rule_folder_adds_a_detector(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "corp.yml").write_text(
+        "- id: corp-deploy-key\n  name: Corp key\n  kind: detector\n  token_kind: legacy\n"
+        "  pattern: '(CORP-[0-9a-f]{32})'\n  keywords: [CORP-]\n  entropy: 2.5\n  severity: medium\n"
+        "  description: d\n  remediation: r\n  examples: ['k=CORP-0123456789abcdef0fedcba987654321']\n"
+        "  negative_examples: ['CORP-1']\n"
+    )
+    (tmp_path / "x.cfg").write_text("key = CORP-9f8e7d6c5b4a39281706f5e4d3c2b1a0\n")
+    code, out, _ = scan("--format", "json", "--rules", str(rules), str(tmp_path / "x.cfg"))
+    assert code == 1
+    assert [f["rule_id"] for f in json.loads(out)["findings"]] == ["corp-deploy-key"]
+
+
+def test_rules_list_explain_and_check() -> None:
+    runner = CliRunner()
+    res = runner.invoke(cli, ["rules"])
+    assert res.exit_code == 0 and "github-classic-pat" in res.stdout and "opt-in" in res.stdout
+    res = runner.invoke(cli, ["explain", "github-classic-pat"])
+    assert res.exit_code == 0 and "## How to fix it" in res.stdout
+    res = runner.invoke(cli, ["explain", "nope"])
+    assert res.exit_code == 2
+    res = runner.invoke(cli, ["rules", "check"])
+    assert res.exit_code == 0 and res.stdout.startswith("ok: ")
+
+
+def test_version_is_light() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, patlint.cli; print(sorted(m for m in ('requests', 'yaml', 'tabulate', 'detect_secrets') if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, check=True, text=True
+    ).stdout
+    assert out.strip() == "[]"
