@@ -287,6 +287,7 @@ def test_gitignore_honoured_inside_a_work_tree(tmp_path: Path, token: TokenFacto
         "untracked.txt",
     ]
     code, report, _ = run_json(str(tmp_path))
+    assert code == 1
     assert sorted(f["location"]["path"] for f in report["findings"]) == [
         "tracked.txt",
         "untracked.txt",
