@@ -102,6 +102,20 @@ def cli(debug: bool) -> None:
     help="API base URL for github.com, or for HOST (repeatable).",
 )
 @click.option(
+    "--no-cache", is_flag=True, help="Ask GitHub again; ignore cached verification results."
+)
+@click.option(
+    "--cache-ttl",
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="Reuse cached verification results up to this age [default: 3600].",
+)
+@click.option(
+    "--require-verification",
+    is_flag=True,
+    help="Exit 1 when any token could not be verified (offline, unreachable, rate-limited).",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False),
@@ -145,6 +159,23 @@ def cli(debug: bool) -> None:
     "--no-gitignore", is_flag=True, help="Inside a git work tree, scan ignored files too."
 )
 @click.option(
+    "--history",
+    is_flag=True,
+    help="Scan the git history of PATH (a repository, default .): every blob once.",
+)
+@click.option(
+    "--since",
+    "since_rev",
+    metavar="REV",
+    help="With --history: only commits reachable from a ref but not from REV.",
+)
+@click.option(
+    "--range",
+    "rev_range",
+    metavar="A..B",
+    help="With --history: only commits in A..B (a pull request, a pre-push).",
+)
+@click.option(
     "--no-suppress",
     is_flag=True,
     help="Report findings even where an inline comment or allow-list suppresses them.",
@@ -171,6 +202,9 @@ def scan(
     fail_on: str | None,
     offline: bool,
     github_api: tuple[str, ...],
+    no_cache: bool,
+    cache_ttl: float | None,
+    require_verification: bool,
     config_file: str | None,
     no_repo_config: bool,
     rules_dirs: tuple[str, ...],
@@ -180,6 +214,9 @@ def scan(
     report_invalid: bool,
     follow_symlinks: bool,
     no_gitignore: bool,
+    history: bool,
+    since_rev: str | None,
+    rev_range: str | None,
     no_suppress: bool,
     baseline_file: str | None,
     jobs: int,
@@ -195,6 +232,7 @@ def scan(
       patlint scan --format json -o r.json ~
       patlint scan --format sarif -o patlint.sarif     # CI: code-scanning upload
       patlint scan --baseline .patlint-baseline.json   # only what is new
+      patlint scan --history --range origin/main..HEAD  # every commit of a pull request
       cat build.log | patlint scan -
     """
     from patlint.config import Config, load_file, parse_size
@@ -228,15 +266,49 @@ def scan(
         baseline=baseline_keys,
         baseline_sha1=baseline_sha1,
     )
-    resolver = None
-    verification = "offline" if offline else "not available"
+    resolver = None if offline else _github_resolver(config, github_api, no_cache, cache_ttl)
     progress = _Progress(sys.stderr) if (not no_progress and sys.stderr.isatty()) else None
-    result = run_scan(roots, ruleset, options, resolver=resolver, progress=progress)
+    if history or since_rev or rev_range:
+        result = _scan_history(roots, ruleset, options, resolver, progress, since_rev, rev_range)
+    else:
+        result = run_scan(roots, ruleset, options, resolver=resolver, progress=progress)
     if progress is not None:
         progress.done()
     code = exit_code(result.findings, threshold)
+    verification = "offline" if resolver is None else resolver.summary()
+    code = _require_verification(result, code) if require_verification else code
     _emit(fmt, output, result, config.source, threshold.label, code, verification, ruleset, verbose)
     sys.exit(code)
+
+
+def _github_resolver(
+    config: Any, api_flags: tuple[str, ...], no_cache: bool, cache_ttl: float | None
+) -> Any:
+    """The online resolver (issue 3): one API client per GitHub host, cache unless --no-cache."""
+    from patlint.github.verify import GitHubResolver, build_options
+
+    options = build_options(
+        config.github_api,
+        config.verification,
+        api_flags,
+        use_cache=not no_cache,
+        cache_ttl=cache_ttl,
+    )
+    return GitHubResolver(options)
+
+
+def _require_verification(result: Any, code: int) -> int:
+    """--require-verification: tokens GitHub gave no definite answer about make the exit code 1."""
+    from patlint.github.verify import unverified_tokens
+
+    missing = unverified_tokens(result.tokens)
+    if not missing:
+        return code
+    n = len(missing)
+    result.notices.append(
+        f"--require-verification: {n} token{'s' if n != 1 else ''} could not be verified; exit code 1"
+    )
+    return max(code, EXIT_FINDINGS)
 
 
 def _baseline_options(path: str | None) -> tuple[frozenset[str], frozenset[str]]:
@@ -249,6 +321,34 @@ def _baseline_options(path: str | None) -> tuple[frozenset[str], frozenset[str]]
 
     loaded = load(Path(path))
     return loaded.keys, loaded.sha1s
+
+
+def _scan_history(
+    roots: Sequence[str],
+    ruleset: Any,
+    options: Any,
+    resolver: Any,
+    progress: Any,
+    since_rev: str | None,
+    rev_range: str | None,
+) -> Any:
+    """`--history`: every blob in the repository's history once, then the shared pipeline."""
+    from patlint.engine.run import Collected, finish
+    from patlint.sources.git_history import collect_history
+
+    if len(roots) != 1 or roots[0] == "-":
+        raise click.UsageError("--history takes one repository directory (default: .)")
+    hist = collect_history(
+        roots[0],
+        ruleset.detectors,
+        max_file_size=options.max_file_size,
+        exclude=options.walk.exclude,
+        since=since_rev,
+        rev_range=rev_range,
+        progress=progress,
+    )
+    collected = Collected(candidates=hist.candidates, stats=hist.stats)
+    return finish(collected, ruleset, options, resolver=resolver)
 
 
 def _load_config(
@@ -600,7 +700,11 @@ def _baseline_write(
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: usage errors exit 2, interrupts 130; the group maps the rest."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="patlint", standalone_mode=False)
+        rv = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="patlint", standalone_mode=False
+        )
+        if isinstance(rv, int) and not isinstance(rv, bool):
+            sys.exit(rv)  # click returns ctx.exit(code) as a value when not in standalone mode
     except click.exceptions.Abort:
         click.echo("patlint: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)

@@ -226,3 +226,22 @@ def test_version_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, check=True, text=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_real_entry_point_exit_codes(tmp_path: Path, token: TokenFactory) -> None:
+    """The console script (not CliRunner) honours the same contract."""
+    import subprocess
+    import sys
+
+    def run(*args: str) -> int:
+        cmd = [sys.executable, "-m", "patlint", *args]
+        return subprocess.run(cmd, capture_output=True, check=False, cwd=tmp_path).returncode
+
+    (tmp_path / "bad.yaml").write_text("nonsense_key: 1\n")
+    (tmp_path / "clean.txt").write_text("ok\n")
+    assert run("scan", "--offline", "--config", "bad.yaml", ".") == 2
+    assert run("scan", "--offline", "--bogus") == 2
+    assert run("scan", "--offline", "clean.txt") == 0
+    (tmp_path / "t.txt").write_text(token("ghp") + "\n")
+    assert run("scan", "--offline", "t.txt") == 1
+    assert run("explain", "no-such-rule") == 2

@@ -95,6 +95,14 @@ def _init_worker(rules: Sequence[Rule], max_size: int) -> None:
     _WORKER_MAX = max_size
 
 
+def _worker_start(rules: Sequence[Rule], max_size: int) -> None:
+    """Pool initializer: Ctrl-C is the parent's to handle (it terminates the pool), not each worker's."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(rules, max_size)
+
+
 def _scan_batch(batch: Sequence[tuple[str, str]]) -> list[FileResult]:
     assert _WORKER_DETECTOR is not None
     return [scan_path(p, rel, _WORKER_DETECTOR, max_size=_WORKER_MAX) for p, rel in batch]
@@ -157,7 +165,7 @@ def collect(
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         ctx = multiprocessing.get_context(method)
         with ctx.Pool(
-            jobs, initializer=_init_worker, initargs=(list(rules), options.max_file_size)
+            jobs, initializer=_worker_start, initargs=(list(rules), options.max_file_size)
         ) as pool:
             for results in pool.imap_unordered(_scan_batch, _batches(files)):
                 for res in results:
