@@ -52,7 +52,12 @@ def walk(roots: Iterable[str], options: WalkOptions) -> Iterator[FileRef | Skip]
                 yield Skip(root, _reason(exc), exc.strerror or str(exc))
                 continue
         if stat.S_ISREG(st.st_mode):
-            yield FileRef(root, relative_to_root(root, ""), st.st_size)
+            # A relative file path (what pre-commit passes) is matched against `exclude` too.
+            shown = relative_to_root(root, "")
+            if not os.path.isabs(root) and excluder.excluded(os.path.normpath(root)):
+                yield Skip(shown, "excluded", "config exclude")
+                continue
+            yield FileRef(root, shown, st.st_size)
         elif stat.S_ISDIR(st.st_mode):
             yield from _walk_dir(root, options, excluder)
         else:
@@ -99,6 +104,7 @@ def _from_list(
         ):
             continue
         if excluder.excluded(name):
+            yield Skip(_rel(os.path.join(root, name), root), "excluded", "config exclude")
             continue
         path = os.path.join(root, name)
         try:
@@ -144,7 +150,10 @@ def _scandir(
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name in ALWAYS_PRUNED or excluder.excluded(rel + "/"):
+                    if entry.name in ALWAYS_PRUNED:
+                        continue
+                    if excluder.excluded(rel + "/"):
+                        yield Skip(_shown(display_root, rel), "excluded", "config exclude")
                         continue
                     if entry.name in options.prune_dirs:
                         if options.always_include:
@@ -153,6 +162,7 @@ def _scandir(
                     subdirs.append((entry.path, rel))
                     continue
                 if excluder.excluded(rel):
+                    yield Skip(_shown(display_root, rel), "excluded", "config exclude")
                     continue
                 if (
                     options.prune_dirs
