@@ -245,3 +245,20 @@ def test_real_entry_point_exit_codes(tmp_path: Path, token: TokenFactory) -> Non
     (tmp_path / "t.txt").write_text(token("ghp") + "\n")
     assert run("scan", "--offline", "t.txt") == 1
     assert run("explain", "no-such-rule") == 2
+
+
+def test_catastrophic_custom_pattern_is_refused_at_load(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "slow.yml").write_text(
+        "- id: slow-rule\n  name: Slow\n  kind: detector\n  token_kind: ghp\n  pattern: '((?:a|b)+)+c'\n"
+        "  keywords: [aa]\n  severity: high\n  description: d\n  remediation: r\n"
+        "  examples: [a]\n  negative_examples: [b]\n"
+    )
+    (tmp_path / "x.txt").write_text("a" * 50_000 + "!\n")
+    code, _, err = scan("--rules", str(rules), str(tmp_path / "x.txt"))
+    assert code == 2
+    assert (
+        "rule 'slow-rule': field 'pattern': refused: an unbounded repeat nested inside another"
+        in err
+    )

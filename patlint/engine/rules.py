@@ -178,6 +178,9 @@ def _parse_detector(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
         compiled = re.compile(pattern.encode("utf-8"))
     except re.error as exc:
         raise err("pattern", f"does not compile: {exc}") from None
+    risk = backtracking_risk(pattern)
+    if risk:
+        raise err("pattern", f"refused: {risk} (prone to catastrophic backtracking)")
     if compiled.groups != 1:
         raise err(
             "pattern", f"expected exactly one capture group (the token), found {compiled.groups}"
@@ -221,6 +224,40 @@ def _parse_policy(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
     if requires not in ("", "github"):
         raise err("requires", "expected 'github' or nothing")
     return {"check": check, "params": dict(params), "requires": requires}
+
+
+def backtracking_risk(pattern: str) -> str | None:
+    """Why `pattern` could backtrack catastrophically (an unbounded repeat inside another), or None."""
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_parse  # type: ignore[no-redef]
+    from re import _constants as sre_c  # type: ignore[attr-defined]
+
+    unbounded = sre_c.MAXREPEAT
+    repeats = (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None))
+
+    def walk(items: Any, depth: int) -> str | None:
+        for op, av in items:
+            if op in repeats and op is not None:
+                lo, hi, sub = av
+                inner = depth + (1 if hi == unbounded or hi > 1000 else 0)
+                if inner >= 2:
+                    return "an unbounded repeat nested inside another"
+                found = walk(sub, inner)
+            elif op is sre_c.SUBPATTERN:
+                found = walk(av[-1], depth)
+            elif op is sre_c.BRANCH:
+                found = next((r for r in (walk(b, depth) for b in av[1]) if r), None)
+            elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+                found = walk(av[1], depth)
+            else:
+                found = None
+            if found:
+                return found
+        return None
+
+    return walk(sre_parse.parse(pattern), 0)
 
 
 def check_unique(rules: Sequence[Rule]) -> None:

@@ -1,0 +1,83 @@
+"""Property-based tests: any valid token in random surroundings is found at the right offset."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from patlint.config import Config
+from patlint.detectors.pattern import Detector
+from patlint.engine.rules import backtracking_risk
+from patlint.engine.ruleset import build_ruleset
+from patlint.tokengen import make_token
+
+DETECTOR = Detector(build_ruleset(Config()).detectors)
+CHECKSUMMED = ["ghp", "gho", "ghu", "ghs", "ghr"]
+# Separators that cannot extend a token: what a fine-grained token or a JWT needs around it.
+SEPARATORS = st.binary(max_size=300).map(lambda b: b.translate(_NO_WORD))
+_NO_WORD = bytes(
+    (c if not (chr(c).isalnum() or chr(c) in "_%-.") else ord(" ")) if c < 128 else c
+    for c in range(256)
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    before=st.binary(max_size=500),
+    after=st.binary(max_size=500),
+    kind=st.sampled_from(CHECKSUMMED),
+    seed=st.integers(),
+)
+def test_checksummed_token_found_in_any_bytes(
+    before: bytes, after: bytes, kind: str, seed: int
+) -> None:
+    token = make_token(kind, random.Random(seed))
+    data = before + token.encode() + after
+    hits = [(h.token, h.offset) for h in DETECTOR.scan(data) if h.encoding is None]
+    assert (token, len(before)) in hits
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=SEPARATORS,
+    after=SEPARATORS,
+    kind=st.sampled_from(["github_pat", "ghs_jwt"]),
+    seed=st.integers(),
+)
+def test_shape_checked_token_found_between_separators(
+    before: bytes, after: bytes, kind: str, seed: int
+) -> None:
+    token = make_token(kind, random.Random(seed))
+    data = before + token.encode() + after
+    hits = [(h.token, h.offset) for h in DETECTOR.scan(data) if h.encoding is None]
+    assert (token, len(before)) in hits
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=2000))
+def test_random_bytes_never_crash_and_rarely_match(data: bytes) -> None:
+    assert all(h.checksum_valid in (True, None) for h in DETECTOR.scan(data))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=st.text(
+        alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        min_size=36,
+        max_size=36,
+    )
+)
+def test_random_token_shaped_strings_fail_the_checksum(body: str) -> None:
+    # The chance of a random 36-character body passing is 2^-32: hypothesis will not find one.
+    assert DETECTOR.scan(f"ghp_{body}".encode()) == []
+
+
+def test_backtracking_risk_refuses_nested_unbounded_repeats() -> None:
+    assert backtracking_risk(r"(a+)+b") is not None
+    assert backtracking_risk(r"((?:x|y)*)*") is not None
+    assert backtracking_risk(r"(ghp_[A-Za-z0-9]{36})") is None
+    for rule in build_ruleset(Config()).known:
+        if rule.kind == "detector":
+            assert backtracking_risk(rule.pattern) is None, rule.id
