@@ -228,11 +228,14 @@ def _parse_policy(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
 
 def backtracking_risk(pattern: str) -> str | None:
     """Why `pattern` could backtrack catastrophically (an unbounded repeat inside another), or None."""
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    import importlib
+
+    try:  # Python 3.11+
+        sre_parse: Any = importlib.import_module("re._parser")
+        sre_c: Any = importlib.import_module("re._constants")
     except ImportError:  # Python 3.10
-        import sre_parse  # type: ignore[no-redef]
-    from re import _constants as sre_c  # type: ignore[attr-defined]
+        sre_parse = importlib.import_module("sre_parse")
+        sre_c = importlib.import_module("sre_constants")
 
     unbounded = sre_c.MAXREPEAT
     repeats = (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None))
@@ -240,7 +243,7 @@ def backtracking_risk(pattern: str) -> str | None:
     def walk(items: Any, depth: int) -> str | None:
         for op, av in items:
             if op in repeats and op is not None:
-                lo, hi, sub = av
+                _lo, hi, sub = av
                 inner = depth + (1 if hi == unbounded or hi > 1000 else 0)
                 if inner >= 2:
                     return "an unbounded repeat nested inside another"
