@@ -9,6 +9,7 @@ token does not come back as a policy finding once verification is on. A detect-s
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,12 @@ from patlint.errors import ConfigError
 from patlint.model import Finding, finding_fingerprint
 
 SCHEMA_VERSION = 1
+# detect-secrets 1.5's own GitHubTokenDetector regex has one capture group, the prefix, so
+# its `hashed_secret` is SHA-1("ghp") for every classic token: such entries match no token.
+_PREFIX_ONLY = {
+    hashlib.sha1(p.encode(), usedforsecurity=False).hexdigest(): p
+    for p in ("ghp", "gho", "ghu", "ghs", "ghr")
+}
 _HEX64 = frozenset("0123456789abcdef")
 
 
@@ -81,6 +88,7 @@ class Baseline:
     format: str  # "patlint" | "detect-secrets"
     entries: tuple[Entry, ...] = ()
     sha1s: frozenset[str] = frozenset()
+    notices: tuple[str, ...] = ()
 
     @property
     def keys(self) -> frozenset[str]:
@@ -199,6 +207,7 @@ def _detect_secrets(data: Mapping[str, Any], source: str) -> Baseline:
     if not isinstance(results, Mapping):
         raise ConfigError(f"{source}: results: expected an object of file name to secrets")
     sha1s: set[str] = set()
+    prefix_only = 0
     for filename, secrets in results.items():
         if not isinstance(secrets, list):
             raise ConfigError(f"{source}: results[{filename!r}]: expected a list")
@@ -208,5 +217,16 @@ def _detect_secrets(data: Mapping[str, Any], source: str) -> Baseline:
                 raise ConfigError(
                     f"{source}: results[{filename!r}][{i}].hashed_secret: expected a SHA-1 hex digest"
                 )
+            if hashed.lower() in _PREFIX_ONLY:
+                prefix_only += 1
+                continue
             sha1s.add(hashed.lower())
-    return Baseline(source=source, format="detect-secrets", sha1s=frozenset(sha1s))
+    notices: tuple[str, ...] = ()
+    if prefix_only:
+        notices = (
+            f"{source}: {prefix_only} detect-secrets entries hash only a token prefix "
+            "(detect-secrets' GitHubTokenDetector) and cannot match a token; rescan with "
+            "`detect-secrets scan --plugin <patlint>/detectors/secrets_adapter.py` or use "
+            "`patlint baseline create`",
+        )
+    return Baseline(source=source, format="detect-secrets", sha1s=frozenset(sha1s), notices=notices)

@@ -252,7 +252,7 @@ def scan(
         parse_size(max_file_size, "--max-file-size") if max_file_size else config.max_file_size
     )
     threshold = Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.LOW)
-    baseline_keys, baseline_sha1 = _baseline_options(baseline_file)
+    baseline_keys, baseline_sha1, baseline_notices = _baseline_options(baseline_file)
     options = ScanOptions(
         walk=WalkOptions(
             follow_symlinks=follow_symlinks or config.follow_symlinks,
@@ -274,6 +274,7 @@ def scan(
         result = run_scan(roots, ruleset, options, resolver=resolver, progress=progress)
     if progress is not None:
         progress.done()
+    result.notices.extend(baseline_notices)
     code = exit_code(result.findings, threshold)
     verification = "offline" if resolver is None else resolver.summary()
     code = _require_verification(result, code) if require_verification else code
@@ -311,16 +312,16 @@ def _require_verification(result: Any, code: int) -> int:
     return max(code, EXIT_FINDINGS)
 
 
-def _baseline_options(path: str | None) -> tuple[frozenset[str], frozenset[str]]:
-    """Finding keys and detect-secrets SHA-1s for `--baseline FILE` (empty without one)."""
+def _baseline_options(path: str | None) -> tuple[frozenset[str], frozenset[str], list[str]]:
+    """Finding keys, detect-secrets SHA-1s and notices for `--baseline FILE` (empty without)."""
     if not path:
-        return frozenset(), frozenset()
+        return frozenset(), frozenset(), []
     from pathlib import Path
 
     from patlint.baseline import load
 
     loaded = load(Path(path))
-    return loaded.keys, loaded.sha1s
+    return loaded.keys, loaded.sha1s, list(loaded.notices)
 
 
 def _scan_history(
