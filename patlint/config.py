@@ -124,6 +124,40 @@ def _mapping_of_urls(value: object, where: str) -> dict[str, str]:
     return dict(value)
 
 
+VERIFICATION_KEYS = (
+    "timeout",
+    "concurrency",
+    "cache_ttl",
+    "max_rate_limit_wait",
+    "verify_unnamed_hosts",
+)
+
+
+def _verification(value: object, where: str) -> dict[str, Any]:
+    """`verification:` sub-keys (seconds, counts, a flag); unknown sub-keys are an error."""
+    data = _mapping(value, where)
+    unknown = sorted(str(k) for k in data if k not in VERIFICATION_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(VERIFICATION_KEYS)})"
+        )
+    for key, raw in data.items():
+        w = f"{where}.{key}"
+        if key == "verify_unnamed_hosts":
+            _bool(raw, w)
+        elif key == "concurrency":
+            if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= 64:
+                raise ConfigError(f"{w}: expected a whole number from 1 to 64, got {raw!r}")
+        elif (
+            not isinstance(raw, (int, float))
+            or isinstance(raw, bool)
+            or raw < 0
+            or (key == "timeout" and raw == 0)
+        ):
+            raise ConfigError(f"{w}: expected a number of seconds, got {raw!r}")
+    return data
+
+
 def _mapping(value: object, where: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{where}: expected a mapping")
@@ -154,7 +188,7 @@ KEYS: dict[str, tuple[str, Callable[[object, str], Any]]] = {
     "rules_dirs": ("rules_dirs", _str_list),
     "fail_on": ("fail_on", _severity),
     "github_api": ("github_api", _mapping_of_urls),
-    "verification": ("verification", _mapping),
+    "verification": ("verification", _verification),
     "follow_symlinks": ("follow_symlinks", _bool),
     "profile": ("profile", _profile),
 }
@@ -197,13 +231,9 @@ def load_file(path: Path) -> Config:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         return parse_config(doc.get("tool", {}).get("patlint"), f"{path} [tool.patlint]")
-    import yaml
+    from patlint.yamlio import safe_load
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    return parse_config(data, str(path))
+    return parse_config(safe_load(text, str(path)), str(path))
 
 
 def _pyproject_fallback(path: Path, text: str) -> Config:

@@ -82,27 +82,18 @@ def load_rule_files(paths: Iterable[Path]) -> list[Rule]:
 
 def load_rule_file(path: Path) -> list[Rule]:
     """Load one YAML file holding a list of rules."""
-    import yaml
-
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc.__class__.__name__}: {exc}") from None
-    try:
-        data = yaml.load(text, Loader=_loader())  # noqa: S506 - safe loader subclass
-    except yaml.YAMLError as exc:
-        raise RuleError(f"{path}: not valid YAML: {exc}") from None
+    from patlint.yamlio import safe_load
+
+    data = safe_load(text, str(path), error=RuleError)
     if data is None:
         return []
     if not isinstance(data, list):
         raise RuleError(f"{path}: expected a list of rules at the top level")
     return [parse_rule(item, source=str(path), index=i) for i, item in enumerate(data)]
-
-
-def _loader() -> Any:
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_rule(item: Any, *, source: str, index: int) -> Rule:

@@ -1,0 +1,87 @@
+"""Hostile-input-safe YAML: size, nesting depth and alias expansion are bounded."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from patlint.errors import ConfigError
+
+MAX_BYTES = 4 << 20
+MAX_EXPANDED_NODES = 1_000_000
+MAX_DEPTH = 200
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def flow_depth(text: str) -> int:
+    """Deepest `[`/`{` nesting (an over-estimate when brackets sit inside quoted strings)."""
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        if m.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif depth:
+            depth -= 1
+    return deepest
+
+
+def _loader() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def expanded_size(root: Any, *, limit: int = MAX_EXPANDED_NODES, max_depth: int = MAX_DEPTH) -> int:
+    """Node count once aliases are expanded (memoised, stops past `limit`); checks depth too."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+
+    def size(node: Any, depth: int) -> int:
+        if depth > max_depth:
+            raise ValueError(f"nested deeper than {max_depth} levels")
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                total += size(child, depth + 1)
+                if total > limit:
+                    break
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k, depth + 1) + size(v, depth + 1)
+                if total > limit:
+                    break
+        sizes[key] = total
+        return total
+
+    return size(root, 0) if root is not None else 0
+
+
+def safe_load(text: str, where: str, *, error: type[ConfigError] = ConfigError) -> Any:
+    """`yaml.safe_load` that refuses huge, deeply nested or alias-bomb documents with a clear error."""
+    import yaml
+
+    if len(text) > MAX_BYTES:
+        raise error(f"{where}: larger than {MAX_BYTES >> 20} MB, refused")
+    if flow_depth(text) > MAX_DEPTH:
+        # libyaml recurses per level: refuse before it can overflow the C stack.
+        raise error(f"{where}: nested deeper than {MAX_DEPTH} levels, refused")
+    try:
+        node = yaml.compose(text, Loader=_loader())
+        if node is None:
+            return None
+        if expanded_size(node) > MAX_EXPANDED_NODES:
+            raise error(
+                f"{where}: expands to more than {MAX_EXPANDED_NODES} nodes (alias bomb?), refused"
+            )
+        return yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise error(f"{where}: not valid YAML: {exc}") from None
+    except (RecursionError, ValueError) as exc:
+        msg = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
+        raise error(f"{where}: {msg}, refused") from None

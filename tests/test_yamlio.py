@@ -1,0 +1,51 @@
+"""YAML from hostile repositories: alias bombs, deep nesting and huge files are refused quickly."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from patlint.errors import ConfigError, RuleError
+from patlint.yamlio import flow_depth, safe_load
+
+
+def bomb(levels: int) -> str:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_refused_fast() -> None:
+    start = time.monotonic()
+    with pytest.raises(
+        ConfigError, match=r"cfg: expands to more than 1000000 nodes \(alias bomb\?\), refused"
+    ):
+        safe_load(bomb(12), "cfg")
+    assert time.monotonic() - start < 2
+
+
+def test_small_alias_use_is_fine() -> None:
+    assert safe_load(bomb(3), "cfg")["a2"][0][0] == ["x"] * 9
+
+
+def test_deep_flow_nesting_refused_before_libyaml_sees_it() -> None:
+    text = "x: " + "[" * 100_000 + "]" * 100_000
+    assert flow_depth(text) == 100_000
+    with pytest.raises(RuleError, match=r"rules\.yml: nested deeper than 200 levels, refused"):
+        safe_load(text, "rules.yml", error=RuleError)
+
+
+def test_deep_block_nesting_refused() -> None:
+    text = "".join(" " * i + "- \n" for i in range(400))
+    with pytest.raises(ConfigError, match="nested deeper than 200 levels"):
+        safe_load(text, "cfg")
+
+
+def test_huge_and_malformed() -> None:
+    with pytest.raises(ConfigError, match="larger than 4 MB"):
+        safe_load("a: b\n" * (1 << 20), "cfg")
+    with pytest.raises(ConfigError, match="cfg: not valid YAML"):
+        safe_load("a: [\n", "cfg")
+    assert safe_load("", "cfg") is None
