@@ -66,7 +66,20 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="patlint")
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
 def cli(debug: bool) -> None:
-    """Find GitHub tokens that should not be where they are, and judge what they can do."""
+    """Find GitHub tokens that should not be where they are, and judge what they can do.
+
+    \b
+    Examples:
+      patlint scan --offline .             # find tokens, send nothing anywhere
+      patlint scan --format sarif -o patlint.sarif
+      patlint rules                        # what patlint checks
+      patlint explain github-classic-pat   # why it matters, how to fix it
+      patlint baseline create .patlint-baseline.json
+
+    \b
+    Shell completion (bash; zsh and fish: zsh_source, fish_source):
+      eval "$(_PATLINT_COMPLETE=bash_source patlint)"
+    """
     _State.debug = debug
 
 
@@ -195,6 +208,23 @@ def cli(debug: bool) -> None:
 )
 @click.option("--no-progress", is_flag=True, help="Never show progress on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="List every skipped file with its reason.")
+@click.option(
+    "--profile",
+    type=click.Choice(["repository", "workstation"]),
+    help="workstation: prune caches and dependency trees, read every known credential file "
+    "[default: workstation when scanning the home directory].",
+)
+@click.option(
+    "--all", "scan_all", is_flag=True, help="Workstation profile: scan caches and dependency trees too."
+)
+@click.option(
+    "--env", "scan_env", is_flag=True, help="Also scan this process's environment variables."
+)
+@click.option(
+    "--credential-helpers",
+    is_flag=True,
+    help="Ask configured docker-credential-* helpers for their GitHub registry secrets.",
+)
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -222,6 +252,10 @@ def scan(
     jobs: int,
     no_progress: bool,
     verbose: bool,
+    profile: str | None = None,
+    scan_all: bool = False,
+    scan_env: bool = False,
+    credential_helpers: bool = False,
 ) -> None:
     """Scan files and folders (default: .) for GitHub tokens; `-` reads standard input.
 
@@ -233,6 +267,7 @@ def scan(
       patlint scan --format sarif -o patlint.sarif     # CI: code-scanning upload
       patlint scan --baseline .patlint-baseline.json   # only what is new
       patlint scan --history --range origin/main..HEAD  # every commit of a pull request
+      patlint scan ~ --env                 # workstation audit: every token on this machine
       cat build.log | patlint scan -
     """
     from patlint.config import Config, load_file, parse_size
@@ -271,7 +306,29 @@ def scan(
     if history or since_rev or rev_range:
         result = _scan_history(roots, ruleset, options, resolver, progress, since_rev, rev_range)
     else:
-        result = run_scan(roots, ruleset, options, resolver=resolver, progress=progress)
+        from dataclasses import replace
+
+        from patlint.sources.workstation import plan_scan
+
+        plan = plan_scan(
+            roots,
+            options.walk,
+            ruleset.detectors,
+            profile=profile or config.profile,
+            scan_all=scan_all,
+            scan_env=scan_env,
+            credential_helpers=credential_helpers,
+        )
+        options = replace(options, walk=plan.walk)
+        result = run_scan(
+            plan.roots,
+            ruleset,
+            options,
+            resolver=resolver,
+            progress=progress,
+            extra_candidates=plan.candidates,
+        )
+        result.notices.extend(plan.notices)
     if progress is not None:
         progress.done()
     result.notices.extend(baseline_notices)
@@ -444,10 +501,25 @@ class _Progress:
             self.stream.flush()
 
 
+def _complete_rule_id(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for RULE-ID arguments: the known rule ids."""
+    from patlint.config import Config
+    from patlint.engine.ruleset import build_ruleset
+
+    return [r.id for r in build_ruleset(Config()).known if r.id.startswith(incomplete)]
+
+
 @cli.group(invoke_without_command=True)
 @click.pass_context
 def rules(ctx: click.Context) -> None:
-    """List, check and explain rules (`patlint rules` lists them)."""
+    """List, check and explain rules (`patlint rules` lists them).
+
+    \b
+    Examples:
+      patlint rules
+      patlint rules check --rules ./my-rules
+      patlint rules explain no-expiration
+    """
     if ctx.invoked_subcommand is None:
         ctx.invoke(rules_list)
 
@@ -461,7 +533,13 @@ def rules(ctx: click.Context) -> None:
     help="Extra folder of YAML rules.",
 )
 def rules_list(rules_dirs: tuple[str, ...] = ()) -> None:
-    """Every known rule: id, kind, severity, enabled by default, name."""
+    """Every known rule: id, kind, severity, enabled by default, name.
+
+    \b
+    Examples:
+      patlint rules list
+      patlint rules list --rules ./my-rules   # with your own rule folder
+    """
     from tabulate import tabulate
 
     from patlint.config import Config
@@ -491,7 +569,13 @@ def rules_list(rules_dirs: tuple[str, ...] = ()) -> None:
     help="Extra folder of YAML rules.",
 )
 def rules_check(rules_dirs: tuple[str, ...] = ()) -> None:
-    """Validate every rule and run its examples and negative examples through the detector."""
+    """Validate every rule and run its examples and negative examples through the detector.
+
+    \b
+    Examples:
+      patlint rules check                     # what CI runs on the built-in rules
+      patlint rules check --rules ./my-rules
+    """
     from patlint.config import Config
     from patlint.engine.examples import check_rule
     from patlint.engine.ruleset import build_ruleset
@@ -510,16 +594,27 @@ def rules_check(rules_dirs: tuple[str, ...] = ()) -> None:
 
 
 @rules.command("explain")
-@click.argument("rule_id")
+@click.argument("rule_id", shell_complete=_complete_rule_id)
 def rules_explain(rule_id: str) -> None:
-    """Why a rule matters and how to fix what it finds."""
+    """Why a rule matters and how to fix what it finds.
+
+    \b
+    Examples:
+      patlint rules explain github-classic-pat
+    """
     _explain(rule_id)
 
 
 @cli.command("explain")
-@click.argument("rule_id")
+@click.argument("rule_id", shell_complete=_complete_rule_id)
 def explain(rule_id: str) -> None:
-    """Why a rule matters and how to fix what it finds (same as `rules explain`)."""
+    """Why a rule matters and how to fix what it finds (same as `rules explain`).
+
+    \b
+    Examples:
+      patlint explain github-classic-pat
+      patlint explain no-expiration
+    """
     _explain(rule_id)
 
 

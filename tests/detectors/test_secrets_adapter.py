@@ -1,0 +1,71 @@
+"""patlint's detectors as a detect-secrets plugin, through the real detect-secrets CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from patlint.detectors.secrets_adapter import PatlintGitHubTokenDetector
+from patlint.model import Secret
+
+TokenFactory = Callable[..., str]
+ADAPTER = Path(__file__).resolve().parents[2] / "patlint" / "detectors" / "secrets_adapter.py"
+DETECT_SECRETS = shutil.which(
+    "detect-secrets", path=os.path.dirname(sys.executable)
+) or shutil.which("detect-secrets")
+SECRET_TYPE = "GitHub Token (patlint, checksum-validated)"
+
+
+def test_plugin_yields_only_checksum_valid_tokens(token: TokenFactory) -> None:
+    plugin = PatlintGitHubTokenDetector()
+    good, bad, fine = token("ghp"), token("ghp", valid=False), token("github_pat")
+    line = f"a={good} b={bad} c={fine} d={good}"
+    assert list(plugin.analyze_string(line)) == [good]
+    assert plugin.secret_type == SECRET_TYPE
+
+
+@pytest.mark.skipif(DETECT_SECRETS is None, reason="detect-secrets is not installed")
+def test_detect_secrets_cli_loads_the_plugin(tmp_path: Path, token: TokenFactory) -> None:
+    good_ghp, bad_ghp, good_gho = token("ghp"), token("ghp", valid=False), token("gho")
+    (tmp_path / "settings.cfg").write_text(
+        f"[github]\nclassic = {good_ghp}\nbroken = {bad_ghp}\noauth = {good_gho}\n"
+    )
+    done = subprocess.run(
+        [
+            str(DETECT_SECRETS),
+            "scan",
+            "--plugin",
+            str(ADAPTER),
+            "--disable-plugin",
+            "GitHubTokenDetector",
+            "--disable-plugin",
+            "KeywordDetector",
+            "--disable-plugin",
+            "Base64HighEntropyString",
+            "--disable-plugin",
+            "HexHighEntropyString",
+            "settings.cfg",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    baseline = json.loads(done.stdout)
+    plugins = {p["name"]: p for p in baseline["plugins_used"]}
+    assert plugins["PatlintGitHubTokenDetector"]["path"] == f"file://{ADAPTER}"
+    results = baseline["results"]["settings.cfg"]
+    assert [(r["type"], r["line_number"], r["hashed_secret"]) for r in results] == [
+        (SECRET_TYPE, 2, Secret(good_ghp, "ghp").sha1),
+        (SECRET_TYPE, 4, Secret(good_gho, "gho").sha1),
+    ]  # the checksum-invalid token on line 3 is not reported
+    for t in (good_ghp, bad_ghp, good_gho):
+        assert t not in done.stdout + done.stderr

@@ -1,0 +1,90 @@
+"""Suppressions are counted, never silent, and `--no-suppress` reports them anyway."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from patlint.cli import cli
+from patlint.model import Secret, finding_fingerprint
+
+TokenFactory = Callable[..., str]
+
+
+def scan(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(cli, ["scan", "--offline", "--no-progress", *args])
+    return res.exit_code, res.stdout
+
+
+def report(*args: str) -> tuple[int, dict[str, Any]]:
+    code, out = scan("--format", "json", *args)
+    return code, json.loads(out)
+
+
+def test_each_kind_of_suppression_is_counted(tmp_path: Path, token: TokenFactory) -> None:
+    toks = {name: token("ghp") for name in ("bare", "ruled", "other", "pragma", "fp", "sha")}
+    (tmp_path / "inline.py").write_text(
+        f"A = '{toks['bare']}'  # patlint: ignore\n"
+        f"B = '{toks['ruled']}'  # patlint: ignore[github-classic-pat]\n"
+        f"C = '{toks['other']}'  # patlint: ignore[github-oauth-token]\n"
+        f"D = '{toks['pragma']}'  # pragma: allowlist secret\n"
+    )
+    (tmp_path / "allowed.txt").write_text(f"x={toks['fp']}\ny={toks['sha']}\n")
+    fp = finding_fingerprint("github-classic-pat", "allowed.txt", Secret(toks["fp"], "ghp").digest)
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "lib.txt").write_text(f"z={token('gho')}\n")
+    (tmp_path / ".patlint.yaml").write_text(
+        f"allow:\n  - {fp}\n  - {Secret(toks['sha'], 'ghp').digest}\nexclude:\n  - vendor/\n"
+    )
+
+    code, rep = report(str(tmp_path))
+    assert code == 1
+    assert [(f["location"]["path"], f["location"]["line"]) for f in rep["findings"]] == [
+        ("inline.py", 3)  # ignore[another-rule] does not hide this rule
+    ]
+    assert sorted(
+        (f["location"]["path"], f["location"]["line"], f["suppressed"]) for f in rep["suppressed"]
+    ) == [
+        ("allowed.txt", 1, "allow-list"),
+        ("allowed.txt", 2, "allow-list"),
+        ("inline.py", 1, "inline comment"),
+        ("inline.py", 2, "inline comment"),
+        ("inline.py", 4, "inline comment"),
+    ]
+    assert rep["summary"]["suppressed"] == 5
+    assert rep["summary"]["skipped_by_reason"] == {"excluded": 1}  # the excluded path, counted
+
+    code, text = scan(str(tmp_path))
+    assert "1 finding (1 high)" in text
+    assert "; 5 suppressed;" in text
+    assert "1 skipped (excluded: 1)" in text
+    for t in toks.values():
+        assert t not in text
+
+    code, rep = report("--no-suppress", str(tmp_path))
+    assert code == 1
+    assert sorted((f["location"]["path"], f["location"]["line"]) for f in rep["findings"]) == [
+        ("allowed.txt", 1),
+        ("allowed.txt", 2),
+        ("inline.py", 1),
+        ("inline.py", 2),
+        ("inline.py", 3),
+        ("inline.py", 4),
+    ]
+    assert rep["suppressed"] == [] and rep["summary"]["suppressed"] == 0
+
+
+def test_inline_suppression_in_sarif_and_junit_is_visible(
+    tmp_path: Path, token: TokenFactory
+) -> None:
+    (tmp_path / "a.py").write_text(f"A = '{token('ghp')}'  # patlint: ignore\n")
+    code, out = scan("--format", "sarif", str(tmp_path))
+    assert code == 0
+    (res,) = json.loads(out)["runs"][0]["results"]
+    assert res["suppressions"][0]["kind"] == "inSource"
+    code, out = scan("--format", "junit", str(tmp_path))
+    assert 'skipped="1"' in out and "suppressed: inline comment" in out
