@@ -60,9 +60,9 @@ def summary_line(result: ScanResult, meta: ReportMeta) -> str:
 
 def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta, verbose: bool = False) -> None:
     """Write the table, the places of tokens seen more than once, notices, skips and the summary."""
-    from tabulate import tabulate
-
     if result.findings:
+        from tabulate import tabulate  # only when there is a table (keeps pre-commit start-up light)
+
         rows = [
             [
                 f.severity.label,
