@@ -61,7 +61,8 @@ def summary_line(result: ScanResult, meta: ReportMeta) -> str:
 def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta, verbose: bool = False) -> None:
     """Write the table, the places of tokens seen more than once, notices, skips and the summary."""
     if result.findings:
-        from tabulate import tabulate  # only when there is a table (keeps pre-commit start-up light)
+        # Imported only when there is a table: keeps the pre-commit path light.
+        from tabulate import tabulate
 
         rows = [
             [
