@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from patlint.sources import ci as _ci
 from patlint.sources.readers import FileReader
 
-READERS: tuple[FileReader, ...] = ()
+READERS: tuple[FileReader, ...] = (
+    _ci.READER,  # CI pipelines: GitHub Actions, GitLab, CircleCI, Azure, Bitbucket, Travis
+)
 
 
 def readers_for(rel: str) -> list[FileReader]:
