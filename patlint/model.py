@@ -145,6 +145,11 @@ class Location:
     binary: bool = False
     note: str = ""  # e.g. "base64 in auths.ghcr.io.auth", "commit 1a2b3c4"
     commit: str | None = None  # for history scans
+    # history scans: author date of `commit` (ISO 8601); whether this blob is still at this
+    # path in HEAD (or the --range tip), None when unknown; the git blob id holding the token
+    commit_date: str | None = None
+    in_head: bool | None = None
+    blob: str | None = None
 
     def display(self) -> str:
         """`path:line:col` for text, `path@offset` for binary."""

@@ -6,9 +6,10 @@ import re
 from typing import TextIO
 
 from patlint.engine.run import ScanResult
-from patlint.model import Finding
+from patlint.model import Finding, Location
 from patlint.report.common import ReportMeta, shown
 
+PLACES_SHOWN = 20  # places listed per token (a token kept through many commits has many)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -18,8 +19,29 @@ def safe(text: str) -> str:
 
 
 def _where(f: Finding) -> str:
+    if f.location.commit is not None:
+        return _where_history(f)
     extra = f" (+{len(f.related)} more)" if f.related else ""
     return shown(f.location.display()) + extra
+
+
+def _where_history(f: Finding) -> str:
+    """`path:line:col @ <commit> <date>` of the introducing commit, then `(+N more commits)`."""
+    loc = f.location
+    assert loc.commit is not None
+    out = f"{shown(loc.display())} @ {loc.commit[:10]}"
+    if loc.commit_date:
+        out += f" {loc.commit_date[:10]}"
+    others = {r.commit for r in f.related if r.commit is not None and r.commit != loc.commit}
+    if others:
+        out += f" (+{len(others)} more commit{'s' if len(others) != 1 else ''})"
+    return out
+
+
+def _place(loc: Location) -> str:
+    if loc.commit is None:
+        return shown(loc.display())
+    return f"{shown(loc.display())}@{loc.commit[:10]}"
 
 
 def _context(f: Finding) -> str:
@@ -32,6 +54,9 @@ def _context(f: Finding) -> str:
         parts.append(f.context.encoding)
     if f.token_info is not None:
         parts.append(f.token_info.status.value)
+    heads = [loc.in_head for loc in (f.location, *f.related) if loc.in_head is not None]
+    if heads:
+        parts.append("still in HEAD" if any(heads) else "not in HEAD")
     return safe(", ".join(parts))
 
 
@@ -89,7 +114,9 @@ def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta, verbose: boo
                 places = [f.location, *f.related]
                 assert f.token is not None
                 stream.write(f"  {f.token.preview} — {len(places)} places: ")
-                stream.write(", ".join(shown(p.display()) for p in places) + "\n")
+                listed = ", ".join(_place(p) for p in places[:PLACES_SHOWN])
+                more = len(places) - PLACES_SHOWN
+                stream.write(listed + (f", … and {more} more" if more > 0 else "") + "\n")
     notices = [*result.stats.notices, *result.notices]
     for notice in notices:
         stream.write(f"note: {safe(notice)}\n")
