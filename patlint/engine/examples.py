@@ -42,6 +42,12 @@ def check_rule(rule: Rule, ruleset: RuleSet, *, seed: int | None = None) -> list
     rng = random.Random(seed)
     problems: list[str] = []
     if rule.kind == "policy":
+        from patlint.engine.place_examples import check_file_examples, is_file_example
+
+        if rule.examples and all(
+            is_file_example(e) for e in (*rule.examples, *rule.negative_examples)
+        ):
+            return check_file_examples(rule, ruleset, rng)
         from patlint.policy.examples import check_policy_examples
 
         return check_policy_examples(rule)

@@ -9,6 +9,7 @@ from typing import Any
 from patlint.errors import ConfigError
 from patlint.model import Token
 from patlint.policy.base import PolicyCheck, Verdict
+from patlint.policy.storage import SeveralPlacesCheck, WrongHostCheck
 
 
 class PlaceCheck:
@@ -30,4 +31,6 @@ class PlaceCheck:
 # check name -> check object; one line per check module.
 CHECKS: dict[str, PolicyCheck] = {
     "place": PlaceCheck(),
+    "several-places": SeveralPlacesCheck(),
+    "wrong-host": WrongHostCheck(),
 }

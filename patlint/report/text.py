@@ -40,8 +40,26 @@ def _where_history(f: Finding) -> str:
 
 def _place(loc: Location) -> str:
     if loc.commit is None:
-        return shown(loc.display())
+        return shown(f"{loc.path}:{loc.line}" if loc.line is not None else loc.display())
     return f"{shown(loc.display())}@{loc.commit[:10]}"
+
+
+_LINE_KINDS = ("text", "binary", "shell-history", "shell-rc", "dotenv", "notebook")
+
+
+def _place_labels(result: ScanResult) -> dict[tuple[str, str, int | None, str | None], str]:
+    """`~/.docker/config.json (ghcr.io)`, `~/.bash_history:1023`: each place with its host."""
+    out: dict[tuple[str, str, int | None, str | None], str] = {}
+    for t in result.tokens:
+        for c in t.candidates:
+            loc, ctx = c.location, c.context
+            if loc.commit is not None or not ctx.host:
+                continue
+            where = shown(loc.path)
+            if ctx.file_type in _LINE_KINDS and loc.line is not None:
+                where += f":{loc.line}"
+            out[(t.secret.digest, loc.path, loc.offset, loc.commit)] = f"{where} ({safe(ctx.host)})"
+    return out
 
 
 def _context(f: Finding) -> str:
@@ -110,11 +128,19 @@ def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta, verbose: boo
                 multi[f.token.sha256] = f
         if multi:
             stream.write("\nTokens seen in several places:\n")
+            labels = _place_labels(result)
             for f in multi.values():
-                places = [f.location, *f.related]
                 assert f.token is not None
+                places = list(
+                    dict.fromkeys(
+                        labels.get((f.token.sha256, p.path, p.offset, p.commit)) or _place(p)
+                        for p in [f.location, *f.related]
+                    )
+                )
+                if len(places) < 2:
+                    continue
                 stream.write(f"  {f.token.preview} — {len(places)} places: ")
-                listed = ", ".join(_place(p) for p in places[:PLACES_SHOWN])
+                listed = ", ".join(places[:PLACES_SHOWN])
                 more = len(places) - PLACES_SHOWN
                 stream.write(listed + (f", … and {more} more" if more > 0 else "") + "\n")
     notices = [*result.stats.notices, *result.notices]

@@ -8,6 +8,7 @@ import stat
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from patlint.model import Skip
 from patlint.sources.paths import relative_to_root
@@ -33,6 +34,7 @@ class WalkOptions:
     exclude: Sequence[str] = ()  # gitignore-style patterns, relative to each root
     prune_dirs: frozenset[str] = field(default_factory=frozenset)  # directory names never entered
     always_include: Sequence[str] = ()  # gitignore-style patterns read even inside pruned trees
+    read_git_config: bool = False  # also yield `.git/config` of each repository walked
 
 
 def walk(roots: Iterable[str], options: WalkOptions) -> Iterator[FileRef | Skip]:
@@ -69,8 +71,22 @@ def _walk_dir(root: str, options: WalkOptions, excluder: _Excluder) -> Iterator[
     listed = _git_files(root) if options.use_gitignore else None
     if listed is not None:
         yield from _from_list(root, real_root, listed, options, excluder)
+        if options.read_git_config:
+            yield from _git_config(os.path.join(root, ".git"), root, "")
     else:
         yield from _scandir(root, real_root, options, excluder)
+
+
+def _git_config(git_dir: str, display_root: str, rel_dir: str) -> Iterator[FileRef]:
+    """`.git/config` of a repository (only that file: the rest of `.git` is never entered)."""
+    path = os.path.join(git_dir, "config")
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    if stat.S_ISREG(st.st_mode):
+        rel = f"{rel_dir}/.git/config" if rel_dir else ".git/config"
+        yield FileRef(path, _shown(display_root, rel), st.st_size)
 
 
 def _git_files(root: str) -> list[str] | None:
@@ -150,6 +166,16 @@ def _scandir(
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
+                    if (
+                        entry.name == ".git"
+                        and options.read_git_config
+                        and not excluder.excluded(rel + "/config")
+                        and (
+                            not _under_pruned(rel + "/config", options.prune_dirs)
+                            or excluder.always(rel + "/config", options.always_include)
+                        )
+                    ):
+                        yield from _git_config(entry.path, display_root, rel_dir)
                     if entry.name in ALWAYS_PRUNED:
                         continue
                     if excluder.excluded(rel + "/"):
@@ -266,7 +292,7 @@ class _Excluder:
             import pathspec
 
             self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-        self._always: dict[tuple[str, ...], object] = {}
+        self._always: dict[tuple[str, ...], _AlwaysMatcher] = {}
 
     def excluded(self, rel: str) -> bool:
         return bool(self._spec is not None and self._spec.match_file(rel))
@@ -275,10 +301,42 @@ class _Excluder:
         if not patterns:
             return False
         key = tuple(patterns)
-        spec = self._always.get(key)
-        if spec is None:
+        matcher = self._always.get(key)
+        if matcher is None:
+            matcher = _AlwaysMatcher(patterns)
+            self._always[key] = matcher
+        return matcher.match(rel)
+
+
+class _AlwaysMatcher:
+    """`**/name` and `**/dir/name` patterns as set and suffix tests (hot inside pruned trees);
+    any other pattern through pathspec."""
+
+    _GLOB = frozenset("*?[]!\\")
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.names: set[str] = set()
+        suffixes: list[str] = []
+        rest: list[str] = []
+        for p in patterns:
+            body = p[3:] if p.startswith("**/") else ""
+            if body and not self._GLOB & set(body) and not body.endswith("/"):
+                if "/" in body:
+                    suffixes.append("/" + body)
+                else:
+                    self.names.add(body)
+            else:
+                rest.append(p)
+        self.suffixes = tuple(suffixes)
+        self.spec: Any = None
+        if rest:
             import pathspec
 
-            spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-            self._always[key] = spec
-        return bool(spec.match_file(rel))  # type: ignore[attr-defined]
+            self.spec = pathspec.GitIgnoreSpec.from_lines(rest)
+
+    def match(self, rel: str) -> bool:
+        if rel.rsplit("/", 1)[-1] in self.names:
+            return True
+        if self.suffixes and ("/" + rel).endswith(self.suffixes):
+            return True
+        return bool(self.spec is not None and self.spec.match_file(rel))

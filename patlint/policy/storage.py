@@ -1,0 +1,108 @@
+"""Where a token is kept: stored in several places, or stored for a host it cannot be used on.
+
+Both work offline from the places a scan saw (each candidate's path and context); no GitHub
+answer is needed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from patlint.errors import ConfigError
+from patlint.model import Token
+from patlint.policy.base import Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class PlacesParams:
+    """`min_places`: how many distinct files (or env variables) make "several"."""
+
+    min_places: int = 2
+
+
+class SeveralPlacesCheck:
+    """`check: several-places`: the same token stored in `min_places` or more places."""
+
+    name = "several-places"
+
+    def parse_params(self, params: Mapping[str, Any], where: str) -> PlacesParams:
+        """`min_places`: an integer of 2 or more."""
+        unknown = sorted(set(params) - {"min_places"})
+        if unknown:
+            raise ConfigError(f"{where}.{unknown[0]}: unknown parameter (known: min_places)")
+        n = params.get("min_places", 2)
+        if not isinstance(n, int) or isinstance(n, bool) or n < 2:
+            raise ConfigError(f"{where}.min_places: expected an integer of 2 or more, got {n!r}")
+        return PlacesParams(n)
+
+    def evaluate(self, token: Token, params: PlacesParams, *, now: datetime) -> Iterator[Verdict]:
+        """One verdict naming the places, when there are enough of them."""
+        places: dict[str, str | None] = {}
+        for c in token.candidates:
+            places.setdefault(c.location.path, c.context.host)
+        if len(places) < params.min_places:
+            return
+        shown = ", ".join(f"{p} ({h})" if h else p for p, h in places.items())
+        yield Verdict(
+            f"token {token.secret.preview} is stored in {len(places)} places: {shown}; "
+            "every copy must be found and removed when it leaks or rotates"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HostParams:
+    """`github_hosts`: host globs where a GitHub token is usable (GHES hosts added in config)."""
+
+    github_hosts: tuple[str, ...]
+
+
+DEFAULT_GITHUB_HOSTS = (
+    "github.com",
+    "*.github.com",
+    "ghcr.io",
+    "*.ghcr.io",
+    "*.githubusercontent.com",
+    "*.ghe.com",
+    "*github*",
+)
+
+
+class WrongHostCheck:
+    """`check: wrong-host`: a token stored for a host that is not GitHub (npmjs.org, docker.io…)."""
+
+    name = "wrong-host"
+
+    def parse_params(self, params: Mapping[str, Any], where: str) -> HostParams:
+        """`github_hosts`: a list of host globs."""
+        unknown = sorted(set(params) - {"github_hosts"})
+        if unknown:
+            raise ConfigError(f"{where}.{unknown[0]}: unknown parameter (known: github_hosts)")
+        hosts = params.get("github_hosts", list(DEFAULT_GITHUB_HOSTS))
+        if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+            raise ConfigError(f"{where}.github_hosts: expected a list of host globs")
+        return HostParams(tuple(h.lower() for h in hosts))
+
+    def evaluate(self, token: Token, params: HostParams, *, now: datetime) -> Iterator[Verdict]:
+        """One verdict per place that stores the token for a non-GitHub host."""
+        if token.info is not None and token.info.host not in ("", "github.com"):
+            allowed = (*params.github_hosts, token.info.host.lower())
+        else:
+            allowed = params.github_hosts
+        seen: set[tuple[str, str]] = set()
+        for c in token.candidates:
+            host = (c.context.host or "").lower().rstrip(".")
+            if not host or (c.location.path, host) in seen:
+                continue
+            seen.add((c.location.path, host))
+            if any(fnmatch.fnmatchcase(host, pattern) for pattern in allowed):
+                continue
+            what = f" as {c.context.usage} credential" if c.context.usage else ""
+            yield Verdict(
+                f"token {token.secret.preview} is stored{what} for {host} in "
+                f"{c.location.display()}, where a GitHub token cannot authenticate; "
+                "it is either a mistake or a copy that leaks to that host"
+            )

@@ -1,0 +1,57 @@
+"""File-based rule examples run through the real pipeline, and the runner catches bad ones."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from patlint.config import Config
+from patlint.engine.examples import check_rule
+from patlint.engine.place_examples import run_file_example
+from patlint.engine.ruleset import build_ruleset
+
+RULESET = build_ruleset(Config())
+
+
+def rule(rule_id: str):  # type: ignore[no-untyped-def]
+    r = RULESET.get(rule_id)
+    assert r is not None
+    return r
+
+
+def test_mode_is_applied() -> None:
+    r = rule("credential-file-readable-by-others")
+    ex = {"path": "~/.netrc", "text": "machine github.com password {{token:ghp}}\n"}
+    rng = random.Random(1)
+    assert run_file_example(r, RULESET, {**ex, "mode": 0o644}, rng) is True
+    assert run_file_example(r, RULESET, {**ex, "mode": "0600"}, rng) is False
+    assert run_file_example(r, RULESET, {**ex, "mode": "0o640"}, rng) is True
+
+
+def test_copy_plants_one_token_in_several_files() -> None:
+    r = rule("token-stored-in-several-places")
+    rng = random.Random(2)
+    files = [
+        {"path": ".git-credentials", "text": "https://me:{{token:ghp}}@github.com\n"},
+        {"path": "x/.env", "text": "GH_TOKEN={{copy}}\n"},
+    ]
+    assert run_file_example(r, RULESET, {"files": files}, rng) is True
+    files[1] = {"path": "x/.env", "text": "GH_TOKEN={{token:ghp}}\n"}
+    assert run_file_example(r, RULESET, {"files": files}, rng) is False
+
+
+def test_runner_reports_examples_that_misbehave() -> None:
+    r = rule("token-in-shell-history")
+    broken = replace(
+        r,
+        examples=({"path": "~/.bash_history", "text": "ls\n"},),
+        negative_examples=({"path": "~/.bash_history", "text": "export T={{token:ghp}}\n"},),
+    )
+    assert check_rule(broken, RULESET, seed=0) == [
+        "examples[0] does not fire",
+        "negative_examples[0] fires",
+    ]
+    bad_path = replace(r, examples=({"path": "../escape", "text": "x"},))
+    assert check_rule(bad_path, RULESET, seed=0) == [
+        "examples[0]: files[0]: path must be relative and stay inside the example"
+    ]

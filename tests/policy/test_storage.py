@@ -1,0 +1,102 @@
+"""Storage checks: the same token in several places; a token stored for a non-GitHub host."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from patlint.errors import ConfigError
+from patlint.model import (
+    Candidate,
+    Confidence,
+    Context,
+    Location,
+    Secret,
+    Severity,
+    Token,
+    TokenInfo,
+    TokenStatus,
+)
+from patlint.policy.storage import SeveralPlacesCheck, WrongHostCheck
+
+NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+
+
+def tok(
+    value: str, *places: tuple[str, str | None, str | None], info: TokenInfo | None = None
+) -> Token:
+    secret = Secret(value, "ghp")
+    cands = tuple(
+        Candidate(
+            "github-classic-pat",
+            secret,
+            Location(path, 1),
+            Context(file_type="text", host=host, usage=usage),
+            Severity.HIGH,
+            Confidence.HIGH,
+        )
+        for path, host, usage in places
+    )
+    return Token(secret, cands, info)
+
+
+def test_several_places(token: Any) -> None:
+    check = SeveralPlacesCheck()
+    params = check.parse_params({"min_places": 3}, "rules.x.params")
+    t = token("ghp")
+    two = tok(t, ("~/a", "github.com", "git"), ("~/b", None, None), ("~/a", None, None))
+    assert list(check.evaluate(two, params, now=NOW)) == []
+    three = tok(
+        t, ("~/a", "github.com", "git"), ("~/b", None, None), ("env:GH_TOKEN", "github.com", "env")
+    )
+    [v] = check.evaluate(three, params, now=NOW)
+    assert v.message == (
+        f"token {Secret(t, 'ghp').preview} is stored in 3 places: ~/a (github.com), ~/b, "
+        "env:GH_TOKEN (github.com); every copy must be found and removed when it leaks or rotates"
+    )
+
+
+@pytest.mark.parametrize("params", [{"min_places": 1}, {"min_places": "2"}, {"places": 2}])
+def test_several_places_params(params: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError, match=r"^rules\.x\.params\."):
+        SeveralPlacesCheck().parse_params(params, "rules.x.params")
+
+
+def test_wrong_host(token: Any) -> None:
+    check = WrongHostCheck()
+    params = check.parse_params({}, "p")
+    t = token("ghp")
+    ok = tok(
+        t,
+        ("a", "github.com", "git"),
+        ("b", "ghcr.io", None),
+        ("c", "npm.pkg.github.com", "npm"),
+        ("d", "acme.ghe.com", None),
+        ("e", "github.acme.internal", None),
+        ("f", None, None),
+    )
+    assert list(check.evaluate(ok, params, now=NOW)) == []
+    bad = tok(t, ("~/.npmrc", "registry.npmjs.org", "npm"), ("x", "gitlab.com", None))
+    assert [v.message for v in check.evaluate(bad, params, now=NOW)] == [
+        f"token {Secret(t, 'ghp').preview} is stored as npm credential for registry.npmjs.org in "
+        "~/.npmrc:1, where a GitHub token cannot authenticate; it is either a mistake or a copy "
+        "that leaks to that host",
+        f"token {Secret(t, 'ghp').preview} is stored for gitlab.com in x:1, where a GitHub token "
+        "cannot authenticate; it is either a mistake or a copy that leaks to that host",
+    ]
+
+
+def test_wrong_host_knows_configured_and_verified_ghes_hosts(token: Any) -> None:
+    check = WrongHostCheck()
+    t = token("ghp")
+    stored = tok(t, ("a", "git.corp.example", "git"))
+    assert len(list(check.evaluate(stored, check.parse_params({}, "p"), now=NOW))) == 1
+    params = check.parse_params({"github_hosts": ["github.com", "git.corp.example"]}, "p")
+    assert list(check.evaluate(stored, params, now=NOW)) == []
+    info = TokenInfo(status=TokenStatus.VALID, kind="ghp", host="git.corp.example")
+    verified = tok(t, ("a", "git.corp.example", "git"), info=info)
+    assert list(check.evaluate(verified, check.parse_params({}, "p"), now=NOW)) == []
+    with pytest.raises(ConfigError, match="github_hosts: expected a list of host globs"):
+        check.parse_params({"github_hosts": "github.com"}, "p")

@@ -1,0 +1,76 @@
+"""Home-directory mode: prune caches and dependency trees, still read credential files; --all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.sources.home import at, scan_home, write
+
+
+def plant(home: Path, token: Any) -> dict[str, str]:
+    toks = {name: token("ghp") for name in ("npmrc", "js", "env", "cache", "own", "venv")}
+    write(
+        home,
+        "code/web/node_modules/left-pad/.npmrc",
+        f"//npm.pkg.github.com/:_authToken={toks['npmrc']}\n",
+    )
+    write(home, "code/web/node_modules/left-pad/index.js", f"const t = '{toks['js']}'\n")
+    write(home, "code/web/node_modules/a/b/c/.env", f"GH_TOKEN={toks['env']}\n")
+    write(home, ".cache/tool/state.json", f'{{"token": "{toks["cache"]}"}}')
+    write(
+        home, "code/tool/.venv/lib/python3.11/site-packages/pkg/conf.py", f'T = "{toks["venv"]}"\n'
+    )
+    write(home, "code/web/src/app.ts", f"const token = '{toks['own']}'\n")
+    return toks
+
+
+def test_home_profile_prunes_but_reads_credential_files(home: Path, token: Any) -> None:
+    toks = plant(home, token)
+    result = scan_home(home)
+    found = {c.location.path for t in result.tokens for c in t.candidates}
+    assert found == {
+        "~/code/web/node_modules/left-pad/.npmrc",  # pruned tree, known credential file name
+        "~/code/web/node_modules/a/b/c/.env",
+        "~/code/web/src/app.ts",
+    }
+    [c] = at(result, toks["npmrc"], "~/code/web/node_modules/left-pad/.npmrc")
+    assert c.context.usage == "npm"
+    assert result.stats.files_scanned == 3
+
+
+def test_all_scans_everything(home: Path, token: Any) -> None:
+    toks = plant(home, token)
+    result = scan_home(home, scan_all=True)
+    found = {c.location.path for t in result.tokens for c in t.candidates}
+    assert found == {
+        "~/code/web/node_modules/left-pad/.npmrc",
+        "~/code/web/node_modules/left-pad/index.js",
+        "~/code/web/node_modules/a/b/c/.env",
+        "~/.cache/tool/state.json",
+        "~/code/tool/.venv/lib/python3.11/site-packages/pkg/conf.py",
+        "~/code/web/src/app.ts",
+    }
+    assert len(result.tokens) == len(toks)
+
+
+def test_repository_profile_on_a_folder_prunes_nothing(
+    home: Path, token: Any, tmp_path: Path
+) -> None:
+    from patlint.engine.run import ScanOptions, run_scan
+    from patlint.sources.tree import WalkOptions
+    from patlint.sources.workstation import plan_scan
+    from tests.sources.home import ruleset
+
+    write(tmp_path, "proj/node_modules/x/index.js", f"t='{token('ghp')}'\n")
+    plan = plan_scan([str(tmp_path / "proj")], WalkOptions(), ruleset().detectors, profile=None)
+    assert (plan.profile, plan.walk.prune_dirs) == ("repository", frozenset())
+    result = run_scan(plan.roots, ruleset(), ScanOptions(walk=plan.walk, jobs=1))
+    assert [c.location.path for t in result.tokens for c in t.candidates] == [
+        "node_modules/x/index.js"
+    ]
+    plan = plan_scan(
+        [str(tmp_path / "proj")], WalkOptions(), ruleset().detectors, profile="workstation"
+    )
+    result = run_scan(plan.roots, ruleset(), ScanOptions(walk=plan.walk, jobs=1))
+    assert result.tokens == []
