@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _SECRET_IN_EXPR = re.compile(
-    r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])"
-    r"|\bgithub\s*\.\s*(token)\b"
+    r"(?<![\w.-])secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)|\[\s*['\"]([^'\"]+)['\"]\s*\])"
+    r"|(?<![\w.-])github\s*\.\s*(token)\b"
 )
 ECHO_WORDS = frozenset({"echo", "printf", "print", "write-host", "write-output", "puts"})
 FILE_WRITERS = frozenset({"tee", "out-file", "set-content", "add-content"})
@@ -169,7 +169,8 @@ def pipelines(text: str, start: int, end: int) -> list[list[Stage]]:
         i += 1
     stages.append(Stage(seg, i))
     out.append(stages)
-    return [[s for s in p if text[s.start : s.end].strip()] for p in out if p]
+    kept = [[s for s in p if text[s.start : s.end].strip()] for p in out]
+    return [p for p in kept if p]
 
 
 def command_word(text: str, stage: Stage) -> str:
@@ -207,8 +208,13 @@ def words(text: str) -> list[str]:
     return [m.group() for m in _WORD.finditer(text)]
 
 
-def classify_target(target: str) -> str:
-    """`github-env`, `github-output`, `step-summary` or `file` for a redirect target."""
+_OUTSIDE_WORKSPACE = re.compile(
+    r"^(?:~|\$\{?HOME\}?|\$\{?RUNNER_TEMP\}?|\$\{\{\s*runner\.temp\s*\}\}|/tmp|/dev/)(?:/|$)"
+)
+
+
+def classify_target(target: str) -> str | None:
+    """`github-env`, `github-output`, `step-summary`, `file` (in the workspace) or None."""
     t = target.upper()
     if "GITHUB_ENV" in t:
         return "github-env"
@@ -216,6 +222,8 @@ def classify_target(target: str) -> str:
         return "github-output"
     if "GITHUB_STEP_SUMMARY" in t:
         return "step-summary"
+    if _OUTSIDE_WORKSPACE.match(target):
+        return None  # the home folder or temp space of the runner: not uploaded with the workspace
     return "file"
 
 
@@ -275,7 +283,12 @@ def leaks(text: str, refs: list[Ref]) -> list[Leak]:
 def _to_targets(ref: Ref, targets: list[str]) -> list[Leak]:
     if targets == ["(log)"]:
         return [Leak(ref, "log")]
-    return [Leak(ref, classify_target(t), t) for t in targets]
+    out = []
+    for t in targets:
+        how = classify_target(t)
+        if how is not None:
+            out.append(Leak(ref, how, t))
+    return out
 
 
 # --- gh calls ----------------------------------------------------------------------------------

@@ -491,12 +491,15 @@ def test_secret_echo_file_env_and_artifact(scan: Scan) -> None:
                       echo ${{ secrets.PAT }} | base64
                       echo "${{ secrets.PAT }}" | gh auth login --with-token
                       printf '%s' "${{ secrets.PAT }}" | tee creds.txt >/dev/null
-                      cat > ~/.pypirc <<EOF
+                      echo "${{ secrets.SSH_KEY }}" > ~/.ssh/id_ed25519
+                      echo "${{ secrets.SSH_KEY }}" > "$RUNNER_TEMP/key"
+                      cat > .pypirc <<EOF
                       [pypi]
                       password = ${{ secrets.PYPI }}
                       EOF
                       python - <<'PY'
                       print("${{ secrets.NOT_ECHOED }}" == "")
+                      print("${{ steps.vault.outputs.secrets }}")
                       PY
                   - uses: actions/upload-artifact@v4
                     with:
@@ -525,7 +528,7 @@ def test_secret_echo_file_env_and_artifact(scan: Scan) -> None:
     assert "$GITHUB_ENV" in msgs[2]
     assert "encoded form" in msgs[3]
     assert "creds.txt" in msgs[4]
-    assert "~/.pypirc" in msgs[5]
+    assert ".pypirc" in msgs[5]
     assert msgs[6].startswith("actions/upload-artifact uploads out, which step 2 wrote")
 
 
