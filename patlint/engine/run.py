@@ -26,6 +26,7 @@ from patlint.model import (
     TokenRef,
     finding_fingerprint,
 )
+from patlint.policy.remediation import for_rule
 from patlint.sources.readers import PlaceFinding
 from patlint.sources.tree import FileRef, WalkOptions, walk
 
@@ -218,7 +219,7 @@ def _detection_findings(token: Token, rules: Mapping[str, Rule]) -> Iterator[tup
                 context=primary.context,
                 token_info=token.info,
                 related=tuple(c.location for c in token.candidates if c is not primary),
-                remediation=rule.remediation,
+                remediation=for_rule(token, rule.check, rule.kind, rule.remediation),
             ),
             not active,
         )
@@ -243,7 +244,8 @@ def _policy_findings(token: Token, rule: Rule, now: datetime) -> Iterator[tuple[
                 context=primary.context,
                 token_info=token.info,
                 related=tuple(c.location for c in token.candidates if c is not primary),
-                remediation=verdict.remediation or rule.remediation,
+                remediation=verdict.remediation
+                or for_rule(token, rule.check, rule.kind, rule.remediation),
             ),
             not active,
         )
