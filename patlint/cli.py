@@ -793,6 +793,346 @@ def _baseline_write(
     )
 
 
+@cli.command()
+@click.option(
+    "--from-report",
+    "reports",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="A `patlint scan --format json` report: its places are read again (repeatable).",
+)
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    metavar="FILE|-",
+    help="A file of tokens, one per line; `-` reads standard input (repeatable).",
+)
+@click.option(
+    "--root",
+    default=".",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder the report's relative paths are relative to (where the scan ran).",
+)
+@click.option(
+    "--host",
+    default="github.com",
+    show_default=True,
+    metavar="HOST",
+    help="The GitHub host the tokens of --file belong to.",
+)
+@click.option(
+    "--github-api",
+    "github_api",
+    multiple=True,
+    metavar="URL|HOST=URL",
+    help="API base URL for github.com, or for HOST (repeatable), as in scan.",
+)
+@click.option(
+    "--token-env",
+    default="GH_ENTERPRISE_TOKEN",
+    show_default=True,
+    metavar="NAME",
+    help="Environment variable with the token that authenticates revocation on GitHub "
+    "Enterprise Server (github.com takes no authentication).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (CI).")
+@click.option("--dry-run", is_flag=True, help="Show what would be revoked; send nothing.")
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(0),
+    default=900.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest rate-limit wait before giving up on the remaining batches.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def revoke(
+    reports: tuple[str, ...],
+    files: tuple[str, ...],
+    root: str,
+    host: str,
+    github_api: tuple[str, ...],
+    token_env: str,
+    yes: bool,
+    dry_run: bool,
+    max_wait: float,
+    fmt: str,
+) -> None:
+    """Revoke leaked tokens through GitHub's credential revocation API.
+
+    Tokens come from a scan's JSON report (which holds no tokens: each listed place is read
+    again and only tokens with the report's SHA-256 are kept), from a file of tokens, or from
+    standard input. Each token goes only to the revocation endpoint of the host it was found
+    for. Accepted kinds: ghp_, github_pat_, gho_, ghu_, ghr_. The owner is notified by GitHub.
+
+    Exit codes: 0 every token submitted (or --dry-run), 1 some token could not be submitted
+    or the confirmation was declined, 2 usage error (also: no terminal to confirm on and no
+    --yes), 3 unexpected error.
+
+    \b
+    Examples:
+      patlint scan --format json -o report.json ~ && patlint revoke --from-report report.json
+      patlint revoke --file leaked.txt --dry-run
+      printf '%s\\n' "$LEAKED" | patlint revoke --file - --yes
+    """
+    from patlint.config import Config
+    from patlint.detectors.pattern import Detector
+    from patlint.engine.revoke_targets import from_report, from_text, merge
+    from patlint.engine.ruleset import build_ruleset
+    from patlint.github.revoke import DRY_RUN, FAILED, SKIPPED, Outcome, Revoker, revocable
+    from patlint.github.verify import build_options, normalize_host, route
+    from patlint.report.revoke import render_json, render_text
+
+    if not reports and not files:
+        raise click.UsageError("nothing to revoke: give --from-report FILE or --file FILE|-")
+    detector = Detector(build_ruleset(Config()).detectors)
+    host = normalize_host(host) or "github.com"
+    parts = [from_report(r, detector, root=root) for r in reports]
+    for f in files:
+        data = sys.stdin.buffer.read() if f == "-" else _read_bytes(f)
+        parts.append(from_text(data, "<stdin>" if f == "-" else f, detector, host=host))
+    targets = merge(parts)
+    options = build_options({}, {}, github_api)
+    outcomes: list[Outcome] = [
+        Outcome(p, sha, kind, "", SKIPPED, why) for p, sha, kind, why in targets.missing
+    ]
+    plan: dict[str, tuple[str, list[Any]]] = {}
+    for t in targets.found:
+        for h in t.hosts:
+            s = t.secret
+            r = route(h, options)
+            if not revocable(s.kind):
+                why = "GitHub's revocation API does not accept this kind (ghs_ expires within an hour)"
+                outcomes.append(Outcome(s.preview, s.digest, s.kind, h, SKIPPED, why))
+            elif r.base_url is None:
+                outcomes.append(Outcome(s.preview, s.digest, s.kind, h, SKIPPED, r.reason))
+            else:
+                plan.setdefault(r.base_url, (h, []))[1].append(s)
+    queued = [(base, h, s) for base, (h, ss) in plan.items() for s in ss]
+    if queued:
+        click.echo(f"patlint: {len(queued)} token(s) to revoke:", err=True)
+    for base, h, s in queued:
+        click.echo(
+            f"  {s.preview}  sha256 {s.digest[:16]}…  {h}  → {base}/credentials/revoke", err=True
+        )
+    ghes = sorted({h for _b, h, _s in queued if h != "github.com" and not h.endswith(".ghe.com")})
+    auth = None
+    if ghes and not dry_run:
+        value = os.environ.get(token_env, "").strip()
+        if not value:
+            raise click.UsageError(
+                f"revocation on GitHub Enterprise Server ({', '.join(ghes)}) is authenticated: "
+                f"set the environment variable {token_env} (or name another with --token-env)"
+            )
+        from patlint.model import Secret
+
+        auth = Secret(value, "ghp")
+    if dry_run:
+        outcomes += [
+            Outcome(
+                s.preview,
+                s.digest,
+                s.kind,
+                h,
+                DRY_RUN,
+                f"would be sent to {base}/credentials/revoke",
+            )
+            for base, h, s in queued
+        ]
+    elif queued:
+        if not yes:
+            if "-" in files or not _can_prompt():
+                click.echo(
+                    "patlint: error: revoking needs confirmation: run in a terminal, or pass --yes",
+                    err=True,
+                )
+                sys.exit(EXIT_USAGE)
+            hosts = ", ".join(sorted({h for _b, h, _s in queued}))
+            if not click.confirm(
+                f"Revoke these {len(queued)} token(s) on {hosts}? Their owners are notified; "
+                "this cannot be undone",
+                default=False,
+                err=True,
+            ):
+                click.echo("patlint: nothing revoked", err=True)
+                sys.exit(EXIT_FINDINGS)
+        from patlint.github.client import make_session
+
+        session = make_session(1)
+        try:
+            for base, (h, secrets) in plan.items():
+                revoker = Revoker(
+                    session,
+                    base,
+                    h,
+                    auth=auth if h in ghes else None,
+                    max_wait=max_wait,
+                    notify=lambda msg: click.echo(f"patlint: {msg}", err=True),
+                )
+                outcomes += revoker.revoke(secrets)
+        finally:
+            session.close()
+    render = render_json if fmt == "json" else render_text
+    render(outcomes, stream=sys.stdout, dry_run=dry_run)
+    sys.exit(EXIT_FINDINGS if any(o.status == FAILED for o in outcomes) else EXIT_CLEAN)
+
+
+def _can_prompt() -> bool:
+    """True when a person can answer a confirmation prompt (standard input is a terminal)."""
+    return sys.stdin.isatty()
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise ConfigError(f"--file {path}: cannot read it ({exc.strerror})") from None
+
+
+@cli.command("org")
+@click.argument("org_name", metavar="ORG")
+@click.option("--app-id", metavar="ID", help="GitHub App ID (or client ID) for the inventory.")
+@click.option(
+    "--private-key",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="The App's private key (PEM).",
+)
+@click.option(
+    "--token-env",
+    metavar="NAME",
+    help="Environment variable with an org owner's token: also list SAML-authorized classic "
+    "tokens (GitHub Enterprise Cloud), e.g. --token-env GITHUB_TOKEN.",
+)
+@click.option(
+    "--host", default="github.com", show_default=True, metavar="HOST", help="GitHub host."
+)
+@click.option("--github-api", "github_api", metavar="URL", help="API base URL for HOST.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True))
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Config file (rule overrides, allow-list).",
+)
+def org(
+    org_name: str,
+    app_id: str | None,
+    private_key: str | None,
+    token_env: str | None,
+    host: str,
+    github_api: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+    config_file: str | None,
+) -> None:
+    """Inventory the tokens with access to organization ORG and judge them by policy.
+
+    Fine-grained tokens come from GET /orgs/ORG/personal-access-tokens, which only a GitHub
+    App can call: give --app-id and --private-key (the App needs the organization permission
+    "Personal access tokens: read" and an installation on ORG). On GitHub Enterprise Cloud,
+    --token-env NAME adds the SAML-authorized classic tokens (an owner's token, read from the
+    environment, never from the command line). Rules: God Token, no expiration, lifetime,
+    expires soon, classic where fine-grained would do.
+
+    \b
+    Examples:
+      patlint org acme --app-id 123456 --private-key app.pem
+      GITHUB_TOKEN=… patlint org acme --token-env GITHUB_TOKEN --format html -o acme.html
+    """
+    from pathlib import Path
+
+    from patlint.config import Config, load_file
+    from patlint.engine.org_audit import audit
+    from patlint.engine.ruleset import build_ruleset
+    from patlint.engine.run import exit_code
+    from patlint.github.app import app_jwt, installation_token
+    from patlint.github.client import GitHubClient, make_session
+    from patlint.github.org import fine_grained_tokens, saml_tokens
+    from patlint.github.verify import build_options, normalize_host, route
+    from patlint.model import Secret, Severity
+    from patlint.report.common import ReportMeta
+
+    if bool(app_id) != bool(private_key):
+        raise click.UsageError("--app-id and --private-key go together")
+    if not app_id and not token_env:
+        raise click.UsageError(
+            "give --app-id and --private-key (fine-grained tokens), and/or --token-env NAME "
+            "(SAML-authorized classic tokens)"
+        )
+    owner_token = None
+    if token_env:
+        value = os.environ.get(token_env, "").strip()
+        if not value:
+            raise click.UsageError(f"--token-env {token_env}: the variable is not set")
+        owner_token = Secret(value, "ghp")
+    config = load_file(Path(config_file)) if config_file else Config()
+    ruleset = build_ruleset(config)
+    host = normalize_host(host) or "github.com"
+    flags = (f"{host}={github_api}",) if github_api else ()
+    options = build_options(config.github_api, {"verify_unnamed_hosts": True}, flags)
+    base = route(host, options).base_url
+    if base is None:
+        raise click.UsageError(f"--host {host}: not a GitHub host")
+    session = make_session(2)
+    entries = []
+    try:
+        client = GitHubClient(session, base)
+        if app_id and private_key:
+            pem = Path(private_key).read_bytes()
+            inst = installation_token(client, org_name, app_jwt(app_id, pem))
+            entries += fine_grained_tokens(client, org_name, inst)
+        if owner_token is not None:
+            entries += saml_tokens(client, org_name, owner_token)
+    finally:
+        session.close()
+    result = audit(entries, ruleset, org=org_name, host=host, allow=config.allow)
+    code = exit_code(result.findings, Severity.parse(fail_on))
+    meta = ReportMeta(
+        version=__version__,
+        config_source=config.source,
+        fail_on=fail_on,
+        exit_code=code,
+        verification=f"organization API ({host})",
+        rules={r.id: r for r in ruleset.known},
+    )
+
+    def write(stream: TextIO) -> None:
+        if fmt == "html":
+            from patlint.report.html import render
+
+            render(result, stream=stream, meta=meta)
+        else:
+            from patlint.report.org import render_json, render_text
+
+            (render_json if fmt == "json" else render_text)(result, stream=stream, meta=meta)
+
+    if output:
+        _write_atomic(output, write)
+        from patlint.report.org import summary_line
+
+        click.echo(summary_line(result), err=True)
+    else:
+        write(sys.stdout)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: usage errors exit 2, interrupts 130; the group maps the rest."""
     try:

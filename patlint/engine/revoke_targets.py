@@ -1,0 +1,184 @@
+"""What `patlint revoke` should revoke: tokens re-read from a report's places, a file or stdin.
+
+A JSON report never holds a token, only its SHA-256 and redacted preview. So the report is a
+list of places to look: each place is read again (a file, or a git blob for history findings)
+and only tokens whose SHA-256 is in the report are kept. The report is safe to pass around;
+revoking needs access to the places themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from patlint.detectors.pattern import Detector
+from patlint.engine.filescan import FileResult, scan_bytes, scan_path
+from patlint.errors import ConfigError
+from patlint.model import Candidate, Secret
+
+GITHUB_COM = "github.com"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One token to revoke and the GitHub hosts it was found for (github.com when unnamed)."""
+
+    secret: Secret
+    hosts: tuple[str, ...]
+    places: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Targets:
+    """Tokens to revoke, plus what was listed but could not be found again or is not revocable."""
+
+    found: list[Target] = field(default_factory=list)
+    missing: list[tuple[str, str, str, str]] = field(
+        default_factory=list
+    )  # preview, sha, kind, why
+    notes: list[str] = field(default_factory=list)
+
+
+def _hosts(cands: Iterable[Candidate], default_host: str) -> tuple[str, ...]:
+    from patlint.github.verify import normalize_host
+
+    out: list[str] = []
+    for c in cands:
+        host = normalize_host(c.context.host) or default_host
+        if host not in out:
+            out.append(host)
+    return tuple(out) or (default_host,)
+
+
+def group(cands: Iterable[Candidate], default_host: str = GITHUB_COM) -> list[Target]:
+    """One Target per unique token (by digest), in the order first seen."""
+    by_digest: dict[str, list[Candidate]] = {}
+    for c in cands:
+        if c.checksum_valid is False or c.secret.kind == "invalid":
+            continue  # checksum fails: not a real token, never sent anywhere
+        by_digest.setdefault(c.secret.digest, []).append(c)
+    return [
+        Target(
+            secret=cs[0].secret,
+            hosts=_hosts(cs, default_host),
+            places=tuple(dict.fromkeys(c.location.display() for c in cs)),
+        )
+        for cs in by_digest.values()
+    ]
+
+
+def from_text(data: bytes, name: str, detector: Detector, *, host: str = GITHUB_COM) -> Targets:
+    """Tokens in a file of tokens (one per line) or any text; they are for `host`."""
+    result = scan_bytes(data, name, detector)
+    return Targets(found=group(result.candidates, host))
+
+
+def _resolve(path: str, root: str) -> str:
+    if path.startswith("~/"):
+        return os.path.join(os.path.expanduser("~"), path[2:])
+    if os.path.isabs(path):
+        return path
+    return os.path.join(root, path)
+
+
+def _read_blob(root: str, blob: str) -> bytes | None:
+    if not all(ch in "0123456789abcdef" for ch in blob) or not 7 <= len(blob) <= 64:
+        return None
+    try:
+        proc = subprocess.run(
+            ["git", "-C", root, "cat-file", "blob", blob],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def _load_report(path: str) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"--from-report {path}: cannot read it ({exc.strerror})") from None
+    except ValueError as exc:
+        raise ConfigError(f"--from-report {path}: not JSON ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
+        raise ConfigError(
+            f"--from-report {path}: expected a patlint JSON report (`patlint scan --format json`)"
+        )
+    return data
+
+
+def from_report(
+    path: str, detector: Detector, *, root: str = ".", max_size: int = 256 << 20
+) -> Targets:
+    """Re-read each place a report lists and keep the tokens whose SHA-256 the report names."""
+    data = _load_report(path)
+    out = Targets()
+    wanted: dict[str, dict[str, Any]] = {}
+    for entry in data["tokens"]:
+        if isinstance(entry, dict) and isinstance(entry.get("sha256"), str):
+            wanted[entry["sha256"]] = entry
+    found: list[Candidate] = []
+    scanned: dict[str, FileResult] = {}
+    for entry in wanted.values():
+        for loc in entry.get("locations") or []:
+            if not isinstance(loc, dict) or not isinstance(loc.get("path"), str):
+                continue
+            rel = loc["path"]
+            blob = loc.get("blob")
+            key = f"blob:{blob}" if isinstance(blob, str) else f"path:{rel}"
+            if key not in scanned:
+                scanned[key] = _scan_place(rel, blob, root, detector, max_size)
+            found.extend(c for c in scanned[key].candidates if c.secret.digest == entry["sha256"])
+    out.found = group(found)
+    have = {t.secret.digest for t in out.found}
+    for sha, entry in wanted.items():
+        if sha not in have:
+            out.missing.append(
+                (
+                    str(entry.get("preview", "")),
+                    sha,
+                    str(entry.get("kind", "")),
+                    "not found again at the places the report lists (moved or removed? paths "
+                    "are relative to the scanned folder: pass it as --root)",
+                )
+            )
+    return out
+
+
+def _scan_place(rel: str, blob: Any, root: str, detector: Detector, max_size: int) -> FileResult:
+    if isinstance(blob, str):
+        data = _read_blob(root, blob)
+        if data is None:
+            return FileResult()
+        return scan_bytes(data, rel, detector)
+    full = _resolve(rel, root)
+    if not os.path.isfile(full):
+        return FileResult()
+    return scan_path(full, rel, detector, max_size=max_size)
+
+
+def merge(parts: Sequence[Targets]) -> Targets:
+    """Several inputs as one: a token listed twice is revoked once."""
+    out = Targets()
+    seen: dict[str, int] = {}
+    for part in parts:
+        for t in part.found:
+            if t.secret.digest in seen:
+                prev = out.found[seen[t.secret.digest]]
+                hosts = tuple(dict.fromkeys((*prev.hosts, *t.hosts)))
+                places = tuple(dict.fromkeys((*prev.places, *t.places)))
+                out.found[seen[t.secret.digest]] = Target(prev.secret, hosts, places)
+                continue
+            seen[t.secret.digest] = len(out.found)
+            out.found.append(t)
+        out.missing.extend(part.missing)
+        out.notes.extend(part.notes)
+    return out

@@ -1,0 +1,71 @@
+"""The only POST requests patlint makes, each behind an explicit command.
+
+- `patlint revoke`: POST /credentials/revoke (the tokens are the body);
+- `patlint org`: POST /app/installations/{id}/access_tokens (an App JWT exchanged for an
+  installation token).
+
+Same safety rules as the read-only client: HTTPS only (plain HTTP only to loopback), redirects
+never followed, explicit auth (never ~/.netrc), and no token in any message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from patlint.errors import GitHubError
+from patlint.github.client import API_VERSION, USER_AGENT, Response, _bearer, _json, _short
+from patlint.model import Secret
+
+if TYPE_CHECKING:
+    import requests
+
+
+def post_json(
+    session: requests.Session,
+    url: str,
+    body: Mapping[str, Any],
+    *,
+    auth: Secret | None,
+    timeout: float,
+    path: str = "",
+) -> Response:
+    """POST JSON to `url` (already checked by `check_base_url`); GitHubError on network failure.
+
+    With `auth=None` no Authorization header is sent at all (github.com's revocation endpoint
+    refuses authenticated requests).
+    """
+    import requests
+
+    data = json.dumps(body).encode("utf-8")
+    try:
+        resp = session.post(
+            url,
+            data=data,
+            auth=_bearer(auth) if auth is not None else _NoAuth(),
+            headers={
+                "Accept": "application/vnd.github+json",
+                "Content-Type": "application/json",
+                "X-GitHub-Api-Version": API_VERSION,
+                "User-Agent": USER_AGENT,
+            },
+            timeout=(timeout, timeout),
+            allow_redirects=False,
+        )
+    except requests.exceptions.Timeout:
+        raise GitHubError(f"POST {path or 'request'}: timed out after {timeout:g}s") from None
+    except requests.exceptions.RequestException as exc:
+        raise GitHubError(f"POST {path or 'request'}: {_short(exc)}") from None
+    headers = {k.lower(): v for k, v in resp.headers.items()}
+    out = Response(resp.status_code, headers, _json(resp), path)
+    resp.close()
+    return out
+
+
+class _NoAuth:
+    """Explicitly no credentials: requests would otherwise read ~/.netrc for the host."""
+
+    def __call__(self, r: Any) -> Any:
+        r.headers.pop("Authorization", None)
+        return r
