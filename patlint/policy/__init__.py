@@ -9,6 +9,14 @@ from typing import Any
 from patlint.errors import ConfigError
 from patlint.model import Token
 from patlint.policy.base import PolicyCheck, Verdict
+from patlint.policy.expiry import (
+    DeadTokenCheck,
+    ExpiresSoonCheck,
+    LifetimeCheck,
+    NoExpirationCheck,
+)
+from patlint.policy.scopes import ClassicTokenCheck, ContextScopesCheck, GodTokenCheck
+from patlint.policy.sso import SsoCheck
 from patlint.policy.storage import SeveralPlacesCheck, WrongHostCheck
 
 
@@ -31,6 +39,14 @@ class PlaceCheck:
 # check name -> check object; one line per check module.
 CHECKS: dict[str, PolicyCheck] = {
     "place": PlaceCheck(),
+    "god-token": GodTokenCheck(),
+    "context-scopes": ContextScopesCheck(),
+    "classic-token": ClassicTokenCheck(),
+    "no-expiration": NoExpirationCheck(),
+    "lifetime": LifetimeCheck(),
+    "expires-soon": ExpiresSoonCheck(),
+    "dead-token": DeadTokenCheck(),
+    "sso": SsoCheck(),
     "several-places": SeveralPlacesCheck(),
     "wrong-host": WrongHostCheck(),
 }

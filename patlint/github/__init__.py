@@ -1,0 +1,3 @@
+"""Ask GitHub what a token is: client (HTTP), tokens (response → TokenInfo), verify, cache."""
+
+from __future__ import annotations

@@ -1,0 +1,260 @@
+"""Turn GitHub API responses into TokenInfo: status from status code and headers, never body words.
+
+Also: X-OAuth-Scopes parsing and the classic scope hierarchy, the two formats of
+GitHub-Authentication-Token-Expiration, and X-GitHub-SSO.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from patlint.github.client import Response, rate_limit_kind
+from patlint.model import TokenInfo, TokenStatus
+
+# Parent scope -> the scopes it implies (one level; expand_scopes follows the chain).
+# Source: docs "Scopes for OAuth apps"; trufflehog classic hierarchy.
+SCOPE_CHILDREN: Mapping[str, tuple[str, ...]] = {
+    "repo": ("repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"),
+    "admin:repo_hook": ("write:repo_hook",),
+    "write:repo_hook": ("read:repo_hook",),
+    "admin:org": ("write:org", "manage_runners:org"),
+    "write:org": ("read:org",),
+    "admin:public_key": ("write:public_key",),
+    "write:public_key": ("read:public_key",),
+    "user": ("read:user", "user:email", "user:follow"),
+    "write:packages": ("read:packages",),
+    "admin:gpg_key": ("write:gpg_key",),
+    "write:gpg_key": ("read:gpg_key",),
+    "admin:ssh_signing_key": ("write:ssh_signing_key",),
+    "write:ssh_signing_key": ("read:ssh_signing_key",),
+    "write:discussion": ("read:discussion",),
+    "admin:enterprise": ("manage_runners:enterprise", "manage_billing:enterprise"),
+    "manage_billing:enterprise": ("read:enterprise",),
+    "audit_log": ("read:audit_log",),
+    "codespace": ("codespace:secrets",),
+    "copilot": ("manage_billing:copilot",),
+    "project": ("read:project",),
+}
+
+# Kinds that answer GET /user; their 2xx without an expiration header means "never expires".
+USER_KINDS = frozenset({"ghp", "github_pat", "gho", "ghu", "legacy"})
+PAT_KINDS = frozenset({"ghp", "github_pat", "legacy"})
+_SSO_ORG = re.compile(r"/orgs/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/sso")
+
+
+def parse_scopes(value: str | None) -> frozenset[str] | None:
+    """`repo, admin:org` → {"repo", "admin:org"}; None when the header is absent."""
+    if value is None:
+        return None
+    return frozenset(s.strip() for s in value.split(",") if s.strip())
+
+
+def expand_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    """The scopes plus every scope they imply (repo ⊃ public_repo, admin:org ⊃ write:org ⊃ …)."""
+    out: set[str] = set()
+    todo = list(scopes)
+    while todo:
+        scope = todo.pop()
+        if scope in out:
+            continue
+        out.add(scope)
+        todo.extend(SCOPE_CHILDREN.get(scope, ()))
+    return frozenset(out)
+
+
+def minimal_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    """Drop scopes implied by another one in the set (how GitHub stores them)."""
+    items = set(scopes)
+    implied: set[str] = set()
+    for s in items:
+        implied |= expand_scopes([s]) - {s}
+    return frozenset(items - implied)
+
+
+def parse_expiration(value: str) -> datetime | None:
+    """`2021-10-07 19:07:53 UTC` or `2023-04-26 23:23:18 +0200` → aware datetime; None if neither."""
+    text = " ".join(value.split())
+    if text.endswith(" UTC"):
+        try:
+            naive = datetime.strptime(text[:-4], "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            return None
+        return naive.replace(tzinfo=timezone.utc)
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
+    except ValueError:
+        return None
+
+
+def parse_sso(value: str | None) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """X-GitHub-SSO → (state, value without the one-hour authorization query, orgs).
+
+    `required; url=https://github.com/orgs/acme/sso?authorization_request=…` → ("required", …, ("acme",));
+    `partial-results; organizations=21955855,20582480` → ("partial-results", …, ("21955855", …)).
+    """
+    if not value:
+        return None, None, ()
+    head, _, rest = value.partition(";")
+    state = head.strip().lower()
+    rest = rest.strip()
+    orgs: tuple[str, ...] = ()
+    shown = state
+    if rest.startswith("url="):
+        url = rest[4:].strip()
+        parts = urlsplit(url)
+        m = _SSO_ORG.search(parts.path)
+        orgs = (m.group(1),) if m else ()
+        shown = f"{state}; url={parts.scheme}://{parts.netloc}{parts.path}"
+    elif rest.startswith("organizations="):
+        orgs = tuple(o.strip() for o in rest[len("organizations=") :].split(",") if o.strip())
+        shown = f"{state}; organizations={','.join(orgs)}"
+    return state, shown, orgs
+
+
+def endpoint_for(kind: str) -> tuple[str, dict[str, str]] | None:
+    """The read-only endpoint that accepts this kind of token, or None (refresh tokens)."""
+    if kind in USER_KINDS:
+        return "/user", {}
+    if kind == "ghs":
+        return "/installation/repositories", {"per_page": "1"}
+    return None
+
+
+def _reset_text(response: Response) -> str:
+    reset = response.header("x-ratelimit-reset")
+    if reset and reset.strip().isdigit():
+        when = datetime.fromtimestamp(int(reset.strip()), tz=timezone.utc)
+        return f" until {when:%Y-%m-%d %H:%M:%S} UTC"
+    retry = response.header("retry-after")
+    if retry and retry.strip().isdigit():
+        return f" for {retry.strip()}s"
+    return ""
+
+
+def _owner(body: object, kind: str) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    if kind == "ghs":
+        repos = body.get("repositories")
+        if isinstance(repos, list) and repos and isinstance(repos[0], dict):
+            owner = repos[0].get("owner")
+            if isinstance(owner, dict) and isinstance(owner.get("login"), str):
+                return str(owner["login"])
+        return None
+    login = body.get("login")
+    return login if isinstance(login, str) else None
+
+
+def classify(response: Response, kind: str, host: str, *, now: datetime) -> TokenInfo:
+    """TokenInfo from the answer of the kind's identity endpoint (see `endpoint_for`)."""
+    status = response.status
+    base = {"kind": kind, "host": host, "checked_at": now}
+    if status == 401:
+        return TokenInfo(
+            TokenStatus.INVALID,
+            reason="HTTP 401: bad credentials (invalid, revoked or expired)",
+            **base,  # type: ignore[arg-type]
+        )
+    if 300 <= status < 400:
+        target = urlsplit(response.header("location") or "")
+        where = f"{target.scheme}://{target.netloc}" if target.netloc else "another location"
+        return TokenInfo(
+            TokenStatus.UNREACHABLE,
+            reason=f"HTTP {status} redirect to {where} not followed (the token is never sent on)",
+            **base,  # type: ignore[arg-type]
+        )
+    limit = rate_limit_kind(response)
+    if limit is not None:
+        return TokenInfo(
+            TokenStatus.RATE_LIMITED,
+            reason=f"HTTP {status}: {limit} rate limit{_reset_text(response)}",
+            **base,  # type: ignore[arg-type]
+        )
+    sso_state, sso_value, sso_orgs = parse_sso(response.header("x-github-sso"))
+    scopes = parse_scopes(response.header("x-oauth-scopes"))
+    if status == 403 and sso_state == "required":
+        return TokenInfo(
+            TokenStatus.SSO_REQUIRED,
+            scopes=scopes,
+            sso=sso_value,
+            sso_orgs=sso_orgs,
+            reason="HTTP 403 with X-GitHub-SSO: required (SAML SSO authorization missing)",
+            **base,  # type: ignore[arg-type]
+        )
+    if not 200 <= status < 300:
+        if status >= 500:
+            what = TokenStatus.UNREACHABLE
+            reason = f"HTTP {status} from {host} after {response.attempts} attempts"
+        elif status == 403:
+            what = TokenStatus.UNVERIFIED
+            reason = (
+                "HTTP 403 without rate-limit or SSO headers (GitHub may be refusing "
+                "authentication after failed logins); try again later"
+            )
+        else:
+            what = TokenStatus.UNVERIFIED
+            reason = f"unexpected HTTP {status} from {response.url_path or 'the API'} on {host}"
+        return TokenInfo(what, reason=reason, **base)  # type: ignore[arg-type]
+    undetermined: list[str] = []
+    raw_exp = response.header("github-authentication-token-expiration")
+    expires_at = parse_expiration(raw_exp) if raw_exp else None
+    never: bool | None = None
+    if raw_exp and expires_at is None:
+        undetermined.append("expiry (unreadable expiration header)")
+    elif raw_exp is None:
+        if kind in PAT_KINDS:
+            never = True
+        else:
+            undetermined.append("expiry (GitHub does not report it for this kind of token)")
+    if scopes is None and kind in ("ghp", "gho", "legacy"):
+        undetermined.append("scopes (no X-OAuth-Scopes header)")
+    owner = _owner(response.body, kind)
+    if owner is None:
+        undetermined.append("owner")
+    return TokenInfo(
+        TokenStatus.VALID,
+        owner=owner,
+        scopes=scopes,
+        expires_at=expires_at,
+        never_expires=never,
+        sso=sso_value,
+        sso_orgs=sso_orgs,
+        undetermined=tuple(undetermined),
+        reason=f"HTTP {status}",
+        **base,  # type: ignore[arg-type]
+    )
+
+
+# Safe GET probes for fine-grained tokens: permission name -> path. 200 = read granted;
+# 403/404 = not granted. Writes are never tried, so write access stays undetermined.
+FINE_GRAINED_PROBES: Mapping[str, str] = {
+    "email_addresses": "/user/emails",
+    "git_ssh_keys": "/user/keys",
+    "gpg_keys": "/user/gpg_keys",
+    "followers": "/user/followers",
+}
+FINE_GRAINED_UNDETERMINED = (
+    "write access to anything (patlint sends GET requests only)",
+    "repository permissions beyond listing (contents, issues, pull requests, …)",
+    "organization permissions",
+)
+
+
+def probe_result(response: Response) -> str | None:
+    """ "read" (2xx), "none" (403/404 without rate limit), None (could not tell)."""
+    if 200 <= response.status < 300:
+        return "read"
+    if response.status in (403, 404) and rate_limit_kind(response) is None:
+        return "none"
+    return None
+
+
+def repositories_summary(body: object) -> str | None:
+    """From GET /user/repos: "N listed, M private" (what the token can at least read)."""
+    if not isinstance(body, list):
+        return None
+    private = sum(1 for r in body if isinstance(r, dict) and r.get("private") is True)
+    return f"{len(body)} listed, {private} private"

@@ -1,0 +1,449 @@
+"""GitHubResolver: ask each token's own GitHub host what the token is (the engine's Resolver).
+
+A token goes only to the API of a host it was found for: github.com (the default when a place
+names no host), a GHE.com tenant, or a GitHub Enterprise Server that is configured (or any
+named host when `verification.verify_unnamed_hosts` is true). Known non-GitHub hosts are never
+sent a token. Checksum-invalid strings are never sent. Answers are cached by digest and host.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from patlint.errors import GitHubError
+from patlint.github.cache import VerificationCache
+from patlint.github.client import GitHubClient, Pacer, check_base_url, make_session
+from patlint.github.tokens import (
+    FINE_GRAINED_PROBES,
+    FINE_GRAINED_UNDETERMINED,
+    classify,
+    endpoint_for,
+    expand_scopes,
+    parse_sso,
+    probe_result,
+    repositories_summary,
+)
+from patlint.model import Secret, Token, TokenInfo, TokenStatus
+
+if TYPE_CHECKING:
+    import requests
+
+GITHUB_COM = "github.com"
+DEFAULT_API = "https://api.github.com"
+# Hosts that are github.com services: a token for them is a github.com token.
+GITHUB_COM_ALIASES = frozenset(
+    {
+        "github.com",
+        "api.github.com",
+        "www.github.com",
+        "gist.github.com",
+        "ghcr.io",
+        "docker.pkg.github.com",
+        "npm.pkg.github.com",
+        "maven.pkg.github.com",
+        "nuget.pkg.github.com",
+        "rubygems.pkg.github.com",
+        "raw.githubusercontent.com",
+        "uploads.github.com",
+        "codeload.github.com",
+        "objects.githubusercontent.com",
+    }
+)
+# Never sent a token, whatever the configuration says.
+NON_GITHUB_HOSTS = frozenset(
+    {
+        "gitlab.com",
+        "bitbucket.org",
+        "dev.azure.com",
+        "ssh.dev.azure.com",
+        "docker.io",
+        "index.docker.io",
+        "registry-1.docker.io",
+        "registry.npmjs.org",
+        "registry.yarnpkg.com",
+        "pypi.org",
+        "upload.pypi.org",
+        "quay.io",
+        "gcr.io",
+        "registry.gitlab.com",
+        "api.bitbucket.org",
+        "rubygems.org",
+        "api.nuget.org",
+        "repo.maven.apache.org",
+        "repo1.maven.org",
+        "huggingface.co",
+    }
+)
+NON_GITHUB_SUFFIXES = (
+    ".gitlab.com",
+    ".bitbucket.org",
+    ".visualstudio.com",
+    ".azurecr.io",
+    ".amazonaws.com",
+    ".pkg.dev",
+    ".docker.io",
+    ".jfrog.io",
+)
+_GHE_COM_SERVICES = ("api.", "npm.", "containers.", "maven.", "nuget.", "rubygems.")
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOptions:
+    """How to verify: API bases per host, limits, cache; built by the CLI from config and flags."""
+
+    api: Mapping[str, str] = field(default_factory=dict)  # host -> API base URL
+    timeout: float = 10.0
+    concurrency: int = 8
+    cache_ttl: float = 3600.0
+    max_rate_limit_wait: float = 60.0
+    verify_unnamed_hosts: bool = False
+    use_cache: bool = True
+    token_deadline: float | None = None  # overall per token; default 3 x timeout + waits
+    max_retries: int = 3
+    backoff: float = 0.25
+    bad_interval: float = 0.25  # least spacing between requests once a 401 came back
+
+
+def parse_api_flags(values: Sequence[str]) -> dict[str, str]:
+    """`--github-api URL` (for github.com) / `--github-api HOST=URL` → {host: url}."""
+    out: dict[str, str] = {}
+    for value in values:
+        host, sep, url = value.partition("=")
+        if not sep or "://" in host:
+            host, url = GITHUB_COM, value
+        host = normalize_host(host.strip()) or GITHUB_COM
+        out[host] = check_base_url(url.strip(), f"--github-api {value}")
+    return out
+
+
+def build_options(
+    config_api: Mapping[str, str],
+    verification: Mapping[str, Any],
+    api_flags: Sequence[str] = (),
+    *,
+    use_cache: bool = True,
+    cache_ttl: float | None = None,
+) -> VerifyOptions:
+    """VerifyOptions from config (`github_api`, `verification`) and flags (flags win)."""
+    api: dict[str, str] = {}
+    for host, url in config_api.items():
+        api[normalize_host(host) or GITHUB_COM] = check_base_url(url, f"config: github_api.{host}")
+    api.update(parse_api_flags(api_flags))
+    v = dict(verification)
+    return VerifyOptions(
+        api=api,
+        timeout=float(v.get("timeout", 10.0)),
+        concurrency=int(v.get("concurrency", 8)),
+        cache_ttl=float(cache_ttl if cache_ttl is not None else v.get("cache_ttl", 3600.0)),
+        max_rate_limit_wait=float(v.get("max_rate_limit_wait", 60.0)),
+        verify_unnamed_hosts=bool(v.get("verify_unnamed_hosts", False)),
+        use_cache=use_cache,
+    )
+
+
+def normalize_host(host: str | None) -> str | None:
+    """The GitHub instance a place's host belongs to: github.com services → github.com, etc."""
+    if host is None:
+        return None
+    h = host.strip().lower()
+    if h.startswith("["):  # [::1]:8443
+        h = h[1:].split("]")[0]
+    elif h.count(":") == 1:  # host:port
+        h = h.split(":")[0]
+    h = h.rstrip(".")
+    if h in GITHUB_COM_ALIASES or h.endswith(".pkg.github.com"):
+        return GITHUB_COM
+    if h.endswith(".ghe.com"):
+        for prefix in _GHE_COM_SERVICES:
+            if h.startswith(prefix) and h.count(".") >= 3:
+                return h[len(prefix) :]
+    return h
+
+
+def is_non_github(host: str) -> bool:
+    """Hosts that are certainly not GitHub (a token is never sent there)."""
+    return host in NON_GITHUB_HOSTS or host.endswith(NON_GITHUB_SUFFIXES)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where one token goes: an API base for a host, or why it goes nowhere."""
+
+    host: str
+    base_url: str | None
+    reason: str = ""
+
+
+def route(host: str, options: VerifyOptions) -> Route:
+    """The API base for a host, or why the token is not sent there."""
+    if is_non_github(host):
+        return Route(host, None, f"found for {host}, which is not GitHub; never sent there")
+    configured = options.api.get(host)
+    if configured:
+        return Route(host, configured)
+    if host == GITHUB_COM:
+        return Route(host, DEFAULT_API)
+    if host.endswith(".ghe.com"):
+        return Route(host, f"https://api.{host}")
+    if options.verify_unnamed_hosts:
+        return Route(host, f"https://{host}/api/v3")
+    return Route(
+        host,
+        None,
+        f"found for {host}; not verified because that host is not configured "
+        f"(add `github_api: {{{host}: https://{host}/api/v3}}` to .patlint.yaml, "
+        f"pass --github-api {host}=URL, or set verification.verify_unnamed_hosts: true)",
+    )
+
+
+def token_hosts(token: Token) -> list[str]:
+    """Every GitHub instance the token was found for, in scan order (github.com if unnamed)."""
+    out: list[str] = []
+    for c in token.candidates:
+        h = normalize_host(c.context.host) or GITHUB_COM
+        if h not in out:
+            out.append(h)
+    return out
+
+
+def sendable(token: Token) -> bool:
+    """False for checksum-invalid strings: they are never sent anywhere."""
+    if token.secret.kind == "invalid":
+        return False
+    return not any(c.checksum_valid is False for c in token.candidates)
+
+
+_RANK = {
+    TokenStatus.VALID: 0,
+    TokenStatus.SSO_REQUIRED: 1,
+    TokenStatus.INVALID: 2,
+    TokenStatus.RATE_LIMITED: 3,
+    TokenStatus.UNREACHABLE: 4,
+    TokenStatus.UNVERIFIED: 5,
+}
+
+
+def merge(infos: Sequence[TokenInfo]) -> TokenInfo:
+    """One answer for a token checked on several hosts: the most definite, the others noted."""
+    ordered = sorted(infos, key=lambda i: _RANK[i.status])
+    best = ordered[0]
+    others = [f"{i.host}: {i.status.value}" for i in ordered[1:]]
+    if not others:
+        return best
+    note = "also checked on " + ", ".join(others)
+    return replace(best, reason=f"{best.reason}; {note}" if best.reason else note)
+
+
+def unverified_tokens(tokens: Sequence[Token]) -> list[Token]:
+    """Real tokens (checksum not failed) GitHub gave no definite answer about (or was not asked)."""
+    return [t for t in tokens if sendable(t) and (t.info is None or not t.info.verified)]
+
+
+class GitHubResolver:
+    """Resolver for run_scan: verifies each unique token on its own host(s), with a cache."""
+
+    def __init__(
+        self,
+        options: VerifyOptions,
+        *,
+        session: requests.Session | None = None,
+        cache: VerificationCache | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.options = options
+        self._session = session
+        self._cache = cache
+        if cache is None and options.use_cache:
+            self._cache = VerificationCache(ttl=options.cache_ttl)
+        self._now = now
+        self._sleep = sleep
+        self._clients: dict[str, GitHubClient] = {}
+        self._down: dict[str, str] = {}  # host -> reason, after repeated network failures
+        self._failures: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._notices: list[str] = []
+        self.results: dict[str, TokenInfo] = {}
+        self.from_cache = 0
+        self.sent = 0
+
+    # --- Resolver protocol -------------------------------------------------------------
+
+    def resolve(self, tokens: Sequence[Token]) -> dict[str, TokenInfo]:
+        """TokenInfo per token digest; tokens that are never sent get none."""
+        jobs: list[tuple[Token, Route]] = []
+        answers: dict[str, list[TokenInfo]] = {}
+        now = self._now()
+        for token in tokens:
+            if not sendable(token):
+                continue
+            for host in token_hosts(token):
+                r = route(host, self.options)
+                if r.base_url is None:
+                    answers.setdefault(token.secret.digest, []).append(
+                        self._info(token, host, TokenStatus.UNVERIFIED, r.reason, now)
+                    )
+                    continue
+                cached = self._cache.get(token.secret.digest, host) if self._cache else None
+                if cached is not None:
+                    self.from_cache += 1
+                    answers.setdefault(token.secret.digest, []).append(cached)
+                else:
+                    jobs.append((token, r))
+        if jobs:
+            session = self._session or make_session(self.options.concurrency)
+            try:
+                with ThreadPoolExecutor(
+                    max_workers=self.options.concurrency, thread_name_prefix="patlint-verify"
+                ) as pool:
+                    results = list(
+                        pool.map(lambda job: (job, self._verify(job[0], job[1], session)), jobs)
+                    )
+            finally:
+                if self._session is None:
+                    session.close()
+            for (token, _r), info in results:
+                answers.setdefault(token.secret.digest, []).append(info)
+                if self._cache is not None:
+                    self._cache.put(token.secret.digest, info.host, info)
+        if self._cache is not None:
+            self._cache.save()
+        self.results = {digest: merge(infos) for digest, infos in answers.items()}
+        return dict(self.results)
+
+    def notices(self) -> list[str]:
+        """One line per kind of problem (unreachable host, rate limit, hosts not enabled, cache)."""
+        out = list(self._cache.notices()) if self._cache is not None else []
+        out.extend(self._notices)
+        by_status: dict[TokenStatus, list[TokenInfo]] = {}
+        for info in self.results.values():
+            by_status.setdefault(info.status, []).append(info)
+        labels = {
+            TokenStatus.UNREACHABLE: "GitHub could not be reached for",
+            TokenStatus.RATE_LIMITED: "GitHub rate-limited the check of",
+            TokenStatus.UNVERIFIED: "not verified:",
+        }
+        for status, label in labels.items():
+            infos = by_status.get(status, [])
+            if infos:
+                n = len(infos)
+                out.append(
+                    f"{label} {n} token{'s' if n != 1 else ''} ({infos[0].reason}); "
+                    "their policy rules were skipped"
+                )
+        return out
+
+    def summary(self) -> str:
+        """`online`, or `online (N unverified: reason)` for the report header."""
+        bad = [i for i in self.results.values() if not i.verified]
+        if not bad:
+            return "online"
+        return f"online ({len(bad)} unverified: {bad[0].reason})"
+
+    # --- one token on one host ---------------------------------------------------------
+
+    def _client(self, base_url: str, session: requests.Session) -> GitHubClient:
+        with self._lock:
+            client = self._clients.get(base_url)
+            if client is None:
+                client = GitHubClient(
+                    session,
+                    base_url,
+                    timeout=self.options.timeout,
+                    max_retries=self.options.max_retries,
+                    backoff=self.options.backoff,
+                    max_rate_limit_wait=self.options.max_rate_limit_wait,
+                    pacer=Pacer(
+                        max_window=self.options.concurrency,
+                        bad_interval=self.options.bad_interval,
+                    ),
+                    sleep=self._sleep,
+                )
+                self._clients[base_url] = client
+            return client
+
+    def _info(
+        self, token: Token, host: str, status: TokenStatus, reason: str, now: datetime
+    ) -> TokenInfo:
+        return TokenInfo(status, kind=token.secret.kind, host=host, reason=reason, checked_at=now)
+
+    def _verify(self, token: Token, r: Route, session: requests.Session) -> TokenInfo:
+        now = self._now()
+        assert r.base_url is not None
+        endpoint = endpoint_for(token.secret.kind)
+        if endpoint is None:
+            return self._info(
+                token,
+                r.host,
+                TokenStatus.UNVERIFIED,
+                "refresh tokens (ghr_) cannot authenticate API requests, and exchanging one "
+                "would need the app's secret and invalidate it",
+                now,
+            )
+        with self._lock:
+            down = self._down.get(r.base_url)
+        if down is not None:
+            return self._info(token, r.host, TokenStatus.UNREACHABLE, down, now)
+        client = self._client(r.base_url, session)
+        deadline_s = self.options.token_deadline or (
+            3 * self.options.timeout + self.options.max_rate_limit_wait + 5
+        )
+        deadline = time.monotonic() + deadline_s
+        path, params = endpoint
+        try:
+            resp = client.get(path, token.secret, params=params, deadline=deadline)
+        except GitHubError as exc:
+            with self._lock:
+                self._failures[r.base_url] = self._failures.get(r.base_url, 0) + 1
+                if self._failures[r.base_url] >= 3:
+                    self._down.setdefault(r.base_url, f"{exc} (host skipped after 3 failures)")
+            return self._info(token, r.host, TokenStatus.UNREACHABLE, str(exc), now)
+        with self._lock:
+            self._failures[r.base_url] = 0
+        info = classify(resp, token.secret.kind, r.host, now=now)
+        if info.status is not TokenStatus.VALID:
+            return info
+        try:
+            return self._probe(client, token.secret, info, deadline)
+        except GitHubError as exc:
+            return replace(info, undetermined=(*info.undetermined, f"probes failed: {exc}"))
+
+    def _probe(
+        self, client: GitHubClient, secret: Secret, info: TokenInfo, deadline: float
+    ) -> TokenInfo:
+        """Safe GET probes: SSO state for classic tokens, read permissions for fine-grained."""
+        kind = secret.kind
+        if kind in ("ghp", "gho", "legacy") and info.scopes is not None:
+            if not info.host.endswith(".ghe.com") and info.host != GITHUB_COM:
+                return info  # GHES: SAML SSO is instance-wide, not per organization
+            if not expand_scopes(info.scopes) & {"read:org", "repo"}:
+                return info
+            resp = client.get("/user/orgs", secret, params={"per_page": "100"}, deadline=deadline)
+            state, value, orgs = parse_sso(resp.header("x-github-sso"))
+            if state is None:
+                return info
+            return replace(info, sso=value, sso_orgs=orgs)
+        if kind != "github_pat":
+            return info
+        perms: dict[str, str] = {}
+        undetermined = list(info.undetermined)
+        repos = client.get("/user/repos", secret, params={"per_page": "100"}, deadline=deadline)
+        summary = repositories_summary(repos.body) if repos.status == 200 else None
+        if summary is not None:
+            perms["repositories"] = summary
+        else:
+            undetermined.append("repository access (GET /user/repos did not answer)")
+        for name, path in FINE_GRAINED_PROBES.items():
+            result = probe_result(client.get(path, secret, deadline=deadline))
+            if result is None:
+                undetermined.append(f"{name} (probe got no clear answer)")
+            else:
+                perms[name] = result
+        undetermined.extend(FINE_GRAINED_UNDETERMINED)
+        return replace(info, permissions=perms, undetermined=tuple(undetermined))
