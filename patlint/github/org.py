@@ -1,0 +1,238 @@
+"""An organization's token inventory, read through the API (never with a leaked token).
+
+- Fine-grained tokens with access to the organization: GET /orgs/{org}/personal-access-tokens
+  (only a GitHub App installation token may call it), with the repositories of tokens limited to
+  a selection from GET /orgs/{org}/personal-access-tokens/{id}/repositories.
+- On GitHub Enterprise Cloud, the classic tokens (and OAuth app tokens) authorized for the
+  organization's SAML SSO: GET /orgs/{org}/credential-authorizations (an owner's token).
+
+Every list is paged through `Link: <…>; rel="next"`; the next-page URL is followed only on the
+same API host and base path, so the credential never goes elsewhere. Rate limits are the read
+client's business (it waits them out or gives up with an answer).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from patlint.errors import GitHubError
+from patlint.github.client import GitHubClient, rate_limit_kind
+from patlint.model import TokenInfo, TokenStatus
+
+MAX_PAGES = 1000
+PER_PAGE = "100"
+_LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([^";]+)"?')
+# Fine-grained permission (type, name, level) that gives what a classic scope gives, so the
+# God Token rule can judge both kinds by one yardstick. Only "all repositories" counts as `repo`.
+FINE_GRAINED_EQUIVALENTS: tuple[tuple[str, str, str, str], ...] = (
+    ("organization", "administration", "write", "admin:org"),
+    ("organization", "members", "write", "write:org"),
+    ("organization", "organization_hooks", "write", "admin:org_hook"),
+    ("repository", "administration", "write", "delete_repo"),
+    ("repository", "repository_hooks", "write", "admin:repo_hook"),
+    ("repository", "workflows", "write", "workflow"),
+    ("other", "gpg_keys", "write", "admin:gpg_key"),
+    ("other", "git_ssh_keys", "write", "admin:public_key"),
+)
+CREDENTIAL_KINDS = {"personal access token": "ghp", "oauth app token": "gho"}
+
+
+@dataclass(frozen=True, slots=True)
+class OrgToken:
+    """One token the organization knows about; never the token, only GitHub's description."""
+
+    source: str  # "fine-grained" (personal-access-tokens) or "saml" (credential-authorizations)
+    id: int  # grant id (fine-grained) or credential id (SAML)
+    kind: str  # github_pat, ghp, gho
+    owner: str
+    name: str = ""  # token name (fine-grained) or credential title (SAML)
+    repository_selection: str | None = None  # all | subset | none (fine-grained)
+    repositories: tuple[str, ...] | None = None  # the selection, when listed
+    permissions: Mapping[str, str] = field(default_factory=dict)  # "repository:contents": write
+    scopes: frozenset[str] | None = None  # classic (SAML) tokens
+    expires_at: datetime | None = None
+    expired: bool = False
+    last_used_at: datetime | None = None
+    granted_at: datetime | None = None
+    last_eight: str | None = None  # SAML: the token's last eight characters, as GitHub shows them
+
+    @property
+    def preview(self) -> str:
+        """How reports name it: the kind and last four characters, or the token's name and id."""
+        if self.last_eight:
+            return f"{self.kind}_…{self.last_eight[-4:]}"
+        return f"{self.kind} #{self.id}"
+
+    @property
+    def repository_count(self) -> str:
+        """ "all", "none" or the number of selected repositories ("?" when not listed)."""
+        if self.repository_selection in ("all", "none"):
+            return self.repository_selection
+        return str(len(self.repositories)) if self.repositories is not None else "?"
+
+    def equivalent_scopes(self) -> frozenset[str] | None:
+        """Classic scopes that give the same power (fine-grained), or the scopes (classic)."""
+        if self.source != "fine-grained":
+            return self.scopes
+        out: set[str] = set()
+        if self.repository_selection == "all" and any(
+            k.startswith("repository:") and v in ("write", "admin")
+            for k, v in self.permissions.items()
+        ):
+            out.add("repo")
+        for ptype, name, level, scope in FINE_GRAINED_EQUIVALENTS:
+            if self.permissions.get(f"{ptype}:{name}") in (level, "admin"):
+                out.add(scope)
+        return frozenset(out)
+
+    def info(self, host: str, *, now: datetime) -> TokenInfo:
+        """A TokenInfo built from the inventory, so the scan's policy checks judge it too."""
+        status = TokenStatus.INVALID if self.expired else TokenStatus.VALID
+        return TokenInfo(
+            status,
+            kind=self.kind,
+            host=host,
+            owner=self.owner or None,
+            scopes=self.equivalent_scopes(),
+            expires_at=self.expires_at,
+            never_expires=self.expires_at is None and not self.expired,
+            permissions=dict(self.permissions) or None,
+            reason=f"from the organization's {self.source} token inventory",
+            checked_at=now,
+        )
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601 from the API (`2025-01-01T00:00:00Z`) → aware datetime; None when absent/bad."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def next_link(link: str | None) -> str | None:
+    """The rel="next" URL of a Link header."""
+    if not link:
+        return None
+    for url, rel in _LINK.findall(link):
+        if "next" in rel.split():
+            return str(url)
+    return None
+
+
+def paginate(
+    client: GitHubClient, path: str, secret: Any, params: Mapping[str, str] | None = None
+) -> Iterator[Any]:
+    """Every item of a list endpoint, page after page (Link rel="next", same host only)."""
+    base = urlsplit(client.base_url)
+    query: dict[str, str] = {"per_page": PER_PAGE, **(params or {})}
+    for _page in range(MAX_PAGES):
+        resp = client.get(path, secret, params=query)
+        if rate_limit_kind(resp) is not None:
+            raise GitHubError(f"GET {path}: rate-limited by {client.host} (HTTP {resp.status})")
+        if resp.status in (401, 403, 404):
+            raise GitHubError(_denied(path, resp.status, client.host))
+        if resp.status != 200 or not isinstance(resp.body, list):
+            raise GitHubError(f"GET {path}: unexpected HTTP {resp.status} from {client.host}")
+        yield from resp.body
+        nxt = next_link(resp.header("link"))
+        if nxt is None:
+            return
+        parts = urlsplit(nxt)
+        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc) or not parts.path.startswith(
+            base.path
+        ):
+            raise GitHubError(f"GET {path}: the next page is on another host or path; not followed")
+        path = parts.path[len(base.path) :] or "/"
+        query = dict(parse_qsl(parts.query))
+    raise GitHubError(f"GET {path}: more than {MAX_PAGES} pages; stopped")
+
+
+def _denied(path: str, status: int, host: str) -> str:
+    if "personal-access-tokens" in path:
+        need = "a GitHub App installation with the organization permission 'Personal access tokens: read'"
+    else:
+        need = "an organization owner's token on GitHub Enterprise Cloud (SAML SSO enabled)"
+    return f"GET {path}: HTTP {status} from {host}; this needs {need}"
+
+
+def _flatten(perms: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if isinstance(perms, dict):
+        for ptype, group in perms.items():
+            if isinstance(group, dict):
+                for name, level in group.items():
+                    out[f"{ptype}:{name}"] = str(level)
+    return dict(sorted(out.items()))
+
+
+def fine_grained_tokens(
+    client: GitHubClient, org: str, secret: Any, *, list_repositories: bool = True
+) -> list[OrgToken]:
+    """The approved fine-grained tokens with access to `org` (GitHub App installation token)."""
+    out: list[OrgToken] = []
+    for item in paginate(client, f"/orgs/{org}/personal-access-tokens", secret):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+            continue
+        owner = item.get("owner") if isinstance(item.get("owner"), dict) else {}
+        selection = item.get("repository_selection")
+        repos: tuple[str, ...] | None = None
+        if list_repositories and selection == "subset":
+            path = f"/orgs/{org}/personal-access-tokens/{item['id']}/repositories"
+            repos = tuple(
+                str(r.get("full_name") or r.get("name"))
+                for r in paginate(client, path, secret)
+                if isinstance(r, dict)
+            )
+        out.append(
+            OrgToken(
+                source="fine-grained",
+                id=item["id"],
+                kind="github_pat",
+                owner=str((owner or {}).get("login") or ""),
+                name=str(item.get("token_name") or ""),
+                repository_selection=str(selection) if selection else None,
+                repositories=repos,
+                permissions=_flatten(item.get("permissions")),
+                expires_at=parse_time(item.get("token_expires_at")),
+                expired=item.get("token_expired") is True,
+                last_used_at=parse_time(item.get("token_last_used_at")),
+                granted_at=parse_time(item.get("access_granted_at")),
+            )
+        )
+    return out
+
+
+def saml_tokens(client: GitHubClient, org: str, secret: Any) -> list[OrgToken]:
+    """Classic and OAuth tokens authorized for `org`'s SAML SSO (SSH keys are left out)."""
+    out: list[OrgToken] = []
+    for item in paginate(client, f"/orgs/{org}/credential-authorizations", secret):
+        if not isinstance(item, dict):
+            continue
+        kind = CREDENTIAL_KINDS.get(str(item.get("credential_type", "")).lower())
+        if kind is None or not isinstance(item.get("credential_id"), int):
+            continue
+        scopes = item.get("scopes")
+        last8 = item.get("token_last_eight")
+        out.append(
+            OrgToken(
+                source="saml",
+                id=item["credential_id"],
+                kind=kind,
+                owner=str(item.get("login") or ""),
+                name=str(item.get("authorized_credential_title") or ""),
+                scopes=frozenset(str(s) for s in scopes) if isinstance(scopes, list) else None,
+                expires_at=parse_time(item.get("authorized_credential_expires_at")),
+                last_used_at=parse_time(item.get("credential_accessed_at")),
+                granted_at=parse_time(item.get("credential_authorized_at")),
+                last_eight=str(last8) if isinstance(last8, str) and last8 else None,
+            )
+        )
+    return out

@@ -1,0 +1,275 @@
+"""`--format html`: one self-contained page for a security team (scan or organization audit).
+
+Tokens are grouped with their places and findings, their power shown as scope badges, and
+their expiry on a timeline. Inline CSS only; a Content-Security-Policy forbids every fetch, and
+every piece of text (file names, token names, messages) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from html import escape
+from typing import Any, TextIO
+
+from patlint.engine.run import ScanResult
+from patlint.model import KIND_NAMES, Finding, Location, Token, TokenInfo
+from patlint.report.common import ReportMeta, shown
+
+TIMELINE_DAYS = 400  # the timeline spans today .. today + this many days
+DANGEROUS = frozenset(
+    {
+        "repo",
+        "delete_repo",
+        "workflow",
+        "admin:org",
+        "admin:repo_hook",
+        "admin:org_hook",
+        "admin:enterprise",
+        "admin:public_key",
+        "admin:gpg_key",
+        "admin:ssh_signing_key",
+        "delete:packages",
+        "write:packages",
+        "site_admin",
+    }
+)
+_CSS = """
+:root{--bg:#fff;--fg:#1f2328;--mute:#656d76;--line:#d0d7de;--crit:#8b0000;--high:#cf222e;
+--med:#bc4c00;--low:#9a6700;--info:#0969da;--ok:#1a7f37}
+*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;
+color:var(--fg);background:var(--bg);margin:0 auto;max-width:1200px;padding:24px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid
+var(--line);padding-bottom:4px}code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;
+background:#f6f8fa;padding:1px 4px;border-radius:4px;word-break:break-all}
+.meta{color:var(--mute)}.cards{display:grid;gap:12px}
+.card{border:1px solid var(--line);border-radius:8px;padding:12px 14px}
+.card h3{margin:0 0 6px;font-size:15px}.kv{color:var(--mute);margin-right:12px}
+.badge{display:inline-block;border-radius:10px;padding:0 8px;margin:1px 2px;font-size:12px;
+border:1px solid var(--line);background:#f6f8fa}.badge.danger{background:#ffebe9;
+border-color:#ff8182;color:#82071e}.sev{color:#fff;border:0}.sev.critical{background:var(--crit)}
+.sev.high{background:var(--high)}.sev.medium{background:var(--med)}.sev.low{background:var(--low)}
+.sev.info{background:var(--info)}.status.valid{background:#dafbe1;color:var(--ok)}
+.status.invalid{background:#eee;color:var(--mute)}
+ul{margin:4px 0 0;padding-left:20px}li{margin:2px 0}.fix{color:var(--mute);font-size:13px}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--line);
+padding:4px 6px;text-align:left;vertical-align:top}th{font-size:12px;color:var(--mute)}
+.tl{position:relative;height:14px;background:#f6f8fa;border-radius:7px;min-width:200px}
+.tl span{position:absolute;top:0;bottom:0;left:0;border-radius:7px}
+.tl .never{background:var(--crit);width:100%}.tl .long{background:var(--high)}
+.tl .ok{background:var(--ok)}.tl .soon{background:var(--low)}.tl .past{background:#999;width:2%}
+.summary .badge{font-size:13px}
+"""
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _sev(label: str) -> str:
+    return f'<span class="badge sev {_e(label)}">{_e(label)}</span>'
+
+
+def _place(loc: Location) -> str:
+    text = shown(loc.display())
+    if loc.commit:
+        text += f" @ {loc.commit[:10]}"
+    out = f"<code>{_e(text)}</code>"
+    if loc.note:
+        out += f' <span class="kv">{_e(shown(loc.note))}</span>'
+    return out
+
+
+def _scopes(info: TokenInfo | None) -> str:
+    if info is None:
+        return '<span class="kv">not verified</span>'
+    parts: list[str] = []
+    if info.scopes is not None:
+        if not info.scopes:
+            parts.append('<span class="badge">no scopes</span>')
+        for scope in sorted(info.scopes):
+            cls = "badge danger" if scope in DANGEROUS or scope.startswith("admin:") else "badge"
+            parts.append(f'<span class="{cls}">{_e(scope)}</span>')
+    for name, level in sorted((info.permissions or {}).items()):
+        cls = "badge danger" if level in ("write", "admin") else "badge"
+        parts.append(f'<span class="{cls}">{_e(name)}: {_e(level)}</span>')
+    return "".join(parts) or '<span class="kv">unknown</span>'
+
+
+def _expiry(info: TokenInfo | None, now: datetime) -> tuple[str, str]:
+    """Text and timeline bar for a token's expiry."""
+    if info is None:
+        return "unknown", ""
+    if info.expires_at is not None:
+        days = (info.expires_at - now).total_seconds() / 86400
+        if days <= 0:
+            return f"expired {info.expires_at:%Y-%m-%d}", '<span class="past"></span>'
+        width = min(100.0, 100.0 * days / TIMELINE_DAYS)
+        cls = "soon" if days <= 14 else ("long" if days > 90 else "ok")
+        return (
+            f"{info.expires_at:%Y-%m-%d} (in {int(days)} days)",
+            f'<span class="{cls}" style="width:{width:.1f}%"></span>',
+        )
+    if info.never_expires:
+        return "never expires", '<span class="never"></span>'
+    return "unknown", ""
+
+
+def _finding_item(f: Finding) -> str:
+    fix = f'<div class="fix">Fix: {_e(f.remediation)}</div>' if f.remediation else ""
+    where = f" — {_place(f.location)}" if f.token is None else ""
+    return (
+        f"<li>{_sev(f.severity.label)} <code>{_e(f.rule_id)}</code> "
+        f'<span class="msg">{_e(f.message)}</span>{where}{fix}</li>'
+    )
+
+
+def _token_card(token: Token, findings: Sequence[Finding], now: datetime) -> str:
+    info = token.info
+    ref = token.ref
+    status = info.status.value if info is not None else "unverified"
+    owner = f'<span class="kv">owner <b>{_e(info.owner)}</b></span>' if info and info.owner else ""
+    expiry, _bar = _expiry(info, now)
+    places = "".join(f"<li>{_place(c.location)}</li>" for c in token.candidates[:50])
+    if len(token.candidates) > 50:
+        places += f"<li>… and {len(token.candidates) - 50} more</li>"
+    items = "".join(_finding_item(f) for f in findings)
+    return (
+        f'<section class="card token" data-sha256="{_e(ref.sha256)}">'
+        f'<h3><code class="preview">{_e(ref.preview)}</code> '
+        f"{_e(KIND_NAMES.get(ref.kind, ref.kind))} "
+        f'<span class="badge status {_e(status)}">{_e(status)}</span></h3>'
+        f'<div>{owner}<span class="kv">expires: {_e(expiry)}</span>'
+        f'<span class="kv">sha256 {_e(ref.sha256[:16])}…</span></div>'
+        f'<div class="power">{_scopes(info)}</div>'
+        f"<div><b>Places</b><ul>{places}</ul></div>"
+        + (f"<div><b>Findings</b><ul>{items}</ul></div>" if items else "")
+        + "</section>"
+    )
+
+
+def _timeline(tokens: Iterable[Token], now: datetime) -> str:
+    rows = []
+
+    def key(t: Token) -> tuple[int, float]:
+        info = t.info
+        if info is None or (info.expires_at is None and not info.never_expires):
+            return (2, 0.0)
+        if info.expires_at is None:
+            return (1, 0.0)
+        return (0, info.expires_at.timestamp())
+
+    for t in sorted(tokens, key=key):
+        text, bar = _expiry(t.info, now)
+        if not bar:
+            continue
+        rows.append(
+            f"<tr><td><code>{_e(t.ref.preview)}</code></td><td>{_e(text)}</td>"
+            f'<td style="width:55%"><div class="tl">{bar}</div></td></tr>'
+        )
+    if not rows:
+        return '<p class="meta">No expiry known (offline scan, or nothing verified).</p>'
+    return (
+        f'<p class="meta">Bars run from today to {TIMELINE_DAYS} days ahead; a full red bar '
+        'never expires.</p><table class="timeline"><tr><th>Token</th><th>Expiry</th>'
+        f"<th>Timeline</th></tr>{''.join(rows)}</table>"
+    )
+
+
+def _inventory(result: Any) -> str:
+    entries = getattr(result, "inventory", None)
+    if not entries:
+        return ""
+    rows = []
+    for e in entries:
+        perms = "".join(
+            f'<span class="badge{" danger" if v in ("write", "admin") else ""}">'
+            f"{_e(k)}: {_e(v)}</span>"
+            for k, v in e.permissions.items()
+        ) + "".join(
+            f'<span class="badge{" danger" if s in DANGEROUS else ""}">{_e(s)}</span>'
+            for s in sorted(e.scopes or ())
+        )
+        repos = e.repository_count
+        if e.repositories:
+            repos += (
+                " ("
+                + ", ".join(e.repositories[:10])
+                + (", …" if len(e.repositories) > 10 else "")
+                + ")"
+            )
+        rows.append(
+            "<tr>"
+            f"<td><code>{_e(e.preview)}</code></td><td>{_e(e.source)}</td><td>{_e(e.owner)}</td>"
+            f"<td>{_e(e.name)}</td><td>{_e(repos)}</td><td>{perms}</td>"
+            f"<td>{_e(_date(e.expires_at) if e.expires_at else ('expired' if e.expired else 'never'))}</td>"
+            f"<td>{_e(_date(e.last_used_at) if e.last_used_at else 'never')}</td></tr>"
+        )
+    return (
+        f'<h2>Inventory of {_e(getattr(result, "org", ""))}</h2><table class="inventory"><tr>'
+        "<th>Token</th><th>Source</th><th>Owner</th><th>Name</th><th>Repositories</th>"
+        "<th>Power</th><th>Expires</th><th>Last used</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _date(when: datetime | None) -> str:
+    return f"{when:%Y-%m-%d}" if when else ""
+
+
+def render(
+    result: ScanResult, *, stream: TextIO, meta: ReportMeta, now: datetime | None = None
+) -> None:
+    """Write the HTML page."""
+    when = now or datetime.now(timezone.utc)
+    org = getattr(result, "org", "")
+    title = f"patlint organization audit: {org}" if org else "patlint scan report"
+    by_token: dict[str, list[Finding]] = {}
+    loose: list[Finding] = []
+    for f in result.findings:
+        if f.token is None:
+            loose.append(f)
+        else:
+            by_token.setdefault(f.token.sha256, []).append(f)
+    counts: dict[str, int] = {}
+    for f in result.findings:
+        counts[f.severity.label] = counts.get(f.severity.label, 0) + 1
+    summary = "".join(
+        f"{_sev(s)} {counts[s]} "
+        for s in ("critical", "high", "medium", "low", "info")
+        if s in counts
+    )
+    tokens = sorted(
+        result.tokens,
+        key=lambda t: (
+            -max((int(f.severity) for f in by_token.get(t.secret.digest, [])), default=-1),
+        ),
+    )
+    cards = "".join(_token_card(t, by_token.get(t.secret.digest, []), when) for t in tokens)
+    notices = [*result.stats.notices, *result.notices]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="meta">patlint {_e(meta.version)} · generated {when:%Y-%m-%d %H:%M} UTC · '
+        f"verification: {_e(meta.verification)} · config: {_e(meta.config_source)} · "
+        f"exit code {meta.exit_code}</p>",
+        f'<p class="summary" id="summary">{len(result.findings)} findings {summary}· '
+        f"{len(result.tokens)} tokens · {len(result.suppressed)} suppressed</p>",
+        _inventory(result),
+        f'<h2>Tokens</h2><div class="cards">{cards or "<p>No tokens found.</p>"}</div>',
+        f"<h2>Expiry timeline</h2>{_timeline(result.tokens, when)}",
+    ]
+    if loose:
+        parts.append(
+            "<h2>Other findings</h2><ul>" + "".join(_finding_item(f) for f in loose) + "</ul>"
+        )
+    if notices:
+        parts.append(
+            "<h2>Notices</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notices) + "</ul>"
+        )
+    parts.append("</body></html>\n")
+    stream.write("\n".join(parts))

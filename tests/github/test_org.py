@@ -1,0 +1,396 @@
+"""`patlint org`: App JWT, installation token exchange, paged inventories, policy verdicts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import requests
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from patlint.cli import cli
+from patlint.config import Config
+from patlint.engine.org_audit import audit
+from patlint.engine.ruleset import build_ruleset
+from patlint.errors import ConfigError, GitHubError
+from patlint.github.app import app_jwt, installation_token
+from patlint.github.client import GitHubClient
+from patlint.github.org import fine_grained_tokens, next_link, saml_tokens
+from patlint.model import Secret
+from tests.github_emulator import Emulator
+from tests.github_emulator_org import OrgState, install
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+OWNER_TOKEN = "ghp_orgowner000000000000000000000000000000"
+
+
+def iso(days: float | None) -> str | None:
+    if days is None:
+        return None
+    return (NOW + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture(scope="module")
+def keypair() -> tuple[bytes, bytes]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public
+
+
+def pat(
+    grant: int,
+    owner: str,
+    name: str,
+    selection: str,
+    perms: dict[str, dict[str, str]],
+    expires: float | None,
+    *,
+    expired: bool = False,
+    last_used: float | None = -1,
+) -> dict[str, Any]:
+    return {
+        "id": grant,
+        "owner": {"login": owner, "id": grant * 10, "type": "User"},
+        "repository_selection": selection,
+        "repositories_url": f"https://api.github.com/organizations/1/personal-access-token/{grant}/repositories",
+        "permissions": perms,
+        "access_granted_at": iso(-10),
+        "token_id": grant + 1000,
+        "token_name": name,
+        "token_expired": expired,
+        "token_expires_at": iso(expires),
+        "token_last_used_at": iso(last_used),
+    }
+
+
+def seed(state: OrgState) -> None:
+    """Five fine-grained grants (three pages of two) and three SAML credentials."""
+    state.installations["acme"] = 77
+    state.pats["acme"] = [
+        pat(
+            1,
+            "mallory",
+            "deploy-everything",
+            "all",
+            {
+                "repository": {"contents": "write", "administration": "write", "metadata": "read"},
+                "organization": {"administration": "write"},
+            },
+            None,
+        ),
+        pat(2, "alice", "ci-read", "subset", {"repository": {"contents": "read"}}, 30),
+        pat(
+            3,
+            "bob",
+            "<script>alert(1)</script>",
+            "subset",
+            {"repository": {"issues": "write"}},
+            200,
+        ),
+        pat(4, "carol", "old", "subset", {"repository": {"contents": "read"}}, -3, expired=True),
+        pat(
+            5, "dave", "release", "subset", {"repository": {"contents": "write"}}, 5, last_used=None
+        ),
+    ]
+    state.pat_repos = {
+        2: [{"full_name": "acme/api"}, {"full_name": "acme/web"}, {"full_name": "acme/docs"}],
+        3: [{"full_name": "acme/api"}],
+        4: [],
+        5: [{"full_name": "acme/cli"}],
+    }
+    state.owner_tokens[OWNER_TOKEN] = "acme"
+    state.credential_authorizations["acme"] = [
+        {
+            "login": "root",
+            "credential_id": 501,
+            "credential_type": "personal access token",
+            "token_last_eight": "a1b2WXYZ",
+            "credential_authorized_at": iso(-100),
+            "credential_accessed_at": iso(-1),
+            "scopes": ["repo", "admin:org", "delete_repo"],
+            "authorized_credential_expires_at": None,
+        },
+        {
+            "login": "erin",
+            "credential_id": 502,
+            "credential_type": "personal access token",
+            "token_last_eight": "zzzz9876",
+            "credential_authorized_at": iso(-5),
+            "credential_accessed_at": None,
+            "scopes": ["read:org"],
+            "authorized_credential_expires_at": iso(30),
+        },
+        {
+            "login": "erin",
+            "credential_id": 503,
+            "credential_type": "SSH key",
+            "fingerprint": "SHA256:abc",
+            "credential_authorized_at": iso(-5),
+        },
+    ]
+
+
+@pytest.fixture
+def org_emulator(emulator: Emulator, keypair: tuple[bytes, bytes]) -> Iterator[OrgState]:
+    state = install(emulator, public_key_pem=keypair[1])
+    seed(state)
+    yield state
+
+
+def test_app_jwt_is_rs256_with_iat_exp_iss_and_verifies_with_the_public_key(
+    keypair: tuple[bytes, bytes],
+) -> None:
+    now = 1_750_000_000.0
+    secret = app_jwt("4242", keypair[0], now=now)
+    token = secret.reveal()
+    assert str(secret) == secret.preview and token not in repr(secret)
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "RS256" and header["typ"] == "JWT"
+    claims = jwt.decode(
+        token,
+        keypair[1],
+        algorithms=["RS256"],
+        options={"verify_exp": False, "verify_iat": False},
+    )
+    assert claims == {"iat": 1_749_999_940, "exp": 1_750_000_540, "iss": "4242"}
+    assert claims["exp"] - claims["iat"] <= 600  # GitHub's ten-minute maximum
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    with pytest.raises(jwt.exceptions.InvalidSignatureError):
+        jwt.decode(token, other, algorithms=["RS256"], options={"verify_exp": False})
+
+
+def test_bad_private_key_and_app_id_are_config_errors(keypair: tuple[bytes, bytes]) -> None:
+    with pytest.raises(ConfigError, match="--private-key: not an RSA private key in PEM format"):
+        app_jwt("4242", b"-----BEGIN NOTHING-----\n", now=0)
+    with pytest.raises(ConfigError, match="--app-id"):
+        app_jwt("acme app", keypair[0], now=0)
+
+
+def test_installation_token_exchange_and_paged_inventory(
+    emulator: Emulator, org_emulator: OrgState, keypair: tuple[bytes, bytes]
+) -> None:
+    client = GitHubClient(requests.Session(), emulator.base_url)
+    inst = installation_token(client, "acme", app_jwt("4242", keypair[0]))
+    assert inst.kind == "ghs" and org_emulator.issued[inst.reveal()] == "acme"
+    assert org_emulator.jwts[0]["iss"] == "4242"  # the emulator verified the signature
+    entries = fine_grained_tokens(client, "acme", inst)
+    assert [e.id for e in entries] == [1, 2, 3, 4, 5]
+    assert entries[1].repositories == ("acme/api", "acme/web", "acme/docs")
+    assert entries[1].repository_count == "3" and entries[0].repository_count == "all"
+    assert entries[0].permissions == {
+        "organization:administration": "write",
+        "repository:administration": "write",
+        "repository:contents": "write",
+        "repository:metadata": "read",
+    }
+    assert entries[0].equivalent_scopes() == frozenset({"repo", "admin:org", "delete_repo"})
+    assert entries[3].expired is True and entries[4].last_used_at is None
+    lists = [
+        (r.path, r.query)
+        for r in emulator.requests
+        if r.path == "/orgs/acme/personal-access-tokens"
+    ]
+    assert [q for _p, q in lists] == ["per_page=100", "per_page=2&page=2", "per_page=2&page=3"]
+    # only the installation token was used for the lists; the JWT only for the exchange
+    assert {r.token for r in emulator.requests if r.path.startswith("/orgs/acme/personal")} == {
+        inst.reveal()
+    }
+    assert {r.method for r in emulator.requests} == {"GET", "POST"}
+    posts = [r.path for r in emulator.requests if r.method == "POST"]
+    assert posts == ["/app/installations/77/access_tokens"]
+
+
+def test_saml_inventory_keeps_tokens_and_drops_ssh_keys(
+    emulator: Emulator, org_emulator: OrgState
+) -> None:
+    client = GitHubClient(requests.Session(), emulator.base_url)
+    entries = saml_tokens(client, "acme", Secret(OWNER_TOKEN, "ghp"))
+    assert [(e.id, e.kind, e.owner, e.preview) for e in entries] == [
+        (501, "ghp", "root", "ghp_…WXYZ"),
+        (502, "ghp", "erin", "ghp_…9876"),
+    ]
+    assert entries[0].scopes == frozenset({"repo", "admin:org", "delete_repo"})
+    with pytest.raises(GitHubError, match="needs an organization owner's token"):
+        saml_tokens(client, "acme", Secret("ghp_notanowner00000000000000000000000000", "ghp"))
+
+
+def test_policy_rules_flag_the_right_tokens(
+    emulator: Emulator, org_emulator: OrgState, keypair: tuple[bytes, bytes]
+) -> None:
+    client = GitHubClient(requests.Session(), emulator.base_url)
+    inst = installation_token(client, "acme", app_jwt("4242", keypair[0]))
+    entries = fine_grained_tokens(client, "acme", inst) + saml_tokens(
+        client, "acme", Secret(OWNER_TOKEN, "ghp")
+    )
+    result = audit(entries, build_ruleset(Config()), org="acme", host="github.com", now=NOW)
+    got = sorted((f.token.preview if f.token else "", f.rule_id) for f in result.findings)
+    assert got == [
+        ("ghp_…9876", "classic-where-fine-grained-would-do"),
+        ("ghp_…WXYZ", "classic-where-fine-grained-would-do"),
+        ("ghp_…WXYZ", "god-token"),
+        ("ghp_…WXYZ", "no-expiration"),
+        ("github_pat #1", "god-token"),
+        ("github_pat #1", "no-expiration"),
+        ("github_pat #3", "lifetime-too-long"),
+        ("github_pat #5", "expires-soon"),
+    ]
+    god = next(f for f in result.findings if f.rule_id == "god-token" and "#1" in f.message)
+    assert "admin:org" in god.message and "delete_repo" in god.message
+    assert god.location.path == (
+        "https://github.com/organizations/acme/settings/personal-access-tokens/1"
+    )
+    assert "https://github.com/settings/personal-access-tokens/new" in god.remediation
+
+
+def org_cli(emulator: Emulator, *args: str, **env: str) -> Any:
+    return CliRunner().invoke(
+        cli, ["org", "acme", "--github-api", emulator.base_url, *args], env=env or None
+    )
+
+
+def test_cli_json_inventory_and_exit_code(
+    emulator: Emulator, org_emulator: OrgState, keypair: tuple[bytes, bytes], tmp_path: Path
+) -> None:
+    pem = tmp_path / "app.pem"
+    pem.write_bytes(keypair[0])
+    res = org_cli(
+        emulator,
+        "--app-id",
+        "4242",
+        "--private-key",
+        str(pem),
+        "--token-env",
+        "ORG_OWNER_TOKEN",
+        "--format",
+        "json",
+        ORG_OWNER_TOKEN=OWNER_TOKEN,
+    )
+    assert res.exit_code == 1, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["summary"]["tokens"] == 7
+    assert doc["summary"]["by_severity"]  # exact findings are checked above
+    inv = {(e["source"], e["id"]): e for e in doc["inventory"]}
+    assert inv[("fine-grained", 2)]["repositories"] == ["acme/api", "acme/web", "acme/docs"]
+    assert inv[("fine-grained", 1)]["expires_at"] is None
+    assert inv[("saml", 501)]["scopes"] == ["admin:org", "delete_repo", "repo"]
+    rules = sorted({f["rule_id"] for f in doc["findings"]})
+    assert rules == [
+        "classic-where-fine-grained-would-do",
+        "expires-soon",
+        "god-token",
+        "lifetime-too-long",
+        "no-expiration",
+    ]
+    issued = list(org_emulator.issued)
+    for secret in [OWNER_TOKEN, *issued]:
+        assert secret not in res.stdout and secret not in res.stderr
+
+
+def test_cli_text_table_and_html(
+    emulator: Emulator, org_emulator: OrgState, keypair: tuple[bytes, bytes], tmp_path: Path
+) -> None:
+    pem = tmp_path / "app.pem"
+    pem.write_bytes(keypair[0])
+    res = org_cli(emulator, "--app-id", "4242", "--private-key", str(pem))
+    assert res.exit_code == 1, res.stderr
+    lines = res.stdout.splitlines()
+    row = next(ln for ln in lines if ln.startswith("github_pat #2"))
+    assert "alice" in row and "ci-read" in row and " 3 " in row
+    assert res.stdout.splitlines()[-1] == (
+        "patlint org acme (github.com): 5 tokens (5 fine-grained, 0 SAML-authorized); "
+        "4 findings (1 critical, 1 high, 1 medium, 1 low); 0 suppressed"
+    )
+    out = tmp_path / "acme.html"
+    res = org_cli(
+        emulator, "--app-id", "4242", "--private-key", str(pem), "--format", "html", "-o", str(out)
+    )
+    assert res.exit_code == 1, res.stderr
+    page = out.read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
+    assert "Inventory of acme" in page
+
+
+def test_cli_under_the_ghes_prefix(emulator: Emulator, org_emulator: OrgState) -> None:
+    res = CliRunner().invoke(
+        cli,
+        [
+            "org",
+            "acme",
+            "--host",
+            "ghe.example.com",
+            "--github-api",
+            emulator.base_url + "/api/v3",
+            "--token-env",
+            "OWNER",
+            "--format",
+            "json",
+        ],
+        env={"OWNER": OWNER_TOKEN},
+    )
+    assert res.exit_code == 1, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["host"] == "ghe.example.com" and doc["summary"]["tokens"] == 2
+    prefixes = {r.prefix for r in emulator.requests}
+    assert prefixes == {"/api/v3"}
+    pages = [r.query for r in emulator.requests if r.path.endswith("credential-authorizations")]
+    assert pages == ["per_page=100", "per_page=2&page=2"]
+
+
+def test_cli_errors(emulator: Emulator, org_emulator: OrgState, tmp_path: Path) -> None:
+    res = org_cli(emulator)
+    assert res.exit_code == 2 and "give --app-id and --private-key" in res.stderr
+    res = org_cli(emulator, "--app-id", "4242")
+    assert res.exit_code == 2 and "go together" in res.stderr
+    res = org_cli(emulator, "--token-env", "NOT_SET_ANYWHERE")
+    assert res.exit_code == 2 and "the variable is not set" in res.stderr
+    # a key that is not the App's: GitHub (the emulator) rejects the JWT
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = tmp_path / "wrong.pem"
+    pem.write_bytes(
+        other.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    res = org_cli(emulator, "--app-id", "4242", "--private-key", str(pem))
+    assert res.exit_code == 3
+    assert "rejected the App JWT (HTTP 401)" in res.stderr
+
+
+def test_next_link_parsing() -> None:
+    link = '<https://api.github.com/x?page=2>; rel="next", <https://api.github.com/x?page=9>; rel="last"'
+    assert next_link(link) == "https://api.github.com/x?page=2"
+    assert next_link('<https://api.github.com/x?page=9>; rel="last"') is None
+    assert next_link(None) is None
+
+
+def test_next_page_on_another_host_is_not_followed(
+    emulator: Emulator, emulator2: Emulator, org_emulator: OrgState
+) -> None:
+    emulator.inject(
+        200,
+        headers={
+            "Link": f'<{emulator2.base_url}/orgs/acme/credential-authorizations?page=2>; rel="next"'
+        },
+        body=[],
+        path="/orgs/acme/credential-authorizations",
+    )
+    client = GitHubClient(requests.Session(), emulator.base_url)
+    with pytest.raises(GitHubError, match="another host or path; not followed"):
+        saml_tokens(client, "acme", Secret(OWNER_TOKEN, "ghp"))
+    assert emulator2.requests == []
