@@ -268,3 +268,56 @@ def test_nothing_to_revoke_is_a_usage_error() -> None:
     res = run([])
     assert res.exit_code == 2
     assert "give --from-report FILE or --file FILE|-" in res.stderr
+
+
+def test_history_report_is_read_back_from_git_blobs(tmp_path: Path, emulator: Emulator) -> None:
+    """A token deleted from HEAD is found again through the blob id the history report names."""
+    import subprocess
+
+    com = install(emulator)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    tok = make_token("ghp", random.Random(8))
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "dev@example.com")
+    git("config", "user.name", "dev")
+    (repo / "secret.env").write_text(f"T={tok}\n")
+    git("add", "secret.env")
+    git("commit", "-qm", "add")
+    git("rm", "-q", "secret.env")
+    git("commit", "-qm", "remove")
+    report = tmp_path / "history.json"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "scan",
+            "--offline",
+            "--no-progress",
+            "--history",
+            "--format",
+            "json",
+            "-o",
+            str(report),
+            str(repo),
+        ],
+    )
+    assert res.exit_code == 1, res.stderr
+    assert tok not in report.read_text()
+    res = run(
+        [
+            "--from-report",
+            str(report),
+            "--root",
+            str(repo),
+            "--yes",
+            "--github-api",
+            emulator.base_url,
+        ]
+    )
+    assert res.exit_code == 0, res.stderr
+    assert com.revoked() == [tok]
+    assert tok not in res.stdout and tok not in res.stderr
