@@ -461,9 +461,22 @@ def _emit(
 
 
 def _write_atomic(path: str, write: Any) -> None:
-    """Write via a temporary file and rename, so no half-written report is left behind."""
+    """Write via a temporary file and rename, so no half-written report is left behind.
+
+    Only regular files (or new paths) are replaced: `-o /dev/null`, a FIFO or a terminal is
+    written in place, never swapped for a regular file.
+    """
+    import stat
     import tempfile
 
+    try:
+        existing = os.stat(path)
+    except OSError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        with open(path, "w", encoding="utf-8") as stream:
+            write(stream)
+        return
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".patlint-", dir=directory)
     try:

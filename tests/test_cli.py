@@ -262,3 +262,24 @@ def test_catastrophic_custom_pattern_is_refused_at_load(tmp_path: Path) -> None:
         "rule 'slow-rule': field 'pattern': refused: an unbounded repeat nested inside another"
         in err
     )
+
+
+def test_output_to_a_fifo_or_device_is_written_in_place(tmp_path: Path, token: TokenFactory) -> None:
+    import os
+    import stat
+    import threading
+
+    (tmp_path / "t.txt").write_text(token("ghp") + "\n")
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    code, _, _ = scan("--format", "json", "-o", str(fifo), str(tmp_path / "t.txt"))
+    reader.join(10)
+    assert code == 1
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # not replaced by a regular file
+    assert json.loads(got[0])["summary"]["findings"] == 1
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    code, _, _ = scan("--format", "json", "-o", "/dev/null", str(tmp_path / "t.txt"))
+    assert code == 1 and stat.S_ISCHR(os.stat("/dev/null").st_mode)
