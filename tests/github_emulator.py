@@ -10,6 +10,7 @@ token went and that only GET was used. Only GET is answered unless a test adds a
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -219,6 +220,12 @@ def _handler(emu: Emulator) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
+
+        def setup(self) -> None:
+            super().setup()
+            # headers and body go out in separate writes: without this, Nagle's algorithm and
+            # delayed ACKs add ~40 ms to keep-alive responses (an artefact real GitHub lacks)
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _record(self) -> tuple[str, str, str | None]:
             parts = urlsplit(self.path)

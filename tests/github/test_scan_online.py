@@ -1,0 +1,205 @@
+"""End to end: `patlint scan --github-api http://127.0.0.1:PORT` against the emulator."""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from patlint.cli import cli
+from patlint.model import redact
+from tests.github_emulator import Emulator
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    res = CliRunner().invoke(cli, ["scan", "--no-progress", *args], catch_exceptions=False)
+    return res.exit_code, res.stdout, res.stderr
+
+
+@pytest.fixture
+def tree(tmp_path: Path, emulator: Emulator, token: Any) -> dict[str, Any]:
+    """Four tokens GitHub knows differently: a God Token, a short-lived one, a long-lived PAT, a dead one."""
+    now = datetime.now(timezone.utc)
+    god, short, fine, dead = token("ghp"), token("ghp"), token("github_pat"), token("ghp")
+    emulator.add(god, scopes="repo, admin:org, delete_repo, gist", owner="root-of-all")
+    emulator.add(
+        short,
+        scopes="gist",
+        expiration=(now + timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    )
+    emulator.add(
+        fine,
+        kind="github_pat",
+        scopes=None,
+        expiration=(now + timedelta(days=400))
+        .astimezone(timezone(timedelta(hours=2)))
+        .strftime("%Y-%m-%d %H:%M:%S %z"),
+    )
+    emulator.add(dead, valid=False)
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "deploy.env").write_text(f"GH_TOKEN={god}\n")
+    (root / "gist.env").write_text(f"GIST_TOKEN={short}\n")
+    (root / "pat.txt").write_text(f"\n\ntoken: {fine}\n")
+    (root / "old.env").write_text(f"OLD_TOKEN={dead}\n")
+    return {"root": root, "god": god, "short": short, "fine": fine, "dead": dead}
+
+
+def rules_by_preview(findings: list[dict[str, Any]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for f in findings:
+        out.setdefault(f["token"]["preview"], set()).add(f["rule_id"])
+    return out
+
+
+def test_json_report_has_god_token_and_no_expiration(
+    tree: dict[str, Any], emulator: Emulator
+) -> None:
+    code, out, _err = run(str(tree["root"]), "--github-api", emulator.base_url, "--format", "json")
+    assert code == 1
+    for name in ("god", "short", "fine", "dead"):
+        assert tree[name] not in out
+    doc = json.loads(out)
+    assert doc["summary"]["verification"] == "online"
+    got = rules_by_preview(doc["findings"])
+    p = {k: redact(tree[k]) for k in ("god", "short", "fine", "dead")}
+    assert got[p["god"]] == {
+        "github-classic-pat",
+        "god-token",
+        "no-expiration",
+        "classic-where-fine-grained-would-do",
+    }
+    assert got[p["short"]] == {"github-classic-pat", "classic-where-fine-grained-would-do"}
+    assert got[p["fine"]] == {"github-fine-grained-pat", "lifetime-too-long"}
+    assert got[p["dead"]] == {"github-classic-pat", "dead-token-still-stored"}
+    god = next(f for f in doc["findings"] if f["rule_id"] == "god-token")
+    assert god["severity"] == "critical"
+    assert god["location"] == {"path": "deploy.env", "line": 1, "column": 10, "offset": 9}
+    assert "admin:org, delete_repo, repo" in god["message"]
+    assert god["token_info"]["owner"] == "root-of-all"
+    assert god["token_info"]["never_expires"] is True
+    # every token reached the emulated github.com, with GET only, and nothing else did
+    assert emulator.tokens_seen() == {tree["god"], tree["short"], tree["fine"], tree["dead"]}
+    assert emulator.methods() == {"GET"}
+
+
+def test_text_report_shows_the_policy_findings(tree: dict[str, Any], emulator: Emulator) -> None:
+    code, out, _err = run(str(tree["root"]), "--github-api", emulator.base_url)
+    assert code == 1
+    lines = out.splitlines()
+    god_line = next(line for line in lines if " god-token " in line)
+    assert god_line.startswith("critical") and redact(tree["god"]) in god_line
+    assert "deploy.env:1:10" in god_line
+    noexp = next(line for line in lines if " no-expiration " in line)
+    assert noexp.startswith("high") and redact(tree["god"]) in noexp
+    assert not any(" no-expiration " in line and redact(tree["short"]) in line for line in lines)
+    assert "verification: online;" in lines[-1]
+    for name in ("god", "short", "fine", "dead"):
+        assert tree[name] not in out
+
+
+def test_second_scan_is_served_from_the_cache(tree: dict[str, Any], emulator: Emulator) -> None:
+    run(str(tree["root"]), "--github-api", emulator.base_url)
+    sent = len(emulator.requests)
+    code, out, _ = run(str(tree["root"]), "--github-api", emulator.base_url, "--format", "json")
+    assert code == 1
+    assert len(emulator.requests) == sent
+    assert "god-token" in {f["rule_id"] for f in json.loads(out)["findings"]}
+    code, _, _ = run(str(tree["root"]), "--github-api", emulator.base_url, "--no-cache")
+    assert len(emulator.requests) > sent
+
+
+def test_offline_sends_nothing(tree: dict[str, Any], emulator: Emulator) -> None:
+    code, out, _ = run(
+        str(tree["root"]), "--offline", "--github-api", emulator.base_url, "--format", "json"
+    )
+    assert code == 1
+    doc = json.loads(out)
+    assert emulator.requests == []
+    assert doc["summary"]["verification"] == "offline"
+    assert {f["rule_id"] for f in doc["findings"]} == {
+        "github-classic-pat",
+        "github-fine-grained-pat",
+    }
+
+
+def closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = int(s.getsockname()[1])
+    s.close()
+    return port
+
+
+def test_unreachable_github_does_not_change_the_exit_code_unless_required(
+    tmp_path: Path, token: Any
+) -> None:
+    (tmp_path / "a.env").write_text(f"GH_TOKEN={token('ghp')}\n")
+    api = f"http://127.0.0.1:{closed_port()}"
+    code, out, _ = run(
+        str(tmp_path), "--github-api", api, "--fail-on", "critical", "--format", "json"
+    )
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["summary"]["verification"].startswith(
+        "online (1 unverified: 127.0.0.1: connection failed"
+    )
+    assert any(n.startswith("GitHub could not be reached for 1 token") for n in doc["notices"])
+    assert doc["tokens"][0]["verification"]["status"] == "unreachable"
+    code, out, _ = run(
+        str(tmp_path), "--github-api", api, "--fail-on", "critical", "--require-verification"
+    )
+    assert code == 1
+    assert "note: --require-verification: 1 token could not be verified; exit code 1" in out
+
+
+def test_ghes_token_goes_only_to_its_own_host(
+    tmp_path: Path, emulator: Emulator, emulator2: Emulator, token: Any
+) -> None:
+    ghes_tok, com_tok = token("ghp"), token("ghp")
+    emulator2.add(ghes_tok, scopes="repo, admin:org", owner="corp-admin")
+    emulator.add(com_tok, scopes="gist")
+    (tmp_path / "creds.txt").write_text(
+        f"https://corp-admin:{ghes_tok}@git.corp.example/team/app.git\n"
+        f"https://me:{com_tok}@github.com/me/app.git\n"
+    )
+    code, out, _ = run(
+        str(tmp_path),
+        "--github-api",
+        emulator.base_url,
+        "--github-api",
+        f"git.corp.example={emulator2.base_url}/api/v3",
+        "--format",
+        "json",
+    )
+    assert code == 1
+    assert emulator2.tokens_seen() == {ghes_tok}
+    assert emulator.tokens_seen() == {com_tok}
+    assert {r.prefix for r in emulator2.requests} == {"/api/v3"}
+    got = rules_by_preview(json.loads(out)["findings"])
+    assert "god-token" in got[redact(ghes_tok)] and "god-token" not in got[redact(com_tok)]
+
+
+def test_unconfigured_ghes_host_is_not_contacted(
+    tmp_path: Path, emulator: Emulator, token: Any
+) -> None:
+    t = token("ghp")
+    (tmp_path / "creds.txt").write_text(f"https://x:{t}@git.corp.example/a.git\n")
+    code, out, _ = run(str(tmp_path), "--github-api", emulator.base_url, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1  # the detection finding
+    assert emulator.requests == []
+    info = doc["tokens"][0]["verification"]
+    assert info["status"] == "unverified" and "verify_unnamed_hosts" in info["reason"]
+
+
+def test_verification_config_is_validated(tmp_path: Path) -> None:
+    (tmp_path / ".patlint.yaml").write_text("verification: {timeout: 5, retries: 3}\n")
+    res = CliRunner().invoke(cli, ["scan", "--offline", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "verification: unknown key(s) retries (allowed: timeout, concurrency" in res.stderr
