@@ -102,6 +102,11 @@ class Detector:
         self.rules = [r for r in rules if r.kind == "detector"]
         self._regex = [re.compile(r.pattern.encode("utf-8")) for r in self.rules]
         self._path_rules = {i for i, r in enumerate(self.rules) if r.paths}
+        # fnmatchcase(x, p) is re.match(fnmatch.translate(p), x): one compiled regex per rule.
+        self._path_regex = {
+            i: re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in self.rules[i].paths))
+            for i in self._path_rules
+        }
         self._compiled: dict[
             frozenset[int], tuple[dict[bytes, list[_Trigger]], list[re.Pattern[bytes]]]
         ] = {}
@@ -151,12 +156,7 @@ class Detector:
             return None
         name = relpath.rsplit("/", 1)[-1]
         return frozenset(
-            i
-            for i in self._path_rules
-            if any(
-                fnmatch.fnmatchcase(relpath, p) or fnmatch.fnmatchcase(name, p)
-                for p in self.rules[i].paths
-            )
+            i for i, rx in self._path_regex.items() if rx.match(relpath) or rx.match(name)
         )
 
     def scan(

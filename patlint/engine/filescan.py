@@ -64,6 +64,17 @@ def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> File
     from patlint.sources.registry import readers_for
 
     readers = readers_for(rel) if st.st_size <= READER_MAX_BYTES else []
+    if not readers and st.st_size < CHUNK:
+        # The common case: one os.read of the whole file, no file object, no chunk loop.
+        try:
+            data = _read_fd(fd, st.st_size + 1)
+        except OSError as exc:
+            os.close(fd)
+            return FileResult(skip=Skip(rel, "read-error", exc.strerror or str(exc)))
+        if len(data) <= st.st_size:
+            os.close(fd)
+            return scan_bytes(data, rel, detector)
+        os.lseek(fd, 0, os.SEEK_SET)  # it grew while we read: stream it from the start
     with os.fdopen(fd, "rb", buffering=0) as fh:
         if not readers:
             return scan_stream(fh, rel, detector, max_size=max_size)
@@ -116,7 +127,7 @@ def scan_stream(
             eof = len(data) < CHUNK
             buf = carry + data if carry else data
             if binary is None:
-                binary = b"\0" in buf[:BINARY_SNIFF]
+                binary = buf.find(b"\0", 0, BINARY_SNIFF) >= 0
             limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
             for hit in detector.scan(buf, allowed=allowed):
                 if hit.offset < limit:
@@ -139,6 +150,33 @@ def scan_stream(
         return result
     result.scanned = True
     return result
+
+
+def scan_bytes(
+    data: bytes, rel: str, detector: Detector, *, file_type: str | None = None
+) -> FileResult:
+    """Scan a whole file already in memory (what `scan_stream` does for a one-chunk file)."""
+    result = FileResult(bytes_read=len(data), scanned=True)
+    binary = data.find(b"\0", 0, BINARY_SNIFF) >= 0
+    for hit in detector.scan(data, allowed=detector.rules_for_path(rel)):
+        result.candidates.append(_candidate(hit, data, 0, 0, 0, rel, binary, file_type))
+    return result
+
+
+def _read_fd(fd: int, size: int) -> bytes:
+    """Up to `size` bytes from `fd` (fewer only at end of file)."""
+    data = os.read(fd, size)
+    if not data or len(data) == size:
+        return data
+    parts = [data]
+    want = size - len(data)
+    while want > 0:
+        part = os.read(fd, want)
+        if not part:
+            break
+        parts.append(part)
+        want -= len(part)
+    return b"".join(parts)
 
 
 def _read_chunk(fh: BinaryIO, size: int) -> bytes:

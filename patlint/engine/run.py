@@ -104,9 +104,23 @@ def _worker_start(rules: Sequence[Rule], max_size: int) -> None:
     _init_worker(rules, max_size)
 
 
-def _scan_batch(batch: Sequence[tuple[str, str]]) -> list[FileResult]:
+def _scan_batch(batch: Sequence[tuple[str, str]]) -> tuple[int, int, list[FileResult]]:
+    """Scan a batch in a worker: (files scanned clean, their bytes, every other result).
+
+    Most files hold nothing; they travel back as two counters instead of pickled objects.
+    """
     assert _WORKER_DETECTOR is not None
-    return [scan_path(p, rel, _WORKER_DETECTOR, max_size=_WORKER_MAX) for p, rel in batch]
+    clean = 0
+    clean_bytes = 0
+    kept: list[FileResult] = []
+    for p, rel in batch:
+        res = scan_path(p, rel, _WORKER_DETECTOR, max_size=_WORKER_MAX)
+        if res.scanned and not (res.candidates or res.skip or res.places or res.notices):
+            clean += 1
+            clean_bytes += res.bytes_read
+        else:
+            kept.append(res)
+    return clean, clean_bytes, kept
 
 
 def _batches(files: Iterable[FileRef]) -> Iterator[list[tuple[str, str]]]:
@@ -136,12 +150,32 @@ def collect(
     candidates = out.candidates
     detector = Detector(rules)
     paths = [r for r in roots if r != "-"]
+    jobs = options.jobs or os.cpu_count() or 1
+    # Walk until the tree is known to be big enough for the pool, then hand the rest of the
+    # walk to the pool's feeder, so scanning starts while the walk goes on (walk skips are
+    # kept apart and put first, as if the walk had finished before the scan).
+    walker = walk(paths, options.walk)
+    walk_skipped: list[Skip] = []
     files: list[FileRef] = []
-    for item in walk(paths, options.walk):
+    total = 0
+    parallel = False
+    for item in walker:
         if isinstance(item, Skip):
-            stats.skipped.append(item)
-        else:
-            files.append(item)
+            walk_skipped.append(item)
+            continue
+        files.append(item)
+        total += item.size
+        if jobs > 1 and (total >= PARALLEL_MIN_BYTES or len(files) >= PARALLEL_MIN_FILES):
+            parallel = True
+            break
+
+    def rest_of_walk() -> Iterator[FileRef]:
+        yield from files
+        for item in walker:
+            if isinstance(item, Skip):
+                walk_skipped.append(item)
+            else:
+                yield item
 
     def absorb(res: FileResult) -> None:
         candidates.extend(res.candidates)
@@ -159,21 +193,26 @@ def collect(
         stream = stdin if stdin is not None else sys.stdin.buffer
         absorb(scan_stream(stream, "<stdin>", detector, max_size=options.max_file_size))
 
-    jobs = options.jobs or os.cpu_count() or 1
-    total = sum(f.size for f in files)
-    if jobs > 1 and (total >= PARALLEL_MIN_BYTES or len(files) >= PARALLEL_MIN_FILES):
+    if parallel:
         _init_worker(rules, options.max_file_size)  # forked workers inherit the compiled detector
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         ctx = multiprocessing.get_context(method)
         with ctx.Pool(
             jobs, initializer=_worker_start, initargs=(list(rules), options.max_file_size)
         ) as pool:
-            for results in pool.imap_unordered(_scan_batch, _batches(files)):
+            for clean, clean_bytes, results in pool.imap_unordered(
+                _scan_batch, _batches(rest_of_walk())
+            ):
+                stats.files_scanned += clean
+                stats.bytes_scanned += clean_bytes
                 for res in results:
                     absorb(res)
+                if progress is not None:
+                    progress(stats.files_scanned, stats.bytes_scanned, len(candidates))
     else:
         for f in files:
             absorb(scan_path(f.path, f.rel, detector, max_size=options.max_file_size))
+    stats.skipped[:0] = walk_skipped
     candidates.sort(key=lambda c: (c.location.path, c.location.offset or 0, c.rule_id))
     return out
 

@@ -152,6 +152,7 @@ def _scandir(
         pass
     stack: list[tuple[str, str]] = [(root, rel_base)]
     display_root = shown_root or root
+    shown_prefix = _shown_prefix(display_root)
     while stack:
         directory, rel_dir = stack.pop()
         try:
@@ -217,7 +218,11 @@ def _scandir(
                     subdirs.append((entry.path, rel))
                     continue
                 st = tst
-            yield from _classify(entry.path, _shown(display_root, rel), st, real_root, options)
+            shown = shown_prefix + rel if shown_prefix is not None else _shown(display_root, rel)
+            if stat.S_ISREG(st.st_mode):
+                yield FileRef(entry.path, shown, st.st_size)
+            else:
+                yield from _classify(entry.path, shown, st, real_root, options)
         stack.extend(reversed(subdirs))
 
 
@@ -281,6 +286,17 @@ def _rel(path: str, root: str) -> str:
 
 def _shown(root: str, rel: str) -> str:
     return relative_to_root(os.path.join(root, rel), root)
+
+
+def _shown_prefix(root: str) -> str | None:
+    """What `_shown(root, rel)` puts before a plain `rel` ("" or "~/"), or None if not that simple.
+
+    Saves a relpath + expanduser per file on the hot path; probed, so it can never disagree.
+    """
+    prefix = _shown(root, "x")[:-1]
+    if prefix not in ("", "~/") or _shown(root, "y/z") != prefix + "y/z":
+        return None
+    return prefix
 
 
 class _Excluder:
