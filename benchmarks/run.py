@@ -253,11 +253,14 @@ def measure(
     else:
         decoy_list = list(truth["decoys"])  # type: ignore[call-overload]
     want = {t[key] for t in tokens}
+    # A profile may skip dependency trees, yet still read a known credential file inside one:
+    # a planted token found there is right, not a false positive.
+    planted = want if key == "path" else {t[key] for t in truth["tokens"]}  # type: ignore[attr-defined]
     decoys = {d[key] for d in decoy_list}
     tp = found & want
     m.found = len(found)
     m.recall = len(tp) / len(want) if want else None
-    m.precision = len(tp) / len(found) if found else None
+    m.precision = len(found & planted) / len(found) if found else None
     m.decoys = len(found & decoys)
     m.missed = sorted({f"{t['kind']}:{t['context']}" for t in tokens if t[key] not in found})
     return m
