@@ -40,7 +40,8 @@ def repo_size(repo: Path) -> tuple[int, int, int]:
     """(commits on all refs, unique blobs, bytes of the unique blobs)."""
     commits = int(git(repo, "rev-list", "--count", "--all").strip() or 0)
     revlist = subprocess.Popen(
-        ["git", "-C", str(repo), "rev-list", "--objects", "--all"], stdout=subprocess.PIPE
+        ["git", "-C", str(repo), "rev-list", "--objects", "--missing=print", "--all"],
+        stdout=subprocess.PIPE,
     )
     check = subprocess.Popen(
         ["git", "-C", str(repo), "cat-file", "--batch-check=%(objecttype) %(objectsize) %(rest)"],
@@ -52,10 +53,10 @@ def repo_size(repo: Path) -> tuple[int, int, int]:
     revlist.stdout.close()
     blobs = size = 0
     for line in check.stdout:
-        kind, _, n = line.partition(" ")
-        if kind == "blob":
+        fields = line.split(" ", 2)
+        if fields[0] == "blob":
             blobs += 1
-            size += int(n)
+            size += int(fields[1])
     check.wait()
     revlist.wait()
     return commits, blobs, size
@@ -233,7 +234,7 @@ def main() -> None:
         f"{summary['skipped']} skipped {summary['skipped_by_reason']}"
     )
     print(f"  tokens / findings:    {summary['tokens']} / {summary['findings']}")
-    print(f"  peak RSS (patlint):   {rss / 1024:.0f} MB")
+    print(f"  peak RSS:             {rss / 1024:.0f} MB (largest of patlint and its git processes)")
     for notice in report["notices"]:
         if notice.startswith(("git history", "shallow", "submodule")) or "submodule" in notice:
             print(f"  note: {notice}")

@@ -103,6 +103,9 @@ def location(loc: Location, *, ident: int | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {}
     if loc.commit:
         props["commit"] = loc.commit
+    for name in ("commit_date", "in_head", "blob"):  # history scans (patlint.sources.git_history)
+        if getattr(loc, name) is not None:
+            props[name] = getattr(loc, name)
     if loc.path != json_path(loc.path) or artifact_uri(loc.path) != loc.path:
         props["path"] = json_path(loc.path)
     if props:

@@ -580,3 +580,19 @@ def test_a_failure_mid_stream_stops_every_git_process(
     monkeypatch.setattr(gh, "scan_stream", real_scan_stream)
     hist, _ = history(repo)  # and the repository is still fine to scan
     assert hist.blobs_read == 50
+
+
+def test_cli_sarif_carries_commit_data(leaky: tuple[Repo, list[str]]):
+    repo, commits = leaky
+    code, out, _ = run_cli("--history", "--format", "sarif", str(repo.path))
+    assert code == 1
+    (result,) = json.loads(out)["runs"][0]["results"]
+    (loc,) = result["locations"]
+    assert loc["physicalLocation"]["artifactLocation"]["uri"] == "ci/deploy.sh"
+    assert loc["physicalLocation"]["region"]["startLine"] == 1
+    assert loc["properties"] == {
+        "commit": commits[0],
+        "commit_date": "2024-01-02T12:00:00+00:00",
+        "in_head": False,
+        "blob": repo.blob(commits[0], "ci/deploy.sh"),
+    }
