@@ -19,31 +19,43 @@ from patlint.policy.base import Verdict
 
 @dataclass(frozen=True, slots=True)
 class PlacesParams:
-    """`min_places`: how many distinct files (or env variables) make "several"."""
+    """`min_places`: how many distinct stores make "several"; `count_text`: plain text counts too."""
 
     min_places: int = 2
+    count_text: bool = False
 
 
 class SeveralPlacesCheck:
-    """`check: several-places`: the same token stored in `min_places` or more places."""
+    """`check: several-places`: the same token stored in `min_places` or more places.
+
+    A place counts when a structured reader (or `--env`) said what it is for (its context has a
+    `usage`): a credential store, config file, history or variable, not a mention in a text file
+    (the detection finding already lists those), unless `count_text` is true.
+    """
 
     name = "several-places"
 
     def parse_params(self, params: Mapping[str, Any], where: str) -> PlacesParams:
-        """`min_places`: an integer of 2 or more."""
-        unknown = sorted(set(params) - {"min_places"})
+        """`min_places`: an integer of 2 or more; `count_text`: true or false."""
+        unknown = sorted(set(params) - {"min_places", "count_text"})
         if unknown:
-            raise ConfigError(f"{where}.{unknown[0]}: unknown parameter (known: min_places)")
+            raise ConfigError(
+                f"{where}.{unknown[0]}: unknown parameter (known: min_places, count_text)"
+            )
         n = params.get("min_places", 2)
         if not isinstance(n, int) or isinstance(n, bool) or n < 2:
             raise ConfigError(f"{where}.min_places: expected an integer of 2 or more, got {n!r}")
-        return PlacesParams(n)
+        text = params.get("count_text", False)
+        if not isinstance(text, bool):
+            raise ConfigError(f"{where}.count_text: expected true or false, got {text!r}")
+        return PlacesParams(n, text)
 
     def evaluate(self, token: Token, params: PlacesParams, *, now: datetime) -> Iterator[Verdict]:
         """One verdict naming the places, when there are enough of them."""
         places: dict[str, str | None] = {}
         for c in token.candidates:
-            places.setdefault(c.location.path, c.context.host)
+            if c.context.usage or params.count_text:
+                places.setdefault(c.location.path, c.context.host)
         if len(places) < params.min_places:
             return
         shown = ", ".join(f"{p} ({h})" if h else p for p, h in places.items())

@@ -46,10 +46,10 @@ def test_several_places(token: Any) -> None:
     check = SeveralPlacesCheck()
     params = check.parse_params({"min_places": 3}, "rules.x.params")
     t = token("ghp")
-    two = tok(t, ("~/a", "github.com", "git"), ("~/b", None, None), ("~/a", None, None))
+    two = tok(t, ("~/a", "github.com", "git"), ("~/b", None, "npm"), ("~/a", None, "git"))
     assert list(check.evaluate(two, params, now=NOW)) == []
     three = tok(
-        t, ("~/a", "github.com", "git"), ("~/b", None, None), ("env:GH_TOKEN", "github.com", "env")
+        t, ("~/a", "github.com", "git"), ("~/b", None, "npm"), ("env:GH_TOKEN", "github.com", "env")
     )
     [v] = check.evaluate(three, params, now=NOW)
     assert v.message == (
@@ -58,7 +58,20 @@ def test_several_places(token: Any) -> None:
     )
 
 
-@pytest.mark.parametrize("params", [{"min_places": 1}, {"min_places": "2"}, {"places": 2}])
+def test_mentions_in_text_files_are_not_stores(token: Any) -> None:
+    check = SeveralPlacesCheck()
+    t = token("ghp")
+    mentions = tok(
+        t, ("notes.txt", None, None), ("copy.txt", None, None), ("~/.npmrc", None, "npm")
+    )
+    assert list(check.evaluate(mentions, check.parse_params({}, "p"), now=NOW)) == []
+    [v] = check.evaluate(mentions, check.parse_params({"count_text": True}, "p"), now=NOW)
+    assert "is stored in 3 places: notes.txt, copy.txt, ~/.npmrc;" in v.message
+
+
+@pytest.mark.parametrize(
+    "params", [{"min_places": 1}, {"min_places": "2"}, {"places": 2}, {"count_text": "yes"}]
+)
 def test_several_places_params(params: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match=r"^rules\.x\.params\."):
         SeveralPlacesCheck().parse_params(params, "rules.x.params")
