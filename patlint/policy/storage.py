@@ -19,18 +19,18 @@ from patlint.policy.base import Verdict
 
 @dataclass(frozen=True, slots=True)
 class PlacesParams:
-    """`min_places`: how many distinct stores make "several"; `count_text`: plain text counts too."""
+    """`min_places`: how many distinct places make "several"; `count_text`: plain text counts."""
 
     min_places: int = 2
-    count_text: bool = False
+    count_text: bool = True
 
 
 class SeveralPlacesCheck:
     """`check: several-places`: the same token stored in `min_places` or more places.
 
-    A place counts when a structured reader (or `--env`) said what it is for (its context has a
-    `usage`): a credential store, config file, history or variable, not a mention in a text file
-    (the detection finding already lists those), unless `count_text` is true.
+    Every file, blob path or variable counts; with `count_text: false` only places a structured
+    reader (or `--env`) understood (their context has a `usage`: a credential store, config
+    file, history or variable), not mentions in other text files.
     """
 
     name = "several-places"
@@ -45,7 +45,7 @@ class SeveralPlacesCheck:
         n = params.get("min_places", 2)
         if not isinstance(n, int) or isinstance(n, bool) or n < 2:
             raise ConfigError(f"{where}.min_places: expected an integer of 2 or more, got {n!r}")
-        text = params.get("count_text", False)
+        text = params.get("count_text", True)
         if not isinstance(text, bool):
             raise ConfigError(f"{where}.count_text: expected true or false, got {text!r}")
         return PlacesParams(n, text)

@@ -46,7 +46,7 @@ def test_several_places(token: Any) -> None:
     check = SeveralPlacesCheck()
     params = check.parse_params({"min_places": 3}, "rules.x.params")
     t = token("ghp")
-    two = tok(t, ("~/a", "github.com", "git"), ("~/b", None, "npm"), ("~/a", None, "git"))
+    two = tok(t, ("~/a", "github.com", "git"), ("~/b", None, None), ("~/a", None, "git"))
     assert list(check.evaluate(two, params, now=NOW)) == []
     three = tok(
         t, ("~/a", "github.com", "git"), ("~/b", None, "npm"), ("env:GH_TOKEN", "github.com", "env")
@@ -64,8 +64,11 @@ def test_mentions_in_text_files_are_not_stores(token: Any) -> None:
     mentions = tok(
         t, ("notes.txt", None, None), ("copy.txt", None, None), ("~/.npmrc", None, "npm")
     )
-    assert list(check.evaluate(mentions, check.parse_params({}, "p"), now=NOW)) == []
-    [v] = check.evaluate(mentions, check.parse_params({"count_text": True}, "p"), now=NOW)
+    assert (
+        list(check.evaluate(mentions, check.parse_params({"count_text": False}, "p"), now=NOW))
+        == []
+    )
+    [v] = check.evaluate(mentions, check.parse_params({}, "p"), now=NOW)
     assert "is stored in 3 places: notes.txt, copy.txt, ~/.npmrc;" in v.message
 
 
