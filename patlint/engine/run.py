@@ -104,6 +104,20 @@ def _worker_start(rules: Sequence[Rule], max_size: int) -> None:
     _init_worker(rules, max_size)
 
 
+def _start_method() -> str:
+    """fork when this process has one thread (fast, inherits the compiled detector); spawn otherwise.
+
+    Forking a process that runs other threads (an embedding application, a test's HTTP server)
+    can copy a lock another thread holds and hang the worker forever.
+    """
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
 def _scan_batch(batch: Sequence[tuple[str, str]]) -> tuple[int, int, list[FileResult]]:
     """Scan a batch in a worker: (files scanned clean, their bytes, every other result).
 
@@ -195,7 +209,7 @@ def collect(
 
     if parallel:
         _init_worker(rules, options.max_file_size)  # forked workers inherit the compiled detector
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        method = _start_method()
         ctx = multiprocessing.get_context(method)
         with ctx.Pool(
             jobs, initializer=_worker_start, initargs=(list(rules), options.max_file_size)
@@ -246,7 +260,8 @@ def _detection_findings(token: Token, rules: Mapping[str, Rule]) -> Iterator[tup
         if rule.token_kind == "invalid":
             msg = f"Token-shaped string {token.secret.preview} fails GitHub's checksum; it cannot be a real token"
         else:
-            msg = f"GitHub {kind} {token.secret.preview} found{places}"
+            name = kind if kind.startswith("GitHub") else f"GitHub {kind}"
+            msg = f"{name} {token.secret.preview} found{places}"
         yield (
             Finding(
                 rule_id=rule_id,

@@ -1,0 +1,56 @@
+"""The parallel walk gives the same answer as the serial one, also when other threads run."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from patlint.config import Config
+from patlint.engine import run as run_mod
+from patlint.engine.ruleset import build_ruleset
+from patlint.engine.run import ScanOptions, run_scan
+
+TokenFactory = Callable[..., str]
+
+
+def _tree(root: Path, token: TokenFactory, n: int = 600) -> set[str]:
+    planted = set()
+    for i in range(n):
+        d = root / f"d{i % 17}"
+        d.mkdir(exist_ok=True)
+        text = f"line {i}\n" * 20
+        if i % 50 == 0:
+            t = token("ghp")
+            planted.add(t)
+            text += f"TOKEN={t}\n"
+        (d / f"f{i}.txt").write_text(text)
+    return planted
+
+
+def _found(root: Path, jobs: int) -> set[str]:
+    ruleset = build_ruleset(Config())
+    result = run_scan([str(root)], ruleset, ScanOptions(jobs=jobs))
+    assert result.stats.files_scanned == 600
+    return {t.secret.reveal() for t in result.tokens}
+
+
+def test_parallel_equals_serial(tmp_path: Path, token: TokenFactory) -> None:
+    planted = _tree(tmp_path, token)
+    assert run_mod.PARALLEL_MIN_FILES <= 600
+    assert _found(tmp_path, 1) == planted
+    assert _found(tmp_path, 2) == planted
+
+
+def test_spawn_is_used_while_other_threads_run(tmp_path: Path, token: TokenFactory) -> None:
+    planted = _tree(tmp_path, token)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        assert run_mod._start_method() == "spawn"
+        assert _found(tmp_path, 2) == planted
+    finally:
+        stop.set()
+        other.join()
+    assert run_mod._start_method() == "fork"
