@@ -62,13 +62,27 @@ def expanded_size(root: Any, *, limit: int = MAX_EXPANDED_NODES, max_depth: int 
     return size(root, 0) if root is not None else 0
 
 
+def block_depth(text: str) -> int:
+    """Deepest block nesting, estimated from indentation (two spaces a level)."""
+    indent = max((len(m.group(1)) for m in re.finditer(r"(?m)^( +)\S", text)), default=0)
+    return indent // 2
+
+
+def load_or_reason(text: str) -> tuple[Any, str | None]:
+    """Like `safe_load` for data files (credential configs): (document, None) or (None, why not)."""
+    try:
+        return safe_load(text, "document"), None
+    except ConfigError as exc:
+        return None, str(exc).removeprefix("document: ")
+
+
 def safe_load(text: str, where: str, *, error: type[ConfigError] = ConfigError) -> Any:
     """`yaml.safe_load` that refuses huge, deeply nested or alias-bomb documents with a clear error."""
     import yaml
 
     if len(text) > MAX_BYTES:
         raise error(f"{where}: larger than {MAX_BYTES >> 20} MB, refused")
-    if flow_depth(text) > MAX_DEPTH:
+    if max(flow_depth(text), block_depth(text)) > MAX_DEPTH:
         # libyaml recurses per level: refuse before it can overflow the C stack.
         raise error(f"{where}: nested deeper than {MAX_DEPTH} levels, refused")
     try:

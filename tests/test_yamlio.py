@@ -49,3 +49,25 @@ def test_huge_and_malformed() -> None:
     with pytest.raises(ConfigError, match="cfg: not valid YAML"):
         safe_load("a: [\n", "cfg")
     assert safe_load("", "cfg") is None
+
+
+def test_deeply_nested_gh_hosts_file_does_not_crash_the_scan(tmp_path: object) -> None:
+    """libyaml's C composer overflows the stack on deep nesting: the reader must refuse first."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    hosts = tmp_path / ".config" / "gh" / "hosts.yml"
+    hosts.parent.mkdir(parents=True)
+    hosts.write_text("github.com: " + "{a: " * 100_000 + "1" + "}" * 100_000 + "\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "patlint", "scan", "--offline", "--format", "json", str(tmp_path)],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    notices = json.loads(proc.stdout)["notices"]
+    assert any("nested deeper than 200 levels" in n and "scanned as text" in n for n in notices)

@@ -33,12 +33,13 @@ def rule_files(directory: Path) -> list[Path]:
 
 def load_ruleset_ids(path: Path) -> list[str]:
     """IDs listed by a ruleset file."""
-    import yaml
+    from patlint.yamlio import safe_load
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{path}: cannot load ruleset: {exc}") from None
+    data = safe_load(text, str(path), error=RuleError)
     ids = data.get("rules") if isinstance(data, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise RuleError(f"{path}: field 'rules': expected a list of rule ids")

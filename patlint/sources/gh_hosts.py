@@ -31,22 +31,14 @@ MAX_ALIASES = 20
 
 def load_yaml(data: bytes) -> tuple[Any, str | None]:
     """Parse small YAML safely (C loader when available); (document, None) or (None, reason)."""
-    import yaml
-
     if len(data) > min(YAML_LIMIT, PARSE_LIMIT):
         return None, "larger than the parse limit"
     if data.count(b"*") > MAX_ALIASES and data.count(b"&") > 0:
         return None, "too many YAML aliases"
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(data, Loader=loader), None  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or exc.__class__.__name__
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        return None, f"not valid YAML ({problem}{where})"
-    except (ValueError, RecursionError) as exc:
-        return None, f"not valid YAML ({exc.__class__.__name__})"
+    from patlint.yamlio import load_or_reason
+
+    # Bounded: size, alias expansion and nesting (deep nesting crashes libyaml's C composer).
+    return load_or_reason(data.decode("utf-8", "replace"))
 
 
 class GhHostsReader:
