@@ -95,7 +95,10 @@ def safe_load(text: str, where: str, *, error: type[ConfigError] = ConfigError) 
             )
         return yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
-        raise error(f"{where}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or exc.__class__.__name__
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise error(f"{where}: not valid YAML ({problem}{at})") from None
     except (RecursionError, ValueError) as exc:
         msg = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
         raise error(f"{where}: {msg}, refused") from None
