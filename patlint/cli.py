@@ -215,7 +215,10 @@ def cli(debug: bool) -> None:
     "[default: workstation when scanning the home directory].",
 )
 @click.option(
-    "--all", "scan_all", is_flag=True, help="Workstation profile: scan caches and dependency trees too."
+    "--all",
+    "scan_all",
+    is_flag=True,
+    help="Workstation profile: scan caches and dependency trees too.",
 )
 @click.option(
     "--env", "scan_env", is_flag=True, help="Also scan this process's environment variables."
@@ -1150,7 +1153,9 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: usage errors exit 2, interrupts 130; the group maps the rest."""
     try:
         rv = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="patlint", standalone_mode=False
+            args=list(argv) if argv is not None else None,
+            prog_name="patlint",
+            standalone_mode=False,
         )
         if isinstance(rv, int) and not isinstance(rv, bool):
             sys.exit(rv)  # click returns ctx.exit(code) as a value when not in standalone mode
