@@ -4,14 +4,23 @@ Safety rules enforced here, whatever the caller asks:
 - only GET, never a write (not even a deliberately invalid one);
 - HTTPS only; plain HTTP only to loopback (tests, local emulators);
 - redirects are never followed, so the token never travels to another host;
-- the token leaves its `Secret` only to build the Authorization header; it is in no message.
+- the token leaves its `Secret` only to build the Authorization header; it is in no message;
+- every exchange has a total time budget (a watchdog shuts the socket down when it runs out:
+  requests' read timeout is per read, so a host dripping one byte a second would never time
+  out), answers are capped at MAX_BODY bytes, and a TLS failure is reported as "TLS: …" and
+  never retried or downgraded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import json
+import re
+import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,6 +36,17 @@ if TYPE_CHECKING:
 API_VERSION = "2022-11-28"
 USER_AGENT = f"patlint/{__version__} (+https://github.com/patlint/patlint)"
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+MAX_BODY = 1 << 20  # GitHub's answers to our requests are a few KiB; more is a protocol error
+_CHUNK = 64 << 10
+
+
+class ExchangeError(GitHubError):
+    """One HTTP exchange failed; `retryable` for network trouble, not for TLS or protocol errors."""
+
+    def __init__(self, problem: str, *, retryable: bool) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.retryable = retryable
 
 
 def is_loopback(host: str) -> bool:
@@ -132,12 +152,220 @@ def make_session(pool_size: int = 8) -> requests.Session:
     """One pooled session for every API host of a scan (pool sized to the concurrency)."""
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+
+    watch = threading.local()  # the _Watchdog of the request running in this thread
+
+    def dog() -> _Watchdog | None:
+        found: _Watchdog | None = getattr(watch, "dog", None)
+        return found
+
+    def watched_conn(base: type[HTTPConnection]) -> type[HTTPConnection]:
+        class Conn(base):  # type: ignore[valid-type,misc]
+            """Hands its socket to the current request's watchdog once connected."""
+
+            def connect(self) -> None:
+                super().connect()
+                current = dog()
+                if current is not None:
+                    current.watch(self.sock)
+
+        return Conn
+
+    def watched(base: type[HTTPConnectionPool], conn: type[HTTPConnection]) -> type[Any]:
+        class Pool(base):  # type: ignore[valid-type,misc]
+            """Hands the socket of each kept-alive connection it lends out to the watchdog."""
+
+            ConnectionCls = watched_conn(conn)
+
+            def _get_conn(self, timeout: float | None = None) -> Any:
+                got = super()._get_conn(timeout)
+                current = dog()
+                if current is not None and getattr(got, "sock", None) is not None:
+                    current.watch(got.sock)
+                return got
+
+        return Pool
+
+    pools = {
+        "http": watched(HTTPConnectionPool, HTTPConnection),
+        "https": watched(HTTPSConnectionPool, HTTPSConnection),
+    }
+
+    class BudgetAdapter(HTTPAdapter):
+        """HTTPAdapter whose connections a per-request watchdog can shut down."""
+
+        patlint_watch = watch
+
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
 
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(1, pool_size), max_retries=0)
+    adapter = BudgetAdapter(pool_connections=4, pool_maxsize=max(1, pool_size), max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+class _Watchdog:
+    """Shuts down the sockets of one exchange when its total time budget runs out."""
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        self._done = False
+        self.fired = False
+        self._timer = threading.Timer(max(seconds, 0.001), self._fire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> None:
+        """Also shut this socket down when the budget runs out."""
+        with self._lock:
+            self._socks.append(sock)
+            late = self.fired
+        if late:
+            _shutdown(sock)
+
+    def start(self) -> None:
+        """Start the clock."""
+        self._timer.start()
+
+    def stop(self) -> None:
+        """The exchange is over: never touch its connections again."""
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            socks = list(self._socks)
+        for sock in socks:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # wakes a blocked recv() with EOF
+
+
+def exchange(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    budget: float,
+    connect_timeout: float,
+    headers: Mapping[str, str],
+    auth: Any,
+    params: Mapping[str, str] | None = None,
+    data: bytes | None = None,
+) -> tuple[int, dict[str, str], Any]:
+    """One request → (status, lower-cased headers, JSON body or None), within `budget` seconds.
+
+    Raises ExchangeError: retryable for timeouts and connection failures, not for TLS failures
+    or protocol errors (an answer over MAX_BODY bytes, a broken chunked body).
+    """
+    import requests
+
+    dog = _Watchdog(budget)
+    local = getattr(session.get_adapter(url), "patlint_watch", None)
+    if local is not None:
+        local.dog = dog
+    per_read = max(0.001, min(connect_timeout, budget))
+    dog.start()
+    try:
+        resp = session.request(
+            method,
+            url,
+            params=dict(params) if params else None,
+            data=data,
+            auth=auth,
+            headers={**headers, "Accept-Encoding": "identity"},
+            timeout=(per_read, per_read),
+            allow_redirects=False,
+            stream=True,
+        )
+        try:
+            out = {k.lower(): v for k, v in resp.headers.items()}
+            body = _read_body(resp, out)
+        finally:
+            resp.close()
+        return resp.status_code, out, _json(out, body)
+    except requests.exceptions.SSLError as exc:
+        raise ExchangeError(f"TLS: {_tls_reason(exc)}", retryable=False) from None
+    except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+        if dog.fired or isinstance(exc, requests.exceptions.Timeout):
+            raise ExchangeError(f"timed out after {budget:g}s", retryable=True) from None
+        raise ExchangeError(f"connection failed ({_short(exc)})", retryable=True) from None
+    except requests.exceptions.RequestException as exc:
+        if dog.fired:
+            raise ExchangeError(f"timed out after {budget:g}s", retryable=True) from None
+        raise ExchangeError(f"request failed: {_short(exc)}", retryable=False) from None
+    finally:
+        dog.stop()
+        if local is not None:
+            local.dog = None
+
+
+def _read_body(resp: Any, headers: Mapping[str, str]) -> bytes:
+    """The raw body, at most MAX_BODY bytes (gzip/deflate inflated with the same cap)."""
+    import http.client
+
+    import requests
+    import urllib3
+
+    declared = headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise ExchangeError(_too_big(f"{int(declared)} bytes announced"), retryable=False)
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        while True:
+            chunk = resp.raw.read(_CHUNK, decode_content=False)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > MAX_BODY:
+                raise ExchangeError(_too_big("more sent"), retryable=False)
+            chunks.append(chunk)
+    except urllib3.exceptions.ReadTimeoutError:  # urllib3's errors are not requests' errors
+        raise requests.exceptions.Timeout() from None
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from None
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
+        raise requests.exceptions.ConnectionError(exc) from None
+    data = b"".join(chunks)
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header
+        try:
+            data = inflater.decompress(data, MAX_BODY + 1)
+        except zlib.error:
+            return b""
+        if len(data) > MAX_BODY:
+            raise ExchangeError(_too_big("once inflated"), retryable=False)
+    elif encoding not in ("", "identity"):
+        return b""
+    return data
+
+
+def _too_big(what: str) -> str:
+    return f"protocol error: answer larger than {MAX_BODY >> 20} MiB ({what}); not read"
+
+
+def _tls_reason(exc: BaseException) -> str:
+    text = str(exc)
+    m = re.search(r"\[SSL[^\]]*\]\s*([^()'\"]+)", text)
+    if m:
+        return m.group(1).strip().rstrip(".,;:")
+    if "hostname" in text.lower():
+        return "certificate does not match the host name"
+    return "handshake failed"
 
 
 def _bearer(secret: Secret) -> Any:
@@ -195,48 +423,45 @@ class GitHubClient:
         Raises GitHubError when the host cannot be reached (after bounded retries) or the
         deadline passes. Returns rate-limit responses it chose not to wait for unchanged.
         """
-        import requests
-
         if not path.startswith("/"):
             raise ValueError("path must start with /")
         url = self.base_url + path
         attempts = 0
         waited = 0.0
         failures = 0
+        headers: dict[str, str] = {}
+        body: Any = None
         while True:
             attempts += 1
             if not self.pacer.acquire(deadline):
                 raise GitHubError(f"{self.host}: gave up waiting for a request slot (deadline)")
             outcome = "other"
+            problem = ""
             try:
-                resp = self.session.get(
+                budget = self._budget(deadline)
+                status, headers, body = exchange(
+                    self.session,
+                    "GET",
                     url,
-                    params=dict(params) if params else None,
+                    budget=budget,
+                    connect_timeout=self.timeout,
+                    params=params,
                     auth=_bearer(secret),
                     headers={
                         "Accept": "application/vnd.github+json",
                         "X-GitHub-Api-Version": API_VERSION,
                         "User-Agent": USER_AGENT,
                     },
-                    timeout=self._timeouts(deadline),
-                    allow_redirects=False,
                 )
-                headers = {k.lower(): v for k, v in resp.headers.items()}
-                status = resp.status_code
-                body = _json(resp)
-                resp.close()
                 if status == 401:
                     outcome = "bad"
                 elif 200 <= status < 300:
                     outcome = "ok"
-            except requests.exceptions.Timeout:
-                problem = f"timed out after {self.timeout:g}s"
+            except ExchangeError as exc:
+                if not exc.retryable:
+                    raise GitHubError(f"{self.host}: {exc.problem}") from None
+                problem = exc.problem
                 status = 0
-            except requests.exceptions.ConnectionError as exc:
-                problem = f"connection failed ({_short(exc)})"
-                status = 0
-            except requests.exceptions.RequestException as exc:
-                raise GitHubError(f"{self.host}: request failed: {_short(exc)}") from None
             finally:
                 self.pacer.release(outcome)
             if status == 0 or status in RETRY_STATUSES:
@@ -270,22 +495,23 @@ class GitHubClient:
         kind = rate_limit_kind(response)
         if kind is None:
             return None
-        retry_after = response.header("retry-after")
-        if retry_after is not None and retry_after.strip().isdigit():
-            return float(retry_after.strip())
-        reset = response.header("x-ratelimit-reset")
-        if reset is not None and reset.strip().isdigit():
-            return max(0.0, float(reset.strip()) - self._wall()) + 1.0
+        retry_after = header_numbers(response.header("retry-after"))
+        if retry_after:
+            return float(max(retry_after))  # sent twice: the longer wait
+        reset = header_numbers(response.header("x-ratelimit-reset"))
+        if reset:
+            return max(0.0, float(max(reset)) - self._wall()) + 1.0
         return 60.0  # GitHub: "wait at least one minute" when nothing says how long
 
-    def _timeouts(self, deadline: float | None) -> tuple[float, float]:
-        read = self.timeout
+    def _budget(self, deadline: float | None) -> float:
+        """Total seconds one exchange may take: the timeout, or less when the deadline is near."""
+        budget = self.timeout
         if deadline is not None:
             left = deadline - self._clock()
             if left <= 0:
                 raise GitHubError(f"{self.host}: per-token deadline passed")
-            read = min(read, left)
-        return (min(self.timeout, read), read)
+            budget = min(budget, left)
+        return budget
 
     def _wait(self, seconds: float, deadline: float | None) -> bool:
         if deadline is not None and self._clock() + seconds > deadline:
@@ -300,20 +526,27 @@ def rate_limit_kind(response: Response) -> str | None:
         return None
     if response.header("retry-after") is not None:
         return "secondary"
-    if (response.header("x-ratelimit-remaining") or "").strip() == "0":
-        return "primary"
+    if 0 in header_numbers(response.header("x-ratelimit-remaining")):
+        return "primary"  # sent twice ("0, 4999"): any 0 counts
     if response.status == 429:
         return "secondary"
     return None
 
 
-def _json(resp: Any) -> Any:
-    ctype = resp.headers.get("Content-Type", "")
-    if "json" not in ctype:
+def header_numbers(value: str | None) -> list[int]:
+    """The whole numbers in a header value; a header sent twice arrives joined ("0, 4999")."""
+    if value is None:
+        return []
+    return [int(p) for p in (part.strip() for part in value.split(",")) if p.isdigit()]
+
+
+def _json(headers: Mapping[str, str], body: bytes) -> Any:
+    """The body parsed as JSON when the answer says it is JSON; None otherwise or when broken."""
+    if "json" not in headers.get("content-type", "") or not body:
         return None
     try:
-        return resp.json()
-    except ValueError:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the stack
         return None
 
 

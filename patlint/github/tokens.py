@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from patlint.github.client import Response, rate_limit_kind
+from patlint.github.client import Response, header_numbers, rate_limit_kind
 from patlint.model import TokenInfo, TokenStatus
 
 # Parent scope -> the scopes it implies (one level; expand_scopes follows the chain).
@@ -124,13 +124,16 @@ def endpoint_for(kind: str) -> tuple[str, dict[str, str]] | None:
 
 
 def _reset_text(response: Response) -> str:
-    reset = response.header("x-ratelimit-reset")
-    if reset and reset.strip().isdigit():
-        when = datetime.fromtimestamp(int(reset.strip()), tz=timezone.utc)
+    reset = header_numbers(response.header("x-ratelimit-reset"))
+    if reset:
+        try:
+            when = datetime.fromtimestamp(max(reset), tz=timezone.utc)
+        except (OverflowError, ValueError, OSError):  # a reset far beyond year 9999
+            return " (reset time out of range)"
         return f" until {when:%Y-%m-%d %H:%M:%S} UTC"
-    retry = response.header("retry-after")
-    if retry and retry.strip().isdigit():
-        return f" for {retry.strip()}s"
+    retry = header_numbers(response.header("retry-after"))
+    if retry:
+        return f" for {max(retry)}s"
     return ""
 
 

@@ -15,7 +15,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from patlint.errors import GitHubError
-from patlint.github.client import API_VERSION, USER_AGENT, Response, _bearer, _json, _short
+from patlint.github.client import (
+    API_VERSION,
+    USER_AGENT,
+    ExchangeError,
+    Response,
+    _bearer,
+    exchange,
+)
 from patlint.model import Secret
 
 if TYPE_CHECKING:
@@ -36,12 +43,14 @@ def post_json(
     With `auth=None` no Authorization header is sent at all (github.com's revocation endpoint
     refuses authenticated requests).
     """
-    import requests
-
     data = json.dumps(body).encode("utf-8")
     try:
-        resp = session.post(
+        status, headers, answer = exchange(
+            session,
+            "POST",
             url,
+            budget=timeout,
+            connect_timeout=timeout,
             data=data,
             auth=_bearer(auth) if auth is not None else _NoAuth(),
             headers={
@@ -50,17 +59,10 @@ def post_json(
                 "X-GitHub-Api-Version": API_VERSION,
                 "User-Agent": USER_AGENT,
             },
-            timeout=(timeout, timeout),
-            allow_redirects=False,
         )
-    except requests.exceptions.Timeout:
-        raise GitHubError(f"POST {path or 'request'}: timed out after {timeout:g}s") from None
-    except requests.exceptions.RequestException as exc:
-        raise GitHubError(f"POST {path or 'request'}: {_short(exc)}") from None
-    headers = {k.lower(): v for k, v in resp.headers.items()}
-    out = Response(resp.status_code, headers, _json(resp), path)
-    resp.close()
-    return out
+    except ExchangeError as exc:
+        raise GitHubError(f"POST {path or 'request'}: {exc.problem}") from None
+    return Response(status, headers, answer, path)
 
 
 class _NoAuth:

@@ -1,0 +1,558 @@
+"""Hostile API hosts over raw sockets: silence, drip-feed, huge bodies, bad headers, redirects, TLS.
+
+Each server is a real TCP listener on 127.0.0.1 (ephemeral port) whose per-connection behaviour
+a test chooses. Every loop is bounded by a stop event, and the fixture always shuts it down.
+What must hold for each: the exchange ends within the configured time budget, the token comes
+back unverified with the reason, it never travels in clear or to another host, and a scan still
+finishes and reports everything else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from patlint.cli import cli
+from patlint.errors import GitHubError
+from patlint.github.client import MAX_BODY, GitHubClient, make_session
+from patlint.github.verify import GitHubResolver, VerifyOptions
+from patlint.github.writes import post_json
+from patlint.model import (
+    Candidate,
+    Confidence,
+    Context,
+    Location,
+    Secret,
+    Severity,
+    Token,
+    TokenStatus,
+)
+
+Behaviour = Callable[[socket.socket, "RawServer"], None]
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1; each accepted connection runs `behaviour(conn, server)`."""
+
+    def __init__(self, behaviour: Behaviour, *, tls: ssl.SSLContext | None = None) -> None:
+        self.behaviour = behaviour
+        self.tls = tls
+        self.stop = threading.Event()
+        self.connections = 0
+        self.received = bytearray()  # every byte read off the wire, before any TLS
+        self.sent = 0
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self._threads: list[threading.Thread] = []
+        self._accept = threading.Thread(target=self._serve, daemon=True)
+        self._accept.start()
+
+    @property
+    def url(self) -> str:
+        """Base URL (http, or https with `tls`)."""
+        port = self._listener.getsockname()[1]
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self.connections += 1
+            t = threading.Thread(target=self._handle, args=(conn,), daemon=True)
+            self._threads.append(t)
+            t.start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        conn.settimeout(0.05)
+        try:
+            if self.tls is not None:
+                self._deadline_peek(conn)
+                conn.settimeout(2.0)
+                with self.tls.wrap_socket(conn, server_side=True) as tconn:
+                    self.behaviour(tconn, self)
+            else:
+                self.behaviour(conn, self)
+        except (OSError, ssl.SSLError):
+            pass  # the client hung up, or refused our certificate
+        finally:
+            conn.close()
+
+    def _deadline_peek(self, conn: socket.socket) -> None:
+        """Record the bytes the client sent in clear (the TLS ClientHello) without consuming them."""
+        end = time.monotonic() + 2.0
+        while time.monotonic() < end and not self.stop.is_set():
+            try:
+                data = conn.recv(65536, socket.MSG_PEEK)
+            except TimeoutError:
+                continue
+            with self._lock:
+                self.received += data
+            return
+
+    def read_request(self, conn: socket.socket) -> bytes:
+        """Read one request head (up to the blank line), bounded by time and size."""
+        buf = b""
+        end = time.monotonic() + 5.0
+        while b"\r\n\r\n" not in buf and len(buf) < 65536 and time.monotonic() < end:
+            if self.stop.is_set():
+                break
+            try:
+                chunk = conn.recv(4096)
+            except TimeoutError:
+                continue
+            if not chunk:
+                break
+            buf += chunk
+        with self._lock:
+            self.received += buf
+        return buf
+
+    def send(self, conn: socket.socket, data: bytes) -> None:
+        """Send all of `data`, counting it."""
+        conn.sendall(data)
+        with self._lock:
+            self.sent += len(data)
+
+    def idle(self, seconds: float) -> None:
+        """Wait, but wake up at once when the server stops."""
+        self.stop.wait(seconds)
+
+    def close(self) -> None:
+        """Stop accepting, wake every handler, wait for all threads."""
+        self.stop.set()
+        self._listener.close()
+        self._accept.join(5)
+        for t in self._threads:
+            t.join(5)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., RawServer]]:
+    """`serve(behaviour, tls=None)` starts a RawServer that is always shut down."""
+    servers: list[RawServer] = []
+
+    def start(behaviour: Behaviour, **kw: Any) -> RawServer:
+        s = RawServer(behaviour, **kw)
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+# --- behaviours -------------------------------------------------------------------------------
+
+HEAD_OK = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    b"X-OAuth-Scopes: repo\r\nConnection: close\r\n"
+)
+
+
+def silent(conn: socket.socket, srv: RawServer) -> None:
+    """Accept, read the request, never answer."""
+    srv.read_request(conn)
+    while not srv.stop.is_set():
+        srv.idle(0.05)
+
+
+def drip(where: str) -> Behaviour:
+    """One byte every 0.1 s, in the headers or in the body: no single read ever times out."""
+
+    def behave(conn: socket.socket, srv: RawServer) -> None:
+        srv.read_request(conn)
+        body = json.dumps({"login": "x" * 400}).encode()
+        answer = HEAD_OK + b"Content-Length: %d\r\n\r\n" % len(body) + body
+        if where == "body":
+            srv.send(conn, answer[: len(HEAD_OK) + 30])
+            answer = answer[len(HEAD_OK) + 30 :]
+        for i in range(len(answer)):
+            if srv.stop.is_set():
+                return
+            srv.send(conn, answer[i : i + 1])
+            srv.idle(0.1)
+
+    return behave
+
+
+def huge(chunked: bool) -> Behaviour:
+    """A 50 MB body, announced by Content-Length or sent chunked without one."""
+
+    def behave(conn: socket.socket, srv: RawServer) -> None:
+        srv.read_request(conn)
+        size = 50 << 20
+        piece = b"[" + b"0," * (32 << 10) + b"0]"
+        if chunked:
+            srv.send(conn, HEAD_OK + b"Transfer-Encoding: chunked\r\n\r\n")
+            frame = b"%x\r\n" % len(piece) + piece + b"\r\n"
+        else:
+            srv.send(conn, HEAD_OK + b"Content-Length: %d\r\n\r\n" % size)
+            frame = piece
+        sent = 0
+        conn.settimeout(2.0)
+        while sent < size and not srv.stop.is_set():
+            srv.send(conn, frame)
+            sent += len(frame)
+
+    return behave
+
+
+def raw_answer(head: bytes, body: bytes = b'{"login": "octocat"}') -> Behaviour:
+    """Answer every request on the connection with exactly these header bytes and body."""
+
+    def behave(conn: socket.socket, srv: RawServer) -> None:
+        srv.read_request(conn)
+        srv.send(conn, head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    return behave
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def tok(value: str, kind: str = "ghp") -> Token:
+    secret = Secret(value, kind)
+    cand = Candidate(
+        rule_id="github-classic-pat",
+        secret=secret,
+        location=Location("a.txt", 1, 1, 0),
+        context=Context(),
+        severity=Severity.HIGH,
+        confidence=Confidence.HIGH,
+        checksum_valid=True,
+    )
+    return Token(secret=secret, candidates=(cand,))
+
+
+def resolve(url: str, value: str, **kw: Any) -> tuple[Any, float]:
+    """Verify one token against `url` as github.com; (TokenInfo, seconds it took)."""
+    kw.setdefault("timeout", 0.5)
+    kw.setdefault("max_retries", 0)
+    opts = VerifyOptions(api={"github.com": url}, use_cache=False, backoff=0.01, **kw)
+    start = time.monotonic()
+    infos = GitHubResolver(opts).resolve([tok(value)])
+    return infos[Secret(value, "ghp").digest], time.monotonic() - start
+
+
+def client(url: str, timeout: float = 0.5, retries: int = 0) -> GitHubClient:
+    return GitHubClient(make_session(2), url, timeout=timeout, max_retries=retries, backoff=0.01)
+
+
+# --- tests ------------------------------------------------------------------------------------
+
+
+def test_silent_host_ends_within_the_timeout_budget(serve: Any, token: Any) -> None:
+    srv = serve(silent)
+    t = token("ghp")
+    info, took = resolve(srv.url, t, timeout=0.5, max_retries=1)
+    assert info.status is TokenStatus.UNREACHABLE
+    assert info.reason == "127.0.0.1: timed out after 0.5s (2 attempts)"
+    assert took < 2 * 0.5 + 1.0
+    assert srv.connections == 2
+
+
+@pytest.mark.parametrize("where", ["headers", "body"])
+def test_drip_feed_is_cut_at_the_time_budget(serve: Any, token: Any, where: str) -> None:
+    srv = serve(drip(where))
+    t = token("ghp")
+    start = time.monotonic()
+    with pytest.raises(GitHubError) as err:
+        client(srv.url, timeout=0.6).get("/user", Secret(t, "ghp"))
+    took = time.monotonic() - start
+    assert str(err.value) == "127.0.0.1: timed out after 0.6s (1 attempts)"
+    assert 0.5 < took < 1.6  # each byte came within the read timeout; the budget stopped it
+    assert srv.sent < 40 + len(HEAD_OK)  # the answer was cut, not read to the end
+    assert t not in str(err.value)
+
+
+def test_drip_feed_marks_the_token_unverified(serve: Any, token: Any) -> None:
+    srv = serve(drip("headers"))
+    info, took = resolve(srv.url, token("ghp"), timeout=0.4)
+    assert (info.status, info.reason) == (
+        TokenStatus.UNREACHABLE,
+        "127.0.0.1: timed out after 0.4s (1 attempts)",
+    )
+    assert took < 1.5
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_huge_body_is_a_protocol_error_read_no_further(
+    serve: Any, token: Any, chunked: bool
+) -> None:
+    srv = serve(huge(chunked))
+    start = time.monotonic()
+    with pytest.raises(GitHubError) as err:
+        client(srv.url, timeout=5.0, retries=3).get("/user", Secret(token("ghp"), "ghp"))
+    assert "protocol error: answer larger than 1 MiB" in str(err.value)
+    assert srv.connections == 1  # not retried
+    assert time.monotonic() - start < 3.0
+    srv.close()
+    assert srv.sent < 8 * MAX_BODY  # what the kernel buffered, not 50 MB
+
+
+def test_huge_body_leaves_the_token_unverified_with_the_reason(serve: Any, token: Any) -> None:
+    srv = serve(huge(chunked=True))
+    info, _ = resolve(srv.url, token("ghp"), timeout=5.0)
+    assert info.status is TokenStatus.UNREACHABLE
+    assert info.reason == (
+        "127.0.0.1: protocol error: answer larger than 1 MiB (more sent); not read"
+    )
+
+
+def test_deeply_nested_json_body_is_no_body(serve: Any, token: Any) -> None:
+    body = b"[" * 200_000 + b"]" * 200_000  # json.loads: RecursionError
+    head = HEAD_OK.replace(b"X-OAuth-Scopes: repo\r\n", b"X-OAuth-Scopes: gist\r\n")
+    srv = serve(raw_answer(head, body))
+    info, _ = resolve(srv.url, token("ghp"))
+    assert info.status is TokenStatus.VALID
+    assert info.scopes == frozenset({"gist"})
+    assert "owner" in info.undetermined
+
+
+def test_gzip_bomb_is_inflated_no_further_than_the_cap(serve: Any, token: Any) -> None:
+    import gzip
+
+    bomb = gzip.compress(b" " * (64 << 20))  # 64 MiB of spaces, ~64 KiB on the wire
+    head = HEAD_OK + b"Content-Encoding: gzip\r\n"
+    srv = serve(raw_answer(head, bomb))
+    info, _ = resolve(srv.url, token("ghp"))
+    assert info.status is TokenStatus.UNREACHABLE
+    assert info.reason.endswith("answer larger than 1 MiB (once inflated); not read")
+
+
+@pytest.mark.parametrize(
+    ("head", "status", "reason"),
+    [
+        (b"HTTP/1.1 200 OK\r\n" + b"X-Junk: y\r\n" * 150, TokenStatus.UNREACHABLE, "connection"),
+        (b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n", TokenStatus.UNREACHABLE, ""),
+        (b"HTTP/1.1 abc Nope\r\n", TokenStatus.UNREACHABLE, "connection"),
+        (b"SSH-2.0-OpenSSH\r\n", TokenStatus.UNREACHABLE, "connection"),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nthis line has no colon\r\n"
+            b"X-OAuth-Scopes: repo\r\n",
+            TokenStatus.VALID,
+            "HTTP 200",
+        ),
+    ],
+    ids=["too-many-headers", "header-too-long", "bad-status-line", "not-http", "no-colon"],
+)
+def test_malformed_headers_end_cleanly(
+    serve: Any, token: Any, head: bytes, status: TokenStatus, reason: str
+) -> None:
+    srv = serve(raw_answer(head))
+    info, took = resolve(srv.url, token("ghp"))
+    assert info.status is status
+    assert reason in info.reason
+    assert took < 2.0
+
+
+def test_duplicated_headers_are_decided_safely(serve: Any, token: Any) -> None:
+    """Scopes: the union (more power, more findings); expiry: unreadable (never "never")."""
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"X-OAuth-Scopes: gist\r\nX-OAuth-Scopes: repo, admin:org\r\n"
+        b"GitHub-Authentication-Token-Expiration: 2030-01-01 00:00:00 UTC\r\n"
+        b"GitHub-Authentication-Token-Expiration: 2020-01-01 00:00:00 UTC\r\n"
+    )
+    srv = serve(raw_answer(head))
+    info, _ = resolve(srv.url, token("ghp"))
+    assert info.status is TokenStatus.VALID
+    assert info.scopes == frozenset({"gist", "repo", "admin:org"})
+    assert info.expires_at is None and info.never_expires is None
+    assert "expiry (unreadable expiration header)" in info.undetermined
+
+
+def test_duplicated_rate_limit_headers_count_any_zero_and_the_longer_wait(
+    serve: Any, token: Any
+) -> None:
+    head = (
+        b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n"
+        b"X-RateLimit-Remaining: 4999\r\nX-RateLimit-Remaining: 0\r\n"
+        b"X-RateLimit-Reset: 1\r\nX-RateLimit-Reset: 99999999999\r\n"
+    )
+    srv = serve(raw_answer(head))
+    info, took = resolve(srv.url, token("ghp"), max_rate_limit_wait=5)
+    assert info.status is TokenStatus.RATE_LIMITED
+    assert info.reason.startswith("HTTP 403: primary rate limit until 5138-")  # the later reset
+    assert took < 1.0  # far beyond max_rate_limit_wait: returned, not waited
+
+
+def test_rate_limit_reset_beyond_year_9999_is_no_crash(serve: Any, token: Any) -> None:
+    head = (
+        b"HTTP/1.1 429 Too Many\r\nContent-Type: application/json\r\n"
+        b"X-RateLimit-Remaining: 0\r\nX-RateLimit-Reset: " + b"9" * 30 + b"\r\n"
+    )
+    srv = serve(raw_answer(head))
+    info, _ = resolve(srv.url, token("ghp"), max_rate_limit_wait=5)
+    assert (info.status, info.reason) == (
+        TokenStatus.RATE_LIMITED,
+        "HTTP 429: primary rate limit (reset time out of range)",
+    )
+
+
+def test_redirect_to_another_host_is_not_followed(serve: Any, token: Any) -> None:
+    other = serve(silent)
+    head = b"HTTP/1.1 302 Found\r\nLocation: " + other.url.encode() + b"/user\r\n"
+    srv = serve(raw_answer(head))
+    t = token("ghp")
+    info, _ = resolve(srv.url, t)
+    assert info.status is TokenStatus.UNREACHABLE
+    assert info.reason == (
+        f"HTTP 302 redirect to {other.url} not followed (the token is never sent on)"
+    )
+    assert other.connections == 0
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
+    """A server context with a freshly made self-signed certificate for 127.0.0.1."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    d = tmp_path_factory.mktemp("tls")
+    (d / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (d / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(d / "cert.pem", d / "key.pem")
+    return ctx
+
+
+def test_tls_failure_is_reported_never_retried_never_sent_in_clear(
+    serve: Any, token: Any, self_signed: ssl.SSLContext
+) -> None:
+    srv = serve(raw_answer(HEAD_OK), tls=self_signed)
+    t = token("ghp")
+    info, took = resolve(srv.url, t, max_retries=3)
+    assert info.status is TokenStatus.UNREACHABLE
+    assert info.reason == "127.0.0.1: TLS: certificate verify failed: self-signed certificate"
+    assert srv.connections == 1
+    assert took < 2.0
+    srv.close()
+    assert srv.received  # the ClientHello
+    assert t.encode() not in srv.received and b"Bearer" not in srv.received
+
+
+def test_tls_failure_on_revocation_post(
+    serve: Any, token: Any, self_signed: ssl.SSLContext
+) -> None:
+    srv = serve(raw_answer(HEAD_OK), tls=self_signed)
+    with pytest.raises(GitHubError) as err:
+        post_json(
+            make_session(1),
+            srv.url + "/credentials/revoke",
+            {"credentials": [token("ghp")]},
+            auth=None,
+            timeout=1.0,
+            path="/credentials/revoke",
+        )
+    assert str(err.value) == (
+        "POST /credentials/revoke: TLS: certificate verify failed: self-signed certificate"
+    )
+
+
+def test_revocation_post_to_a_drip_feed_ends_within_its_timeout(serve: Any, token: Any) -> None:
+    srv = serve(drip("headers"))
+    start = time.monotonic()
+    with pytest.raises(GitHubError) as err:
+        post_json(
+            make_session(1),
+            srv.url + "/credentials/revoke",
+            {"credentials": [token("ghp")]},
+            auth=None,
+            timeout=0.5,
+            path="/credentials/revoke",
+        )
+    assert str(err.value) == "POST /credentials/revoke: timed out after 0.5s"
+    assert time.monotonic() - start < 1.5
+
+
+def _tree(tmp_path: Path, value: str) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "deploy.sh").write_text(f"export GH_TOKEN={value}\n")
+    (root / ".patlint.yaml").write_text("verification: {timeout: 0.5}\n")
+    return root
+
+
+@pytest.mark.parametrize("kind", ["silent", "tls"])  # drip: see the resolver tests above
+def test_scan_finishes_and_reports_everything_else(
+    serve: Any, token: Any, tmp_path: Path, kind: str, self_signed: ssl.SSLContext
+) -> None:
+    behaviours: dict[str, tuple[Behaviour, Any]] = {
+        "silent": (silent, None),
+        "tls": (raw_answer(HEAD_OK), self_signed),
+    }
+    behave, tls = behaviours[kind]
+    srv = serve(behave, tls=tls)
+    t = token("ghp")
+    root = _tree(tmp_path, t)
+    start = time.monotonic()
+    res = CliRunner().invoke(
+        cli,
+        [
+            *("scan", "--no-progress", "--no-cache", "--format", "json"),
+            *("--github-api", srv.url, str(root)),
+        ],
+        catch_exceptions=False,
+    )
+    took = time.monotonic() - start
+    assert res.exit_code == 1, res.output
+    report = json.loads(res.stdout)
+    assert [
+        (f["rule_id"], f["location"]["path"], f["location"]["line"]) for f in report["findings"]
+    ] == [("github-classic-pat", "deploy.sh", 1)]
+    [tinfo] = report["tokens"]
+    assert tinfo["verification"]["status"] == "unreachable", tinfo
+    expected = {
+        "silent": "timed out after 0.5s",
+        "tls": "TLS: certificate verify failed: self-signed certificate",
+    }[kind]
+    assert any(expected in n and "could not be reached" in n for n in report["notices"]), report[
+        "notices"
+    ]
+    assert t not in res.stdout and t not in res.stderr
+    # 4 attempts of 0.5 s plus backoff (0.25 + 0.5 + 1) at most; TLS is not retried
+    assert took < (4.0 if kind == "tls" else 6.5)
