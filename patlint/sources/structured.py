@@ -7,13 +7,14 @@ checksums stay the detector's) and points the candidate at the place the value s
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context, Location, Secret, sha256_hex
+from patlint.model import Candidate, Context, Location, Secret
 from patlint.sources.readers import PlaceFinding, ReaderOutput
 
 # Rule ids the readers report (each must exist as a YAML rule under rules/policy/).
@@ -93,11 +94,12 @@ def value_candidates(
     """Tokens inside `value` as candidates at `offset` in the file, with the reader's context."""
     found: dict[str, tuple[Secret, str, bool | None]] = {}
     allowed = detector.rules_for_path(rel)
-    for hit in detector.scan(value.encode("utf-8", "surrogateescape"), allowed=allowed):
+    raw = _encode(value)
+    for hit in detector.scan(raw, allowed=allowed):
         secret = Secret(hit.token, hit.rule.token_kind)
         if secret.digest not in found:
             found[secret.digest] = (secret, hit.rule.id, hit.checksum_valid)
-    whole = sha256_hex(value)
+    whole = hashlib.sha256(raw).hexdigest()  # sha256_hex(value), for any surrogates in value
     if whole not in found:  # e.g. a legacy 40-hex token only a context-aware rule recognised
         for c in text_candidates:
             if c.secret.digest == whole:
@@ -226,3 +228,11 @@ def normalize_host(value: str) -> str:
     if "@" in v:
         v = v.rsplit("@", 1)[1]
     return v.rstrip(".")
+
+
+def _encode(value: str) -> bytes:
+    """`value` as bytes: undecodable file bytes back as they were, lone surrogates kept too."""
+    try:
+        return value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate from a JSON "\ud800" escape
+        return value.encode("utf-8", "surrogatepass")
