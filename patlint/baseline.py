@@ -137,6 +137,8 @@ def load(path: Path) -> Baseline:
         raise ConfigError(f"{path}: cannot read baseline: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: baseline is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: baseline is not valid JSON: nested too deeply") from None
     if isinstance(data, Mapping) and "results" in data and "schema_version" not in data:
         return _detect_secrets(data, str(path))
     return parse(data, str(path))

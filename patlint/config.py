@@ -230,6 +230,8 @@ def load_file(path: Path) -> Config:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
         return parse_config(doc.get("tool", {}).get("patlint"), f"{path} [tool.patlint]")
     from patlint.yamlio import safe_load
 

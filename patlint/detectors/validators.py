@@ -72,7 +72,7 @@ def jwt_shape_ok(token: str) -> bool:
     header = parts[0] + "=" * (-len(parts[0]) % 4)
     try:
         decoded = json.loads(base64.urlsafe_b64decode(header))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         return False
     return isinstance(decoded, dict)
 

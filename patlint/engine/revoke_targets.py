@@ -108,6 +108,8 @@ def _load_report(path: str) -> dict[str, Any]:
         raise ConfigError(f"--from-report {path}: cannot read it ({exc.strerror})") from None
     except ValueError as exc:
         raise ConfigError(f"--from-report {path}: not JSON ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"--from-report {path}: not JSON (nested too deeply)") from None
     if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
         raise ConfigError(
             f"--from-report {path}: expected a patlint JSON report (`patlint scan --format json`)"

@@ -120,7 +120,7 @@ class VerificationCache:
             for entry in entries.values():
                 info_from_dict(entry["info"])  # validate now, not at lookup time
                 float(entry["stored_at"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             self._notices.append(
                 f"verification cache {self.path} is corrupt ({exc.__class__.__name__}); "
                 "ignored and rewritten"

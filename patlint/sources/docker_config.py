@@ -246,7 +246,7 @@ def ask_helpers(
         try:
             with open(path, "rb") as fh:
                 doc = json.loads(fh.read(PARSE_LIMIT).decode("utf-8-sig"))
-        except (OSError, UnicodeDecodeError, ValueError):
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
             continue
         if not isinstance(doc, dict):
             continue
@@ -323,7 +323,7 @@ def _call(exe: str, action: str, stdin: str, timeout: float, env: Mapping[str, s
         return f"exit status {proc.returncode}"
     try:
         return json.loads(proc.stdout.decode("utf-8", "replace") or "null")
-    except ValueError:
+    except (ValueError, RecursionError):
         return "answer is not JSON"
 
 

@@ -1,0 +1,206 @@
+"""Hostile files: huge sparse files, files that grow while read, deeply nested JSON/TOML inputs.
+
+Each ends in bounded time and memory with a clear reason (a skip, a notice or a config error
+that names the file), never a crash (exit 3) or a hang.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from patlint.cli import cli
+from patlint.config import Config
+from patlint.detectors.pattern import Detector
+from patlint.engine import filescan
+from patlint.engine.ruleset import build_ruleset
+
+DETECTOR = Detector(build_ruleset(Config()).detectors)
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+def run(*args: str, cwd: Path | None = None) -> Any:
+    """`patlint ARGS` through click, exceptions turned into exit 3 as in real use."""
+    old = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        return CliRunner().invoke(cli, list(args))
+    finally:
+        os.chdir(old)
+
+
+def _sparse(path: Path, size: int, tail: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.truncate(size)
+        fh.seek(size - len(tail) - 1)
+        fh.write(tail + b"\n")
+
+
+def test_2gb_sparse_file_is_skipped_with_the_reason(tmp_path: Path, token: Any) -> None:
+    big = tmp_path / "disk.img"
+    _sparse(big, 2 << 30, token("ghp").encode())
+    start = time.monotonic()
+    res = run("scan", "--offline", "--no-progress", "--format", "json", str(tmp_path))
+    assert time.monotonic() - start < 5
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["findings"] == []
+    assert doc["skipped"] == [
+        {
+            "path": "disk.img",
+            "reason": "too-large",
+            "detail": f"{2 << 30} bytes > limit {256 << 20} (--max-file-size)",
+        }
+    ]
+    assert doc["summary"]["skipped_by_reason"] == {"too-large": 1}
+
+
+def test_file_above_the_default_limit_is_streamed_in_bounded_memory(
+    tmp_path: Path, token: Any
+) -> None:
+    """300 MB (sparse) with a token at the end: found, and the process stays far below 300 MB."""
+    t = token("ghp")
+    big = tmp_path / "big.img"
+    size = 300 << 20
+    _sparse(big, size, b"key " + t.encode())
+    code = (
+        "import resource, sys\n"
+        "from patlint.cli import cli\n"
+        "try:\n"
+        "    cli(sys.argv[1:], standalone_mode=False)\n"
+        "finally:\n"
+        "    print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-c", code, "scan", "--offline", "--no-progress", "-j", "1"),
+            *("--max-file-size", "1GB", "--format", "json", str(big)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    doc = json.loads(proc.stdout)
+    [finding] = doc["findings"]
+    assert finding["rule_id"] == "github-classic-pat"
+    assert finding["location"]["offset"] == size - len(t) - 1
+    maxrss_kib = int(proc.stderr.split("maxrss")[-1].split()[0])
+    assert maxrss_kib < 150 * 1024, proc.stderr  # KiB on Linux: far below the file's 300 MB
+    assert t not in proc.stdout + proc.stderr
+
+
+class Endless(io.RawIOBase):
+    """A file that grows faster than it is read: every read returns a full buffer."""
+
+    def __init__(self, token: bytes) -> None:
+        self.token = token
+        self.served = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        chunk = (b"x = " + self.token + b"\n").ljust(len(b), b"a")[: len(b)]
+        b[: len(chunk)] = chunk
+        self.served += len(chunk)
+        return len(chunk)
+
+
+def test_a_file_that_never_stops_growing_is_cut_at_the_size_limit(
+    monkeypatch: pytest.MonkeyPatch, token: Any
+) -> None:
+    monkeypatch.setattr(filescan, "CHUNK", 64 << 10)
+    monkeypatch.setattr(filescan, "OVERLAP", 1 << 10)
+    src = Endless(token("ghp").encode())
+    start = time.monotonic()
+    result = filescan.scan_stream(src, "log.txt", DETECTOR, max_size=1 << 20)
+    assert time.monotonic() - start < 5
+    assert result.skip is not None
+    assert (result.skip.reason, result.skip.detail) == (
+        "too-large",
+        f"grew past {1 << 20} bytes while read",
+    )
+    assert src.served <= (1 << 20) + (64 << 10) * 2  # read no further than the limit
+    assert result.candidates  # what was read before the cut is still reported
+
+
+def test_a_real_file_growing_during_the_scan_is_bounded(tmp_path: Path, token: Any) -> None:
+    """A writer appends while patlint reads: it ends complete or cut at the limit, never hangs."""
+    t = token("ghp").encode()
+    path = tmp_path / "growing.log"
+    path.write_bytes(b"first " + t + b"\n" + b"." * (200 << 10))
+    stop = threading.Event()
+
+    def writer() -> None:
+        with open(path, "ab") as fh:
+            for _ in range(4000):  # at most ~256 MB, usually stopped long before
+                if stop.is_set():
+                    return
+                fh.write(b"y" * (64 << 10))
+                fh.flush()
+
+    th = threading.Thread(target=writer, daemon=True)
+    th.start()
+    try:
+        start = time.monotonic()
+        result = filescan.scan_path(str(path), "growing.log", DETECTOR, max_size=4 << 20)
+        took = time.monotonic() - start
+    finally:
+        stop.set()
+        th.join(10)
+    assert took < 10
+    assert result.bytes_read <= (4 << 20) + filescan.CHUNK
+    if result.skip is not None:
+        assert result.skip.reason == "too-large"
+    else:
+        assert result.scanned
+    assert [c.location.line for c in result.candidates if c.secret.reveal() == t.decode()] == [1]
+
+
+def test_deeply_nested_baseline_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "bl.json").write_text(DEEP_JSON)
+    res = run("scan", "--offline", "--no-progress", "--baseline", "bl.json", ".", cwd=tmp_path)
+    assert res.exit_code == 2, res.output
+    assert "bl.json: baseline is not valid JSON: nested too deeply" in res.output
+
+
+def test_deeply_nested_report_given_to_revoke_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "report.json").write_text(DEEP_JSON)
+    res = run("revoke", "--from-report", "report.json", "--dry-run", cwd=tmp_path)
+    assert res.exit_code == 2, res.output
+    assert "--from-report report.json: not JSON (nested too deeply)" in res.output
+
+
+def test_deeply_nested_pyproject_is_a_config_error(tmp_path: Path) -> None:
+    deep = "x = " + "[" * 100_000 + "]" * 100_000
+    (tmp_path / "pyproject.toml").write_text(f"[tool.patlint]\n{deep}\n")
+    res = run("scan", "--offline", "--no-progress", str(tmp_path))
+    if sys.version_info < (3, 11):
+        pytest.skip("Python 3.10 has no tomllib: pyproject.toml is only searched for the table")
+    assert res.exit_code == 2, res.output
+    assert "pyproject.toml: not valid TOML: nested too deeply" in res.output
+
+
+def test_deeply_nested_cache_is_ignored_with_a_warning(home: Path) -> None:
+    from patlint.github.cache import VerificationCache, cache_dir
+
+    d = cache_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    cache = VerificationCache(ttl=3600)
+    cache.path.write_text(DEEP_JSON)
+    fresh = VerificationCache(ttl=3600)
+    assert fresh.get("0" * 64, "github.com") is None
+    assert fresh.notices() == [
+        f"verification cache {fresh.path} is corrupt (RecursionError); ignored and rewritten"
+    ]
