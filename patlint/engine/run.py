@@ -24,6 +24,7 @@ from patlint.model import (
     Token,
     TokenInfo,
     TokenRef,
+    TokenStatus,
     finding_fingerprint,
 )
 from patlint.policy.remediation import for_rule
@@ -246,6 +247,27 @@ def _suppressed_here(c: Candidate, rule_id: str) -> bool:
     return c.suppress is not None and (c.suppress == "*" or rule_id in c.suppress.split(","))
 
 
+def _verdict_note(info: TokenInfo | None) -> str:
+    """What GitHub said, for the detection message."""
+    if info is None:
+        return ""
+    if info.status is TokenStatus.VALID:
+        owner = f" (owner {info.owner})" if info.owner else ""
+        return f"; GitHub accepts it: the token is live{owner}"
+    if info.status is TokenStatus.INVALID:
+        return "; GitHub rejects it (revoked, expired or never valid)"
+    if info.status is TokenStatus.SSO_REQUIRED:
+        return "; GitHub accepts it, but an organization requires SSO authorization"
+    return ""
+
+
+def _detected_severity(severity: Severity, info: TokenInfo | None) -> Severity:
+    """A token GitHub rejects can no longer be abused: at most low (clean-up, not an incident)."""
+    if info is not None and info.status is TokenStatus.INVALID:
+        return min(severity, Severity.LOW)
+    return severity
+
+
 def _detection_findings(token: Token, rules: Mapping[str, Rule]) -> Iterator[tuple[Finding, bool]]:
     by_rule: dict[str, list[Candidate]] = {}
     for c in token.candidates:
@@ -261,12 +283,12 @@ def _detection_findings(token: Token, rules: Mapping[str, Rule]) -> Iterator[tup
             msg = f"Token-shaped string {token.secret.preview} fails GitHub's checksum; it cannot be a real token"
         else:
             name = kind if kind.startswith("GitHub") else f"GitHub {kind}"
-            msg = f"{name} {token.secret.preview} found{places}"
+            msg = f"{name} {token.secret.preview} found{places}{_verdict_note(token.info)}"
         yield (
             Finding(
                 rule_id=rule_id,
                 message=msg,
-                severity=rule.severity,
+                severity=_detected_severity(rule.severity, token.info),
                 confidence=rule.confidence,
                 location=primary.location,
                 token=TokenRef.of(token.secret),

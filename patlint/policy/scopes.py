@@ -151,6 +151,7 @@ class ClassicParams:
     """Uses for which GitHub accepts only classic tokens (so classic is no fault there)."""
 
     classic_only_usages: frozenset[str]
+    classic_only_scopes: frozenset[str] = frozenset()
 
 
 class ClassicTokenCheck:
@@ -159,9 +160,12 @@ class ClassicTokenCheck:
     name = "classic-token"
 
     def parse_params(self, params: Mapping[str, Any], where: str) -> ClassicParams:
-        """Params: classic_only_usages (list of usages)."""
-        only_keys(params, {"classic_only_usages"}, where)
-        return ClassicParams(frozenset(str_list(params, "classic_only_usages", where, [])))
+        """Params: classic_only_usages (list of usages), classic_only_scopes (list of scopes)."""
+        only_keys(params, {"classic_only_usages", "classic_only_scopes"}, where)
+        return ClassicParams(
+            frozenset(str_list(params, "classic_only_usages", where, [])),
+            frozenset(str_list(params, "classic_only_scopes", where, [])),
+        )
 
     def evaluate(self, token: Token, params: ClassicParams, *, now: datetime) -> Iterator[Verdict]:
         """A verdict for a live classic PAT not used for anything that needs a classic token."""
@@ -173,6 +177,8 @@ class ClassicTokenCheck:
         usages = {c.context.usage for c in token.candidates}
         if usages & params.classic_only_usages:
             return
+        if info.scopes and info.scopes <= params.classic_only_scopes:
+            return  # a packages-only token: GitHub Packages registries accept classic tokens only
         yield Verdict(
             f"classic token {token.secret.preview} acts on everything its owner can reach; "
             "a fine-grained token limited to the repositories and permissions it needs would do"
