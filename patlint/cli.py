@@ -43,7 +43,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("patlint: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+        except click.ClickException as exc:  # usage errors echo the bad value: never a token
+            exc.message = redact_text(exc.message)
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except BrokenPipeError:
             ctx.exit(EXIT_CLEAN)
