@@ -44,7 +44,7 @@ class _Group(click.Group):
             click.echo("patlint: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except click.ClickException as exc:  # usage errors echo the bad value: never a token
-            exc.message = redact_text(exc.message)
+            setattr(exc, "message", redact_text(exc.message))  # noqa: B010 (typed Final by click)
             raise
         except (click.exceptions.Exit, click.exceptions.Abort):
             raise
