@@ -13,9 +13,10 @@ import fnmatch
 import re
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from patlint.detectors.triggers import TriggerFinder, make_finder
 from patlint.detectors.validators import validate
 from patlint.engine.rules import Rule
 
@@ -70,31 +71,6 @@ def _b64_forms(keyword: bytes) -> list[tuple[bytes, int]]:
     return forms
 
 
-def _trie_regex(literals: Iterable[bytes]) -> bytes:
-    """A regex for a set of literals that shares prefixes, so `re` can use its fast literal scan."""
-    trie: dict[int, dict] = {}  # type: ignore[type-arg]
-    end = -1
-    for lit in literals:
-        node = trie
-        for byte in lit:
-            node = node.setdefault(byte, {})
-        node[end] = {}
-
-    def emit(node: dict) -> bytes:  # type: ignore[type-arg]
-        alts = []
-        optional = end in node
-        for byte, child in sorted((b, c) for b, c in node.items() if b != end):
-            alts.append(re.escape(bytes([byte])) + emit(child))
-        if not alts:
-            return b""
-        body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
-        if optional:
-            body = b"(?:" + body + b")?"
-        return body
-
-    return emit(trie)
-
-
 class Detector:
     """Compiled detection rules; `scan` returns validated hits in one buffer."""
 
@@ -107,15 +83,13 @@ class Detector:
             i: re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in self.rules[i].paths))
             for i in self._path_rules
         }
-        self._compiled: dict[
-            frozenset[int], tuple[dict[bytes, list[_Trigger]], list[re.Pattern[bytes]]]
-        ] = {}
+        self._compiled: dict[frozenset[int], tuple[dict[bytes, list[_Trigger]], TriggerFinder]] = {}
         self._base = frozenset(i for i in range(len(self.rules)) if i not in self._path_rules)
 
     def _triggers_for(
         self, active: frozenset[int]
-    ) -> tuple[dict[bytes, list[_Trigger]], list[re.Pattern[bytes]]]:
-        """Trigger table and grouped trigger regexes for a set of active rules (cached)."""
+    ) -> tuple[dict[bytes, list[_Trigger]], TriggerFinder]:
+        """Trigger table and the finder for its literals, for a set of active rules (cached)."""
         cached = self._compiled.get(active)
         if cached is not None:
             return cached
@@ -143,12 +117,11 @@ class Detector:
             lit: [_Trigger(tuple(sorted(ids)), enc, shift) for (enc, shift), ids in kinds.items()]
             for lit, kinds in table.items()
         }
-        groups: dict[bytes, list[bytes]] = defaultdict(list)
-        for lit in triggers:
-            groups[lit[:1]].append(lit)
-        regexes = [re.compile(_trie_regex(lits)) for _, lits in sorted(groups.items())]
-        self._compiled[active] = (triggers, regexes)
-        return triggers, regexes
+        plain = [lit for lit, ts in triggers.items() if any(t.encoding is None for t in ts)]
+        encoded = [lit for lit, ts in triggers.items() if any(t.encoding for t in ts)]
+        finder = make_finder(plain, encoded)
+        self._compiled[active] = (triggers, finder)
+        return triggers, finder
 
     def rules_for_path(self, relpath: str) -> frozenset[int] | None:
         """Indexes of path-restricted rules that apply to `relpath` (None: no restrictions)."""
@@ -164,20 +137,23 @@ class Detector:
     ) -> list[Hit]:
         """Validated hits in `data`; `allowed` lists the path-restricted rules that apply."""
         active = self._base if not allowed else self._base | allowed
-        table, regexes = self._triggers_for(active)
-        plain: set[int] = set()
+        table, finder = self._triggers_for(active)
+        where: dict[int, list[int]] = {}  # rule index -> keyword offsets
         encoded: list[tuple[int, _Trigger, int]] = []
-        for rx in regexes:
-            for m in rx.finditer(data):
-                for trig in table[m.group()]:
-                    if trig.encoding is None:
-                        plain.update(trig.rules)
-                    elif depth < MAX_DEPTH:
-                        encoded.append((m.start(), trig, m.end()))
+        present, positions = finder.find(data, with_encoded=depth < MAX_DEPTH)
+        for lit, offsets in present.items():
+            for trig in table[lit]:
+                if trig.encoding is None:
+                    for i in trig.rules:
+                        where.setdefault(i, []).extend(offsets)
+        for start, lit, end in positions:
+            for trig in table[lit]:
+                if trig.encoding is not None:
+                    encoded.append((start, trig, end))
         hits: list[Hit] = []
-        for i in sorted(plain):
+        for i in sorted(where):
             rule = self.rules[i]
-            for m in self._regex[i].finditer(data):
+            for m in _matches(self._regex[i], data, rule.window, where[i]):
                 token = m.group(1).decode("ascii", "replace")
                 ok, checksum = validate(token, rule.validator, rule.entropy)
                 if ok:
@@ -253,6 +229,27 @@ class Detector:
                     )
                 )
         return hits
+
+
+def _matches(
+    rx: re.Pattern[bytes], data: bytes, window: tuple[int, int] | None, offsets: list[int]
+) -> Iterator[re.Match[bytes]]:
+    """The rule's matches: in the whole buffer, or only in windows around its keywords."""
+    if window is None:
+        yield from rx.finditer(data)
+        return
+    before, after = window
+    lo = hi = -1
+    for off in sorted(set(offsets)):
+        start, stop = max(0, off - before), min(len(data), off + after)
+        if start <= hi:
+            hi = max(hi, stop)
+            continue
+        if hi > lo:
+            yield from rx.finditer(data, lo, hi)
+        lo, hi = start, stop
+    if hi > lo:
+        yield from rx.finditer(data, lo, hi)
 
 
 def _nested(outer: str | None, inner: str | None) -> str | None:

@@ -28,7 +28,7 @@ _COMMON = {
     "negative_examples",
     "opt_in",
 }
-_DETECTOR = {"token_kind", "pattern", "keywords", "validator", "entropy", "paths"}
+_DETECTOR = {"token_kind", "pattern", "keywords", "validator", "entropy", "paths", "window"}
 _POLICY = {"check", "params", "requires"}
 
 
@@ -55,6 +55,7 @@ class Rule:
     validator: str = "none"
     entropy: float = 0.0
     paths: tuple[str, ...] = ()
+    window: tuple[int, int] | None = None  # (bytes before, after) a keyword; None: whole buffer
     # policy
     check: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -192,7 +193,19 @@ def _parse_detector(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
     paths = item.get("paths", [])
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         raise err("paths", "expected a list of glob patterns")
+    window = item.get("window")
+    if window is not None:
+        if (
+            not isinstance(window, Mapping)
+            or set(window) != {"before", "after"}
+            or not all(isinstance(v, int) and 0 <= v <= 1 << 20 for v in window.values())
+        ):
+            raise err(
+                "window", "expected {before: N, after: N}: bytes around a keyword (0..1048576)"
+            )
+        window = (window["before"], window["after"])
     return {
+        "window": window,
         "token_kind": token_kind,
         "pattern": pattern,
         "keywords": tuple(keywords),
