@@ -135,14 +135,26 @@ def test_a_file_that_never_stops_growing_is_cut_at_the_size_limit(
     assert result.candidates  # what was read before the cut is still reported
 
 
-def test_a_real_file_growing_during_the_scan_is_bounded(tmp_path: Path, token: Any) -> None:
+def test_a_real_file_growing_during_the_scan_is_bounded(
+    tmp_path: Path, token: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A writer appends while patlint reads: it ends complete or cut at the limit, never hangs."""
     t = token("ghp").encode()
     path = tmp_path / "growing.log"
     path.write_bytes(b"first " + t + b"\n" + b"." * (200 << 10))
     stop = threading.Event()
+    opened = threading.Event()
+    real_open = filescan.open_regular
+
+    def open_then_grow(p: str) -> Any:
+        got = real_open(p)
+        opened.set()  # size checked at open: the file grows from here on
+        return got
+
+    monkeypatch.setattr(filescan, "open_regular", open_then_grow)
 
     def writer() -> None:
+        opened.wait(10)
         with open(path, "ab") as fh:
             for _ in range(4000):  # at most ~256 MB, usually stopped long before
                 if stop.is_set():

@@ -263,7 +263,7 @@ def test_silent_host_ends_within_the_timeout_budget(serve: Any, token: Any) -> N
     info, took = resolve(srv.url, t, timeout=0.5, max_retries=1)
     assert info.status is TokenStatus.UNREACHABLE
     assert info.reason == "127.0.0.1: timed out after 0.5s (2 attempts)"
-    assert took < 2 * 0.5 + 1.0
+    assert took < 2 * 0.5 + 2.0  # two attempts of 0.5 s, slack for a loaded machine
     assert srv.connections == 2
 
 
@@ -276,7 +276,7 @@ def test_drip_feed_is_cut_at_the_time_budget(serve: Any, token: Any, where: str)
         client(srv.url, timeout=0.6).get("/user", Secret(t, "ghp"))
     took = time.monotonic() - start
     assert str(err.value) == "127.0.0.1: timed out after 0.6s (1 attempts)"
-    assert 0.5 < took < 1.6  # each byte came within the read timeout; the budget stopped it
+    assert 0.5 < took < 2.5  # each byte came within the read timeout; the budget stopped it
     assert srv.sent < 40 + len(HEAD_OK)  # the answer was cut, not read to the end
     assert t not in str(err.value)
 
@@ -288,7 +288,7 @@ def test_drip_feed_marks_the_token_unverified(serve: Any, token: Any) -> None:
         TokenStatus.UNREACHABLE,
         "127.0.0.1: timed out after 0.4s (1 attempts)",
     )
-    assert took < 1.5
+    assert took < 2.5
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
@@ -359,7 +359,7 @@ def test_malformed_headers_end_cleanly(
     info, took = resolve(srv.url, token("ghp"))
     assert info.status is status
     assert reason in info.reason
-    assert took < 2.0
+    assert took < 3.0
 
 
 def test_duplicated_headers_are_decided_safely(serve: Any, token: Any) -> None:
@@ -390,7 +390,7 @@ def test_duplicated_rate_limit_headers_count_any_zero_and_the_longer_wait(
     info, took = resolve(srv.url, token("ghp"), max_rate_limit_wait=5)
     assert info.status is TokenStatus.RATE_LIMITED
     assert info.reason.startswith("HTTP 403: primary rate limit until 5138-")  # the later reset
-    assert took < 1.0  # far beyond max_rate_limit_wait: returned, not waited
+    assert took < 2.0  # far beyond max_rate_limit_wait: returned, not waited
 
 
 def test_rate_limit_reset_beyond_year_9999_is_no_crash(serve: Any, token: Any) -> None:
@@ -469,7 +469,7 @@ def test_tls_failure_is_reported_never_retried_never_sent_in_clear(
     assert info.status is TokenStatus.UNREACHABLE
     assert info.reason == "127.0.0.1: TLS: certificate verify failed: self-signed certificate"
     assert srv.connections == 1
-    assert took < 2.0
+    assert took < 3.0
     srv.close()
     assert srv.received  # the ClientHello
     assert t.encode() not in srv.received and b"Bearer" not in srv.received
@@ -506,7 +506,7 @@ def test_revocation_post_to_a_drip_feed_ends_within_its_timeout(serve: Any, toke
             path="/credentials/revoke",
         )
     assert str(err.value) == "POST /credentials/revoke: timed out after 0.5s"
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 2.5
 
 
 def _tree(tmp_path: Path, value: str) -> Path:
