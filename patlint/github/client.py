@@ -467,7 +467,14 @@ class GitHubClient:
             if status == 0 or status in RETRY_STATUSES:
                 failures += 1
                 what = problem if status == 0 else f"HTTP {status}"
-                if failures > self.max_retries:
+                # A host that accepted the connection and then said nothing for a whole time
+                # budget gets one more chance, not max_retries: each try costs `timeout` seconds.
+                limit = (
+                    min(self.max_retries, 1)
+                    if problem.startswith("timed out")
+                    else self.max_retries
+                )
+                if failures > limit:
                     if status == 0:
                         raise GitHubError(f"{self.host}: {what} ({attempts} attempts)")
                     return Response(status, headers, body, path, attempts, waited)

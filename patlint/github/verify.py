@@ -400,9 +400,10 @@ class GitHubResolver:
             resp = client.get(path, token.secret, params=params, deadline=deadline)
         except GitHubError as exc:
             with self._lock:
+                # The client already retried with backoff: the host is down for this scan, and
+                # every other token for it is reported unreachable at once instead of waiting.
                 self._failures[r.base_url] = self._failures.get(r.base_url, 0) + 1
-                if self._failures[r.base_url] >= 3:
-                    self._down.setdefault(r.base_url, f"{exc} (host skipped after 3 failures)")
+                self._down.setdefault(r.base_url, f"{exc} (host skipped for the rest of the scan)")
             return self._info(token, r.host, TokenStatus.UNREACHABLE, str(exc), now)
         with self._lock:
             self._failures[r.base_url] = 0

@@ -392,3 +392,68 @@ def test_default_cache_dir_follows_xdg(home: Path, monkeypatch: pytest.MonkeyPat
     assert cache_dir() == home / ".cache" / "patlint"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert cache_dir() == Path(os.path.expanduser("~")) / ".cache" / "patlint"
+
+
+def test_silent_host_is_given_up_after_one_token(token: Any) -> None:
+    """A host that accepts connections and never answers costs one token's retries, not N."""
+    import socket
+    import threading
+    import time
+
+    from patlint.github.verify import GitHubResolver, VerifyOptions
+    from patlint.model import (
+        Candidate,
+        Confidence,
+        Context,
+        Location,
+        Secret,
+        Severity,
+        Token,
+        TokenStatus,
+    )
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])  # accept, then say nothing
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        toks = []
+        for i in range(20):
+            secret = Secret(token("ghp"), "ghp")
+            cand = Candidate(
+                "github-classic-pat",
+                secret,
+                Location(f"f{i}", 1, 1, 0),
+                Context(),
+                Severity.HIGH,
+                Confidence.HIGH,
+            )
+            toks.append(Token(secret=secret, candidates=(cand,)))
+        resolver = GitHubResolver(
+            VerifyOptions(api={"github.com": url}, timeout=0.3, concurrency=1, use_cache=False)
+        )
+        start = time.monotonic()
+        infos = resolver.resolve(toks)
+        took = time.monotonic() - start
+        assert {i.status for i in infos.values()} == {TokenStatus.UNREACHABLE}
+        assert took < 3, took  # one token: 2 attempts of 0.3 s plus backoff; the other 19 at once
+        assert sum("skipped for the rest of the scan" in i.reason for i in infos.values()) == 19
+    finally:
+        stop.set()
+        thread.join()
+        for c in held:
+            c.close()
+        server.close()
