@@ -113,7 +113,6 @@ def scan_stream(
     fh: BinaryIO, rel: str, detector: Detector, *, max_size: int, file_type: str | None = None
 ) -> FileResult:
     """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP."""
-    _return_large_blocks()
     result = FileResult()
     allowed = detector.rules_for_path(rel)
     carry = b""
@@ -151,34 +150,6 @@ def scan_stream(
         return result
     result.scanned = True
     return result
-
-
-_MALLOC_TUNED = False
-
-
-def _return_large_blocks() -> None:
-    """Make glibc hand chunk-sized blocks back to the system when they are freed.
-
-    glibc raises its mmap threshold each time a large block is freed, after which 8 MB chunks
-    come from the heap and fragment it: peak memory then grows with the file instead of
-    staying at a few chunks. A fixed threshold keeps every chunk an mmap of its own.
-    """
-    global _MALLOC_TUNED
-    if _MALLOC_TUNED:
-        return
-    _MALLOC_TUNED = True
-    import ctypes
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (musl, …): nothing to tune
-        return
-    m_mmap_threshold = -3
-    mallopt(ctypes.c_int(m_mmap_threshold), ctypes.c_int(1 << 20))
 
 
 def scan_bytes(
