@@ -66,11 +66,23 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-_PLACEHOLDER = re.compile(r"\{\{(token|bad|b64|pct|b64url):((?:[^{}]|\{\{[^{}]*\}\})*)\}\}")
+_PLACEHOLDER = re.compile(
+    r"\{\{(token|bad|placeholder|b64|pct|b64url):((?:[^{}]|\{\{[^{}]*\}\})*)\}\}"
+)
+
+
+def make_placeholder(kind: str) -> str:
+    """The all-`X` documentation placeholder of a kind (shape-valid, so built at run time too)."""
+    if kind == "github_pat":
+        return "github_pat_11" + "X" * 20 + "_" + "X" * 59
+    if kind in ("ghp", "gho", "ghu", "ghs"):
+        return f"{kind}_" + "X" * 36
+    raise ValueError(f"no placeholder form for token kind {kind!r}")
 
 
 def expand(template: str, rng: random.Random | None = None) -> tuple[str, list[str]]:
-    """Expand ``{{token:KIND}}``, ``{{bad:KIND}}``, ``{{b64:TEXT}}``, ``{{pct:TEXT}}`` placeholders.
+    """Expand ``{{token:KIND}}``, ``{{bad:KIND}}``, ``{{placeholder:KIND}}``, ``{{b64:TEXT}}``,
+    ``{{pct:TEXT}}`` placeholders.
 
     Returns the text and the list of valid tokens it now contains (what a detector must find).
     Placeholders nest: ``{{b64:user:{{token:ghp}}}}``.
@@ -85,6 +97,8 @@ def expand(template: str, rng: random.Random | None = None) -> tuple[str, list[s
             return t
         if fn == "bad":
             return make_token(arg, rng, valid=False)
+        if fn == "placeholder":
+            return make_placeholder(arg)
         inner, inner_tokens = expand(arg, rng)
         tokens.extend(inner_tokens)
         if fn == "b64":
