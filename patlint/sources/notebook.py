@@ -88,7 +88,8 @@ class NotebookReader:
         for n, part, text in segments(doc):
             if not text:
                 continue
-            for hit in detector.scan(text.encode("utf-8", "surrogateescape"), allowed=allowed):
+            # json.loads turns a "\ud800" escape into a lone surrogate: keep it, don't crash.
+            for hit in detector.scan(text.encode("utf-8", "surrogatepass"), allowed=allowed):
                 secret = Secret(hit.token, hit.rule.token_kind)
                 offset = loc.find(hit.token) if hit.encoding is None else None
                 if offset is None and secret.digest in by_digest:

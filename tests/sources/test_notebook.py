@@ -58,3 +58,24 @@ def test_malformed_notebook(home: Path, token: Any) -> None:
         "cannot parse ~/nb/broken.ipynb: not valid JSON (Expecting ',' delimiter at line 1), "
         "scanned as text"
     ]
+
+
+def test_lone_surrogate_escape_in_cell(home: Path, token: Any) -> None:
+    # JSON allows "\ud800"; json.loads makes it a lone surrogate, which crashed the reader
+    # (UnicodeEncodeError, exit 3) instead of reading the rest of the cell.
+    t = token("ghp")
+    text = (
+        '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", '
+        '"metadata": {}, "outputs": [], "source": ["x = \\"\\ud800\\"\\n", "T = \''
+        + t
+        + "'\\n\"]}]}"
+    )
+    write(home, "nb/odd.ipynb", text)
+    result = scan_home(home)
+    [c] = at(result, t, "~/nb/odd.ipynb")
+    assert (c.location.line, c.location.column, c.location.note) == (
+        1,
+        text.index(t) + 1,
+        "cell 1 source",
+    )
+    assert c.context.file_type == "notebook"
