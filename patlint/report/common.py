@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,30 @@ class ReportMeta:
     exit_code: int
     verification: str  # "offline", "online", "not requested"
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule (for help text, docs)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text that encodes as UTF-8: undecodable bytes become \\xNN, lone surrogates \\uNNNN."""
+
+    def esc(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+    return _SURROGATE.sub(esc, text)
+
+
+def clean_data(value: Any) -> Any:
+    """JSON-ready data with every string passed through `clean_text` (keys included)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_data(k): clean_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_data(v) for v in value]
+    return value
 
 
 def json_path(path: str) -> str:

@@ -11,7 +11,7 @@ from typing import TextIO
 
 from patlint.engine.run import ScanResult
 from patlint.model import Finding, Severity
-from patlint.report.common import ReportMeta, json_path
+from patlint.report.common import ReportMeta, clean_text, json_path
 
 COMMANDS = {
     Severity.CRITICAL: "error",
@@ -24,7 +24,7 @@ COMMANDS = {
 
 def escape_data(text: str) -> str:
     """Escape a workflow-command message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return clean_text(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from patlint.engine.run import ScanResult
 from patlint.model import KIND_NAMES, Finding, Location, Token, TokenInfo
-from patlint.report.common import ReportMeta, shown
+from patlint.report.common import ReportMeta, clean_text, shown
 
 TIMELINE_DAYS = 400  # the timeline spans today .. today + this many days
 DANGEROUS = frozenset(
@@ -63,7 +63,7 @@ padding:4px 6px;text-align:left;vertical-align:top}th{font-size:12px;color:var(-
 
 
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape(clean_text(str(text)), quote=True)
 
 
 def _sev(label: str) -> str:

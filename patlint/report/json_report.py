@@ -8,6 +8,7 @@ from typing import Any, TextIO
 from patlint.engine.run import ScanResult
 from patlint.report.common import (
     ReportMeta,
+    clean_data,
     finding_dict,
     json_path,
     location_dict,
@@ -68,5 +69,6 @@ def build(result: ScanResult, meta: ReportMeta) -> dict[str, Any]:
 
 def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta) -> None:
     """Write the JSON report."""
-    json.dump(build(result, meta), stream, indent=2, sort_keys=True, ensure_ascii=False)
+    # Messages and notices may quote a file name with undecodable bytes: keep the JSON UTF-8.
+    json.dump(clean_data(build(result, meta)), stream, indent=2, sort_keys=True, ensure_ascii=False)
     stream.write("\n")

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 from patlint.engine.run import ScanResult
 from patlint.model import Finding
-from patlint.report.common import ReportMeta, json_path
+from patlint.report.common import ReportMeta, clean_text, json_path
 
 # Characters XML 1.0 does not allow (and surrogates from undecodable path bytes).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -26,7 +26,7 @@ def xml_text(text: str) -> str:
         code = ord(m.group())
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-    return _NOT_XML.sub(esc, text)
+    return _NOT_XML.sub(esc, clean_text(text))  # undecodable bytes as \\xNN, like paths
 
 
 def _case(f: Finding) -> ET.Element:

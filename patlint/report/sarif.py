@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from patlint.engine.run import ScanResult
 from patlint.model import Finding, Location, Severity
-from patlint.report.common import ReportMeta, json_path, token_info_dict
+from patlint.report.common import ReportMeta, clean_data, json_path, token_info_dict
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -201,5 +201,5 @@ def build(result_: ScanResult, meta: ReportMeta) -> dict[str, Any]:
 
 def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta) -> None:
     """Write the SARIF log."""
-    json.dump(build(result, meta), stream, indent=2, sort_keys=True, ensure_ascii=False)
+    json.dump(clean_data(build(result, meta)), stream, indent=2, sort_keys=True, ensure_ascii=False)
     stream.write("\n")

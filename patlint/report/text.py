@@ -7,7 +7,7 @@ from typing import TextIO
 
 from patlint.engine.run import ScanResult
 from patlint.model import Finding, Location
-from patlint.report.common import ReportMeta, shown
+from patlint.report.common import ReportMeta, clean_text, shown
 
 PLACES_SHOWN = 20  # places listed per token (a token kept through many commits has many)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -15,7 +15,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def safe(text: str) -> str:
     """Escape control characters (ANSI escapes included) so a file cannot rewrite the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", clean_text(text))
 
 
 def _where(f: Finding) -> str:

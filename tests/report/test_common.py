@@ -1,0 +1,56 @@
+"""Report helpers: every format writes valid UTF-8 whatever bytes a file name or value holds."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from patlint.cli import cli
+from patlint.report.common import clean_data, clean_text
+
+TokenFactory = Callable[..., str]
+
+
+def test_clean_text() -> None:
+    assert clean_text("dir\udcff/x é") == "dir\\xff/x é"
+    assert clean_text("ghcr.io\ud800") == "ghcr.io\\ud800"
+    assert clean_data({"k\udc80": ["a\ud800", 3, None]}) == {"k\\x80": ["a\\ud800", 3, None]}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit", "html"])
+def test_undecodable_names_and_lone_surrogates(
+    tmp_path: Path, token: TokenFactory, fmt: str
+) -> None:
+    # Readers quote the file's path in messages and notices, and JSON keys in contexts: a
+    # directory named with a non-UTF-8 byte, or a "\ud800" escape in a Docker config key,
+    # made every format but junit fail with UnicodeEncodeError (exit 3) under -o, and wrote
+    # invalid UTF-8 on stdout.
+    root = tmp_path / "tree"
+    odd = os.path.join(os.fsencode(root), b"dir\xff")
+    os.makedirs(odd)
+    with open(os.path.join(odd, b".git-credentials"), "w") as fh:
+        fh.write(f"https://me:{token('ghp')}@github.com\n")
+    os.chmod(os.path.join(odd, b".git-credentials"), 0o600)
+    (root / ".docker").mkdir()
+    (root / ".docker" / "config.json").write_text(
+        '{"auths": {"ghcr.io\\ud800": {"identitytoken": "' + token("gho") + '"}}}'
+    )
+    out = tmp_path / f"report.{fmt}"
+    res = CliRunner().invoke(
+        cli, ["scan", "--offline", "--no-progress", "--format", fmt, "-o", str(out), str(root)]
+    )
+    assert res.exit_code == 1, res.output
+    text = out.read_bytes().decode("utf-8")
+    escaped = "dir\\\\xff" if fmt in ("json", "sarif") else "dir\\xff"  # JSON doubles "\\"
+    assert f"plaintext in {escaped}/.git-credentials" in text
+    if fmt == "json":
+        doc = json.loads(text)
+        messages = [f["message"] for f in doc["findings"]]
+        assert any("in plaintext in dir\\xff/.git-credentials" in m for m in messages)
+        keys = {c.get("key") for f in doc["findings"] for c in [f["context"]]}
+        assert "auths.ghcr.io\\ud800.identitytoken" in keys
