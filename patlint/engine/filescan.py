@@ -14,6 +14,10 @@ from patlint.sources.readers import READER_MAX_BYTES, PlaceFinding
 
 CHUNK = 8 << 20  # bytes read and scanned at once
 OVERLAP = 16 << 10  # carried into the next chunk so no token (or base64 region) is cut in two
+# Already-reported bytes also kept before the next chunk's first reportable offset: what the
+# detector looks back at (a key before its value, `https://` before a legacy token, the start of
+# a base64 run, a suppression comment earlier on the line) is then never cut off at a boundary.
+LOOKBEHIND = 4 << 10
 BINARY_SNIFF = 8192
 
 
@@ -112,7 +116,7 @@ def scan_structured(
 def scan_stream(
     fh: BinaryIO, rel: str, detector: Detector, *, max_size: int, file_type: str | None = None
 ) -> FileResult:
-    """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP."""
+    """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP + LOOKBEHIND."""
     result = FileResult()
     allowed = detector.rules_for_path(rel)
     carry = b""
@@ -120,6 +124,8 @@ def scan_stream(
     lines_before = 0  # newlines before buf[0]
     line_start = 0  # file offset where the line containing buf[0] starts
     binary: bool | None = None
+    lead = min(LOOKBEHIND, OVERLAP // 2)
+    first = 0  # hits before buf[first] were reported by the previous chunk
     try:
         while True:
             data = _read_chunk(fh, CHUNK)
@@ -130,7 +136,7 @@ def scan_stream(
                 binary = buf.find(b"\0", 0, BINARY_SNIFF) >= 0
             limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
             for hit in detector.scan(buf, allowed=allowed):
-                if hit.offset < limit:
+                if first <= hit.offset < limit:
                     result.candidates.append(
                         _candidate(hit, buf, base, lines_before, line_start, rel, binary, file_type)
                     )
@@ -139,12 +145,14 @@ def scan_stream(
             if result.bytes_read > max_size:
                 result.skip = Skip(rel, "too-large", f"grew past {max_size} bytes while read")
                 break
-            newline = buf.rfind(b"\n", 0, limit)
+            keep = max(0, limit - lead)
+            newline = buf.rfind(b"\n", 0, keep)
             if newline >= 0:
                 line_start = base + newline + 1
-            lines_before += buf.count(b"\n", 0, limit)
-            carry = buf[limit:]
-            base += limit
+            lines_before += buf.count(b"\n", 0, keep)
+            carry = buf[keep:]
+            base += keep
+            first = limit - keep
     except OSError as exc:
         result.skip = Skip(rel, "read-error", exc.strerror or str(exc))
         return result

@@ -1,0 +1,70 @@
+"""Streaming a file in chunks finds exactly what scanning it whole finds, at the same places."""
+
+from __future__ import annotations
+
+import base64
+import io
+import secrets
+from collections.abc import Callable
+
+import pytest
+
+from patlint.config import Config
+from patlint.detectors.pattern import Detector
+from patlint.engine import filescan
+from patlint.engine.ruleset import build_ruleset
+
+TokenFactory = Callable[..., str]
+DETECTOR = Detector(build_ruleset(Config()).detectors)
+LIMIT = filescan.CHUNK - filescan.OVERLAP  # the first chunk reports offsets below this
+
+
+def _both(data: bytes) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    def show(res: filescan.FileResult) -> list[tuple[object, ...]]:
+        return [
+            (c.rule_id, c.location.line, c.location.column, c.location.offset, c.context.key)
+            for c in res.candidates
+        ]
+
+    streamed = filescan.scan_stream(io.BytesIO(data), "x.txt", DETECTOR, max_size=1 << 30)
+    return show(streamed), show(filescan.scan_bytes(data, "x.txt", DETECTOR))
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "template", "key"),
+    [
+        (
+            "github-legacy-token-in-url",
+            "url = https://{t}@github.com/o/r.git\n",
+            "https URL credential",
+        ),
+        ("github-legacy-token-assignment", "GITHUB_TOKEN={t}\n", "GITHUB_TOKEN"),
+        ("github-classic-pat", "GH_TOKEN={t}\n", "GH_TOKEN"),
+    ],
+)
+def test_token_starting_at_the_chunk_limit_keeps_what_precedes_it(
+    token: TokenFactory, rule_id: str, template: str, key: str
+) -> None:
+    # The second chunk used to start exactly at the token: a legacy token lost its `https://` or
+    # its `GITHUB_TOKEN=` (missed), a ghp_ token lost its key.
+    t = secrets.token_hex(20) if rule_id.startswith("github-legacy") else token("ghp")
+    line = template.format(t=t).encode()
+    at = line.index(t.encode())
+    data = b"a" * (LIMIT - at - 1) + b"\n" + line + b"b" * filescan.CHUNK + b"\n"
+    assert data.index(t.encode()) == LIMIT
+    streamed, whole = _both(data)
+    assert streamed == whole == [(rule_id, 2, at + 1, LIMIT, key)]
+
+
+def test_base64_run_across_the_chunk_limit_is_reported_once(token: TokenFactory) -> None:
+    # A long base64 value starting before the limit with the token encoded after it: the next
+    # chunk used to see the run cut at its first byte and report the token a second time there.
+    t = token("ghp")
+    blob = base64.b64encode(b"x" * 1500 + f"u:{t}".encode())
+    head = b"a\n" * ((LIMIT - 1000) // 2)
+    data = head + b'{"k": "' + blob + b'"}\n'
+    data += b"b" * (filescan.CHUNK + 100 - len(data)) + b"\n"
+    start = len(head) + len(b'{"k": "')
+    line = head.count(b"\n") + 1
+    streamed, whole = _both(data)
+    assert streamed == whole == [("github-classic-pat", line, 8, start, "k")]
