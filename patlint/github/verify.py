@@ -8,6 +8,8 @@ sent a token. Checksum-invalid strings are never sent. Answers are cached by dig
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -91,6 +93,11 @@ NON_GITHUB_SUFFIXES = (
     ".jfrog.io",
 )
 _GHE_COM_SERVICES = ("api.", "npm.", "containers.", "maven.", "nuget.", "rubygems.")
+# A DNS name as it may appear in a URL's authority (labels of letters, digits, - and _).
+_HOST_NAME = re.compile(
+    r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +187,25 @@ class Route:
     reason: str = ""
 
 
+def is_host_name(host: str) -> bool:
+    """True for a DNS name or IP address; False for anything a URL would read differently."""
+    if _HOST_NAME.fullmatch(host):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def route(host: str, options: VerifyOptions) -> Route:
     """The API base for a host, or why the token is not sent there."""
+    if not is_host_name(host):
+        # A file can name any string as a host ("evil.example/x.ghe.com" in a .netrc machine
+        # line): built into a URL, its authority would be another host than the one named.
+        return Route(
+            host, None, "found for a place whose host is not a valid host name; never sent"
+        )
     if is_non_github(host):
         return Route(host, None, f"found for {host}, which is not GitHub; never sent there")
     configured = options.api.get(host)

@@ -457,3 +457,31 @@ def test_silent_host_is_given_up_after_one_token(token: Any) -> None:
         for c in held:
             c.close()
         server.close()
+
+
+@pytest.mark.parametrize(
+    "found_for",
+    [
+        "attacker.example/x.ghe.com",  # a .netrc `machine` or hosts.yml key can be any string
+        "attacker.example\\x.ghe.com",
+        "x#.ghe.com",
+        "x?.ghe.com",
+        "user@x.ghe.com",
+        "a b.ghe.com",
+    ],
+)
+def test_a_host_that_is_no_host_name_never_gets_the_token(found_for: str, token: Any) -> None:
+    # Built into https://api.{host}, "attacker.example/x.ghe.com" sent the token to
+    # api.attacker.example, and "x#.ghe.com" crashed the whole scan with a ConfigError.
+    assert route(found_for, VerifyOptions(verify_unnamed_hosts=True)).base_url is None
+    value = token("ghp")
+    infos = resolver({}).resolve([tok(value, "ghp", found_for)])
+    info = infos[Secret(value, "ghp").digest]
+    assert info.status is TokenStatus.UNVERIFIED
+    assert info.reason == "found for a place whose host is not a valid host name; never sent"
+
+
+def test_host_names_and_addresses_are_still_routed() -> None:
+    opts = VerifyOptions(verify_unnamed_hosts=True)
+    assert route("git_1.corp-x.example", opts).base_url == "https://git_1.corp-x.example/api/v3"
+    assert route("10.0.0.7", opts).base_url == "https://10.0.0.7/api/v3"
