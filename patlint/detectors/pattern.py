@@ -205,7 +205,7 @@ class Detector:
                     decoded = base64.b64decode(chunk + b"=" * (-len(chunk) % 4))
                 except (binascii.Error, ValueError):
                     continue
-                where = _span(data, start, _B64_CLASS)[0]
+                where = _b64_run(data, start)[0]
             else:
                 start, stop = _span(data, pos, _URL_CLASS)
                 if (start, stop) in done:
@@ -285,11 +285,18 @@ def _span(data: bytes, pos: int, cls: bytes) -> tuple[int, int]:
     return left, right
 
 
+def _b64_run(data: bytes, pos: int) -> tuple[int, int]:
+    """The base64 run around `pos`; it starts after any `=` on its left (`KEY=<base64>`)."""
+    left, right = _span(data, pos, _B64_CLASS)
+    pad = data.rfind(b"=", left, pos)  # padding ends a base64 value: a later one starts after it
+    return (pad + 1 if pad >= 0 else left), right
+
+
 def _base64_region(data: bytes, quad_start: int) -> tuple[int, int] | None:
     """A 4-aligned slice around a base64 trigger (aligned on the trigger's quad)."""
     if quad_start < 0:
         return None
-    left, right = _span(data, quad_start, _B64_CLASS)
+    left, right = _b64_run(data, quad_start)
     start = quad_start - ((quad_start - left) // 4) * 4
     stop = right
     while stop > start and data[stop - 1 : stop] == b"=":

@@ -177,3 +177,19 @@ def test_many_tokens_and_offsets_random_surroundings(detector: Detector) -> None
         size += len(t)
     hits = found(detector, b"".join(parts))
     assert [(h.token, h.offset) for h in hits] == expected
+
+
+@pytest.mark.parametrize("template", ["GH_AUTH={w}\n", "a=b&auth={w}", "abc={w}", "x={w}"])
+@pytest.mark.parametrize("prefix", ["", "u", "us"])  # every base64 alignment
+def test_base64_value_after_an_equals_sign(
+    detector: Detector, token: TokenFactory, template: str, prefix: str
+) -> None:
+    # The base64 run used to extend left over `KEY=`; aligned on the token's quad it then held
+    # the `=` as padding, decoding stopped there and the token was missed (`.env`, query strings).
+    t = token("ghp")
+    w = base64.b64encode(f"{prefix}:{t}".encode()).decode()
+    data = template.format(w=w).encode()
+    hits = found(detector, data)
+    assert [(h.rule.id, h.token, h.encoding, h.offset) for h in hits] == [
+        ("github-classic-pat", t, "base64", data.index(w.encode()))
+    ]
