@@ -277,6 +277,9 @@ def exchange(
     if local is not None:
         local.dog = dog
     per_read = max(0.001, min(connect_timeout, budget))
+    # Plain http is allowed only to loopback, and only directly: through an HTTP_PROXY or
+    # ALL_PROXY from the environment the token would travel in clear to the proxy's host.
+    direct = {"http": None, "https": None, "all": None} if url.startswith("http://") else None
     dog.start()
     try:
         resp = session.request(
@@ -285,6 +288,7 @@ def exchange(
             params=dict(params) if params else None,
             data=data,
             auth=auth,
+            proxies=direct,  # type: ignore[arg-type]  # None removes a proxy
             headers={**headers, "Accept-Encoding": "identity"},
             timeout=(per_read, per_read),
             allow_redirects=False,

@@ -78,6 +78,23 @@ def test_netrc_never_replaces_our_token(emulator: Emulator, token: Any, home: An
     assert [r.token for r in emulator.requests] == [t]
 
 
+@pytest.mark.parametrize("var", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_plain_http_never_goes_through_a_proxy(
+    emulator: Emulator, emulator2: Emulator, token: Any, monkeypatch: pytest.MonkeyPatch, var: str
+) -> None:
+    # emulator2 stands in for a proxy on another host: through it the Bearer header of a
+    # plain-http request would cross the network in clear.
+    t = token("ghp")
+    emulator.add(t)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(var, f"http://127.0.0.1:{emulator2.port}")
+    resp = client(emulator).get("/user", Secret(t, "ghp"))
+    assert resp.status == 200
+    assert emulator2.requests == []
+    assert [r.token for r in emulator.requests] == [t]
+
+
 def test_retries_5xx_with_backoff_then_succeeds(emulator: Emulator, token: Any) -> None:
     t = token("ghp")
     emulator.add(t)
