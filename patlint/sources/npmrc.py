@@ -48,6 +48,7 @@ class NpmrcReader:
             if not m:
                 continue
             scope, key, value = m.group(1), m.group(2), m.group(3).strip("\"'")
+            quotes = len(m.group(3)) - len(m.group(3).lstrip("\"'"))  # point past `"`
             host = normalize_host(scope) if scope else "registry.npmjs.org"
             encoding = None
             if key in ("_auth", "_password"):
@@ -58,7 +59,7 @@ class NpmrcReader:
                     value, encoding = decoded, "base64"
                 except (binascii.Error, ValueError):
                     pass
-            at = line_off + len(text[: m.start(3)].encode("utf-8", "surrogateescape"))
+            at = line_off + len(text[: m.start(3) + quotes].encode("utf-8", "surrogateescape"))
             ctx = Context(file_type="npmrc", key=key, host=host, usage="npm", encoding=encoding)
             for part in value.split(":", 1)[::-1] if key == "_auth" else [value]:
                 out.candidates += value_candidates(

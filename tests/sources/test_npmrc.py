@@ -48,3 +48,14 @@ def test_env_reference_only_is_clean(home: Path) -> None:
     write(home, ".npmrc", "//npm.pkg.github.com/:_authToken=${GITHUB_TOKEN}\n", mode=0o644)
     result = scan_home(home)
     assert (result.tokens, result.findings) == ([], [])
+
+
+def test_quoted_value_column_points_at_the_token(home: Path, token: Any) -> None:
+    # The column pointed at the opening quote, one character before the token.
+    t = token("ghp")
+    line = f'//npm.pkg.github.com/:_authToken="{t}"\n'
+    write(home, ".npmrc", line)
+    result = scan_home(home)
+    [c] = at(result, t, "~/.npmrc")
+    assert (c.location.line, c.location.column) == (1, line.index(t) + 1)
+    assert (c.context.key, c.context.host) == ("_authToken", "npm.pkg.github.com")
