@@ -163,6 +163,8 @@ class DockerConfigReader:
                 encoding="base64",
             )
             offset = loc.find(auth, near=near)
+            if offset is None:  # wrapped base64 (`base64` without -w0): "\n" escapes in the file
+                offset = loc.find(json.dumps(auth)[1:-1], near=near)
             for value in (secret, user):
                 found += value_candidates(
                     value,

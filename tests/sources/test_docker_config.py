@@ -247,3 +247,19 @@ def test_helper_plan_refuses_nothing_but_lists_github_registries() -> None:
         ("c", "https://docker.pkg.github.com"),
         ("osxkeychain", None),
     ]
+
+
+def test_wrapped_base64_auth_keeps_its_line(home: Path, token: Any) -> None:
+    # `base64` without -w0 wraps at 76 characters: the JSON string holds "\n" escapes, so the
+    # decoded value was never found in the file and the finding had no line at all.
+    t = token("ghp")
+    wrapped = base64.encodebytes(f"a.very.long.user.name@example.com:{t}".encode()).decode()
+    assert "\n" in wrapped.rstrip("\n")
+    doc = {"auths": {"https://ghcr.io/v2/": {"auth": wrapped}}}
+    text = json.dumps(doc, indent=2)
+    write(home, ".docker/config.json", text)
+    result = scan_home(home)
+    [c] = at(result, t, "~/.docker/config.json")
+    value_col = text.splitlines()[3].index('"auth": "') + len('"auth": "') + 1
+    assert (c.location.line, c.location.column) == (4, value_col)
+    assert (c.context.host, c.context.encoding) == ("ghcr.io", "base64")
