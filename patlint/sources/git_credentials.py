@@ -52,7 +52,10 @@ class GitCredentialsReader:
             if not m:
                 continue
             scheme, userinfo, host_enc = m.group(1).lower(), m.group(2), m.group(3)
-            host = urllib.parse.unquote(host_enc).lower().split(":", 1)[0]
+            host = urllib.parse.unquote(host_enc).lower()
+            # Drop the port; an IPv6 literal keeps its brackets (`[fd00::1]:8443`).
+            host = host[: host.index("]") + 1] if host.startswith("[") and "]" in host else host
+            host = host if host.startswith("[") else host.split(":", 1)[0]
             user_enc, _, pw_enc = userinfo.partition(":")
             col_user = line_off + len(text[: m.start(2)].encode("utf-8", "surrogateescape"))
             col_pw = col_user + len(user_enc.encode("utf-8", "surrogateescape")) + 1

@@ -75,3 +75,12 @@ def test_real_git_store_helper_writes_what_we_read(home: Path, token: Any) -> No
         ("plaintext-credential-store", "~/.git-credentials", 1, digest(t)),
         ("plaintext-credential-store", "~/.gitconfig", 2, None),
     ]
+
+
+def test_ipv6_host_keeps_its_brackets(home: Path, token: Any) -> None:
+    # The port was cut at the first ":", which named the host "[fd00".
+    t = token("ghp")
+    write(home, ".git-credentials", f"https://me:{t}@[fd00::1]:8443\n")
+    result = scan_home(home)
+    [c] = at(result, t, "~/.git-credentials")
+    assert (c.context.host, c.location.line, c.location.column) == ("[fd00::1]", 1, 12)
