@@ -246,10 +246,20 @@ def _matches(
             hi = max(hi, stop)
             continue
         if hi > lo:
-            yield from rx.finditer(data, lo, hi)
+            yield from _in_window(rx, data, lo, hi)
         lo, hi = start, stop
     if hi > lo:
-        yield from rx.finditer(data, lo, hi)
+        yield from _in_window(rx, data, lo, hi)
+
+
+def _in_window(rx: re.Pattern[bytes], data: bytes, lo: int, hi: int) -> Iterator[re.Match[bytes]]:
+    """Matches starting in data[lo:hi], each confirmed on the whole buffer."""
+    # To `re` the window's end is the end of the string: `(?![A-Za-z0-9])` passed there even
+    # when the value went on (the first 40 characters of a 64-hex digest became a token).
+    for m in rx.finditer(data, lo, hi):
+        full = rx.match(data, m.start())
+        if full is not None:
+            yield full
 
 
 def _nested(outer: str | None, inner: str | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import random
 import urllib.parse
@@ -192,4 +193,28 @@ def test_base64_value_after_an_equals_sign(
     hits = found(detector, data)
     assert [(h.rule.id, h.token, h.encoding, h.offset) for h in hits] == [
         ("github-classic-pat", t, "base64", data.index(w.encode()))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "path", "key"),
+    [
+        ("github-legacy-token-assignment", "x.txt", b"GITHUB_TOKEN:"),  # window after: 256
+        ("github-legacy-token-gh-hosts", "hosts.yml", b"github.com:\n    oauth_token:"),  # 128
+    ],
+)
+def test_keyword_window_end_does_not_cut_a_longer_value(
+    detector: Detector, rule_id: str, path: str, key: bytes
+) -> None:
+    # A 64-hex digest placed so the rule's keyword window ends 40 characters into it: the
+    # window's end looked like the end of the value and its first 40 characters were reported.
+    digest = hashlib.sha256(b"patlint").hexdigest().encode()
+    keyword_at = key.index(b"oauth_token") if b"oauth" in key else 0
+    window_after = 128 if b"oauth" in key else 256
+    pad = keyword_at + window_after - 40 - len(key)
+    data = key + b" " * pad + digest + b"\n"
+    assert found(detector, data, path) == []
+    short = key + b" " + digest[:40] + b"\n"  # the same rule still fires on a real 40-hex value
+    assert [(h.rule.id, h.token) for h in found(detector, short, path)] == [
+        (rule_id, digest[:40].decode())
     ]
