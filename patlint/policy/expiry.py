@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from patlint.model import KIND_NAMES, Token, TokenInfo, TokenStatus
@@ -21,6 +21,11 @@ def _live(token: Token) -> TokenInfo | None:
 
 def _days(delta: timedelta) -> int:
     return int(delta.total_seconds() // 86400)
+
+
+def _utc(when: datetime) -> datetime:
+    """The expiry in UTC: GitHub may send it with any offset (`… +0200`)."""
+    return when.astimezone(timezone.utc) if when.tzinfo is not None else when
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +87,9 @@ class LifetimeCheck:
         left = info.expires_at - now
         if left <= timedelta(days=params.max_lifetime_days):
             return
+        end = _utc(info.expires_at)
         yield Verdict(
-            f"{token.secret.preview} expires on {info.expires_at:%Y-%m-%d}, {_days(left)} days "
+            f"{token.secret.preview} expires on {end:%Y-%m-%d}, {_days(left)} days "
             f"from now: longer than the {params.max_lifetime_days}-day maximum lifetime"
         )
 
@@ -114,8 +120,9 @@ class ExpiresSoonCheck:
         if left <= timedelta(0) or left > timedelta(days=params.within_days):
             return
         when = "today" if left < timedelta(days=1) else f"in {_days(left)} days"
+        end = _utc(info.expires_at)
         yield Verdict(
-            f"{token.secret.preview} expires {when} ({info.expires_at:%Y-%m-%d %H:%M} UTC); "
+            f"{token.secret.preview} expires {when} ({end:%Y-%m-%d %H:%M} UTC); "
             "whatever uses it will break then"
         )
 
@@ -143,7 +150,7 @@ class DeadTokenCheck:
                 f"revoked, expired or was never valid, yet it is still stored{where}"
             )
         elif info.expires_at is not None and info.expires_at <= now:
+            end = _utc(info.expires_at)
             yield Verdict(
-                f"{token.secret.preview} expired on {info.expires_at:%Y-%m-%d}, yet it is still "
-                f"stored{where}"
+                f"{token.secret.preview} expired on {end:%Y-%m-%d}, yet it is still stored{where}"
             )

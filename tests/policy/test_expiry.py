@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from patlint.errors import ConfigError
@@ -67,3 +69,31 @@ def test_dead_token_still_stored() -> None:
     ]
     for status in ("valid", "rate-limited", "unreachable", "unverified"):
         assert verdicts("dead-token-still-stored", token(status=status, expires_at="+1d")) == []
+
+
+def test_expiry_messages_are_in_utc_whatever_offset_github_sent() -> None:
+    # GitHub may send `2025-06-02 01:30:00 +0200` (fine-grained tokens): that is 2025-06-01
+    # 23:30 UTC, and the messages used to print the local wall time labelled "UTC".
+    from dataclasses import replace
+
+    from patlint.github.tokens import parse_expiration
+
+    def at(header: str) -> Any:
+        t = token(kind="github_pat", expires_at="+1d")
+        assert t.info is not None
+        return replace(t, info=replace(t.info, expires_at=parse_expiration(header)))
+
+    soon = at("2025-06-02 01:30:00 +0200")
+    assert verdicts("expires-soon", soon) == [
+        f"{soon.secret.preview} expires today (2025-06-01 23:30 UTC); whatever uses it will "
+        "break then"
+    ]
+    dead = at("2025-05-01 01:00:00 +0200")
+    assert verdicts("dead-token-still-stored", dead) == [
+        f"{dead.secret.preview} expired on 2025-04-30, yet it is still stored"
+    ]
+    long = at("2026-01-01 01:00:00 +0200")
+    assert verdicts("lifetime-too-long", long) == [
+        f"{long.secret.preview} expires on 2025-12-31, 213 days from now: longer than the "
+        "90-day maximum lifetime"
+    ]
