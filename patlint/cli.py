@@ -942,6 +942,11 @@ def revoke(
         )
     ghes = sorted({h for _b, h, _s in queued if h != "github.com" and not h.endswith(".ghe.com")})
     auth = None
+    if len(ghes) > 1 and not dry_run:  # the one token of --token-env belongs to one server
+        raise click.UsageError(
+            f"revocation on several GitHub Enterprise Servers ({', '.join(ghes)}) needs one run "
+            f"per server: {token_env} authenticates one of them; pass --github-api for one host"
+        )
     if ghes and not dry_run:
         value = os.environ.get(token_env, "").strip()
         if not value:

@@ -321,3 +321,40 @@ def test_history_report_is_read_back_from_git_blobs(tmp_path: Path, emulator: Em
     assert res.exit_code == 0, res.stderr
     assert com.revoked() == [tok]
     assert tok not in res.stdout and tok not in res.stderr
+
+
+def test_one_enterprise_token_never_goes_to_two_servers(
+    tmp_path: Path, emulator: Emulator, emulator2: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GH_ENTERPRISE_TOKEN belongs to one server: with tokens for two configured GHES hosts it
+    # went to both, authenticating on a host it was not issued for.
+    rng = random.Random(5)
+    a, b = make_token("ghp", rng), make_token("ghp", rng)
+    root = tmp_path / "home"
+    root.mkdir()
+    (root / ".git-credentials").write_text(
+        f"https://octo:{a}@ghe-a.example.com\nhttps://octo:{b}@ghe-b.example.com\n"
+    )
+    report = tmp_path / "report.json"
+    scan = ["scan", "--offline", "--no-progress", "--format", "json", "-o", str(report)]
+    assert CliRunner().invoke(cli, [*scan, str(root)]).exit_code == 1
+    ea, eb = install(emulator), install(emulator2)
+    monkeypatch.setenv("GH_ENTERPRISE_TOKEN", "ghp_enterpriseadmin0000000000000000000000")
+    apis = [
+        "--github-api",
+        f"ghe-a.example.com={emulator.base_url}/api/v3",
+        "--github-api",
+        f"ghe-b.example.com={emulator2.base_url}/api/v3",
+    ]
+    res = run(["--from-report", str(report), "--root", str(root), "--yes", *apis])
+    assert res.exit_code == 2
+    assert (
+        "revocation on several GitHub Enterprise Servers (ghe-a.example.com, ghe-b.example.com)"
+        in res.stderr
+    )
+    assert emulator.requests == [] and emulator2.requests == []
+    assert ea.revocations == [] and eb.revocations == []
+    # one server per run works, and the other one's token stays where it is
+    res = run(["--from-report", str(report), "--root", str(root), "--yes", *apis[:2]])
+    assert res.exit_code == 0, res.stderr
+    assert [r.credentials for r in ea.revocations] == [[a]] and eb.revocations == []
