@@ -7,6 +7,7 @@ message escapes `%`, CR and LF, as the runner expects. A plain summary line ends
 
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
 from patlint.engine.run import ScanResult
@@ -28,8 +29,10 @@ def escape_data(text: str) -> str:
 
 
 def escape_property(text: str) -> str:
-    """Escape a workflow-command property value (file, title, …)."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    """Escape a workflow-command property value (file, title, …); other control characters
+    (ANSI escapes in a crafted file name) become \\xNN so the log viewer cannot be recoloured."""
+    escaped = escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: f"\\x{ord(m.group()):02x}", escaped)
 
 
 def annotation(f: Finding, meta: ReportMeta) -> str:

@@ -10,7 +10,7 @@ from patlint.model import Finding, Location
 from patlint.report.common import ReportMeta, clean_text, shown
 
 PLACES_SHOWN = 20  # places listed per token (a token kept through many commits has many)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # newlines too: a name cannot fake a line
 
 
 def safe(text: str) -> str:
