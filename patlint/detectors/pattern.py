@@ -342,7 +342,9 @@ def context_at(data: bytes, start: int, end: int) -> tuple[str | None, str | Non
 
 def suppression_at(data: bytes, offset: int) -> str | None:
     """`*` or a comma list of rule ids when the line holding `offset` carries a suppression."""
-    line_start = data.rfind(b"\n", max(0, offset - 4096), offset) + 1
+    lo = max(0, offset - 4096)
+    newline = data.rfind(b"\n", lo, offset)
+    line_start = newline + 1 if newline >= 0 else lo  # not 0: earlier lines are not this line
     line_end = data.find(b"\n", offset, offset + 4096)
     line = data[line_start : line_end if line_end >= 0 else offset + 4096]
     if b"patlint" not in line and b"pragma" not in line:

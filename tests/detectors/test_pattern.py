@@ -218,3 +218,16 @@ def test_keyword_window_end_does_not_cut_a_longer_value(
     assert [(h.rule.id, h.token) for h in found(detector, short, path)] == [
         (rule_id, digest[:40].decode())
     ]
+
+
+def test_suppression_comment_on_an_earlier_line_does_not_reach_a_long_line(
+    detector: Detector, token: TokenFactory
+) -> None:
+    # With no newline in the 4 KiB before a token, its "line" used to start at byte 0: a
+    # `patlint: ignore` anywhere earlier in the file suppressed it (and every such hit copied
+    # and searched the whole prefix: quadratic on long-line files).
+    t = token("ghp")
+    data = b"x = 1  # patlint: ignore\n" + b"a" * 5000 + b" " + t.encode() + b"\n"
+    assert [(h.token, h.suppress) for h in found(detector, data)] == [(t, None)]
+    same_line = b"a" * 5000 + b" " + t.encode() + b"  # patlint: ignore\n"
+    assert [(h.token, h.suppress) for h in found(detector, same_line)] == [(t, "*")]
