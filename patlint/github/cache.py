@@ -136,9 +136,14 @@ class VerificationCache:
     def get(self, token_digest: str, host: str) -> TokenInfo | None:
         """A fresh cached answer for this token on this host, or None."""
         entry = self._entries.get(cache_key(token_digest, host))
-        if entry is None or self._clock() - float(entry["stored_at"]) > self.ttl:
+        if entry is None or not self._fresh(entry, self._clock()):
             return None
         return info_from_dict(entry["info"])
+
+    def _fresh(self, entry: Mapping[str, Any], now: float) -> bool:
+        """Stored at most `ttl` seconds ago; a time in the future (or NaN) is never fresh."""
+        age = now - float(entry["stored_at"])
+        return 0.0 <= age <= self.ttl
 
     def put(self, token_digest: str, host: str, info: TokenInfo) -> None:
         """Remember a definite answer (valid, invalid, SSO required); others are not cached."""
@@ -155,7 +160,7 @@ class VerificationCache:
         if not self._dirty:
             return
         now = self._clock()
-        live = {k: v for k, v in self._entries.items() if now - float(v["stored_at"]) <= self.ttl}
+        live = {k: v for k, v in self._entries.items() if self._fresh(v, now)}
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".verification-", suffix=".tmp", dir=self.directory)
         try:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from patlint.github.cache import VerificationCache, cache_dir
+from patlint.github.cache import VerificationCache, cache_dir, cache_key
 from patlint.github.verify import (
     GitHubResolver,
     VerifyOptions,
@@ -365,6 +365,29 @@ def test_cache_ttl_expires(token: Any, tmp_path: Path) -> None:
     assert fresh.get(digest, "ghe.corp") is None
     stale = VerificationCache(tmp_path, ttl=60, clock=lambda: clock[0] + 61)
     assert stale.get(digest, "github.com") is None
+
+
+@pytest.mark.parametrize("stored_at", [1e12, float("nan")])
+def test_cache_entry_stored_in_the_future_is_not_fresh(
+    token: Any, tmp_path: Path, stored_at: float
+) -> None:
+    # A clock set back, or a hand-edited file, put stored_at ahead of now: age < 0 (or NaN)
+    # never exceeded the TTL, so such an answer was served (and kept) for ever.
+    digest = Secret(token("ghp"), "ghp").digest
+    info = TokenInfo(TokenStatus.VALID, "ghp", scopes=frozenset({"repo"}))
+    cache = VerificationCache(tmp_path, ttl=60, clock=lambda: 1000.0)
+    cache.put(digest, "github.com", info)
+    cache.save()
+    path = tmp_path / "verification-v1.json"
+    data = json.loads(path.read_text())
+    [entry] = data["entries"].values()
+    entry["stored_at"] = stored_at
+    path.write_text(json.dumps(data))
+    later = VerificationCache(tmp_path, ttl=60, clock=lambda: 2000.0)
+    assert later.get(digest, "github.com") is None
+    later.put(digest, "ghe.corp", info)
+    later.save()
+    assert list(json.loads(path.read_text())["entries"]) == [cache_key(digest, "ghe.corp")]
 
 
 def test_corrupt_cache_is_ignored_with_a_notice(
