@@ -205,7 +205,7 @@ def classify(response: Response, kind: str, host: str, *, now: datetime) -> Toke
     raw_exp = response.header("github-authentication-token-expiration")
     expires_at = parse_expiration(raw_exp) if raw_exp else None
     never: bool | None = None
-    if raw_exp and expires_at is None:
+    if raw_exp is not None and expires_at is None:  # present but empty or unparsable
         undetermined.append("expiry (unreadable expiration header)")
     elif raw_exp is None:
         if kind in PAT_KINDS:

@@ -210,3 +210,22 @@ def test_installation_token_owner_from_repositories() -> None:
     assert info.status is TokenStatus.VALID
     assert info.owner == "acme"
     assert info.expires_at is not None and info.expires_at - NOW == timedelta(hours=1)
+
+
+def test_empty_expiration_header_is_undetermined_not_never() -> None:
+    """Present but empty: GitHub said something unreadable, which is not "never expires"."""
+    info = classify(
+        resp(
+            200,
+            {"login": "octocat"},
+            x_oauth_scopes="repo",
+            github_authentication_token_expiration="",
+        ),
+        "ghp",
+        "github.com",
+        now=NOW,
+    )
+    assert info.status is TokenStatus.VALID
+    assert info.never_expires is None
+    assert info.expires_at is None
+    assert "expiry (unreadable expiration header)" in info.undetermined
