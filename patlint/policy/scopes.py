@@ -59,7 +59,8 @@ class GodTokenCheck:
             return
         expanded = expand_scopes(granted)
         admin = expanded & params.with_any
-        risky = expanded & params.high_risk
+        # Count granted scopes, each once: admin:org must not count again as the write:org it implies.
+        risky = {s for s in granted if expand_scopes([s]) & params.high_risk}
         combo = bool(params.base) and params.base <= expanded and bool(admin)
         if not combo and len(risky) < params.threshold:
             return

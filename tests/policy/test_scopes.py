@@ -28,10 +28,14 @@ def test_god_token_by_count_of_high_risk_scopes() -> None:
     assert verdicts("god-token", t, threshold=6) == []
 
 
-def test_god_token_implied_scopes_count() -> None:
-    # admin:org implies write:org: with a threshold of 2, admin:org + repo is enough
+def test_god_token_counts_each_granted_scope_once() -> None:
+    # admin:org implies write:org (both high-risk): the pair counts as one granted scope.
     t = token(kind="ghp", scopes=["repo", "admin:org"])
-    assert verdicts("god-token", t, with_any=[], threshold=3) != []  # repo, admin:org, write:org
+    assert verdicts("god-token", t, with_any=[], threshold=3) == []
+    assert verdicts("god-token", t, with_any=[], threshold=2) != []
+    # Four granted high-risk scopes are four, not five, even though admin:org implies write:org.
+    t = token(kind="ghp", scopes=["admin:org", "workflow", "user", "write:packages"])
+    assert verdicts("god-token", t) == []
 
 
 @pytest.mark.parametrize(
