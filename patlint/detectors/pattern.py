@@ -323,15 +323,16 @@ def context_at(data: bytes, start: int, end: int) -> tuple[str | None, str | Non
     before = data[max(line_start, start - 300) : start]
     key: str | None = None
     host: str | None = None
-    m = _URL_BEFORE.search(before)
+    # Each `…$` search tries every start in `before`: run only those whose anchor is present.
+    m = _URL_BEFORE.search(before) if b"://" in before else None
     if m:
         key = f"{m.group(1).decode().lower()} URL credential"
     else:
-        m = _FLAG_BEFORE.search(before)
+        m = _FLAG_BEFORE.search(before) if b"-" in before else None
         if m:
             key = f"{m.group(1).decode()} argument"
         else:
-            m = _KEY_BEFORE.search(before)
+            m = _KEY_BEFORE.search(before) if b"=" in before or b":" in before else None
             if m:
                 key = m.group(1).decode("ascii", "replace")
     after = _HOST_AFTER.match(data, end, min(len(data), end + 260))

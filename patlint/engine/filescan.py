@@ -135,11 +135,10 @@ def scan_stream(
             if binary is None:
                 binary = buf.find(b"\0", 0, BINARY_SNIFF) >= 0
             limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
+            lines = _Lines(buf, base, lines_before, line_start)
             for hit in detector.scan(buf, allowed=allowed):
                 if first <= hit.offset < limit:
-                    result.candidates.append(
-                        _candidate(hit, buf, base, lines_before, line_start, rel, binary, file_type)
-                    )
+                    result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
             if eof:
                 break
             if result.bytes_read > max_size:
@@ -166,8 +165,9 @@ def scan_bytes(
     """Scan a whole file already in memory (what `scan_stream` does for a one-chunk file)."""
     result = FileResult(bytes_read=len(data), scanned=True)
     binary = data.find(b"\0", 0, BINARY_SNIFF) >= 0
+    lines = _Lines(data, 0, 0, 0)
     for hit in detector.scan(data, allowed=detector.rules_for_path(rel)):
-        result.candidates.append(_candidate(hit, data, 0, 0, 0, rel, binary, file_type))
+        result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
     return result
 
 
@@ -199,28 +199,64 @@ def _read_chunk(fh: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _candidate(
-    hit: Hit,
-    buf: bytes,
-    base: int,
-    lines_before: int,
-    line_start: int,
-    rel: str,
-    binary: bool,
-    file_type: str | None,
-) -> Candidate:
+class _Lines:
+    """1-based line and column of offsets in one buffer, computed incrementally.
+
+    Hits arrive sorted by offset, so each call only looks at the bytes since the previous one:
+    a file with many tokens on one long line costs linear, not quadratic, time.
+    """
+
+    __slots__ = (
+        "base",
+        "buf",
+        "col",
+        "col_pos",
+        "line_start",
+        "lines",
+        "lines_before",
+        "nl",
+        "pos",
+    )
+
+    def __init__(self, buf: bytes, base: int, lines_before: int, line_start: int) -> None:
+        self.buf, self.base = buf, base
+        self.lines_before, self.line_start = lines_before, line_start
+        self._reset()
+
+    def _reset(self) -> None:
+        self.pos = 0  # bytes of buf already looked at
+        self.lines = 0  # newlines in buf[:pos]
+        self.nl = -1  # index of the last newline in buf[:pos]
+        self.col_pos = 0  # where `col` was counted up to
+        self.col = 0  # characters from the current line's start to col_pos
+
+    def at(self, off: int) -> tuple[int, int]:
+        """(line, column) of buf offset `off`; columns count characters (bytes for a line that
+        began in an earlier chunk)."""
+        if off < self.pos:
+            self._reset()
+        buf = self.buf
+        newlines = buf.count(b"\n", self.pos, off)
+        if newlines:
+            self.lines += newlines
+            self.nl = buf.rfind(b"\n", self.pos, off)
+            self.col_pos, self.col = self.nl + 1, 0
+        self.pos = off
+        line = self.lines_before + self.lines + 1
+        if self.nl < 0 and self.line_start != self.base:
+            return line, self.base + off - self.line_start + 1
+        self.col += len(buf[self.col_pos : off].decode("utf-8", "replace"))
+        self.col_pos = off
+        return line, self.col + 1
+
+
+def _candidate(hit: Hit, lines: _Lines, rel: str, binary: bool, file_type: str | None) -> Candidate:
     off = hit.offset
+    base = lines.base
     line: int | None = None
     column: int | None = None
     if not binary:
-        line = lines_before + buf.count(b"\n", 0, off) + 1
-        nl = buf.rfind(b"\n", 0, off)
-        if nl >= 0:
-            column = len(buf[nl + 1 : off].decode("utf-8", "replace")) + 1
-        elif line_start == base:
-            column = len(buf[:off].decode("utf-8", "replace")) + 1
-        else:  # the line began in an earlier chunk: byte column
-            column = base + off - line_start + 1
+        line, column = lines.at(off)
     note = f"{hit.encoding}-encoded" if hit.encoding else ""
     rule = hit.rule
     return Candidate(

@@ -68,3 +68,41 @@ def test_base64_run_across_the_chunk_limit_is_reported_once(token: TokenFactory)
     line = head.count(b"\n") + 1
     streamed, whole = _both(data)
     assert streamed == whole == [("github-classic-pat", line, 8, start, "k")]
+
+
+def _naive(buf: bytes, off: int) -> tuple[int, int]:
+    line = buf.count(b"\n", 0, off) + 1
+    start = buf.rfind(b"\n", 0, off) + 1
+    return line, len(buf[start:off].decode("utf-8", "replace")) + 1
+
+
+def test_incremental_line_and_column_match_the_naive_count() -> None:
+    import random
+
+    from patlint.engine.filescan import _Lines
+
+    rng = random.Random(3)
+    pieces = [b"a", b"\n", "é".encode(), "字".encode(), b" ", b"\r\n", b"ghp_"]
+    buf = b"".join(rng.choice(pieces) for _ in range(5000))
+    offsets = sorted(rng.sample(range(len(buf)), 400))
+    offsets = [o for o in offsets if buf[o] < 0x80 or buf[o] >= 0xC0]  # character starts only
+    lines = _Lines(buf, 0, 0, 0)
+    assert [lines.at(o) for o in offsets] == [_naive(buf, o) for o in offsets]
+    assert lines.at(offsets[0]) == _naive(buf, offsets[0])  # going back restarts correctly
+
+
+def test_many_tokens_on_one_long_line(token: Callable[..., str]) -> None:
+    """20,000 tokens on one 1 MB line: every line/column right (this was quadratic)."""
+    from patlint.config import Config
+    from patlint.detectors.pattern import Detector
+    from patlint.engine.filescan import scan_bytes
+    from patlint.engine.ruleset import build_ruleset
+
+    toks = [token("ghp") for _ in range(20_000)]
+    data = (" é ".join(toks)).encode()
+    res = scan_bytes(data, "one-line.txt", Detector(build_ruleset(Config()).detectors))
+    assert len(res.candidates) == 20_000
+    for i, c in enumerate(res.candidates[::997]):
+        n = i * 997
+        assert c.location.line == 1
+        assert c.location.column == n * 43 + 1  # 40 characters + " é "
