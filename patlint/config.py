@@ -55,6 +55,8 @@ def parse_size(value: object, where: str) -> int:
     if not m:
         raise ConfigError(f"{where}: expected a size such as 100MB or 1048576, got {value!r}")
     n = int(m.group(1))
+    if n <= 0 or isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a size above zero, got {value!r}")
     unit = (m.group(2) or "B").upper()[:1]
     return n * {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[unit]
 
@@ -232,7 +234,10 @@ def load_file(path: Path) -> Config:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         except RecursionError:
             raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
-        return parse_config(doc.get("tool", {}).get("patlint"), f"{path} [tool.patlint]")
+        tool = doc.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}: 'tool' is not a table")
+        return parse_config(tool.get("patlint"), f"{path} [tool.patlint]")
     from patlint.yamlio import safe_load
 
     return parse_config(safe_load(text, str(path)), str(path))

@@ -296,3 +296,16 @@ def test_output_to_a_fifo_or_device_is_written_in_place(
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
     code, _, _ = scan("--format", "json", "-o", "/dev/null", str(tmp_path / "t.txt"))
     assert code == 1 and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_zero_size_and_non_table_tool_are_config_errors(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x\n")
+    (tmp_path / ".patlint.yaml").write_text("max_file_size: 0\n")
+    code, _, err = scan(str(tmp_path))
+    assert code == 2 and "max_file_size: expected a size above zero" in err
+    code, _, err = scan("--max-file-size", "0KB", str(tmp_path))
+    assert code == 2 and "expected a size above zero" in err
+    (tmp_path / ".patlint.yaml").unlink()
+    (tmp_path / "pyproject.toml").write_text('tool = "x"\n')
+    code, _, err = scan("--config", str(tmp_path / "pyproject.toml"), str(tmp_path))
+    assert code == 2 and "'tool' is not a table" in err

@@ -227,6 +227,8 @@ def collect(
     else:
         for f in files:
             absorb(scan_path(f.path, f.rel, detector, max_size=options.max_file_size))
+    # Workers finish in any order: sort what they skipped so reports are reproducible.
+    stats.skipped.sort(key=lambda s: (s.path, s.reason))
     stats.skipped[:0] = walk_skipped
     candidates.sort(key=lambda c: (c.location.path, c.location.offset or 0, c.rule_id))
     return out
