@@ -85,15 +85,16 @@ def safe_load(text: str, where: str, *, error: type[ConfigError] = ConfigError) 
     if max(flow_depth(text), block_depth(text)) > MAX_DEPTH:
         # libyaml recurses per level: refuse before it can overflow the C stack.
         raise error(f"{where}: nested deeper than {MAX_DEPTH} levels, refused")
+    loader = _loader()(text)  # one parse: compose, check the node graph, then construct it
     try:
-        node = yaml.compose(text, Loader=_loader())
+        node = loader.get_single_node()
         if node is None:
             return None
         if expanded_size(node) > MAX_EXPANDED_NODES:
             raise error(
                 f"{where}: expands to more than {MAX_EXPANDED_NODES} nodes (alias bomb?), refused"
             )
-        return yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or exc.__class__.__name__
@@ -102,3 +103,5 @@ def safe_load(text: str, where: str, *, error: type[ConfigError] = ConfigError) 
     except (RecursionError, ValueError) as exc:
         msg = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
         raise error(f"{where}: {msg}, refused") from None
+    finally:
+        loader.dispose()
