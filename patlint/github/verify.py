@@ -315,6 +315,13 @@ class GitHubResolver:
                     )
                     continue
                 cached = self._cache.get(token.secret.digest, host) if self._cache else None
+                if (
+                    cached is not None
+                    and cached.status is TokenStatus.VALID
+                    and cached.expires_at is not None
+                    and cached.expires_at <= now
+                ):
+                    cached = None  # it expired since it was cached: ask again
                 if cached is not None:
                     self.from_cache += 1
                     answers.setdefault(token.secret.digest, []).append(cached)

@@ -508,3 +508,22 @@ def test_host_names_and_addresses_are_still_routed() -> None:
     opts = VerifyOptions(verify_unnamed_hosts=True)
     assert route("git_1.corp-x.example", opts).base_url == "https://git_1.corp-x.example/api/v3"
     assert route("10.0.0.7", opts).base_url == "https://10.0.0.7/api/v3"
+
+
+def test_cached_valid_answer_for_a_token_that_has_since_expired_is_asked_again(
+    emulator: Emulator, token: Any, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    v = token("ghp")
+    emulator.add(v, scopes="repo", expiration="2026-11-21 10:00:00 UTC", valid=False)
+    digest = Secret(v, "ghp").digest
+    cache = VerificationCache(tmp_path, ttl=3600)
+    expired_at = NOW - timedelta(minutes=5)
+    cache.put(digest, "github.com", TokenInfo(TokenStatus.VALID, "ghp", expires_at=expired_at))
+    cache.save()
+    r = resolver({"github.com": emulator.base_url}, tmp_path, use_cache=True)
+    info = r.resolve([tok(v, "ghp")])[digest]
+    assert r.from_cache == 0
+    assert len(emulator.requests) == 1
+    assert info.status is TokenStatus.INVALID
