@@ -131,7 +131,6 @@ def paginate(
     client: GitHubClient, path: str, secret: Any, params: Mapping[str, str] | None = None
 ) -> Iterator[Any]:
     """Every item of a list endpoint, page after page (Link rel="next", same host only)."""
-    base = urlsplit(client.base_url)
     query: dict[str, str] = {"per_page": PER_PAGE, **(params or {})}
     for _page in range(MAX_PAGES):
         resp = client.get(path, secret, params=query)
@@ -145,14 +144,24 @@ def paginate(
         nxt = next_link(resp.header("link"))
         if nxt is None:
             return
-        parts = urlsplit(nxt)
-        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc) or not parts.path.startswith(
-            base.path
-        ):
+        followed = next_page(client.base_url, nxt)
+        if followed is None:
             raise GitHubError(f"GET {path}: the next page is on another host or path; not followed")
-        path = parts.path[len(base.path) :] or "/"
-        query = dict(parse_qsl(parts.query))
+        path, query = followed
     raise GitHubError(f"GET {path}: more than {MAX_PAGES} pages; stopped")
+
+
+def next_page(base_url: str, url: str) -> tuple[str, dict[str, str]] | None:
+    """(path, query) of a next-page URL on the same scheme and host, under the API base path at a
+    segment boundary (`/api/v3/…` yes, `/api/v30/…` no); None for anything else."""
+    base, parts = urlsplit(base_url), urlsplit(url)
+    prefix = base.path.rstrip("/")
+    rest = parts.path[len(prefix) :]
+    if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+        return None
+    if not (parts.path.startswith(prefix) and rest.startswith("/")):
+        return None
+    return rest, dict(parse_qsl(parts.query))
 
 
 def _denied(path: str, status: int, host: str) -> str:

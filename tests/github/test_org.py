@@ -394,3 +394,20 @@ def test_next_page_on_another_host_is_not_followed(
     with pytest.raises(GitHubError, match="another host or path; not followed"):
         saml_tokens(client, "acme", Secret(OWNER_TOKEN, "ghp"))
     assert emulator2.requests == []
+
+
+def test_next_page_stays_under_the_api_base_path() -> None:
+    from patlint.github.org import next_page
+
+    base = "https://ghe.example.com/api/v3"
+    assert next_page(base, base + "/orgs/a/personal-access-tokens?page=2&per_page=100") == (
+        "/orgs/a/personal-access-tokens",
+        {"page": "2", "per_page": "100"},
+    )
+    assert next_page(base, "https://ghe.example.com/api/v30/orgs/a?page=2") is None
+    assert next_page(base, "https://evil.example/api/v3/orgs/a?page=2") is None
+    assert next_page(base, "http://ghe.example.com/api/v3/orgs/a?page=2") is None
+    assert next_page("https://api.github.com", "https://api.github.com/orgs/a?page=3") == (
+        "/orgs/a",
+        {"page": "3"},
+    )
