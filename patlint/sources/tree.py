@@ -102,7 +102,9 @@ def _git_files(root: str) -> list[str] | None:
         return None
     if proc.returncode != 0:
         return None
-    names = [os.fsdecode(p) for p in proc.stdout.split(b"\0") if p]
+    # An untracked nested repository is listed as "name/": strip the slash, or every path under
+    # it would be shown (and matched against `exclude`) as "name//file".
+    names = [os.fsdecode(p.rstrip(b"/")) for p in proc.stdout.split(b"\0") if p.rstrip(b"/")]
     return sorted(set(names))
 
 

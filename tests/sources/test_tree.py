@@ -307,3 +307,26 @@ def test_stdin_is_scanned(token: TokenFactory) -> None:
     assert [(f["location"]["path"], f["location"]["line"]) for f in report["findings"]] == [
         ("<stdin>", 2)
     ]
+
+
+def test_untracked_nested_repository_paths_and_excludes(
+    tmp_path: Path, token: TokenFactory
+) -> None:
+    # `git ls-files --others` lists an untracked nested repository as "nested/": its files must
+    # be shown as "nested/…" (not "nested//…") so fingerprints match a plain walk and excludes
+    # match at all.
+    git(tmp_path, "init", "-q")
+    (tmp_path / "nested" / "deep").mkdir(parents=True)
+    git(tmp_path / "nested", "init", "-q")
+    (tmp_path / "nested" / "n.txt").write_text(f"{token('ghp')}\n")
+    (tmp_path / "nested" / "deep" / "d.txt").write_text("x\n")
+    (tmp_path / "top.txt").write_text("x\n")
+    expected = ["nested/deep/d.txt", "nested/n.txt", "top.txt"]
+    assert sorted(listing(tmp_path)[0]) == expected
+    assert sorted(listing(tmp_path, use_gitignore=False)[0]) == expected
+    files, skips = listing(tmp_path, exclude=["nested/n.txt"])
+    assert sorted(files) == ["nested/deep/d.txt", "top.txt"]
+    assert skips == {"nested/n.txt": "excluded"}
+    code, report, _ = run_json(str(tmp_path))
+    assert code == 1
+    assert [f["location"]["path"] for f in report["findings"]] == ["nested/n.txt"]
