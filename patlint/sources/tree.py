@@ -301,6 +301,14 @@ def _shown_prefix(root: str) -> str | None:
     return prefix
 
 
+def _matchable(rel: str) -> str:
+    """`rel` as pathspec can take: it encodes to UTF-8, so a name's undecodable bytes (surrogate
+    escapes) would raise; each becomes U+FFFD, which `*` and `?` still match."""
+    if rel.isascii():
+        return rel
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 class _Excluder:
     """gitignore-style exclusion patterns (pathspec), relative to the scan root."""
 
@@ -313,7 +321,7 @@ class _Excluder:
         self._always: dict[tuple[str, ...], _AlwaysMatcher] = {}
 
     def excluded(self, rel: str) -> bool:
-        return bool(self._spec is not None and self._spec.match_file(rel))
+        return bool(self._spec is not None and self._spec.match_file(_matchable(rel)))
 
     def always(self, rel: str, patterns: Sequence[str]) -> bool:
         if not patterns:
@@ -357,4 +365,4 @@ class _AlwaysMatcher:
             return True
         if self.suffixes and ("/" + rel).endswith(self.suffixes):
             return True
-        return bool(self.spec is not None and self.spec.match_file(rel))
+        return bool(self.spec is not None and self.spec.match_file(_matchable(rel)))

@@ -330,3 +330,38 @@ def test_untracked_nested_repository_paths_and_excludes(
     code, report, _ = run_json(str(tmp_path))
     assert code == 1
     assert [f["location"]["path"] for f in report["findings"]] == ["nested/n.txt"]
+
+
+def test_non_utf8_file_name_with_excludes_and_home_profile(
+    tmp_path: Path, token: TokenFactory
+) -> None:
+    # pathspec encodes names to UTF-8: a name with undecodable bytes crashed the scan (exit 3)
+    # as soon as an exclude pattern or the workstation profile's always-read list was in play.
+    t = token("ghp")
+    base = os.fsencode(str(tmp_path))
+    (tmp_path / "node_modules").mkdir()
+    for name in (b"/caf\xe9.txt", b"/node_modules/caf\xe9.env", b"/drop-\xe9.log"):
+        with open(base + name, "wb") as fh:
+            fh.write(b"GH_TOKEN=" + t.encode() + b"\n")
+    with open(base + b"/node_modules/.env", "wb") as fh:
+        fh.write(b"GH_TOKEN=" + t.encode() + b"\n")
+    files, skips = listing(tmp_path, exclude=["*.log", "caf?.txt"], use_gitignore=False)
+    assert sorted(files) == ["node_modules/.env", "node_modules/caf\udce9.env"]
+    assert skips == {"caf\udce9.txt": "excluded", "drop-\udce9.log": "excluded"}
+    (tmp_path / ".patlint.yaml").write_text("exclude:\n  - '*.log'\n")
+    code, report, err = run_json(str(tmp_path))
+    assert code == 1, err
+    assert sorted(loc["path"] for loc in report["tokens"][0]["locations"]) == [
+        "caf\\xe9.txt",
+        "node_modules/.env",
+        "node_modules/caf\\xe9.env",
+    ]
+    (tmp_path / ".patlint.yaml").unlink()
+    code, report, err = run_json("--profile", "workstation", str(tmp_path))
+    assert code == 1, err
+    # node_modules is pruned: only its known credential file is read.
+    assert sorted(loc["path"] for loc in report["tokens"][0]["locations"]) == [
+        "caf\\xe9.txt",
+        "drop-\\xe9.log",
+        "node_modules/.env",
+    ]
