@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -84,6 +85,13 @@ def _resolve(path: str, root: str) -> str:
     if os.path.isabs(path):
         return path
     return os.path.join(root, path)
+
+
+def _unescape(path: str) -> str:
+    """A report path back to the file-system name: reports write each byte of a file name that
+    is not UTF-8 as `\\xNN` (always >= 0x80), so such a file could not be found again."""
+    raw = re.sub(rb"\\x([89a-f][0-9a-f])", lambda m: bytes([int(m[1], 16)]), os.fsencode(path))
+    return os.fsdecode(raw)
 
 
 def _read_blob(root: str, blob: str) -> bytes | None:
@@ -161,10 +169,12 @@ def _scan_place(rel: str, blob: Any, root: str, detector: Detector, max_size: in
         if data is None:
             return FileResult()
         return scan_bytes(data, rel, detector)
-    full = _resolve(rel, root)
-    if not os.path.isfile(full):
-        return FileResult()
-    return scan_path(full, rel, detector, max_size=max_size)
+    out = FileResult()
+    # Both names the report's path can stand for (only tokens with its SHA-256 are kept).
+    for name in dict.fromkeys((_resolve(rel, root), _resolve(_unescape(rel), root))):
+        if os.path.isfile(name):
+            out.candidates += scan_path(name, rel, detector, max_size=max_size).candidates
+    return out
 
 
 def merge(parts: Sequence[Targets]) -> Targets:
