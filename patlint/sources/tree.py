@@ -132,7 +132,16 @@ def _from_list(
         except OSError as exc:
             yield Skip(_rel(path, root), _reason(exc), exc.strerror or "")
             continue
-        if stat.S_ISDIR(st.st_mode):  # a submodule checkout
+        if stat.S_ISLNK(st.st_mode) and options.follow_symlinks:
+            target = _follow(path, real_root)
+            if isinstance(target, Skip):
+                yield Skip(_rel(path, root), target.reason, target.detail)
+                continue
+            real, st = target
+            if stat.S_ISREG(st.st_mode):
+                yield FileRef(real, _rel(path, root), st.st_size)
+                continue
+        if stat.S_ISDIR(st.st_mode):  # a submodule checkout, or a followed link to a folder
             yield from _scandir(path, real_root, options, excluder, rel_base=name, shown_root=root)
             continue
         yield from _classify(path, _rel(path, root), st, real_root, options)
@@ -147,11 +156,12 @@ def _scandir(
     shown_root: str = "",
 ) -> Iterator[FileRef | Skip]:
     seen_dirs: set[tuple[int, int]] = set()
-    try:
-        st = os.stat(root)
-        seen_dirs.add((st.st_dev, st.st_ino))
-    except OSError:
-        pass
+    for top in (root, real_root):  # a link back up to the scan root is a loop here too
+        try:
+            st = os.stat(top)
+            seen_dirs.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass
     stack: list[tuple[str, str]] = [(root, rel_base)]
     display_root = shown_root or root
     shown_prefix = _shown_prefix(display_root)
@@ -208,7 +218,7 @@ def _scandir(
                 if isinstance(target, Skip):
                     yield Skip(_shown(display_root, rel), target.reason, target.detail)
                     continue
-                tst = target
+                file_path, tst = target
                 if stat.S_ISDIR(tst.st_mode):
                     key = (tst.st_dev, tst.st_ino)
                     if key in seen_dirs:
@@ -220,9 +230,12 @@ def _scandir(
                     subdirs.append((entry.path, rel))
                     continue
                 st = tst
+            else:
+                file_path = entry.path
             shown = shown_prefix + rel if shown_prefix is not None else _shown(display_root, rel)
             if stat.S_ISREG(st.st_mode):
-                yield FileRef(entry.path, shown, st.st_size)
+                # A followed link is read at its checked target: the reader opens with O_NOFOLLOW.
+                yield FileRef(file_path, shown, st.st_size)
             else:
                 yield from _classify(entry.path, shown, st, real_root, options)
         stack.extend(reversed(subdirs))
@@ -232,8 +245,8 @@ def _under_pruned(rel: str, prune: frozenset[str]) -> bool:
     return any(p in prune for p in rel.split("/")[:-1])
 
 
-def _follow(path: str, real_root: str) -> os.stat_result | Skip:
-    """Stat a symlink's target if it stays inside the scan root."""
+def _follow(path: str, real_root: str) -> tuple[str, os.stat_result] | Skip:
+    """A symlink's target path and stat, if it stays inside the scan root."""
     try:
         real = os.path.realpath(path, strict=True)
     except OSError as exc:
@@ -243,7 +256,7 @@ def _follow(path: str, real_root: str) -> os.stat_result | Skip:
     if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
         return Skip(path, "symlink-outside-tree", "target is outside the scanned tree")
     try:
-        return os.stat(real)
+        return real, os.stat(real)
     except OSError as exc:
         return Skip(path, _reason(exc), exc.strerror or "")
 

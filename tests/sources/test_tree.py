@@ -365,3 +365,39 @@ def test_non_utf8_file_name_with_excludes_and_home_profile(
         "drop-\\xe9.log",
         "node_modules/.env",
     ]
+
+
+def test_follow_symlinks_inside_a_work_tree(tmp_path: Path, token: TokenFactory) -> None:
+    # In a git work tree --follow-symlinks was ignored (each link skipped with "use
+    # --follow-symlinks"), and a followed link to a file was listed but then refused by the
+    # reader (it opens with O_NOFOLLOW) in every mode.
+    outside = Path(tempfile.mkdtemp())
+    try:
+        t = token("ghp")
+        git(tmp_path, "init", "-q")
+        (tmp_path / ".gitignore").write_text("vendor/\n")
+        (tmp_path / "vendor" / "real").mkdir(parents=True)
+        (tmp_path / "vendor" / "real" / "t.env").write_text(f"GH_TOKEN={t}\n")
+        (tmp_path / "conf").symlink_to("vendor/real")
+        (tmp_path / "direct.env").symlink_to("vendor/real/t.env")
+        (tmp_path / "vendor" / "real" / "up").symlink_to("../..")
+        (outside / "o.env").write_text(f"GH_TOKEN={token('ghp')}\n")
+        (tmp_path / "out.env").symlink_to(outside / "o.env")
+        files, skips = listing(tmp_path)
+        assert sorted(files) == [".gitignore"]
+        assert skips == {"conf": "symlink", "direct.env": "symlink", "out.env": "symlink"}
+        files, skips = listing(tmp_path, follow_symlinks=True)
+        assert sorted(files) == [".gitignore", "conf/t.env", "direct.env"]
+        assert skips == {"conf/up": "symlink-loop", "out.env": "symlink-outside-tree"}
+        for extra in ([], ["--no-gitignore"]):
+            code, report, err = run_json("--follow-symlinks", *extra, str(tmp_path))
+            assert code == 1, err
+            (tok,) = report["tokens"]
+            paths = ["conf/t.env", "direct.env"] + (["vendor/real/t.env"] if extra else [])
+            assert sorted(loc["path"] for loc in tok["locations"]) == paths
+            assert report["summary"]["skipped_by_reason"] == {
+                "symlink-loop": 2 if extra else 1,  # vendor/real/up too without .gitignore
+                "symlink-outside-tree": 1,
+            }
+    finally:
+        shutil.rmtree(outside)
