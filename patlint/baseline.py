@@ -204,6 +204,17 @@ def _entry(item: object, where: str) -> Entry:
     )
 
 
+def ds_key(path: str, sha1: str) -> str:
+    """A detect-secrets entry's identity: its file (as detect-secrets names it) and hashed secret.
+
+    detect-secrets matches per file, so an entry must not hide the same token in another file.
+    """
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return f"{path}\0{sha1.lower()}"
+
+
 def _detect_secrets(data: Mapping[str, Any], source: str) -> Baseline:
     results = data.get("results")
     if not isinstance(results, Mapping):
@@ -222,7 +233,7 @@ def _detect_secrets(data: Mapping[str, Any], source: str) -> Baseline:
             if hashed.lower() in _PREFIX_ONLY:
                 prefix_only += 1
                 continue
-            sha1s.add(hashed.lower())
+            sha1s.add(ds_key(str(filename), hashed))
     notices: tuple[str, ...] = ()
     if prefix_only:
         notices = (

@@ -168,8 +168,14 @@ def test_baseline_entry_covers_every_rule_for_that_token_at_that_path() -> None:
     assert in_baseline(finding("github-classic-pat", "a"), opts, {})
     assert in_baseline(finding("no-expiration", "a"), opts, {})  # policy finding, same place
     assert not in_baseline(finding("github-classic-pat", "b"), opts, {})  # moved: new
-    sha1_opts = ScanOptions(baseline_sha1=frozenset({secret.sha1}))
+    from patlint.baseline import ds_key
+
+    sha1_opts = ScanOptions(baseline_sha1=frozenset({ds_key("./b", secret.sha1)}))
     assert in_baseline(finding("github-classic-pat", "b"), sha1_opts, {secret.digest: secret.sha1})
+    # detect-secrets matches per file: the same token in another file is new.
+    assert not in_baseline(
+        finding("github-classic-pat", "a"), sha1_opts, {secret.digest: secret.sha1}
+    )
 
 
 ADAPTER = Path(__file__).resolve().parent.parent / "patlint" / "detectors" / "secrets_adapter.py"
@@ -199,7 +205,8 @@ def test_detect_secrets_baseline_is_accepted(tmp_path: Path, token: TokenFactory
     assert entry["type"] == "GitHub Token (patlint, checksum-validated)"
     assert entry["hashed_secret"] == Secret(known, "ghp").sha1
     loaded = load(tmp_path / ".secrets.baseline")
-    assert loaded.format == "detect-secrets" and loaded.sha1s == {Secret(known, "ghp").sha1}
+    assert loaded.format == "detect-secrets"
+    assert loaded.sha1s == {"ci.sh\0" + Secret(known, "ghp").sha1}
     assert loaded.notices == ()
 
     with (tmp_path / "ci.sh").open("a") as fh:
@@ -211,6 +218,13 @@ def test_detect_secrets_baseline_is_accepted(tmp_path: Path, token: TokenFactory
     ]
     assert [(f["rule_id"], f["suppressed"]) for f in report["suppressed"]] == [
         ("github-classic-pat", "baseline")
+    ]
+    # The baselined token copied into another file is a new leak, not covered by the entry.
+    (tmp_path / "deploy.env").write_text(f"GH_TOKEN={known}\n")
+    code, report = scan_json(tmp_path, "--baseline", ".secrets.baseline", "deploy.env")
+    assert code == 1
+    assert [(f["rule_id"], f["location"]["path"]) for f in report["findings"]] == [
+        ("github-classic-pat", "deploy.env")
     ]
 
     code, _, err = run("baseline", "update", ".secrets.baseline", cwd=tmp_path)

@@ -58,7 +58,7 @@ class ScanOptions:
     no_suppress: bool = False
     allow: frozenset[str] = frozenset()
     baseline: frozenset[str] = frozenset()
-    baseline_sha1: frozenset[str] = frozenset()  # detect-secrets `hashed_secret` values
+    baseline_sha1: frozenset[str] = frozenset()  # detect-secrets entries: "path\0hashed_secret"
     now: datetime | None = None
 
 
@@ -405,14 +405,19 @@ def judge(
 
 def in_baseline(finding: Finding, options: ScanOptions, sha1s: Mapping[str, str]) -> bool:
     """True when a baseline covers the finding: its fingerprint, its token at this path, or
-    (detect-secrets baselines) its token's SHA-1."""
+    (detect-secrets baselines) its token's SHA-1 in this file."""
     if finding.fingerprint in options.baseline:
         return True
     if finding.token is None:
         return False
     if finding_fingerprint("*", finding.location.path, finding.token.sha256) in options.baseline:
         return True
-    return sha1s.get(finding.token.sha256, "") in options.baseline_sha1
+    sha1 = sha1s.get(finding.token.sha256)
+    if sha1 is None or not options.baseline_sha1:
+        return False
+    from patlint.baseline import ds_key
+
+    return ds_key(finding.location.path, sha1) in options.baseline_sha1
 
 
 def _order(f: Finding) -> tuple[int, str, int, str]:
