@@ -70,11 +70,30 @@ def _walk_dir(root: str, options: WalkOptions, excluder: _Excluder) -> Iterator[
     real_root = os.path.realpath(root)
     listed = _git_files(root) if options.use_gitignore else None
     if listed is not None:
+        if not listed and _git_ignored(root):
+            # A folder named on the command line that .gitignore excludes: say so, not "0 files".
+            yield Skip(
+                relative_to_root(root, ""), "gitignored", "ignored by git (use --no-gitignore)"
+            )
         yield from _from_list(root, real_root, listed, options, excluder)
         if options.read_git_config:
             yield from _git_config(os.path.join(root, ".git"), root, "")
     else:
         yield from _scandir(root, real_root, options, excluder)
+
+
+def _git_ignored(path: str) -> bool:
+    """True when git ignores the folder `path` (it is inside a work tree and matched by an ignore rule)."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", path, "check-ignore", "-q", "."],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
 
 
 def _git_config(git_dir: str, display_root: str, rel_dir: str) -> Iterator[FileRef]:

@@ -401,3 +401,17 @@ def test_follow_symlinks_inside_a_work_tree(tmp_path: Path, token: TokenFactory)
             }
     finally:
         shutil.rmtree(outside)
+
+
+def test_an_ignored_folder_named_on_the_command_line_is_reported_as_skipped(
+    tmp_path: Path, token: TokenFactory
+) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / ".gitignore").write_text("build/\n")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "out.txt").write_text(f"{token('ghp')}\n")
+    code, report, _ = run_json(str(tmp_path / "build"))
+    assert code == 0
+    assert report["summary"]["skipped_by_reason"] == {"gitignored": 1}
+    code, report, _ = run_json("--no-gitignore", str(tmp_path / "build"))
+    assert code == 1 and report["summary"]["files_scanned"] == 1
