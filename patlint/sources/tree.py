@@ -40,7 +40,12 @@ class WalkOptions:
 def walk(roots: Iterable[str], options: WalkOptions) -> Iterator[FileRef | Skip]:
     """Yield every file to scan under `roots`, and a Skip for every place passed over."""
     excluder = _Excluder(options.exclude)
-    for root in roots:
+    roots = list(roots)
+    covered = _covered_roots(roots)
+    for index, root in enumerate(roots):
+        if index in covered:
+            yield Skip(relative_to_root(root, ""), "duplicate", "inside another scanned path")
+            continue
         try:
             st = os.lstat(root)
         except OSError as exc:
@@ -64,6 +69,22 @@ def walk(roots: Iterable[str], options: WalkOptions) -> Iterator[FileRef | Skip]
             yield from _walk_dir(root, options, excluder)
         else:
             yield Skip(root, _type_reason(st.st_mode))
+
+
+def _covered_roots(roots: list[str]) -> set[int]:
+    """Indexes of roots that another root already covers (`patlint scan . src`: src), so no file
+    is scanned, and reported, twice under two names."""
+    real = [os.path.realpath(r) for r in roots]
+    dirs = [(i, r) for i, r in enumerate(real) if os.path.isdir(r)]
+    out: set[int] = set()
+    for i, r in enumerate(real):
+        for j, d in dirs:
+            if j == i:
+                continue
+            if r.startswith(d.rstrip(os.sep) + os.sep) or (r == d and j < i):
+                out.add(i)
+                break
+    return out
 
 
 def _walk_dir(root: str, options: WalkOptions, excluder: _Excluder) -> Iterator[FileRef | Skip]:

@@ -415,3 +415,15 @@ def test_an_ignored_folder_named_on_the_command_line_is_reported_as_skipped(
     assert report["summary"]["skipped_by_reason"] == {"gitignored": 1}
     code, report, _ = run_json("--no-gitignore", str(tmp_path / "build"))
     assert code == 1 and report["summary"]["files_scanned"] == 1
+
+
+def test_overlapping_roots_scan_each_file_once(tmp_path: Path, token: TokenFactory) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.env").write_text(f"T={token('ghp')}\n")
+    code, report, _ = run_json(
+        str(tmp_path), str(tmp_path / "src"), str(tmp_path / "src" / "a.env")
+    )
+    assert code == 1
+    assert report["summary"]["files_scanned"] == 1
+    assert [len(t["locations"]) for t in report["tokens"]] == [1]
+    assert report["summary"]["skipped_by_reason"] == {"duplicate": 2}
