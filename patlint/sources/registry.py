@@ -1,39 +1,77 @@
-"""The explicit registry of structured readers (one import and one entry per reader)."""
+"""The explicit registry of structured readers (one entry per reader).
+
+Each entry names the reader's module and a cheap *hint* on the file name that is true whenever
+the reader's own `matches` could be: most files fail every hint, so a scan neither imports
+the readers' modules (start-up of the pre-commit path) nor calls thirteen `matches` per file.
+`tests/sources/test_registry.py` checks that every hint covers its reader.
+"""
 
 from __future__ import annotations
 
-from patlint.sources import ci as _ci
-from patlint.sources import docker_config as _docker_config
-from patlint.sources import dotenv as _dotenv
-from patlint.sources import gh_hosts as _gh_hosts
-from patlint.sources import git_config as _git_config
-from patlint.sources import git_credentials as _git_credentials
-from patlint.sources import gradle as _gradle
-from patlint.sources import maven as _maven
-from patlint.sources import netrc as _netrc
-from patlint.sources import notebook as _notebook
-from patlint.sources import npmrc as _npmrc
-from patlint.sources import nuget as _nuget
-from patlint.sources import shell as _shell
+import importlib
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
 from patlint.sources.readers import FileReader
 
-READERS: tuple[FileReader, ...] = (
-    _docker_config.READER,  # ~/.docker/config.json, containers/auth.json, .dockercfg
-    _git_credentials.READER,  # ~/.git-credentials, git/credentials
-    _git_config.READER,  # .git/config remotes, ~/.gitconfig credential.helper
-    _gh_hosts.READER,  # gh hosts.yml (both layouts), ~/.config/hub
-    _netrc.READER,  # .netrc / _netrc
-    _npmrc.READER,  # .npmrc
-    _maven.READER,  # settings.xml
-    _nuget.READER,  # NuGet.Config
-    _gradle.READER,  # gradle.properties
-    _dotenv.READER,  # .env, .env.*
-    _shell.READER,  # rc files and histories
-    _notebook.READER,  # *.ipynb
-    _ci.READER,  # CI pipelines: GitHub Actions, GitLab, CircleCI, Azure, Bitbucket, Travis
+Hint = Callable[[str, str], bool]  # (shown path, file name) -> could the reader match?
+
+
+def _names(*names: str) -> Hint:
+    wanted = frozenset(names)
+    return lambda _rel, name: name in wanted
+
+
+REGISTRY: tuple[tuple[str, Hint], ...] = (
+    # ~/.docker/config.json, containers/auth.json, .dockercfg, $DOCKER_CONFIG/config.json
+    ("docker_config", _names("config.json", "auth.json", ".dockercfg")),
+    # ~/.git-credentials, $XDG_CONFIG_HOME/git/credentials
+    ("git_credentials", _names(".git-credentials", "credentials")),
+    # .git/config remotes, ~/.gitconfig and git/config credential.helper
+    ("git_config", _names("config", ".gitconfig")),
+    # gh hosts.yml (both layouts), ~/.config/hub
+    ("gh_hosts", _names("hosts.yml", "hub")),
+    ("netrc", _names(".netrc", "_netrc")),  # .netrc / _netrc
+    ("npmrc", _names(".npmrc")),  # .npmrc
+    ("maven", _names("settings.xml")),  # Maven settings.xml
+    ("nuget", lambda _rel, name: name.lower() == "nuget.config"),  # NuGet.Config
+    ("gradle", _names("gradle.properties")),  # gradle.properties
+    ("dotenv", lambda _rel, name: name.startswith(".env")),  # .env, .env.*
+    # rc files and histories: dot files, fish and PowerShell by name
+    (
+        "shell",
+        lambda _rel, name: (
+            name.startswith(".")
+            or name in ("fish_history", "config.fish", "ConsoleHost_history.txt")
+        ),
+    ),
+    ("notebook", lambda _rel, name: name.endswith(".ipynb")),  # Jupyter notebooks
+    # CI pipelines: GitHub Actions, GitLab, CircleCI, Azure, Bitbucket, Travis
+    ("ci", lambda _rel, name: name.endswith((".yml", ".yaml"))),
 )
 
 
+@cache
+def _reader(module: str) -> FileReader:
+    reader: FileReader = importlib.import_module(f"patlint.sources.{module}").READER
+    return reader
+
+
 def readers_for(rel: str) -> list[FileReader]:
-    """Readers that claim the file shown as `rel`."""
-    return [r for r in READERS if r.matches(rel)]
+    """Readers that claim the file shown as `rel` (modules imported on first use)."""
+    name = rel.rsplit("/", 1)[-1]
+    out = []
+    for module, hint in REGISTRY:
+        if hint(rel, name):
+            reader = _reader(module)
+            if reader.matches(rel):
+                out.append(reader)
+    return out
+
+
+def __getattr__(name: str) -> Any:
+    """`READERS`: every registered reader (imports them all; for tests and tools)."""
+    if name == "READERS":
+        return tuple(_reader(module) for module, _hint in REGISTRY)
+    raise AttributeError(name)
