@@ -33,12 +33,19 @@ class FileResult:
     notices: list[str] = field(default_factory=list)
 
 
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
 def open_regular(path: str) -> tuple[int, os.stat_result] | Skip:
     """Open without following a final symlink and without blocking; refuse non-regular files."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
         if exc.errno in (errno.EACCES, errno.EPERM):
             return Skip(path, "unreadable", exc.strerror or "")

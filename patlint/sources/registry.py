@@ -18,9 +18,18 @@ from patlint.sources.readers import FileReader
 Hint = Callable[[str, str], bool]  # (shown path, file name) -> could the reader match?
 
 
+class _Names:
+    """A hint that is true for these exact file names (looked up in one dict for all readers)."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = frozenset(names)
+
+    def __call__(self, _rel: str, name: str) -> bool:
+        return name in self.names
+
+
 def _names(*names: str) -> Hint:
-    wanted = frozenset(names)
-    return lambda _rel, name: name in wanted
+    return _Names(*names)
 
 
 REGISTRY: tuple[tuple[str, Hint], ...] = (
@@ -58,15 +67,31 @@ def _reader(module: str) -> FileReader:
     return reader
 
 
+def _index() -> tuple[dict[str, tuple[int, ...]], tuple[tuple[int, Hint], ...]]:
+    by_name: dict[str, list[int]] = {}
+    others: list[tuple[int, Hint]] = []
+    for i, (_module, hint) in enumerate(REGISTRY):
+        if isinstance(hint, _Names):
+            for n in hint.names:
+                by_name.setdefault(n, []).append(i)
+        else:
+            others.append((i, hint))
+    return {n: tuple(ix) for n, ix in by_name.items()}, tuple(others)
+
+
+_BY_NAME, _OTHERS = _index()
+
+
 def readers_for(rel: str) -> list[FileReader]:
-    """Readers that claim the file shown as `rel` (modules imported on first use)."""
+    """Readers that claim the file shown as `rel` (modules imported on first use), in registry order."""
     name = rel.rsplit("/", 1)[-1]
+    hits = set(_BY_NAME.get(name, ()))
+    hits.update(i for i, hint in _OTHERS if hint(rel, name))
     out = []
-    for module, hint in REGISTRY:
-        if hint(rel, name):
-            reader = _reader(module)
-            if reader.matches(rel):
-                out.append(reader)
+    for i in sorted(hits):
+        reader = _reader(REGISTRY[i][0])
+        if reader.matches(rel):
+            out.append(reader)
     return out
 
 
