@@ -65,6 +65,27 @@ PRUNE_DIRS = frozenset(
     }
 )
 
+# Shell histories and start-up files (the shell reader reads these; the home profile always does).
+SHELL_HISTORIES = frozenset(
+    {".bash_history", ".zsh_history", ".zhistory", ".histfile", ".sh_history", "fish_history"}
+)
+SHELL_RC_FILES = frozenset(
+    {
+        ".bashrc",
+        ".bash_profile",
+        ".bash_login",
+        ".bash_aliases",
+        ".profile",
+        ".zshrc",
+        ".zshenv",
+        ".zprofile",
+        ".zlogin",
+        ".kshrc",
+        ".envrc",
+    }
+)
+PS_HISTORY = "ConsoleHost_history.txt"
+
 # Known credential file names (exact file names, matched in any folder).
 CREDENTIAL_NAMES = frozenset(
     {
@@ -81,25 +102,11 @@ CREDENTIAL_NAMES = frozenset(
         "nuget.config",
         "NuGet.config",
         "gradle.properties",
-        ".bash_history",
-        ".zsh_history",
-        ".zhistory",
-        ".histfile",
-        ".sh_history",
-        "fish_history",
-        "ConsoleHost_history.txt",
-        ".bashrc",
-        ".bash_profile",
-        ".bash_login",
-        ".bash_aliases",
-        ".profile",
-        ".zshrc",
-        ".zshenv",
-        ".zprofile",
-        ".zlogin",
-        ".envrc",
         "config.fish",
     }
+    | SHELL_HISTORIES
+    | SHELL_RC_FILES
+    | {PS_HISTORY}
 )
 
 # Known credential files named by their folder too: (folder, file) suffixes of the shown path.

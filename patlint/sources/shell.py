@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context
+from patlint.sources.platform import PS_HISTORY, SHELL_HISTORIES, SHELL_RC_FILES
 from patlint.sources.readers import PlaceFinding, ReaderOutput
 from patlint.sources.structured import (
     IN_SHELL_HISTORY,
@@ -28,25 +29,8 @@ from patlint.sources.structured import (
     parent_name,
 )
 
-HISTORIES = frozenset(
-    {".bash_history", ".zsh_history", ".zhistory", ".histfile", ".sh_history", "fish_history"}
-)
-RC_FILES = frozenset(
-    {
-        ".bashrc",
-        ".bash_profile",
-        ".bash_login",
-        ".bash_aliases",
-        ".profile",
-        ".zshrc",
-        ".zshenv",
-        ".zprofile",
-        ".zlogin",
-        ".kshrc",
-        ".envrc",
-    }
-)
-PS_HISTORY = "ConsoleHost_history.txt"
+HISTORIES = SHELL_HISTORIES
+RC_FILES = SHELL_RC_FILES
 
 _ZSH_EXT = re.compile(r"^: \d+:\d+;")
 _FISH_CMD = re.compile(r"^- cmd: ")
