@@ -8,7 +8,7 @@ import re
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import basename, finish, value_candidates
+from patlint.sources.structured import basename, finish, iter_lines, value_candidates
 
 _ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
 ENTERPRISE_VARS = ("GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
@@ -52,11 +52,7 @@ class DotenvReader:
         out = ReaderOutput()
         rows: list[tuple[str, str, int]] = []
         values: dict[str, str] = {}
-        offset = 0
-        for raw in data.split(b"\n"):
-            line_off = offset
-            offset += len(raw) + 1
-            text = raw.decode("utf-8", "surrogateescape").rstrip("\r")
+        for line_off, text in iter_lines(data):
             m = _ASSIGN.match(text)
             if not m:
                 continue

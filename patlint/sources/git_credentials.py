@@ -18,6 +18,7 @@ from patlint.sources.structured import (
     PLAINTEXT_STORE,
     basename,
     finish,
+    iter_lines,
     value_candidates,
 )
 
@@ -43,11 +44,7 @@ class GitCredentialsReader:
     ) -> ReaderOutput:
         """Each line's password (and user name) decoded, with the host."""
         out = ReaderOutput()
-        offset = 0
-        for raw in data.split(b"\n"):
-            line_off = offset
-            offset += len(raw) + 1
-            text = raw.decode("utf-8", "surrogateescape").rstrip("\r")
+        for line_off, text in iter_lines(data):
             m = _LINE.match(text)
             if not m:
                 continue

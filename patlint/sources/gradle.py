@@ -8,7 +8,7 @@ import re
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import basename, finish, value_candidates
+from patlint.sources.structured import basename, finish, iter_lines, value_candidates
 
 _PROP = re.compile(r"^\s*([^#!\s=:][^=:\s]*)\s*[=:\s]\s*(.*?)\s*$")
 
@@ -32,11 +32,7 @@ class GradlePropertiesReader:
     ) -> ReaderOutput:
         """Each property holding a token; `gpr.*` properties are for maven.pkg.github.com."""
         out = ReaderOutput()
-        offset = 0
-        for raw in data.split(b"\n"):
-            line_off = offset
-            offset += len(raw) + 1
-            text = raw.decode("utf-8", "surrogateescape").rstrip("\r")
+        for line_off, text in iter_lines(data):
             m = _PROP.match(text)
             if not m or not m.group(2):
                 continue

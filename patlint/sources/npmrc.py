@@ -13,7 +13,13 @@ import re
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import basename, finish, normalize_host, value_candidates
+from patlint.sources.structured import (
+    basename,
+    finish,
+    iter_lines,
+    normalize_host,
+    value_candidates,
+)
 
 _ENTRY = re.compile(
     r"^\s*(?://([^:\s]+):)?(_authToken|_auth|_password|password|token)\s*=\s*(.*?)\s*$"
@@ -39,11 +45,7 @@ class NpmrcReader:
     ) -> ReaderOutput:
         """Auth values with the registry host they are scoped to."""
         out = ReaderOutput()
-        offset = 0
-        for raw in data.split(b"\n"):
-            line_off = offset
-            offset += len(raw) + 1
-            text = raw.decode("utf-8", "surrogateescape").rstrip("\r")
+        for line_off, text in iter_lines(data):
             m = _ENTRY.match(text)
             if not m:
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from patlint.detectors.pattern import Detector
@@ -43,6 +43,14 @@ def decode_text(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     return data.decode("utf-8", "replace")
+
+
+def iter_lines(data: bytes) -> Iterator[tuple[int, str]]:
+    """(byte offset, text) of each line; undecodable bytes kept as surrogates, `\r` dropped."""
+    offset = 0
+    for raw in data.split(b"\n"):
+        yield offset, raw.decode("utf-8", "surrogateescape").rstrip("\r")
+        offset += len(raw) + 1
 
 
 def line_col(data: bytes, offset: int) -> tuple[int, int]:
