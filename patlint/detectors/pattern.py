@@ -85,6 +85,7 @@ class Detector:
         }
         self._compiled: dict[frozenset[int], tuple[dict[bytes, list[_Trigger]], TriggerFinder]] = {}
         self._base = frozenset(i for i in range(len(self.rules)) if i not in self._path_rules)
+        self._any_finder: TriggerFinder | None = None
 
     def _triggers_for(
         self, active: frozenset[int]
@@ -122,6 +123,15 @@ class Detector:
         finder = make_finder(plain, encoded)
         self._compiled[active] = (triggers, finder)
         return triggers, finder
+
+    def may_hit(self, data: bytes) -> bool:
+        """False when `data` holds no keyword of any rule, in any encoding: `scan` would find
+        nothing there, whatever the file's path. One pass that stops at the first keyword."""
+        finder = self._any_finder
+        if finder is None:
+            _table, finder = self._triggers_for(frozenset(range(len(self.rules))))
+            self._any_finder = finder
+        return finder.any(data)
 
     def rules_for_path(self, relpath: str) -> frozenset[int] | None:
         """Indexes of path-restricted rules that apply to `relpath` (None: no restrictions)."""

@@ -25,6 +25,9 @@ class TriggerFinder(Protocol):
     def find(self, data: bytes, *, with_encoded: bool) -> tuple[Positions, Encoded]:
         """({plain literal: [start, …]}, [(start, encoded literal, end)])."""
 
+    def any(self, data: bytes) -> bool:
+        """Whether any literal occurs at all (stops at the first one: the common answer is no)."""
+
 
 def trie_regex(literals: Sequence[bytes]) -> bytes:
     """A regex for a set of literals that shares prefixes, so `re` can use its fast literal scan."""
@@ -85,6 +88,10 @@ class ReFinder:
         encoded.sort()
         return plain, encoded
 
+    def any(self, data: bytes) -> bool:
+        """Whether any literal occurs (one search per regex, stopping at the first match)."""
+        return any(rx.search(data) is not None for rx in self._regexes)
+
 
 class HyperscanFinder:
     """All literals in one Hyperscan pass (every occurrence reported)."""
@@ -108,14 +115,11 @@ class HyperscanFinder:
         )
         self._scratch: Any = None
         self._pid = -1
+        self._terminated: type[Exception] = hyperscan.ScanTerminated
 
     def find(self, data: bytes, *, with_encoded: bool) -> tuple[Positions, Encoded]:
         """Start offsets of plain literals, spans of encoded ones."""
-        import hyperscan
-
-        if self._pid != os.getpid():  # scratch space is per process (workers are forked)
-            self._scratch = hyperscan.Scratch(self._db)
-            self._pid = os.getpid()
+        scratch = self._scratch_here()
         lits, is_plain, is_encoded = self._lits, self._is_plain, self._is_encoded
         plain: Positions = {}
         encoded: Encoded = []
@@ -129,9 +133,33 @@ class HyperscanFinder:
                 encoded.append((start, lit, end))
 
         if data:
-            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+            self._db.scan(data, match_event_handler=on_match, scratch=scratch)
         encoded.sort()
         return plain, encoded
+
+    def any(self, data: bytes) -> bool:
+        """Whether any literal occurs: the scan stops at the first match."""
+        if not data:
+            return False
+        scratch = self._scratch_here()
+        try:
+            self._db.scan(data, match_event_handler=_stop, scratch=scratch)
+        except self._terminated:
+            return True
+        return False
+
+    def _scratch_here(self) -> Any:
+        """Scratch space is per process (workers are forked)."""
+        if self._pid != os.getpid():
+            import hyperscan
+
+            self._scratch = hyperscan.Scratch(self._db)
+            self._pid = os.getpid()
+        return self._scratch
+
+
+def _stop(_ident: int, _start: int, _end: int, _flags: int, _ctx: object) -> int:
+    return 1  # non-zero: Hyperscan stops scanning
 
 
 def _hyperscan_available() -> bool:

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from patlint.detectors.pattern import Detector
-from patlint.engine.filescan import FileResult, scan_path, scan_stream
+from patlint.engine.filescan import FileResult, scan_paths, scan_stream
 from patlint.engine.rules import Rule
 from patlint.engine.ruleset import RuleSet
 from patlint.model import (
@@ -125,17 +125,7 @@ def _scan_batch(batch: Sequence[tuple[str, str]]) -> tuple[int, int, list[FileRe
     Most files hold nothing; they travel back as two counters instead of pickled objects.
     """
     assert _WORKER_DETECTOR is not None
-    clean = 0
-    clean_bytes = 0
-    kept: list[FileResult] = []
-    for p, rel in batch:
-        res = scan_path(p, rel, _WORKER_DETECTOR, max_size=_WORKER_MAX)
-        if res.scanned and not (res.candidates or res.skip or res.places or res.notices):
-            clean += 1
-            clean_bytes += res.bytes_read
-        else:
-            kept.append(res)
-    return clean, clean_bytes, kept
+    return scan_paths(batch, _WORKER_DETECTOR, max_size=_WORKER_MAX)
 
 
 def _batches(files: Iterable[FileRef]) -> Iterator[list[tuple[str, str]]]:
@@ -225,8 +215,13 @@ def collect(
                 if progress is not None:
                     progress(stats.files_scanned, stats.bytes_scanned, len(candidates))
     else:
-        for f in files:
-            absorb(scan_path(f.path, f.rel, detector, max_size=options.max_file_size))
+        clean, clean_bytes, results = scan_paths(
+            [(f.path, f.rel) for f in files], detector, max_size=options.max_file_size
+        )
+        stats.files_scanned += clean
+        stats.bytes_scanned += clean_bytes
+        for res in results:
+            absorb(res)
     # Workers finish in any order: sort what they skipped so reports are reproducible.
     stats.skipped.sort(key=lambda s: (s.path, s.reason))
     stats.skipped[:0] = walk_skipped

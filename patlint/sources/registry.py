@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from patlint.sources.readers import FileReader
 
 Hint = Callable[[str, str], bool]  # (shown path, file name) -> could the reader match?
+# Hints look at the file name only (they are cached by name); `rel` is passed as "".
 
 
 class _Names:
@@ -82,13 +83,23 @@ def _index() -> tuple[dict[str, tuple[int, ...]], tuple[tuple[int, Hint], ...]]:
 _BY_NAME, _OTHERS = _index()
 
 
+@lru_cache(maxsize=8192)
+def _hinted(name: str) -> tuple[int, ...]:
+    """Registry indexes whose hint is true for a file name (names repeat: `__init__.py`)."""
+    hits = set(_BY_NAME.get(name, ()))
+    hits.update(i for i, hint in _OTHERS if hint("", name))
+    return tuple(sorted(hits))
+
+
+def may_have_readers(rel: str) -> bool:
+    """False when no reader can claim the file shown as `rel` (no module is imported)."""
+    return bool(_hinted(rel.rsplit("/", 1)[-1]))
+
+
 def readers_for(rel: str) -> list[FileReader]:
     """Readers that claim the file shown as `rel` (modules imported on first use), in registry order."""
-    name = rel.rsplit("/", 1)[-1]
-    hits = set(_BY_NAME.get(name, ()))
-    hits.update(i for i, hint in _OTHERS if hint(rel, name))
     out = []
-    for i in sorted(hits):
+    for i in _hinted(rel.rsplit("/", 1)[-1]):
         reader = _reader(REGISTRY[i][0])
         if reader.matches(rel):
             out.append(reader)

@@ -75,3 +75,32 @@ def test_detector_results_identical_with_and_without_hyperscan(
     second = hits()
     assert first == second
     assert len(first) == 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.one_of(st.sampled_from(LITERALS), st.binary(max_size=40)), max_size=30))
+def test_any_is_true_exactly_when_find_finds_something(parts: list[bytes]) -> None:
+    data = b"".join(parts)
+    for make in triggers.finder_names().values():
+        finder = make(PLAIN, ENCODED)
+        plain, encoded = finder.find(data, with_encoded=True)
+        assert finder.any(data) == bool(plain or encoded), finder.name
+
+
+def test_may_hit_is_false_only_where_scan_finds_nothing() -> None:
+    rng = random.Random(9)
+    det = Detector(RULES)
+    samples = [
+        "plain prose, no keyword at all\n",
+        "{{token:ghp}}",
+        '{"auth": "{{b64:user:{{token:gho}}}}"}',
+        "https://x:{{pct:{{token:github_pat}}}}@github.com",
+        "oauth_token: {{token:legacy}}\n",  # a path-restricted rule's keyword (gh hosts.yml)
+    ]
+    for sample in samples:
+        data = expand(sample, rng)[0].encode()
+        if not det.may_hit(data):
+            every_rule = frozenset(range(len(det.rules)))
+            assert det.scan(data) == [] and det.scan(data, allowed=every_rule) == []
+    assert not det.may_hit(b"plain prose, no keyword at all\n")
+    assert all(det.may_hit(expand(s, rng)[0].encode()) for s in samples[1:])

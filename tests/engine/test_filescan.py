@@ -6,6 +6,7 @@ import base64
 import io
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,49 @@ def test_many_tokens_on_one_long_line(token: Callable[..., str]) -> None:
         n = i * 997
         assert c.location.line == 1
         assert c.location.column == n * 43 + 1  # 40 characters + " é "
+
+
+def test_scan_paths_gives_what_scan_path_gives_file_by_file(
+    tmp_path: Path, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch fast path (read once, keyword pre-check) changes no result, whatever the file."""
+    import os
+
+    monkeypatch.setattr(filescan, "CHUNK", 4096)  # so one file takes the streamed path
+    files = {
+        "clean.py": b"def f():\n    return 1\n",
+        "empty.txt": b"",
+        "keyword-only.md": b"see https://github.com/o/r\n",
+        "token.py": f"T = '{token('ghp')}'\n".encode(),
+        "b64.json": b'{"auth": "' + base64.b64encode(f"u:{token('gho')}".encode()) + b'"}',
+        ".env": f"GITHUB_TOKEN={token('ghp')}\n".encode(),  # a reader's file
+        "big.log": b"x" * 5000 + f" {token('ghu')}\n".encode(),  # larger than CHUNK
+        "binary.bin": b"\0\1\2" + token("ghs").encode() + b"\0",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "link").symlink_to(tmp_path / "token.py")
+    names = [*files, "fifo", "link", "vanished"]
+    batch = [(str(tmp_path / n), n) for n in names]
+
+    def show(res: filescan.FileResult) -> tuple[object, ...]:
+        return (
+            res.scanned,
+            res.bytes_read,
+            res.skip,
+            [(c.rule_id, c.secret.digest, c.location, c.context) for c in res.candidates],
+            res.places,
+        )
+
+    one_by_one = [filescan.scan_path(p, r, DETECTOR, max_size=1 << 20) for p, r in batch]
+    clean, clean_bytes, kept = filescan.scan_paths(batch, DETECTOR, max_size=1 << 20)
+    expected_kept = [
+        show(r)
+        for r in one_by_one
+        if not r.scanned or r.candidates or r.skip or r.places or r.notices
+    ]
+    assert [show(r) for r in kept] == expected_kept
+    clean_results = [r for r in one_by_one if show(r) not in expected_kept]
+    assert clean == len(clean_results) == 3  # clean.py, empty.txt, keyword-only.md
+    assert clean_bytes == sum(r.bytes_read for r in clean_results)
