@@ -158,8 +158,8 @@ class HyperscanFinder:
         return self._scratch
 
 
-def _stop(_ident: int, _start: int, _end: int, _flags: int, _ctx: object) -> int:
-    return 1  # non-zero: Hyperscan stops scanning
+def _stop(_ident: int, _start: int, _end: int, _flags: int, _ctx: object) -> bool:
+    return True  # non-zero: Hyperscan stops scanning
 
 
 def _hyperscan_available() -> bool:
