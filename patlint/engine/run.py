@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -27,7 +26,6 @@ from patlint.model import (
     TokenStatus,
     finding_fingerprint,
 )
-from patlint.policy.remediation import for_rule
 from patlint.sources.readers import PlaceFinding
 from patlint.sources.tree import FileRef, WalkOptions, walk
 
@@ -97,28 +95,6 @@ def _init_worker(rules: Sequence[Rule], max_size: int) -> None:
     _WORKER_MAX = max_size
 
 
-def _worker_start(rules: Sequence[Rule], max_size: int) -> None:
-    """Pool initializer: Ctrl-C is the parent's to handle (it terminates the pool), not each worker's."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init_worker(rules, max_size)
-
-
-def _start_method() -> str:
-    """fork when this process has one thread (fast, inherits the compiled detector); spawn otherwise.
-
-    Forking a process that runs other threads (an embedding application, a test's HTTP server)
-    can copy a lock another thread holds and hang the worker forever.
-    """
-    import threading
-
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return "fork"
-    return "spawn"
-
-
 def _scan_batch(batch: Sequence[tuple[str, str]]) -> tuple[int, int, list[FileResult]]:
     """Scan a batch in a worker: (files scanned clean, their bytes, every other result).
 
@@ -128,12 +104,20 @@ def _scan_batch(batch: Sequence[tuple[str, str]]) -> tuple[int, int, list[FileRe
     return scan_paths(batch, _WORKER_DETECTOR, max_size=_WORKER_MAX)
 
 
+def _size(path: str) -> int:
+    """A file's size for the parallel-or-not decision (0 when it cannot be read: the scan says why)."""
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
+
+
 def _batches(files: Iterable[FileRef]) -> Iterator[list[tuple[str, str]]]:
     batch: list[tuple[str, str]] = []
     size = 0
     for f in files:
         batch.append((f.path, f.rel))
-        size += f.size
+        size += max(f.size, 0)
         if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
             yield batch
             batch, size = [], 0
@@ -156,9 +140,9 @@ def collect(
     detector = Detector(rules)
     paths = [r for r in roots if r != "-"]
     jobs = options.jobs or os.cpu_count() or 1
-    # Walk until the tree is known to be big enough for the pool, then hand the rest of the
-    # walk to the pool's feeder, so scanning starts while the walk goes on (walk skips are
-    # kept apart and put first, as if the walk had finished before the scan).
+    # Walk until the tree is known to be big enough for the pool, then go on walking while the
+    # pool scans what was handed out (walk skips are kept apart and put first, as if the walk
+    # had finished before the scan).
     walker = walk(paths, options.walk)
     walk_skipped: list[Skip] = []
     files: list[FileRef] = []
@@ -169,7 +153,7 @@ def collect(
             walk_skipped.append(item)
             continue
         files.append(item)
-        total += item.size
+        total += item.size if item.size >= 0 else _size(item.path)
         if jobs > 1 and (total >= PARALLEL_MIN_BYTES or len(files) >= PARALLEL_MIN_FILES):
             parallel = True
             break
@@ -199,21 +183,26 @@ def collect(
         absorb(scan_stream(stream, "<stdin>", detector, max_size=options.max_file_size))
 
     if parallel:
+        from patlint.engine.workers import run_batches
+
+        def take(answer: tuple[int, int, list[FileResult]]) -> None:
+            clean, clean_bytes, results = answer
+            stats.files_scanned += clean
+            stats.bytes_scanned += clean_bytes
+            for res in results:
+                absorb(res)
+            if progress is not None:
+                progress(stats.files_scanned, stats.bytes_scanned, len(candidates))
+
         _init_worker(rules, options.max_file_size)  # forked workers inherit the compiled detector
-        method = _start_method()
-        ctx = multiprocessing.get_context(method)
-        with ctx.Pool(
-            jobs, initializer=_worker_start, initargs=(list(rules), options.max_file_size)
-        ) as pool:
-            for clean, clean_bytes, results in pool.imap_unordered(
-                _scan_batch, _batches(rest_of_walk())
-            ):
-                stats.files_scanned += clean
-                stats.bytes_scanned += clean_bytes
-                for res in results:
-                    absorb(res)
-                if progress is not None:
-                    progress(stats.files_scanned, stats.bytes_scanned, len(candidates))
+        run_batches(
+            jobs,
+            _init_worker,
+            (list(rules), options.max_file_size),
+            _scan_batch,
+            _batches(rest_of_walk()),
+            take,
+        )
     else:
         clean, clean_bytes, results = scan_paths(
             [(f.path, f.rel) for f in files], detector, max_size=options.max_file_size
@@ -266,6 +255,8 @@ def _detected_severity(severity: Severity, info: TokenInfo | None) -> Severity:
 
 
 def _detection_findings(token: Token, rules: Mapping[str, Rule]) -> Iterator[tuple[Finding, bool]]:
+    from patlint.policy.remediation import for_rule  # only when there is a token to judge
+
     by_rule: dict[str, list[Candidate]] = {}
     for c in token.candidates:
         by_rule.setdefault(c.rule_id, []).append(c)
@@ -300,6 +291,7 @@ def _detection_findings(token: Token, rules: Mapping[str, Rule]) -> Iterator[tup
 
 def _policy_findings(token: Token, rule: Rule, now: datetime) -> Iterator[tuple[Finding, bool]]:
     from patlint.policy import CHECKS
+    from patlint.policy.remediation import for_rule
 
     check = CHECKS[rule.check]
     params = check.parse_params(rule.params, f"rules.{rule.id}.params")

@@ -10,6 +10,7 @@ from patlint.config import Config
 from patlint.engine import run as run_mod
 from patlint.engine.ruleset import build_ruleset
 from patlint.engine.run import ScanOptions, run_scan
+from patlint.engine.workers import start_method
 
 TokenFactory = Callable[..., str]
 
@@ -48,9 +49,9 @@ def test_spawn_is_used_while_other_threads_run(tmp_path: Path, token: TokenFacto
     other = threading.Thread(target=stop.wait, daemon=True)
     other.start()
     try:
-        assert run_mod._start_method() == "spawn"
+        assert start_method() == "spawn"
         assert _found(tmp_path, 2) == planted
     finally:
         stop.set()
         other.join()
-    assert run_mod._start_method() == "fork"
+    assert start_method() == "fork"

@@ -1,0 +1,193 @@
+"""Scan worker processes, fed batches over one pipe each, from the main thread.
+
+Why not `multiprocessing.Pool`: its three helper threads cost the main process as much CPU as
+the walk itself (its worker-handler thread wakes up for every result waiting in the result
+pipe, and the feeding thread fights the walk for the GIL), and a worker that dies leaves
+`Pool` waiting forever. Here the main thread walks, hands each idle worker one batch, and
+reads results as they come; a worker only ever holds one batch, so neither side can block on
+a full pipe while the other waits for it, and a dead worker is an error, not a hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+Batch = list[tuple[str, str]]  # (file-system path, shown path)
+
+
+class WorkerDied(RuntimeError):
+    """A scan worker ended without answering (killed, or crashed in native code)."""
+
+
+def start_method() -> str:
+    """fork when this process has one thread (fast, inherits the compiled detector); spawn otherwise.
+
+    Forking a process that runs other threads (an embedding application, a test's HTTP server)
+    can copy a lock another thread holds and hang the worker forever.
+    """
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+def _serve(
+    conn: Connection, init: Callable[..., None], init_args: tuple[Any, ...], job: Any
+) -> None:
+    """A worker's life: set up once, then answer each batch until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    init(*init_args)
+    while True:
+        try:
+            batch = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if batch is None:
+            return
+        try:
+            answer: tuple[str, Any] = ("ok", job(batch))
+        except BaseException as exc:  # not handled here: carried to the parent, which re-raises it
+            answer = ("error", exc)
+        try:
+            conn.send(answer)
+        except (OSError, ValueError):
+            return
+
+
+class Workers:
+    """`jobs` worker processes running `job(batch)` after `init(*init_args)`."""
+
+    def __init__(
+        self,
+        jobs: int,
+        init: Callable[..., None],
+        init_args: tuple[Any, ...],
+        job: Callable[[Batch], Any],
+        *,
+        method: str | None = None,
+    ) -> None:
+        ctx: Any = multiprocessing.get_context(method or start_method())
+        self._procs: list[Any] = []
+        self._conns: list[Connection] = []
+        try:
+            for _ in range(jobs):
+                ours, theirs = ctx.Pipe(duplex=True)
+                proc = ctx.Process(target=_serve, args=(theirs, init, init_args, job), daemon=True)
+                proc.start()
+                theirs.close()
+                self._procs.append(proc)
+                self._conns.append(ours)
+        except BaseException:
+            self.terminate()
+            raise
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, exc_type: object, *_rest: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.terminate()
+
+    def run(self, batches: Iterator[Batch], on_result: Callable[[Any], None]) -> None:
+        """Scan every batch; `on_result` gets each answer in the main thread, in finishing order.
+
+        The main thread pulls batches (that is: walks) only while a worker waits for one or
+        while every worker is busy and no batch is ready yet, so walking overlaps scanning.
+        """
+        idle: list[Connection] = list(self._conns)
+        busy: set[Connection] = set()
+        ready: deque[Batch] = deque()
+        exhausted = False
+
+        def pull() -> None:
+            nonlocal exhausted
+            if not exhausted:
+                batch = next(batches, None)
+                if batch is None:
+                    exhausted = True
+                else:
+                    ready.append(batch)
+
+        while True:
+            while idle:
+                if not ready:
+                    pull()
+                if not ready:
+                    break
+                conn = idle.pop()
+                conn.send(ready.popleft())
+                busy.add(conn)
+            if not busy:
+                return
+            if not ready:
+                pull()  # walk on while every worker is busy
+            timeout = None if (ready or exhausted) else 0.0
+            for done in wait(list(busy), timeout):
+                assert isinstance(done, Connection)
+                answer = self._receive(done)
+                busy.discard(done)
+                idle.append(done)
+                on_result(answer)
+
+    def _receive(self, conn: Connection) -> Any:
+        try:
+            status, value = conn.recv()
+        except (EOFError, OSError) as exc:
+            proc = self._procs[self._conns.index(conn)]
+            proc.join(timeout=1)
+            raise WorkerDied(
+                f"a scan worker ended unexpectedly (exit code {proc.exitcode})"
+            ) from exc
+        if status == "error":
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Tell each worker to stop and wait for it."""
+        for conn in self._conns:
+            with contextlib.suppress(OSError, ValueError):
+                conn.send(None)
+        for proc in self._procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+        self._close_conns()
+
+    def terminate(self) -> None:
+        """Stop every worker now (Ctrl-C, or an error in the main process)."""
+        for proc in self._procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in self._procs:
+            proc.join()
+        self._close_conns()
+
+    def _close_conns(self) -> None:
+        for conn in self._conns:
+            conn.close()
+        self._conns = []
+        self._procs = []
+
+
+def run_batches(
+    jobs: int,
+    init: Callable[..., None],
+    init_args: Sequence[Any],
+    job: Callable[[Batch], Any],
+    batches: Iterator[Batch],
+    on_result: Callable[[Any], None],
+) -> None:
+    """Start `jobs` workers, run every batch through `job`, stop the workers."""
+    with Workers(jobs, init, tuple(init_args), job) as workers:
+        workers.run(batches, on_result)

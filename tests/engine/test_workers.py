@@ -1,0 +1,76 @@
+"""The scan worker processes: every batch answered once, errors carried back, no hang on a death."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from patlint.engine.workers import Batch, WorkerDied, Workers, run_batches
+
+_STATE: dict[str, int] = {}
+
+
+def _init(tag: int) -> None:
+    _STATE["tag"] = tag
+
+
+def _echo(batch: Batch) -> tuple[int, list[str], int]:
+    return os.getpid(), [rel for _path, rel in batch], _STATE["tag"]
+
+
+def _fail_on_bad(batch: Batch) -> int:
+    if any(rel == "bad" for _p, rel in batch):
+        raise ValueError("cannot scan 'bad'")
+    return len(batch)
+
+
+def _die_on_bad(batch: Batch) -> int:
+    if any(rel == "bad" for _p, rel in batch):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return len(batch)
+
+
+def _batches(n: int, size: int = 3, bad_at: int = -1) -> list[Batch]:
+    return [
+        [(f"/x/{i}-{j}", "bad" if i == bad_at and j == 0 else f"{i}-{j}") for j in range(size)]
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_every_batch_is_answered_once_by_initialised_workers(method: str) -> None:
+    answers: list[tuple[int, list[str], int]] = []
+    with Workers(2, _init, (7,), _echo, method=method) as workers:
+        workers.run(iter(_batches(40)), answers.append)
+    assert sorted(rel for _pid, rels, _tag in answers for rel in rels) == sorted(
+        f"{i}-{j}" for i in range(40) for j in range(3)
+    )
+    assert {tag for _pid, _rels, tag in answers} == {7}  # init ran in every worker
+    assert os.getpid() not in {pid for pid, _rels, _tag in answers}
+    assert len({pid for pid, _rels, _tag in answers}) <= 2
+
+
+def test_an_error_in_a_worker_is_raised_in_the_parent() -> None:
+    got: list[int] = []
+    with pytest.raises(ValueError, match="cannot scan 'bad'"):
+        run_batches(2, _init, (1,), _fail_on_bad, iter(_batches(30, bad_at=12)), got.append)
+    assert sum(got) < 30 * 3
+
+
+def test_a_killed_worker_is_an_error_not_a_hang() -> None:
+    start = time.monotonic()
+    with pytest.raises(WorkerDied, match="exit code -9"):
+        run_batches(2, _init, (1,), _die_on_bad, iter(_batches(30, bad_at=5)), lambda _a: None)
+    assert time.monotonic() - start < 20
+
+
+def test_workers_are_gone_after_the_run() -> None:
+    workers = Workers(2, _init, (1,), _echo, method="fork")
+    procs = list(workers._procs)
+    with workers:
+        workers.run(iter(_batches(4)), lambda _a: None)
+    assert all(not p.is_alive() for p in procs)
+    assert all(p.exitcode == 0 for p in procs)  # told to stop, not terminated
