@@ -22,7 +22,7 @@ class FileRef:
 
     path: str  # file-system path (may hold surrogate escapes)
     rel: str  # shown path: relative to the scan root, or ~/…
-    size: int
+    size: int  # -1: not known (the walker did not stat the file; the scanner will)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +248,17 @@ def _scandir(
                     and _under_pruned(rel, options.prune_dirs)
                     and not excluder.always(rel, options.always_include)
                 ):
+                    continue
+                if entry.is_file(follow_symlinks=False):
+                    # A regular file by the directory entry's type: no stat here (the scanner
+                    # opens it without following links and checks it again with fstat). Under
+                    # load, stat calls beside the workers' reads cost as much as the reading.
+                    shown = (
+                        shown_prefix + rel
+                        if shown_prefix is not None
+                        else _shown(display_root, rel)
+                    )
+                    yield FileRef(entry.path, shown, -1)
                     continue
                 st = entry.stat(follow_symlinks=False)
             except OSError as exc:
