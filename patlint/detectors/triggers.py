@@ -114,7 +114,7 @@ class HyperscanFinder:
             flags=flags,
         )
         self._scratch: Any = None
-        self._pid = -1
+        self._generation = -1
         self._terminated: type[Exception] = hyperscan.ScanTerminated
 
     def find(self, data: bytes, *, with_encoded: bool) -> tuple[Positions, Encoded]:
@@ -149,13 +149,26 @@ class HyperscanFinder:
         return False
 
     def _scratch_here(self) -> Any:
-        """Scratch space is per process (workers are forked)."""
-        if self._pid != os.getpid():
+        """Scratch space is per process (workers are forked): made anew after each fork."""
+        if self._generation != _FORKS[0]:
             import hyperscan
 
             self._scratch = hyperscan.Scratch(self._db)
-            self._pid = os.getpid()
+            self._generation = _FORKS[0]
         return self._scratch
+
+
+# Fork counter, bumped in each forked child: a finder compares it instead of asking getpid()
+# (a system call) on every buffer it scans.
+_FORKS = [0]
+
+
+def _forked() -> None:
+    _FORKS[0] += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
 
 
 def _stop(_ident: int, _start: int, _end: int, _flags: int, _ctx: object) -> bool:
