@@ -151,6 +151,8 @@ def _git_files(root: str) -> list[str] | None:
 def _from_list(
     root: str, real_root: str, names: list[str], options: WalkOptions, excluder: _Excluder
 ) -> Iterator[FileRef | Skip]:
+    shown_prefix = _shown_prefix(root)
+    base = os.path.join(root, "")
     for name in names:
         parts = name.split("/")
         if any(p in ALWAYS_PRUNED for p in parts[:-1]):
@@ -164,7 +166,7 @@ def _from_list(
         if excluder.excluded(name):
             yield Skip(_rel(os.path.join(root, name), root), "excluded", "config exclude")
             continue
-        path = os.path.join(root, name)
+        path = base + name
         try:
             st = os.lstat(path)
         except FileNotFoundError:
@@ -184,7 +186,11 @@ def _from_list(
         if stat.S_ISDIR(st.st_mode):  # a submodule checkout, or a followed link to a folder
             yield from _scandir(path, real_root, options, excluder, rel_base=name, shown_root=root)
             continue
-        yield from _classify(path, _rel(path, root), st, real_root, options)
+        shown = shown_prefix + name if shown_prefix is not None else _rel(path, root)
+        if stat.S_ISREG(st.st_mode):
+            yield FileRef(path, shown, st.st_size)
+        else:
+            yield from _classify(path, shown, st, real_root, options)
 
 
 def _scandir(
