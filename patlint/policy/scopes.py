@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from patlint.errors import ConfigError
-from patlint.github.tokens import expand_scopes
 from patlint.model import KIND_NAMES, Token, TokenStatus
 from patlint.policy.base import Verdict
 from patlint.policy.params import only_keys, positive_int, scope_list, str_list
@@ -54,6 +53,8 @@ class GodTokenCheck:
 
     def evaluate(self, token: Token, params: GodTokenParams, *, now: datetime) -> Iterator[Verdict]:
         """One verdict naming the dangerous scopes the token was granted."""
+        from patlint.github.tokens import expand_scopes  # not at import: it pulls in the client
+
         granted = _valid_with_scopes(token)
         if granted is None:
             return
@@ -122,6 +123,8 @@ class ContextScopesCheck:
         self, token: Token, params: Mapping[str, Need], *, now: datetime
     ) -> Iterator[Verdict]:
         """A verdict when every place the token was found names a known use and scopes exceed it."""
+        from patlint.github.tokens import expand_scopes
+
         granted = _valid_with_scopes(token)
         if granted is None:
             return
