@@ -208,19 +208,21 @@ def _scandir(
             seen_dirs.add((st.st_dev, st.st_ino))
         except OSError:
             pass
-    stack: list[tuple[str, str]] = [(root, rel_base)]
+    prune = options.prune_dirs
+    # (folder, its shown path, inside a pruned folder: only always-included files are read)
+    stack: list[tuple[str, str, bool]] = [(root, rel_base, _under_pruned(rel_base + "/", prune))]
     display_root = shown_root or root
     shown_prefix = _shown_prefix(display_root)
     while stack:
-        directory, rel_dir = stack.pop()
+        directory, rel_dir, pruned = stack.pop()
         try:
             with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_entry_name)
         except OSError as exc:
             shown = _shown(display_root, rel_dir) if rel_dir else relative_to_root(directory, "")
             yield Skip(shown, _reason(exc), exc.strerror or "")
             continue
-        subdirs: list[tuple[str, str]] = []
+        subdirs: list[tuple[str, str, bool]] = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:
@@ -229,10 +231,7 @@ def _scandir(
                         entry.name == ".git"
                         and options.read_git_config
                         and not excluder.excluded(rel + "/config")
-                        and (
-                            not _under_pruned(rel + "/config", options.prune_dirs)
-                            or excluder.always(rel + "/config", options.always_include)
-                        )
+                        and (not pruned or excluder.always(rel + "/config", options.always_include))
                     ):
                         yield from _git_config(entry.path, display_root, rel_dir)
                     if entry.name in ALWAYS_PRUNED:
@@ -240,20 +239,16 @@ def _scandir(
                     if excluder.excluded(rel + "/"):
                         yield Skip(_shown(display_root, rel), "excluded", "config exclude")
                         continue
-                    if entry.name in options.prune_dirs:
+                    if pruned or entry.name in prune:
                         if options.always_include:
-                            subdirs.append((entry.path, rel))  # descend only for known files
+                            subdirs.append((entry.path, rel, True))  # only for known files
                         continue
-                    subdirs.append((entry.path, rel))
+                    subdirs.append((entry.path, rel, False))
+                    continue
+                if pruned and not excluder.always(rel, options.always_include):
                     continue
                 if excluder.excluded(rel):
                     yield Skip(_shown(display_root, rel), "excluded", "config exclude")
-                    continue
-                if (
-                    options.prune_dirs
-                    and _under_pruned(rel, options.prune_dirs)
-                    and not excluder.always(rel, options.always_include)
-                ):
                     continue
                 if entry.is_file(follow_symlinks=False):
                     # A regular file by the directory entry's type: no stat here (the scanner
@@ -284,7 +279,7 @@ def _scandir(
                         )
                         continue
                     seen_dirs.add(key)
-                    subdirs.append((entry.path, rel))
+                    subdirs.append((entry.path, rel, pruned or entry.name in prune))
                     continue
                 st = tst
             else:
@@ -296,6 +291,10 @@ def _scandir(
             else:
                 yield from _classify(entry.path, shown, st, real_root, options)
         stack.extend(reversed(subdirs))
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def _under_pruned(rel: str, prune: frozenset[str]) -> bool:
@@ -413,6 +412,7 @@ class _AlwaysMatcher:
     def __init__(self, patterns: Sequence[str]) -> None:
         self.names: set[str] = set()
         suffixes: list[str] = []
+        prefixes: list[str] = []
         rest: list[str] = []
         for p in patterns:
             body = p[3:] if p.startswith("**/") else ""
@@ -421,9 +421,17 @@ class _AlwaysMatcher:
                     suffixes.append("/" + body)
                 else:
                     self.names.add(body)
+            elif (
+                body.endswith("*")
+                and "/" not in body
+                and not self._GLOB & set(body[:-1])
+                and len(body) > 1
+            ):
+                prefixes.append(body[:-1])  # `**/.env.*`: a file name that starts so
             else:
                 rest.append(p)
         self.suffixes = tuple(suffixes)
+        self.prefixes = tuple(prefixes)
         self.spec: Any = None
         if rest:
             import pathspec
@@ -431,7 +439,8 @@ class _AlwaysMatcher:
             self.spec = pathspec.GitIgnoreSpec.from_lines(rest)
 
     def match(self, rel: str) -> bool:
-        if rel.rsplit("/", 1)[-1] in self.names:
+        name = rel.rsplit("/", 1)[-1]
+        if name in self.names or (self.prefixes and name.startswith(self.prefixes)):
             return True
         if self.suffixes and ("/" + rel).endswith(self.suffixes):
             return True

@@ -74,3 +74,53 @@ def test_repository_profile_on_a_folder_prunes_nothing(
     )
     result = run_scan(plan.roots, ruleset(), ScanOptions(walk=plan.walk, jobs=1))
     assert result.tokens == []
+
+
+def test_pruned_trees_read_dotenv_variants_only(home: Path, token: Any) -> None:
+    t = token("ghp")
+    for rel in (
+        "code/web/node_modules/pkg/.env.production",  # `**/.env.*`: read
+        "code/web/node_modules/pkg/.env.",  # `*` matches nothing too: read
+        "code/web/node_modules/pkg/x.env.local",  # not a `.env.` name: pruned
+        "code/web/node_modules/pkg/.envoy",  # neither `.env` nor `.env.*`: pruned
+    ):
+        write(home, rel, f"GH_TOKEN={t}\n")
+    result = scan_home(home)
+    assert {c.location.path for tok in result.tokens for c in tok.candidates} == {
+        "~/code/web/node_modules/pkg/.env.production",
+        "~/code/web/node_modules/pkg/.env.",
+    }
+
+
+def test_always_include_fast_matcher_agrees_with_gitignore_semantics() -> None:
+    import pathspec
+
+    from patlint.sources import platform
+    from patlint.sources.tree import _AlwaysMatcher
+
+    patterns = platform.always_include()
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    fast = _AlwaysMatcher(patterns)
+    files = [
+        "a/.npmrc",
+        "a/b/.env",
+        "a/.env.local",
+        "a/.env.",
+        "a/x.env.local",
+        "a/.envrc",
+        "a/.envoy",
+        "p/.docker/config.json",
+        "p/docker/config.json",
+        "p/config.json",
+        "q/gh/hosts.yml",
+        "q/hosts.yml",
+        "q/GitHub CLI/hosts.yml",
+        "r/.git/config",
+        "r/git/config",
+        "r/config",
+        "s/index.js",
+        "s/settings.xml",
+        "s/NuGet.Config",
+        "s/nuget.CONFIG",
+    ]
+    assert [f for f in files if fast.match(f)] == [f for f in files if spec.match_file(f)]
