@@ -14,7 +14,7 @@ from patlint.policy import CHECKS
 
 
 def test_static_check_names_are_the_registry() -> None:
-    assert POLICY_CHECKS == frozenset(CHECKS)
+    assert frozenset(CHECKS) == POLICY_CHECKS
 
 
 def test_unknown_check_lists_the_registry(tmp_path: Path) -> None:
