@@ -64,13 +64,15 @@ def test_json_report_contexts_and_profiles(home: Path, token: Any) -> None:
         ("token-stored-in-several-places", "~/.bash_history"),
     } <= rules
     assert doc["summary"]["files_scanned"] == 4
-    # --all: the dependency tree is scanned too; --profile repository: plain tree scan.
+    # --all: the dependency tree is scanned too; --profile repository: plain tree scan. Both
+    # also read patlint's own parsed-rules cache in ~/.cache (pruned by the default profile).
+    assert (home / ".cache" / "patlint" / "rules-v1.json").is_file()
     res = CliRunner().invoke(cli, ["scan", "--offline", "--all", "--format", "json", str(home)])
-    assert json.loads(res.output)["summary"]["files_scanned"] == 5
+    assert json.loads(res.output)["summary"]["files_scanned"] == 6
     res = CliRunner().invoke(
         cli, ["scan", "--offline", "--profile", "repository", "--format", "json", str(home)]
     )
-    assert json.loads(res.output)["summary"]["files_scanned"] == 5
+    assert json.loads(res.output)["summary"]["files_scanned"] == 6
 
 
 def test_env_flag(home: Path, token: Any, monkeypatch: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ _COMMON = {
 }
 _DETECTOR = {"token_kind", "pattern", "keywords", "validator", "entropy", "paths", "window"}
 _POLICY = {"check", "params", "requires"}
+YamlParser = Callable[..., Any]  # (text, where, *, error) -> data, like yamlio.safe_load
 # The names in patlint.policy.CHECKS, so loading rules need not import every check module (a test
 # keeps the two equal). The checks' code runs only when params are validated or tokens judged.
 POLICY_CHECKS = frozenset(
@@ -90,23 +91,26 @@ class Rule:
         return replace(self, severity=severity or self.severity, params=merged)
 
 
-def load_rule_files(paths: Iterable[Path]) -> list[Rule]:
+def load_rule_files(paths: Iterable[Path], *, parse: YamlParser | None = None) -> list[Rule]:
     """Load every rule from the given YAML files, validating each."""
     rules: list[Rule] = []
     for path in paths:
-        rules.extend(load_rule_file(path))
+        rules.extend(load_rule_file(path, parse=parse))
     return rules
 
 
-def load_rule_file(path: Path) -> list[Rule]:
-    """Load one YAML file holding a list of rules."""
+def load_rule_file(path: Path, *, parse: YamlParser | None = None) -> list[Rule]:
+    """Load one YAML file holding a list of rules (`parse`: yamlio.safe_load or a cache of it)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc.__class__.__name__}: {exc}") from None
-    from patlint.yamlio import safe_load
+    if parse is None:
+        from patlint.yamlio import safe_load
 
-    data = safe_load(text, str(path), error=RuleError)
+        parse = safe_load
+
+    data = parse(text, str(path), error=RuleError)
     if data is None:
         return []
     if not isinstance(data, list):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patlint.config import Config
-from patlint.engine.rules import Rule, check_unique, load_rule_files
+from patlint.engine.rules import Rule, YamlParser, check_unique, load_rule_files
 from patlint.errors import ConfigError, RuleError
 
 
@@ -31,15 +31,18 @@ def rule_files(directory: Path) -> list[Path]:
     )
 
 
-def load_ruleset_ids(path: Path) -> list[str]:
+def load_ruleset_ids(path: Path, *, parse: YamlParser | None = None) -> list[str]:
     """IDs listed by a ruleset file."""
-    from patlint.yamlio import safe_load
-
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{path}: cannot load ruleset: {exc}") from None
-    data = safe_load(text, str(path), error=RuleError)
+    if parse is None:
+        from patlint.yamlio import safe_load
+
+        parse = safe_load
+
+    data = parse(text, str(path), error=RuleError)
     ids = data.get("rules") if isinstance(data, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise RuleError(f"{path}: field 'rules': expected a list of rule ids")
@@ -79,9 +82,13 @@ def build_ruleset(
     disable: Sequence[str] = (),
 ) -> RuleSet:
     """Load built-in and user rules, then apply the ruleset, config and command-line switches."""
+    from patlint.engine.rule_cache import RuleFileCache
+
     base = builtin_rules_dir()
-    rules = load_rule_files(rule_files(base))
-    default_ids = load_ruleset_ids(base / "rulesets" / "default.yml")
+    cache = RuleFileCache()  # the shipped files only: parsed once, not on every start-up
+    rules = load_rule_files(rule_files(base), parse=cache.load)
+    default_ids = load_ruleset_ids(base / "rulesets" / "default.yml", parse=cache.load)
+    cache.save()
     user_rules: list[Rule] = []
     for d in (*config.rules_dirs, *extra_dirs):
         user_rules.extend(load_rule_files(rule_files(Path(d))))
