@@ -213,6 +213,7 @@ def _scandir(
     stack: list[tuple[str, str, bool]] = [(root, rel_base, _under_pruned(rel_base + "/", prune))]
     display_root = shown_root or root
     shown_prefix = _shown_prefix(display_root)
+    always = excluder.always_matcher(options.always_include)
     while stack:
         directory, rel_dir, pruned = stack.pop()
         try:
@@ -245,7 +246,7 @@ def _scandir(
                         continue
                     subdirs.append((entry.path, rel, False))
                     continue
-                if pruned and not excluder.always(rel, options.always_include):
+                if pruned and not always.match(rel, entry.name):
                     continue
                 if excluder.excluded(rel):
                     yield Skip(_shown(display_root, rel), "excluded", "config exclude")
@@ -393,14 +394,16 @@ class _Excluder:
         return bool(self._spec is not None and self._spec.match_file(_matchable(rel)))
 
     def always(self, rel: str, patterns: Sequence[str]) -> bool:
-        if not patterns:
-            return False
+        return self.always_matcher(patterns).match(rel)
+
+    def always_matcher(self, patterns: Sequence[str]) -> _AlwaysMatcher:
+        """The matcher for `patterns` (built once; look it up outside a loop over files)."""
         key = tuple(patterns)
         matcher = self._always.get(key)
         if matcher is None:
             matcher = _AlwaysMatcher(patterns)
             self._always[key] = matcher
-        return matcher.match(rel)
+        return matcher
 
 
 class _AlwaysMatcher:
@@ -431,6 +434,7 @@ class _AlwaysMatcher:
             else:
                 rest.append(p)
         self.suffixes = tuple(suffixes)
+        self.suffix_names = frozenset(x.rsplit("/", 1)[-1] for x in suffixes)
         self.prefixes = tuple(prefixes)
         self.spec: Any = None
         if rest:
@@ -438,10 +442,12 @@ class _AlwaysMatcher:
 
             self.spec = pathspec.GitIgnoreSpec.from_lines(rest)
 
-    def match(self, rel: str) -> bool:
-        name = rel.rsplit("/", 1)[-1]
+    def match(self, rel: str, name: str | None = None) -> bool:
+        """Whether the file shown as `rel` (named `name`, its last part) is always read."""
+        if name is None:
+            name = rel.rsplit("/", 1)[-1]
         if name in self.names or (self.prefixes and name.startswith(self.prefixes)):
             return True
-        if self.suffixes and ("/" + rel).endswith(self.suffixes):
+        if name in self.suffix_names and ("/" + rel).endswith(self.suffixes):
             return True
         return bool(self.spec is not None and self.spec.match_file(_matchable(rel)))
