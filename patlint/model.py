@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -72,6 +71,8 @@ KIND_NAMES: Mapping[str, str] = {
 
 def sha256_hex(value: str) -> str:
     """Full SHA-256 hex digest of a string (UTF-8)."""
+    import hashlib  # here, not at start-up: a scan without tokens never hashes (OpenSSL load)
+
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
@@ -115,6 +116,8 @@ class Secret:
     @property
     def sha1(self) -> str:
         """SHA-1 hex of the plaintext, as detect-secrets stores it (`hashed_secret`); never shown."""
+        import hashlib
+
         return hashlib.sha1(self._value.encode("utf-8"), usedforsecurity=False).hexdigest()
 
     def __repr__(self) -> str:
@@ -266,6 +269,8 @@ class Token:
 
 def finding_fingerprint(rule_id: str, path: str, token_digest: str) -> str:
     """sha256(rule_id, path, token digest): stable across edits (no line number)."""
+    import hashlib
+
     raw = f"{rule_id}\0{path}\0{token_digest}".encode("utf-8", "surrogateescape")
     return hashlib.sha256(raw).hexdigest()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import itertools
 import json
 import math
@@ -55,6 +54,8 @@ def looks_like_placeholder(token: str) -> bool:
         run = run + 1 if ia >= 0 and ib == ia + 1 else 1
         if run >= 8:
             return True
+    import hashlib  # here, not at start-up: most scans never get this far (OpenSSL load)
+
     return hashlib.sha256(token.encode()).hexdigest() in KNOWN_EXAMPLE_DIGESTS
 
 
