@@ -13,7 +13,7 @@ import fnmatch
 import re
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from patlint.detectors.triggers import TriggerFinder, make_finder
@@ -127,11 +127,23 @@ class Detector:
     def may_hit(self, data: bytes) -> bool:
         """False when `data` holds no keyword of any rule, in any encoding: `scan` would find
         nothing there, whatever the file's path. One pass that stops at the first keyword."""
+        return self._finder_of_all().any(data)
+
+    def may_hit_checker(self) -> Callable[[bytes], bool]:
+        """`may_hit` as one callable, for a loop over many buffers in this process."""
+        return self._finder_of_all().any_checker()
+
+    def prepare(self) -> None:
+        """Compile every finder a tree scan needs now (before workers are forked, not in each)."""
+        self._finder_of_all()
+        self._triggers_for(self._base)
+
+    def _finder_of_all(self) -> TriggerFinder:
         finder = self._any_finder
         if finder is None:
             _table, finder = self._triggers_for(frozenset(range(len(self.rules))))
             self._any_finder = finder
-        return finder.any(data)
+        return finder
 
     def rules_for_path(self, relpath: str) -> frozenset[int] | None:
         """Indexes of path-restricted rules that apply to `relpath` (None: no restrictions)."""

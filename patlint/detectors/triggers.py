@@ -28,6 +28,9 @@ class TriggerFinder(Protocol):
     def any(self, data: bytes) -> bool:
         """Whether any literal occurs at all (stops at the first one: the common answer is no)."""
 
+    def any_checker(self) -> Callable[[bytes], bool]:
+        """`any` as one callable, set up for this process (for a loop over many buffers)."""
+
 
 def trie_regex(literals: Sequence[bytes]) -> bytes:
     """A regex for a set of literals that shares prefixes, so `re` can use its fast literal scan."""
@@ -92,6 +95,10 @@ class ReFinder:
         """Whether any literal occurs (one search per regex, stopping at the first match)."""
         return any(rx.search(data) is not None for rx in self._regexes)
 
+    def any_checker(self) -> Callable[[bytes], bool]:
+        """`any` as one callable."""
+        return self.any
+
 
 class HyperscanFinder:
     """All literals in one Hyperscan pass (every occurrence reported)."""
@@ -147,6 +154,23 @@ class HyperscanFinder:
         except self._terminated:
             return True
         return False
+
+    def any_checker(self) -> Callable[[bytes], bool]:
+        """`any` with this process's scratch space bound in: no method calls per buffer."""
+        scan = self._db.scan
+        scratch = self._scratch_here()
+        terminated = self._terminated
+
+        def any_(data: bytes) -> bool:
+            if not data:
+                return False
+            try:
+                scan(data, match_event_handler=_stop, scratch=scratch)
+            except terminated:
+                return True
+            return False
+
+        return any_
 
     def _scratch_here(self) -> Any:
         """Scratch space is per process (workers are forked): made anew after each fork."""

@@ -112,20 +112,23 @@ def scan_paths(
     clean = 0
     clean_bytes = 0
     kept: list[FileResult] = []
-    may_hit = detector.may_hit
+    may_hit = detector.may_hit_checker()
     small = min(CHUNK, max_size)
+    # Bound once: this loop runs for every file of the tree.
+    open_, fstat, read, close, isreg = os.open, os.fstat, os.read, os.close, stat.S_ISREG
+    flags = _OPEN_FLAGS
     for path, rel in batch:
         data = b""
         if not may_have_readers(rel):
             try:
-                fd = os.open(path, _OPEN_FLAGS)
+                fd = open_(path, flags)
             except OSError:
                 fd = -1  # scan_path says why
             if fd >= 0:
                 try:
-                    st = os.fstat(fd)
-                    if stat.S_ISREG(st.st_mode) and st.st_size < small:
-                        data = os.read(fd, st.st_size + 1)
+                    st = fstat(fd)
+                    if isreg(st.st_mode) and st.st_size < small:
+                        data = read(fd, st.st_size + 1)
                         if len(data) != st.st_size:
                             data = b""  # short read or grown: scan_path streams it
                         elif not may_hit(data):
@@ -135,7 +138,7 @@ def scan_paths(
                 except OSError:
                     data = b""
                 finally:
-                    os.close(fd)
+                    close(fd)
         if data:
             res = scan_bytes(data, rel, detector)  # what scan_path does with these bytes
         else:

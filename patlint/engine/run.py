@@ -195,6 +195,8 @@ def collect(
                 progress(stats.files_scanned, stats.bytes_scanned, len(candidates))
 
         _init_worker(rules, options.max_file_size)  # forked workers inherit the compiled detector
+        assert _WORKER_DETECTOR is not None
+        _WORKER_DETECTOR.prepare()
         run_batches(
             jobs,
             _init_worker,
