@@ -105,7 +105,7 @@ def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta, verbose: boo
     """Write the table, the places of tokens seen more than once, notices, skips and the summary."""
     if result.findings:
         # Imported only when there is a table: keeps the pre-commit path light.
-        from tabulate import tabulate
+        from patlint.report.table import simple_table
 
         rows = [
             [
@@ -119,8 +119,7 @@ def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta, verbose: boo
             for f in result.findings
         ]
         stream.write(
-            tabulate(rows, headers=["SEVERITY", "RULE", "TOKEN", "WHERE", "CONTEXT", "MESSAGE"])
-            + "\n"
+            simple_table(rows, ["SEVERITY", "RULE", "TOKEN", "WHERE", "CONTEXT", "MESSAGE"]) + "\n"
         )
         multi = {}
         for f in result.findings:
