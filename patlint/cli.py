@@ -473,7 +473,6 @@ def _write_atomic(path: str, write: Any) -> None:
     written in place, never swapped for a regular file.
     """
     import stat
-    import tempfile
 
     try:
         existing = os.stat(path)
@@ -484,7 +483,7 @@ def _write_atomic(path: str, write: Any) -> None:
             write(stream)
         return
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".patlint-", dir=directory)
+    fd, tmp = _mkstemp(directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             write(stream)
@@ -493,6 +492,20 @@ def _write_atomic(path: str, write: Any) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _mkstemp(directory: str) -> tuple[int, str]:
+    """tempfile.mkstemp(prefix=".patlint-", dir=directory) without importing tempfile (~2 ms)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL
+    for name in ("O_NOFOLLOW", "O_CLOEXEC", "O_BINARY"):
+        flags |= getattr(os, name, 0)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".patlint-{os.urandom(6).hex()}")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name in {directory}")
 
 
 class _Progress:
