@@ -239,6 +239,50 @@ def test_version_is_light() -> None:
     assert out.strip() == "[]"
 
 
+def test_offline_scan_start_up_is_light(home: Path, tmp_path: Path, token: TokenFactory) -> None:
+    """`scan --offline` (the pre-commit hook) loads no network, YAML or table code, nor OpenSSL
+    until a token is found: YAML only on the first run, which fills the parsed-rules cache."""
+    import subprocess
+    import sys
+
+    heavy = (
+        "requests",
+        "urllib3",
+        "socket",
+        "yaml",
+        "tabulate",
+        "importlib.metadata",
+        "detect_secrets",
+        "hashlib",
+        "tempfile",
+        "multiprocessing",
+        "patlint.github.client",
+        "patlint.github.tokens",
+        "patlint.policy.remediation",
+    )
+    code = (
+        "import sys\nfrom patlint.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n    code = exc.code\n"
+        f"print('loaded:', sorted(m for m in {heavy!r} if m in sys.modules), 'exit:', code,"
+        " file=sys.stderr)\n"
+    )
+
+    def loaded(*args: str) -> str:
+        argv = [sys.executable, "-c", code, "scan", "--offline", "--no-progress", *args]
+        res = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=tmp_path)
+        return res.stderr.strip().splitlines()[-1]
+
+    (tmp_path / "clean.py").write_text("print('hello')\n")
+    assert "'yaml'" in loaded(".")
+    assert loaded(".") == "loaded: [] exit: 0"
+    assert loaded("clean.py") == "loaded: [] exit: 0"
+    (tmp_path / "t.env").write_text(f"GH_TOKEN={token('ghp')}\n")
+    found = "loaded: ['hashlib', 'patlint.policy.remediation'] exit: 1"
+    assert loaded("clean.py", "t.env") == found
+    assert loaded("--format", "json", "-o", "r.json", "clean.py", "t.env") == found
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["files_scanned"] == 2
+
+
 def test_real_entry_point_exit_codes(tmp_path: Path, token: TokenFactory) -> None:
     """The console script (not CliRunner) honours the same contract."""
     import subprocess
