@@ -109,6 +109,8 @@ def scan_paths(
     """
     from patlint.sources.registry import may_have_readers
 
+    if not batch:
+        return 0, 0, []
     clean = 0
     clean_bytes = 0
     kept: list[FileResult] = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +104,8 @@ def _walk_dir(root: str, options: WalkOptions, excluder: _Excluder) -> Iterator[
 
 def _git_ignored(path: str) -> bool:
     """True when git ignores the folder `path` (it is inside a work tree and matched by an ignore rule)."""
+    import subprocess
+
     try:
         proc = subprocess.run(
             ["git", "-C", path, "check-ignore", "-q", "."],
@@ -129,8 +130,27 @@ def _git_config(git_dir: str, display_root: str, rel_dir: str) -> Iterator[FileR
         yield FileRef(path, _shown(display_root, rel), st.st_size)
 
 
+def _in_git_work_tree(root: str) -> bool:
+    """False when no `.git` exists in `root` or above it, and git takes no repository from the
+    environment: then `git ls-files` would fail anyway, and a run of git costs a few ms."""
+    if any(os.environ.get(v) for v in ("GIT_DIR", "GIT_WORK_TREE")):
+        return True
+    here = os.path.realpath(root)
+    while True:
+        if os.path.lexists(os.path.join(here, ".git")):
+            return True
+        parent = os.path.dirname(here)
+        if parent == here:
+            return False
+        here = parent
+
+
 def _git_files(root: str) -> list[str] | None:
     """Tracked plus untracked-not-ignored files under `root`, or None outside a git work tree."""
+    if not _in_git_work_tree(root):
+        return None
+    import subprocess
+
     try:
         proc = subprocess.run(
             ["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
