@@ -33,7 +33,7 @@ Progress = Callable[[int, int, int], None]  # files, bytes, candidates so far
 PARALLEL_MIN_BYTES = 8 << 20
 PARALLEL_MIN_FILES = 400
 BATCH_BYTES = 2 << 20
-BATCH_FILES = 256
+BATCH_FILES = 512
 
 
 class Resolver(Protocol):

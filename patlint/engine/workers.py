@@ -3,9 +3,10 @@
 Why not `multiprocessing.Pool`: its three helper threads cost the main process as much CPU as
 the walk itself (its worker-handler thread wakes up for every result waiting in the result
 pipe, and the feeding thread fights the walk for the GIL), and a worker that dies leaves
-`Pool` waiting forever. Here the main thread walks, hands each idle worker one batch, and
-reads results as they come; a worker only ever holds one batch, so neither side can block on
-a full pipe while the other waits for it, and a dead worker is an error, not a hang.
+`Pool` waiting forever. Here the main thread walks, keeps each worker two batches ahead and
+reads results as they come; a reader thread in each worker empties its pipe at once, so
+neither side can block on a full pipe while the other waits for it; a dead worker is an
+error, not a hang.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 Batch = list[tuple[str, str]]  # (file-system path, shown path)
+DEPTH = 2  # batches a worker holds: the one it scans and the next one
 
 
 class WorkerDied(RuntimeError):
@@ -42,14 +44,32 @@ def start_method() -> str:
 def _serve(
     conn: Connection, init: Callable[..., None], init_args: tuple[Any, ...], job: Any
 ) -> None:
-    """A worker's life: set up once, then answer each batch until told to stop."""
+    """A worker's life: set up once, then answer each batch until told to stop.
+
+    A reader thread takes each batch off the pipe as soon as it arrives, so the parent's send
+    never waits on a busy worker (the parent keeps the next batch queued here while this one
+    is scanned): whatever the size of a batch or an answer, neither side can block the other.
+    """
+    import queue
+    import threading
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def read() -> None:
+        while True:
+            try:
+                batch = conn.recv()
+            except (EOFError, OSError):
+                batch = None  # the parent is gone
+            inbox.put(batch)
+            if batch is None:
+                return
+
+    threading.Thread(target=read, name="patlint-inbox", daemon=True).start()
     init(*init_args)
     while True:
-        try:
-            batch = conn.recv()
-        except (EOFError, OSError):
-            return  # the parent is gone
+        batch = inbox.get()
         if batch is None:
             return
         try:
@@ -101,11 +121,12 @@ class Workers:
     def run(self, batches: Iterator[Batch], on_result: Callable[[Any], None]) -> None:
         """Scan every batch; `on_result` gets each answer in the main thread, in finishing order.
 
-        The main thread pulls batches (that is: walks) only while a worker waits for one or
-        while every worker is busy and no batch is ready yet, so walking overlaps scanning.
+        Each worker holds up to DEPTH batches (the one it scans and the next), so it never
+        waits for the parent between two. The main thread pulls batches (that is: walks) when
+        a worker has room, and while every worker is full and no batch is ready yet.
         """
-        idle: list[Connection] = list(self._conns)
-        busy: set[Connection] = set()
+        conns = list(self._conns)
+        held = dict.fromkeys(conns, 0)
         ready: deque[Batch] = deque()
         exhausted = False
 
@@ -119,24 +140,26 @@ class Workers:
                     ready.append(batch)
 
         while True:
-            while idle:
-                if not ready:
-                    pull()
-                if not ready:
-                    break
-                conn = idle.pop()
-                conn.send(ready.popleft())
-                busy.add(conn)
+            for level in range(DEPTH):  # one batch to each worker before a second to any
+                for conn in conns:
+                    if held[conn] > level:
+                        continue
+                    if not ready:
+                        pull()
+                    if not ready:
+                        break
+                    conn.send(ready.popleft())
+                    held[conn] += 1
+            busy = [c for c in conns if held[c]]
             if not busy:
                 return
             if not ready:
-                pull()  # walk on while every worker is busy
+                pull()  # walk on while every worker is full
             timeout = None if (ready or exhausted) else 0.0
-            for done in wait(list(busy), timeout):
+            for done in wait(busy, timeout):
                 assert isinstance(done, Connection)
                 answer = self._receive(done)
-                busy.discard(done)
-                idle.append(done)
+                held[done] -= 1
                 on_result(answer)
 
     def _receive(self, conn: Connection) -> Any:
