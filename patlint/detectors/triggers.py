@@ -1,5 +1,5 @@
 """Find which trigger literals occur in a buffer: one pass with Hyperscan when it is installed,
-else a few shared-prefix regexes (Python's `re` searches one literal prefix fast, not many).
+else two or three `re` passes, each anchored on one byte that its literals hold (`ReFinder`).
 
 `pip install "patlint[fast]"` adds Hyperscan (Vectorscan); results are identical either way
 (tests run both). `PATLINT_NO_HYPERSCAN=1` forces the pure-Python finder.
@@ -7,10 +7,11 @@ else a few shared-prefix regexes (Python's `re` searches one literal prefix fast
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Positions = dict[bytes, list[int]]  # plain literal -> start offsets
@@ -32,72 +33,353 @@ class TriggerFinder(Protocol):
         """`any` as one callable, set up for this process (for a loop over many buffers)."""
 
 
-def trie_regex(literals: Sequence[bytes]) -> bytes:
-    """A regex for a set of literals that shares prefixes, so `re` can use its fast literal scan."""
-    trie: dict[int, Any] = {}
+# How often each ASCII byte occurs in source code and prose, per 100,000 bytes: an average over
+# C headers, Python, JavaScript, Perl and plain-text documentation (any other byte counts as 5).
+# ReFinder's plan only compares these: which bytes are rare, and roughly how rare.
+_ASCII_FREQ = (
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 366, 2826, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    18752, 71, 913, 410, 223, 27, 106, 658, 790, 790, 405, 68, 824, 643, 1070, 902,
+    795, 532, 454, 312, 261, 238, 271, 218, 261, 220, 555, 384, 848, 827, 1038, 34,
+    66, 727, 269, 508, 343, 728, 309, 281, 165, 584, 38, 76, 523, 248, 420, 344,
+    347, 41, 472, 464, 663, 208, 99, 104, 124, 98, 31, 164, 141, 163, 14, 1635,
+    118, 3704, 786, 2082, 1995, 6363, 1438, 895, 1493, 3455, 188, 353, 2559, 1279, 3525, 3289,
+    1775, 105, 3444, 3899, 4813, 1472, 493, 471, 526, 746, 104, 260, 59, 259, 13, 1,
+)  # fmt: skip
+_OTHER_FREQ = 5
+# Costs in nanoseconds (CPython 3.11's `re`, one core; only their ratios matter): a regex pass,
+# per byte; a stop of a pass at its anchor byte (a call into the matcher, or one compare when
+# the pass has a two-byte literal prefix); a bytes.replace() of one byte, per byte and per hit.
+_COST_PASS = 0.28
+_COST_STOP = 20.0
+_COST_STOP_PREFIX = 10.0
+_COST_FOLD = 0.05
+_COST_FOLD_HIT = 11.0
+_RARE = 0.003  # bytes at most this frequent may be folded into an anchor
+
+
+def byte_freq(byte: int) -> float:
+    """Estimated share of `byte` among the bytes of source code and text."""
+    return (_ASCII_FREQ[byte] if byte < 128 else _OTHER_FREQ) / 100_000
+
+
+def fold(data: bytes, folds: bytes, anchor: int) -> bytes:
+    """`data` with each byte of `folds` replaced by `anchor` (same length, same offsets)."""
+    into = bytes([anchor])
+    for byte in folds:
+        data = data.replace(bytes([byte]), into)
+    return data
+
+
+def minimal_literals(literals: Sequence[bytes]) -> list[bytes]:
+    """The literals that contain no other one: wherever a literal occurs, one of these does."""
+    kept: list[bytes] = []
+    for lit in sorted(set(literals), key=lambda lit: (len(lit), lit)):
+        if not any(m in lit for m in kept):
+            kept.append(lit)
+    return sorted(kept)
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorPass:
+    """One regex pass: where `anchor` occurs (after `folds` were replaced by it), do literals?"""
+
+    anchor: int
+    folds: bytes  # rare bytes replaced by the anchor before this pass searches
+    # (literal, offset of the anchor in it, the folded byte after that anchor or b"")
+    literals: tuple[tuple[bytes, int, bytes], ...]
+    minimal: frozenset[bytes]  # the ones its regex matches (the others contain one of them)
+
+    def image(self, literal: bytes) -> bytes:
+        """The literal as this pass sees it."""
+        return fold(literal, self.folds, self.anchor)
+
+
+def plan_passes(literals: Sequence[bytes]) -> list[AnchorPass]:
+    """The cheapest few anchor bytes (by `byte_freq`) such that every literal contains one,
+    directly or through a rare byte folded into the first pass's anchor."""
+    mins = minimal_literals(literals)
+    if not mins:
+        return []
+    holders: dict[int, int] = {}  # byte -> bit set of the minimal literals holding it
+    for i, lit in enumerate(mins):
+        for byte in set(lit):
+            holders[byte] = holders.get(byte, 0) | 1 << i
+    rare = sorted(b for b in holders if byte_freq(b) <= _RARE)
+    must = 0  # literals without a rare byte: only a pass anchored on one of their bytes finds them
+    for i, lit in enumerate(mins):
+        if not any(b in lit for b in rare):
+            must |= 1 << i
+    pool = sorted({b for i, lit in enumerate(mins) if must >> i & 1 for b in lit})
+    pool = pool or sorted(holders)
+    covers: list[tuple[int, ...]] = []
+    for size in (1, 2, 3) if len(pool) <= 32 else (1, 2):
+        for combo in itertools.combinations(pool, size):
+            mask = 0
+            for b in combo:
+                mask |= holders[b]
+            if mask & must == must:
+                covers.append(combo)
+        if covers:
+            break
+    if not covers:  # many unrelated literals: anchors chosen greedily
+        greedy: list[int] = []
+        left = must
+        while left:
+            best = max(pool, key=lambda b: ((holders[b] & left).bit_count(), -byte_freq(b), -b))
+            greedy.append(best)
+            left &= ~holders[best]
+        covers.append(tuple(greedy))
+    covers.sort(key=lambda combo: sum(byte_freq(b) for b in combo))
+    best_plan: tuple[float, list[AnchorPass]] | None = None
+    for combo in covers[:6]:
+        for target in combo:
+            plan = _assign(mins, literals, combo, target, rare)
+            cost = _cost(plan)
+            if best_plan is None or cost < best_plan[0]:
+                best_plan = (cost, plan)
+    assert best_plan is not None
+    return best_plan[1]
+
+
+def _assign(
+    mins: list[bytes],
+    literals: Sequence[bytes],
+    anchors: tuple[int, ...],
+    target: int,
+    rare: list[int],
+) -> list[AnchorPass]:
+    """Which pass looks for which literal, and which rare bytes the `target` pass folds.
+
+    A literal goes to a pass whose anchor it holds, unless it would cost that pass its two-byte
+    prefix (the fast case of `re`): then one of its rare bytes is folded into the target pass.
+    """
+    where: dict[bytes, int] = {}
+    nexts: dict[int, set[bytes]] = {a: set() for a in anchors}  # byte after the anchor
+    pending = []
+    for lit in mins:
+        if target in lit:
+            where[lit] = target
+        elif any(b in lit for b in rare):
+            pending.append(lit)
+        else:
+            a = min((a for a in anchors if a in lit), key=byte_freq)
+            where[lit] = a
+            k = lit.index(a)
+            nexts[a].add(lit[k + 1 : k + 2])
+    unplaced = []
+    for lit in pending:
+        for a in sorted((a for a in anchors if a in lit), key=byte_freq):
+            k = lit.index(a)
+            nxt = lit[k + 1 : k + 2]
+            if len(nexts[a]) != 1 or nxt in nexts[a]:
+                where[lit] = a
+                nexts[a].add(nxt)
+                break
+        else:
+            unplaced.append(lit)
+    folds = []
+    left = unplaced
+    while left:
+        byte = min(
+            (b for b in rare if any(b in lit for lit in left)),
+            key=lambda b: (
+                (_COST_FOLD + (_COST_FOLD_HIT + _COST_STOP) * byte_freq(b))
+                / sum(b in lit for lit in left)
+            ),
+        )
+        folds.append(byte)
+        left = [lit for lit in left if byte not in lit]
+    folded = bytes(sorted(folds))
+    for lit in unplaced:
+        where[lit] = target
+    groups: dict[int, list[tuple[bytes, int, bytes]]] = {}
+    minimal: dict[int, set[bytes]] = {}
+    for lit in sorted(set(literals)):
+        # A longer literal is looked for where the minimal one it contains is: same anchor.
+        m = lit if lit in where else next(m for m in mins if m in lit)
+        a = where[m]
+        image = fold(m, folded, a) if a == target else m
+        k = image.index(a)
+        groups.setdefault(a, []).append((lit, lit.find(m) + k, image[k + 1 : k + 2]))
+        if lit == m:
+            minimal.setdefault(a, set()).add(lit)
+    plan = [
+        AnchorPass(a, folded if a == target else b"", tuple(groups[a]), frozenset(minimal[a]))
+        for a in anchors
+        if a in groups
+    ]
+    plan.sort(key=lambda p: (-len(p.minimal), p.anchor))
+    return plan
+
+
+def _cost(plan: list[AnchorPass]) -> float:
+    """Estimated nanoseconds per byte of data for these passes."""
+    total = 0.0
+    for p in plan:
+        stops = byte_freq(p.anchor) + sum(byte_freq(b) for b in p.folds)
+        nexts = {nxt for lit, _, nxt in p.literals if lit in p.minimal}
+        prefix = len(nexts) == 1 and b"" not in nexts
+        total += _COST_PASS + (_COST_STOP_PREFIX if prefix else _COST_STOP) * stops
+        total += sum(_COST_FOLD + _COST_FOLD_HIT * byte_freq(b) for b in p.folds)
+    return total
+
+
+def anchored_regex(anchor: int, images: Sequence[tuple[bytes, int]]) -> bytes:
+    """A regex matching at an `anchor` byte where one of `images` (literal, offset of `anchor`
+    in it) occurs: the bytes after the anchor are matched, those before checked by lookbehind."""
     end = -1
-    for lit in literals:
+    trie: dict[int, Any] = {}
+    for image, k in images:
         node = trie
-        for byte in lit:
+        for byte in image[k + 1 :]:
             node = node.setdefault(byte, {})
-        node[end] = {}
+        node.setdefault(end, set()).add((image, k))
 
     def emit(node: dict[int, Any]) -> bytes:
-        alts = []
-        optional = end in node
-        for byte, child in sorted((b, c) for b, c in node.items() if b != end):
-            alts.append(re.escape(bytes([byte])) + emit(child))
-        if not alts:
-            return b""
-        body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
-        if optional:
-            body = b"(?:" + body + b")?"
-        return body
+        ends = node.get(end, set())
+        if any(k == 0 for _, k in ends):
+            return b""  # a whole image is matched: longer ones need not be
+        alts = [b"(?<=" + re.escape(image) + b")" for image, _ in sorted(ends)]
+        alts += [
+            re.escape(bytes([byte])) + emit(child)
+            for byte, child in sorted(node.items())
+            if byte != end
+        ]
+        return alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
 
-    return emit(trie)
+    body = emit(trie)
+    firsts = sorted(b for b in trie if b != end)
+    if end not in trie and len(firsts) > 1:
+        # `re` calls the matcher at every anchor byte: one class test turns most away.
+        body = b"(?=[" + b"".join(re.escape(bytes([b])) for b in firsts) + b"])" + body
+    return re.escape(bytes([anchor])) + body
+
+
+_Candidates = dict[bytes, tuple[tuple[bytes, int], ...]]
+_FindCandidates = dict[bytes, tuple[tuple[bytes, int, bool, bool], ...]]
 
 
 class ReFinder:
-    """One regex pass per distinct first byte of the literals."""
+    """Two or three `re` passes over the buffer, each anchored on one byte.
+
+    `re` scans fast only for a literal prefix (about 0.3 ns a byte), so each pass costs a full
+    scan and a per-first-byte trie (six passes for GitHub's literals) costs six. Here every
+    literal holds one of a few anchor bytes, chosen by their frequency in source code
+    (`plan_passes`): a pass's regex matches at its anchor, then checks the bytes after it and,
+    by lookbehind, those before. A literal whose other bytes are common but which holds a rare
+    byte (G, H, …) is found by the first pass after `bytes.replace` folds that byte into the
+    anchor (a copy at memchr speed); what that pass finds is confirmed on the original bytes.
+    `find` reports every occurrence, overlapping ones included, as Hyperscan does.
+    """
 
     name = "re"
 
     def __init__(self, plain: Sequence[bytes], encoded: Sequence[bytes]) -> None:
-        self._plain = frozenset(plain)
-        self._encoded = frozenset(encoded)
-        # A regex match consumes its bytes, so a plain literal inside a longer one ("github" in
-        # "github_pat_") would go unseen: a match implies every plain literal it contains.
-        self._implied = {
-            lit: tuple((p, lit.find(p)) for p in self._plain if p in lit)
-            for lit in self._plain | self._encoded
-        }
-        groups: dict[bytes, list[bytes]] = defaultdict(list)
-        for lit in sorted(self._plain | self._encoded):
-            groups[lit[:1]].append(lit)
-        self._regexes = [re.compile(trie_regex(lits)) for _, lits in sorted(groups.items())]
+        plain_set, encoded_set = frozenset(plain), frozenset(encoded)
+        literals = sorted(plain_set | encoded_set)
+        if b"" in literals:
+            raise ValueError("a trigger literal is empty")
+        self.plan = plan_passes(literals)
+        anys = []
+        finds = []
+        for p in self.plan:
+            images = [(p.image(lit), k) for lit, k, _ in p.literals if lit in p.minimal]
+            search = re.compile(anchored_regex(p.anchor, images)).search
+            anchor = bytes([p.anchor])
+            folds = tuple(bytes([b]) for b in p.folds)
+            any_cands: dict[bytes, list[tuple[bytes, int]]] = {}
+            find_cands: dict[bytes, list[tuple[bytes, int, bool, bool]]] = {}
+            for lit, k, nxt in p.literals:
+                if lit in p.minimal:
+                    any_cands.setdefault(nxt, []).append((lit, k))
+                entry = (lit, k, lit in plain_set, lit in encoded_set)
+                find_cands.setdefault(nxt, []).append(entry)
+            # Candidates by the byte after the anchor; b"": to check at every match.
+            any_always = tuple(any_cands.pop(b"", ()))
+            find_always = tuple(find_cands.pop(b"", ()))
+            anys.append(
+                (anchor, folds, search, {n: tuple(c) for n, c in any_cands.items()}, any_always)
+            )
+            has_plain = any(lit in plain_set for lit, _, _ in p.literals)
+            finds.append(
+                (
+                    anchor,
+                    folds,
+                    search,
+                    {n: tuple(c) for n, c in find_cands.items()},
+                    find_always,
+                    has_plain,
+                )
+            )
+        self._any: tuple[
+            tuple[
+                bytes,
+                tuple[bytes, ...],
+                Callable[..., re.Match[bytes] | None],
+                _Candidates,
+                tuple[tuple[bytes, int], ...],
+            ],
+            ...,
+        ] = tuple(anys)
+        self._find = tuple(finds)
+        self._any_fn = self.any_checker()
 
     def find(self, data: bytes, *, with_encoded: bool) -> tuple[Positions, Encoded]:
-        """Start offsets of plain literals, spans of encoded ones."""
+        """Start offsets of plain literals, spans of encoded ones (every occurrence)."""
         plain: Positions = {}
         encoded: Encoded = []
-        for rx in self._regexes:
-            for m in rx.finditer(data):
-                lit = m.group()
-                start = m.start()
-                for p, at in self._implied[lit]:
-                    plain.setdefault(p, []).append(start + at)
-                if with_encoded and lit in self._encoded:
-                    encoded.append((start, lit, m.end()))
+        for anchor, folds, search, cands, always, has_plain in self._find:
+            if not (has_plain or with_encoded):
+                continue
+            seen = data
+            for byte in folds:
+                seen = seen.replace(byte, anchor)
+            m = search(seen)
+            while m is not None:
+                at = m.start()
+                for group in (cands.get(seen[at + 1 : at + 2], ()), always):
+                    for lit, k, is_plain, is_encoded in group:
+                        start = at - k
+                        if start >= 0 and data.startswith(lit, start):
+                            if is_plain:
+                                plain.setdefault(lit, []).append(start)
+                            if with_encoded and is_encoded:
+                                encoded.append((start, lit, start + len(lit)))
+                m = search(seen, at + 1)
         encoded.sort()
         return plain, encoded
 
     def any(self, data: bytes) -> bool:
-        """Whether any literal occurs (one search per regex, stopping at the first match)."""
-        return any(rx.search(data) is not None for rx in self._regexes)
+        """Whether any literal occurs (each pass stops at its first confirmed match)."""
+        return self._any_fn(data)
 
     def any_checker(self) -> Callable[[bytes], bool]:
         """`any` as one callable."""
-        return self.any
+        passes = self._any
+
+        def any_(data: bytes) -> bool:
+            for anchor, folds, search, cands, always in passes:
+                if not folds:  # the regex is exact
+                    if search(data) is not None:
+                        return True
+                    continue
+                seen = data
+                for byte in folds:
+                    seen = seen.replace(byte, anchor)
+                m = search(seen)
+                while m is not None:
+                    at = m.start()
+                    for lit, k in cands.get(seen[at + 1 : at + 2], ()):
+                        if at >= k and data.startswith(lit, at - k):
+                            return True
+                    for lit, k in always:
+                        if at >= k and data.startswith(lit, at - k):
+                            return True
+                    m = search(seen, at + 1)
+            return False
+
+        return any_
 
 
 class HyperscanFinder:

@@ -1,8 +1,10 @@
-"""Both trigger finders (Hyperscan and `re`) report exactly the same literals and positions."""
+"""The trigger finders report exactly every occurrence of every literal: the `re` finder is checked
+against a plain reference search (and against Hyperscan when it is installed)."""
 
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -20,15 +22,162 @@ ENCODED = [b"Z2hwX", b"docF", b"naHBf", b"ghp%5F", b"dockerconfigjson"]
 LITERALS = PLAIN + ENCODED
 
 
-def test_trie_regex_matches_each_literal_and_nothing_else() -> None:
-    import re
+def _default_literals() -> tuple[list[bytes], list[bytes]]:
+    det = Detector(RULES)
+    table, _finder = det._triggers_for(frozenset(range(len(det.rules))))
+    plain = sorted(lit for lit, ts in table.items() if any(t.encoding is None for t in ts))
+    encoded = sorted(lit for lit, ts in table.items() if any(t.encoding for t in ts))
+    return plain, encoded
 
-    rx = re.compile(triggers.trie_regex([b"ghp_", b"gho_", b"github", b"github_pat_"]))
-    assert [m.group() for m in rx.finditer(b"x ghp_ gho_ github_pat_ gh_ githu")] == [
-        b"ghp_",
-        b"gho_",
-        b"github_pat_",
+
+DEFAULT_PLAIN, DEFAULT_ENCODED = _default_literals()
+DEFAULT = sorted(set(DEFAULT_PLAIN) | set(DEFAULT_ENCODED))
+DEFAULT_FINDER = triggers.ReFinder(DEFAULT_PLAIN, DEFAULT_ENCODED)
+# Look-alikes: each literal as a pass sees it after folding rare bytes into the anchor (`hh_`
+# for `GH_`), which that pass must turn down unless the real literal is there.
+IMAGES = sorted({p.image(lit) for p in DEFAULT_FINDER.plan for lit, _, _ in p.literals} - {b""})
+
+
+def reference(
+    plain: list[bytes], encoded: list[bytes], data: bytes, *, with_encoded: bool
+) -> tuple[triggers.Positions, triggers.Encoded]:
+    """Every occurrence of every literal, overlapping ones included, found the slow way."""
+    positions: triggers.Positions = {}
+    spans: triggers.Encoded = []
+    for lit in sorted(set(plain) | set(encoded)):
+        starts = [m.start() for m in re.finditer(b"(?=" + re.escape(lit) + b")", data)]
+        if lit in plain and starts:
+            positions[lit] = starts
+        if with_encoded and lit in encoded:
+            spans.extend((s, lit, s + len(lit)) for s in starts)
+    return positions, sorted(spans)
+
+
+def _pieces(literals: list[bytes]) -> st.SearchStrategy[bytes]:
+    """Literals, their halves (a literal cut at a buffer edge or split by other bytes), and
+    bytes a pass stops at."""
+    halves = sorted({lit[:i] for lit in literals for i in range(1, len(lit))})
+    halves += sorted({lit[i:] for lit in literals for i in range(1, len(lit))})
+    return st.one_of(
+        st.sampled_from(literals),
+        st.sampled_from(halves),
+        st.binary(max_size=12),
+        st.text("hdgGHZ9J%_opbc1lauitk ", max_size=8).map(str.encode),
+    )
+
+
+def test_anchored_regex_matches_at_the_anchor_of_each_image() -> None:
+    rx = re.compile(triggers.anchored_regex(ord("h"), [(b"ghp_", 1), (b"oauth_t", 4), (b"hub", 0)]))
+    data = b"hp_ ghp_ xhubx oauth_t gh_ hu oauth_x ghp"
+    assert [m.start() for m in rx.finditer(data)] == [5, 10, 19]
+    assert rx.match(b"hp_") is None  # the lookbehind does not reach before the buffer
+
+
+def test_minimal_literals_drop_those_containing_another() -> None:
+    assert triggers.minimal_literals([b"github_pat_", b"github", b"gh_", b"x", b"xy", b"gh_"]) == [
+        b"gh_",
+        b"github",
+        b"x",
     ]
+
+
+def test_default_literals_take_two_passes_with_rare_bytes_folded() -> None:
+    # One trie per first byte took six full passes; the plan takes two, and folds only bytes
+    # rarer than any pass anchor (a byte replace costs far less than a pass).
+    plan = DEFAULT_FINDER.plan
+    assert len(plan) == 2
+    anchors = [p.anchor for p in plan]
+    for p in plan:
+        assert all(triggers.byte_freq(b) < min(map(triggers.byte_freq, anchors)) for b in p.folds)
+    placed = [lit for p in plan for lit, _, _ in p.literals]
+    assert sorted(placed) == DEFAULT
+    for p in plan:
+        for lit, k, nxt in p.literals:
+            # Each literal is searched where the minimal literal inside it has the anchor.
+            image = p.image(lit)
+            assert image[k] == p.anchor
+            assert nxt == b"" or image[k + 1 : k + 2] == nxt
+    # The pass that folds nothing keeps a two-byte literal prefix (`do`), the fast case of `re`.
+    unfolded = [p for p in plan if not p.folds]
+    assert len(unfolded) == 1
+    assert len({nxt for lit, _, nxt in unfolded[0].literals if lit in unfolded[0].minimal}) == 1
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    parts=st.lists(st.one_of(_pieces(DEFAULT), st.sampled_from(IMAGES)), max_size=30),
+    with_encoded=st.booleans(),
+)
+def test_re_finder_finds_every_occurrence_of_the_default_literals(
+    parts: list[bytes], with_encoded: bool
+) -> None:
+    data = b"".join(parts)
+    expected = reference(DEFAULT_PLAIN, DEFAULT_ENCODED, data, with_encoded=with_encoded)
+    assert DEFAULT_FINDER.find(data, with_encoded=with_encoded) == expected
+    everything = reference(DEFAULT_PLAIN, DEFAULT_ENCODED, data, with_encoded=True)
+    assert DEFAULT_FINDER.any(data) == bool(everything[0] or everything[1])
+    assert DEFAULT_FINDER.any_checker()(data) == DEFAULT_FINDER.any(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"h",
+        b"ghp_",  # at the start and the end of the buffer
+        b"xx GH_",
+        b"GGH_GH_",  # overlapping starts
+        b"ghp_ghp_ghp%5Fghp_",
+        b"github_pat_",  # plain literals inside a longer one
+        b"dockerconfigjsondockercfg",
+        b"hh_ Gh_ gH_ naGhf naHhf naXRodWhfcGF0X",  # folded images only: no literal
+        b"oauth_toke",
+        b"auth_token",
+    ],
+)
+def test_re_finder_edge_cases(data: bytes) -> None:
+    for with_encoded in (False, True):
+        expected = reference(DEFAULT_PLAIN, DEFAULT_ENCODED, data, with_encoded=with_encoded)
+        assert DEFAULT_FINDER.find(data, with_encoded=with_encoded) == expected
+    everything = reference(DEFAULT_PLAIN, DEFAULT_ENCODED, data, with_encoded=True)
+    assert DEFAULT_FINDER.any(data) == bool(everything[0] or everything[1])
+
+
+# Literal sets the default rules do not produce: literals inside others, one-byte literals,
+# regex metacharacters, NUL and non-ASCII bytes, literals both plain and encoded, only rare bytes.
+_ALPHABET = b"ghdoe_GHZJQ9%.(\\\x00\xff"
+_LITERAL = st.binary(min_size=1, max_size=6).map(
+    lambda raw: bytes(_ALPHABET[x % len(_ALPHABET)] for x in raw)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    plain=st.lists(_LITERAL, max_size=6),
+    encoded=st.lists(_LITERAL, max_size=6),
+    seed=st.integers(0, 2**32),
+    with_encoded=st.booleans(),
+)
+def test_re_finder_on_arbitrary_literal_sets(
+    plain: list[bytes], encoded: list[bytes], seed: int, with_encoded: bool
+) -> None:
+    rng = random.Random(seed)
+    literals = plain + encoded
+    finder = triggers.ReFinder(plain, encoded)
+    images = [p.image(lit) for p in finder.plan for lit, _, _ in p.literals]
+    pool = literals + images + [bytes([b]) for b in _ALPHABET]
+    for _ in range(5):
+        parts = [rng.choice(pool) for _ in range(rng.randrange(12))] if pool else []
+        data = b"".join(p[rng.randrange(len(p)) :] if rng.random() < 0.2 else p for p in parts)
+        expected = reference(plain, encoded, data, with_encoded=with_encoded)
+        assert finder.find(data, with_encoded=with_encoded) == expected
+        everything = reference(plain, encoded, data, with_encoded=True)
+        assert finder.any(data) == bool(everything[0] or everything[1])
+
+
+def test_re_finder_refuses_an_empty_literal() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        triggers.ReFinder([b"ghp_", b""], [])
 
 
 @pytest.mark.skipif(
@@ -37,22 +186,19 @@ def test_trie_regex_matches_each_literal_and_nothing_else() -> None:
 )
 @settings(max_examples=300, deadline=None)
 @given(
-    parts=st.lists(st.one_of(st.sampled_from(LITERALS), st.binary(max_size=40)), max_size=30),
+    parts=st.lists(st.one_of(_pieces(DEFAULT), st.sampled_from(LITERALS)), max_size=30),
     with_encoded=st.booleans(),
 )
 def test_finders_agree(parts: list[bytes], with_encoded: bool) -> None:
     data = b"".join(parts)
-    re_finder = triggers.ReFinder(PLAIN, ENCODED)
-    hs_finder = triggers.HyperscanFinder(PLAIN, ENCODED)
-    plain_re, enc_re = re_finder.find(data, with_encoded=with_encoded)
-    plain_hs, enc_hs = hs_finder.find(data, with_encoded=with_encoded)
-    # `re` reports non-overlapping matches; Hyperscan reports every one (overlaps included).
-    assert set(plain_re) == set(plain_hs)
-    for lit, offsets in plain_re.items():
-        assert set(offsets) <= set(plain_hs[lit])
-        assert all(data.startswith(lit, o) for o in plain_hs[lit])
-    assert set(enc_re) <= set(enc_hs)
-    assert {e[1] for e in enc_re} == {e[1] for e in enc_hs}
+    for plain, encoded in ((PLAIN, ENCODED), (DEFAULT_PLAIN, DEFAULT_ENCODED)):
+        re_finder = triggers.ReFinder(plain, encoded)
+        hs_finder = triggers.HyperscanFinder(plain, encoded)
+        # Both report every occurrence, overlapping ones included.
+        assert re_finder.find(data, with_encoded=with_encoded) == hs_finder.find(
+            data, with_encoded=with_encoded
+        )
+        assert re_finder.any(data) == hs_finder.any(data)
 
 
 def test_detector_results_identical_with_and_without_hyperscan(
