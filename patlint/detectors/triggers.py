@@ -96,8 +96,8 @@ class AnchorPass:
 
 
 def plan_passes(literals: Sequence[bytes]) -> list[AnchorPass]:
-    """The cheapest few anchor bytes (by `byte_freq`) such that every literal contains one,
-    directly or through a rare byte folded into the first pass's anchor."""
+    """The cheapest few anchor bytes (by `byte_freq`) such that every literal holds one, itself
+    or as a rare byte that one pass folds into its anchor."""
     mins = minimal_literals(literals)
     if not mins:
         return []
@@ -256,20 +256,33 @@ def anchored_regex(anchor: int, images: Sequence[tuple[bytes, int]]) -> bytes:
     return re.escape(bytes([anchor])) + body
 
 
-_Candidates = dict[bytes, tuple[tuple[bytes, int], ...]]
-_FindCandidates = dict[bytes, tuple[tuple[bytes, int, bool, bool], ...]]
+_Search = Callable[..., "re.Match[bytes] | None"]  # Pattern.search(data[, pos])
+_AnyEntry = tuple[bytes, int]  # minimal literal, offset of the anchor in it
+_FindEntry = tuple[bytes, int, bool, bool]  # literal, offset of the anchor, plain?, encoded?
+# anchor, folded bytes, regex search, entries by the byte after the anchor, entries to try always
+_AnyPass = tuple[
+    bytes, tuple[bytes, ...], _Search, dict[bytes, tuple[_AnyEntry, ...]], tuple[_AnyEntry, ...]
+]
+_FindPass = tuple[
+    bytes,
+    tuple[bytes, ...],
+    _Search,
+    dict[bytes, tuple[_FindEntry, ...]],
+    tuple[_FindEntry, ...],
+    bool,  # whether any of its literals is plain (else with_encoded=False skips the pass)
+]
 
 
 class ReFinder:
-    """Two or three `re` passes over the buffer, each anchored on one byte.
+    """A few `re` passes over the buffer (two for the default rules), each anchored on one byte.
 
     `re` scans fast only for a literal prefix (about 0.3 ns a byte), so each pass costs a full
-    scan and a per-first-byte trie (six passes for GitHub's literals) costs six. Here every
+    scan, and a trie per first byte (six for the default literals) costs six. Here every
     literal holds one of a few anchor bytes, chosen by their frequency in source code
     (`plan_passes`): a pass's regex matches at its anchor, then checks the bytes after it and,
     by lookbehind, those before. A literal whose other bytes are common but which holds a rare
-    byte (G, H, …) is found by the first pass after `bytes.replace` folds that byte into the
-    anchor (a copy at memchr speed); what that pass finds is confirmed on the original bytes.
+    byte (G, H, …) is found by one pass after `bytes.replace` folds that byte into its anchor
+    (a copy at memchr speed); what that pass finds is then confirmed on the original bytes.
     `find` reports every occurrence, overlapping ones included, as Hyperscan does.
     """
 
@@ -281,55 +294,37 @@ class ReFinder:
         if b"" in literals:
             raise ValueError("a trigger literal is empty")
         self.plan = plan_passes(literals)
-        anys = []
-        finds = []
+        any_passes: list[_AnyPass] = []
+        find_passes: list[_FindPass] = []
         for p in self.plan:
             images = [(p.image(lit), k) for lit, k, _ in p.literals if lit in p.minimal]
             search = re.compile(anchored_regex(p.anchor, images)).search
             anchor = bytes([p.anchor])
             folds = tuple(bytes([b]) for b in p.folds)
-            any_cands: dict[bytes, list[tuple[bytes, int]]] = {}
-            find_cands: dict[bytes, list[tuple[bytes, int, bool, bool]]] = {}
+            # Entries by the byte after the anchor; under b"", those to try at every match.
+            any_entries: dict[bytes, list[_AnyEntry]] = {}
+            find_entries: dict[bytes, list[_FindEntry]] = {}
             for lit, k, nxt in p.literals:
                 if lit in p.minimal:
-                    any_cands.setdefault(nxt, []).append((lit, k))
+                    any_entries.setdefault(nxt, []).append((lit, k))
                 entry = (lit, k, lit in plain_set, lit in encoded_set)
-                find_cands.setdefault(nxt, []).append(entry)
-            # Candidates by the byte after the anchor; b"": to check at every match.
-            any_always = tuple(any_cands.pop(b"", ()))
-            find_always = tuple(find_cands.pop(b"", ()))
-            anys.append(
-                (anchor, folds, search, {n: tuple(c) for n, c in any_cands.items()}, any_always)
-            )
+                find_entries.setdefault(nxt, []).append(entry)
+            any_always = tuple(any_entries.pop(b"", ()))
+            find_always = tuple(find_entries.pop(b"", ()))
+            any_by_next = {n: tuple(e) for n, e in any_entries.items()}
+            find_by_next = {n: tuple(e) for n, e in find_entries.items()}
+            any_passes.append((anchor, folds, search, any_by_next, any_always))
             has_plain = any(lit in plain_set for lit, _, _ in p.literals)
-            finds.append(
-                (
-                    anchor,
-                    folds,
-                    search,
-                    {n: tuple(c) for n, c in find_cands.items()},
-                    find_always,
-                    has_plain,
-                )
-            )
-        self._any: tuple[
-            tuple[
-                bytes,
-                tuple[bytes, ...],
-                Callable[..., re.Match[bytes] | None],
-                _Candidates,
-                tuple[tuple[bytes, int], ...],
-            ],
-            ...,
-        ] = tuple(anys)
-        self._find = tuple(finds)
+            find_passes.append((anchor, folds, search, find_by_next, find_always, has_plain))
+        self._any = tuple(any_passes)
+        self._find = tuple(find_passes)
         self._any_fn = self.any_checker()
 
     def find(self, data: bytes, *, with_encoded: bool) -> tuple[Positions, Encoded]:
         """Start offsets of plain literals, spans of encoded ones (every occurrence)."""
         plain: Positions = {}
         encoded: Encoded = []
-        for anchor, folds, search, cands, always, has_plain in self._find:
+        for anchor, folds, search, by_next, always, has_plain in self._find:
             if not (has_plain or with_encoded):
                 continue
             seen = data
@@ -338,7 +333,7 @@ class ReFinder:
             m = search(seen)
             while m is not None:
                 at = m.start()
-                for group in (cands.get(seen[at + 1 : at + 2], ()), always):
+                for group in (by_next.get(seen[at + 1 : at + 2], ()), always):
                     for lit, k, is_plain, is_encoded in group:
                         start = at - k
                         if start >= 0 and data.startswith(lit, start):
@@ -359,7 +354,7 @@ class ReFinder:
         passes = self._any
 
         def any_(data: bytes) -> bool:
-            for anchor, folds, search, cands, always in passes:
+            for anchor, folds, search, by_next, always in passes:
                 if not folds:  # the regex is exact
                     if search(data) is not None:
                         return True
@@ -370,7 +365,7 @@ class ReFinder:
                 m = search(seen)
                 while m is not None:
                     at = m.start()
-                    for lit, k in cands.get(seen[at + 1 : at + 2], ()):
+                    for lit, k in by_next.get(seen[at + 1 : at + 2], ()):
                         if at >= k and data.startswith(lit, at - k):
                             return True
                     for lit, k in always:
