@@ -33,6 +33,8 @@ def clean_text(text: str) -> str:
         code = ord(m.group())
         return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
+    if text.isascii():  # the common case: nothing to escape, no regex pass
+        return text
     return _SURROGATE.sub(esc, text)
 
 
