@@ -85,7 +85,9 @@ def test_default_literals_take_two_passes_with_rare_bytes_folded() -> None:
     # One trie per first byte took six full passes; the plan takes two, and folds only bytes
     # rarer than any pass anchor (a byte replace costs far less than a pass).
     plan = DEFAULT_FINDER.plan
-    assert len(plan) == 2
+    # A third pass would cost ~30% more without Hyperscan: a new keyword made only of common
+    # bytes that holds neither anchor does that (check `plan_passes` before accepting it).
+    assert [chr(p.anchor) for p in plan] == ["h", "d"]
     anchors = [p.anchor for p in plan]
     for p in plan:
         assert all(triggers.byte_freq(b) < min(map(triggers.byte_freq, anchors)) for b in p.folds)
