@@ -148,7 +148,7 @@ class Workers:
                         pull()
                     if not ready:
                         break
-                    conn.send(ready.popleft())
+                    self._send(conn, ready.popleft())
                     held[conn] += 1
             busy = [c for c in conns if held[c]]
             if not busy:
@@ -162,18 +162,25 @@ class Workers:
                 held[done] -= 1
                 on_result(answer)
 
+    def _send(self, conn: Connection, batch: Batch) -> None:
+        try:
+            conn.send(batch)
+        except OSError as exc:  # BrokenPipeError: it died while holding its previous batch
+            raise self._died(conn) from exc
+
     def _receive(self, conn: Connection) -> Any:
         try:
             status, value = conn.recv()
         except (EOFError, OSError) as exc:
-            proc = self._procs[self._conns.index(conn)]
-            proc.join(timeout=1)
-            raise WorkerDied(
-                f"a scan worker ended unexpectedly (exit code {proc.exitcode})"
-            ) from exc
+            raise self._died(conn) from exc
         if status == "error":
             raise value
         return value
+
+    def _died(self, conn: Connection) -> WorkerDied:
+        proc = self._procs[self._conns.index(conn)]
+        proc.join(timeout=1)
+        return WorkerDied(f"a scan worker ended unexpectedly (exit code {proc.exitcode})")
 
     def close(self) -> None:
         """Tell each worker to stop and wait for it."""

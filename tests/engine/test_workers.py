@@ -60,10 +60,13 @@ def test_an_error_in_a_worker_is_raised_in_the_parent() -> None:
     assert sum(got) < 30 * 3
 
 
-def test_a_killed_worker_is_an_error_not_a_hang() -> None:
+@pytest.mark.parametrize("bad_at", [0, 1, 5, 29])
+def test_a_killed_worker_is_an_error_not_a_hang(bad_at: int) -> None:
+    # The parent learns of the death either reading the answer (EOF) or sending the worker
+    # its next batch (broken pipe): both must be WorkerDied.
     start = time.monotonic()
     with pytest.raises(WorkerDied, match="exit code -9"):
-        run_batches(2, _init, (1,), _die_on_bad, iter(_batches(30, bad_at=5)), lambda _a: None)
+        run_batches(2, _init, (1,), _die_on_bad, iter(_batches(30, bad_at=bad_at)), lambda _a: None)
     assert time.monotonic() - start < 20
 
 
