@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patlint.cli import main
+from patlint.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -1170,6 +1170,33 @@ def org(
     sys.exit(code)
 
 
+def entry() -> NoReturn:
+    """Console script and `python -m patlint`: `main`, then leave without tearing the
+    interpreter down once everything is written.
+
+    Freeing every object and module of a large scan took ~20 ms, 6% of a 315 MB tree scan and
+    a fifth of a pre-commit run. Exit handlers still run (workers, finalizers) and output is
+    flushed; reports are already closed (written atomically). If a thread other than this one
+    is still alive, Python's own exit joins it as usual.
+    """
+    code: int | str | None
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    import threading
+
+    if threading.active_count() > 1 or not isinstance(code, int | None):
+        sys.exit(code)
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing left to say
+            stream.flush()
+    os._exit(code or 0)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: usage errors exit 2, interrupts 130; the group maps the rest."""
     try:

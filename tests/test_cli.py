@@ -302,6 +302,35 @@ def test_real_entry_point_exit_codes(tmp_path: Path, token: TokenFactory) -> Non
     assert run("explain", "no-such-rule") == 2
 
 
+def test_entry_point_leaves_fast_but_loses_nothing(tmp_path: Path, token: TokenFactory) -> None:
+    """The console script skips interpreter teardown: stdout (piped, so block-buffered) is still
+    complete, the -o report is written, the exit code kept, and no worker outlives it."""
+    import subprocess
+    import sys
+
+    tree = tmp_path / "tree"
+    for i in range(500):  # enough files for the worker processes
+        (tree / f"d{i % 7}").mkdir(parents=True, exist_ok=True)
+        (tree / f"d{i % 7}" / f"f{i}.py").write_text(f"x = {i}\n" * 50)
+    secrets = [token("ghp") for _ in range(40)]
+    for i, t in enumerate(secrets):
+        (tree / f"t{i}.env").write_text(f"GH_TOKEN={t}\n")
+    cmd = [sys.executable, "-m", "patlint", "scan", "--offline", "--no-progress"]
+    res = subprocess.run([*cmd, "--format", "json", str(tree)], capture_output=True, check=False)
+    assert res.returncode == 1, res.stderr
+    doc = json.loads(res.stdout)  # complete: the last buffered block was flushed
+    assert len(doc["tokens"]) == 40 and doc["summary"]["files_scanned"] == 540
+    out = tmp_path / "r.sarif"
+    res = subprocess.run(
+        [*cmd, "--format", "sarif", "-o", str(out), str(tree)], capture_output=True, check=False
+    )
+    assert res.returncode == 1
+    assert len(json.loads(out.read_text())["runs"][0]["results"]) >= 40
+    # Forked workers carry their parent's command line: none may outlive it.
+    left = subprocess.run(["pgrep", "-f", str(tree)], capture_output=True, check=False)
+    assert left.stdout == b"", left.stdout
+
+
 def test_catastrophic_custom_pattern_is_refused_at_load(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
