@@ -189,7 +189,10 @@ def cli(debug: bool) -> None:
     "--range",
     "rev_range",
     metavar="A..B",
-    help="With --history: only commits in A..B (a pull request, a pre-push).",
+    help=(
+        "With --history: only commits in A..B (a pull request, a pre-push). An all-zero A "
+        "(a new branch in a pre-push hook): B's commits that no remote-tracking ref has."
+    ),
 )
 @click.option(
     "--no-suppress",

@@ -17,7 +17,10 @@ How it works, all with the real git, streamed:
 Revisions: by default every ref plus HEAD (``--all``). ``since`` keeps the commits reachable
 from a ref but not from REV (``--all ^REV``: what is new since a scan of REV, on every branch).
 ``rev_range`` is a git range ``A..B`` (commits reachable from B but not from A: a pull request
-or a pre-push); the tip used for "still present" is B, else HEAD.
+or a pre-push); the tip used for "still present" is B, else HEAD. A git pre-push hook passes
+all zeros for a side that does not exist: ``0…0..B`` (a new branch) scans the commits reachable
+from B that no remote-tracking ref has (``B --not --remotes``; every commit of B when the
+repository has no remote refs), ``A..0…0`` (a deleted branch) scans nothing.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ FIND_OBJECT_MAX = 256  # up to this many hit blobs, `git log` filters with --fin
 _QUEUE_MAX = 4096
 _DONE = object()
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+_ZERO = re.compile(r"0{40}(0{24})?")  # git's "no object" (SHA-1 or SHA-256) in hook input
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +75,7 @@ class HistoryCollected:
 
 @dataclass(frozen=True, slots=True)
 class _Revisions:
-    args: tuple[str, ...]  # for rev-list and log
+    args: tuple[str, ...]  # for rev-list and log; empty: nothing to scan
     tip: str | None  # commit whose tree is "HEAD" for in_head; None when there is none
     description: str
 
@@ -140,6 +144,10 @@ def resolve_revisions(repo: str, *, since: str | None, rev_range: str | None) ->
         if sep not in rev_range:
             raise ConfigError(f"--range: {rev_range!r} is not a range (expected A..B)")
         left, right = rev_range.split(sep, 1)
+        if _ZERO.fullmatch(right):
+            return _Revisions((), None, "deleted branch: --range ends in all zeros")
+        if _ZERO.fullmatch(left):
+            return _new_branch(repo, right)
         a = _commit(repo, left or "HEAD", "--range")
         b = _commit(repo, right or "HEAD", "--range")
         return _Revisions((f"{a}{sep}{b}",), b, f"range {rev_range}")
@@ -148,6 +156,20 @@ def resolve_revisions(repo: str, *, since: str | None, rev_range: str | None) ->
         base = _commit(repo, since, "--since")
         return _Revisions(("--all", f"^{base}"), head, f"all refs since {since}")
     return _Revisions(("--all",), head, "all refs")
+
+
+def _new_branch(repo: str, rev: str) -> _Revisions:
+    """`0…0..B` from a pre-push hook: the commits of B that no remote-tracking ref has yet."""
+    tip = _commit(repo, rev or "HEAD", "--range")
+    short = tip[:12]
+    remotes = _git(repo, "for-each-ref", "--count=1", "--format=x", "refs/remotes/").stdout
+    if not remotes.strip():
+        return _Revisions((tip,), tip, f"new branch: every commit of {short}, no remote refs")
+    return _Revisions(
+        (tip, "--not", "--remotes"),
+        tip,
+        f"new branch: commits of {short} not on any remote-tracking ref",
+    )
 
 
 def _count_commits(repo: str, revs: _Revisions) -> int:
@@ -374,6 +396,9 @@ def collect_history(
     revs = resolve_revisions(repo, since=since, rev_range=rev_range)
     out = HistoryCollected(description=revs.description)
     stats = out.stats
+    if not revs.args:
+        stats.notices.append(f"git history ({revs.description}): nothing to scan")
+        return out
     detector = Detector(rules)
     hits: dict[str, tuple[str, list[Candidate]]] = {}  # blob id -> (first path, candidates)
     pipe = _Pipeline(repo, revs, max_file_size, exclude)
