@@ -1,7 +1,8 @@
 """git config files: tokens in remote URLs and `url.<base>.insteadOf`, `credential.helper store`.
 
-Reads `.git/config` of every repository under the scanned path (the walker yields them),
-`~/.gitconfig` and `$XDG_CONFIG_HOME/git/config`. The syntax is git's own INI dialect:
+Reads `.git/config` of every repository under the scanned path (the walker yields them, with
+its submodules' `.git/modules/<name>/config` and worktrees' `config.worktree`), `~/.gitconfig`
+and `$XDG_CONFIG_HOME/git/config`. The syntax is git's own INI dialect:
 `[section "subsection"]`, `key = value`, `#`/`;` comments, quoted values.
 """
 
@@ -132,13 +133,22 @@ def credentials_in_url(url: str) -> tuple[str, str] | None:
 
 
 class GitConfigReader:
-    """`.git/config`, `.gitconfig`, `git/config`."""
+    """`.git/config`, `.gitconfig`, `git/config`, and in `.git`: submodules' `modules/…/config`
+    and worktrees' `config.worktree` (the walker yields those of a home scan)."""
 
     name = "git-config"
 
     def matches(self, rel: str) -> bool:
         """Repository and user git config files."""
-        return rel.endswith("git/config") or basename(rel) == ".gitconfig"
+        if rel.endswith("git/config"):
+            return True
+        name = basename(rel)
+        if name == ".gitconfig":
+            return True
+        inside = "/" + rel
+        if name == "config":
+            return "/.git/modules/" in inside
+        return name == "config.worktree" and "/.git/" in inside
 
     def read(
         self,

@@ -38,8 +38,8 @@ REGISTRY: tuple[tuple[str, Hint], ...] = (
     ("docker_config", _names("config.json", "auth.json", ".dockercfg")),
     # ~/.git-credentials, $XDG_CONFIG_HOME/git/credentials
     ("git_credentials", _names(".git-credentials", "credentials")),
-    # .git/config remotes, ~/.gitconfig and git/config credential.helper
-    ("git_config", _names("config", ".gitconfig")),
+    # .git/config remotes (and submodules', worktrees'), ~/.gitconfig, git/config helpers
+    ("git_config", _names("config", ".gitconfig", "config.worktree")),
     # gh hosts.yml (both layouts), ~/.config/hub
     ("gh_hosts", _names("hosts.yml", "hub")),
     ("netrc", _names(".netrc", "_netrc")),  # .netrc / _netrc

@@ -97,7 +97,7 @@ def _walk_dir(root: str, options: WalkOptions, excluder: _Excluder) -> Iterator[
             )
         yield from _from_list(root, real_root, listed, options, excluder)
         if options.read_git_config:
-            yield from _git_config(os.path.join(root, ".git"), root, "")
+            yield from _git_config(os.path.join(root, ".git"), root, "", excluder)
     else:
         yield from _scandir(root, real_root, options, excluder)
 
@@ -118,16 +118,52 @@ def _git_ignored(path: str) -> bool:
     return proc.returncode == 0
 
 
-def _git_config(git_dir: str, display_root: str, rel_dir: str) -> Iterator[FileRef]:
-    """`.git/config` of a repository (only that file: the rest of `.git` is never entered)."""
-    path = os.path.join(git_dir, "config")
+def _git_config(
+    git_dir: str, display_root: str, rel_dir: str, excluder: _Excluder
+) -> Iterator[FileRef]:
+    """`.git/config` of a repository and the configs of its submodules and worktrees (only
+    those files: objects, refs and the rest of `.git` are never entered)."""
+    for path, rel in _git_config_files(git_dir, f"{rel_dir}/.git" if rel_dir else ".git", 0):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) and not excluder.excluded(rel):
+            yield FileRef(path, _shown(display_root, rel), st.st_size)
+
+
+_GIT_DIR_DEPTH = 16  # submodules of submodules, names with slashes: far enough, and bounded
+
+
+def _git_config_files(git_dir: str, rel: str, depth: int) -> Iterator[tuple[str, str]]:
+    """Config files of the git directory `git_dir` (shown as `rel`): `config`,
+    `config.worktree`, `worktrees/*/config.worktree`, and those of its submodules."""
+    yield os.path.join(git_dir, "config"), f"{rel}/config"
+    yield os.path.join(git_dir, "config.worktree"), f"{rel}/config.worktree"
+    for e in _subdirs(os.path.join(git_dir, "worktrees")):
+        yield os.path.join(e.path, "config.worktree"), f"{rel}/worktrees/{e.name}/config.worktree"
+    if depth < _GIT_DIR_DEPTH:
+        yield from _modules(os.path.join(git_dir, "modules"), f"{rel}/modules", depth + 1)
+
+
+def _modules(folder: str, rel: str, depth: int) -> Iterator[tuple[str, str]]:
+    """Under `.git/modules`: a folder with a HEAD is a submodule's git directory (which may
+    have `modules` of its own); any other folder is part of a submodule name with slashes."""
+    for e in _subdirs(folder):
+        shown = f"{rel}/{e.name}"
+        if os.path.isfile(os.path.join(e.path, "HEAD")):
+            yield from _git_config_files(e.path, shown, depth)
+        elif depth < _GIT_DIR_DEPTH:
+            yield from _modules(e.path, shown, depth + 1)
+
+
+def _subdirs(folder: str) -> list[os.DirEntry[str]]:
+    """Folders (not links to folders) in `folder`, by name; none when it cannot be listed."""
     try:
-        st = os.lstat(path)
+        with os.scandir(folder) as it:
+            return sorted((e for e in it if e.is_dir(follow_symlinks=False)), key=_entry_name)
     except OSError:
-        return
-    if stat.S_ISREG(st.st_mode):
-        rel = f"{rel_dir}/.git/config" if rel_dir else ".git/config"
-        yield FileRef(path, _shown(display_root, rel), st.st_size)
+        return []
 
 
 def _in_git_work_tree(root: str) -> bool:
@@ -251,10 +287,9 @@ def _scandir(
                     if (
                         entry.name == ".git"
                         and options.read_git_config
-                        and not excluder.excluded(rel + "/config")
                         and (not pruned or excluder.always(rel + "/config", options.always_include))
                     ):
-                        yield from _git_config(entry.path, display_root, rel_dir)
+                        yield from _git_config(entry.path, display_root, rel_dir, excluder)
                     if entry.name in ALWAYS_PRUNED:
                         continue
                     if excluder.excluded(rel + "/"):
