@@ -282,6 +282,7 @@ def scan(
     from patlint.config import Config, load_file, parse_size
     from patlint.engine.ruleset import build_ruleset
     from patlint.engine.run import ScanOptions, exit_code, run_scan
+    from patlint.github.hosts import configured_hosts
     from patlint.model import Severity
     from patlint.sources.tree import WalkOptions
 
@@ -309,6 +310,7 @@ def scan(
         allow=config.allow,
         baseline=baseline_keys,
         baseline_sha1=baseline_sha1,
+        github_hosts=configured_hosts(config.github_api, github_api),
     )
     resolver = None if offline else _github_resolver(config, github_api, no_cache, cache_ttl)
     progress = _Progress(sys.stderr) if (not no_progress and sys.stderr.isatty()) else None
@@ -798,6 +800,7 @@ def _baseline_write(
     from patlint.config import Config, load_file
     from patlint.engine.ruleset import build_ruleset
     from patlint.engine.run import ScanOptions, run_scan
+    from patlint.github.hosts import configured_hosts
     from patlint.sources.tree import WalkOptions
 
     roots = list(paths) or ["."]
@@ -814,6 +817,7 @@ def _baseline_write(
         ),
         max_file_size=config.max_file_size,
         allow=config.allow,
+        github_hosts=configured_hosts(config.github_api, ()),
     )
     result = run_scan(roots, ruleset, options)
     entries = entries_for(result.findings, previous)

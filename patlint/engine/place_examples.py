@@ -5,6 +5,9 @@ Used by rules whose findings come from readers (`check: place`) or from where to
 
     {path: "~/.git-credentials", text: "https://me:{{token:ghp}}@github.com", mode: 0644}
     {files: [{path: .git-credentials, text: "…{{token:ghp}}…"}, {path: .npmrc, text: "…{{copy}}…"}]}
+    {path: …, text: …, github_api: {git.corp.example: "https://git.corp.example/api/v3"}}
+
+`github_api` scans as if the config named those GitHub API hosts (as `--github-api HOST=URL`).
 
 `{{token:KIND}}` and the other placeholders are expanded as in detector examples; `{{copy}}`
 repeats the example's first generated token, so one token can be planted in several files.
@@ -62,15 +65,26 @@ def _files(example: Mapping[str, Any]) -> list[tuple[str, str, int | None]]:
     return out
 
 
+def _github_api(example: Mapping[str, Any]) -> Mapping[str, str]:
+    value = example.get("github_api", {})
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError("github_api: expected a mapping of host to API URL")
+    return value
+
+
 def run_file_example(
     rule: Rule, ruleset: RuleSet, example: Mapping[str, Any], rng: random.Random
 ) -> bool:
     """Write the example's files and scan them; True when `rule` reports something."""
     from patlint.engine.run import ScanOptions, run_scan
+    from patlint.github.hosts import configured_hosts
     from patlint.sources.tree import WalkOptions
     from patlint.tokengen import expand, make_token
 
     files = _files(example)
+    github_hosts = configured_hosts(_github_api(example), ())
     first: str | None = None
     for _path, text, _ in files:
         m = _FIRST_TOKEN.search(text)
@@ -99,6 +113,7 @@ def run_file_example(
             ScanOptions(
                 walk=WalkOptions(use_gitignore=False, read_git_config=True),
                 jobs=1,
+                github_hosts=github_hosts,
             ),
         )
     return any(f.rule_id == rule.id for f in [*result.findings, *result.suppressed])

@@ -58,6 +58,7 @@ class ScanOptions:
     baseline: frozenset[str] = frozenset()
     baseline_sha1: frozenset[str] = frozenset()  # detect-secrets entries: "path\0hashed_secret"
     now: datetime | None = None
+    github_hosts: frozenset[str] = frozenset()  # hosts configured as GitHub API targets
 
 
 @dataclass(slots=True)
@@ -291,15 +292,19 @@ def _detection_findings(token: Token, rules: Mapping[str, Rule]) -> Iterator[tup
         )
 
 
-def _policy_findings(token: Token, rule: Rule, now: datetime) -> Iterator[tuple[Finding, bool]]:
+def _policy_findings(
+    token: Token, rule: Rule, now: datetime, github_hosts: frozenset[str] = frozenset()
+) -> Iterator[tuple[Finding, bool]]:
     from patlint.policy import CHECKS
+    from patlint.policy.base import PolicyContext
     from patlint.policy.remediation import for_rule
 
     check = CHECKS[rule.check]
     params = check.parse_params(rule.params, f"rules.{rule.id}.params")
     active = [c for c in token.candidates if not _suppressed_here(c, rule.id)]
     primary = (active or list(token.candidates))[0]
-    for verdict in check.evaluate(token, params, now=now):
+    ctx = PolicyContext(github_hosts=github_hosts)
+    for verdict in check.evaluate(token, params, now=now, ctx=ctx):
         yield (
             Finding(
                 rule_id=rule.id,
@@ -359,7 +364,7 @@ def judge(
             if rule.requires == "github" and (token.info is None or not token.info.verified):
                 skipped_github.add(rule.id)
                 continue
-            for finding, inline in _policy_findings(token, rule, now):
+            for finding, inline in _policy_findings(token, rule, now, options.github_hosts):
                 place(finding, inline)
     enabled = {r.id: r for r in ruleset.enabled}
     infos = {t.secret.digest: t.info for t in tokens}

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from patlint.errors import GitHubError
 from patlint.github.cache import VerificationCache
 from patlint.github.client import GitHubClient, Pacer, check_base_url, make_session
+from patlint.github.hosts import split_api_flag
 from patlint.github.tokens import (
     FINE_GRAINED_PROBES,
     FINE_GRAINED_UNDETERMINED,
@@ -121,10 +122,8 @@ def parse_api_flags(values: Sequence[str]) -> dict[str, str]:
     """`--github-api URL` (for github.com) / `--github-api HOST=URL` → {host: url}."""
     out: dict[str, str] = {}
     for value in values:
-        host, sep, url = value.partition("=")
-        if not sep or "://" in host:
-            host, url = GITHUB_COM, value
-        host = normalize_host(host.strip()) or GITHUB_COM
+        host, url = split_api_flag(value)
+        host = normalize_host(host) or GITHUB_COM
         out[host] = check_base_url(url.strip(), f"--github-api {value}")
     return out
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from patlint.errors import ConfigError
 from patlint.model import Token
-from patlint.policy.base import PolicyCheck, Verdict
+from patlint.policy.base import NO_CONTEXT, PolicyCheck, PolicyContext, Verdict
 from patlint.policy.expiry import (
     DeadTokenCheck,
     ExpiresSoonCheck,
@@ -31,7 +31,9 @@ class PlaceCheck:
             raise ConfigError(f"{where}: rules with check 'place' take no params")
         return params
 
-    def evaluate(self, token: Token, params: Any, *, now: datetime) -> Iterator[Verdict]:
+    def evaluate(
+        self, token: Token, params: Any, *, now: datetime, ctx: PolicyContext = NO_CONTEXT
+    ) -> Iterator[Verdict]:
         """Nothing to judge per token: readers report these findings."""
         return iter(())
 

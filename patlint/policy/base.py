@@ -19,6 +19,20 @@ class Verdict:
     remediation: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyContext:
+    """What the user told patlint about the scan that a check may need besides its params.
+
+    `github_hosts`: the hosts configured as GitHub API targets (`--github-api HOST=URL`,
+    `github_api:` in config), lower case without port; known under `--offline` too.
+    """
+
+    github_hosts: frozenset[str] = frozenset()
+
+
+NO_CONTEXT = PolicyContext()
+
+
 class PolicyCheck(Protocol):
     """A kind of policy check (`check:` in a rule), e.g. expiry or scopes."""
 
@@ -27,5 +41,7 @@ class PolicyCheck(Protocol):
     def parse_params(self, params: Mapping[str, Any], where: str) -> Any:
         """Validate params (raise ConfigError naming `where`) and return a typed value."""
 
-    def evaluate(self, token: Token, params: Any, *, now: datetime) -> Iterator[Verdict]:
+    def evaluate(
+        self, token: Token, params: Any, *, now: datetime, ctx: PolicyContext = NO_CONTEXT
+    ) -> Iterator[Verdict]:
         """Violations of this check by `token` (its info may be None when offline)."""

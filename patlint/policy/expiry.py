@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from patlint.model import KIND_NAMES, Token, TokenInfo, TokenStatus
-from patlint.policy.base import Verdict
+from patlint.policy.base import NO_CONTEXT, PolicyContext, Verdict
 from patlint.policy.params import only_keys, positive_int, str_list
 
 
@@ -47,7 +47,9 @@ class NoExpirationCheck:
             frozenset(str_list(params, "kinds", where, ["ghp", "github_pat", "legacy"]))
         )
 
-    def evaluate(self, token: Token, params: KindsParams, *, now: datetime) -> Iterator[Verdict]:
+    def evaluate(
+        self, token: Token, params: KindsParams, *, now: datetime, ctx: PolicyContext = NO_CONTEXT
+    ) -> Iterator[Verdict]:
         """A verdict when the token is live and never expires."""
         info = _live(token)
         if info is None or token.secret.kind not in params.kinds or info.never_expires is not True:
@@ -79,7 +81,14 @@ class LifetimeCheck:
         only_keys(params, {"max_lifetime_days"}, where)
         return LifetimeParams(positive_int(params, "max_lifetime_days", where, 90))
 
-    def evaluate(self, token: Token, params: LifetimeParams, *, now: datetime) -> Iterator[Verdict]:
+    def evaluate(
+        self,
+        token: Token,
+        params: LifetimeParams,
+        *,
+        now: datetime,
+        ctx: PolicyContext = NO_CONTEXT,
+    ) -> Iterator[Verdict]:
         """A verdict when the expiry is further away than the maximum lifetime."""
         info = _live(token)
         if info is None or info.expires_at is None:
@@ -111,7 +120,9 @@ class ExpiresSoonCheck:
         only_keys(params, {"within_days"}, where)
         return SoonParams(positive_int(params, "within_days", where, 14))
 
-    def evaluate(self, token: Token, params: SoonParams, *, now: datetime) -> Iterator[Verdict]:
+    def evaluate(
+        self, token: Token, params: SoonParams, *, now: datetime, ctx: PolicyContext = NO_CONTEXT
+    ) -> Iterator[Verdict]:
         """A verdict when the expiry is in the future but within the window."""
         info = _live(token)
         if info is None or info.expires_at is None:
@@ -137,7 +148,9 @@ class DeadTokenCheck:
         only_keys(params, set(), where)
         return params
 
-    def evaluate(self, token: Token, params: Any, *, now: datetime) -> Iterator[Verdict]:
+    def evaluate(
+        self, token: Token, params: Any, *, now: datetime, ctx: PolicyContext = NO_CONTEXT
+    ) -> Iterator[Verdict]:
         """A verdict for a token GitHub answered 401 for, or whose expiry has passed."""
         info = token.info
         if info is None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from patlint.errors import ConfigError
 from patlint.model import KIND_NAMES, Token, TokenStatus
-from patlint.policy.base import Verdict
+from patlint.policy.base import NO_CONTEXT, PolicyContext, Verdict
 from patlint.policy.params import only_keys, positive_int, scope_list, str_list
 
 CLASSIC_KINDS = frozenset({"ghp", "gho", "legacy"})
@@ -51,7 +51,14 @@ class GodTokenCheck:
             threshold=positive_int(params, "threshold", where, 5),
         )
 
-    def evaluate(self, token: Token, params: GodTokenParams, *, now: datetime) -> Iterator[Verdict]:
+    def evaluate(
+        self,
+        token: Token,
+        params: GodTokenParams,
+        *,
+        now: datetime,
+        ctx: PolicyContext = NO_CONTEXT,
+    ) -> Iterator[Verdict]:
         """One verdict naming the dangerous scopes the token was granted."""
         from patlint.github.tokens import expand_scopes  # not at import: it pulls in the client
 
@@ -120,7 +127,12 @@ class ContextScopesCheck:
         return out
 
     def evaluate(
-        self, token: Token, params: Mapping[str, Need], *, now: datetime
+        self,
+        token: Token,
+        params: Mapping[str, Need],
+        *,
+        now: datetime,
+        ctx: PolicyContext = NO_CONTEXT,
     ) -> Iterator[Verdict]:
         """A verdict when every place the token was found names a known use and scopes exceed it."""
         from patlint.github.tokens import expand_scopes
@@ -171,7 +183,9 @@ class ClassicTokenCheck:
             frozenset(str_list(params, "classic_only_scopes", where, [])),
         )
 
-    def evaluate(self, token: Token, params: ClassicParams, *, now: datetime) -> Iterator[Verdict]:
+    def evaluate(
+        self, token: Token, params: ClassicParams, *, now: datetime, ctx: PolicyContext = NO_CONTEXT
+    ) -> Iterator[Verdict]:
         """A verdict for a live classic PAT not used for anything that needs a classic token."""
         info = token.info
         if info is None or info.status is not TokenStatus.VALID:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from patlint.model import Token, TokenStatus
-from patlint.policy.base import Verdict
+from patlint.policy.base import NO_CONTEXT, PolicyContext, Verdict
 from patlint.policy.params import only_keys
 
 
@@ -21,7 +21,9 @@ class SsoCheck:
         only_keys(params, set(), where)
         return params
 
-    def evaluate(self, token: Token, params: Any, *, now: datetime) -> Iterator[Verdict]:
+    def evaluate(
+        self, token: Token, params: Any, *, now: datetime, ctx: PolicyContext = NO_CONTEXT
+    ) -> Iterator[Verdict]:
         """A verdict naming the organizations (login or numeric id) that need authorization."""
         info = token.info
         if info is None:

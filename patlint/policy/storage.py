@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from patlint.errors import ConfigError
+from patlint.github.hosts import host_name
 from patlint.model import Token
-from patlint.policy.base import Verdict
+from patlint.policy.base import NO_CONTEXT, PolicyContext, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,9 @@ class SeveralPlacesCheck:
             raise ConfigError(f"{where}.count_text: expected true or false, got {text!r}")
         return PlacesParams(n, text)
 
-    def evaluate(self, token: Token, params: PlacesParams, *, now: datetime) -> Iterator[Verdict]:
+    def evaluate(
+        self, token: Token, params: PlacesParams, *, now: datetime, ctx: PolicyContext = NO_CONTEXT
+    ) -> Iterator[Verdict]:
         """One verdict naming the places, when there are enough of them."""
         places: dict[str, str | None] = {}
         for c in token.candidates:
@@ -67,7 +70,7 @@ class SeveralPlacesCheck:
 
 @dataclass(frozen=True, slots=True)
 class HostParams:
-    """`github_hosts`: host globs where a GitHub token is usable (GHES hosts added in config)."""
+    """`github_hosts`: host globs where a GitHub token is usable, besides the configured API hosts."""
 
     github_hosts: tuple[str, ...]
 
@@ -83,8 +86,18 @@ DEFAULT_GITHUB_HOSTS = (
 )
 
 
+def is_github_host(host: str, ctx: PolicyContext) -> bool:
+    """True for a GHE.com tenant and for a host configured as a GitHub API target (any port)."""
+    name = host_name(host)
+    return name.endswith(".ghe.com") or name in ctx.github_hosts
+
+
 class WrongHostCheck:
-    """`check: wrong-host`: a token stored for a host that is not GitHub (npmjs.org, docker.io…)."""
+    """`check: wrong-host`: a token stored for a host that is not GitHub (npmjs.org, docker.io…).
+
+    GitHub hosts are those matching a `github_hosts` glob, every GHE.com tenant, and every host
+    the user configured as a GitHub API target (`ctx.github_hosts`, also known offline).
+    """
 
     name = "wrong-host"
 
@@ -98,7 +111,9 @@ class WrongHostCheck:
             raise ConfigError(f"{where}.github_hosts: expected a list of host globs")
         return HostParams(tuple(h.lower() for h in hosts))
 
-    def evaluate(self, token: Token, params: HostParams, *, now: datetime) -> Iterator[Verdict]:
+    def evaluate(
+        self, token: Token, params: HostParams, *, now: datetime, ctx: PolicyContext = NO_CONTEXT
+    ) -> Iterator[Verdict]:
         """One verdict per place that stores the token for a non-GitHub host."""
         if token.info is not None and token.info.host not in ("", "github.com"):
             allowed = (*params.github_hosts, token.info.host.lower())
@@ -110,7 +125,9 @@ class WrongHostCheck:
             if not host or (c.location.path, host) in seen:
                 continue
             seen.add((c.location.path, host))
-            if any(fnmatch.fnmatchcase(host, pattern) for pattern in allowed):
+            if is_github_host(host, ctx) or any(
+                fnmatch.fnmatchcase(host, pattern) for pattern in allowed
+            ):
                 continue
             what = f" as {c.context.usage} credential" if c.context.usage else ""
             yield Verdict(

@@ -55,3 +55,17 @@ def test_runner_reports_examples_that_misbehave() -> None:
     assert check_rule(bad_path, RULESET, seed=0) == [
         "examples[0]: files[0]: path must be relative and stay inside the example"
     ]
+
+
+def test_github_api_names_configured_hosts() -> None:
+    """`github_api:` in a file example scans as if the config named those GitHub API hosts."""
+    r = rule("token-for-wrong-host")
+    rng = random.Random(3)
+    ex = {"path": "~/.git-credentials", "text": "https://me:{{token:ghp}}@git.corp.example\n"}
+    assert run_file_example(r, RULESET, ex, rng) is True
+    api = {"git.corp.example": "https://git.corp.example/api/v3"}
+    assert run_file_example(r, RULESET, {**ex, "github_api": api}, rng) is False
+    bad = replace(r, negative_examples=({**ex, "github_api": ["git.corp.example"]},))
+    assert check_rule(bad, RULESET, seed=0) == [
+        "negative_examples[0]: github_api: expected a mapping of host to API URL"
+    ]

@@ -19,6 +19,7 @@ from patlint.model import (
     TokenInfo,
     TokenStatus,
 )
+from patlint.policy.base import PolicyContext
 from patlint.policy.storage import SeveralPlacesCheck, WrongHostCheck
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
@@ -116,3 +117,31 @@ def test_wrong_host_knows_configured_and_verified_ghes_hosts(token: Any) -> None
     assert list(check.evaluate(verified, check.parse_params({}, "p"), now=NOW)) == []
     with pytest.raises(ConfigError, match="github_hosts: expected a list of host globs"):
         check.parse_params({"github_hosts": "github.com"}, "p")
+
+
+def test_wrong_host_knows_hosts_configured_as_github_api_targets(token: Any) -> None:
+    """`--github-api HOST=URL` / `github_api:` hosts reach the check through its context."""
+    check = WrongHostCheck()
+    t = token("ghp")
+    stored = tok(
+        t,
+        ("~/.git-credentials", "git.corp.example", "git"),
+        ("~/.docker/config.json", "git.corp.example:5050", "container-registry"),
+        ("~/.npmrc", "registry.npmjs.org", "npm"),
+    )
+    ctx = PolicyContext(github_hosts=frozenset({"git.corp.example"}))
+    preview = Secret(t, "ghp").preview
+    npm = (
+        f"token {preview} is stored as npm credential for registry.npmjs.org in ~/.npmrc:1, "
+        "where a GitHub token cannot authenticate; it is either a mistake or a copy that leaks "
+        "to that host"
+    )
+    default = check.parse_params({}, "p")
+    assert [v.message for v in check.evaluate(stored, default, now=NOW, ctx=ctx)] == [npm]
+    assert len(list(check.evaluate(stored, default, now=NOW))) == 3  # not configured
+    # GHE.com tenants and configured hosts count even when params name other hosts only.
+    narrow = check.parse_params({"github_hosts": ["github.com"]}, "p")
+    tenant = tok(t, ("a", "containers.acme.ghe.com", None), ("b", "git.corp.example", "git"))
+    assert list(check.evaluate(tenant, narrow, now=NOW, ctx=ctx)) == []
+    [v] = check.evaluate(tenant, narrow, now=NOW)
+    assert "for git.corp.example in b:1" in v.message
