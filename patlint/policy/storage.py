@@ -7,14 +7,14 @@ answer is needed.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from patlint.errors import ConfigError
 from patlint.github.hosts import host_name
-from patlint.model import Token
+from patlint.model import Candidate, Token
 from patlint.policy.base import NO_CONTEXT, PolicyContext, Verdict
 
 
@@ -26,12 +26,84 @@ class PlacesParams:
     count_text: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One place a token is stored: its paths (several when a file moved) and copies held there."""
+
+    paths: tuple[str, ...]
+    copies: int
+    host: str | None = None
+
+    def show(self) -> str:
+        """`~/a (github.com)`, or `a.env → b.env (one copy, moved)` for a file that moved."""
+        if len(self.paths) > self.copies:
+            many = "one copy" if self.copies == 1 else f"{self.copies} copies"
+            where = f"{' → '.join(self.paths)} ({many}, moved)"
+        else:
+            where = ", ".join(self.paths)
+        return f"{where} ({self.host})" if self.host else where
+
+
+def stored_places(candidates: Iterable[Candidate]) -> list[Place]:
+    """Where a token is stored, files followed through history, in scan order.
+
+    Every file, variable or history path is a place, except that paths which held the same git
+    blob are one file that moved (a rename): they count once, or once per path where several
+    of them are still in the tip (HEAD or the range's end) or one commit added several of them
+    (copies that existed together). Tree scans have no blobs, so each path counts.
+    """
+    parent: dict[str, str] = {}  # path -> a path of the same file (union-find)
+    hosts: dict[str, str | None] = {}
+    live: set[str] = set()
+    first_path: dict[str, str] = {}  # blob -> first path seen holding it
+    added: dict[str, set[str]] = {}  # commit -> paths it added with the token
+
+    def root(path: str) -> str:
+        while parent[path] != path:
+            parent[path] = parent[parent[path]]
+            path = parent[path]
+        return path
+
+    for c in candidates:
+        loc = c.location
+        path = loc.path
+        if path not in parent:
+            parent[path] = path
+            hosts[path] = c.context.host
+        if loc.in_head:
+            live.add(path)
+        if loc.blob is not None:
+            parent[root(path)] = root(first_path.setdefault(loc.blob, path))
+        if loc.commit is not None:
+            added.setdefault(loc.commit, set()).add(path)
+    groups: dict[str, list[str]] = {}
+    for path in parent:
+        groups.setdefault(root(path), []).append(path)
+    together: dict[str, int] = {}  # group -> most of its paths one commit added
+    for paths in added.values():
+        per_group: dict[str, int] = {}
+        for path in paths:
+            r = root(path)
+            per_group[r] = per_group.get(r, 0) + 1
+        for r, n in per_group.items():
+            together[r] = max(together.get(r, 0), n)
+    return [
+        Place(
+            tuple(paths),
+            max(1, sum(p in live for p in paths), together.get(r, 0)),
+            hosts[paths[0]],
+        )
+        for r, paths in groups.items()
+    ]
+
+
 class SeveralPlacesCheck:
     """`check: several-places`: the same token stored in `min_places` or more places.
 
-    Every file, blob path or variable counts; with `count_text: false` only places a structured
-    reader (or `--env`) understood (their context has a `usage`: a credential store, config
-    file, history or variable), not mentions in other text files.
+    Every file, variable or history path counts (see `stored_places`: in history a renamed file
+    is one place); with `count_text: false` only places a structured reader (or `--env`)
+    understood (their context has a `usage`: a credential store, config file, history or
+    variable), not mentions in other text files.
     """
 
     name = "several-places"
@@ -55,15 +127,13 @@ class SeveralPlacesCheck:
         self, token: Token, params: PlacesParams, *, now: datetime, ctx: PolicyContext = NO_CONTEXT
     ) -> Iterator[Verdict]:
         """One verdict naming the places, when there are enough of them."""
-        places: dict[str, str | None] = {}
-        for c in token.candidates:
-            if c.context.usage or params.count_text:
-                places.setdefault(c.location.path, c.context.host)
-        if len(places) < params.min_places:
+        places = stored_places(c for c in token.candidates if c.context.usage or params.count_text)
+        count = sum(p.copies for p in places)
+        if count < params.min_places:
             return
-        shown = ", ".join(f"{p} ({h})" if h else p for p, h in places.items())
+        shown = ", ".join(p.show() for p in places)
         yield Verdict(
-            f"token {token.secret.preview} is stored in {len(places)} places: {shown}; "
+            f"token {token.secret.preview} is stored in {count} places: {shown}; "
             "every copy must be found and removed when it leaks or rotates"
         )
 

@@ -145,3 +145,71 @@ def test_wrong_host_knows_hosts_configured_as_github_api_targets(token: Any) -> 
     assert list(check.evaluate(tenant, narrow, now=NOW, ctx=ctx)) == []
     [v] = check.evaluate(tenant, narrow, now=NOW)
     assert "for git.corp.example in b:1" in v.message
+
+
+def hist(value: str, *sightings: tuple[str, str, str, bool], usage: str | None = None) -> Token:
+    """A token seen by a history scan: (path, commit, blob, in_head) per sighting, oldest first."""
+    secret = Secret(value, "ghp")
+    cands = tuple(
+        Candidate(
+            "github-classic-pat",
+            secret,
+            Location(path, 1, 1, 0, commit=commit, blob=blob, in_head=in_head),
+            Context(usage=usage),
+            Severity.HIGH,
+            Confidence.HIGH,
+        )
+        for path, commit, blob, in_head in sightings
+    )
+    return Token(secret, cands)
+
+
+@pytest.mark.parametrize(
+    ("sightings", "shown"),
+    [
+        # a.env committed, then renamed to b.env: the same blob moved, one place
+        ([("a.env", "c1", "X", False), ("b.env", "c2", "X", True)], None),
+        # renamed, then edited at its new path (a new blob there): still one file
+        (
+            [("a.env", "c1", "X", False), ("b.env", "c2", "X", False), ("b.env", "c3", "Y", True)],
+            None,
+        ),
+        # a file edited in place: two blobs, one path, one place
+        ([("a.env", "c1", "X", False), ("a.env", "c2", "Y", True)], None),
+        # copied unchanged, and both copies are still in HEAD: two places
+        ([("a.env", "c1", "X", True), ("b.env", "c2", "X", True)], "2 places: a.env, b.env"),
+        # two files holding the token in different content (two blobs)
+        ([("a.env", "c1", "X", True), ("c.env", "c2", "Y", False)], "2 places: a.env, c.env"),
+        # one commit added the same content at two paths (both deleted since): two places
+        ([("a.env", "c1", "X", False), ("b.env", "c1", "X", False)], "2 places: a.env, b.env"),
+        # a copy, edited after: both paths still hold the token in HEAD
+        (
+            [("a.env", "c1", "X", True), ("b.env", "c2", "X", False), ("b.env", "c3", "Y", True)],
+            "2 places: a.env, b.env",
+        ),
+        # a renamed file beside another file with the token
+        (
+            [("a.env", "c1", "X", False), ("c.env", "c1", "Y", True), ("b.env", "c2", "X", True)],
+            "2 places: a.env → b.env (one copy, moved), c.env",
+        ),
+        # three paths of one blob, two of them in HEAD: two copies, shown as one moving file
+        (
+            [("p.env", "c1", "X", True), ("q.env", "c2", "X", False), ("r.env", "c3", "X", True)],
+            "2 places: p.env → q.env → r.env (2 copies, moved)",
+        ),
+    ],
+)
+def test_several_places_follows_files_through_history(
+    token: Any, sightings: list[tuple[str, str, str, bool]], shown: str | None
+) -> None:
+    check = SeveralPlacesCheck()
+    t = token("ghp")
+    verdicts = list(check.evaluate(hist(t, *sightings), check.parse_params({}, "p"), now=NOW))
+    if shown is None:
+        assert verdicts == []
+    else:
+        [v] = verdicts
+        assert v.message == (
+            f"token {Secret(t, 'ghp').preview} is stored in {shown}; every copy must be found "
+            "and removed when it leaks or rotates"
+        )

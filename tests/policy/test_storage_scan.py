@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from patlint.cli import cli
@@ -80,3 +83,79 @@ def test_ghes_host_is_github_once_configured(home: Path, token: TokenFactory) ->
         f"      github_hosts: [github.com, ghcr.io, {GHES}]\n"
     )
     assert wrong_host("--config", str(config)) == npm_only
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
+    """`git(*args)` in a fresh repository, without system or user git config."""
+    for var in list(os.environ):
+        if var.startswith("GIT_"):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Octo Cat")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "octo@example.com")
+    path = tmp_path / "repo"
+    path.mkdir()
+
+    def git(*args: str) -> str:
+        cmd = ["git", "-C", str(path), *args]
+        return subprocess.run(cmd, capture_output=True, check=True, text=True).stdout.strip()
+
+    git("init", "-q", "-b", "main")
+    return git
+
+
+def test_renamed_file_in_history_is_one_place(
+    repo: Callable[..., str], token: TokenFactory
+) -> None:
+    """a.env committed, `git mv a.env b.env` committed: one stored copy that moved, no finding;
+    the token in a second file (another blob) is a second place."""
+    t = token("ghp")
+    root = Path(repo("rev-parse", "--show-toplevel"))
+    (root / "a.env").write_text(f"GH_TOKEN={t}\n")
+    repo("add", "a.env")
+    repo("commit", "-q", "-m", "add a.env")
+    repo("mv", "a.env", "b.env")
+    repo("commit", "-q", "-m", "rename a.env to b.env")
+    rule = "token-stored-in-several-places"
+    args = ("--history", "--offline", str(root))
+    assert findings(*args, rule=rule) == []
+    # The blob really is seen at both paths (the rule, not the scan, makes it one place).
+    res = CliRunner().invoke(cli, ["scan", "--no-progress", "--format", "json", *args])
+    [detected] = [f for f in json.loads(res.output)["findings"] if f["rule_id"] != rule]
+    paths = [detected["location"]["path"], *(r["path"] for r in detected["related"])]
+    assert sorted(paths) == ["a.env", "b.env"]
+
+    (root / "c.env").write_text(f"# deploy\nDEPLOY_TOKEN={t}\n")
+    repo("add", "c.env")
+    repo("commit", "-q", "-m", "add c.env")
+    assert findings(*args, rule=rule) == [
+        (
+            "a.env",
+            f"token {redact(t)} is stored in 2 places: a.env → b.env (one copy, moved), c.env; "
+            "every copy must be found and removed when it leaks or rotates",
+        )
+    ]
+
+
+def test_copy_in_history_still_present_is_two_places(
+    repo: Callable[..., str], token: TokenFactory
+) -> None:
+    """The same content copied to another path, both still in HEAD: two stored copies."""
+    t = token("ghp")
+    root = Path(repo("rev-parse", "--show-toplevel"))
+    (root / "a.env").write_text(f"GH_TOKEN={t}\n")
+    repo("add", "a.env")
+    repo("commit", "-q", "-m", "add a.env")
+    (root / "b.env").write_text(f"GH_TOKEN={t}\n")
+    repo("add", "b.env")
+    repo("commit", "-q", "-m", "copy a.env to b.env")
+    assert findings("--history", "--offline", str(root), rule="token-stored-in-several-places") == [
+        (
+            "a.env",
+            f"token {redact(t)} is stored in 2 places: a.env, b.env; "
+            "every copy must be found and removed when it leaks or rotates",
+        )
+    ]
