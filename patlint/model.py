@@ -241,6 +241,10 @@ class TokenInfo:
     undetermined: tuple[str, ...] = ()  # what could not be learned, in words
     reason: str = ""  # why status is what it is (e.g. "HTTP 401", "timeout after 10s")
     checked_at: datetime | None = None
+    # Usage, known only from an organization's inventory (`patlint org`); a scan never has it.
+    last_used_at: datetime | None = None
+    never_used: bool | None = None  # True only when GitHub says so (last-used given as null)
+    granted_at: datetime | None = None  # when the organization granted/authorized its access
 
     @property
     def verified(self) -> bool:

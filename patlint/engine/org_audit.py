@@ -3,7 +3,7 @@
 Each inventory entry becomes a Token whose TokenInfo is what the organization API said, with
 an `InventorySecret` in place of plaintext (patlint never sees these tokens), and the enabled
 policy rules whose checks apply to a token without a place run over it: God Token, no
-expiration, lifetime, expires soon, classic where fine-grained would do.
+expiration, lifetime, expires soon, classic where fine-grained would do, unused for too long.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ from patlint.model import (
 )
 
 # Policy checks that judge a token by what GitHub says about it, not by where it was found.
-ORG_CHECKS = frozenset({"god-token", "no-expiration", "lifetime", "expires-soon", "classic-token"})
+ORG_CHECKS = frozenset(
+    {"god-token", "no-expiration", "lifetime", "expires-soon", "classic-token", "unused"}
+)
 INVENTORY_RULE = "org-inventory"
 
 

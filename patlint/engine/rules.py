@@ -46,6 +46,7 @@ POLICY_CHECKS = frozenset(
         "sso",
         "several-places",
         "wrong-host",
+        "unused",
     }
 )
 

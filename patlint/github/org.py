@@ -58,6 +58,7 @@ class OrgToken:
     expires_at: datetime | None = None
     expired: bool = False
     last_used_at: datetime | None = None
+    never_used: bool = False  # the API gave its last-use date as null (absent: unknown)
     granted_at: datetime | None = None
     last_eight: str | None = None  # SAML: the token's last eight characters, as GitHub shows them
 
@@ -104,6 +105,9 @@ class OrgToken:
             permissions=dict(self.permissions) or None,
             reason=f"from the organization's {self.source} token inventory",
             checked_at=now,
+            last_used_at=self.last_used_at,
+            never_used=True if self.never_used else (False if self.last_used_at else None),
+            granted_at=self.granted_at,
         )
 
 
@@ -115,6 +119,12 @@ def parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def said_null(item: Mapping[str, Any], key: str) -> bool:
+    """True when the API sent `key` as null: GitHub's word for "never used". A missing key
+    (an older server, a trimmed answer) says nothing, so it stays unknown."""
+    return key in item and item[key] is None
 
 
 def next_link(link: str | None) -> str | None:
@@ -213,6 +223,7 @@ def fine_grained_tokens(
                 expires_at=parse_time(item.get("token_expires_at")),
                 expired=item.get("token_expired") is True,
                 last_used_at=parse_time(item.get("token_last_used_at")),
+                never_used=said_null(item, "token_last_used_at"),
                 granted_at=parse_time(item.get("access_granted_at")),
             )
         )
@@ -240,6 +251,7 @@ def saml_tokens(client: GitHubClient, org: str, secret: Any) -> list[OrgToken]:
                 scopes=frozenset(str(s) for s in scopes) if isinstance(scopes, list) else None,
                 expires_at=parse_time(item.get("authorized_credential_expires_at")),
                 last_used_at=parse_time(item.get("credential_accessed_at")),
+                never_used=said_null(item, "credential_accessed_at"),
                 granted_at=parse_time(item.get("credential_authorized_at")),
                 last_eight=str(last8) if isinstance(last8, str) and last8 else None,
             )

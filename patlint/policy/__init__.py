@@ -18,6 +18,7 @@ from patlint.policy.expiry import (
 from patlint.policy.scopes import ClassicTokenCheck, ContextScopesCheck, GodTokenCheck
 from patlint.policy.sso import SsoCheck
 from patlint.policy.storage import SeveralPlacesCheck, WrongHostCheck
+from patlint.policy.usage import UnusedCheck
 
 
 class PlaceCheck:
@@ -51,4 +52,5 @@ CHECKS: dict[str, PolicyCheck] = {
     "sso": SsoCheck(),
     "several-places": SeveralPlacesCheck(),
     "wrong-host": WrongHostCheck(),
+    "unused": UnusedCheck(),
 }

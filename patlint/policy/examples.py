@@ -5,9 +5,11 @@ An example is a mapping describing one token as GitHub would describe it::
     {kind: ghp, status: valid, scopes: [repo, admin:org], expires_at: "+400d",
      never_expires: false, sso: "partial-results; organizations=1", sso_orgs: ["1"],
      permissions: {gpg_keys: read}, owner: octocat,
-     contexts: [{usage: container-registry, host: ghcr.io, file_type: docker-config}]}
+     contexts: [{usage: container-registry, host: ghcr.io, file_type: docker-config}],
+     last_used_at: "-200d", never_used: true, granted_at: "-400d"}
 
-`expires_at` is null, an ISO timestamp, or `+Nd` / `-Nd` / `+Nh` relative to FROZEN_NOW.
+`expires_at` is null, an ISO timestamp, or `+Nd` / `-Nd` / `+Nh` relative to FROZEN_NOW; so are
+`last_used_at` and `granted_at`, which only an organization's inventory reports (never a scan).
 Omitted fields default to a valid classic token found once in a text file. A positive example
 must yield at least one verdict; a negative example must yield none.
 """
@@ -49,18 +51,21 @@ _FIELDS = {
     "host",
     "reason",
     "contexts",
+    "last_used_at",
+    "never_used",
+    "granted_at",
 }
 _CONTEXT_FIELDS = {"usage", "host", "file_type", "key", "path"}
 _PAT_KINDS = ("ghp", "github_pat", "legacy")
 
 
-def _when(value: Any) -> datetime | None:
+def _when(value: Any, field: str = "expires_at") -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if not isinstance(value, str):
-        raise ValueError(f"expires_at: expected null, '+Nd' or an ISO timestamp, got {value!r}")
+        raise ValueError(f"{field}: expected null, '+Nd' or an ISO timestamp, got {value!r}")
     m = _RELATIVE.match(value.strip())
     if m:
         n = int(m.group(2)) * (1 if m.group(1) == "+" else -1)
@@ -68,8 +73,14 @@ def _when(value: Any) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"expires_at: expected '+Nd' or an ISO timestamp, got {value!r}") from None
+        raise ValueError(f"{field}: expected '+Nd' or an ISO timestamp, got {value!r}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _flag(value: Any, field: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"{field}: expected true, false or null, got {value!r}")
 
 
 def build_token(example: Mapping[str, Any], rng: random.Random | None = None) -> Token:
@@ -133,6 +144,9 @@ def build_token(example: Mapping[str, Any], rng: random.Random | None = None) ->
         else None,
         reason=str(example.get("reason", "")),
         checked_at=FROZEN_NOW,
+        last_used_at=_when(example.get("last_used_at"), "last_used_at"),
+        never_used=_flag(example.get("never_used"), "never_used"),
+        granted_at=_when(example.get("granted_at"), "granted_at"),
     )
     return Token(secret=secret, candidates=tuple(candidates), info=info)
 
