@@ -156,13 +156,16 @@ def scan_paths(
 def scan_structured(
     data: bytes,
     rel: str,
-    st: os.stat_result,
+    st: os.stat_result | None,
     detector: Detector,
     readers: list[Any],
     *,
     max_size: int,
 ) -> FileResult:
-    """Text detectors, then each structured reader; a reader's tokens replace the text ones."""
+    """Text detectors, then each structured reader; a reader's tokens replace the text ones.
+
+    `st` is None for bytes with no file behind them (a git blob): no permission checks.
+    """
     import io
 
     result = scan_stream(io.BytesIO(data), rel, detector, max_size=max_size)

@@ -154,7 +154,7 @@ class GitConfigReader:
         self,
         data: bytes,
         rel: str,
-        st: os.stat_result,
+        st: os.stat_result | None,
         detector: Detector,
         text_candidates: list[Candidate],
     ) -> ReaderOutput:

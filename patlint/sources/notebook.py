@@ -61,7 +61,7 @@ class NotebookReader:
         self,
         data: bytes,
         rel: str,
-        st: os.stat_result,
+        st: os.stat_result | None,
         detector: Detector,
         text_candidates: list[Candidate],
     ) -> ReaderOutput:

@@ -52,8 +52,12 @@ class FileReader(Protocol):
         self,
         data: bytes,
         rel: str,
-        st: os.stat_result,
+        st: os.stat_result | None,
         detector: Detector,
         text_candidates: list[Candidate],
     ) -> ReaderOutput:
-        """Parse `data`; never raise on malformed input (report it as a PlaceFinding or notice)."""
+        """Parse `data`; never raise on malformed input (report it as a PlaceFinding or notice).
+
+        `st` is the file's stat, for permission checks; None when there is no file behind
+        `data` (a blob from git history): then no permission-based place finding is made.
+        """

@@ -148,7 +148,7 @@ class ShellReader:
         self,
         data: bytes,
         rel: str,
-        st: os.stat_result,
+        st: os.stat_result | None,
         detector: Detector,
         text_candidates: list[Candidate],
     ) -> ReaderOutput:

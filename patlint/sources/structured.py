@@ -171,10 +171,13 @@ def digests(cands: Iterable[Candidate]) -> list[Secret]:
 
 
 def permission_place(
-    rel: str, st: os.stat_result, cands: Sequence[Candidate], what: str
+    rel: str, st: os.stat_result | None, cands: Sequence[Candidate], what: str
 ) -> PlaceFinding | None:
-    """`credential-file-readable-by-others` when a file holding tokens is group/other-readable."""
-    if os.name == "nt" or not cands:
+    """`credential-file-readable-by-others` when a file holding tokens is group/other-readable.
+
+    None without a stat (`st` is None for a git blob: it has no permissions anyone reads by).
+    """
+    if st is None or os.name == "nt" or not cands:
         return None
     mode = stat.S_IMODE(st.st_mode)
     if not mode & 0o044:
@@ -190,7 +193,7 @@ def permission_place(
     )
 
 
-def finish(out: ReaderOutput, rel: str, st: os.stat_result, what: str) -> ReaderOutput:
+def finish(out: ReaderOutput, rel: str, st: os.stat_result | None, what: str) -> ReaderOutput:
     """Drop repeats (same token, same place) and add the permission check to a reader's output."""
     seen: set[tuple[str, int | None]] = set()
     unique = []

@@ -39,7 +39,7 @@ class CiYamlReader:
         self,
         data: bytes,
         rel: str,
-        st: os.stat_result,
+        st: os.stat_result | None,
         detector: Detector,
         text_candidates: list[Candidate],
     ) -> ReaderOutput:
