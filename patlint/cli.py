@@ -416,7 +416,7 @@ def _scan_history(
         rev_range=rev_range,
         progress=progress,
     )
-    collected = Collected(candidates=hist.candidates, stats=hist.stats)
+    collected = Collected(candidates=hist.candidates, places=hist.places, stats=hist.stats)
     return finish(collected, ruleset, options, resolver=resolver)
 
 

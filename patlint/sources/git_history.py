@@ -8,8 +8,12 @@ How it works, all with the real git, streamed:
    never appear because they are not objects of this repository.
 2. ``git cat-file --batch`` streams the content of each remaining blob exactly once (packed or
    loose, git resolves deltas); `patlint.engine.filescan.scan_stream` scans it, so chunking,
-   line/column and binary handling are those of a file on disk. Memory stays bounded: one
-   blob chunk at a time plus the few blobs that produced hits.
+   line/column and binary handling are those of a file on disk. A blob whose first path names
+   a file a structured reader understands (`.npmrc`, a Docker config, `.git-credentials`, a
+   workflow…) and that fits `READER_MAX_BYTES` is read whole and goes through
+   `patlint.engine.filescan.scan_structured`, as in a tree scan, so its tokens get the same
+   context (key, host, usage). Memory stays bounded: one blob chunk (or one reader-sized
+   blob) at a time plus the few blobs that produced hits.
 3. Only for the blobs with hits: one ``git log --raw`` walk over the same revisions (filtered
    with ``--find-object`` when the hit blobs are few) says which commits added each blob at
    which path; ``git ls-tree -r`` of the tip says which are still there.
@@ -36,10 +40,12 @@ from dataclasses import dataclass, field, replace
 from typing import IO, Any, BinaryIO, cast
 
 from patlint.detectors.pattern import Detector
-from patlint.engine.filescan import scan_stream
+from patlint.engine.filescan import FileResult, scan_stream, scan_structured
 from patlint.engine.rules import Rule
 from patlint.errors import ConfigError, PatlintError
-from patlint.model import Candidate, ScanStats, Skip
+from patlint.model import Candidate, Location, ScanStats, Skip
+from patlint.sources.readers import READER_MAX_BYTES, PlaceFinding
+from patlint.sources.registry import may_have_readers, readers_for
 
 Progress = Any  # Callable[[int, int, int], None]: blobs, bytes, candidates so far
 
@@ -66,6 +72,8 @@ class HistoryCollected:
     """What the history walk produced; `candidates` feed `patlint.engine.run.finish`."""
 
     candidates: list[Candidate] = field(default_factory=list)
+    # place findings the readers made about a stored token (see `history_places`)
+    places: list[PlaceFinding] = field(default_factory=list)
     stats: ScanStats = field(default_factory=ScanStats)
     commits: int = 0  # commits in the scanned revisions
     blobs_read: int = 0  # unique blobs read from git (each once)
@@ -400,7 +408,7 @@ def collect_history(
         stats.notices.append(f"git history ({revs.description}): nothing to scan")
         return out
     detector = Detector(rules)
-    hits: dict[str, tuple[str, list[Candidate]]] = {}  # blob id -> (first path, candidates)
+    hits: dict[str, _Hit] = {}  # blob id -> what its scan found
     pipe = _Pipeline(repo, revs, max_file_size, exclude)
     ok = False
     try:
@@ -417,18 +425,18 @@ def collect_history(
                 continue
             stream = pipe.stdout
             reader = _BlobReader(stream, real)
-            res = scan_stream(cast(BinaryIO, reader), shown, detector, max_size=max_file_size)
+            res = _scan_blob(reader, path, shown, real, detector, max_file_size)
             reader.drain()
             stream.read(1)  # the newline after each object
             out.blobs_read += 1
             stats.bytes_scanned += res.bytes_read
-            stats.notices.extend(res.notices)
             if res.skip is not None:
                 stats.skipped.append(replace(res.skip, detail=f"blob {oid}: {res.skip.detail}"))
             if res.scanned:
                 stats.files_scanned += 1
-            if res.candidates:
-                hits[oid] = (shown, res.candidates)
+            places = history_places(res.places)
+            if res.candidates or places:
+                hits[oid] = _Hit(shown, res.candidates, places)
             if progress is not None:
                 progress(out.blobs_read, stats.bytes_scanned, len(hits))
         ok = True
@@ -455,7 +463,9 @@ def collect_history(
             "as introduced there may be older (`git fetch --unshallow` for the full history)"
         )
     occurrences = _attribute(repo, revs, set(hits)) if hits else {}
-    out.candidates = _place(hits, occurrences, tip_paths, revs.tip is not None, boundary)
+    out.candidates, out.places = _place(
+        hits, occurrences, tip_paths, revs.tip is not None, boundary
+    )
     if revs.tip is None and not out.commits:
         stats.notices.append(f"{repo}: the repository has no commits yet; nothing to scan")
     mb = stats.bytes_scanned / 1e6
@@ -464,6 +474,42 @@ def collect_history(
         f"blobs read once ({mb:.1f} MB), {len(hits)} with tokens"
     )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    path: str  # the blob's first path (the one rev-list names)
+    candidates: list[Candidate]
+    places: list[PlaceFinding]
+
+
+def _scan_blob(
+    reader: _BlobReader, path: str, shown: str, size: int, detector: Detector, max_size: int
+) -> FileResult:
+    """Scan one blob: text detectors, plus the structured readers its first path picks."""
+    readers = (
+        readers_for(path) if path and size <= READER_MAX_BYTES and may_have_readers(path) else []
+    )
+    if not readers:
+        return scan_stream(cast(BinaryIO, reader), shown, detector, max_size=max_size)
+    try:
+        data = reader.read(size)
+    except OSError as exc:
+        return FileResult(skip=Skip(shown, "read-error", str(exc)))
+    return scan_structured(data, shown, None, detector, readers, max_size=max_size)
+
+
+def history_places(places: Sequence[PlaceFinding]) -> list[PlaceFinding]:
+    """The place findings that still hold for a blob in history: those about a stored token.
+
+    A committed `.git-credentials`, a Docker `auth`, a token in a committed shell rc or
+    workflow was stored in plaintext where every clone has it (plaintext-credential-store,
+    token-in-shell-rc, token-literal-in-ci, …): true for history too. Facts about the file
+    itself are not: a blob has no permissions (credential-file-readable-by-others never fires,
+    the readers get no stat) and an old workflow's configuration (missing-permissions-block,
+    ci-file-unparsable, …) no longer runs; a tree scan reports the current one.
+    """
+    return [p for p in places if p.secret is not None]
 
 
 # --- attribute hits to commits and paths --------------------------------------------------------
@@ -592,16 +638,18 @@ def _shallow_boundary(repo: str) -> frozenset[str]:
 
 
 def _place(
-    hits: dict[str, tuple[str, list[Candidate]]],
+    hits: dict[str, _Hit],
     occurrences: dict[str, list[Occurrence]],
     tip_paths: dict[str, set[str]],
     have_tip: bool,
     boundary: frozenset[str],
-) -> list[Candidate]:
-    """One candidate per hit and per (commit, path) that added its blob; oldest first."""
+) -> tuple[list[Candidate], list[PlaceFinding]]:
+    """One candidate (and place finding) per hit and per (commit, path) that added its blob,
+    oldest first; a place finding only once per rule, path and token (at its oldest commit)."""
     never = 1 << 62
     keyed: list[tuple[tuple[int, str, int, str, str], Candidate]] = []
-    for oid, (first_path, cands) in hits.items():
+    keyed_places: list[tuple[tuple[int, str, int, str, str], PlaceFinding]] = []
+    for oid, hit in hits.items():
         in_tip = tip_paths.get(oid, set())
         places: list[tuple[int, str, str | None, str | None]] = [
             (o.rank, o.path, o.commit, o.date) for o in occurrences.get(oid, [])
@@ -609,27 +657,40 @@ def _place(
         added = {p for _, p, _, _ in places}
         places += [(-1, p, None, None) for p in sorted(in_tip - added)]
         if not places:
-            places = [(-1, first_path, None, None)]
+            places = [(-1, hit.path, None, None)]
         for rank, path, commit, date in places:
             notes = []
             if commit is None:
                 notes.append("no commit in the scanned revisions adds this blob here")
             elif commit in boundary:
                 notes.append("shallow boundary: may have been added earlier")
-            for c in cands:
-                loc = c.location
-                note = "; ".join(n for n in (loc.note, *notes) if n)
-                new = replace(
-                    loc,
-                    path=path,
-                    note=note,
-                    commit=commit,
-                    commit_date=date,
-                    in_head=(path in in_tip) if have_tip else None,
-                    blob=oid,
-                )
-                age = -rank if rank >= 0 else never  # oldest commit first, unattributed last
-                key = (age, path, loc.offset or 0, c.rule_id, oid)
-                keyed.append((key, replace(c, location=new)))
+            age = -rank if rank >= 0 else never  # oldest commit first, unattributed last
+            where: dict[str, Any] = {
+                "path": path,
+                "commit": commit,
+                "commit_date": date,
+                "in_head": (path in in_tip) if have_tip else None,
+                "blob": oid,
+            }
+            for c in hit.candidates:
+                key = (age, path, c.location.offset or 0, c.rule_id, oid)
+                keyed.append((key, replace(c, location=_relocate(c.location, notes, where))))
+            for p in hit.places:
+                key = (age, path, p.location.offset or 0, p.rule_id, oid)
+                keyed_places.append((key, replace(p, location=_relocate(p.location, notes, where))))
     keyed.sort(key=lambda kc: kc[0])
-    return [c for _, c in keyed]
+    keyed_places.sort(key=lambda kp: kp[0])
+    seen: set[tuple[str, str, str]] = set()
+    out_places = []
+    for _, p in keyed_places:
+        once = (p.rule_id, p.location.path, p.secret.digest if p.secret is not None else "")
+        if once not in seen:
+            seen.add(once)
+            out_places.append(p)
+    return [c for _, c in keyed], out_places
+
+
+def _relocate(loc: Location, notes: Sequence[str], where: dict[str, Any]) -> Location:
+    """`loc` moved to a commit and path of the history, with its notes."""
+    note = "; ".join(n for n in (loc.note, *notes) if n)
+    return replace(loc, note=note, **where)
