@@ -93,6 +93,12 @@ def token_info_dict(info: TokenInfo | None) -> dict[str, Any] | None:
         out["reason"] = info.reason
     if info.checked_at is not None:
         out["checked_at"] = info.checked_at.isoformat()
+    for name in ("last_used_at", "granted_at"):  # org inventory only
+        when = getattr(info, name)
+        if when is not None:
+            out[name] = when.isoformat()
+    if info.never_used is not None:
+        out["never_used"] = info.never_used
     return out
 
 

@@ -203,7 +203,7 @@ def _inventory(result: Any) -> str:
             f"<td><code>{_e(e.preview)}</code></td><td>{_e(e.source)}</td><td>{_e(e.owner)}</td>"
             f"<td>{_e(e.name)}</td><td>{_e(repos)}</td><td>{perms}</td>"
             f"<td>{_e(_date(e.expires_at) if e.expires_at else ('expired' if e.expired else 'never'))}</td>"
-            f"<td>{_e(_date(e.last_used_at) if e.last_used_at else 'never')}</td></tr>"
+            f"<td>{_e(_date(e.last_used_at) or ('never' if e.never_used else 'unknown'))}</td></tr>"
         )
     return (
         f'<h2>Inventory of {_e(getattr(result, "org", ""))}</h2><table class="inventory"><tr>'

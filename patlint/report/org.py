@@ -44,6 +44,7 @@ def entry_dict(e: OrgToken) -> dict[str, Any]:
         "expires_at": e.expires_at.isoformat() if e.expires_at else None,
         "expired": e.expired,
         "last_used_at": e.last_used_at.isoformat() if e.last_used_at else None,
+        "never_used": e.never_used,
         "granted_at": e.granted_at.isoformat() if e.granted_at else None,
     }
 
@@ -79,7 +80,7 @@ def render_text(result: OrgResult, *, stream: TextIO, meta: ReportMeta) -> None:
             e.repository_count,
             safe(_power(e)[:60]),
             _date(e.expires_at) or ("expired" if e.expired else "never"),
-            _date(e.last_used_at) or "never",
+            _date(e.last_used_at) or ("never" if e.never_used else "unknown"),
         ]
         for e in result.inventory
     ]
