@@ -29,6 +29,7 @@ repository has no remote refs), ``A..0…0`` (a deleted branch) scans nothing.
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import re
@@ -496,6 +497,13 @@ def _scan_blob(
         data = reader.read(size)
     except OSError as exc:
         return FileResult(skip=Skip(shown, "read-error", str(exc)))
+    if all(getattr(r, "text_derived", False) for r in readers):
+        # e.g. a workflow: the reader only re-labels the text detectors' tokens, and what it
+        # says without any is about the file's configuration, which history does not report
+        # (`history_places`); most versions of most workflows hold no token
+        res = scan_stream(io.BytesIO(data), shown, detector, max_size=max_size)
+        if not res.candidates:
+            return res
     return scan_structured(data, shown, None, detector, readers, max_size=max_size)
 
 

@@ -210,6 +210,28 @@ def test_workflow_keeps_token_places_drops_configuration_ones(tmp_path: Path, to
     assert (c.context.file_type, c.context.usage) == ("ci-yaml", "ci")
 
 
+def test_workflow_without_a_token_adds_nothing_to_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    structured: list[str] = []
+    real = gh.scan_structured
+
+    def spy(data: bytes, rel: str, *a: Any, **kw: Any) -> Any:
+        structured.append(rel)
+        return real(data, rel, *a, **kw)
+
+    monkeypatch.setattr(gh, "scan_structured", spy)
+    repo = Repo(tmp_path / "r")
+    repo.write(".github/workflows/ci.yml", "on: push\npermissions: write-all\n"
+               "jobs:\n  t:\n    runs-on: x\n    steps:\n      - run: make\n")  # fmt: skip
+    repo.commit("ci")
+    assert "github-token-write-all" in rules(tree(repo.path))
+    hist, result = history(repo)
+    assert result.findings == [] and hist.places == []
+    assert structured == []  # the CI reader only re-labels text tokens: none, so not run
+    assert [n for n in hist.stats.notices if "ci.yml" in n] == []
+
+
 def test_plain_source_file_is_unchanged(
     tmp_path: Path, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
 ):

@@ -30,6 +30,9 @@ class CiYamlReader:
     """Structured reader for CI pipeline YAML."""
 
     name = "ci-yaml"
+    # Every token it reports (candidate or place) is one of `text_candidates`, re-labelled:
+    # without them it only has facts about the file's configuration (a history scan skips it).
+    text_derived = True
 
     def matches(self, rel: str) -> bool:
         """True for the CI files patlint understands (see `platforms.PLATFORMS`)."""
