@@ -118,7 +118,7 @@ def test_corrupt_cache_is_ignored_and_rewritten(home: Path, content: str) -> Non
     path.write_text(content)
     path.chmod(0o600)
     expected = [r.id for r in build_ruleset(Config()).known]
-    assert len(json.loads(path.read_text())["entries"]) == 7  # six rule files and the ruleset
+    assert len(json.loads(path.read_text())["entries"]) == 8  # seven rule files and the ruleset
     assert [r.id for r in build_ruleset(Config()).known] == expected
 
 
