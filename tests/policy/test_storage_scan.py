@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -86,16 +85,8 @@ def test_ghes_host_is_github_once_configured(home: Path, token: TokenFactory) ->
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
+def repo(tmp_path: Path, git_env: None) -> Callable[..., str]:
     """`git(*args)` in a fresh repository, without system or user git config."""
-    for var in list(os.environ):
-        if var.startswith("GIT_"):
-            monkeypatch.delenv(var)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    for who in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{who}_NAME", "Octo Cat")
-        monkeypatch.setenv(f"GIT_{who}_EMAIL", "octo@example.com")
     path = tmp_path / "repo"
     path.mkdir()
 

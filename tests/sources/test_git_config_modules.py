@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -20,16 +19,8 @@ RULE = "token-in-git-remote-url"
 
 
 @pytest.fixture(autouse=True)
-def _git_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No system git config, fixed identities, local submodule URLs allowed."""
-    for var in list(os.environ):
-        if var.startswith("GIT_"):
-            monkeypatch.delenv(var)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    for who in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{who}_NAME", "Octo Cat")
-        monkeypatch.setenv(f"GIT_{who}_EMAIL", "octo@example.com")
+def _git_env(git_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared git environment, plus local submodule URLs allowed."""
     # git >= 2.38.1 refuses file:// submodules unless told (CVE-2022-39253)
     monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
     monkeypatch.setenv("GIT_CONFIG_KEY_0", "protocol.file.allow")

@@ -22,17 +22,7 @@ from tests.sources.test_git_history import Repo
 TokenFactory = Callable[..., str]
 
 
-@pytest.fixture(autouse=True)
-def _git_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No system or user git config, no inherited repository, fixed identities."""
-    for var in list(os.environ):
-        if var.startswith("GIT_"):
-            monkeypatch.delenv(var)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    for who in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{who}_NAME", "Octo Cat")
-        monkeypatch.setenv(f"GIT_{who}_EMAIL", "octo@example.com")
+pytestmark = pytest.mark.usefixtures("git_env")
 
 
 WORKFLOW = """\
