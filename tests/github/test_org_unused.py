@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 import requests
 from click.testing import CliRunner
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from patlint.cli import cli
 from patlint.config import Config
@@ -37,20 +35,6 @@ def iso(days: float) -> str:
 
 def day(days: float) -> str:
     return f"{NOW + timedelta(days=days):%Y-%m-%d}"
-
-
-@pytest.fixture(scope="module")
-def keypair() -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private, public
 
 
 def grant(gid: int, owner: str, granted: float, last_used: object) -> dict[str, Any]:
