@@ -158,8 +158,11 @@ def _modules(folder: str, rel: str, depth: int) -> Iterator[tuple[str, str]]:
 
 
 def _subdirs(folder: str) -> list[os.DirEntry[str]]:
-    """Folders (not links to folders) in `folder`, by name; none when it cannot be listed."""
+    """Folders (not links to folders) in `folder`, by name; none when it cannot be listed or
+    is itself a link (a `.git/modules` pointing elsewhere must not lead the walk out)."""
     try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            return []
         with os.scandir(folder) as it:
             return sorted((e for e in it if e.is_dir(follow_symlinks=False)), key=_entry_name)
     except OSError:

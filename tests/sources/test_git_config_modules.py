@@ -170,3 +170,25 @@ def test_reader_claims_config_files_inside_git_only() -> None:
     ignored = ["~/.ssh/config", "p/modules/lib/config", "config.worktree", "p/.git/modules/x"]
     assert [reader.matches(r) for r in claimed] == [True] * 4
     assert [reader.matches(r) for r in ignored] == [False] * 4
+
+
+def test_linked_modules_and_worktrees_folders_are_not_followed(
+    home: Path, tmp_path: Path, token: Any
+) -> None:
+    # `.git/modules` and `.git/worktrees` that are links to folders outside the scanned tree:
+    # their submodule-like contents must not be read (links below them were never followed).
+    proj = source_repo(home / "proj")
+    outside = tmp_path / "outside"
+    planted = token("ghp")
+    for rel in ("evil/config", "wt/config.worktree"):
+        (outside / rel).parent.mkdir(parents=True, exist_ok=True)
+        (outside / rel).write_text(f'[remote "origin"]\n\turl = {url(planted, "x")}\n')
+    (outside / "evil" / "HEAD").write_text("ref: refs/heads/main\n")
+    (proj / ".git" / "modules").symlink_to(outside, target_is_directory=True)
+    (proj / ".git" / "worktrees").symlink_to(outside, target_is_directory=True)
+    plan = plan_scan([str(home)], WalkOptions(), ruleset().detectors, profile=None)
+    inside = sorted(
+        f.rel for f in walk(plan.roots, plan.walk) if isinstance(f, FileRef) and "/.git/" in f.rel
+    )
+    assert inside == ["~/proj/.git/config"]
+    assert hygiene(scan_home(home), RULE) == []
