@@ -157,9 +157,12 @@ DEFAULT_GITHUB_HOSTS = (
 
 
 def is_github_host(host: str, ctx: PolicyContext) -> bool:
-    """True for a GHE.com tenant and for a host configured as a GitHub API target (any port)."""
+    """True for a GHE.com tenant and for a host configured as a GitHub API target (any port),
+    or a subdomain of one (GHES with subdomain isolation serves npm.HOST, containers.HOST…)."""
     name = host_name(host)
-    return name.endswith(".ghe.com") or name in ctx.github_hosts
+    if name.endswith(".ghe.com") or name in ctx.github_hosts:
+        return True
+    return any(name.endswith("." + h) for h in ctx.github_hosts if h)
 
 
 class WrongHostCheck:

@@ -213,3 +213,20 @@ def test_several_places_follows_files_through_history(
             f"token {Secret(t, 'ghp').preview} is stored in {shown}; every copy must be found "
             "and removed when it leaks or rotates"
         )
+
+
+def test_wrong_host_knows_subdomains_of_configured_ghes_hosts(token: Any) -> None:
+    """GHES with subdomain isolation serves its registries at npm.HOST, containers.HOST, …:
+    a token stored for them is stored for GitHub once HOST is configured as an API target."""
+    check = WrongHostCheck()
+    t = token("ghp")
+    stored = tok(
+        t,
+        ("~/.npmrc", "npm.git.corp.example", "npm"),
+        ("~/.docker/config.json", "containers.git.corp.example:443", "container-registry"),
+        ("~/.netrc", "notgit.corp.example", None),  # a sibling, not a subdomain
+    )
+    ctx = PolicyContext(github_hosts=frozenset({"git.corp.example"}))
+    [v] = check.evaluate(stored, check.parse_params({}, "p"), now=NOW, ctx=ctx)
+    assert "for notgit.corp.example in ~/.netrc:1" in v.message
+    assert len(list(check.evaluate(stored, check.parse_params({}, "p"), now=NOW))) == 3
