@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -112,13 +112,15 @@ class OrgToken:
 
 
 def parse_time(value: Any) -> datetime | None:
-    """ISO 8601 from the API (`2025-01-01T00:00:00Z`) → aware datetime; None when absent/bad."""
+    """ISO 8601 from the API (`2025-01-01T00:00:00Z`) → aware datetime; None when absent/bad.
+    A time without a zone is UTC, as GitHub's are (a naive one cannot be compared with now)."""
     if not isinstance(value, str) or not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
 
 def said_null(item: Mapping[str, Any], key: str) -> bool:

@@ -247,3 +247,24 @@ def test_a_verified_scan_never_reports_token_unused(
         info
     )
     assert not any("token-unused" in n for n in doc["notices"])
+
+
+def test_dates_without_a_zone_are_utc_not_a_crash(
+    emulator: Emulator, org: OrgState, pem: Path
+) -> None:
+    # An API answer whose times lack the zone (`2025-01-01T00:00:00`): a naive datetime used
+    # to meet an aware `now` in the checks (TypeError, exit 3); they are UTC like GitHub's.
+    late = grant(16, "zed", -300, -200)
+    late["token_last_used_at"] = late["token_last_used_at"].removesuffix("Z")
+    late["token_expires_at"] = late["token_expires_at"].removesuffix("Z")
+    late["access_granted_at"] = day(-300)  # a date alone
+    org.pats["acme"] = [late]
+    org.pat_repos = {16: [{"full_name": "acme/api"}]}
+    res = run_org(emulator, pem, "--format", "json")
+    assert res.exit_code == 1, res.stderr
+    [f] = json.loads(res.stdout)["findings"]
+    assert (f["rule_id"], f["message"]) == (
+        "token-unused",
+        f"github_pat #16 of zed has not been used for 200 days (last used {day(-200)}; "
+        "limit 90): access nobody uses is only risk",
+    )
