@@ -58,7 +58,9 @@ def parser_stamp() -> list[Any]:
 def _read_own_file(path: str) -> str | None:
     """The file's text when it is a regular file owned by this user and not writable by others."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # O_NONBLOCK: a FIFO put here must not block the open (fstat then rejects it)
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags)
     except OSError:
         return None
     try:

@@ -153,3 +153,19 @@ def test_unwritable_cache_dir_costs_only_the_parse(home: Path) -> None:
     (home / ".cache").mkdir()
     (home / ".cache" / "patlint").write_text("a file where the folder should be")
     assert len(build_ruleset(Config()).known) == len(build_ruleset(Config()).known) > 0
+
+
+def test_a_fifo_at_the_cache_path_is_not_waited_on(home: Path) -> None:
+    # Opening a FIFO for reading blocks until a writer comes: start-up hung forever.
+    path = Path(cache_path())
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path, 0o600)
+    code = (
+        "from patlint.config import Config; from patlint.engine.ruleset import build_ruleset; "
+        "print(len(build_ruleset(Config()).known))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
+    )
+    assert out.stdout.split() == [str(len(build_ruleset(Config()).known))]
+    assert stat.S_ISREG(path.stat().st_mode)  # replaced by a real cache after the parse
