@@ -42,17 +42,26 @@ def start_method() -> str:
 
 
 def _serve(
-    conn: Connection, init: Callable[..., None], init_args: tuple[Any, ...], job: Any
+    conn: Connection,
+    init: Callable[..., None],
+    init_args: tuple[Any, ...],
+    job: Any,
+    inherited: tuple[Connection, ...] = (),
 ) -> None:
     """A worker's life: set up once, then answer each batch until told to stop.
 
     A reader thread takes each batch off the pipe as soon as it arrives, so the parent's send
     never waits on a busy worker (the parent keeps the next batch queued here while this one
     is scanned): whatever the size of a batch or an answer, neither side can block the other.
+    `inherited`: the parent's pipe ends a forked worker got a copy of (its own among them);
+    closed first, or a parent that dies without a word (kill -9) would never reach the
+    reader as end-of-file and the worker would wait for a batch forever.
     """
     import queue
     import threading
 
+    for other in inherited:
+        other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
@@ -94,13 +103,18 @@ class Workers:
         *,
         method: str | None = None,
     ) -> None:
-        ctx: Any = multiprocessing.get_context(method or start_method())
+        method = method or start_method()
+        ctx: Any = multiprocessing.get_context(method)
         self._procs: list[Any] = []
         self._conns: list[Connection] = []
         try:
             for _ in range(jobs):
                 ours, theirs = ctx.Pipe(duplex=True)
-                proc = ctx.Process(target=_serve, args=(theirs, init, init_args, job), daemon=True)
+                # A forked child holds copies of the parent's ends made so far: it closes them.
+                inherited = (*self._conns, ours) if method == "fork" else ()
+                proc = ctx.Process(
+                    target=_serve, args=(theirs, init, init_args, job, inherited), daemon=True
+                )
                 proc.start()
                 theirs.close()
                 self._procs.append(proc)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +80,50 @@ def test_workers_are_gone_after_the_run() -> None:
         workers.run(iter(_batches(4)), lambda _a: None)
     assert all(not p.is_alive() for p in procs)
     assert all(p.exitcode == 0 for p in procs)  # told to stop, not terminated
+
+
+_ORPHAN_SCRIPT = """
+import os, signal, sys
+from patlint.engine.workers import Workers
+from tests.engine.test_workers import _echo, _init
+workers = Workers(2, _init, (1,), _echo, method="fork")
+with open(sys.argv[1], "w") as fh:
+    fh.write(" ".join(str(p.pid) for p in workers._procs))
+os.kill(os.getpid(), signal.SIGKILL)  # no clean-up: as when killed by the OOM killer or kill -9
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads worker states from /proc")
+def test_forked_workers_leave_when_the_parent_is_killed(tmp_path: Path) -> None:
+    # A forked worker inherits the parent's end of every pipe made before it, its own included:
+    # unless it closes them, the parent's death never reaches it as end-of-file and it waits
+    # for a batch forever.
+    # The pids go through a file: the orphans would hold a stdout pipe open.
+    pid_file = tmp_path / "pids"
+    proc = subprocess.run(
+        [sys.executable, "-c", _ORPHAN_SCRIPT, str(pid_file)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert proc.returncode == -signal.SIGKILL
+    pids = [int(p) for p in pid_file.read_text().split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 10
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in pids if _running(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    assert left == []
