@@ -24,6 +24,17 @@ SEVERITIES = ["info", "low", "medium", "high", "critical"]
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
+VERDICT = "patlint.exit_code"  # ctx.meta key: the exit code a command settled before writing
+
+
+def _stdout_gone() -> None:
+    """Point stdout at /dev/null, so the final flush of what no one reads raises nothing."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 class _State:
     debug = False
 
@@ -49,7 +60,10 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except BrokenPipeError:
-            ctx.exit(EXIT_CLEAN)
+            # The reader of our output went away (`patlint scan | head`). A scan's verdict was
+            # settled before its report was written: findings still exit 1, never "clean".
+            _stdout_gone()
+            ctx.exit(ctx.meta.get(VERDICT, EXIT_CLEAN))
         except Exception as exc:  # the only broad catch: the CLI boundary
             if _State.debug:
                 raise
@@ -346,6 +360,7 @@ def scan(
     code = exit_code(result.findings, threshold)
     verification = "offline" if resolver is None else resolver.summary()
     code = _require_verification(result, code) if require_verification else code
+    click.get_current_context().meta[VERDICT] = code
     _emit(fmt, output, result, config.source, threshold.label, code, verification, ruleset, verbose)
     sys.exit(code)
 
@@ -1148,6 +1163,7 @@ def org(
         session.close()
     result = audit(entries, ruleset, org=org_name, host=host, allow=config.allow)
     code = exit_code(result.findings, Severity.parse(fail_on))
+    click.get_current_context().meta[VERDICT] = code
     meta = ReportMeta(
         version=__version__,
         config_source=config.source,

@@ -331,6 +331,30 @@ def test_entry_point_leaves_fast_but_loses_nothing(tmp_path: Path, token: TokenF
     assert left.stdout == b"", left.stdout
 
 
+@pytest.mark.parametrize("fmt", ["json", "sarif", "text", "junit"])
+def test_findings_still_exit_1_when_the_reader_goes_away(
+    tmp_path: Path, token: TokenFactory, fmt: str
+) -> None:
+    """`patlint scan | head -c 100` in CI must not turn a leak into exit 0 (the broken pipe
+    used to be mapped to "clean"), nor print a traceback or a flush error."""
+    import subprocess
+    import sys
+
+    for i in range(300):  # a report far larger than the pipe's buffer
+        (tmp_path / f"t{i}.env").write_text(f"GH_TOKEN={token('ghp')}\n")
+    cmd = [sys.executable, "-m", "patlint", "scan", "--offline", "--no-progress", "--jobs", "1"]
+    proc = subprocess.Popen(
+        [*cmd, "--format", fmt, str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    head = proc.stdout.read(100)
+    proc.stdout.close()  # what `head -c 100` does
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 1, err
+    assert len(head) == 100
+    assert b"Traceback" not in err and b"Exception ignored" not in err
+
+
 def test_catastrophic_custom_pattern_is_refused_at_load(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
