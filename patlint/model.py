@@ -153,6 +153,9 @@ class Location:
     commit_date: str | None = None
     in_head: bool | None = None
     blob: str | None = None
+    # history scans: the path git saw this file renamed from in `commit` (`git diff-tree -M`);
+    # set only where the several-places rule needs it (see git_history.follow_renames)
+    moved_from: str | None = None
 
     def display(self) -> str:
         """`path:line:col` for text, `path@offset` for binary."""

@@ -48,7 +48,8 @@ def stored_places(candidates: Iterable[Candidate]) -> list[Place]:
     """Where a token is stored, files followed through history, in scan order.
 
     Every file, variable or history path is a place, except that paths which held the same git
-    blob are one file that moved (a rename): they count once, or once per path where several
+    blob, or that git saw renamed one into the other (`Location.moved_from`: renamed and edited
+    in one commit), are one file that moved: they count once, or once per path where several
     of them are still in the tip (HEAD or the range's end) or one commit added several of them
     (copies that existed together). Tree scans have no blobs, so each path counts.
     """
@@ -57,6 +58,7 @@ def stored_places(candidates: Iterable[Candidate]) -> list[Place]:
     live: set[str] = set()
     first_path: dict[str, str] = {}  # blob -> first path seen holding it
     added: dict[str, set[str]] = {}  # commit -> paths it added with the token
+    moves: list[tuple[str, str]] = []  # (path, the path git saw it renamed from)
 
     def root(path: str) -> str:
         while parent[path] != path:
@@ -76,6 +78,11 @@ def stored_places(candidates: Iterable[Candidate]) -> list[Place]:
             parent[root(path)] = root(first_path.setdefault(loc.blob, path))
         if loc.commit is not None:
             added.setdefault(loc.commit, set()).add(path)
+        if loc.moved_from is not None:
+            moves.append((path, loc.moved_from))
+    for path, old in moves:  # git saw the file renamed (and edited) from `old` in that commit
+        if old in parent:
+            parent[root(path)] = root(old)
     groups: dict[str, list[str]] = {}
     for path in parent:
         groups.setdefault(root(path), []).append(path)
