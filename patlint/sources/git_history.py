@@ -24,7 +24,9 @@ from a ref but not from REV (``--all ^REV``: what is new since a scan of REV, on
 or a pre-push); the tip used for "still present" is B, else HEAD. A git pre-push hook passes
 all zeros for a side that does not exist: ``0…0..B`` (a new branch) scans the commits reachable
 from B that no remote-tracking ref has (``B --not --remotes``; every commit of B when the
-repository has no remote refs), ``A..0…0`` (a deleted branch) scans nothing.
+repository has no remote refs), ``A..0…0`` (a deleted branch) scans nothing. A pushed tag of a
+tree or a blob (``0…0..T``) has no commits: every blob of the tree (found at its path inside
+the tree), or the blob itself (shown as ``<blob SHA12>``), is scanned.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ class _Revisions:
     args: tuple[str, ...]  # for rev-list and log; empty: nothing to scan
     tip: str | None  # commit whose tree is "HEAD" for in_head; None when there is none
     description: str
+    # a pushed tag of a tree or blob (`0…0..TREE`): no commits, `tip` is that tree (or None)
+    commits: bool = True
 
 
 # --- git plumbing ------------------------------------------------------------------------------
@@ -168,8 +172,15 @@ def resolve_revisions(repo: str, *, since: str | None, rev_range: str | None) ->
 
 
 def _new_branch(repo: str, rev: str) -> _Revisions:
-    """`0…0..B` from a pre-push hook: the commits of B that no remote-tracking ref has yet."""
-    tip = _commit(repo, rev or "HEAD", "--range")
+    """`0…0..B` from a pre-push hook: the commits of B that no remote-tracking ref has yet;
+    when B is (a tag of) a tree or a blob, every blob of that tree, or that blob."""
+    try:
+        tip = _commit(repo, rev or "HEAD", "--range")
+    except ConfigError:
+        loose = _tree_or_blob(repo, rev)
+        if loose is None:
+            raise
+        return loose
     short = tip[:12]
     remotes = _git(repo, "for-each-ref", "--count=1", "--format=x", "refs/remotes/").stdout
     if not remotes.strip():
@@ -179,6 +190,24 @@ def _new_branch(repo: str, rev: str) -> _Revisions:
         tip,
         f"new branch: commits of {short} not on any remote-tracking ref",
     )
+
+
+def _tree_or_blob(repo: str, rev: str) -> _Revisions | None:
+    """`rev` (a tag peeled) as revisions when it is a tree or a blob; None otherwise."""
+    if not rev or rev.startswith("-"):
+        return None
+    proc = _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{}}", check=False)
+    oid = proc.stdout.decode("ascii", "replace").strip()
+    if proc.returncode != 0 or not _HEX.fullmatch(oid):
+        return None
+    kind = _git(repo, "cat-file", "-t", oid, check=False).stdout.decode("ascii", "replace")
+    kind = kind.strip()
+    if kind == "tree":
+        what = f"tree {oid[:12]}: not a commit, every blob in it"
+        return _Revisions((oid,), oid, what, commits=False)
+    if kind == "blob":
+        return _Revisions((oid,), None, f"blob {oid[:12]}: not a commit", commits=False)
+    return None
 
 
 def _count_commits(repo: str, revs: _Revisions) -> int:
@@ -463,12 +492,17 @@ def collect_history(
             f"shallow clone: history stops at {len(boundary)} boundary commit(s); a token shown "
             "as introduced there may be older (`git fetch --unshallow` for the full history)"
         )
-    occurrences = _attribute(repo, revs, set(hits)) if hits else {}
-    out.candidates, out.places = _place(
-        hits, occurrences, tip_paths, revs.tip is not None, boundary
+    occurrences = _attribute(repo, revs, set(hits)) if hits and revs.commits else {}
+    unattributed = (
+        "no commit in the scanned revisions adds this blob here"
+        if revs.commits
+        else f"pushed {revs.description.split(':', 1)[0]}, not in a commit"
     )
+    out.candidates, out.places = _place(
+        hits, occurrences, tip_paths, revs.tip is not None and revs.commits, boundary, unattributed
+    )  # a pushed tree is no HEAD: its blobs are found at their paths, `in_head` stays unknown
     out.candidates = follow_renames(repo, out.candidates)
-    if revs.tip is None and not out.commits:
+    if revs.tip is None and not out.commits and revs.commits:
         stats.notices.append(f"{repo}: the repository has no commits yet; nothing to scan")
     mb = stats.bytes_scanned / 1e6
     stats.notices.append(
@@ -652,6 +686,7 @@ def _place(
     tip_paths: dict[str, set[str]],
     have_tip: bool,
     boundary: frozenset[str],
+    unattributed: str = "no commit in the scanned revisions adds this blob here",
 ) -> tuple[list[Candidate], list[PlaceFinding]]:
     """One candidate (and place finding) per hit and per (commit, path) that added its blob,
     oldest first; a place finding only once per rule, path and token (at its oldest commit)."""
@@ -670,7 +705,7 @@ def _place(
         for rank, path, commit, date in places:
             notes = []
             if commit is None:
-                notes.append("no commit in the scanned revisions adds this blob here")
+                notes.append(unattributed)
             elif commit in boundary:
                 notes.append("shallow boundary: may have been added earlier")
             age = -rank if rank >= 0 else never  # oldest commit first, unattributed last
