@@ -260,18 +260,33 @@ def _matches(
     if window is None:
         yield from rx.finditer(data)
         return
-    before, after = window
-    lo = hi = -1
-    for off in sorted(set(offsets)):
-        start, stop = max(0, off - before), min(len(data), off + after)
-        if start <= hi:
-            hi = max(hi, stop)
-            continue
-        if hi > lo:
-            yield from _in_window(rx, data, lo, hi)
-        lo, hi = start, stop
-    if hi > lo:
+    for lo, hi in windows(offsets, window, len(data)):
         yield from _in_window(rx, data, lo, hi)
+
+
+def windows(offsets: list[int], window: tuple[int, int], size: int) -> Iterator[tuple[int, int]]:
+    """[lo, hi) spans around the keyword offsets, overlapping or touching ones merged.
+
+    Two windows merge when their keywords are at most before + after apart: one subtraction
+    per keyword. A changelog with 7,000 GitHub links, in each of its thousands of versions in
+    a history scan, made a min/max per keyword the slowest part of the scan.
+    """
+    before, after = window
+    span = before + after
+    offs = sorted(set(offsets))
+    if not offs:
+        return
+    first = prev = offs[0]
+    for off in offs:
+        if off - prev > span:
+            lo, hi = max(0, first - before), min(size, prev + after)
+            if hi > lo:
+                yield lo, hi
+            first = off
+        prev = off
+    lo, hi = max(0, first - before), min(size, prev + after)
+    if hi > lo:
+        yield lo, hi
 
 
 def _in_window(rx: re.Pattern[bytes], data: bytes, lo: int, hi: int) -> Iterator[re.Match[bytes]]:

@@ -81,3 +81,42 @@ def test_backtracking_risk_refuses_nested_unbounded_repeats() -> None:
     for rule in build_ruleset(Config()).known:
         if rule.kind == "detector":
             assert backtracking_risk(rule.pattern) is None, rule.id
+
+
+def _windows_reference(
+    offsets: list[int], window: tuple[int, int], size: int
+) -> list[tuple[int, int]]:
+    """The window merge as first written: per keyword, a window merged into the previous one
+    when it starts at or before that one's end."""
+    before, after = window
+    out: list[tuple[int, int]] = []
+    lo = hi = -1
+    for off in sorted(set(offsets)):
+        start, stop = max(0, off - before), min(size, off + after)
+        if start <= hi:
+            hi = max(hi, stop)
+            continue
+        if hi > lo:
+            out.append((lo, hi))
+        lo, hi = start, stop
+    if hi > lo:
+        out.append((lo, hi))
+    return out
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    size=st.integers(1, 5000),
+    data=st.data(),
+    before=st.integers(0, 400),
+    after=st.integers(0, 400),
+)
+def test_keyword_windows_merge_as_before(
+    size: int, data: st.DataObject, before: int, after: int
+) -> None:
+    from patlint.detectors.pattern import windows
+
+    offsets = data.draw(st.lists(st.integers(0, size - 1), max_size=60))
+    assert list(windows(offsets, (before, after), size)) == _windows_reference(
+        offsets, (before, after), size
+    )
