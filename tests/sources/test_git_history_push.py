@@ -188,6 +188,11 @@ class Pusher:
 @pytest.fixture
 def pusher(tmp_path: Path) -> Pusher:
     """A repository whose `main` (one clean commit) is already pushed through the hook."""
+    return main_pushed(tmp_path)
+
+
+def main_pushed(tmp_path: Path) -> Pusher:
+    """A repository whose `main` (one clean commit) is already pushed through the hook."""
     p = Pusher(tmp_path)
     p.repo.write("README.md", "hello\n")
     main = p.repo.commit("readme")

@@ -17,7 +17,7 @@ import pytest
 
 from patlint.errors import ConfigError
 from tests.sources.test_git_history import Repo, history
-from tests.sources.test_git_history_push import Z40, Pusher
+from tests.sources.test_git_history_push import Z40, Pusher, main_pushed
 
 TokenFactory = Callable[..., str]
 
@@ -27,13 +27,7 @@ pytestmark = pytest.mark.usefixtures("git_env")
 @pytest.fixture
 def pushed(tmp_path: Path) -> Pusher:
     """A work repository whose clean `main` is already on the bare remote."""
-    p = Pusher(tmp_path)
-    p.repo.write("README.md", "hello\n")
-    main = p.repo.commit("readme")
-    code, out = p.push("main")
-    assert code == 0, out
-    assert p.calls() == [(0, f"{Z40}..{main}")]
-    return p
+    return main_pushed(tmp_path)
 
 
 def staged_tree(repo: Repo, files: dict[str, str]) -> str:
