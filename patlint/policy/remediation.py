@@ -179,6 +179,30 @@ def _ci_advice(paths: Sequence[str]) -> Advice:
     )
 
 
+# Places whose advice is the token's own scopes as a fine-grained token plus a storage fix
+# (in this order, by usage or file type, as the other places are).
+_STORAGE_ONLY = {
+    "shell-history": (
+        "delete the line from the history file (`history -d N`, or edit ~/.bash_history / "
+        "~/.zsh_history) and pass tokens without typing them: `gh auth token`, "
+        "`--password-stdin`, or a credential helper"
+    ),
+    "shell-rc": (
+        "do not export it from a shell start-up file; fetch it when needed instead, e.g. "
+        '`export GH_TOKEN="$(gh auth token)"`, or from a secret manager (`secret-tool lookup`, '
+        "`pass`, `op read`)"
+    ),
+    "env": (
+        "find where the variable is set (shell start-up file, service unit, CI settings) and "
+        'fetch the token on demand instead (`GH_TOKEN="$(gh auth token)"`, a secret manager)'
+    ),
+    "dotenv": (
+        "keep .env files out of git (.gitignore) and load the value from a secret manager "
+        "(e.g. `op run --env-file`, `doppler run`) instead of writing it into the file"
+    ),
+}
+
+
 def advice_for(
     usage: str | None,
     *,
@@ -217,36 +241,9 @@ def advice_for(
         )
     if usage == "ci" or file_type == "ci-yaml":
         return _ci_advice(paths)
-    if usage == "shell-history" or file_type == "shell-history":
-        return Advice(
-            "shell-history",
-            _fine_grained(repos, _scope_permissions(scopes)),
-            "delete the line from the history file (`history -d N`, or edit ~/.bash_history / "
-            "~/.zsh_history) and pass tokens without typing them: `gh auth token`, "
-            "`--password-stdin`, or a credential helper",
-        )
-    if usage == "shell-rc" or file_type == "shell-rc":
-        return Advice(
-            "shell-rc",
-            _fine_grained(repos, _scope_permissions(scopes)),
-            "do not export it from a shell start-up file; fetch it when needed instead, e.g. "
-            '`export GH_TOKEN="$(gh auth token)"`, or from a secret manager (`secret-tool lookup`, '
-            "`pass`, `op read`)",
-        )
-    if usage == "env" or file_type == "env":
-        return Advice(
-            "env",
-            _fine_grained(repos, _scope_permissions(scopes)),
-            "find where the variable is set (shell start-up file, service unit, CI settings) and "
-            'fetch the token on demand instead (`GH_TOKEN="$(gh auth token)"`, a secret manager)',
-        )
-    if usage == "dotenv" or file_type == "dotenv":
-        return Advice(
-            "dotenv",
-            _fine_grained(repos, _scope_permissions(scopes)),
-            "keep .env files out of git (.gitignore) and load the value from a secret manager "
-            "(e.g. `op run --env-file`, `doppler run`) instead of writing it into the file",
-        )
+    for kind, storage in _STORAGE_ONLY.items():
+        if kind in (usage, file_type):
+            return Advice(kind, _fine_grained(repos, _scope_permissions(scopes)), storage)
     return None
 
 
