@@ -423,14 +423,7 @@ class HyperscanFinder:
 
     def any(self, data: bytes) -> bool:
         """Whether any literal occurs: the scan stops at the first match."""
-        if not data:
-            return False
-        scratch = self._scratch_here()
-        try:
-            self._db.scan(data, match_event_handler=_stop, scratch=scratch)
-        except self._terminated:
-            return True
-        return False
+        return self.any_checker()(data)
 
     def any_checker(self) -> Callable[[bytes], bool]:
         """`any` with this process's scratch space bound in: no method calls per buffer."""
