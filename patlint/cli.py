@@ -17,7 +17,7 @@ import click
 
 from patlint import __version__
 from patlint.errors import ConfigError, PatlintError
-from patlint.model import redact_text
+from patlint.redaction import redact_text
 from patlint.report import FORMATS
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]

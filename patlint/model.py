@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -86,16 +85,6 @@ def redact(token: str) -> str:
         prefix = ""
     tail = token[-4:] if len(token) >= 12 else ""
     return f"{prefix}…{tail}"
-
-
-_TOKENISH = re.compile(
-    r"github_pat_[A-Za-z0-9_]{20,}|gh[pousr]_[A-Za-z0-9._-]{20,}|(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])"
-)
-
-
-def redact_text(text: str) -> str:
-    """Replace anything token-shaped in free text (error messages) by its redacted preview."""
-    return _TOKENISH.sub(lambda m: redact(m.group()), text)
 
 
 class Secret:

@@ -1,0 +1,350 @@
+"""The one redaction boundary: every string patlint writes passes `Redactor` on its way out.
+
+Stdout, stderr (messages, notices, tracebacks under `--debug`), report files, baselines and the
+verification cache all go through it (`RedactingWriter` for streams, `Redactor(text)` for
+files written in one piece). It replaces each token it finds with the redacted preview:
+
+* **raw**, in any letter case (a lowercased token is as good as the token: the CRC32 checksum
+  gives back the letter case in well under a second) — every prefixed kind by its shape
+  (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`, the `ghs_<app>_<JWT>` form);
+* **base64** at any of the three byte alignments, standard or URL-safe alphabet: a run of base64
+  characters holding a token prefix's encoding (or a known token's) is decoded and searched;
+* **percent-encoded**, fully or partly, with upper- or lower-case hex digits;
+* and every **known** token of this run in all of these forms: tokens the scan found whose
+  shape says nothing (a legacy 40-hex token) are taught with `learn`.
+
+A legacy token is plain 40-hex, which is also what a git commit id is: redacting every 40-hex
+string would destroy the commit ids of a history report. So a 40-hex string is redacted only
+when it is a token this run found (`learn`); error messages, printed before anything is known,
+use `redact_text`, which also redacts every standalone 40-hex string.
+
+This module reads the plaintext of the tokens it is taught (to match them): besides `github/`,
+it is the only place that does, and it never shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from typing import IO, Any
+
+from patlint.model import KIND_NAMES, Secret, redact
+
+# Token shapes, from the kinds table: `gh?_` + alphanumerics (also a prefix of a token cut short
+# at 20 characters), `github_pat_`, and the installation token's `ghs_<app id>_<JWT>` form.
+_PREFIXES = tuple(k + "_" for k in KIND_NAMES if k != "legacy")
+_SHORT = "".join(sorted(p[2] for p in _PREFIXES if len(p) == 4))
+_SHAPES = (
+    r"github_pat_[a-z0-9]{20,}(?:_[a-z0-9]+)?"
+    r"|ghs_[0-9]{1,20}_[a-z0-9_-]{16,}(?:\.[a-z0-9_-]*){0,2}"
+    rf"|gh[{_SHORT}]_[a-z0-9]{{20,}}"
+)
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
+_URL_CHARS = _B64_CHARS | frozenset("%.~:@=&?!$*,")
+_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
+_HEX40 = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{40}(?![0-9A-Fa-f])")
+_HEX_RUN = re.compile(r"[0-9A-Fa-f]{40,}")  # one pass over hex runs (faster than _HEX40)
+# Every shape starts with one of these (any case): no match, no need for the shapes regex.
+_PREFIX = re.compile(f"[Gg][Hh][{_SHORT}{_SHORT.upper()}]_|[Gg][Ii][Tt][Hh][Uu][Bb]_[Pp][Aa][Tt]_")
+_LONG_B64 = re.compile("[A-Za-z0-9+/_-]{32,}")  # the shortest base64 that can hide a token
+MAX_DEPTH = 2  # base64 in percent-encoding (or the other way round) is as deep as we look
+
+
+def _hex_b64_quads() -> str:
+    """A regex for 12 or more base64 quads that each encode three hex digits (either case): any
+    base64 text holding a 40-hex token (at any alignment) holds such a stretch."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    hexdigits = b"0123456789abcdefABCDEF"
+    pos: list[set[str]] = [set(), set(), set(), set()]
+    for b0 in hexdigits:
+        for b1 in hexdigits:
+            for b2 in hexdigits:
+                pos[0].add(alphabet[b0 >> 2])
+                pos[1].add(alphabet[((b0 & 3) << 4) | (b1 >> 4)])
+                pos[2].add(alphabet[((b1 & 15) << 2) | (b2 >> 6)])
+                pos[3].add(alphabet[b2 & 63])
+    quad = "".join(f"[{''.join(sorted(p))}]" for p in pos)
+    return f"{quad}(?:{quad}){{11,}}"  # the first quad spelled out: 6x faster in `re`
+
+
+def _b64_fragments(literal: bytes) -> list[str]:
+    """The base64 characters fully determined by `literal` at each byte alignment, in both
+    alphabets (what any base64 text holding `literal` must contain)."""
+    import binascii  # not base64: its import costs start-up a millisecond
+
+    out = []
+    for k, (start, lost) in enumerate(((0, 0), (2, 4), (3, 2))):
+        enc = binascii.b2a_base64(b"\0" * k + literal, newline=False).decode("ascii")
+        n = (len(literal) * 8 - lost) // 6
+        if n >= 4:
+            std = enc[start : start + n]
+            out += [std, std.replace("+", "-").replace("/", "_")]
+    return out
+
+
+def _fragments_of(value: str) -> set[str]:
+    """Fragments of `value` as is and upper-cased (lower-case is how it was learned, or how the
+    prefixes are issued), with `_` as is or percent-encoded (as the detector's keywords)."""
+    out: set[str] = set()
+    for form in {value, value.upper()}:
+        for underscore in ("_", "%5F", "%5f"):
+            out.update(
+                _b64_fragments(form.replace("_", underscore).encode("utf-8", "surrogateescape"))
+            )
+    return out
+
+
+@cache
+def _prefix_fragments() -> frozenset[str]:
+    """Fragments of every token prefix (computed once, when first needed)."""
+    return frozenset().union(*(_fragments_of(p) for p in _PREFIXES))
+
+
+class Redactor:
+    """Replaces every token (raw in any case, base64, percent-encoded) with its preview.
+
+    Its regexes are compiled when a text first needs them: a run that prints a one-line
+    summary (the pre-commit path) never pays for them.
+    """
+
+    def __init__(self, known: Iterable[Secret] = (), *, every_hex40: bool = False) -> None:
+        self.every_hex40 = every_hex40
+        self._previews: dict[str, str] = {}  # lower-cased plaintext of a learned token -> preview
+        self._hex: set[str] = set()  # learned 40-hex tokens (lower-cased)
+        self._other: list[str] = []  # learned tokens of no known shape (lower-cased)
+        self._compiled: tuple[re.Pattern[str], list[re.Pattern[str]]] | None = None
+        self.learn(known)
+
+    def learn(self, secrets: Iterable[Secret]) -> None:
+        """Redact these tokens too, in every form, wherever they appear (not just by shape);
+        each shows as its own preview, whatever the letter case it appears in."""
+        shapes = None
+        for s in secrets:
+            value = s.reveal()
+            lowered = value.lower()
+            if lowered in self._previews:
+                continue
+            self._previews[lowered] = s.preview
+            shapes = shapes or re.compile(_SHAPES, re.IGNORECASE)
+            if len(value) < 8 or shapes.fullmatch(value):
+                continue  # the shapes already catch it (or it is too short to be a token)
+            if _HEX40.fullmatch(value):
+                self._hex.add(lowered)  # a set, however many: a history scan may find many
+            else:
+                self._other.append(lowered)  # a custom rule's token: rare, and few
+            self._compiled = None
+
+    def _regexes(self) -> tuple[re.Pattern[str], list[re.Pattern[str]]]:
+        """(every token raw, [where base64 may hide one]), compiled once after each `learn`."""
+        if self._compiled is not None:
+            return self._compiled
+        other = "|".join(re.escape(k) for k in sorted(self._other, key=len, reverse=True))
+        tokens = re.compile(f"{_SHAPES}|{other}" if other else _SHAPES, re.IGNORECASE)
+        fragments = set(_prefix_fragments()).union(*(_fragments_of(v) for v in self._other))
+        # Where base64 may hide a token: a prefix's (or a learned token's) fragment, and, once
+        # 40-hex tokens are known, a stretch that encodes hex digits. Two passes: one regex
+        # for both is several times slower.
+        alternatives = sorted(fragments, key=len, reverse=True)
+        b64 = [re.compile("|".join(re.escape(f) for f in alternatives))]
+        if self._hex:
+            b64.append(re.compile(_hex_b64_quads()))
+        self._compiled = (tokens, b64)
+        return self._compiled
+
+    def __call__(self, text: str) -> str:
+        """`text` with every token replaced by its preview: a few C-speed regex passes, and
+        Python work only where something token-like is (about 15 ms per MB of JSON report)."""
+        if self._other or _PREFIX.search(text) is not None:
+            text = self._regexes()[0].sub(self._preview, text)
+        if self._hex or self.every_hex40:
+            text = _HEX_RUN.sub(self._hex_preview, text)
+        if _LONG_B64.search(text) is not None:
+            hits = [m.start() for rx in self._regexes()[1] for m in rx.finditer(text)]
+            if hits:
+                text = self._replace_runs(text, hits, _B64_CHARS, "base64")
+        if "%" in text:
+            hits = [m.start() for m in _PCT.finditer(text)]
+            if hits:
+                text = self._replace_runs(text, hits, _URL_CHARS, "percent")
+        return text
+
+    def _preview(self, m: re.Match[str]) -> str:
+        token = m.group()
+        known = self._previews.get(token.lower())
+        if known is not None:
+            return known
+        if token[:11].lower() == "github_pat_":
+            return redact("github_pat_" + token[11:])
+        return redact(token[:4].lower() + token[4:])
+
+    def _hex_preview(self, m: re.Match[str]) -> str:
+        value = m.group()
+        if len(value) != 40:
+            return value  # a longer hex string (a SHA-256) is no 40-hex token
+        known = self._previews.get(value.lower()) if value.lower() in self._hex else None
+        if known is not None:
+            return known
+        return redact(value) if self.every_hex40 else value
+
+    def _replace_runs(
+        self, text: str, hits: list[int], chars: frozenset[str], encoding: str
+    ) -> str:
+        """Each run of `chars` around a hit, decoded: replaced by the previews of the tokens it
+        hides (the whole run: decoded bytes are never written, they could be anything)."""
+        pieces: list[str] = []
+        done = 0
+        for start, end in _runs(text, hits, chars):
+            previews = self._decoded_previews(text[start:end], encoding, 0)
+            if previews:
+                pieces += [text[done:start], " ".join(dict.fromkeys(previews))]
+                done = end
+        return "".join(pieces) + text[done:] if pieces else text
+
+    def _decoded_previews(self, run: str, encoding: str, depth: int) -> list[str]:
+        """Previews of the tokens in `run` decoded as `encoding` (and, up to MAX_DEPTH,
+        encoded again inside that)."""
+        if encoding == "base64":
+            decoded = _b64_decodings(run)
+        else:
+            import urllib.parse
+
+            decoded = [urllib.parse.unquote(run, errors="replace")]
+        depth += 1
+        tokens, b64 = self._regexes()
+        out: list[str] = []
+        for text in decoded:
+            out += [self._preview(m) for m in tokens.finditer(text)]
+            if self._hex:  # decoded, a token may run into other hex digits: every window
+                for m in _HEX_RUN.finditer(text):
+                    hexrun = m.group().lower()
+                    windows = (hexrun[i : i + 40] for i in range(len(hexrun) - 39))
+                    out += [self._previews[w] for w in windows if w in self._hex]
+            if depth < MAX_DEPTH:
+                hits = [m.start() for rx in b64 for m in rx.finditer(text)]
+                for start, end in _runs(text, hits, _B64_CHARS):
+                    out += self._decoded_previews(text[start:end], "base64", depth)
+                hits = [m.start() for m in _PCT.finditer(text)]
+                for start, end in _runs(text, hits, _URL_CHARS):
+                    out += self._decoded_previews(text[start:end], "percent", depth)
+        return out
+
+
+def _runs(text: str, hits: list[int], chars: frozenset[str]) -> list[tuple[int, int]]:
+    """The maximal runs of `chars` holding the positions `hits` (each run once, in order)."""
+    out: list[tuple[int, int]] = []
+    done = 0
+    for pos in sorted(hits):
+        if pos < done:
+            continue
+        start = pos
+        while start > done and text[start - 1] in chars:
+            start -= 1
+        end = pos
+        while end < len(text) and text[end] in chars:
+            end += 1
+        out.append((start, end))
+        done = end
+    return out
+
+
+def _b64_decodings(run: str) -> list[str]:
+    """`run` decoded from each of its four character offsets (latin-1 text of the bytes)."""
+    import base64
+    import binascii
+
+    std = run.replace("-", "+").replace("_", "/")
+    out = []
+    for k in range(4):
+        chunk = std[k:]
+        if len(chunk) % 4 == 1:
+            chunk = chunk[:-1]  # one character more than whole bytes: it carries no byte
+        if len(chunk) < 8:
+            continue
+        try:
+            out.append(base64.b64decode(chunk + "=" * (-len(chunk) % 4)).decode("latin-1"))
+        except (binascii.Error, ValueError):
+            continue
+    return out
+
+
+def redact_text(text: str) -> str:
+    """An error message with every token-shaped string (also every standalone 40-hex string)
+    replaced by its preview: errors are printed before any token of the run is known."""
+    return _strict()(text)
+
+
+@cache
+def _strict() -> Redactor:
+    return Redactor(every_hex40=True)
+
+
+class RedactingWriter:
+    """A text stream that passes everything written through a `Redactor` before `target`.
+
+    Text is held until a flush, so a token written in two pieces is still seen whole; `write`
+    is the holding buffer's own (C) method, so a renderer's many small writes cost what they
+    cost on a file. There is deliberately no `buffer` attribute: bytes written past the
+    redactor would leak (and `write` refuses bytes, as any text stream does).
+    """
+
+    def __init__(self, target: IO[str] | Any, redactor: Redactor) -> None:
+        import io
+
+        self.target = target
+        self.redactor = redactor
+        self._held = io.StringIO()
+        self.write = self._held.write
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        """Write each of `lines`."""
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        """Redact and write everything held, then flush the target."""
+        text = self._held.getvalue()
+        if text:
+            self._held.seek(0)
+            self._held.truncate()
+            self.target.write(self.redactor(text))
+        self.target.flush()
+
+    def close(self) -> None:
+        """Flush (the target is not closed: it belongs to whoever opened it)."""
+        self.flush()
+
+    @property
+    def encoding(self) -> str:
+        """The target's encoding (click asks, to decide whether the stream is usable)."""
+        return str(getattr(self.target, "encoding", None) or "utf-8")
+
+    @property
+    def errors(self) -> str:
+        """The target's error handler."""
+        return str(getattr(self.target, "errors", None) or "strict")
+
+    def isatty(self) -> bool:
+        """Whether the target is a terminal."""
+        return bool(self.target.isatty())
+
+    def fileno(self) -> int:
+        """The target's file descriptor."""
+        return int(self.target.fileno())
+
+    def writable(self) -> bool:
+        """Always: a writer."""
+        return True
+
+    def readable(self) -> bool:
+        """Never."""
+        return False
+
+    def seekable(self) -> bool:
+        """Never."""
+        return False
+
+    @property
+    def closed(self) -> bool:
+        """Whether the target is closed."""
+        return bool(getattr(self.target, "closed", False))

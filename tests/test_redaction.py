@@ -1,0 +1,160 @@
+"""The redactor itself: every token form it must catch, what it must leave alone, its cost."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import random
+import time
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from patlint.model import Secret, redact
+from patlint.redaction import RedactingWriter, Redactor, redact_text
+from patlint.tokengen import make_token
+
+PREFIXED = ["ghp", "gho", "ghu", "ghs", "ghr", "github_pat", "ghs_jwt"]
+
+
+def _encodings(t: str) -> dict[str, str]:
+    """`t` as it could appear in an output: raw in three letter cases, base64 at the three
+    alignments in both alphabets (padded or not), percent-encoded fully or in part, and
+    base64 inside percent-encoding and the other way round."""
+    out = {"raw": t, "lower": t.lower(), "upper": t.upper()}
+    for case, v in (("", t), ("lower ", t.lower()), ("upper ", t.upper())):
+        for lead in ("", "u", "u:"):  # byte alignments 0, 1, 2 of the token in the encoded data
+            data = (lead + v).encode()
+            out[f"{case}base64 +{len(lead)}"] = base64.b64encode(data).decode()
+            out[f"{case}base64url +{len(lead)}"] = (
+                base64.urlsafe_b64encode(data).decode().rstrip("=")
+            )
+    out["percent upper"] = "".join(f"%{b:02X}" for b in t.encode())
+    out["percent lower"] = "".join(f"%{b:02x}" for b in t.encode())
+    out["percent partial"] = t.replace("_", "%5f", 1)
+    out["percent of lower"] = quote(t.lower(), safe="").replace("_", "%5F")
+    out["base64 in percent"] = quote(base64.b64encode(b"x:" + t.encode()).decode(), safe="")
+    out["percent in base64"] = base64.b64encode(t.replace("_", "%5F").encode()).decode()
+    return out
+
+
+def _shows(text: str, t: str) -> bool:
+    """Whether `text` still shows `t` in any of the forms (checked independently)."""
+    return any(form in text for form in _encodings(t).values()) or t.lower() in text.lower()
+
+
+@pytest.mark.parametrize("kind", PREFIXED)
+def test_every_form_of_every_prefixed_kind_is_redacted(kind: str, rng: random.Random) -> None:
+    redactor = Redactor()
+    t = make_token(kind, rng)
+    for name, form in _encodings(t).items():
+        for text in (form, f"before {form} after", f'{{"k": "{form}"}}', f"x{form}\n"):
+            out = redactor(text)
+            assert not _shows(out, t), (name, text, out)
+            assert "…" in out, (name, out)  # replaced by a preview, not dropped silently
+
+
+def test_a_raw_token_shows_as_its_preview_whatever_its_case(rng: random.Random) -> None:
+    t = make_token("ghp", rng)
+    r = Redactor()
+    assert r(f"token {t} here") == f"token {redact(t)} here"
+    assert r(t.lower()) == "ghp_…" + t[-4:].lower()
+    r.learn([Secret(t, "ghp")])  # once learned: the token's own preview, in any case
+    assert r(t.upper()) == redact(t) and r(t.lower()) == redact(t)
+
+
+def test_base64_and_percent_runs_are_replaced_whole_by_previews(rng: random.Random) -> None:
+    t = make_token("gho", rng)
+    r = Redactor()
+    auth = base64.b64encode(f"octo:{t}".encode()).decode()
+    assert r(f'"auth": "{auth}"') == f'"auth": "{redact(t)}"'
+    url = "https://x:" + quote(t, safe="").replace("_", "%5F") + "@github.com/o/r"
+    assert r(f"clone {url} now") == f"clone {redact(t)} now"
+    # decoded bytes never reach the output: a run that decodes to markup is replaced whole
+    evil = quote(f'"><script>{t}', safe="").replace("_", "%5F")
+    assert r(f"<td>{evil}</td>") == f"<td>{redact(t)}</td>"
+
+
+def test_legacy_hex_is_redacted_when_known_and_commit_ids_survive(rng: random.Random) -> None:
+    hex_token, commit = make_token("legacy", rng), make_token("legacy", rng)
+    r = Redactor()
+    text = f"commit {commit} token {hex_token}"
+    assert r(text) == text  # unknown 40-hex: a commit id like any other
+    r.learn([Secret(hex_token, "legacy")])
+    assert r(text) == f"commit {commit} token {redact(hex_token)}"
+    for name, form in _encodings(hex_token).items():
+        out = r(f"x {form} y")
+        assert not _shows(out, hex_token), (name, out)
+    sha256 = hex_token + "0" * 24  # a longer hex string is no 40-hex token
+    assert r(sha256) == sha256
+    assert redact_text(text) == f"commit {redact(commit)} token {redact(hex_token)}"
+
+
+def test_ordinary_text_is_left_alone() -> None:
+    r = Redactor()
+    texts = [
+        "github-classic-pat ghp_…9xQ2 github_pat_…abcd found in 2 files",
+        "100% of ghs tokens; %41 is A; a=b&c=d; https://github.com/o/r?x=%2F",
+        "aGVsbG8gd29ybGQsIHRoaXMgaXMganVzdCBiYXNlNjQ=",  # base64 of prose
+        "ghp_short and ghs_test_fixtures/for_docs.py and GHP_",
+        "sha256 " + "ab" * 32,
+    ]
+    for text in texts:
+        assert r(text) == text
+
+
+def test_writer_sees_a_token_written_in_pieces_and_refuses_bytes(rng: random.Random) -> None:
+    t = make_token("ghu", rng)
+    target = io.StringIO()
+    w = RedactingWriter(target, Redactor())
+    for piece in (t[:7], t[7:19], t[19:], "\n"):
+        w.write(piece)
+    assert target.getvalue() == ""  # held until flushed
+    w.flush()
+    assert target.getvalue() == redact(t) + "\n"
+    with pytest.raises(TypeError):
+        w.write(b"bytes would pass unredacted")  # type: ignore[arg-type]
+    assert not hasattr(w, "buffer")  # click writes to `.buffer` when it finds one
+
+
+def test_redacting_a_large_json_report_is_cheap(rng: random.Random) -> None:
+    """Every report passes the redactor: an 8 MB JSON report (the shape of a real one, with
+    previews, digests and commit ids everywhere) costs a fraction of rendering it."""
+    hexes = [make_token("legacy", rng) for _ in range(2500)]
+    findings: list[dict[str, Any]] = []
+    for i in range(15_000):
+        t = make_token("ghp", rng)
+        findings.append(
+            {
+                "rule_id": "github-classic-pat",
+                "message": f"GitHub classic personal access token {redact(t)} found",
+                "location": {
+                    "path": f"src/pkg{i % 50}/module_{i}.py",
+                    "line": i,
+                    "commit": hexes[i % 2500],
+                },
+                "token": {"preview": redact(t), "sha256": f"{rng.getrandbits(256):064x}"},
+                "fingerprint": f"{rng.getrandbits(256):064x}",
+            }
+        )
+    text = json.dumps({"findings": findings}, indent=2)
+    assert len(text) > 7_500_000
+    r = Redactor([Secret(h, "legacy") for h in hexes[:1000]])
+    start = time.perf_counter()
+    out = r(text)
+    elapsed = time.perf_counter() - start
+    assert out.count("…") == text.count("…") + 6000  # the learned 40-hex ones only
+    assert elapsed < 2.0, f"{elapsed:.2f} s for {len(text) / 1e6:.1f} MB"
+
+
+def test_a_learned_token_of_no_known_shape_is_redacted_in_every_form(rng: random.Random) -> None:
+    """A custom rule may capture a token no GitHub shape describes: once found, it is known."""
+    odd = "corp_" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(30))
+    r = Redactor()
+    assert r(f"x {odd} y") == f"x {odd} y"
+    r.learn([Secret(odd, "ghp")])
+    for name, form in _encodings(odd).items():
+        out = r(f"x {form} y")
+        assert not _shows(out, odd) and redact(odd) in out, (name, out)
