@@ -144,7 +144,10 @@ def collect(
     # Walk until the tree is known to be big enough for the pool, then go on walking while the
     # pool scans what was handed out (walk skips are kept apart and put first, as if the walk
     # had finished before the scan).
-    walker = walk(paths, options.walk)
+    from patlint.sources.names import NameScan
+
+    names = NameScan(detector)  # a token can be a file or folder name too
+    walker = names.wrap(walk(paths, options.walk))
     walk_skipped: list[Skip] = []
     files: list[FileRef] = []
     total = 0
@@ -214,6 +217,7 @@ def collect(
         stats.bytes_scanned += clean_bytes
         for res in results:
             absorb(res)
+    candidates.extend(names.candidates)
     # Workers finish in any order: sort what they skipped so reports are reproducible.
     stats.skipped.sort(key=lambda s: (s.path, s.reason))
     stats.skipped[:0] = walk_skipped
