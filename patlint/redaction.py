@@ -284,8 +284,8 @@ class RedactingWriter:
 
     Text is held until a flush, so a token written in two pieces is still seen whole; `write`
     is the holding buffer's own (C) method, so a renderer's many small writes cost what they
-    cost on a file. There is deliberately no `buffer` attribute: bytes written past the
-    redactor would leak (and `write` refuses bytes, as any text stream does).
+    cost on a file. Bytes go through the redactor too: `buffer` (which click writes bytes to)
+    decodes them into the same held text; `write` refuses bytes, as any text stream does.
     """
 
     def __init__(self, target: IO[str] | Any, redactor: Redactor) -> None:
@@ -295,6 +295,7 @@ class RedactingWriter:
         self.redactor = redactor
         self._held = io.StringIO()
         self.write = self._held.write
+        self.buffer = _RedactingBuffer(self)
 
     def writelines(self, lines: Iterable[str]) -> None:
         """Write each of `lines`."""
@@ -307,7 +308,15 @@ class RedactingWriter:
         if text:
             self._held.seek(0)
             self._held.truncate()
-            self.target.write(self.redactor(text))
+            text = self.redactor(text)
+            try:
+                self.target.write(text)
+            except UnicodeEncodeError:  # a target set to ASCII: UTF-8 bytes, as click does
+                raw = getattr(self.target, "buffer", None)
+                if raw is None:
+                    raise
+                self.target.flush()
+                raw.write(text.encode("utf-8", "replace"))
         self.target.flush()
 
     def close(self) -> None:
@@ -348,3 +357,36 @@ class RedactingWriter:
     def closed(self) -> bool:
         """Whether the target is closed."""
         return bool(getattr(self.target, "closed", False))
+
+
+class _RedactingBuffer:
+    """The binary side of a `RedactingWriter`: bytes (UTF-8) join its held text."""
+
+    def __init__(self, text: RedactingWriter) -> None:
+        self._text = text
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Decode `data` (UTF-8, undecodable bytes replaced) into the held text."""
+        self._text.write(bytes(data).decode("utf-8", "replace"))
+        return len(data)
+
+    def flush(self) -> None:
+        """Flush the text side."""
+        self._text.flush()
+
+    def writable(self) -> bool:
+        """Always: a writer."""
+        return True
+
+    def readable(self) -> bool:
+        """Never."""
+        return False
+
+    def seekable(self) -> bool:
+        """Never."""
+        return False
+
+    @property
+    def closed(self) -> bool:
+        """Whether the target is closed."""
+        return self._text.closed
