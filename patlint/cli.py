@@ -11,13 +11,13 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 import click
 
 from patlint import __version__
 from patlint.errors import ConfigError, PatlintError
-from patlint.redaction import redact_text
+from patlint.redaction import RedactingWriter, Redactor, redact_text
 from patlint.report import FORMATS
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
@@ -40,7 +40,31 @@ class _State:
 
 
 class _Group(click.Group):
-    """Maps patlint's errors to the exit-code contract for every command (also under CliRunner)."""
+    """Maps patlint's errors to the exit-code contract for every command (also under CliRunner),
+    and is the redaction boundary: everything written to stdout and stderr while a command
+    runs, by patlint or by click, passes the run's `Redactor` (`_redactor()`)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        redactor = Redactor()
+        kwargs.setdefault("obj", redactor)  # commands find it with `_redactor()`
+        out, err = sys.stdout, sys.stderr
+        sys.stdout = cast(TextIO, RedactingWriter(out, redactor))
+        sys.stderr = cast(TextIO, RedactingWriter(err, redactor))
+        try:
+            return super().main(*args, **kwargs)
+        except click.ClickException as exc:  # not standalone (`main`): shown here, redacted
+            exc.show()
+            raise click.exceptions.Exit(EXIT_USAGE) from None
+        finally:
+            held = (sys.stdout, sys.stderr)
+            sys.stdout, sys.stderr = out, err
+            for stream in held:
+                try:
+                    stream.flush()
+                except BrokenPipeError:
+                    _stdout_gone()  # the reader went away: what it did not read is dropped
+                except (OSError, ValueError):
+                    pass
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -65,8 +89,11 @@ class _Group(click.Group):
             _stdout_gone()
             ctx.exit(ctx.meta.get(VERDICT, EXIT_CLEAN))
         except Exception as exc:  # the only broad catch: the CLI boundary
-            if _State.debug:
-                raise
+            if _State.debug:  # the traceback goes through the redactor too
+                import traceback
+
+                click.echo("".join(traceback.format_exception(exc)).rstrip("\n"), err=True)
+                ctx.exit(EXIT_ERROR)
             click.echo(
                 f"patlint: unexpected error: {exc.__class__.__name__}: {redact_text(str(exc))}"
                 " (run with --debug for details)",
@@ -450,6 +477,13 @@ def _load_config(
     return load_file(found) if found else config_cls()
 
 
+def _redactor() -> Redactor:
+    """The redactor every output of this run passes (`_Group.main` installs it)."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Redactor) if ctx is not None else None
+    return found if found is not None else Redactor()
+
+
 def _emit(
     fmt: str,
     output: str | None,
@@ -472,6 +506,7 @@ def _emit(
         verification=verification,
         rules={r.id: r for r in ruleset.known},
     )
+    _redactor().learn(t.secret for t in result.tokens)  # legacy 40-hex: known, not by shape
     module = renderer(fmt)
     kwargs: dict[str, Any] = {"meta": meta}
     if fmt == "text":
@@ -484,15 +519,23 @@ def _emit(
             click.echo(summary_line(result, meta), err=True)
     else:
         module.render(result, stream=sys.stdout, **kwargs)
+        sys.stdout.flush()  # here, where a reader gone away (broken pipe) is handled
 
 
 def _write_atomic(path: str, write: Any) -> None:
     """Write via a temporary file and rename, so no half-written report is left behind.
 
     Only regular files (or new paths) are replaced: `-o /dev/null`, a FIFO or a terminal is
-    written in place, never swapped for a regular file.
+    written in place, never swapped for a regular file. What is written passes the redactor.
     """
     import stat
+
+    redactor = _redactor()
+
+    def redacted(stream: TextIO) -> None:
+        redacting = RedactingWriter(stream, redactor)
+        write(cast(TextIO, redacting))
+        redacting.flush()
 
     try:
         existing = os.stat(path)
@@ -500,13 +543,13 @@ def _write_atomic(path: str, write: Any) -> None:
         existing = None
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         with open(path, "w", encoding="utf-8") as stream:
-            write(stream)
+            redacted(stream)
         return
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = _mkstemp(directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            write(stream)
+            redacted(stream)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -835,6 +878,7 @@ def _baseline_write(
         github_hosts=configured_hosts(config.github_api, ()),
     )
     result = run_scan(roots, ruleset, options)
+    _redactor().learn(t.secret for t in result.tokens)
     entries = entries_for(result.findings, previous)
     _write_atomic(file, lambda stream: stream.write(dumps(entries, version=__version__)))
     before = {e.fingerprint for e in previous.entries} if previous is not None else set()
@@ -952,6 +996,7 @@ def revoke(
         data = sys.stdin.buffer.read() if f == "-" else _read_bytes(f)
         parts.append(from_text(data, "<stdin>" if f == "-" else f, detector, host=host))
     targets = merge(parts)
+    _redactor().learn(t.secret for t in targets.found)
     options = build_options({}, {}, github_api)
     outcomes: list[Outcome] = [
         Outcome(p, sha, kind, "", SKIPPED, why) for p, sha, kind, why in targets.missing

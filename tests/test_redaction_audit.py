@@ -11,15 +11,17 @@ import json
 import logging
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from click.testing import CliRunner
 
 from patlint.cli import cli
+from patlint.model import sha256_hex
 from tests.github_emulator import Emulator, emulator_running
 
 KINDS = ["ghp", "gho", "ghu", "ghs", "ghr", "github_pat", "ghs_jwt", "legacy"]
@@ -31,20 +33,44 @@ def emulator() -> Iterator[Emulator]:
     yield from emulator_running()
 
 
+def _b64_fragments(data: bytes) -> list[str]:
+    """The base64 characters fully determined by `data` at each of the three byte alignments,
+    in both alphabets: any base64 text that holds `data` contains one of them."""
+    out = []
+    for k in range(3):
+        enc = base64.b64encode(b"\0" * k + data).decode()
+        start = (k * 8 + 5) // 6  # the first character not touched by the k leading bytes
+        stop = (len(data) + k) * 8 // 6  # the last character touched only by `data`
+        std = enc[start:stop]
+        out += [std, std.replace("+", "-").replace("/", "_")]
+    return out
+
+
 def _forms(t: str) -> list[str]:
-    """Every shape a leak of `t` could take in text."""
-    b = t.encode()
-    forms = {
-        t,
-        base64.b64encode(b).decode().rstrip("="),
-        base64.urlsafe_b64encode(b).decode().rstrip("="),
-        "".join(f"%{c:02X}" for c in b),
-        "".join(f"%{c:02x}" for c in b),
-        quote(t, safe=""),
-    }
+    """Every shape a leak of `t` could take in text (compared lower-cased where case does not
+    matter): the token itself, its body without the prefix, and base64 of it as found, lower-
+    and upper-cased (any alignment, either alphabet). Percent-encoding is handled by decoding
+    the text (any part of the token encoded, upper- or lower-case hex)."""
+    forms = {t.lower()}
     if "_" in t[:11]:
-        forms.add(t.split("_", 1)[1] if not t.startswith("github_pat_") else t[11:])
+        forms.add(t.split("_", 1)[1].lower() if not t.startswith("github_pat_") else t[11:].lower())
+    for variant in {t, t.lower(), t.upper()}:
+        forms.update(_b64_fragments(variant.encode()))
     return sorted(forms)
+
+
+def leaks(text: str, tokens: dict[str, str]) -> list[str]:
+    """Names of the tokens `text` shows in any form (see `_forms`)."""
+    lowered = text.lower()
+    decoded = unquote(unquote(text)).lower()  # GitHub annotations escape `%` once more
+    out = []
+    for name, t in tokens.items():
+        for form in _forms(t):
+            hay = (text, unquote(text)) if form != form.lower() else (lowered, decoded)
+            if any(form in h for h in hay):
+                out.append(f"{name} ({form[:6]}…)")
+                break
+    return out
 
 
 class Audit:
@@ -78,10 +104,7 @@ class Audit:
     def leaks(self) -> list[str]:
         out = []
         for label, text in self.texts:
-            for name, t in self.tokens.items():
-                for form in _forms(t):
-                    if form in text:
-                        out.append(f"{label}: {name} ({form[:6]}…)")
+            out += [f"{label}: {what}" for what in leaks(text, self.tokens)]
         return out
 
 
@@ -291,3 +314,271 @@ def test_no_command_or_format_ever_shows_a_token(
     leaks = audit.leaks()
     assert leaks == [], "\n".join(leaks)
     assert len(audit.texts) > 40
+
+
+# --- a token that is a key, a host or a name ---------------------------------------------------
+#
+# Each place below puts one token K where a reader takes it for a key, a host or a name, next to
+# a token V the reader reports with that key/host/name as its context (so K used to be printed in
+# `context.key`, `context.host`, notes, messages and remediation, sometimes lower-cased). K must
+# not show in any output, in any letter case or encoding, and must itself be reported as a token.
+
+
+def _place_workflow_env_key(root: Path, k: str, v: str) -> None:
+    wf = root / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "ci.yml").write_text(
+        f"on: push\nenv:\n  {k}: {v}\njobs:\n  b:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo hi\n"
+    )
+
+
+def _place_job_id(root: Path, k: str, v: str) -> None:
+    wf = root / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "ci.yml").write_text(
+        f"on: push\njobs:\n  {k}:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - run: gh release list\n        env:\n          GH_TOKEN: {v}\n"
+    )
+
+
+def _place_docker_auths_key(root: Path, k: str, v: str) -> None:
+    (root / ".docker").mkdir()
+    auth = base64.b64encode(f"octo:{v}".encode()).decode()
+    (root / ".docker" / "config.json").write_text(
+        json.dumps({"auths": {f"https://{k}/v1/": {"auth": auth}}}, indent=2)
+    )
+
+
+def _place_netrc_machine(root: Path, k: str, v: str) -> None:
+    (root / ".netrc").write_text(f"machine {k} login octo password {v}\n")
+    (root / ".netrc").chmod(0o600)
+
+
+def _place_gh_hosts_host(root: Path, k: str, v: str) -> None:
+    (root / "gh").mkdir()
+    (root / "gh" / "hosts.yml").write_text(
+        f"{k}:\n  user: octo\n  oauth_token: {v}\n  git_protocol: https\n"
+    )
+
+
+def _place_npmrc_registry(root: Path, k: str, v: str) -> None:
+    (root / ".npmrc").write_text(f"@octo:registry=https://{k}/\n//{k}/:_authToken={v}\n")
+
+
+def _place_git_remote_name(root: Path, k: str, v: str) -> None:
+    _git(root, "remote", "add", k, f"https://octo:{v}@github.com/o/r.git")
+
+
+def _place_maven_id(root: Path, k: str, v: str) -> None:
+    (root / "settings.xml").write_text(
+        f"<settings><servers><server><id>{k}</id><username>octo</username>"
+        f"<password>{v}</password></server></servers></settings>\n"
+    )
+
+
+def _place_shell_variable(root: Path, k: str, v: str) -> None:
+    (root / ".bashrc").write_text(f"export {k}={v}\n")
+
+
+def _place_dotenv_variable(root: Path, k: str, v: str) -> None:
+    (root / ".env").write_text(f"{k}={v}\n")
+
+
+def _place_file_name(root: Path, k: str, v: str) -> None:
+    (root / k).write_text(f"GH_TOKEN={v}\n")
+
+
+def _place_folder_name(root: Path, k: str, v: str) -> None:
+    (root / k).mkdir()
+    (root / k / "deploy.env").write_text(f"GH_TOKEN={v}\n")
+
+
+def _place_skipped_name(root: Path, k: str, v: str) -> None:
+    os.mkfifo(root / k)  # never opened: listed among the skipped places (-v, JSON `skipped`)
+    (root / "deploy.env").write_text(f"GH_TOKEN={v}\n")
+
+
+def _place_env_var_name(root: Path, k: str, v: str) -> None:
+    (root / "deploy.env").write_text("nothing here\n")
+
+
+def _place_yaml_tag(root: Path, k: str, v: str) -> None:
+    # gh's hosts.yml with a tag: "cannot parse … could not determine a constructor for the tag"
+    (root / "gh").mkdir()
+    (root / "gh" / "hosts.yml").write_text(f"github.com: !{k}\n  oauth_token: {v}\n")
+
+
+PLACES = {
+    "workflow-env-key": _place_workflow_env_key,
+    "job-id": _place_job_id,
+    "docker-auths-key": _place_docker_auths_key,
+    "netrc-machine": _place_netrc_machine,
+    "gh-hosts-host": _place_gh_hosts_host,
+    "npmrc-registry": _place_npmrc_registry,
+    "git-remote-name": _place_git_remote_name,
+    "maven-id": _place_maven_id,
+    "shell-variable": _place_shell_variable,
+    "dotenv-variable": _place_dotenv_variable,
+    "file-name": _place_file_name,
+    "folder-name": _place_folder_name,
+    "skipped-name": _place_skipped_name,
+    "env-var-name": _place_env_var_name,
+    "yaml-tag": _place_yaml_tag,
+}
+# The key's kind varies with the place, so every prefixed kind is a key somewhere.
+KEY_KINDS = ["ghp", "gho", "ghu", "ghs", "ghr", "github_pat"]
+
+
+@pytest.mark.parametrize("place", sorted(PLACES))
+def test_a_token_that_is_a_key_host_or_name_never_shows_and_is_found(
+    place: str, tmp_path: Path, token: Any, emulator: Emulator, home: Path, git_env: None
+) -> None:
+    k = token(KEY_KINDS[sorted(PLACES).index(place) % len(KEY_KINDS)])
+    v = token("ghp")
+    emulator.add(v, scopes="repo, admin:org", owner="octo")
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    PLACES[place](root, k, v)
+    env = {k: v} if place == "env-var-name" else None
+    audit = Audit({"key": k, "value": v})
+    common = ["-v", "--no-progress", "--github-api", emulator.base_url, "--env"]
+    common += ["--profile", "workstation"]  # reads .git/config (remote names) too
+    out = tmp_path / "out"
+    out.mkdir()
+    for fmt in ("text", "json", "sarif", "github", "junit", "html"):
+        res = audit.run(f"{place} {fmt}", "scan", *common, "--format", fmt, ".", cwd=root, env=env)
+        assert res.exit_code == 1, (fmt, res.output)
+    report = out / "report.json"
+    res = audit.run(
+        f"{place} -o",
+        "scan",
+        *common,
+        "--format",
+        "json",
+        "-o",
+        str(report),
+        ".",
+        cwd=root,
+        env=env,
+    )
+    assert res.exit_code == 1, res.output
+    audit.add(f"{place} report file", report.read_text(encoding="utf-8"))
+    bl = out / "baseline.json"
+    res = audit.run(f"{place} baseline", "baseline", "create", str(bl), ".", cwd=root, env=env)
+    assert res.exit_code == 0, res.output
+    audit.add(f"{place} baseline file", bl.read_text(encoding="utf-8"))
+    for p in (home / ".cache" / "patlint").rglob("*"):
+        if p.is_file():
+            audit.add(f"{place} cache {p.name}", p.read_text(encoding="utf-8", errors="replace"))
+
+    assert audit.leaks() == []
+    # the key is a token like any other: found, reported, verified
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    found = {t["sha256"] for t in doc["tokens"]}
+    assert sha256_hex(v) in found
+    assert sha256_hex(k) in found, f"{place}: the token used as a key/host/name is not reported"
+    if not k.startswith("ghr_"):  # refresh tokens are never sent: they are no bearer tokens
+        assert k in emulator.tokens_seen()
+
+
+# --- what the API answers, what errors echo, what a traceback shows ----------------------------
+
+
+def test_verification_cache_and_reports_never_keep_a_token_an_api_answer_echoes(
+    tmp_path: Path, token: Any, emulator: Emulator, home: Path
+) -> None:
+    """The API host is hostile too: an answer that carries a token (lower-cased as the owner's
+    login, in an SSO header) is not written to the cache, a report or stderr."""
+    found, echoed, org = token("ghp"), token("gho"), token("ghu")
+    emulator.add(found, scopes="repo, read:org", owner=echoed.lower(), sso_partial=(org,))
+    (tmp_path / "deploy.env").write_text(f"GH_TOKEN={found}\n")
+    audit = Audit({"found": found, "echoed": echoed, "org": org})
+    for fmt in ("text", "json", "html"):
+        res = audit.run(
+            f"scan {fmt}",
+            "scan",
+            "--format",
+            fmt,
+            "--github-api",
+            emulator.base_url,
+            ".",
+            cwd=tmp_path,
+        )
+        assert res.exit_code == 1, res.output
+    assert f"owner gho_…{echoed[-4:].lower()}" in res.stdout  # shown, as a preview
+    cache = home / ".cache" / "patlint" / "verification-v1.json"
+    text = cache.read_text(encoding="utf-8")
+    audit.add("cache", text)
+    assert audit.leaks() == []
+    [entry] = json.loads(text)["entries"].values()  # the answer was cached, redacted
+    assert entry["info"]["owner"] == "gho_…" + echoed[-4:].lower()
+    assert entry["info"]["status"] == "valid"
+
+
+def test_errors_never_echo_a_token_in_any_encoding(
+    tmp_path: Path, token: Any, home: Path, git_env: None
+) -> None:
+    """Configuration and usage errors quote the bad value: percent-encoded, base64 (any
+    alignment), lower-cased or hex, it is redacted, on stderr and in click's own messages."""
+    t = {k: token(k) for k in ("ghp", "gho", "ghu", "ghs", "github_pat", "legacy")}
+    pct = quote(t["ghp"], safe="").replace("_", "%5F")
+    b64 = base64.b64encode(f"x:{t['gho']}".encode()).decode()
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    audit = Audit(t)
+    # a configuration in the scanned repository (untrusted) with bad values
+    (root / ".patlint.yaml").write_text(f"fail_on: {pct}\n")
+    res = audit.run("fail_on pct", "scan", "--offline", ".", cwd=root)
+    assert res.exit_code == 2 and "fail_on" in res.stderr, res.output
+    (root / ".patlint.yaml").write_text(f"rules:\n  {b64}: {{enabled: false}}\n")
+    res = audit.run("rule b64", "scan", "--offline", ".", cwd=root)
+    assert res.exit_code == 2 and "rules" in res.stderr, res.output
+    (root / ".patlint.yaml").write_text(f"exclude: [{t['ghu'].lower()}\n")
+    res = audit.run("broken yaml", "scan", "--offline", ".", cwd=root)
+    assert res.exit_code == 2, res.output
+    (root / ".patlint.yaml").write_text(f"fail_on: {t['legacy'].upper()}\n")
+    res = audit.run("fail_on hex", "scan", "--offline", ".", cwd=root)
+    assert res.exit_code == 2, res.output
+    (root / ".patlint.yaml").unlink()
+    # flags: click's usage errors (parsed inside and outside the subcommand)
+    res = audit.run("flag", "scan", "--offline", "--fail-on", b64, ".", cwd=root)
+    assert res.exit_code == 2, res.output
+    res = audit.run("api", "scan", "--github-api", f"https://x:{pct}@example.com", ".", cwd=root)
+    audit.run("top-level option", f"--{t['ghs'].upper()}", cwd=root)
+    audit.run("command", t["github_pat"].lower(), cwd=root)
+    # through the console script: real stdout and stderr
+    for args in ([f"--{pct}"], ["explain", b64], ["scan", "--offline", "--range", f"{pct}..HEAD"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "patlint", *args], cwd=root, capture_output=True, text=True
+        )
+        assert proc.returncode == 2, (args, proc.stderr)
+        audit.add(f"process {args[0]} stderr", proc.stderr)
+        audit.add(f"process {args[0]} stdout", proc.stdout)
+    assert audit.leaks() == []
+
+
+def test_debug_traceback_is_redacted(
+    tmp_path: Path, token: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--debug` prints the traceback of an unexpected error: through the redactor (exit 3)."""
+    t = token("ghp")
+    (tmp_path / "x.txt").write_text("nothing\n")
+
+    def boom(*_args: Any, **_kwargs: Any) -> None:
+        hidden = base64.b64encode(f"a:{t}".encode()).decode()
+        raise RuntimeError(f"unexpected {t.lower()} / {hidden} / {quote(t, safe='')}")
+
+    monkeypatch.setattr("patlint.engine.run.run_scan", boom)
+    monkeypatch.chdir(tmp_path)
+    audit = Audit({"t": t})
+    res = audit.run("debug", "scan", "--offline", ".", cwd=tmp_path)
+    assert res.exit_code == 3, res.output
+    assert "Traceback (most recent call last)" in res.stderr and "RuntimeError" in res.stderr
+    assert "ghp_…" in res.stderr
+    res = CliRunner().invoke(cli, ["scan", "--offline", "."])
+    audit.add("no debug stderr", res.stderr)
+    assert res.exit_code == 3 and "unexpected error: RuntimeError" in res.stderr
+    assert audit.leaks() == []

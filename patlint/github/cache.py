@@ -1,6 +1,7 @@
 """Verification results cached in the user cache dir, keyed by sha256(token digest, host).
 
-The token is never stored, nor its digest: only a hash of the digest and the host. The file is
+The token is never stored, nor its digest: only a hash of the digest and the host; what the API
+answered passes the redactor, so an answer that echoes a token is not kept either. The file is
 mode 0600 (folder 0700), written atomically (temporary file + rename); a corrupt file is ignored
 with a notice and rewritten. Only definite answers (valid, invalid, SSO required) are cached.
 """
@@ -13,12 +14,12 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from patlint.model import TokenInfo, TokenStatus
+from patlint.model import Secret, TokenInfo, TokenStatus
 
 CACHE_FILE = "verification-v1.json"
 CACHE_VERSION = 1
@@ -155,18 +156,25 @@ class VerificationCache:
         }
         self._dirty = True
 
-    def save(self) -> None:
-        """Write the cache (expired entries dropped) atomically with mode 0600."""
+    def save(self, known: Iterable[Secret] = ()) -> None:
+        """Write the cache (expired entries dropped) atomically with mode 0600.
+
+        The text passes the redactor (taught `known`, the tokens of this run): an API answer
+        that echoes a token (as an owner, an SSO header, a reason) is not kept in plaintext.
+        """
         if not self._dirty:
             return
+        from patlint.redaction import Redactor
+
         now = self._clock()
         live = {k: v for k, v in self._entries.items() if self._fresh(v, now)}
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".verification-", suffix=".tmp", dir=self.directory)
         try:
             os.fchmod(fd, 0o600)
+            text = json.dumps({"version": CACHE_VERSION, "entries": live}, sort_keys=True)
             with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                json.dump({"version": CACHE_VERSION, "entries": live}, stream, sort_keys=True)
+                stream.write(Redactor(known)(text))
             os.replace(tmp, self.path)
         except OSError as exc:
             with contextlib.suppress(OSError):

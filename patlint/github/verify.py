@@ -343,7 +343,7 @@ class GitHubResolver:
                 if self._cache is not None:
                     self._cache.put(token.secret.digest, info.host, info)
         if self._cache is not None:
-            self._cache.save()
+            self._cache.save(known=[t.secret for t in tokens])
         self.results = {digest: merge(infos) for digest, infos in answers.items()}
         return dict(self.results)
 
