@@ -41,7 +41,7 @@ _SHAPES = (
     rf"|gh[{_SHORT}]_[a-z0-9]{{20,}}"
 )
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
-_URL_CHARS = _B64_CHARS | frozenset("%.~:@=&?!$*,")
+_URL_CHARS = _B64_CHARS | frozenset("%.~:@=&?")  # the detector's URL class
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 _HEX40 = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{40}(?![0-9A-Fa-f])")
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{40,}")  # one pass over hex runs (faster than _HEX40)
@@ -180,12 +180,15 @@ class Redactor:
 
     def _hex_preview(self, m: re.Match[str]) -> str:
         value = m.group()
-        if len(value) != 40:
+        # `\u001b` or `\x1b` (a control character, escaped) runs into a token's hex digits
+        lead = {"\\u": 4, "\\x": 2}.get(m.string[max(m.start() - 2, 0) : m.start()], 0)
+        if len(value) - lead != 40:
             return value  # a longer hex string (a SHA-256) is no 40-hex token
-        known = self._previews.get(value.lower()) if value.lower() in self._hex else None
+        hex40 = value[lead:]
+        known = self._previews.get(hex40.lower()) if hex40.lower() in self._hex else None
         if known is not None:
-            return known
-        return redact(value) if self.every_hex40 else value
+            return value[:lead] + known
+        return value[:lead] + redact(hex40) if self.every_hex40 else value
 
     def _replace_runs(
         self, text: str, hits: list[int], chars: frozenset[str], encoding: str
@@ -197,7 +200,10 @@ class Redactor:
         for start, end in _runs(text, hits, chars):
             previews = self._decoded_previews(text[start:end], encoding, 0)
             if previews:
-                pieces += [text[done:start], " ".join(dict.fromkeys(previews))]
+                # An escape the run starts inside (`\n`, `\u001b`, `\x1b` in JSON or a
+                # table) keeps its characters: the output stays valid JSON.
+                keep = min(start + _escape_length(text, start), end)
+                pieces += [text[done:keep], " ".join(dict.fromkeys(previews))]
                 done = end
         return "".join(pieces) + text[done:] if pieces else text
 
@@ -228,6 +234,14 @@ class Redactor:
                 for start, end in _runs(text, hits, _URL_CHARS):
                     out += self._decoded_previews(text[start:end], "percent", depth)
         return out
+
+
+def _escape_length(text: str, at: int) -> int:
+    """How many characters from `at` belong to a backslash escape that starts just before it:
+    `u` and four hex digits, `x` and two, or one (`n`, `t`, …); 0 when no backslash is there."""
+    if at == 0 or text[at - 1] != "\\" or at >= len(text):
+        return 0
+    return {"u": 5, "x": 3}.get(text[at], 1)
 
 
 def _runs(text: str, hits: list[int], chars: frozenset[str]) -> list[tuple[int, int]]:

@@ -162,3 +162,20 @@ def test_a_learned_token_of_no_known_shape_is_redacted_in_every_form(rng: random
     for name, form in _encodings(odd).items():
         out = r(f"x {form} y")
         assert not _shows(out, odd) and redact(odd) in out, (name, out)
+
+
+def test_escapes_around_a_token_survive_and_the_output_stays_valid_json(
+    rng: random.Random,
+) -> None:
+    """A control character in a name is escaped (`\\u001b` in JSON, `\\x1b` in a table) right
+    before the token: the escape is kept whole (the JSON still parses), the token goes."""
+    t, hex_token = make_token("ghp", rng), make_token("legacy", rng)
+    pct = quote(t, safe="").replace("_", "%5F")
+    b64 = base64.b64encode(t.encode()).decode()
+    r = Redactor([Secret(hex_token, "legacy")])
+    for name in (f"\x1b{pct}", f"\n{b64}", f"\x1b{hex_token}", f"\x1b{t}", f"\\x1b{pct}"):
+        doc = json.dumps({"path": name})
+        out = r(doc)
+        assert json.loads(out)["path"].startswith(name[:1] if name[0] != "\\" else "\\x1b"), out
+        assert not _shows(out, t) and not _shows(out, hex_token), out
+    assert r(f"a\\x1b{pct}") == f"a\\x1b{redact(t)}"  # a table's escape
