@@ -350,6 +350,25 @@ def _place_docker_auths_key(root: Path, k: str, v: str) -> None:
     )
 
 
+def _place_docker_auths_key_escaped(root: Path, k: str, v: str) -> None:
+    # JSON reads `\u0067` as `g`: the text detectors see no `ghp_`, the reader's host is the token
+    (root / ".docker").mkdir()
+    auth = base64.b64encode(f"octo:{v}".encode()).decode()
+    escaped = f"\\u{ord(k[0]):04x}{k[1:]}"
+    (root / ".docker" / "config.json").write_text(
+        '{"auths": {"https://' + escaped + '/": {"auth": "' + auth + '"}}}'
+    )
+
+
+def _place_job_id_escaped(root: Path, k: str, v: str) -> None:
+    wf = root / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "ci.yml").write_text(
+        f'on: push\njobs:\n  "\\x{ord(k[0]):02x}{k[1:]}":\n    runs-on: ubuntu-latest\n'
+        f"    steps:\n      - run: gh release list\n        env:\n          GH_TOKEN: {v}\n"
+    )
+
+
 def _place_netrc_machine(root: Path, k: str, v: str) -> None:
     (root / ".netrc").write_text(f"machine {k} login octo password {v}\n")
     (root / ".netrc").chmod(0o600)
@@ -412,7 +431,9 @@ def _place_yaml_tag(root: Path, k: str, v: str) -> None:
 PLACES = {
     "workflow-env-key": _place_workflow_env_key,
     "job-id": _place_job_id,
+    "job-id-escaped": _place_job_id_escaped,
     "docker-auths-key": _place_docker_auths_key,
+    "docker-auths-key-escaped": _place_docker_auths_key_escaped,
     "netrc-machine": _place_netrc_machine,
     "gh-hosts-host": _place_gh_hosts_host,
     "npmrc-registry": _place_npmrc_registry,

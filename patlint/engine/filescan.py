@@ -175,6 +175,13 @@ def scan_structured(
             digests = {c.secret.digest for c in out.candidates}
             result.candidates = [c for c in result.candidates if c.secret.digest not in digests]
             result.candidates.extend(out.candidates)
+        if out.decoded:  # keys and values the reader unescaped: tokens the text could hide
+            from patlint.sources.structured import decoded_candidates
+
+            seen = {c.secret.digest for c in result.candidates}
+            result.candidates += decoded_candidates(
+                out.decoded, rel=rel, data=data, detector=detector, seen=seen
+            )
         result.places.extend(out.places)
         result.notices.extend(out.notices)
     return result

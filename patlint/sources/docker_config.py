@@ -28,6 +28,7 @@ from patlint.sources.structured import (
     Locator,
     basename,
     cannot_parse,
+    decoded_strings,
     finish,
     normalize_host,
     value_candidates,
@@ -86,6 +87,8 @@ class DockerConfigReader:
         if not isinstance(doc, dict):
             out.notices.append(cannot_parse(rel, "expected a JSON object at the top level"))
             return out
+        ctx = Context(file_type="docker-config", usage="container-registry")
+        out.decoded = decoded_strings(doc, ctx)
         legacy = basename(rel) == ".dockercfg"
         auths = doc if legacy else doc.get("auths", {})
         if not isinstance(auths, dict):

@@ -19,6 +19,7 @@ from patlint.sources.structured import (
     Locator,
     basename,
     cannot_parse,
+    decoded_strings,
     finish,
     first_per_token,
     parent_name,
@@ -73,6 +74,8 @@ class GhHostsReader:
             out.notices.append(cannot_parse(rel, "expected a mapping of hosts"))
             return out
         hub = basename(rel) == "hub"
+        file_type = "hub-config" if hub else "gh-hosts"
+        out.decoded = decoded_strings(doc, Context(file_type=file_type, usage="gh-cli"))
         loc = Locator(data)
         for host_key, entry in doc.items():
             host = str(host_key).lower()
@@ -93,7 +96,7 @@ class GhHostsReader:
                 if not isinstance(token, str) or not token:
                     continue
                 ctx = Context(
-                    file_type="hub-config" if hub else "gh-hosts",
+                    file_type=file_type,
                     key=field,
                     host=host,
                     usage="gh-cli",

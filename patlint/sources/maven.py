@@ -14,6 +14,7 @@ from patlint.sources.structured import (
     Locator,
     basename,
     cannot_parse,
+    decoded_xml,
     finish,
     normalize_host,
     value_candidates,
@@ -46,6 +47,7 @@ class MavenSettingsReader:
         if root is None:
             out.notices.append(cannot_parse(rel, problem or "unknown error"))
             return out
+        out.decoded = decoded_xml(root, Context(file_type="maven-settings", usage="maven"))
         urls: dict[str, str] = {}
         for el in root.iter():
             if local(el.tag) in ("repository", "pluginRepository", "mirror"):

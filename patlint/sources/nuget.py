@@ -11,6 +11,7 @@ from patlint.sources.structured import (
     Locator,
     basename,
     cannot_parse,
+    decoded_xml,
     finish,
     normalize_host,
     value_candidates,
@@ -48,6 +49,7 @@ class NugetConfigReader:
         if root is None:
             out.notices.append(cannot_parse(rel, problem or "unknown error"))
             return out
+        out.decoded = decoded_xml(root, Context(file_type="nuget-config", usage="nuget"))
         sources: dict[str, str] = {}
         for el in root.iter():
             if local(el.tag) == "packageSources":

@@ -31,6 +31,16 @@ class PlaceFinding:
     suppress: str | None = None  # inline suppression on that line ("*" or rule ids)
 
 
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A key, name or value as the reader decoded it (a JSON `\\u0067`, a YAML `"\\x67"`, an
+    XML `&#103;`): the text detectors saw it only escaped, so `scan_structured` scans it."""
+
+    text: str
+    context: Context
+    offset: int | None = None  # byte offset where it is written, when the parser says
+
+
 @dataclass(slots=True)
 class ReaderOutput:
     """What a reader learned from one file."""
@@ -38,6 +48,7 @@ class ReaderOutput:
     candidates: list[Candidate] = field(default_factory=list)
     places: list[PlaceFinding] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    decoded: list[Decoded] = field(default_factory=list)  # keys and names too: tokens as well
 
 
 class FileReader(Protocol):

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context, Location, Secret
-from patlint.sources.readers import PlaceFinding, ReaderOutput
+from patlint.sources.readers import Decoded, PlaceFinding, ReaderOutput
 
 # Rule ids the readers report (each must exist as a YAML rule under rules/policy/).
 READABLE_BY_OTHERS = "credential-file-readable-by-others"
@@ -25,6 +26,7 @@ IN_SHELL_RC = "token-in-shell-rc"
 IN_REMOTE_URL = "token-in-git-remote-url"
 
 PARSE_LIMIT = 2 << 20  # structured parsing (YAML, XML, JSON) stops here; text detectors still run
+DECODED_NOTE = "written escaped"  # a token the reader decoded from an escape (see Decoded)
 
 
 def basename(rel: str) -> str:
@@ -136,6 +138,66 @@ def value_candidates(
                 suppress=_suppression(text_candidates, secret.digest, line),
             )
         )
+    return out
+
+
+def decoded_candidates(
+    decoded: Sequence[Decoded], *, rel: str, data: bytes, detector: Detector, seen: set[str]
+) -> list[Candidate]:
+    """Tokens in what a reader decoded (keys and names included) that no candidate holds yet:
+    a token hidden from the text detectors by an escape is found like any other."""
+    blob = "\n".join(d.text for d in decoded).encode("utf-8", "surrogatepass")
+    if not decoded or not detector.may_hit(blob):
+        return []  # the common case: one keyword pass over every decoded string at once
+    allowed = detector.rules_for_path(rel)
+    out: list[Candidate] = []
+    for d in decoded:
+        for hit in detector.scan(_encode(d.text), allowed=allowed):
+            secret = Secret(hit.token, hit.rule.token_kind)
+            if secret.digest in seen:
+                continue
+            seen.add(secret.digest)
+            line = column = None
+            if d.offset is not None:
+                line, column = line_col(data, d.offset)
+            out.append(
+                Candidate(
+                    rule_id=hit.rule.id,
+                    secret=secret,
+                    location=Location(rel, line, column, d.offset, False, DECODED_NOTE),
+                    context=replace(d.context, encoding=hit.encoding),
+                    severity=hit.rule.severity,
+                    confidence=hit.rule.confidence,
+                    checksum_valid=hit.checksum_valid,
+                )
+            )
+    return out
+
+
+def decoded_strings(doc: Any, context: Context, limit: int = 100_000) -> list[Decoded]:
+    """Every string key and value of parsed JSON or YAML data (at most `limit`), to scan."""
+    out: list[Decoded] = []
+    stack = [doc]
+    while stack and len(out) < limit:
+        node = stack.pop()
+        if isinstance(node, str):
+            out.append(Decoded(node, context))
+        elif isinstance(node, Mapping):
+            for k, v in node.items():
+                stack += [k, v]
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    return out
+
+
+def decoded_xml(root: Any, context: Context, limit: int = 100_000) -> list[Decoded]:
+    """Every text and attribute value of a parsed XML tree (character references resolved)."""
+    out: list[Decoded] = []
+    for el in root.iter():
+        texts = [el.text, el.tail, *el.attrib.values()]
+        out += [Decoded(t, context) for t in texts if t and t.strip()]
+        if len(out) >= limit:
+            break
     return out
 
 

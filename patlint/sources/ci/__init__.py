@@ -18,7 +18,7 @@ from patlint.sources.ci import shell
 from patlint.sources.ci.common import FILE_TYPE, LEAK_WORDS, USAGE, CiFile
 from patlint.sources.ci.platforms import Platform, platform_for
 from patlint.sources.ci.yamldoc import EXPANSION_LIMIT, Doc, ParseFailure, format_path, text_of
-from patlint.sources.readers import PlaceFinding, ReaderOutput
+from patlint.sources.readers import Decoded, PlaceFinding, ReaderOutput
 
 _TOKENISH_VAR = re.compile(
     r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$env:([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)"
@@ -60,6 +60,7 @@ class CiYamlReader:
         except ParseFailure as exc:
             _unparsable(out, rel, data, exc.reason, text_candidates, platform, exc.line, exc.column)
             return out
+        out.decoded = _escaped_scalars(doc)
         f = CiFile(rel, data, doc, platform.name)
         if doc.expansion > EXPANSION_LIMIT:
             out.notices.append(
@@ -80,6 +81,17 @@ class CiYamlReader:
             _scripts(f, platform)
         out.places.extend(f.places)
         return out
+
+
+def _escaped_scalars(doc: Doc) -> list[Decoded]:
+    """Double-quoted scalars written with escapes (`"\\x67hp_…"`), keys and job ids too: their
+    decoded text, which the text detectors never saw."""
+    out = []
+    for s in doc.scalars:
+        if getattr(s.node, "style", None) == '"' and "\\" in doc.text[s.start : s.end]:
+            offset = len(doc.text[: s.start].encode("utf-8", "surrogateescape"))
+            out.append(Decoded(s.node.value, Context(file_type=FILE_TYPE, usage=USAGE), offset))
+    return out
 
 
 def _kind(c: Candidate) -> str:
