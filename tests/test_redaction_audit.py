@@ -1,7 +1,12 @@
-"""Redaction audit: every command and output format, at the most verbose level, on a tree full of
-tokens of every kind (plain, base64, percent-encoded, in history, in the environment), and not
-one plaintext token — nor its base64 or percent-encoded form — in stdout, stderr, report files,
-the verification cache, the baseline or log output.
+"""Redaction audit: every command and output format, at the most verbose level, and not one
+token — in any letter case, nor its base64 (any alignment, either alphabet) or percent-encoded
+form — in stdout, stderr, report files, the verification cache, the baseline or log output.
+
+* a tree full of tokens of every kind (plain, base64, percent-encoded, in history, in the
+  environment), through every command;
+* one abuse test per place where a token is also a key, a host or a name (each must also be
+  reported as a token);
+* API answers that echo a token, errors that quote one encoded, a `--debug` traceback.
 """
 
 from __future__ import annotations
