@@ -89,7 +89,9 @@ class Rule:
         merged = dict(self.params)
         if params:
             merged.update(params)
-        return replace(self, severity=severity or self.severity, params=merged)
+        return replace(
+            self, severity=self.severity if severity is None else severity, params=merged
+        )
 
 
 def load_rule_files(paths: Iterable[Path], *, parse: YamlParser | None = None) -> list[Rule]:
