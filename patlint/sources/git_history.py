@@ -451,6 +451,7 @@ def collect_history(
             stream = pipe.stdout
             reader = _BlobReader(stream, real)
             res = _scan_blob(reader, path, shown, real, detector, max_file_size)
+            stats.notices.extend(res.timeouts)
             reader.drain()
             stream.read(1)  # the newline after each object
             out.blobs_read += 1
