@@ -116,6 +116,90 @@ def test_an_embedded_bare_repository_with_core_worktree_runs_nothing(tmp_path: P
     assert "notes.txt" in paths_found(res)
 
 
+def test_no_program_the_repository_names_runs_on_any_path(tmp_path: Path) -> None:
+    """Every program setting git knows, each pointing at its own marker program, plus
+    attributes that send every file through a textconv driver and a filter: `scan .`,
+    `scan --history` and `revoke --from-report` (re-reading history blobs) run none of them."""
+    repo = tmp_path / "repo"
+    tok = secret_repo(repo)
+    markers: list[Path] = []
+    hooks = repo / ".git" / "evil-hooks"
+    hooks.mkdir()
+    for hook in ("post-index-change", "reference-transaction", "pre-auto-gc", "post-checkout"):
+        prog, marker = marker_program(tmp_path, f"hook-{hook}")
+        (hooks / hook).symlink_to(prog)
+        markers.append(marker)
+    settings = {
+        "core.fsmonitor": "fsmonitor",
+        "core.pager": "pager",
+        "pager.log": "pager-log",
+        "core.askPass": "askpass",
+        "core.sshCommand": "ssh",
+        "core.editor": "editor",
+        "credential.helper": "credential",
+        "diff.external": "diff-external",
+        "diff.evil.textconv": "textconv",
+        "filter.evil.clean": "clean",
+        "filter.evil.smudge": "smudge",
+        "filter.evil.process": "process",
+        "gpg.program": "gpg",
+        "core.alternateRefsCommand": "alternate-refs",
+    }
+    for key, name in settings.items():
+        prog, marker = marker_program(tmp_path, name)
+        git(repo, "config", key, str(prog))
+        markers.append(marker)
+    git(repo, "config", "core.hooksPath", str(hooks))
+    git(repo, "config", "log.showSignature", "true")
+    (repo / ".gitattributes").write_text("* diff=evil filter=evil\n")
+    (repo / "new.txt").write_text("untracked\n")
+    report = tmp_path / "report.json"
+    res = scan("--format", "json", "--history", "-o", str(report), str(repo))
+    assert res.exit_code == 1, res.output
+    assert scan("--format", "json", str(repo)).exit_code == 1
+    revoke = CliRunner().invoke(
+        cli, ["revoke", "--from-report", str(report), "--root", str(repo), "--dry-run"]
+    )
+    assert revoke.exit_code == 0, revoke.output
+    assert "would be sent" in revoke.stdout  # the blob was read again, from git
+    assert [m.name for m in markers if m.exists()] == []
+    assert tok not in res.output + revoke.output
+
+
+def test_a_signed_commit_never_runs_the_repositorys_gpg_program(tmp_path: Path) -> None:
+    """`log.showSignature` makes `git log` verify each signed commit with `gpg.program`."""
+    repo = tmp_path / "repo"
+    tok = secret_repo(repo)
+    tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
+    signed = (
+        f"tree {tree}\nparent {git(repo, 'rev-parse', 'HEAD').strip()}\n"
+        "author Octo Cat <octo@example.com> 1700000000 +0000\n"
+        "committer Octo Cat <octo@example.com> 1700000000 +0000\n"
+        "gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n"
+        "\nsigned\n"
+    )
+    commit = (
+        subprocess.run(
+            ["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin"],
+            input=signed.encode(),
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    git(repo, "update-ref", "refs/heads/signed", commit)
+    prog, marker = marker_program(tmp_path, "gpg")
+    git(repo, "config", "log.showSignature", "true")
+    git(repo, "config", "gpg.program", str(prog))
+    git(repo, "log", "-1", "signed")  # plain git runs it
+    assert marker.exists()
+    marker.unlink()
+    res = scan("--history", "--format", "json", str(repo))
+    assert not marker.exists(), marker.read_text()
+    assert paths_found(res) == {"deploy.sh"} and tok not in res.output
+
+
 def _partial_clone(tmp_path: Path, filt: str) -> tuple[Path, Path, str]:
     """A partial clone (`--filter=FILT`) of a local repository whose history holds a token
     in a blob the clone lacks; the clone's remote names a marker program as `uploadpack`,
