@@ -417,7 +417,8 @@ WIDENING_VALUES: dict[str, tuple[str, str]] = {
     "follow_symlinks": ("true widens what is read", "--follow-symlinks"),
     "max_file_size": ("a larger limit than the trusted one widens what is read", "--max-file-size"),
 }
-# What a discovered config may set: each narrows (or only adds findings: `enable`).
+# What a discovered config may set: each narrows (or only adds findings: `enable`). Any other
+# key of `KEYS` is refused there, so a new setting is trusted-only until it is listed here.
 NARROWING = (
     "extends",
     "rules",
@@ -486,9 +487,11 @@ def _trusted_places(flag: str) -> str:
 
 
 def _refuse_trusted_only(data: Mapping[str, Any], source: str) -> None:
-    """ConfigError naming the first key a discovered config may not set, why, and where it goes."""
-    for key, (why, flag) in TRUSTED_ONLY.items():
-        if key in data:
+    """ConfigError naming the first key a discovered config may not set, why, and where it goes
+    (unknown keys are left to `parse_config`, which names them all)."""
+    for key in data:
+        if key in KEYS and key not in NARROWING:
+            why, flag = TRUSTED_ONLY.get(key, ("it does not only narrow what is reported", ""))
             raise ConfigError(
                 f"{source}: {key}: not taken from a config found in the scanned tree ({why}); "
                 + _trusted_places(flag)

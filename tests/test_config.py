@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from patlint.cli import cli
-from patlint.config import discover, resolve, user_config_path
+from patlint.config import KEYS, NARROWING, TRUSTED_ONLY, discover, resolve, user_config_path
 from patlint.errors import ConfigError
 from patlint.tokengen import make_token
 
@@ -111,6 +111,12 @@ def test_a_trusted_only_key_in_a_discovered_config_is_a_config_error(
         in res.stderr
     )
     assert where in res.stderr and "--trust-repo-config" in res.stderr
+
+
+def test_every_setting_is_either_narrowing_or_trusted_only() -> None:
+    """A new key must be classified: one that is not is refused in a discovered config."""
+    assert set(NARROWING) | set(TRUSTED_ONLY) == set(KEYS)
+    assert not set(NARROWING) & set(TRUSTED_ONLY)
 
 
 def test_a_larger_max_file_size_is_refused_against_the_trusted_limit(tmp_path: Path) -> None:
