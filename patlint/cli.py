@@ -184,6 +184,12 @@ def cli(debug: bool) -> None:
     help="Ignore .patlint.yaml / pyproject.toml found in the scanned tree.",
 )
 @click.option(
+    "--trust-repo-config",
+    is_flag=True,
+    help="Trust the config found in the scanned tree: let it set every key (github_api, "
+    "verification, profile, rules_dirs…), not only narrow what is reported.",
+)
+@click.option(
     "--rules",
     "rules_dirs",
     multiple=True,
@@ -287,6 +293,7 @@ def scan(
     require_verification: bool,
     config_file: str | None,
     no_repo_config: bool,
+    trust_repo_config: bool,
     rules_dirs: tuple[str, ...],
     enable: tuple[str, ...],
     disable: tuple[str, ...],
@@ -320,7 +327,7 @@ def scan(
       patlint scan ~ --env                 # workstation audit: every token on this machine
       cat build.log | patlint scan -
     """
-    from patlint.config import Config, load_file, parse_size
+    from patlint.config import parse_size, resolve
     from patlint.engine.ruleset import build_ruleset
     from patlint.engine.run import ScanOptions, exit_code, run_scan
     from patlint.github.hosts import configured_hosts
@@ -331,7 +338,12 @@ def scan(
     missing = [p for p in roots if p != "-" and not os.path.lexists(p)]
     if missing:
         raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATHS")
-    config = _load_config(roots, config_file, no_repo_config, load_file, Config)
+    config = resolve(
+        roots,
+        config_file=config_file,
+        no_repo_config=no_repo_config,
+        trust_repo_config=trust_repo_config,
+    )
     extra_enable = list(enable) + (["github-token-checksum-invalid"] if report_invalid else [])
     ruleset = build_ruleset(config, extra_dirs=rules_dirs, enable=extra_enable, disable=disable)
     max_size = (
@@ -383,12 +395,13 @@ def scan(
         result.notices.extend(plan.notices)
     if progress is not None:
         progress.done()
+    result.notices[:0] = config.notices
     result.notices.extend(baseline_notices)
     code = exit_code(result.findings, threshold)
     verification = "offline" if resolver is None else resolver.summary()
     code = _require_verification(result, code) if require_verification else code
     click.get_current_context().meta[VERDICT] = code
-    _emit(fmt, output, result, config.source, threshold.label, code, verification, ruleset, verbose)
+    _emit(fmt, output, result, config, threshold.label, code, verification, ruleset, verbose)
     sys.exit(code)
 
 
@@ -462,21 +475,6 @@ def _scan_history(
     return finish(collected, ruleset, options, resolver=resolver)
 
 
-def _load_config(
-    roots: Sequence[str], config_file: str | None, no_repo: bool, load_file: Any, config_cls: Any
-) -> Any:
-    from pathlib import Path
-
-    from patlint.config import discover
-
-    if config_file:
-        return load_file(Path(config_file))
-    if no_repo:
-        return config_cls(source="built-in defaults (--no-repo-config)")
-    found = discover(roots)
-    return load_file(found) if found else config_cls()
-
-
 def _redactor() -> Redactor:
     """The redactor every output of this run passes (`_Group.main` installs it)."""
     ctx = click.get_current_context(silent=True)
@@ -488,7 +486,7 @@ def _emit(
     fmt: str,
     output: str | None,
     result: Any,
-    config_source: str,
+    config: Any,
     fail_on: str,
     code: int,
     verification: str,
@@ -500,7 +498,8 @@ def _emit(
 
     meta = ReportMeta(
         version=__version__,
-        config_source=config_source,
+        config_source=config.source,
+        config_narrowed=config.narrowed,
         fail_on=fail_on,
         exit_code=code,
         verification=verification,
@@ -773,6 +772,12 @@ def _baseline_command(name: str, summary: str) -> Callable[[Callable[..., None]]
                 help="Ignore .patlint.yaml / pyproject.toml found in the scanned tree.",
             ),
             click.option(
+                "--trust-repo-config",
+                is_flag=True,
+                help="Trust the config found in the scanned tree (every key, not only "
+                "narrowing ones).",
+            ),
+            click.option(
                 "--no-gitignore",
                 is_flag=True,
                 help="Inside a git work tree, scan ignored files too.",
@@ -803,12 +808,14 @@ def baseline_create(
     paths: tuple[str, ...],
     config_file: str | None,
     no_repo_config: bool,
+    trust_repo_config: bool,
     no_gitignore: bool,
     force: bool,
 ) -> None:
     if os.path.exists(file) and not force:
         raise click.UsageError(f"{file} exists; use `patlint baseline update` or --force")
-    _baseline_write(file, paths, config_file, no_repo_config, no_gitignore, previous=None)
+    repo_config = (no_repo_config, trust_repo_config)
+    _baseline_write(file, paths, config_file, repo_config, no_gitignore, previous=None)
 
 
 @_baseline_command(
@@ -828,6 +835,7 @@ def baseline_update(
     paths: tuple[str, ...],
     config_file: str | None,
     no_repo_config: bool,
+    trust_repo_config: bool,
     no_gitignore: bool,
 ) -> None:
     from pathlib import Path
@@ -842,20 +850,22 @@ def baseline_update(
             f"{file}: a {previous.format} baseline; patlint reads it with --baseline but "
             "does not rewrite it (create a patlint baseline beside it)"
         )
-    _baseline_write(file, paths, config_file, no_repo_config, no_gitignore, previous=previous)
+    repo_config = (no_repo_config, trust_repo_config)
+    _baseline_write(file, paths, config_file, repo_config, no_gitignore, previous=previous)
 
 
 def _baseline_write(
     file: str,
     paths: tuple[str, ...],
     config_file: str | None,
-    no_repo_config: bool,
+    repo_config: tuple[bool, bool],
     no_gitignore: bool,
     *,
     previous: Any,
 ) -> None:
+    """`repo_config`: (--no-repo-config, --trust-repo-config)."""
     from patlint.baseline import dumps, entries_for
-    from patlint.config import Config, load_file
+    from patlint.config import resolve
     from patlint.engine.ruleset import build_ruleset
     from patlint.engine.run import ScanOptions, run_scan
     from patlint.github.hosts import configured_hosts
@@ -865,7 +875,14 @@ def _baseline_write(
     missing = [p for p in roots if p != "-" and not os.path.lexists(p)]
     if missing:
         raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATHS")
-    config = _load_config(roots, config_file, no_repo_config, load_file, Config)
+    config = resolve(
+        roots,
+        config_file=config_file,
+        no_repo_config=repo_config[0],
+        trust_repo_config=repo_config[1],
+    )
+    for notice in config.notices:
+        click.echo(f"note: {notice}", err=True)
     ruleset = build_ruleset(config)
     options = ScanOptions(
         walk=WalkOptions(

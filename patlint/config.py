@@ -1,11 +1,23 @@
-"""`.patlint.yaml` (or `[tool.patlint]` in pyproject.toml), found from the scanned path upward."""
+"""Configuration, trusted and not.
+
+Trusted: command-line flags, `--config FILE`, the user's own config
+(`$XDG_CONFIG_HOME/patlint/config.yaml`, default `~/.config/patlint/config.yaml`) and the
+environment. Not trusted: a `.patlint.yaml` / `.patlint.yml` / `[tool.patlint]` in
+pyproject.toml *discovered* in the scanned tree, from the scanned path up to the repository
+root (outside a repository: the scanned folder only). A discovered config may only narrow what
+is reported (`NARROWING`); each narrowing is named in the summary. Keys that choose where a
+token goes, widen what is read or load rules (`TRUSTED_ONLY`) are a configuration error there
+unless the user passes `--trust-repo-config`. A config file owned by another user, or writable
+by others, is never used (a notice says so).
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +26,7 @@ from patlint.model import Severity
 
 CONFIG_NAMES = (".patlint.yaml", ".patlint.yml")
 DEFAULT_MAX_FILE_SIZE = 256 << 20
+CONFIG_MAX_BYTES = 1 << 20  # a config file larger than this is refused (it is not a config)
 _SIZE = re.compile(r"^\s*(\d+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -45,6 +58,10 @@ class Config:
     verification: Mapping[str, Any] = field(default_factory=dict)
     follow_symlinks: bool = False
     profile: str | None = None
+    # what a discovered (untrusted) config narrowed, one entry each (shown in the summary)
+    narrowed: tuple[str, ...] = ()
+    # config files found but not used (owned by another user, writable by others, …)
+    notices: tuple[str, ...] = ()
 
 
 def parse_size(value: object, where: str) -> int:
@@ -218,16 +235,27 @@ def parse_config(data: object, source: str) -> Config:
 
 
 def load_file(path: Path) -> Config:
-    """Load `.patlint.yaml` or the `[tool.patlint]` table of a pyproject.toml."""
+    """Load `.patlint.yaml` or the `[tool.patlint]` table of a pyproject.toml (a trusted file)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    data, source = _parse_text(path, text)
+    return parse_config(data, source)
+
+
+def _parse_text(path: Path, text: str) -> tuple[object, str]:
+    """The config mapping in a file's text (None when a pyproject.toml has no table), and the
+    source label shown in the summary."""
     if path.name == "pyproject.toml":
         try:
             import tomllib  # type: ignore[import-not-found,unused-ignore]
         except ModuleNotFoundError:  # Python 3.10
-            return _pyproject_fallback(path, text)
+            if "[tool.patlint]" in text:
+                raise ConfigError(
+                    f"{path}: [tool.patlint] needs Python 3.11+ (tomllib); use .patlint.yaml"
+                ) from None
+            return None, "built-in defaults"
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -237,38 +265,304 @@ def load_file(path: Path) -> Config:
         tool = doc.get("tool", {})
         if not isinstance(tool, dict):
             raise ConfigError(f"{path}: 'tool' is not a table")
-        return parse_config(tool.get("patlint"), f"{path} [tool.patlint]")
+        return tool.get("patlint"), f"{path} [tool.patlint]"
     from patlint.yamlio import safe_load
 
-    return parse_config(safe_load(text, str(path)), str(path))
+    return safe_load(text, str(path)), str(path)
 
 
-def _pyproject_fallback(path: Path, text: str) -> Config:
-    if "[tool.patlint]" in text:
-        raise ConfigError(f"{path}: [tool.patlint] needs Python 3.11+ (tomllib); use .patlint.yaml")
-    return Config()
+# --- where configuration comes from ------------------------------------------------------------
+
+
+def user_config_path() -> Path:
+    """The user's own config: `$XDG_CONFIG_HOME/patlint/config.yaml` (an absolute
+    XDG_CONFIG_HOME, as the XDG spec says), else `~/.config/patlint/config.yaml`."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "patlint" / "config.yaml"
 
 
 def discover(start: Sequence[str]) -> Path | None:
-    """The nearest `.patlint.yaml` (or pyproject.toml with [tool.patlint]) from the scanned path up."""
+    """The nearest config file from the scanned path up to the repository root (the folder
+    holding `.git`); outside a repository, the scanned folder only (never up to `/`)."""
     if not start or start[0] == "-":
         here = Path.cwd()
     else:
         here = Path(os.path.abspath(start[0]))
         if not here.is_dir():
             here = here.parent
-    for directory in (here, *here.parents):
+    for directory in _search_dirs(here):
         for name in CONFIG_NAMES:
             candidate = directory / name
-            if candidate.is_file():
+            if os.path.lexists(candidate):
                 return candidate
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                if "[tool.patlint]" in pyproject.read_text(encoding="utf-8", errors="replace"):
-                    return pyproject
-            except OSError:
-                pass
-        if (directory / ".git").exists():
-            break  # do not leave the repository
+        text = _read_text_no_follow(pyproject)
+        if text is not None and "[tool.patlint]" in text:
+            return pyproject
     return None
+
+
+def _search_dirs(here: Path) -> list[Path]:
+    """`here` and its parents up to the first one holding `.git`; just `here` when none does."""
+    chain = [here, *here.parents]
+    for i, directory in enumerate(chain):
+        if os.path.lexists(directory / ".git"):
+            return chain[: i + 1]
+    return [here]
+
+
+def _read_text_no_follow(path: Path) -> str | None:
+    """A regular file's text (not through a link, at most CONFIG_MAX_BYTES), or None."""
+    try:
+        fd = os.open(path, _NO_FOLLOW_FLAGS)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, CONFIG_MAX_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+_NO_FOLLOW_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def read_owned(path: Path) -> tuple[str | None, str]:
+    """A config file's text when it is safe to use, else None and why not.
+
+    Safe: a regular file (not a link, FIFO or device), owned by the user running patlint,
+    not writable by others, and writable by its group only when that group is the owner's
+    private group (the user-private-group layout that a 0002 umask assumes). The checks are
+    made on the opened file, so a swap between check and read changes nothing.
+    """
+    try:
+        fd = os.open(path, _NO_FOLLOW_FLAGS)
+    except OSError as exc:
+        if getattr(os, "O_NOFOLLOW", 0) and os.path.islink(path):
+            return None, "a symbolic link (not followed)"
+        return None, f"cannot read it ({exc.strerror or exc.__class__.__name__})"
+    try:
+        st = os.fstat(fd)
+        problem = _ownership_problem(st)
+        if problem:
+            return None, problem
+        data = os.read(fd, CONFIG_MAX_BYTES + 1)
+    except OSError as exc:
+        return None, f"cannot read it ({exc.strerror or exc.__class__.__name__})"
+    finally:
+        os.close(fd)
+    if len(data) > CONFIG_MAX_BYTES:
+        raise ConfigError(f"{path}: larger than {CONFIG_MAX_BYTES >> 20} MiB: not a config file")
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+
+
+def _ownership_problem(st: os.stat_result) -> str | None:
+    """Why a config file with this status must not be used, or None."""
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None:  # Windows: no POSIX owners and modes to judge
+        return None
+    uid = geteuid()
+    if st.st_uid != uid:
+        return f"owned by uid {st.st_uid}, not by the user running patlint (uid {uid})"
+    if st.st_mode & stat.S_IWOTH:
+        return "writable by others"
+    if st.st_mode & stat.S_IWGRP and not _private_group(st.st_gid, uid):
+        return f"writable by group {st.st_gid}, which is not your private group"
+    return None
+
+
+def _private_group(gid: int, uid: int) -> bool:
+    """True when `gid` is the user's own group: their primary group, of their name, with no
+    other listed member."""
+    try:
+        import grp
+        import pwd
+
+        user = pwd.getpwuid(uid)
+        group = grp.getgrgid(gid)
+    except (ImportError, KeyError):
+        return False
+    return (
+        gid == user.pw_gid and group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
+    )
+
+
+# --- the trust split ---------------------------------------------------------------------------
+
+# Keys a discovered config may never set (without --trust-repo-config): why, and the flag that
+# sets the same from a trusted place.
+TRUSTED_ONLY: dict[str, tuple[str, str]] = {
+    "github_api": ("it chooses where tokens are sent", "--github-api HOST=URL"),
+    "verification": ("it chooses how and where tokens are sent", ""),
+    "profile": ("it widens what is read beyond the scanned tree", "--profile"),
+    "rules_dirs": ("it loads rules (regular expressions) from files", "--rules DIR"),
+}
+# Keys a discovered config may set only in the narrowing direction.
+WIDENING_VALUES: dict[str, tuple[str, str]] = {
+    "follow_symlinks": ("true widens what is read", "--follow-symlinks"),
+    "max_file_size": ("a larger limit than the trusted one widens what is read", "--max-file-size"),
+}
+# What a discovered config may set: each narrows (or only adds findings: `enable`). Any other
+# key of `KEYS` is refused there, so a new setting is trusted-only until it is listed here.
+NARROWING = (
+    "extends",
+    "rules",
+    "enable",
+    "disable",
+    "exclude",
+    "allow",
+    "fail_on",
+    "max_file_size",
+    "follow_symlinks",
+)
+
+
+def resolve(
+    roots: Sequence[str],
+    *,
+    config_file: str | None = None,
+    no_repo_config: bool = False,
+    trust_repo_config: bool = False,
+) -> Config:
+    """The configuration of a scan of `roots`: `--config FILE` alone when given; else the user
+    config (when there is one) with the discovered config on top, narrowing only unless
+    `trust_repo_config`."""
+    if config_file:
+        return load_file(Path(config_file))
+    base, notices = _user_config()
+    if no_repo_config:
+        return replace(base, source=f"{base.source} (--no-repo-config)", notices=tuple(notices))
+    found = discover(roots)
+    if found is None:
+        return replace(base, notices=tuple(notices))
+    text, problem = read_owned(found)
+    if text is None:
+        notices.append(f"config: {found} ignored: {problem}")
+        return replace(base, notices=tuple(notices))
+    data, source = _parse_text(found, text)
+    if data is None:  # a pyproject.toml without the table
+        return replace(base, notices=tuple(notices))
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: expected a mapping at the top level")
+    if not trust_repo_config:
+        _refuse_trusted_only(data, source)
+    found_cfg = parse_config(data, source)
+    if not trust_repo_config:
+        _refuse_widening(found_cfg, data, source, base)
+    merged = merge(base, found_cfg, data, trusted=trust_repo_config)
+    return replace(merged, notices=tuple(notices))
+
+
+def _user_config() -> tuple[Config, list[str]]:
+    path = user_config_path()
+    if not os.path.lexists(path):
+        return Config(), []
+    text, problem = read_owned(path)
+    if text is None:
+        return Config(), [f"config: {path} ignored: {problem}"]
+    data, source = _parse_text(path, text)
+    return parse_config(data, source), []
+
+
+def _trusted_places(flag: str) -> str:
+    where = f"--config FILE or your user config {user_config_path()}"
+    if flag:
+        where = f"--config FILE, your user config {user_config_path()} or the flag {flag}"
+    return f"set it in a trusted place ({where}), or pass --trust-repo-config to trust this file"
+
+
+def _refuse_trusted_only(data: Mapping[str, Any], source: str) -> None:
+    """ConfigError naming the first key a discovered config may not set, why, and where it goes
+    (unknown keys are left to `parse_config`, which names them all)."""
+    for key in data:
+        if key in KEYS and key not in NARROWING:
+            why, flag = TRUSTED_ONLY.get(key, ("it does not only narrow what is reported", ""))
+            raise ConfigError(
+                f"{source}: {key}: not taken from a config found in the scanned tree ({why}); "
+                + _trusted_places(flag)
+            )
+
+
+def _refuse_widening(found: Config, data: Mapping[str, Any], source: str, base: Config) -> None:
+    for key, (why, flag) in WIDENING_VALUES.items():
+        if key not in data:
+            continue
+        widens = (
+            found.follow_symlinks and not base.follow_symlinks
+            if key == "follow_symlinks"
+            else found.max_file_size > base.max_file_size
+        )
+        if widens:
+            raise ConfigError(
+                f"{source}: {key}: not taken from a config found in the scanned tree ({why}); "
+                + _trusted_places(flag)
+            )
+
+
+def merge(base: Config, found: Config, data: Mapping[str, Any], *, trusted: bool) -> Config:
+    """`found` (a discovered config whose keys are `data`) on top of `base`: lists add up,
+    per-rule settings win, and each narrowing is named in `narrowed`."""
+    narrowed: list[str] = []
+    rules = dict(base.rules)
+    for rid, ovr in found.rules.items():
+        was = rules.get(rid, RuleOverride())
+        rules[rid] = RuleOverride(
+            enabled=ovr.enabled if ovr.enabled is not None else was.enabled,
+            severity=ovr.severity if ovr.severity is not None else was.severity,
+            params={**was.params, **ovr.params},
+        )
+        if ovr.enabled is False:
+            narrowed.append(f"disable {rid}")
+        if ovr.severity is not None:
+            narrowed.append(f"rules.{rid}.severity {ovr.severity.label}")
+        narrowed += [f"rules.{rid}.params.{k}" for k in ovr.params]
+    narrowed += [f"disable {rid}" for rid in found.disable]
+    narrowed += [f"exclude {pattern}" for pattern in found.exclude]
+    narrowed += [f"allow {digest[:12]}…" for digest in sorted(found.allow)]
+    values: dict[str, Any] = {
+        "source": f"{base.source} + {found.source}"
+        if base.source != "built-in defaults"
+        else found.source,
+        "rules": rules,
+        "enable": (*base.enable, *found.enable),
+        "disable": (*base.disable, *found.disable),
+        "exclude": (*base.exclude, *found.exclude),
+        "allow": base.allow | found.allow,
+    }
+    if "extends" in data and found.extends == "none":
+        values["extends"] = "none"
+        narrowed.append("extends none")
+    if "fail_on" in data and found.fail_on is not None:
+        values["fail_on"] = found.fail_on
+        if found.fail_on > (base.fail_on or Severity.LOW):  # fewer findings fail the run
+            narrowed.append(f"fail_on {found.fail_on.label}")
+    if "max_file_size" in data and found.max_file_size != base.max_file_size:
+        values["max_file_size"] = found.max_file_size
+        if found.max_file_size < base.max_file_size:
+            narrowed.append(f"max_file_size {found.max_file_size}")
+    if trusted:  # --trust-repo-config: the keys a discovered config may not set otherwise
+        if "extends" in data:
+            values["extends"] = found.extends
+        if "follow_symlinks" in data:
+            values["follow_symlinks"] = found.follow_symlinks
+        values["github_api"] = {**base.github_api, **found.github_api}
+        values["verification"] = {**base.verification, **found.verification}
+        values["rules_dirs"] = (*base.rules_dirs, *found.rules_dirs)
+        if found.profile is not None:
+            values["profile"] = found.profile
+    return replace(base, narrowed=tuple(narrowed), **values)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import fnmatch
 import re
+import time
 import urllib.parse
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +22,8 @@ from patlint.detectors.triggers import TriggerFinder, make_finder
 from patlint.detectors.validators import validate
 from patlint.engine.rules import Rule
 
+# Seconds each custom rule's pattern may run on one file (built-in patterns are linear: no budget).
+REGEX_BUDGET = 2.0
 MAX_DEPTH = 2  # base64 inside base64 (a Kubernetes dockerconfigjson) is as deep as we go
 # Keys whose value is base64 of a whole Docker config (itself holding base64 auths): the value is
 # decoded as a unit. They share a first byte with the base64 triggers, so they cost no extra pass.
@@ -86,6 +90,21 @@ class Detector:
         self._compiled: dict[frozenset[int], tuple[dict[bytes, list[_Trigger]], TriggerFinder]] = {}
         self._base = frozenset(i for i in range(len(self.rules)) if i not in self._path_rules)
         self._any_finder: TriggerFinder | None = None
+        # Custom rules (from a rule folder) run on a time budget per file: `begin_file` resets it.
+        self._custom = frozenset(i for i, r in enumerate(self.rules) if r.custom)
+        self.budget = REGEX_BUDGET
+        self._spent: dict[int, float] = {}
+        self._gave_up: list[str] = []
+
+    def begin_file(self) -> None:
+        """A new file: each custom rule has its whole time budget again."""
+        self._spent.clear()
+        self._gave_up.clear()
+
+    def take_timeouts(self) -> list[str]:
+        """Ids of the custom rules that ran out of time since `begin_file` (then forgotten)."""
+        out, self._gave_up = self._gave_up, []
+        return out
 
     def _triggers_for(
         self, active: frozenset[int]
@@ -175,7 +194,10 @@ class Detector:
         hits: list[Hit] = []
         for i in sorted(where):
             rule = self.rules[i]
-            for m in _matches(self._regex[i], data, rule.window, where[i]):
+            matches = _matches(self._regex[i], data, rule.window, where[i])
+            if i in self._custom:
+                matches = iter(self._within_budget(i, matches))
+            for m in matches:
                 token = m.group(1).decode("ascii", "replace")
                 ok, checksum = validate(token, rule.validator, rule.entropy)
                 if ok:
@@ -183,6 +205,24 @@ class Detector:
         if encoded:
             hits.extend(self._decode_and_scan(data, encoded, allowed, depth))
         return _dedupe(hits)
+
+    def _within_budget(self, i: int, matches: Iterator[re.Match[bytes]]) -> list[re.Match[bytes]]:
+        """The matches a custom rule finds before its budget for this file runs out; when it
+        does, the rule is given up on for the rest of the file (`take_timeouts` names it)."""
+        spent = self._spent.get(i, 0.0)
+        if spent >= self.budget:
+            return []
+        found: list[re.Match[bytes]] = []
+        start = time.perf_counter()
+        try:
+            with deadline(self.budget - spent):
+                for m in matches:
+                    found.append(m)
+        except RegexTimeout:
+            spent = self.budget
+            self._gave_up.append(self.rules[i].id)
+        self._spent[i] = max(spent, self._spent.get(i, 0.0) + time.perf_counter() - start)
+        return found
 
     def _hit(
         self, rule: Rule, token: str, start: int, end: int, checksum: bool | None, data: bytes
@@ -251,6 +291,46 @@ class Detector:
                     )
                 )
         return hits
+
+
+class RegexTimeout(Exception):
+    """A custom rule's pattern ran past its time budget (raised from SIGALRM)."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise RegexTimeout inside the block after `seconds`.
+
+    `re` checks for signals while it backtracks, so a SIGALRM handler can stop a runaway
+    match. Signals reach the main thread only, which is where scans run (in the parent and in
+    each worker process); elsewhere (a thread, or a platform without setitimer) the block runs
+    unbounded and only the load-time guard (`backtracking_risk`) protects. A timer someone else
+    set is never touched.
+    """
+    import signal
+    import threading
+
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    ):
+        yield
+        return
+    armed = True
+
+    def on_alarm(signum: int, frame: object) -> None:
+        if armed:
+            raise RegexTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
 
 
 def _matches(

@@ -32,6 +32,8 @@ class FileResult:
     scanned: bool = False
     places: list[PlaceFinding] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # custom rules that ran out of their time budget on this file (a notice each)
+    timeouts: list[str] = field(default_factory=list)
 
 
 _OPEN_FLAGS = (
@@ -145,7 +147,9 @@ def scan_paths(
             res = scan_bytes(data, rel, detector)  # what scan_path does with these bytes
         else:
             res = scan_path(path, rel, detector, max_size=max_size)
-        if res.scanned and not (res.candidates or res.skip or res.places or res.notices):
+        if res.scanned and not (
+            res.candidates or res.skip or res.places or res.notices or res.timeouts
+        ):
             clean += 1
             clean_bytes += res.bytes_read
         else:
@@ -184,6 +188,7 @@ def scan_structured(
             )
         result.places.extend(out.places)
         result.notices.extend(out.notices)
+    result.timeouts.extend(timeout_notices(detector, rel))
     return result
 
 
@@ -192,6 +197,7 @@ def scan_stream(
 ) -> FileResult:
     """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP + LOOKBEHIND."""
     result = FileResult()
+    detector.begin_file()
     allowed = detector.rules_for_path(rel)
     carry = b""
     base = 0  # file offset of buf[0]
@@ -229,6 +235,8 @@ def scan_stream(
     except OSError as exc:
         result.skip = Skip(rel, "read-error", exc.strerror or str(exc))
         return result
+    finally:
+        result.timeouts.extend(timeout_notices(detector, rel))
     result.scanned = True
     return result
 
@@ -238,11 +246,22 @@ def scan_bytes(
 ) -> FileResult:
     """Scan a whole file already in memory (what `scan_stream` does for a one-chunk file)."""
     result = FileResult(bytes_read=len(data), scanned=True)
+    detector.begin_file()
     binary = data.find(b"\0", 0, BINARY_SNIFF) >= 0
     lines = _Lines(data, 0, 0, 0)
     for hit in detector.scan(data, allowed=detector.rules_for_path(rel)):
         result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
+    result.timeouts.extend(timeout_notices(detector, rel))
     return result
+
+
+def timeout_notices(detector: Detector, rel: str) -> list[str]:
+    """One notice per custom rule that ran out of its time budget on `rel` (since begin_file)."""
+    return [
+        f"rule {rid}: gave up on {rel} after {detector.budget:g}s (its pattern backtracks too "
+        "much); that rule did not finish searching this file"
+        for rid in detector.take_timeouts()
+    ]
 
 
 def _read_fd(fd: int, size: int) -> bytes:

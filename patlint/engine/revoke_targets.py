@@ -21,6 +21,7 @@ from patlint.detectors.pattern import Detector
 from patlint.engine.filescan import FileResult, scan_bytes, scan_path
 from patlint.errors import ConfigError
 from patlint.model import Candidate, Secret
+from patlint.sources import gitcmd
 
 GITHUB_COM = "github.com"
 
@@ -99,8 +100,9 @@ def _read_blob(root: str, blob: str) -> bytes | None:
         return None
     try:
         proc = subprocess.run(
-            ["git", "-C", root, "cat-file", "blob", blob],
+            gitcmd.argv(root, "cat-file", "blob", blob),
             capture_output=True,
+            env=gitcmd.env(),
             check=False,
             timeout=60,
         )

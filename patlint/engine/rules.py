@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,8 @@ class Rule:
     remediation: str
     source: str
     references: tuple[str, ...] = ()
+    # from a rule folder (--rules, rules_dirs), not shipped: its pattern runs on a time budget
+    custom: bool = False
     examples: tuple[Any, ...] = ()
     negative_examples: tuple[Any, ...] = ()
     opt_in: bool = False
@@ -84,12 +86,13 @@ class Rule:
         self, *, severity: Severity | None, params: Mapping[str, Any] | None
     ) -> Rule:
         """A copy with config overrides applied."""
-        from dataclasses import replace
 
         merged = dict(self.params)
         if params:
             merged.update(params)
-        return replace(self, severity=severity or self.severity, params=merged)
+        return replace(
+            self, severity=self.severity if severity is None else severity, params=merged
+        )
 
 
 def load_rule_files(paths: Iterable[Path], *, parse: YamlParser | None = None) -> list[Rule]:
@@ -250,8 +253,30 @@ def _parse_policy(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
     return {"check": check, "params": dict(params), "requires": requires}
 
 
+LOOP = 8  # a repeat that may run more times than this is a loop for the backtracking guard
+UNBOUNDED = 1000  # ... and one that may run more than this counts as unbounded
+_ALL = frozenset(range(256))
+_CATEGORIES = {  # what each class escape matches in a bytes pattern (ASCII)
+    "CATEGORY_DIGIT": frozenset(range(0x30, 0x3A)),
+    "CATEGORY_SPACE": frozenset(b" \t\n\r\f\v"),
+    "CATEGORY_WORD": frozenset(b"_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+}
+
+
 def backtracking_risk(pattern: str) -> str | None:
-    """Why `pattern` could backtrack catastrophically (an unbounded repeat inside another), or None."""
+    """Why `pattern` could backtrack catastrophically, or None.
+
+    Refused, inside a repeat that may run more than `LOOP` times (a loop):
+    - an unbounded repeat nested in an unbounded one: `(a+)+`;
+    - alternatives that can start with the same character, or match nothing: `(?:a|a)*`,
+      `(?:\\w|\\d)+`, `(?:a|b?)*` (`re` factors a common literal prefix out first, so
+      `(?:ab|ac)*` passes);
+    - a variable repeat whose text can also start what follows it in the loop, so the same
+      input splits many ways: `(?:a{1,2})*`, `(?:a?a)*` (but `(?:-?x)*` passes).
+    Python's `re` backtracks through every split: each such shape is exponential. What the
+    guard cannot see (polynomial shapes such as `\\w*\\w*\\w*x`) a custom rule's time budget
+    stops (`patlint.detectors.pattern.REGEX_BUDGET`).
+    """
     import importlib
 
     try:  # Python 3.11+
@@ -260,31 +285,201 @@ def backtracking_risk(pattern: str) -> str | None:
     except ImportError:  # Python 3.10
         sre_parse = importlib.import_module("sre_parse")
         sre_c = importlib.import_module("sre_constants")
+    return _Guard(sre_c).check(sre_parse.parse(pattern))
 
-    unbounded = sre_c.MAXREPEAT
-    repeats = (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None))
 
-    def walk(items: Any, depth: int) -> str | None:
+class _Guard:
+    """The walk behind `backtracking_risk` over `re`'s parse tree (first sets over bytes)."""
+
+    def __init__(self, sre_c: Any) -> None:
+        self.c = sre_c
+        self.repeats = {
+            op
+            for op in (
+                sre_c.MAX_REPEAT,
+                sre_c.MIN_REPEAT,
+                getattr(sre_c, "POSSESSIVE_REPEAT", None),
+            )
+            if op is not None
+        }
+        self.ignorecase = sre_c.SRE_FLAG_IGNORECASE
+
+    def check(self, parsed: Any) -> str | None:
+        fold = bool(parsed.state.flags & self.ignorecase)
+        return self.walk(list(parsed), fold, _Ctx())
+
+    # -- first sets ---------------------------------------------------------------------------
+
+    def first_seq(self, items: list[Any], fold: bool) -> tuple[frozenset[int], bool]:
+        """Bytes a match of the sequence can start with, and whether it can match nothing."""
+        out: set[int] = set()
         for op, av in items:
-            if op in repeats and op is not None:
-                _lo, hi, sub = av
-                inner = depth + (1 if hi == unbounded or hi > 1000 else 0)
-                if inner >= 2:
-                    return "an unbounded repeat nested inside another"
-                found = walk(sub, inner)
-            elif op is sre_c.SUBPATTERN:
-                found = walk(av[-1], depth)
-            elif op is sre_c.BRANCH:
-                found = next((r for r in (walk(b, depth) for b in av[1]) if r), None)
-            elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
-                found = walk(av[1], depth)
-            else:
-                found = None
+            first, empty = self.first(op, av, fold)
+            out |= first
+            if not empty:
+                return frozenset(out), False
+        return frozenset(out), True
+
+    def first(self, op: Any, av: Any, fold: bool) -> tuple[frozenset[int], bool]:
+        c = self.c
+        if op is c.LITERAL:
+            return self.literal(av, fold), False
+        if op is c.NOT_LITERAL:
+            return _ALL - self.literal(av, fold), False
+        if op is c.ANY:
+            return _ALL, False
+        if op is c.IN:
+            return self.klass(av, fold), False
+        if op is c.SUBPATTERN:
+            return self.first_seq(list(av[-1]), self.fold(av, fold))
+        if op is c.BRANCH:
+            firsts = [self.first_seq(list(b), fold) for b in av[1]]
+            return frozenset().union(*(f for f, _ in firsts)), any(e for _, e in firsts)
+        if op in self.repeats:
+            first, empty = self.first_seq(list(av[2]), fold)
+            return first, empty or av[0] == 0
+        if op is getattr(c, "ATOMIC_GROUP", None):
+            return self.first_seq(list(av), fold)
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            return frozenset(), True
+        return _ALL, True  # back-references and the rest: anything, possibly nothing
+
+    def literal(self, code: int, fold: bool) -> frozenset[int]:
+        if code > 255:
+            return _ALL
+        if fold and chr(code).isascii() and chr(code).isalpha():
+            return frozenset({ord(chr(code).lower()), ord(chr(code).upper())})
+        return frozenset({code})
+
+    def klass(self, items: Any, fold: bool) -> frozenset[int]:
+        c = self.c
+        out: set[int] = set()
+        negate = False
+        for op, av in items:
+            if op is c.NEGATE:
+                negate = True
+            elif op is c.LITERAL:
+                out |= self.literal(av, fold)
+            elif op is c.RANGE:
+                lo, hi = av
+                if hi > 255:
+                    return _ALL
+                for code in range(lo, hi + 1):
+                    out |= self.literal(code, fold)
+            elif op is c.CATEGORY and str(av) in _CATEGORIES:
+                out |= _CATEGORIES[str(av)]
+            else:  # a negated category (\\W, \\S, \\D) or anything unusual
+                return _ALL
+        return _ALL - out if negate else frozenset(out)
+
+    def fold(self, av: Any, fold: bool) -> bool:
+        _group, add, remove = av[0], av[1], av[2]
+        return (fold or bool(add & self.ignorecase)) and not remove & self.ignorecase
+
+    # -- the walk -----------------------------------------------------------------------------
+
+    def walk(self, items: list[Any], fold: bool, ctx: _Ctx) -> str | None:
+        """The first risk in `items` (a sequence) in context `ctx`, or None."""
+        c = self.c
+        for k, (op, av) in enumerate(items):
+            rest, rest_empty = self.first_seq(items[k + 1 :], fold)
+            here = ctx.at(rest | ctx.follow if rest_empty else rest, rest_empty)
+            if not self.first_seq(items[:k], fold)[1]:
+                here = replace(here, head_empty=False)
+            found: str | None = None
+            if op in self.repeats:
+                found = self.repeat(op, av, fold, here)
+            elif op is c.SUBPATTERN:
+                found = self.walk(list(av[-1]), self.fold(av, fold), here)
+            elif op is c.BRANCH:
+                branches = [list(b) for b in av[1]]
+                if here.loops:
+                    found = self.branch_risk(branches, fold, here)
+                for b in branches:
+                    found = found or self.walk(b, fold, here)
+            elif op in (c.ASSERT, c.ASSERT_NOT):
+                found = self.walk(list(av[1]), fold, _Ctx(here.loops, here.unbounded))
+            elif op is getattr(c, "ATOMIC_GROUP", None):
+                found = self.walk(list(av), fold, here)
+            elif op is c.GROUPREF_EXISTS:
+                for b in av[1:]:
+                    if b is not None:
+                        found = found or self.walk(list(b), fold, here)
             if found:
                 return found
         return None
 
-    return walk(sre_parse.parse(pattern), 0)
+    def repeat(self, op: Any, av: Any, fold: bool, here: _Ctx) -> str | None:
+        lo, hi, sub = av
+        body = list(sub)
+        unbounded = hi > UNBOUNDED
+        if unbounded and here.unbounded:
+            return "an unbounded repeat nested inside another"
+        first, _ = self.first_seq(body, fold)
+        possessive = op is getattr(self.c, "POSSESSIVE_REPEAT", None)  # never backtracked into
+        if here.loops and lo != hi and not possessive and self.splits(first, hi, here):
+            return (
+                "a variable repeat inside a repeat, whose text can also start what follows it "
+                "(the same input splits many ways)"
+            )
+        if hi > LOOP and not possessive:  # a loop of its own: its body's context starts afresh
+            after = here.follow | here.wrap if here.at_end else here.follow
+            inner = _Ctx(here.loops + 1, here.unbounded + unbounded, wrap=first | after)
+        else:
+            inner = replace(
+                here,
+                unbounded=here.unbounded + unbounded,
+                follow=here.follow | first if hi > 1 else here.follow,
+            )
+        return self.walk(body, fold, inner)
+
+    def splits(self, first: frozenset[int], hi: int, here: _Ctx) -> bool:
+        """True when a part that may match more or less text (starting with `first`) leaves
+        text that what follows it could take instead, inside a loop: the same input then
+        splits many ways. Following text is the rest of the loop's body, or, at its end, the
+        next turn; an optional part (`?`) with nothing before it in the turn is not counted
+        there: taking nothing makes an empty turn, which `re` cuts off."""
+        if first & here.follow:
+            return True
+        return here.at_end and bool(first & here.wrap) and not (hi == 1 and here.head_empty)
+
+    def branch_risk(self, branches: list[list[Any]], fold: bool, here: _Ctx) -> str | None:
+        """Why alternatives inside a loop are ambiguous, or None."""
+        seen: set[int] = set()
+        empty = 0
+        for b in branches:
+            first, nullable = self.first_seq(b, fold)
+            empty += nullable
+            if empty > 1:
+                return "alternatives that can both match nothing, inside a repeat"
+            if first & seen:
+                return "alternatives that can start with the same character, inside a repeat"
+            seen |= first
+        if empty and self.splits(frozenset(seen), 1, here):  # (?:a|) is a?
+            return (
+                "an optional alternative inside a repeat, whose text can also start what "
+                "follows it (the same input splits many ways)"
+            )
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Ctx:
+    """Where the guard's walk is: `loops` / `unbounded` repeats around it; inside the innermost
+    loop, `follow`: bytes that can come next in the loop's body; `at_end`: the rest of the body
+    can match nothing, so the next turn (`wrap`: its first bytes, or what follows the loop) may
+    come next; `head_empty`: everything before, in this turn, can match nothing."""
+
+    loops: int = 0
+    unbounded: int = 0
+    follow: frozenset[int] = frozenset()
+    at_end: bool = True
+    head_empty: bool = True
+    wrap: frozenset[int] = frozenset()
+
+    def at(self, follow: frozenset[int], rest_empty: bool) -> _Ctx:
+        """The context of one item of a sequence, given what follows it in the sequence."""
+        return replace(self, follow=follow, at_end=self.at_end and rest_empty)
 
 
 def check_unique(rules: Sequence[Rule]) -> None:

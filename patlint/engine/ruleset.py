@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from patlint.config import Config
@@ -91,7 +91,7 @@ def build_ruleset(
     cache.save()
     user_rules: list[Rule] = []
     for d in (*config.rules_dirs, *extra_dirs):
-        user_rules.extend(load_rule_files(rule_files(Path(d))))
+        user_rules.extend(replace(r, custom=True) for r in load_rule_files(rule_files(Path(d))))
     known = [*rules, *user_rules]
     check_unique(known)
     by_id = {r.id: r for r in known}

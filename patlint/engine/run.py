@@ -174,6 +174,7 @@ def collect(
         candidates.extend(res.candidates)
         out.places.extend(res.places)
         stats.notices.extend(res.notices)
+        stats.notices.extend(res.timeouts)
         stats.bytes_scanned += res.bytes_read
         if res.skip is not None:
             stats.skipped.append(res.skip)

@@ -220,8 +220,9 @@ def route(host: str, options: VerifyOptions) -> Route:
         host,
         None,
         f"found for {host}; not verified because that host is not configured "
-        f"(add `github_api: {{{host}: https://{host}/api/v3}}` to .patlint.yaml, "
-        f"pass --github-api {host}=URL, or set verification.verify_unnamed_hosts: true)",
+        f"(pass --github-api {host}=URL, or add `github_api: {{{host}: "
+        f"https://{host}/api/v3}}` or `verification: {{verify_unnamed_hosts: true}}` to your "
+        "config: --config FILE or ~/.config/patlint/config.yaml)",
     )
 
 

@@ -21,6 +21,7 @@ class ReportMeta:
     exit_code: int
     verification: str  # "offline", "online", "not requested"
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule (for help text, docs)
+    config_narrowed: tuple[str, ...] = ()  # what the scanned tree's own config narrowed
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

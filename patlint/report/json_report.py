@@ -41,6 +41,7 @@ def build(result: ScanResult, meta: ReportMeta) -> dict[str, Any]:
             "skipped_by_reason": stats.skipped_by_reason(),
             "suppressed": len(result.suppressed),
             "config": meta.config_source,
+            "config_narrowed": list(meta.config_narrowed),
             "fail_on": meta.fail_on,
             "exit_code": meta.exit_code,
             "verification": meta.verification,

@@ -97,8 +97,16 @@ def summary_line(result: ScanResult, meta: ReportMeta) -> str:
         f"patlint: {head} in {len(result.tokens)} token{'s' if len(result.tokens) != 1 else ''}; "
         f"{stats.files_scanned} files ({mb:.1f} MB) scanned, {skip_txt}; "
         f"{len(result.suppressed)} suppressed; verification: {meta.verification}; "
-        f"config: {safe(meta.config_source)}"
+        f"config: {safe(meta.config_source)}{_narrowed(meta)}"
     )
+
+
+def _narrowed(meta: ReportMeta) -> str:
+    """` (narrowed by the scanned tree's config: 2: exclude vendor/, disable x)`, or nothing."""
+    if not meta.config_narrowed:
+        return ""
+    n = len(meta.config_narrowed)
+    return f" (narrowed by the scanned tree's config: {n}: {safe(', '.join(meta.config_narrowed))})"
 
 
 def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta, verbose: bool = False) -> None:

@@ -47,6 +47,7 @@ from patlint.engine.filescan import FileResult, scan_stream, scan_structured
 from patlint.engine.rules import Rule
 from patlint.errors import ConfigError, PatlintError
 from patlint.model import Candidate, Location, ScanStats, Skip
+from patlint.sources import gitcmd
 from patlint.sources.readers import READER_MAX_BYTES, PlaceFinding
 from patlint.sources.registry import may_have_readers, readers_for
 
@@ -96,19 +97,15 @@ class _Revisions:
 # --- git plumbing ------------------------------------------------------------------------------
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    env["GIT_NO_LAZY_FETCH"] = "1"  # a partial clone must not fetch missing blobs (git >= 2.44)
-    env.pop("GIT_PAGER", None)
-    return env
-
-
 def _git(repo: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
     """Run a short git command in `repo` and capture its output."""
     try:
         proc = subprocess.run(
-            ["git", "-C", repo, *args], capture_output=True, env=_env(), check=False, timeout=600
+            gitcmd.argv(repo, *args),
+            capture_output=True,
+            env=gitcmd.env(),
+            check=False,
+            timeout=600,
         )
     except FileNotFoundError:
         raise ConfigError("git is not installed (or not on PATH); --history needs it") from None
@@ -282,22 +279,20 @@ class _Pipeline:
         # git's stderr, read only on failure; closed in close()
         self.errors = [tempfile.TemporaryFile() for _ in range(3)]  # noqa: SIM115
         filters = ["--filter=object:type=blob"] if _git_version(repo) >= (2, 32) else []
-        env = _env()
+        env = gitcmd.env()
         self.revlist = subprocess.Popen(
-            ["git", "-C", repo, "rev-list", "--objects", "--missing=print", *filters, *revs.args],
+            gitcmd.argv(repo, "rev-list", "--objects", "--missing=print", *filters, *revs.args),
             stdout=subprocess.PIPE,
             stderr=self.errors[0],
             env=env,
         )
         self.check = subprocess.Popen(
-            [
-                "git",
-                "-C",
+            gitcmd.argv(
                 repo,
                 "cat-file",
                 "--buffer",
                 "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)",
-            ],
+            ),
             stdin=self.revlist.stdout,
             stdout=subprocess.PIPE,
             stderr=self.errors[1],
@@ -306,7 +301,7 @@ class _Pipeline:
         assert self.revlist.stdout is not None
         self.revlist.stdout.close()  # rev-list sees a broken pipe if batch-check dies
         self.batch = subprocess.Popen(
-            ["git", "-C", repo, "cat-file", "--batch"],
+            gitcmd.argv(repo, "cat-file", "--batch"),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.errors[2],
@@ -456,6 +451,7 @@ def collect_history(
             stream = pipe.stdout
             reader = _BlobReader(stream, real)
             res = _scan_blob(reader, path, shown, real, detector, max_file_size)
+            stats.notices.extend(res.timeouts)
             reader.drain()
             stream.read(1)  # the newline after each object
             out.blobs_read += 1
@@ -580,11 +576,12 @@ def _attribute(repo: str, revs: _Revisions, blobs: set[str]) -> dict[str, list[O
     args += list(revs.args)
     found: dict[str, list[Occurrence]] = {}
     seen: set[tuple[str, str, bytes]] = set()
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
-        ["git", "-C", repo, *args],
+        gitcmd.argv(repo, *args),
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=_env(),
+        stderr=errors,
+        env=gitcmd.env(),
     )
     assert proc.stdout is not None
     commit, date, rank = "", "", 0
@@ -608,9 +605,23 @@ def _attribute(repo: str, revs: _Revisions, blobs: set[str]) -> dict[str, list[O
     finally:
         proc.stdout.close()
         code = proc.wait()
+        errors.seek(0)
+        stderr = errors.read(4096)
+        errors.close()
     if code != 0:
-        raise PatlintError(f"git log failed in {repo} (exit {code})")
+        raise _log_failed(repo, code, stderr)
     return found
+
+
+def _log_failed(repo: str, code: int, stderr: bytes) -> PatlintError:
+    """The error for a failed `git log`: a partial clone lacking trees is the user's to fix."""
+    why = _first_line(stderr)
+    if b"promisor remote" in stderr or b"lazy fetching disabled" in stderr:
+        return ConfigError(
+            f"{repo}: the history holds objects this partial clone lacks ({why}); patlint never "
+            "fetches them: scan a full clone"
+        )
+    return PatlintError(f"git log failed in {repo} (exit {code}): {why}")
 
 
 def _new_blob(record: bytes) -> str:
@@ -643,10 +654,10 @@ def _tip_tree(repo: str, tip: str | None, blobs: set[str]) -> tuple[dict[str, se
     if tip is None:
         return paths, links
     proc = subprocess.Popen(
-        ["git", "-C", repo, "ls-tree", "-r", "-z", "--full-tree", tip],
+        gitcmd.argv(repo, "ls-tree", "-r", "-z", "--full-tree", tip),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        env=_env(),
+        env=gitcmd.env(),
     )
     assert proc.stdout is not None
     try:
@@ -791,10 +802,10 @@ def _renames(repo: str, commits: Sequence[str], paths: Sequence[str]) -> list[tu
         args += ["--", *(f":(literal){p}" for p in paths)]
     try:
         proc = subprocess.run(
-            ["git", "-C", repo, *args],
+            gitcmd.argv(repo, *args),
             input="".join(f"{c}\n" for c in commits).encode("ascii"),
             capture_output=True,
-            env=_env(),
+            env=gitcmd.env(),
             check=False,
             timeout=600,
         )

@@ -106,10 +106,13 @@ def _git_ignored(path: str) -> bool:
     """True when git ignores the folder `path` (it is inside a work tree and matched by an ignore rule)."""
     import subprocess
 
+    from patlint.sources import gitcmd
+
     try:
         proc = subprocess.run(
-            ["git", "-C", path, "check-ignore", "-q", "."],
+            gitcmd.argv(path, "check-ignore", "-q", ".", tree=True),
             capture_output=True,
+            env=gitcmd.env(),
             timeout=30,
             check=False,
         )
@@ -190,10 +193,15 @@ def _git_files(root: str) -> list[str] | None:
         return None
     import subprocess
 
+    from patlint.sources import gitcmd
+
     try:
         proc = subprocess.run(
-            ["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            gitcmd.argv(
+                root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", tree=True
+            ),
             capture_output=True,
+            env=gitcmd.env(),
             timeout=120,
             check=False,
         )

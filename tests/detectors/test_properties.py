@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+import re
+import sys
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patlint.config import Config
-from patlint.detectors.pattern import Detector
+from patlint.detectors.pattern import Detector, RegexTimeout, deadline
 from patlint.engine.rules import backtracking_risk
 from patlint.engine.ruleset import build_ruleset
 from patlint.tokengen import make_token
@@ -81,6 +84,70 @@ def test_backtracking_risk_refuses_nested_unbounded_repeats() -> None:
     for rule in build_ruleset(Config()).known:
         if rule.kind == "detector":
             assert backtracking_risk(rule.pattern) is None, rule.id
+
+
+def _runs_longer_than(pattern: str, text: bytes, seconds: float) -> bool:
+    """True when `re` is still searching `text` for `pattern` after `seconds`."""
+    rx = re.compile(pattern.encode())
+    try:
+        with deadline(seconds):
+            rx.search(text)
+    except RegexTimeout:
+        return True
+    return False
+
+
+A40, AB30 = b"a" * 40, b"x" + b"ab" * 30  # no match at the end: re tries every split
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "why"),
+    [
+        (r"((?:a|a)*b)", A40, "alternatives that can both match nothing, inside a repeat"),
+        (r"((?:a|a){1,100}b)", A40, "alternatives that can both match nothing, inside a repeat"),
+        (r"((?:ab|[a-c]b)*!)", AB30, "alternatives that can start with the same character"),
+        (r"((?:a{1,2})*b)", A40, "a variable repeat inside a repeat, whose text can also start"),
+        (r"((?:a?a)*b)", A40, "a variable repeat inside a repeat, whose text can also start"),
+        (r"((?:aa?)*b)", A40, "a variable repeat inside a repeat, whose text can also start"),
+        (r"((?:(?:a|)a)*b)", A40, "an optional alternative inside a repeat, whose text can"),
+        (r"((?:a+)+b)", A40, "an unbounded repeat nested inside another"),
+    ],
+)
+def test_backtracking_risk_refuses_what_re_cannot_finish(
+    pattern: str, text: bytes, why: str
+) -> None:
+    """Each refused shape makes `re` try every way to split the same input (exponential)."""
+    risk = backtracking_risk(pattern)
+    assert risk is not None and risk.startswith(why), risk
+    assert _runs_longer_than(pattern, text, 0.3)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"((?:ab|ac)*!)",  # re factors the common prefix out: (?:a(?:b|c))*
+        r"((?:a|ab)*!)",  # a(?:|b): taking nothing leaves no 'a' for the next turn to take
+        r"((?:-?x)*!)",  # the optional part cannot start what follows it
+        r"((?:a?)*!)",  # taking nothing is an empty turn, which re cuts off
+        r"((?:a|b?)*!)",
+        r"(x(?:a|b?)+!)",
+        r"((?:[a-z]{1,40}\.)*[a-z]+!)",
+        r"((?:a|b)*!)",
+        r"((?:a|a){1,3}!)",  # too few turns to matter
+        r"((?:a|A)*!)",  # one character class to re
+        r"(\w*\w*x)",  # polynomial, not exponential: left to the time budget
+    ],
+)
+def test_backtracking_risk_accepts_what_re_finishes(pattern: str) -> None:
+    assert backtracking_risk(pattern) is None
+    assert not _runs_longer_than(pattern, A40, 0.3)
+    assert not _runs_longer_than(pattern, AB30, 0.3)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="possessive repeats need Python 3.11")
+def test_a_possessive_repeat_is_never_backtracked_into() -> None:
+    assert backtracking_risk(r"((?:a|a)*+b)") is None
+    assert not _runs_longer_than(r"((?:a|a)*+b)", A40, 0.3)
 
 
 def _windows_reference(

@@ -41,3 +41,16 @@ def test_loading_rules_imports_no_policy_check() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_severity_override_to_info_is_applied() -> None:
+    """`info` is severity 0: an override to it must not read as "no override"."""
+    from patlint.config import Config, RuleOverride
+    from patlint.engine.ruleset import build_ruleset
+    from patlint.model import Severity
+
+    config = Config(rules={"github-app-user-token": RuleOverride(severity=Severity.INFO)})
+    rule = build_ruleset(config).get("github-app-user-token")
+    enabled = {r.id: r for r in build_ruleset(config).enabled}
+    assert rule is not None and rule.severity == Severity.MEDIUM  # the known rule is unchanged
+    assert enabled["github-app-user-token"].severity == Severity.INFO

@@ -513,7 +513,7 @@ def _tree(tmp_path: Path, value: str) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
     (root / "deploy.sh").write_text(f"export GH_TOKEN={value}\n")
-    (root / ".patlint.yaml").write_text("verification: {timeout: 0.5}\n")
+    (tmp_path / "patlint.yaml").write_text("verification: {timeout: 0.5}\n")  # a trusted place
     return root
 
 
@@ -534,6 +534,7 @@ def test_scan_finishes_and_reports_everything_else(
         cli,
         [
             *("scan", "--no-progress", "--no-cache", "--format", "json"),
+            *("--config", str(tmp_path / "patlint.yaml")),
             *("--github-api", srv.url, str(root)),
         ],
         catch_exceptions=False,

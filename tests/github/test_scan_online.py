@@ -198,8 +198,10 @@ def test_unconfigured_ghes_host_is_not_contacted(
     assert info["status"] == "unverified" and "verify_unnamed_hosts" in info["reason"]
 
 
-def test_verification_config_is_validated(tmp_path: Path) -> None:
-    (tmp_path / ".patlint.yaml").write_text("verification: {timeout: 5, retries: 3}\n")
+def test_verification_config_is_validated(tmp_path: Path, home: Path) -> None:
+    user_config = home / ".config" / "patlint" / "config.yaml"  # a trusted place
+    user_config.parent.mkdir(parents=True)
+    user_config.write_text("verification: {timeout: 5, retries: 3}\n")
     res = CliRunner().invoke(cli, ["scan", "--offline", str(tmp_path)])
     assert res.exit_code == 2
     assert "verification: unknown key(s) retries (allowed: timeout, concurrency" in res.stderr

@@ -1,0 +1,66 @@
+"""Run git on a repository patlint does not trust: nothing the repository configures may execute.
+
+A scanned tree is hostile, and so is its git metadata: `.git/config` (or the config of a git
+directory a `.git` *file* points to, or of a bare repository embedded in the tree) can name
+programs that git runs on its own: `core.fsmonitor` on every index read (`git ls-files`),
+`gpg.program` under `log.showSignature`, a remote's `uploadpack`, `core.sshCommand`, an `ext::`
+URL or a credential helper when git lazily fetches a missing object of a partial clone, a pager,
+hooks. Every git command patlint runs is built here, and:
+
+- command-line `-c` settings win over every config file, so the repository's `core.fsmonitor`,
+  `core.untrackedCache`, `core.hooksPath`, `credential.helper`, `log.showSignature` and
+  `core.useReplaceRefs` (replace refs would hide the real blobs) are overridden;
+- `GIT_ALLOW_PROTOCOL` set to nothing forbids every transport (file, ssh, http, ext, remote
+  helpers) whatever `protocol.*` the repository sets, so no fetch can start on any git
+  version; `GIT_NO_LAZY_FETCH=1` also stops the attempt (git 2.39.4, 2.40.2 … and 2.44+);
+- `GIT_TERMINAL_PROMPT=0` and an empty `GIT_ASKPASS` (which also disables `core.askPass`):
+  nothing prompts; `GIT_OPTIONAL_LOCKS=0`: nothing rewrites the index; `--no-pager`;
+- for a tree scan (`tree=True`), `safe.bareRepository=explicit`: a bare repository embedded
+  in the scanned tree is never picked up by git's discovery (git 2.38+; older gits ignore it,
+  and the rest still holds).
+
+System and user git configuration (`/etc/gitconfig`, `~/.gitconfig`) and the environment are
+the user's own and stay in force, except for the settings above.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+# Each pair is a `-c` given to every git command (command-line config beats every file).
+HARDENING: tuple[tuple[str, str], ...] = (
+    ("core.fsmonitor", "false"),  # a path here is a program git runs when it reads the index
+    ("core.untrackedCache", "false"),  # no index rewrite on our account
+    ("core.hooksPath", os.devnull),  # no hook runs (none of our commands should run one)
+    ("credential.helper", ""),  # an empty value clears the list: no helper program
+    ("log.showSignature", "false"),  # would run gpg.program for every signed commit
+    ("core.useReplaceRefs", "false"),  # refs/replace/* must not swap the blobs we read
+    ("protocol.allow", "never"),  # with GIT_ALLOW_PROTOCOL below: no transport at all
+)
+TREE_HARDENING: tuple[tuple[str, str], ...] = (("safe.bareRepository", "explicit"),)
+
+ENV: Mapping[str, str] = {
+    "GIT_ALLOW_PROTOCOL": "",  # an empty allow-list: every transport refused, config or not
+    "GIT_NO_LAZY_FETCH": "1",  # a partial clone does not fetch what it lacks
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_ASKPASS": "",  # set but empty: git skips core.askPass too
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_NO_REPLACE_OBJECTS": "1",
+}
+
+
+def argv(repo: str, *args: str, tree: bool = False) -> list[str]:
+    """`git --no-pager -c … -C repo ARGS`: the command line for one git command."""
+    out = ["git", "--no-pager"]
+    for key, value in (*HARDENING, *(TREE_HARDENING if tree else ())):
+        out += ["-c", f"{key}={value}"]
+    return [*out, "-C", repo, *args]
+
+
+def env() -> dict[str, str]:
+    """The process environment for git: the user's own, plus the settings in `ENV`."""
+    out = dict(os.environ)
+    out.update(ENV)
+    out.pop("GIT_PAGER", None)
+    return out
