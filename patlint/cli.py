@@ -141,6 +141,13 @@ def cli(debug: bool) -> None:
     help="Reuse cached verification results up to this age [default: 3600].",
 )
 @click.option(
+    "--max-verify",
+    type=click.IntRange(0),
+    metavar="N",
+    help="Send at most N tokens to GitHub per scan; the rest are reported unverified "
+    "[default: verification.max_tokens, 100].",
+)
+@click.option(
     "--require-verification",
     is_flag=True,
     help="Exit 1 when any token could not be verified (offline, unreachable, rate-limited).",
@@ -257,6 +264,7 @@ def scan(
     github_api: tuple[str, ...],
     no_cache: bool,
     cache_ttl: float | None,
+    max_verify: int | None,
     require_verification: bool,
     config_file: str | None,
     no_repo_config: bool,
@@ -326,7 +334,9 @@ def scan(
         baseline_sha1=baseline_sha1,
         github_hosts=configured_hosts(config.github_api, github_api),
     )
-    resolver = None if offline else _github_resolver(config, github_api, no_cache, cache_ttl)
+    resolver = (
+        None if offline else _github_resolver(config, github_api, no_cache, cache_ttl, max_verify)
+    )
     progress = _Progress(sys.stderr) if (not no_progress and sys.stderr.isatty()) else None
     if history or since_rev or rev_range:
         result = _scan_history(roots, ruleset, options, resolver, progress, since_rev, rev_range)
@@ -366,7 +376,11 @@ def scan(
 
 
 def _github_resolver(
-    config: Any, api_flags: tuple[str, ...], no_cache: bool, cache_ttl: float | None
+    config: Any,
+    api_flags: tuple[str, ...],
+    no_cache: bool,
+    cache_ttl: float | None,
+    max_verify: int | None = None,
 ) -> Any:
     """The online resolver (issue 3): one API client per GitHub host, cache unless --no-cache."""
     from patlint.github.verify import GitHubResolver, build_options
@@ -377,6 +391,7 @@ def _github_resolver(
         api_flags,
         use_cache=not no_cache,
         cache_ttl=cache_ttl,
+        max_tokens=max_verify,
     )
     return GitHubResolver(options)
 

@@ -128,10 +128,13 @@ def _mapping_of_urls(value: object, where: str) -> dict[str, str]:
 
 VERIFICATION_KEYS = (
     "timeout",
+    "connect_timeout",
     "concurrency",
     "cache_ttl",
     "max_rate_limit_wait",
     "verify_unnamed_hosts",
+    "max_tokens",
+    "max_tokens_per_host",
 )
 
 
@@ -150,11 +153,15 @@ def _verification(value: object, where: str) -> dict[str, Any]:
         elif key == "concurrency":
             if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= 64:
                 raise ConfigError(f"{w}: expected a whole number from 1 to 64, got {raw!r}")
+        elif key in ("max_tokens", "max_tokens_per_host"):
+            if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
+                raise ConfigError(f"{w}: expected a whole number (0 or more), got {raw!r}")
         elif (
             not isinstance(raw, (int, float))
             or isinstance(raw, bool)
             or raw < 0
-            or (key == "timeout" and raw == 0)
+            or raw != raw  # NaN
+            or (key in ("timeout", "connect_timeout") and raw == 0)
         ):
             raise ConfigError(f"{w}: expected a number of seconds, got {raw!r}")
     return data
