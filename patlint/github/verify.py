@@ -337,7 +337,9 @@ class GitHubResolver:
                         self._info(token, host, TokenStatus.UNVERIFIED, r.reason, now)
                     )
                     continue
-                cached = self._cache.get(token.secret.digest, host) if self._cache else None
+                cached = (
+                    self._cache.get(token.secret.digest, host, r.base_url) if self._cache else None
+                )
                 if (
                     cached is not None
                     and cached.status is TokenStatus.VALID
@@ -371,10 +373,10 @@ class GitHubResolver:
             finally:
                 if self._session is None:
                     session.close()
-            for (token, _r), info in results:
+            for (token, r), info in results:
                 answers.setdefault(token.secret.digest, []).append(info)
-                if self._cache is not None:
-                    self._cache.put(token.secret.digest, info.host, info)
+                if self._cache is not None and r.base_url is not None:
+                    self._cache.put(token.secret.digest, info.host, info, r.base_url)
         if self._cache is not None:
             self._cache.save()
         self.results = {digest: merge(infos) for digest, infos in answers.items()}
