@@ -312,6 +312,7 @@ def scan(
     missing = [p for p in roots if p != "-" and not os.path.lexists(p)]
     if missing:
         raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATHS")
+    check_output(output)
     config = _load_config(roots, config_file, no_repo_config, load_file, Config)
     extra_enable = list(enable) + (["github-token-checksum-invalid"] if report_invalid else [])
     ruleset = build_ruleset(config, extra_dirs=rules_dirs, enable=extra_enable, disable=disable)
@@ -527,6 +528,43 @@ def _write_atomic(path: str, write: Any) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def check_output(path: str | None, flag: str = "-o") -> None:
+    """Refuse, before any work, an output the report could not be written to (exit 2).
+
+    A folder that does not exist, is not a folder or cannot be written (read-only, another
+    owner, a read-only file system) used to fail after the whole scan, with the results lost.
+    The test is the real one: a temporary file is made in the folder and removed.
+    """
+    if not path:
+        return
+    import stat
+
+    try:
+        existing = os.stat(path)
+    except FileNotFoundError:
+        existing = None
+    except OSError as exc:
+        raise ConfigError(f"{flag} {path}: cannot write there ({exc.strerror})") from None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise ConfigError(f"{flag} {path}: is a folder; name a file to write the report to")
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        return  # /dev/null, a FIFO, a terminal: written in place (see _write_atomic)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ConfigError(f"{flag} {path}: the folder {directory} does not exist")
+    try:
+        fd, tmp = _mkstemp(directory)
+    except OSError as exc:
+        raise ConfigError(
+            f"{flag} {path}: cannot write in {directory} ({exc.strerror or exc})"
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    if existing is not None and not os.access(path, os.W_OK):
+        raise ConfigError(f"{flag} {path}: the file is not writable")
 
 
 def _mkstemp(directory: str) -> tuple[int, str]:
@@ -780,6 +818,7 @@ def baseline_create(
 ) -> None:
     if os.path.exists(file) and not force:
         raise click.UsageError(f"{file} exists; use `patlint baseline update` or --force")
+    check_output(file, "baseline")
     _baseline_write(file, paths, config_file, no_repo_config, no_gitignore, previous=None)
 
 
@@ -808,6 +847,7 @@ def baseline_update(
 
     if not os.path.exists(file):
         raise click.UsageError(f"{file} does not exist; create it with `patlint baseline create`")
+    check_output(file, "baseline")
     previous = load(Path(file))
     if previous.format != "patlint":
         raise ConfigError(
@@ -963,8 +1003,14 @@ def revoke(
     detector = Detector(build_ruleset(Config()).detectors)
     host = normalize_host(host) or "github.com"
     parts = [from_report(r, detector, root=root) for r in reports]
+    from patlint.inputs import MAX_DOCUMENT, read_file, read_stream
+
     for f in files:
-        data = sys.stdin.buffer.read() if f == "-" else _read_bytes(f)
+        data = (
+            read_stream(sys.stdin.buffer, MAX_DOCUMENT, "--file - (standard input)")
+            if f == "-"
+            else read_file(f, MAX_DOCUMENT, f"--file {f}")
+        )
         parts.append(from_text(data, "<stdin>" if f == "-" else f, detector, host=host))
     targets = merge(parts)
     options = build_options({}, {}, github_api)
@@ -1062,14 +1108,6 @@ def _can_prompt() -> bool:
     return sys.stdin.isatty()
 
 
-def _read_bytes(path: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise ConfigError(f"--file {path}: cannot read it ({exc.strerror})") from None
-
-
 @cli.command("org")
 @click.argument("org_name", metavar="ORG")
 @click.option("--app-id", metavar="ID", help="GitHub App ID (or client ID) for the inventory.")
@@ -1136,10 +1174,12 @@ def org(
     from patlint.engine.org_audit import audit
     from patlint.engine.ruleset import build_ruleset
     from patlint.engine.run import exit_code
+    from patlint.errors import GitHubError
     from patlint.github.app import app_jwt, installation_token
     from patlint.github.client import GitHubClient, make_session
     from patlint.github.org import fine_grained_tokens, saml_tokens
     from patlint.github.verify import build_options, normalize_host, route
+    from patlint.inputs import MAX_KEY, read_file
     from patlint.model import Secret, Severity
     from patlint.report.common import ReportMeta
 
@@ -1156,27 +1196,54 @@ def org(
         if not value:
             raise click.UsageError(f"--token-env {token_env}: the variable is not set")
         owner_token = Secret(value, "ghp")
+    check_output(output)
+    # The key is read (bounded) and signed before anything is sent: a wrong file is exit 2 now,
+    # not after the network part (and `--private-key /dev/zero` is not read forever).
+    jwt = None
+    if app_id and private_key:
+        jwt = app_jwt(app_id, read_file(private_key, MAX_KEY, f"--private-key {private_key}"))
     config = load_file(Path(config_file)) if config_file else Config()
     ruleset = build_ruleset(config)
     host = normalize_host(host) or "github.com"
     flags = (f"{host}={github_api}",) if github_api else ()
-    options = build_options(config.github_api, {"verify_unnamed_hosts": True}, flags)
+    options = build_options(
+        config.github_api, {**config.verification, "verify_unnamed_hosts": True}, flags
+    )
     base = route(host, options).base_url
     if base is None:
         raise click.UsageError(f"--host {host}: not a GitHub host")
     session = make_session(2)
     entries = []
+    failed: list[str] = []
     try:
-        client = GitHubClient(session, base)
-        if app_id and private_key:
-            pem = Path(private_key).read_bytes()
-            inst = installation_token(client, org_name, app_jwt(app_id, pem))
-            entries += fine_grained_tokens(client, org_name, inst)
+        client = GitHubClient(
+            session, base, timeout=options.timeout, connect_timeout=options.connect_timeout
+        )
+        if jwt is not None:
+            try:
+                inst = installation_token(client, org_name, jwt)
+                entries += fine_grained_tokens(client, org_name, inst)
+            except GitHubError as exc:
+                failed.append(f"fine-grained tokens: {exc}")
         if owner_token is not None:
-            entries += saml_tokens(client, org_name, owner_token)
+            try:
+                entries += saml_tokens(client, org_name, owner_token)
+            except GitHubError as exc:
+                failed.append(f"SAML-authorized tokens: {exc}")
     finally:
         session.close()
-    result = audit(entries, ruleset, org=org_name, host=host, allow=config.allow)
+    if failed and len(failed) == (jwt is not None) + (owner_token is not None):
+        # Nothing could be listed: one clear line, no empty report that reads as "clean".
+        raise ConfigError(
+            f"organization {org_name} on {host} ({base}): could not list "
+            + "; nor ".join(failed)
+            + " (check the network path to the API, --host, --github-api and the credentials)"
+        )
+    notices = [
+        f"incomplete inventory: could not list {what}; the report shows the other tokens only"
+        for what in failed
+    ]
+    result = audit(entries, ruleset, org=org_name, host=host, allow=config.allow, notices=notices)
     code = exit_code(result.findings, Severity.parse(fail_on))
     click.get_current_context().meta[VERDICT] = code
     meta = ReportMeta(

@@ -226,10 +226,9 @@ def parse_config(data: object, source: str) -> Config:
 
 def load_file(path: Path) -> Config:
     """Load `.patlint.yaml` or the `[tool.patlint]` table of a pyproject.toml."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    from patlint.inputs import MAX_CONFIG, read_text
+
+    text = read_text(path, MAX_CONFIG, f"{path}: config")
     if path.name == "pyproject.toml":
         try:
             import tomllib  # type: ignore[import-not-found,unused-ignore]
@@ -271,11 +270,13 @@ def discover(start: Sequence[str]) -> Path | None:
                 return candidate
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file():
+            from patlint.inputs import MAX_CONFIG, read_file
+
             try:
-                if "[tool.patlint]" in pyproject.read_text(encoding="utf-8", errors="replace"):
+                if b"[tool.patlint]" in read_file(pyproject, MAX_CONFIG, str(pyproject)):
                     return pyproject
-            except OSError:
-                pass
+            except ConfigError:
+                pass  # unreadable or larger than any config: not ours to read
         if (directory / ".git").exists():
             break  # do not leave the repository
     return None

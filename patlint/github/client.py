@@ -65,6 +65,14 @@ class HostDown(Unreachable):
     """Not sent: the host did not answer earlier in this run (see `Unreachable`)."""
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def is_loopback(host: str) -> bool:
     """True for 127.0.0.0/8, ::1 and localhost."""
     host = host.strip("[]").lower()
@@ -76,11 +84,29 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+_URL_HOST = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})")
+
+
 def check_base_url(url: str, where: str = "GitHub API URL") -> str:
-    """Validate an API base URL (https, or http to loopback) and return it without a trailing /."""
-    parts = urlsplit(url)
+    """Validate an API base URL (https, or http to loopback) and return it without a trailing /.
+
+    Everything a request would trip over later is refused here, before any scan: a bad IPv6
+    literal, a port out of range, spaces or control characters, a host that is no host name.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for "host:abc" and ports outside 1-65535
+    except ValueError as exc:
+        raise ConfigError(f"{where}: not a valid URL ({exc})") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigError(f"{where}: expected an https:// URL, got {url!r}")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise ConfigError(f"{where}: a URL holds no spaces or control characters")
+    if port == 0:
+        raise ConfigError(f"{where}: port 0 is not a port to connect to")
+    host = parts.hostname
+    if not _URL_HOST.fullmatch(host) and not _is_ip(host):
+        raise ConfigError(f"{where}: {host!r} is not a host name or IP address")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ConfigError(f"{where}: expected a plain base URL (no credentials, query or fragment)")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
