@@ -153,6 +153,12 @@ def cli(debug: bool) -> None:
     help="Exit 1 when any token could not be verified (offline, unreachable, rate-limited).",
 )
 @click.option(
+    "--fail-on-incomplete",
+    is_flag=True,
+    help="Exit 1 when the scan could not read everything it meant to (unreadable files, paths "
+    "longer than PATH_MAX, missing or corrupt git objects, bad refs).",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False),
@@ -266,6 +272,7 @@ def scan(
     cache_ttl: float | None,
     max_verify: int | None,
     require_verification: bool,
+    fail_on_incomplete: bool,
     config_file: str | None,
     no_repo_config: bool,
     rules_dirs: tuple[str, ...],
@@ -371,6 +378,7 @@ def scan(
     code = exit_code(result.findings, threshold)
     verification = "offline" if resolver is None else resolver.summary()
     code = _require_verification(result, code) if require_verification else code
+    code = _fail_on_incomplete(result, code) if fail_on_incomplete else code
     click.get_current_context().meta[VERDICT] = code
     _emit(fmt, output, result, config.source, threshold.label, code, verification, ruleset, verbose)
     sys.exit(code)
@@ -407,6 +415,19 @@ def _require_verification(result: Any, code: int) -> int:
     n = len(missing)
     result.notices.append(
         f"--require-verification: {n} token{'s' if n != 1 else ''} could not be verified; exit code 1"
+    )
+    return max(code, EXIT_FINDINGS)
+
+
+def _fail_on_incomplete(result: Any, code: int) -> int:
+    """--fail-on-incomplete: places the scan meant to read and could not make the exit code 1."""
+    missed = result.stats.incomplete()
+    if not missed:
+        return code
+    n = len(missed)
+    result.notices.append(
+        f"--fail-on-incomplete: {n} place{'s' if n != 1 else ''} could not be read "
+        f"({missed[0].reason}: {missed[0].path}{' …' if n > 1 else ''}); exit code 1"
     )
     return max(code, EXIT_FINDINGS)
 

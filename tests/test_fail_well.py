@@ -193,3 +193,52 @@ def test_org_against_a_silent_api_is_one_clear_line_not_exit_3(tmp_path: Path, t
     ), line
     assert took < 15
     assert env["OWNER_TOKEN"] not in proc.stdout + proc.stderr
+
+
+# --- a path longer than PATH_MAX: a skipped place that makes the scan incomplete ------------
+
+
+def _too_deep(root: Path, value: str) -> str:
+    """root/ddd…/…/tok.txt, 40 levels of 200 characters (8 KB > PATH_MAX), made with dir fds."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(40):
+            os.mkdir("d" * 200, dir_fd=fd)
+            inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        out = os.open("tok.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(out, f"GH_TOKEN={value}\n".encode())
+        os.close(out)
+    finally:
+        os.close(fd)
+    return "/".join(["d" * 200] * 40)
+
+
+@pytest.mark.parametrize("git", [False, True], ids=["plain", "git-work-tree"])
+def test_path_longer_than_path_max_makes_the_scan_incomplete(
+    tmp_path: Path, token: Any, git: bool, git_env: None
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    if git:
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "ok.txt").write_text("nothing here\n")
+    _too_deep(root, token("ghp"))
+    res = CliRunner().invoke(cli, ["scan", "--offline", "--format", "json", str(root)])
+    assert res.exit_code == 0, res.output  # by default: exit by findings, as documented
+    report = json.loads(res.stdout)
+    assert report["summary"]["incomplete"] == 1
+    [skip] = [s for s in report["skipped"] if s["reason"] == "path-too-long"]
+    assert skip["path"].startswith("d" * 200 + "/") and skip["detail"] == "File name too long"
+    strict = CliRunner().invoke(
+        cli, ["scan", "--offline", "--fail-on-incomplete", "--format", "json", str(root)]
+    )
+    assert strict.exit_code == 1
+    notices = json.loads(strict.stdout)["notices"]
+    assert any(
+        n.startswith("--fail-on-incomplete: 1 place could not be read (path-too-long: ")
+        for n in notices
+    )
+    text = CliRunner().invoke(cli, ["scan", "--offline", str(root)])
+    assert "INCOMPLETE: 1 could not be read (-v lists them)" in text.stderr + text.stdout
