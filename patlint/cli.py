@@ -22,6 +22,7 @@ from patlint.report import FORMATS
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_TERMINATED = 143  # SIGTERM: 128 + 15, as a shell reports it
 
 
 VERDICT = "patlint.exit_code"  # ctx.meta key: the exit code a command settled before writing
@@ -1323,8 +1324,24 @@ def entry() -> NoReturn:
     os._exit(code or 0)
 
 
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM (what `timeout` and CI runners send): stop like Ctrl-C does, workers terminated
+    and no half-written report left, then exit 143 (128 + 15)."""
+    raise _Terminated()
+
+
+class _Terminated(SystemExit):
+    def __init__(self) -> None:
+        super().__init__(EXIT_TERMINATED)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Entry point: usage errors exit 2, interrupts 130; the group maps the rest."""
+    """Entry point: usage errors exit 2, interrupts 130, SIGTERM 143; the group maps the rest."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         rv = cli.main(
             args=list(argv) if argv is not None else None,
@@ -1344,4 +1361,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         click.echo("patlint: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except _Terminated:
+        click.echo("patlint: terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
     sys.exit(EXIT_CLEAN)
