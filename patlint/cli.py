@@ -1,7 +1,8 @@
 """Command line: builds objects from flags and config, runs the pipeline, picks the exit code.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error,
-3 unexpected error (run again with --debug for the traceback), 130 interrupted.
+3 unexpected error (run again with --debug for the traceback), 130 interrupted, 143 terminated
+(SIGTERM).
 """
 
 from __future__ import annotations
