@@ -131,10 +131,11 @@ def dumps(entries: Sequence[Entry], *, version: str) -> str:
 
 def load(path: Path) -> Baseline:
     """Load a patlint baseline or a detect-secrets `.secrets.baseline`."""
+    from patlint.inputs import MAX_DOCUMENT, read_text
+
+    text = read_text(path, MAX_DOCUMENT, f"{path}: baseline")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read baseline: {exc}") from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: baseline is not valid JSON: {exc}") from None
     except RecursionError:

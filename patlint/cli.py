@@ -1,7 +1,8 @@
 """Command line: builds objects from flags and config, runs the pipeline, picks the exit code.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error,
-3 unexpected error (run again with --debug for the traceback), 130 interrupted.
+3 unexpected error (run again with --debug for the traceback), 130 interrupted, 143 terminated
+(SIGTERM).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from patlint.report import FORMATS
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_TERMINATED = 143  # SIGTERM: 128 + 15, as a shell reports it
 
 
 VERDICT = "patlint.exit_code"  # ctx.meta key: the exit code a command settled before writing
@@ -168,9 +170,22 @@ def cli(debug: bool) -> None:
     help="Reuse cached verification results up to this age [default: 3600].",
 )
 @click.option(
+    "--max-verify",
+    type=click.IntRange(0),
+    metavar="N",
+    help="Send at most N tokens to GitHub per scan; the rest are reported unverified "
+    "[default: verification.max_tokens, 100].",
+)
+@click.option(
     "--require-verification",
     is_flag=True,
     help="Exit 1 when any token could not be verified (offline, unreachable, rate-limited).",
+)
+@click.option(
+    "--fail-on-incomplete",
+    is_flag=True,
+    help="Exit 1 when the scan could not read everything it meant to (unreadable files, paths "
+    "longer than PATH_MAX, missing or corrupt git objects, bad refs).",
 )
 @click.option(
     "--config",
@@ -290,7 +305,9 @@ def scan(
     github_api: tuple[str, ...],
     no_cache: bool,
     cache_ttl: float | None,
+    max_verify: int | None,
     require_verification: bool,
+    fail_on_incomplete: bool,
     config_file: str | None,
     no_repo_config: bool,
     trust_repo_config: bool,
@@ -338,6 +355,7 @@ def scan(
     missing = [p for p in roots if p != "-" and not os.path.lexists(p)]
     if missing:
         raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATHS")
+    check_output(output)
     config = resolve(
         roots,
         config_file=config_file,
@@ -365,7 +383,9 @@ def scan(
         baseline_sha1=baseline_sha1,
         github_hosts=configured_hosts(config.github_api, github_api),
     )
-    resolver = None if offline else _github_resolver(config, github_api, no_cache, cache_ttl)
+    resolver = (
+        None if offline else _github_resolver(config, github_api, no_cache, cache_ttl, max_verify)
+    )
     progress = _Progress(sys.stderr) if (not no_progress and sys.stderr.isatty()) else None
     if history or since_rev or rev_range:
         result = _scan_history(roots, ruleset, options, resolver, progress, since_rev, rev_range)
@@ -400,13 +420,18 @@ def scan(
     code = exit_code(result.findings, threshold)
     verification = "offline" if resolver is None else resolver.summary()
     code = _require_verification(result, code) if require_verification else code
+    code = _fail_on_incomplete(result, code) if fail_on_incomplete else code
     click.get_current_context().meta[VERDICT] = code
     _emit(fmt, output, result, config, threshold.label, code, verification, ruleset, verbose)
     sys.exit(code)
 
 
 def _github_resolver(
-    config: Any, api_flags: tuple[str, ...], no_cache: bool, cache_ttl: float | None
+    config: Any,
+    api_flags: tuple[str, ...],
+    no_cache: bool,
+    cache_ttl: float | None,
+    max_verify: int | None = None,
 ) -> Any:
     """The online resolver (issue 3): one API client per GitHub host, cache unless --no-cache."""
     from patlint.github.verify import GitHubResolver, build_options
@@ -417,6 +442,7 @@ def _github_resolver(
         api_flags,
         use_cache=not no_cache,
         cache_ttl=cache_ttl,
+        max_tokens=max_verify,
     )
     return GitHubResolver(options)
 
@@ -431,6 +457,19 @@ def _require_verification(result: Any, code: int) -> int:
     n = len(missing)
     result.notices.append(
         f"--require-verification: {n} token{'s' if n != 1 else ''} could not be verified; exit code 1"
+    )
+    return max(code, EXIT_FINDINGS)
+
+
+def _fail_on_incomplete(result: Any, code: int) -> int:
+    """--fail-on-incomplete: places the scan meant to read and could not make the exit code 1."""
+    missed = result.stats.incomplete()
+    if not missed:
+        return code
+    n = len(missed)
+    result.notices.append(
+        f"--fail-on-incomplete: {n} place{'s' if n != 1 else ''} could not be read "
+        f"({missed[0].reason}: {missed[0].path}{' …' if n > 1 else ''}); exit code 1"
     )
     return max(code, EXIT_FINDINGS)
 
@@ -554,6 +593,43 @@ def _write_atomic(path: str, write: Any) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def check_output(path: str | None, flag: str = "-o") -> None:
+    """Refuse, before any work, an output the report could not be written to (exit 2).
+
+    A folder that does not exist, is not a folder or cannot be written (read-only, another
+    owner, a read-only file system) used to fail after the whole scan, with the results lost.
+    The test is the real one: a temporary file is made in the folder and removed.
+    """
+    if not path:
+        return
+    import stat
+
+    try:
+        existing = os.stat(path)
+    except FileNotFoundError:
+        existing = None
+    except OSError as exc:
+        raise ConfigError(f"{flag} {path}: cannot write there ({exc.strerror})") from None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise ConfigError(f"{flag} {path}: is a folder; name a file to write the report to")
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        return  # /dev/null, a FIFO, a terminal: written in place (see _write_atomic)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ConfigError(f"{flag} {path}: the folder {directory} does not exist")
+    try:
+        fd, tmp = _mkstemp(directory)
+    except OSError as exc:
+        raise ConfigError(
+            f"{flag} {path}: cannot write in {directory} ({exc.strerror or exc})"
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    if existing is not None and not os.access(path, os.W_OK):
+        raise ConfigError(f"{flag} {path}: the file is not writable")
 
 
 def _mkstemp(directory: str) -> tuple[int, str]:
@@ -814,6 +890,7 @@ def baseline_create(
 ) -> None:
     if os.path.exists(file) and not force:
         raise click.UsageError(f"{file} exists; use `patlint baseline update` or --force")
+    check_output(file, "baseline")
     repo_config = (no_repo_config, trust_repo_config)
     _baseline_write(file, paths, config_file, repo_config, no_gitignore, previous=None)
 
@@ -844,6 +921,7 @@ def baseline_update(
 
     if not os.path.exists(file):
         raise click.UsageError(f"{file} does not exist; create it with `patlint baseline create`")
+    check_output(file, "baseline")
     previous = load(Path(file))
     if previous.format != "patlint":
         raise ConfigError(
@@ -1009,8 +1087,14 @@ def revoke(
     detector = Detector(build_ruleset(Config()).detectors)
     host = normalize_host(host) or "github.com"
     parts = [from_report(r, detector, root=root) for r in reports]
+    from patlint.inputs import MAX_DOCUMENT, read_file, read_stream
+
     for f in files:
-        data = sys.stdin.buffer.read() if f == "-" else _read_bytes(f)
+        data = (
+            read_stream(sys.stdin.buffer, MAX_DOCUMENT, "--file - (standard input)")
+            if f == "-"
+            else read_file(f, MAX_DOCUMENT, f"--file {f}")
+        )
         parts.append(from_text(data, "<stdin>" if f == "-" else f, detector, host=host))
     targets = merge(parts)
     _redactor().learn(t.secret for t in targets.found)
@@ -1109,14 +1193,6 @@ def _can_prompt() -> bool:
     return sys.stdin.isatty()
 
 
-def _read_bytes(path: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise ConfigError(f"--file {path}: cannot read it ({exc.strerror})") from None
-
-
 @cli.command("org")
 @click.argument("org_name", metavar="ORG")
 @click.option("--app-id", metavar="ID", help="GitHub App ID (or client ID) for the inventory.")
@@ -1183,10 +1259,12 @@ def org(
     from patlint.engine.org_audit import audit
     from patlint.engine.ruleset import build_ruleset
     from patlint.engine.run import exit_code
+    from patlint.errors import GitHubError
     from patlint.github.app import app_jwt, installation_token
     from patlint.github.client import GitHubClient, make_session
     from patlint.github.org import fine_grained_tokens, saml_tokens
     from patlint.github.verify import build_options, normalize_host, route
+    from patlint.inputs import MAX_KEY, read_file
     from patlint.model import Secret, Severity
     from patlint.report.common import ReportMeta
 
@@ -1203,27 +1281,54 @@ def org(
         if not value:
             raise click.UsageError(f"--token-env {token_env}: the variable is not set")
         owner_token = Secret(value, "ghp")
+    check_output(output)
+    # The key is read (bounded) and signed before anything is sent: a wrong file is exit 2 now,
+    # not after the network part (and `--private-key /dev/zero` is not read forever).
+    jwt = None
+    if app_id and private_key:
+        jwt = app_jwt(app_id, read_file(private_key, MAX_KEY, f"--private-key {private_key}"))
     config = load_file(Path(config_file)) if config_file else Config()
     ruleset = build_ruleset(config)
     host = normalize_host(host) or "github.com"
     flags = (f"{host}={github_api}",) if github_api else ()
-    options = build_options(config.github_api, {"verify_unnamed_hosts": True}, flags)
+    options = build_options(
+        config.github_api, {**config.verification, "verify_unnamed_hosts": True}, flags
+    )
     base = route(host, options).base_url
     if base is None:
         raise click.UsageError(f"--host {host}: not a GitHub host")
     session = make_session(2)
     entries = []
+    failed: list[str] = []
     try:
-        client = GitHubClient(session, base)
-        if app_id and private_key:
-            pem = Path(private_key).read_bytes()
-            inst = installation_token(client, org_name, app_jwt(app_id, pem))
-            entries += fine_grained_tokens(client, org_name, inst)
+        client = GitHubClient(
+            session, base, timeout=options.timeout, connect_timeout=options.connect_timeout
+        )
+        if jwt is not None:
+            try:
+                inst = installation_token(client, org_name, jwt)
+                entries += fine_grained_tokens(client, org_name, inst)
+            except GitHubError as exc:
+                failed.append(f"fine-grained tokens: {exc}")
         if owner_token is not None:
-            entries += saml_tokens(client, org_name, owner_token)
+            try:
+                entries += saml_tokens(client, org_name, owner_token)
+            except GitHubError as exc:
+                failed.append(f"SAML-authorized tokens: {exc}")
     finally:
         session.close()
-    result = audit(entries, ruleset, org=org_name, host=host, allow=config.allow)
+    if failed and len(failed) == (jwt is not None) + (owner_token is not None):
+        # Nothing could be listed: one clear line, no empty report that reads as "clean".
+        raise ConfigError(
+            f"organization {org_name} on {host} ({base}): could not list "
+            + "; nor ".join(failed)
+            + " (check the network path to the API, --host, --github-api and the credentials)"
+        )
+    notices = [
+        f"incomplete inventory: could not list {what}; the report shows the other tokens only"
+        for what in failed
+    ]
+    result = audit(entries, ruleset, org=org_name, host=host, allow=config.allow, notices=notices)
     code = exit_code(result.findings, Severity.parse(fail_on))
     click.get_current_context().meta[VERDICT] = code
     meta = ReportMeta(
@@ -1282,8 +1387,24 @@ def entry() -> NoReturn:
     os._exit(code or 0)
 
 
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM (what `timeout` and CI runners send): stop like Ctrl-C does, workers terminated
+    and no half-written report left, then exit 143 (128 + 15)."""
+    raise _Terminated()
+
+
+class _Terminated(SystemExit):
+    def __init__(self) -> None:
+        super().__init__(EXIT_TERMINATED)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Entry point: usage errors exit 2, interrupts 130; the group maps the rest."""
+    """Entry point: usage errors exit 2, interrupts 130, SIGTERM 143; the group maps the rest."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         rv = cli.main(
             args=list(argv) if argv is not None else None,
@@ -1303,4 +1424,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         click.echo("patlint: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except _Terminated:
+        click.echo("patlint: terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
     sys.exit(EXIT_CLEAN)

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from patlint.errors import ConfigError
+from patlint.inputs import MAX_CONFIG as CONFIG_MAX_BYTES
 from patlint.model import Severity
 
 CONFIG_NAMES = (".patlint.yaml", ".patlint.yml")
 DEFAULT_MAX_FILE_SIZE = 256 << 20
-CONFIG_MAX_BYTES = 1 << 20  # a config file larger than this is refused (it is not a config)
 _SIZE = re.compile(r"^\s*(\d+)\s*([KMG]i?B?|B)?\s*$", re.IGNORECASE)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -145,10 +145,13 @@ def _mapping_of_urls(value: object, where: str) -> dict[str, str]:
 
 VERIFICATION_KEYS = (
     "timeout",
+    "connect_timeout",
     "concurrency",
     "cache_ttl",
     "max_rate_limit_wait",
     "verify_unnamed_hosts",
+    "max_tokens",
+    "max_tokens_per_host",
 )
 
 
@@ -167,11 +170,15 @@ def _verification(value: object, where: str) -> dict[str, Any]:
         elif key == "concurrency":
             if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= 64:
                 raise ConfigError(f"{w}: expected a whole number from 1 to 64, got {raw!r}")
+        elif key in ("max_tokens", "max_tokens_per_host"):
+            if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
+                raise ConfigError(f"{w}: expected a whole number (0 or more), got {raw!r}")
         elif (
             not isinstance(raw, (int, float))
             or isinstance(raw, bool)
             or raw < 0
-            or (key == "timeout" and raw == 0)
+            or raw != raw  # NaN
+            or (key in ("timeout", "connect_timeout") and raw == 0)
         ):
             raise ConfigError(f"{w}: expected a number of seconds, got {raw!r}")
     return data
@@ -236,10 +243,9 @@ def parse_config(data: object, source: str) -> Config:
 
 def load_file(path: Path) -> Config:
     """Load `.patlint.yaml` or the `[tool.patlint]` table of a pyproject.toml (a trusted file)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    from patlint.inputs import read_text
+
+    text = read_text(path, CONFIG_MAX_BYTES, f"{path}: config")
     data, source = _parse_text(path, text)
     return parse_config(data, source)
 

@@ -303,6 +303,21 @@ class Skip:
     detail: str = ""
 
 
+# Skip reasons that mean "meant to be read, could not be": the scan is incomplete. A file left
+# out on purpose (excluded, too large, a symlink not followed, a FIFO) is not among them.
+INCOMPLETE_REASONS = frozenset(
+    {
+        "unreadable",  # no permission
+        "os-error",  # any other error while listing or opening
+        "read-error",  # failed while reading
+        "path-too-long",  # longer than PATH_MAX: no system call can name it
+        "missing-object",  # git history: an object that is not in the repository
+        "corrupt-object",  # git history: an object git cannot read
+        "bad-ref",  # git history: a ref that points to no object
+    }
+)
+
+
 @dataclass(slots=True)
 class ScanStats:
     """Counters for the summary line."""
@@ -312,6 +327,10 @@ class ScanStats:
     skipped: list[Skip] = field(default_factory=list)
     suppressed: int = 0
     notices: list[str] = field(default_factory=list)
+
+    def incomplete(self) -> list[Skip]:
+        """The places the scan meant to read and could not (see INCOMPLETE_REASONS)."""
+        return [s for s in self.skipped if s.reason in INCOMPLETE_REASONS]
 
     def skipped_by_reason(self) -> dict[str, int]:
         """Counts of skipped places per reason."""

@@ -14,7 +14,6 @@ import re
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from patlint.detectors.pattern import Detector
@@ -112,10 +111,11 @@ def _read_blob(root: str, blob: str) -> bytes | None:
 
 
 def _load_report(path: str) -> dict[str, Any]:
+    from patlint.inputs import MAX_DOCUMENT, read_text
+
+    text = read_text(path, MAX_DOCUMENT, f"--from-report {path}")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"--from-report {path}: cannot read it ({exc.strerror})") from None
+        data = json.loads(text)
     except ValueError as exc:
         raise ConfigError(f"--from-report {path}: not JSON ({exc})") from None
     except RecursionError:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from patlint.errors import RuleError
+from patlint.errors import ConfigError, RuleError
+from patlint.inputs import MAX_RULES, read_text
 from patlint.model import Confidence, Severity
 
 RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -106,9 +107,9 @@ def load_rule_files(paths: Iterable[Path], *, parse: YamlParser | None = None) -
 def load_rule_file(path: Path, *, parse: YamlParser | None = None) -> list[Rule]:
     """Load one YAML file holding a list of rules (`parse`: yamlio.safe_load or a cache of it)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: cannot read rule file: {exc.__class__.__name__}: {exc}") from None
+        text = read_text(path, MAX_RULES, "rule file")
+    except ConfigError as exc:
+        raise RuleError(f"{path}: cannot read {exc}") from None
     if parse is None:
         from patlint.yamlio import safe_load
 

@@ -33,10 +33,12 @@ def rule_files(directory: Path) -> list[Path]:
 
 def load_ruleset_ids(path: Path, *, parse: YamlParser | None = None) -> list[str]:
     """IDs listed by a ruleset file."""
+    from patlint.inputs import MAX_RULES, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: cannot load ruleset: {exc}") from None
+        text = read_text(path, MAX_RULES, "ruleset")
+    except ConfigError as exc:
+        raise RuleError(f"{path}: cannot load {exc}") from None
     if parse is None:
         from patlint.yamlio import safe_load
 

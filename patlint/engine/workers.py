@@ -63,6 +63,8 @@ def _serve(
     for other in inherited:
         other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not run the parent's
+    _die_with_parent()
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     def read() -> None:
@@ -89,6 +91,31 @@ def _serve(
             conn.send(answer)
         except (OSError, ValueError):
             return
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this worker the moment its parent dies.
+
+    `timeout 60 patlint scan` sends SIGTERM to the parent alone; without this the workers
+    scanned on until their next write to the parent failed (seconds, with large files).
+    Elsewhere the reader thread still sees the closed pipe, only later.
+    """
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no libc prctl: the pipe still tells, only later
+        return
+    if os.getppid() != parent:  # the parent died before the line above: follow it now
+        os._exit(1)
 
 
 class Workers:

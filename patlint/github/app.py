@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from patlint.errors import ConfigError, GitHubError
-from patlint.github.client import GitHubClient
+from patlint.github.client import GitHubClient, HostDown, Unreachable
 from patlint.github.writes import post_json
 from patlint.model import Secret
 
@@ -44,7 +44,7 @@ def installation_token(
     org: str,
     jwt_secret: Secret,
     *,
-    timeout: float = 10.0,
+    timeout: float | None = None,
     now: Callable[[], float] = time.time,
 ) -> Secret:
     """Find the App's installation on `org` and exchange the JWT for an installation token."""
@@ -62,9 +62,22 @@ def installation_token(
     if not isinstance(inst_id, int):
         raise GitHubError(f"GET /orgs/{org}/installation: no installation id in the answer")
     path = f"/app/installations/{inst_id}/access_tokens"
-    made = post_json(
-        client.session, client.base_url + path, {}, auth=jwt_secret, timeout=timeout, path=path
-    )
+    down = client.down
+    if down is not None:
+        raise HostDown(f"{client.host}: {down} (host skipped for the rest of the run)")
+    try:
+        made = post_json(
+            client.session,
+            client.base_url + path,
+            {},
+            auth=jwt_secret,
+            timeout=client.timeout if timeout is None else timeout,
+            connect_timeout=client.connect_timeout,
+            path=path,
+        )
+    except Unreachable as exc:
+        client.trip(str(exc))
+        raise
     body = made.body
     if made.status != 201 or not isinstance(body, dict) or not isinstance(body.get("token"), str):
         raise GitHubError(

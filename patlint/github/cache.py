@@ -1,20 +1,26 @@
-"""Verification results cached in the user cache dir, keyed by sha256(token digest, host).
+"""Verification results cached in the user cache dir, keyed by sha256(token digest, host, API).
 
-The token is never stored, nor its digest: only a hash of the digest and the host; what the API
-answered passes the redactor, so an answer that echoes a token is not kept either. The file is
-mode 0600 (folder 0700), written atomically (temporary file + rename); a corrupt file is ignored
-with a notice and rewritten. Only definite answers (valid, invalid, SSO required) are cached.
+The token is never stored, nor its digest: only a hash of the digest, the host and the API base
+URL that answered (an answer from `--github-api http://127.0.0.1:…` is not github.com's); what
+the API answered passes the redactor, so an answer that echoes a token is not kept either. The
+file is mode 0600 (folder 0700), written atomically (temporary file + rename) and merged under
+a lock with what other scans wrote since it was read, so two concurrent scans lose nothing. It
+is opened without blocking (a FIFO at its path cannot hang a scan) and read up to a size
+limit; a corrupt, odd or unwritable cache is a notice, never a failed scan. Only definite
+answers (valid, invalid, SSO required) are cached.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +30,8 @@ from patlint.model import Secret, TokenInfo, TokenStatus
 CACHE_FILE = "verification-v1.json"
 CACHE_VERSION = 1
 CACHEABLE = frozenset({TokenStatus.VALID, TokenStatus.INVALID, TokenStatus.SSO_REQUIRED})
+MAX_CACHE_BYTES = 64 << 20
+LOCK_WAIT = 10.0  # seconds to wait for another scan's save before giving up on ours
 
 
 def cache_dir() -> Path:
@@ -33,9 +41,10 @@ def cache_dir() -> Path:
     return root / "patlint"
 
 
-def cache_key(token_digest: str, host: str) -> str:
-    """sha256 of the token's digest and the API host (never the token itself)."""
-    return hashlib.sha256(f"{token_digest}\0{host.lower()}".encode()).hexdigest()
+def cache_key(token_digest: str, host: str, api: str = "") -> str:
+    """sha256 of the token's digest, the host and the API base URL (never the token itself)."""
+    text = f"{token_digest}\0{host.lower()}" + (f"\0{api.rstrip('/').lower()}" if api else "")
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def info_to_dict(info: TokenInfo) -> dict[str, Any]:
@@ -82,8 +91,12 @@ def info_from_dict(data: Mapping[str, Any]) -> TokenInfo:
     )
 
 
+class _Unusable(Exception):
+    """The cache file cannot be used (a notice says why)."""
+
+
 class VerificationCache:
-    """Load once, answer lookups, save once (atomically) at the end of a scan."""
+    """Load once, answer lookups, save once at the end of a scan (merged, locked, atomic)."""
 
     def __init__(
         self,
@@ -97,22 +110,60 @@ class VerificationCache:
         self.ttl = ttl
         self._clock = clock
         self._entries: dict[str, dict[str, Any]] = {}
+        self._new: dict[str, dict[str, Any]] = {}  # what this run learned: merged on save
         self._dirty = False
+        self._rewrite = False  # the file on disk is corrupt: write ours even with nothing new
+        self._odd = False  # the path is not a regular file: never written over
         self._notices: list[str] = []
-        self._load()
+        try:
+            self._entries = self._read()
+        except _Unusable as exc:
+            self._notices.append(str(exc))
 
-    def _load(self) -> None:
+    def _read(self) -> dict[str, dict[str, Any]]:
+        """The entries on disk; {} when there is no file; _Unusable with the reason otherwise."""
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        flags |= getattr(os, "O_NOFOLLOW", 0)
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        except (OSError, UnicodeDecodeError) as exc:
-            self._notices.append(
-                f"verification cache {self.path} unreadable ({getattr(exc, 'strerror', None) or exc}); ignored"
-            )
-            return
+            fd = os.open(self.path, flags)
+        except (FileNotFoundError, NotADirectoryError):
+            return {}  # no cache yet (or no folder for it: said when saving fails)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self._odd = True
+                raise _Unusable(
+                    f"verification cache {self.path} is a symbolic link; not used"
+                ) from None
+            raise _Unusable(
+                f"verification cache {self.path} unreadable ({exc.strerror or exc}); ignored"
+            ) from None
         try:
-            data = json.loads(text)
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):  # a FIFO would block a read forever
+                self._odd = True
+                raise _Unusable(f"verification cache {self.path} is not a regular file; not used")
+            if info.st_size > MAX_CACHE_BYTES:
+                self._rewrite = True
+                raise _Unusable(
+                    f"verification cache {self.path} is larger than {MAX_CACHE_BYTES >> 20} MiB; "
+                    "ignored and rewritten"
+                )
+            chunks = []
+            total = 0
+            while total <= MAX_CACHE_BYTES:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        except OSError as exc:
+            raise _Unusable(
+                f"verification cache {self.path} unreadable ({exc.strerror or exc}); ignored"
+            ) from None
+        finally:
+            os.close(fd)
+        try:
+            data = json.loads(b"".join(chunks).decode("utf-8"))
             if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
                 raise ValueError("unexpected layout or version")
             entries = data["entries"]
@@ -122,53 +173,79 @@ class VerificationCache:
                 info_from_dict(entry["info"])  # validate now, not at lookup time
                 float(entry["stored_at"])
         except (ValueError, KeyError, TypeError, RecursionError) as exc:
-            self._notices.append(
+            self._rewrite = True
+            raise _Unusable(
                 f"verification cache {self.path} is corrupt ({exc.__class__.__name__}); "
                 "ignored and rewritten"
-            )
-            self._dirty = True
-            return
-        self._entries = {str(k): dict(v) for k, v in entries.items()}
+            ) from None
+        return {str(k): dict(v) for k, v in entries.items()}
 
     def notices(self) -> list[str]:
         """Problems with the cache file, once."""
         return list(self._notices)
 
-    def get(self, token_digest: str, host: str) -> TokenInfo | None:
-        """A fresh cached answer for this token on this host, or None."""
-        entry = self._entries.get(cache_key(token_digest, host))
+    def get(self, token_digest: str, host: str, api: str = "") -> TokenInfo | None:
+        """A fresh cached answer for this token on this host (and API base URL), or None."""
+        entry = self._entries.get(cache_key(token_digest, host, api))
         if entry is None or not self._fresh(entry, self._clock()):
             return None
         return info_from_dict(entry["info"])
 
     def _fresh(self, entry: Mapping[str, Any], now: float) -> bool:
         """Stored at most `ttl` seconds ago; a time in the future (or NaN) is never fresh."""
-        age = now - float(entry["stored_at"])
+        try:
+            age = now - float(entry["stored_at"])
+        except (KeyError, TypeError, ValueError):
+            return False
         return 0.0 <= age <= self.ttl
 
-    def put(self, token_digest: str, host: str, info: TokenInfo) -> None:
+    def put(self, token_digest: str, host: str, info: TokenInfo, api: str = "") -> None:
         """Remember a definite answer (valid, invalid, SSO required); others are not cached."""
         if info.status not in CACHEABLE or self.ttl <= 0:
             return
-        self._entries[cache_key(token_digest, host)] = {
-            "stored_at": self._clock(),
-            "info": info_to_dict(info),
-        }
+        entry = {"stored_at": self._clock(), "info": info_to_dict(info)}
+        key = cache_key(token_digest, host, api)
+        self._entries[key] = entry
+        self._new[key] = entry
         self._dirty = True
 
     def save(self, known: Iterable[Secret] = ()) -> None:
-        """Write the cache (expired entries dropped) atomically with mode 0600.
+        """Merge what this run learned into the file as it is now, under a lock, atomically
+        (mode 0600); expired entries are dropped. Trouble is a notice, never an error.
 
         The text passes the redactor (taught `known`, the tokens of this run): an API answer
         that echoes a token (as an owner, an SSO header, a reason) is not kept in plaintext.
         """
-        if not self._dirty:
+        if not (self._dirty or self._rewrite) or self._odd:
             return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with _locked(self.directory):
+                try:
+                    on_disk = self._read()  # what other scans saved since we loaded
+                except _Unusable:
+                    if self._odd:
+                        return
+                    on_disk = {}
+                self._write({**on_disk, **self._new}, known)
+        except (OSError, TimeoutError) as exc:
+            if any(
+                n.startswith(f"verification cache {self.path} unreadable") for n in self._notices
+            ):
+                return  # one notice about an unusable cache is enough
+            self._notices.append(
+                f"verification cache {self.path} not written: "
+                f"{getattr(exc, 'strerror', None) or exc}"
+            )
+            return
+        self._dirty = self._rewrite = False
+        self._new = {}
+
+    def _write(self, entries: Mapping[str, dict[str, Any]], known: Iterable[Secret]) -> None:
         from patlint.redaction import Redactor
 
         now = self._clock()
-        live = {k: v for k, v in self._entries.items() if self._fresh(v, now)}
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        live = {k: v for k, v in entries.items() if self._fresh(v, now)}
         fd, tmp = tempfile.mkstemp(prefix=".verification-", suffix=".tmp", dir=self.directory)
         try:
             os.fchmod(fd, 0o600)
@@ -176,11 +253,33 @@ class VerificationCache:
             with os.fdopen(fd, "w", encoding="utf-8") as stream:
                 stream.write(Redactor(known)(text))
             os.replace(tmp, self.path)
-        except OSError as exc:
+        except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            self._notices.append(
-                f"verification cache {self.path} not written: {exc.strerror or exc}"
-            )
-            return
-        self._dirty = False
+            raise
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the cache folder for the block (no lock file is left behind);
+    best effort where there is no fcntl. TimeoutError when another process holds it for more
+    than LOCK_WAIT seconds."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no merge lock, still atomic
+        yield
+        return
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("another patlint held its lock too long") from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

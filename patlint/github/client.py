@@ -7,8 +7,12 @@ Safety rules enforced here, whatever the caller asks:
 - the token leaves its `Secret` only to build the Authorization header; it is in no message;
 - every exchange has a total time budget (a watchdog shuts the socket down when it runs out:
   requests' read timeout is per read, so a host dripping one byte a second would never time
-  out), answers are capped at MAX_BODY bytes, and a TLS failure is reported as "TLS: …" and
-  never retried or downgraded.
+  out) and a shorter connect timeout; an answer the watchdog or the peer cut off is a timeout,
+  never an answer; answers are capped at MAX_BODY bytes, and a TLS failure is reported as
+  "TLS: …" and never retried or downgraded;
+- a circuit breaker per host: the first timeout or failed connection marks the host down for
+  the rest of the run, and every request still queued for it fails at once (`HostDown`), so N
+  tokens for a silent host cost one token's wait, not N.
 """
 
 from __future__ import annotations
@@ -37,16 +41,36 @@ API_VERSION = "2022-11-28"
 USER_AGENT = f"patlint/{__version__} (+https://github.com/patlint/patlint)"
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 MAX_BODY = 1 << 20  # GitHub's answers to our requests are a few KiB; more is a protocol error
+DEFAULT_TIMEOUT = 10.0  # seconds one exchange may take in all (connect, send, answer)
+DEFAULT_CONNECT_TIMEOUT = 3.0  # seconds to establish a connection (a dropped SYN, a firewall)
 _CHUNK = 64 << 10
 
 
 class ExchangeError(GitHubError):
-    """One HTTP exchange failed; `retryable` for network trouble, not for TLS or protocol errors."""
+    """One HTTP exchange failed; `retryable` for network trouble (a timeout, a connection that
+    failed or closed mid-answer), not for TLS or protocol errors."""
 
     def __init__(self, problem: str, *, retryable: bool) -> None:
         super().__init__(problem)
         self.problem = problem
         self.retryable = retryable
+
+
+class Unreachable(GitHubError):
+    """The host did not answer (a timeout, a failed connection, an answer cut off): the circuit
+    breaker's trigger. Every later request to it in this run fails at once with `HostDown`."""
+
+
+class HostDown(Unreachable):
+    """Not sent: the host did not answer earlier in this run (see `Unreachable`)."""
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def is_loopback(host: str) -> bool:
@@ -60,11 +84,29 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+_URL_HOST = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})")
+
+
 def check_base_url(url: str, where: str = "GitHub API URL") -> str:
-    """Validate an API base URL (https, or http to loopback) and return it without a trailing /."""
-    parts = urlsplit(url)
+    """Validate an API base URL (https, or http to loopback) and return it without a trailing /.
+
+    Everything a request would trip over later is refused here, before any scan: a bad IPv6
+    literal, a port out of range, spaces or control characters, a host that is no host name.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for "host:abc" and ports outside 1-65535
+    except ValueError as exc:
+        raise ConfigError(f"{where}: not a valid URL ({exc})") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigError(f"{where}: expected an https:// URL, got {url!r}")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise ConfigError(f"{where}: a URL holds no spaces or control characters")
+    if port == 0:
+        raise ConfigError(f"{where}: port 0 is not a port to connect to")
+    host = parts.hostname
+    if not _URL_HOST.fullmatch(host) and not _is_ip(host):
+        raise ConfigError(f"{where}: {host!r} is not a host name or IP address")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ConfigError(f"{where}: expected a plain base URL (no credentials, query or fragment)")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
@@ -267,8 +309,9 @@ def exchange(
 ) -> tuple[int, dict[str, str], Any]:
     """One request → (status, lower-cased headers, JSON body or None), within `budget` seconds.
 
-    Raises ExchangeError: retryable for timeouts and connection failures, not for TLS failures
-    or protocol errors (an answer over MAX_BODY bytes, a broken chunked body).
+    Raises ExchangeError: retryable for timeouts, connection failures and answers cut off
+    before their end (headers then silence, a body shorter than announced), not for TLS
+    failures or protocol errors (an answer over MAX_BODY bytes).
     """
     import requests
 
@@ -276,7 +319,8 @@ def exchange(
     local = getattr(session.get_adapter(url), "patlint_watch", None)
     if local is not None:
         local.dog = dog
-    per_read = max(0.001, min(connect_timeout, budget))
+    connect = max(0.001, min(connect_timeout, budget))
+    per_read = max(0.001, budget)  # the watchdog bounds the whole answer; this, one read
     # Plain http is allowed only to loopback, and only directly: through an HTTP_PROXY or
     # ALL_PROXY from the environment the token would travel in clear to the proxy's host.
     direct = {"http": None, "https": None, "all": None} if url.startswith("http://") else None
@@ -290,7 +334,7 @@ def exchange(
             auth=auth,
             proxies=direct,  # type: ignore[arg-type]  # None removes a proxy
             headers={**headers, "Accept-Encoding": "identity"},
-            timeout=(per_read, per_read),
+            timeout=(connect, per_read),
             allow_redirects=False,
             stream=True,
         )
@@ -299,9 +343,21 @@ def exchange(
             body = _read_body(resp, out)
         finally:
             resp.close()
+        if dog.fired:  # the watchdog shut the socket: what was read ends early, not at its end
+            raise ExchangeError(f"timed out after {budget:g}s (answer cut off)", retryable=True)
         return resp.status_code, out, _json(out, body)
     except requests.exceptions.SSLError as exc:
         raise ExchangeError(f"TLS: {_tls_reason(exc)}", retryable=False) from None
+    except requests.exceptions.ConnectTimeout:
+        raise ExchangeError(f"connect timed out after {connect:g}s", retryable=True) from None
+    except _Incomplete as exc:
+        if dog.fired:
+            raise ExchangeError(
+                f"timed out after {budget:g}s (answer cut off)", retryable=True
+            ) from None
+        raise ExchangeError(
+            f"incomplete answer: the connection closed mid-answer ({exc})", retryable=True
+        ) from None
     except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
         if dog.fired or isinstance(exc, requests.exceptions.Timeout):
             raise ExchangeError(f"timed out after {budget:g}s", retryable=True) from None
@@ -316,8 +372,15 @@ def exchange(
             local.dog = None
 
 
+class _Incomplete(Exception):
+    """The body ended before its announced end (Content-Length, last chunk)."""
+
+
 def _read_body(resp: Any, headers: Mapping[str, str]) -> bytes:
-    """The raw body, at most MAX_BODY bytes (gzip/deflate inflated with the same cap)."""
+    """The raw body, at most MAX_BODY bytes (gzip/deflate inflated with the same cap).
+
+    Raises _Incomplete when the connection ends before the announced end of the body.
+    """
     import http.client
 
     import requests
@@ -341,6 +404,8 @@ def _read_body(resp: Any, headers: Mapping[str, str]) -> bytes:
         raise requests.exceptions.Timeout() from None
     except urllib3.exceptions.SSLError as exc:
         raise requests.exceptions.SSLError(exc) from None
+    except (urllib3.exceptions.ProtocolError, http.client.IncompleteRead) as exc:
+        raise _Incomplete(_cut_reason(exc, total)) from None
     except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
         raise requests.exceptions.ConnectionError(exc) from None
     data = b"".join(chunks)
@@ -356,6 +421,14 @@ def _read_body(resp: Any, headers: Mapping[str, str]) -> bytes:
     elif encoding not in ("", "identity"):
         return b""
     return data
+
+
+def _cut_reason(exc: BaseException, total: int) -> str:
+    """`IncompleteRead(13 bytes read, 387 more expected)` as a short phrase, or what was read."""
+    m = re.search(r"(\d+) bytes read, (\d+) more expected", str(exc))
+    if m:
+        return f"{m.group(1)} bytes read, {m.group(2)} more announced"
+    return f"{total} bytes read"
 
 
 def _too_big(what: str) -> str:
@@ -393,7 +466,8 @@ class GitHubClient:
         session: requests.Session,
         base_url: str,
         *,
-        timeout: float = 10.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_retries: int = 3,
         backoff: float = 0.25,
         max_rate_limit_wait: float = 60.0,
@@ -406,6 +480,7 @@ class GitHubClient:
         self.base_url = check_base_url(base_url)
         self.host = urlsplit(self.base_url).hostname or ""
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_rate_limit_wait = max_rate_limit_wait
@@ -413,6 +488,20 @@ class GitHubClient:
         self._sleep = sleep
         self._clock = clock
         self._wall = wall_clock
+        self._down: str | None = None  # why the host is down for this run (circuit breaker)
+        self._down_lock = threading.Lock()
+
+    @property
+    def down(self) -> str | None:
+        """Why the host was given up for this run (its first timeout or failed connection)."""
+        with self._down_lock:
+            return self._down
+
+    def trip(self, problem: str) -> None:
+        """Mark the host down for the rest of the run (the first reason is kept)."""
+        with self._down_lock:
+            if self._down is None:
+                self._down = problem
 
     def get(
         self,
@@ -424,8 +513,9 @@ class GitHubClient:
     ) -> Response:
         """GET `path` with the token; retries 5xx/network errors, waits out short rate limits.
 
-        Raises GitHubError when the host cannot be reached (after bounded retries) or the
-        deadline passes. Returns rate-limit responses it chose not to wait for unchanged.
+        Raises Unreachable at the first timeout or failed connection (and HostDown, without
+        sending anything, once the host is down), GitHubError for TLS and protocol failures or
+        when the deadline passes. Returns rate-limit responses it chose not to wait for unchanged.
         """
         if not path.startswith("/"):
             raise ValueError("path must start with /")
@@ -440,15 +530,17 @@ class GitHubClient:
             if not self.pacer.acquire(deadline):
                 raise GitHubError(f"{self.host}: gave up waiting for a request slot (deadline)")
             outcome = "other"
-            problem = ""
             try:
+                down = self.down  # checked once a slot is ours: tokens queued behind a
+                if down is not None:  # silent host's first request are not sent at all
+                    raise HostDown(f"{self.host}: {down} (host skipped for the rest of the run)")
                 budget = self._budget(deadline)
                 status, headers, body = exchange(
                     self.session,
                     "GET",
                     url,
                     budget=budget,
-                    connect_timeout=self.timeout,
+                    connect_timeout=self.connect_timeout,
                     params=params,
                     auth=_bearer(secret),
                     headers={
@@ -464,28 +556,19 @@ class GitHubClient:
             except ExchangeError as exc:
                 if not exc.retryable:
                     raise GitHubError(f"{self.host}: {exc.problem}") from None
-                problem = exc.problem
-                status = 0
+                # A timeout or a failed connection: the host is down for the rest of the run.
+                # Retrying a silent host costs a whole budget per try, and every token queued
+                # for it would wait for its own; one answer is enough to know.
+                self.trip(exc.problem)
+                raise Unreachable(f"{self.host}: {exc.problem}") from None
             finally:
                 self.pacer.release(outcome)
-            if status == 0 or status in RETRY_STATUSES:
+            if status in RETRY_STATUSES:
                 failures += 1
-                what = problem if status == 0 else f"HTTP {status}"
-                # A host that accepted the connection and then said nothing for a whole time
-                # budget gets one more chance, not max_retries: each try costs `timeout` seconds.
-                limit = (
-                    min(self.max_retries, 1)
-                    if problem.startswith("timed out")
-                    else self.max_retries
-                )
-                if failures > limit:
-                    if status == 0:
-                        raise GitHubError(f"{self.host}: {what} ({attempts} attempts)")
+                if failures > self.max_retries:
                     return Response(status, headers, body, path, attempts, waited)
                 delay = self.backoff * (2 ** (failures - 1))
                 if not self._wait(delay, deadline):
-                    if status == 0:
-                        raise GitHubError(f"{self.host}: {what}; no time left to retry")
                     return Response(status, headers, body, path, attempts, waited)
                 waited += delay
                 continue

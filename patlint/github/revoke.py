@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from patlint.errors import GitHubError
-from patlint.github.client import Response, check_base_url
+from patlint.github.client import DEFAULT_CONNECT_TIMEOUT, Response, Unreachable, check_base_url
 from patlint.github.writes import post_json
 from patlint.model import Secret
 
@@ -64,6 +64,7 @@ class Revoker:
         *,
         auth: Secret | None = None,
         timeout: float = 30.0,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_wait: float = 900.0,
         max_attempts: int = 4,
         batch_size: int = MAX_BATCH,
@@ -76,6 +77,7 @@ class Revoker:
         self.host = host
         self.auth = auth
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
         self.max_wait = max_wait
         self.max_attempts = max_attempts
         self.batch_size = batch_size
@@ -83,6 +85,7 @@ class Revoker:
         self._sleep = sleep
         self._wall = wall_clock
         self.requests_sent = 0
+        self.down: str | None = None  # the host did not answer: nothing more is sent to it
 
     def revoke(self, secrets: Sequence[Secret]) -> list[Outcome]:
         """Submit every token; one Outcome per token, in order."""
@@ -91,9 +94,18 @@ class Revoker:
         for index, batch in enumerate(todo):
             status, detail = self._submit(batch, index + 1, len(todo))
             out.extend(self._outcome(s, status, detail) for s in batch)
+            rest = [s for b in todo[index + 1 :] for s in b]
             if status == FAILED and detail.startswith("rate limit"):
-                rest = [s for b in todo[index + 1 :] for s in b]
                 out.extend(self._outcome(s, FAILED, detail) for s in rest)
+                break
+            if self.down is not None:
+                why = f"not sent: {self.host} did not answer earlier in this run ({self.down})"
+                out.extend(self._outcome(s, FAILED, why) for s in rest)
+                n = len(rest) + len(batch)
+                self.notify(
+                    f"{self.host} could not be reached ({self.down}); {n} token(s) not revoked "
+                    "there; check the network path to it (or --github-api) and run again"
+                )
                 break
         return out
 
@@ -112,14 +124,19 @@ class Revoker:
                     body,
                     auth=self.auth,
                     timeout=self.timeout,
+                    connect_timeout=self.connect_timeout,
                     path=REVOKE_PATH,
                 )
-            except GitHubError as exc:
-                failures += 1
-                if failures >= self.max_attempts:
-                    return FAILED, f"{self.host}: {exc}"
-                self._sleep(min(30.0, 0.5 * 2**failures))
-                continue
+            except Unreachable as exc:
+                # A timeout, a failed connection or an answer cut off: the batch may or may
+                # not have arrived, and the host is down for the rest of this run.
+                self.down = str(exc)
+                return FAILED, (
+                    f"{self.host}: {exc}; GitHub may or may not have received the batch "
+                    "(revocation is safe to repeat: run again)"
+                )
+            except GitHubError as exc:  # TLS or protocol failure: the same again next time
+                return FAILED, f"{self.host}: {exc}"
             self.requests_sent += 1
             if resp.status in (200, 201, 202, 204):
                 self._pace(resp, number < total)

@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 from patlint.errors import GitHubError
 from patlint.github.cache import VerificationCache
-from patlint.github.client import GitHubClient, Pacer, check_base_url, make_session
+from patlint.github.client import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    GitHubClient,
+    Pacer,
+    Unreachable,
+    check_base_url,
+    make_session,
+)
 from patlint.github.hosts import split_api_flag
 from patlint.github.tokens import (
     FINE_GRAINED_PROBES,
@@ -101,12 +109,16 @@ _HOST_NAME = re.compile(
 )
 
 
+DEFAULT_MAX_TOKENS = 100
+
+
 @dataclass(frozen=True, slots=True)
 class VerifyOptions:
     """How to verify: API bases per host, limits, cache; built by the CLI from config and flags."""
 
     api: Mapping[str, str] = field(default_factory=dict)  # host -> API base URL
-    timeout: float = 10.0
+    timeout: float = DEFAULT_TIMEOUT  # one exchange in all
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     concurrency: int = 8
     cache_ttl: float = 3600.0
     max_rate_limit_wait: float = 60.0
@@ -116,6 +128,10 @@ class VerifyOptions:
     max_retries: int = 3
     backoff: float = 0.25
     bad_interval: float = 0.25  # least spacing between requests once a 401 came back
+    # Checksum-valid fake tokens cost nothing to make, and each one costs a request (and a bad
+    # credential from this machine's address): at most this many are sent per scan / per API.
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    max_tokens_per_host: int = DEFAULT_MAX_TOKENS
 
 
 def parse_api_flags(values: Sequence[str]) -> dict[str, str]:
@@ -135,6 +151,7 @@ def build_options(
     *,
     use_cache: bool = True,
     cache_ttl: float | None = None,
+    max_tokens: int | None = None,
 ) -> VerifyOptions:
     """VerifyOptions from config (`github_api`, `verification`) and flags (flags win)."""
     api: dict[str, str] = {}
@@ -144,8 +161,13 @@ def build_options(
     v = dict(verification)
     return VerifyOptions(
         api=api,
-        timeout=float(v.get("timeout", 10.0)),
+        timeout=float(v.get("timeout", DEFAULT_TIMEOUT)),
+        connect_timeout=float(v.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT)),
         concurrency=int(v.get("concurrency", 8)),
+        max_tokens=int(
+            max_tokens if max_tokens is not None else v.get("max_tokens", DEFAULT_MAX_TOKENS)
+        ),
+        max_tokens_per_host=int(v.get("max_tokens_per_host", DEFAULT_MAX_TOKENS)),
         cache_ttl=float(cache_ttl if cache_ttl is not None else v.get("cache_ttl", 3600.0)),
         max_rate_limit_wait=float(v.get("max_rate_limit_wait", 60.0)),
         verify_unnamed_hosts=bool(v.get("verify_unnamed_hosts", False)),
@@ -289,8 +311,9 @@ class GitHubResolver:
         self._now = now
         self._sleep = sleep
         self._clients: dict[str, GitHubClient] = {}
-        self._down: dict[str, str] = {}  # host -> reason, after repeated network failures
-        self._failures: dict[str, int] = {}
+        # API base URL -> (host, first reason, digests it left unverified): the circuit breaker
+        self._down: dict[str, tuple[str, str, set[str]]] = {}
+        self._capped: set[str] = set()  # digests not sent: over the verification cap
         self._lock = threading.Lock()
         self._notices: list[str] = []
         self.results: dict[str, TokenInfo] = {}
@@ -304,6 +327,7 @@ class GitHubResolver:
         jobs: list[tuple[Token, Route]] = []
         answers: dict[str, list[TokenInfo]] = {}
         now = self._now()
+        per_host: dict[str, int] = {}
         for token in tokens:
             if not sendable(token):
                 continue
@@ -314,7 +338,9 @@ class GitHubResolver:
                         self._info(token, host, TokenStatus.UNVERIFIED, r.reason, now)
                     )
                     continue
-                cached = self._cache.get(token.secret.digest, host) if self._cache else None
+                cached = (
+                    self._cache.get(token.secret.digest, host, r.base_url) if self._cache else None
+                )
                 if (
                     cached is not None
                     and cached.status is TokenStatus.VALID
@@ -325,7 +351,16 @@ class GitHubResolver:
                 if cached is not None:
                     self.from_cache += 1
                     answers.setdefault(token.secret.digest, []).append(cached)
+                elif (
+                    len(jobs) >= self.options.max_tokens
+                    or per_host.get(r.base_url, 0) >= self.options.max_tokens_per_host
+                ):
+                    self._capped.add(token.secret.digest)
+                    answers.setdefault(token.secret.digest, []).append(
+                        self._info(token, host, TokenStatus.UNVERIFIED, self._cap_reason(), now)
+                    )
                 else:
+                    per_host[r.base_url] = per_host.get(r.base_url, 0) + 1
                     jobs.append((token, r))
         if jobs:
             session = self._session or make_session(self.options.concurrency)
@@ -339,22 +374,54 @@ class GitHubResolver:
             finally:
                 if self._session is None:
                     session.close()
-            for (token, _r), info in results:
+            for (token, r), info in results:
                 answers.setdefault(token.secret.digest, []).append(info)
-                if self._cache is not None:
-                    self._cache.put(token.secret.digest, info.host, info)
+                if self._cache is not None and r.base_url is not None:
+                    self._cache.put(token.secret.digest, info.host, info, r.base_url)
         if self._cache is not None:
             self._cache.save(known=[t.secret for t in tokens])
         self.results = {digest: merge(infos) for digest, infos in answers.items()}
         return dict(self.results)
 
+    def _cap_reason(self) -> str:
+        o = self.options
+        return (
+            f"not sent: over the verification cap ({o.max_tokens} tokens a scan, "
+            f"{o.max_tokens_per_host} per API host; verification.max_tokens in a trusted config, "
+            "or --max-verify)"
+        )
+
     def notices(self) -> list[str]:
         """One line per kind of problem (unreachable host, rate limit, hosts not enabled, cache)."""
         out = list(self._cache.notices()) if self._cache is not None else []
         out.extend(self._notices)
+        told: set[str] = set()  # digests a host or cap notice already accounts for
+        for base_url, (host, reason, digests) in self._down.items():
+            left = {d for d in digests if d in self.results and not self.results[d].verified}
+            if not left:
+                continue
+            told |= left
+            n = len(left)
+            out.append(
+                f"GitHub could not be reached for {n} token{'s' if n != 1 else ''} at {host} "
+                f"({base_url}: {reason}); the host was skipped for the rest of the run and "
+                "their policy rules were skipped; where this machine cannot reach it, "
+                "scan with --offline"
+            )
+        capped = {d for d in self._capped if d in self.results and not self.results[d].verified}
+        if capped:
+            told |= capped
+            n = len(capped)
+            out.append(
+                f"not verified: {n} token{'s' if n != 1 else ''} over the verification cap "
+                f"({self.options.max_tokens} a scan, {self.options.max_tokens_per_host} per API "
+                "host; raise verification.max_tokens in a trusted config or pass --max-verify); "
+                "their policy rules were skipped"
+            )
         by_status: dict[TokenStatus, list[TokenInfo]] = {}
-        for info in self.results.values():
-            by_status.setdefault(info.status, []).append(info)
+        for digest, info in self.results.items():
+            if digest not in told:
+                by_status.setdefault(info.status, []).append(info)
         labels = {
             TokenStatus.UNREACHABLE: "GitHub could not be reached for",
             TokenStatus.RATE_LIMITED: "GitHub rate-limited the check of",
@@ -387,6 +454,7 @@ class GitHubResolver:
                     session,
                     base_url,
                     timeout=self.options.timeout,
+                    connect_timeout=self.options.connect_timeout,
                     max_retries=self.options.max_retries,
                     backoff=self.options.backoff,
                     max_rate_limit_wait=self.options.max_rate_limit_wait,
@@ -417,10 +485,6 @@ class GitHubResolver:
                 "would need the app's secret and invalidate it",
                 now,
             )
-        with self._lock:
-            down = self._down.get(r.base_url)
-        if down is not None:
-            return self._info(token, r.host, TokenStatus.UNREACHABLE, down, now)
         client = self._client(r.base_url, session)
         deadline_s = self.options.token_deadline or (
             3 * self.options.timeout + self.options.max_rate_limit_wait + 5
@@ -429,15 +493,15 @@ class GitHubResolver:
         path, params = endpoint
         try:
             resp = client.get(path, token.secret, params=params, deadline=deadline)
-        except GitHubError as exc:
+        except Unreachable as exc:
+            # The client's circuit breaker: the host is down for this run, and every other
+            # token queued for it comes back at once (HostDown) instead of waiting its turn.
             with self._lock:
-                # The client already retried with backoff: the host is down for this scan, and
-                # every other token for it is reported unreachable at once instead of waiting.
-                self._failures[r.base_url] = self._failures.get(r.base_url, 0) + 1
-                self._down.setdefault(r.base_url, f"{exc} (host skipped for the rest of the scan)")
+                entry = self._down.setdefault(r.base_url, (r.host, client.down or str(exc), set()))
+                entry[2].add(token.secret.digest)
             return self._info(token, r.host, TokenStatus.UNREACHABLE, str(exc), now)
-        with self._lock:
-            self._failures[r.base_url] = 0
+        except GitHubError as exc:
+            return self._info(token, r.host, TokenStatus.UNREACHABLE, str(exc), now)
         info = classify(resp, token.secret.kind, r.host, now=now)
         if info.status is not TokenStatus.VALID:
             return info

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 from patlint.errors import GitHubError
 from patlint.github.client import (
     API_VERSION,
+    DEFAULT_CONNECT_TIMEOUT,
     USER_AGENT,
     ExchangeError,
     Response,
+    Unreachable,
     _bearer,
     exchange,
 )
@@ -36,11 +38,14 @@ def post_json(
     *,
     auth: Secret | None,
     timeout: float,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     path: str = "",
 ) -> Response:
-    """POST JSON to `url` (already checked by `check_base_url`); GitHubError on network failure.
+    """POST JSON to `url` (already checked by `check_base_url`).
 
-    With `auth=None` no Authorization header is sent at all (github.com's revocation endpoint
+    Raises Unreachable on a timeout, a failed connection or an answer cut off (the request
+    may or may not have reached the host), GitHubError on TLS and protocol failures. With
+    `auth=None` no Authorization header is sent at all (github.com's revocation endpoint
     refuses authenticated requests).
     """
     data = json.dumps(body).encode("utf-8")
@@ -50,7 +55,7 @@ def post_json(
             "POST",
             url,
             budget=timeout,
-            connect_timeout=timeout,
+            connect_timeout=connect_timeout,
             data=data,
             auth=_bearer(auth) if auth is not None else _NoAuth(),
             headers={
@@ -61,7 +66,8 @@ def post_json(
             },
         )
     except ExchangeError as exc:
-        raise GitHubError(f"POST {path or 'request'}: {exc.problem}") from None
+        error = Unreachable if exc.retryable else GitHubError
+        raise error(f"POST {path or 'request'}: {exc.problem}") from None
     return Response(status, headers, answer, path)
 
 

@@ -39,6 +39,7 @@ def build(result: ScanResult, meta: ReportMeta) -> dict[str, Any]:
             "bytes_scanned": stats.bytes_scanned,
             "skipped": len(stats.skipped),
             "skipped_by_reason": stats.skipped_by_reason(),
+            "incomplete": len(stats.incomplete()),
             "suppressed": len(result.suppressed),
             "config": meta.config_source,
             "config_narrowed": list(meta.config_narrowed),

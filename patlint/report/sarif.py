@@ -169,6 +169,7 @@ def build(result_: ScanResult, meta: ReportMeta) -> dict[str, Any]:
             "bytesScanned": result_.stats.bytes_scanned,
             "skipped": len(result_.stats.skipped),
             "skippedByReason": result_.stats.skipped_by_reason(),
+            "incomplete": len(result_.stats.incomplete()),
             "suppressed": len(result_.suppressed),
             "config": meta.config_source,
             "failOn": meta.fail_on,

@@ -93,9 +93,11 @@ def summary_line(result: ScanResult, meta: ReportMeta) -> str:
         skip_txt += " (" + ", ".join(f"{k}: {v}" for k, v in skipped.items()) + ")"
     n = len(result.findings)
     head = f"{n} finding{'s' if n != 1 else ''}" + (f" ({sev})" if sev else "")
+    missed = len(stats.incomplete())
+    incomplete = f"INCOMPLETE: {missed} could not be read (-v lists them); " if missed else ""
     return (
         f"patlint: {head} in {len(result.tokens)} token{'s' if len(result.tokens) != 1 else ''}; "
-        f"{stats.files_scanned} files ({mb:.1f} MB) scanned, {skip_txt}; "
+        f"{stats.files_scanned} files ({mb:.1f} MB) scanned, {skip_txt}; {incomplete}"
         f"{len(result.suppressed)} suppressed; verification: {meta.verification}; "
         f"config: {safe(meta.config_source)}{_narrowed(meta)}"
     )

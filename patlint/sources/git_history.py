@@ -31,6 +31,7 @@ the tree), or the blob itself (shown as ``<blob SHA12>``), is scanned.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import queue
@@ -208,7 +209,8 @@ def _tree_or_blob(repo: str, rev: str) -> _Revisions | None:
 
 
 def _count_commits(repo: str, revs: _Revisions) -> int:
-    out = _git(repo, "rev-list", "--count", *revs.args, check=False).stdout.strip()
+    args = ("rev-list", "--count", "--ignore-missing", *revs.args)
+    out = _git(repo, *args, check=False).stdout.strip()
     return int(out) if out.isdigit() else 0
 
 
@@ -216,6 +218,19 @@ def _git_version(repo: str) -> tuple[int, ...]:
     out = _git(repo, "version").stdout.decode("ascii", "replace")
     m = re.search(r"(\d+)\.(\d+)", out)
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def _partial_clone(repo: str) -> bool:
+    """True when `repo` is a partial clone (objects may be missing by design): a promisor
+    remote (`remote.<name>.promisor`) or `extensions.partialClone`."""
+    proc = _git(
+        repo,
+        "config",
+        "--get-regexp",
+        r"^(remote\..*\.promisor|extensions\.partialclone)$",
+        check=False,
+    )
+    return proc.returncode == 0 and bool(proc.stdout.strip())
 
 
 # --- enumerate and read every blob once --------------------------------------------------------
@@ -263,9 +278,22 @@ class _Pipeline:
     The feeder queues each blob and asks cat-file for it; the main thread reads the answers
     in queue order (cat-file answers in request order), so git inflates the next blobs on
     another core while this one is scanned. The queue and the pipes bound the memory.
+
+    `listing`: object lines ("<oid> <path>") to check instead of rev-list's (the tolerant walk
+    over a repository rev-list cannot walk). `skip_items`: items to pass over without reading
+    them (a restart after cat-file --batch died on a corrupt blob: those were handled).
     """
 
-    def __init__(self, repo: str, revs: _Revisions, max_size: int, exclude: Sequence[str]):
+    def __init__(
+        self,
+        repo: str,
+        revs: _Revisions,
+        max_size: int,
+        exclude: Sequence[str],
+        *,
+        listing: Iterator[bytes] | None = None,
+        skip_items: int = 0,
+    ):
         self.repo = repo
         self.max_size = max_size
         self.spec: Any = None
@@ -274,18 +302,33 @@ class _Pipeline:
 
             self.spec = pathspec.GitIgnoreSpec.from_lines(exclude)
         self.missing = 0
+        self.missing_ids: list[str] = []  # rev-list: not in the repository (partial clone)
+        self.unreadable: list[str] = []  # batch-check: listed, but git cannot read it
+        self.skip_items = skip_items
         self.stop = threading.Event()
         self.queue: queue.Queue[Any] = queue.Queue(_QUEUE_MAX)
         # git's stderr, read only on failure; closed in close()
         self.errors = [tempfile.TemporaryFile() for _ in range(3)]  # noqa: SIM115
-        filters = ["--filter=object:type=blob"] if _git_version(repo) >= (2, 32) else []
         env = gitcmd.env()
-        self.revlist = subprocess.Popen(
-            gitcmd.argv(repo, "rev-list", "--objects", "--missing=print", *filters, *revs.args),
-            stdout=subprocess.PIPE,
-            stderr=self.errors[0],
-            env=env,
-        )
+        self.revlist: subprocess.Popen[bytes] | None = None
+        self.lister: threading.Thread | None = None
+        if listing is None:
+            # The blob filter also hides missing trees, so a partial clone lists everything
+            # (a tree it lacks is then named, and the blobs under it count as not scanned).
+            filters = (
+                ["--filter=object:type=blob"]
+                if _git_version(repo) >= (2, 32) and not _partial_clone(repo)
+                else []
+            )
+            self.revlist = subprocess.Popen(
+                gitcmd.argv(
+                    *(repo, "rev-list", "--objects", "--missing=print"),
+                    *("--ignore-missing", *filters, *revs.args),
+                ),
+                stdout=subprocess.PIPE,
+                stderr=self.errors[0],
+                env=env,
+            )
         self.check = subprocess.Popen(
             gitcmd.argv(
                 repo,
@@ -293,13 +336,20 @@ class _Pipeline:
                 "--buffer",
                 "--batch-check=%(objectname) %(objecttype) %(objectsize) %(rest)",
             ),
-            stdin=self.revlist.stdout,
+            stdin=self.revlist.stdout if self.revlist is not None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.errors[1],
             env=env,
         )
-        assert self.revlist.stdout is not None
-        self.revlist.stdout.close()  # rev-list sees a broken pipe if batch-check dies
+        if self.revlist is not None:
+            assert self.revlist.stdout is not None
+            self.revlist.stdout.close()  # rev-list sees a broken pipe if batch-check dies
+        else:
+            assert listing is not None
+            self.lister = threading.Thread(
+                target=self._list, args=(listing,), name="patlint-git-list", daemon=True
+            )
+            self.lister.start()
         self.batch = subprocess.Popen(
             gitcmd.argv(repo, "cat-file", "--batch"),
             stdin=subprocess.PIPE,
@@ -311,6 +361,21 @@ class _Pipeline:
         _grow_pipe(self.batch.stdout)
         self.feeder = threading.Thread(target=self._feed, name="patlint-git-feed", daemon=True)
         self.feeder.start()
+
+    def _list(self, listing: Iterator[bytes]) -> None:
+        """Write the object lines of the tolerant walk to batch-check (in place of rev-list)."""
+        out = self.check.stdin
+        assert out is not None
+        try:
+            for line in listing:
+                if self.stop.is_set():
+                    break
+                out.write(line + b"\n")
+        except (OSError, ValueError):
+            pass  # batch-check is gone: the feeder says why
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                out.close()
 
     def _put(self, item: Any) -> bool:
         while not self.stop.is_set():
@@ -329,7 +394,12 @@ class _Pipeline:
             for line in self.check.stdout:
                 parts = line.rstrip(b"\n").split(b" ", 3)
                 if len(parts) >= 2 and parts[1] == b"missing":
-                    self.missing += 1
+                    name = parts[0].decode("ascii", "replace")
+                    if name.startswith("?"):  # rev-list --missing=print: not in the repository
+                        self.missing += 1
+                        self.missing_ids.append(name[1:])
+                    else:  # listed, so present: git cannot read it (corrupt, or not an object)
+                        self.unreadable.append(name)
                     continue
                 if len(parts) < 3 or parts[1] != b"blob":
                     continue
@@ -337,6 +407,9 @@ class _Pipeline:
                 size = int(parts[2])
                 path = os.fsdecode(parts[3]) if len(parts) > 3 and parts[3] else ""
                 if path and self.spec is not None and self.spec.match_file(path):
+                    continue
+                if self.skip_items > 0:  # handled before a restart
+                    self.skip_items -= 1
                     continue
                 if size > self.max_size:
                     if not self._put(("skip", oid, path, size)):
@@ -377,7 +450,7 @@ class _Pipeline:
         """Read the next `<oid> <type> <size>` header from cat-file --batch."""
         line = self.stdout.readline()
         if not line:
-            raise PatlintError(f"git cat-file ended early: {self._stderr(2)}")
+            raise _CatFileDied(f"git cat-file ended early: {self._stderr(2)}")
         parts = line.split()
         if len(parts) == 2 and parts[1] == b"missing":
             return parts[0].decode("ascii", "replace"), "missing", 0
@@ -391,27 +464,46 @@ class _Pipeline:
         return _first_line(f.read(4096))
 
     def close(self, *, ok: bool) -> None:
-        """Stop everything; when `ok`, raise if a git process failed."""
+        """Stop everything; when `ok`, raise if a git process failed (_RevListFailed for the
+        listing: a tree or commit git cannot read stops rev-list, and the tolerant walk takes
+        over)."""
         self.stop.set()
-        procs = [self.revlist, self.check, self.batch]
+        procs = [p for p in (self.revlist, self.check, self.batch) if p is not None]
         if not ok:
             for p in procs:
                 if p.poll() is None:
                     p.kill()
-        for p in procs[1:]:
+        for p in (self.check, self.batch):
             if p.stdout is not None:
                 p.stdout.close()
         self.feeder.join(timeout=10)
-        codes = [p.wait() for p in procs]
+        if self.lister is not None:
+            self.lister.join(timeout=10)
+        codes = {id(p): p.wait() for p in procs}
         try:
             if ok:
-                names = ["rev-list", "cat-file --batch-check", "cat-file --batch"]
-                for i, (name, code) in enumerate(zip(names, codes, strict=True)):
-                    if code != 0:
+                if self.revlist is not None and codes[id(self.revlist)] != 0:
+                    raise _RevListFailed(self._stderr(0))
+                for i, (name, p) in enumerate(
+                    (("cat-file --batch-check", self.check), ("cat-file --batch", self.batch)),
+                    start=1,
+                ):
+                    if codes[id(p)] != 0:
                         raise PatlintError(f"git {name} failed in {self.repo}: {self._stderr(i)}")
         finally:
             for f in self.errors:
                 f.close()
+
+
+class _CatFileDied(PatlintError):
+    """git cat-file --batch ended in the middle of its answers (a blob it cannot inflate)."""
+
+
+class _RevListFailed(PatlintError):
+    """git rev-list --objects stopped (a tree or commit it cannot read)."""
+
+
+MAX_RESTARTS = 100  # corrupt blobs survived per scan; beyond, the rest is reported unscanned
 
 
 def collect_history(
@@ -424,7 +516,14 @@ def collect_history(
     rev_range: str | None = None,
     progress: Progress | None = None,
 ) -> HistoryCollected:
-    """Scan every unique blob in the history of `repo` once and attribute hits to commits."""
+    """Scan every unique blob in the history of `repo` once and attribute hits to commits.
+
+    What git cannot give is skipped with a notice naming it, and everything else is still
+    scanned: refs that point to no object, objects missing from a partial or damaged clone,
+    blobs and trees git cannot read (rev-list stops at an unreadable tree: the tolerant walk
+    lists every object it can reach without it; cat-file stops at an unreadable blob: it is
+    started again after it).
+    """
     open_repo(repo)
     revs = resolve_revisions(repo, since=since, rev_range=rev_range)
     out = HistoryCollected(description=revs.description)
@@ -432,49 +531,29 @@ def collect_history(
     if not revs.args:
         stats.notices.append(f"git history ({revs.description}): nothing to scan")
         return out
+    bad_refs = _bad_refs(repo) if "--all" in revs.args else []
     detector = Detector(rules)
-    hits: dict[str, _Hit] = {}  # blob id -> what its scan found
-    pipe = _Pipeline(repo, revs, max_file_size, exclude)
-    ok = False
     try:
-        for kind, oid, path, size in pipe.items():
-            shown = path or f"<blob {oid[:12]}>"
-            if kind == "skip":
-                stats.skipped.append(
-                    Skip(shown, "too-large", f"blob {oid}: {size} bytes > limit {max_file_size}")
-                )
-                continue
-            got, typ, real = pipe.header()
-            if got != oid or typ == "missing":
-                stats.skipped.append(Skip(shown, "missing", f"blob {oid} not in the repository"))
-                continue
-            stream = pipe.stdout
-            reader = _BlobReader(stream, real)
-            res = _scan_blob(reader, path, shown, real, detector, max_file_size)
-            stats.notices.extend(res.timeouts)
-            reader.drain()
-            stream.read(1)  # the newline after each object
-            out.blobs_read += 1
-            stats.bytes_scanned += res.bytes_read
-            if res.skip is not None:
-                stats.skipped.append(replace(res.skip, detail=f"blob {oid}: {res.skip.detail}"))
-            if res.scanned:
-                stats.files_scanned += 1
-            places = history_places(res.places)
-            if res.candidates or places:
-                hits[oid] = _Hit(shown, res.candidates, places)
-            if progress is not None:
-                progress(out.blobs_read, stats.bytes_scanned, len(hits))
-        ok = True
-    finally:
-        pipe.close(ok=ok)
+        hits, pipe_missing, unreadable = _read_blobs(
+            repo, revs, detector, out, max_file_size, exclude, progress, listing=None
+        )
+    except _RevListFailed as exc:
+        out = HistoryCollected(description=revs.description)  # start again, tolerantly
+        stats = out.stats
+        walk_problems: list[Skip] = []
+        listing = _tolerant_listing(repo, revs, walk_problems)
+        hits, pipe_missing, unreadable = _read_blobs(
+            repo, revs, detector, out, max_file_size, exclude, progress, listing=listing
+        )
+        stats.skipped.extend(walk_problems)
+        stats.notices.append(
+            f"git rev-list could not walk the history ({exc}); every object reachable "
+            "without the unreadable ones was listed another way and scanned"
+        )
+    stats.skipped[:0] = bad_refs
     out.commits = _count_commits(repo, revs)
     out.blobs_with_hits = len(hits)
-    if pipe.missing:
-        stats.notices.append(
-            f"{pipe.missing} objects are missing from the repository (a partial clone?) "
-            "and were not scanned"
-        )
+    _damage_notices(stats, bad_refs, pipe_missing, unreadable)
     tip_paths, gitlinks = _tip_tree(repo, revs.tip, set(hits))
     if gitlinks:
         shown_links = ", ".join(gitlinks[:5]) + (" …" if len(gitlinks) > 5 else "")
@@ -488,7 +567,12 @@ def collect_history(
             f"shallow clone: history stops at {len(boundary)} boundary commit(s); a token shown "
             "as introduced there may be older (`git fetch --unshallow` for the full history)"
         )
-    occurrences = _attribute(repo, revs, set(hits)) if hits and revs.commits else {}
+    damaged = bool(pipe_missing or unreadable or stats.incomplete())
+    occurrences = (
+        _attribute(repo, revs, set(hits), stats.notices, find_object=not damaged)
+        if hits and revs.commits
+        else {}
+    )
     unattributed = (
         "no commit in the scanned revisions adds this blob here"
         if revs.commits
@@ -497,7 +581,10 @@ def collect_history(
     out.candidates, out.places = _place(
         hits, occurrences, tip_paths, revs.tip is not None and revs.commits, boundary, unattributed
     )  # a pushed tree is no HEAD: its blobs are found at their paths, `in_head` stays unknown
-    out.candidates = follow_renames(repo, out.candidates)
+    try:
+        out.candidates = follow_renames(repo, out.candidates)
+    except PatlintError as exc:  # rename detection reads blobs a damaged clone may not have
+        stats.notices.append(f"renamed files not followed ({exc})")
     if revs.tip is None and not out.commits and revs.commits:
         stats.notices.append(f"{repo}: the repository has no commits yet; nothing to scan")
     mb = stats.bytes_scanned / 1e6
@@ -506,6 +593,325 @@ def collect_history(
         f"blobs read once ({mb:.1f} MB), {len(hits)} with tokens"
     )
     return out
+
+
+def _read_blobs(
+    repo: str,
+    revs: _Revisions,
+    detector: Detector,
+    out: HistoryCollected,
+    max_file_size: int,
+    exclude: Sequence[str],
+    progress: Progress | None,
+    *,
+    listing: Iterator[bytes] | None,
+) -> tuple[dict[str, _Hit], list[str], list[str]]:
+    """Scan every blob the listing names; (hits, missing ids, unreadable ids).
+
+    When cat-file --batch dies on a blob it cannot inflate, that blob is skipped as corrupt
+    and a new pipeline takes over after it (the listing is deterministic; the items already
+    handled are passed over without being read again).
+    """
+    stats = out.stats
+    hits: dict[str, _Hit] = {}
+    missing: list[str] = []
+    unreadable: list[str] = []
+    done = 0  # items handled, across restarts
+    restarts = 0
+    replay: list[bytes] | None = None  # the tolerant listing, kept for a restart
+    if listing is not None:
+        replay = list(listing)
+    while True:
+        pipe = _Pipeline(
+            repo,
+            revs,
+            max_file_size,
+            exclude,
+            listing=iter(replay) if replay is not None else None,
+            skip_items=done,
+        )
+        ok = False
+        died: tuple[str, str] | None = None
+        try:
+            for kind, oid, path, size in pipe.items():
+                shown = path or f"<blob {oid[:12]}>"
+                done += 1
+                if kind == "skip":
+                    stats.skipped.append(
+                        Skip(
+                            shown, "too-large", f"blob {oid}: {size} bytes > limit {max_file_size}"
+                        )
+                    )
+                    continue
+                try:
+                    got, typ, real = pipe.header()
+                except _CatFileDied:
+                    died = (oid, shown)
+                    break
+                if got != oid or typ == "missing":
+                    stats.skipped.append(
+                        Skip(shown, "corrupt-object", f"blob {oid}: git cannot read it")
+                    )
+                    continue
+                stream = pipe.stdout
+                reader = _BlobReader(stream, real)
+                res = _scan_blob(reader, path, shown, real, detector, max_file_size)
+                stats.notices.extend(res.timeouts)
+                try:
+                    reader.drain()
+                    stream.read(1)  # the newline after each object
+                except OSError:
+                    died = (oid, shown)
+                    break
+                if res.skip is not None and pipe.batch.poll() is not None:
+                    died = (oid, shown)  # read-error: cat-file died inside this blob
+                    break
+                out.blobs_read += 1
+                stats.bytes_scanned += res.bytes_read
+                if res.skip is not None:
+                    stats.skipped.append(replace(res.skip, detail=f"blob {oid}: {res.skip.detail}"))
+                if res.scanned:
+                    stats.files_scanned += 1
+                places = history_places(res.places)
+                if res.candidates or places:
+                    hits[oid] = _Hit(shown, res.candidates, places)
+                if progress is not None:
+                    progress(out.blobs_read, stats.bytes_scanned, len(hits))
+            ok = died is None
+        finally:
+            missing.extend(pipe.missing_ids)
+            unreadable.extend(pipe.unreadable)
+            pipe.close(ok=ok)
+        if died is None:
+            return hits, missing, unreadable
+        oid, shown = died
+        stats.skipped.append(
+            Skip(shown, "corrupt-object", f"blob {oid}: git cannot read it (cat-file stopped)")
+        )
+        restarts += 1
+        if restarts > MAX_RESTARTS:
+            stats.notices.append(
+                f"more than {MAX_RESTARTS} blobs git cannot read: the rest of the history "
+                "was not scanned"
+            )
+            stats.skipped.append(Skip("<history>", "corrupt-object", "not scanned: too damaged"))
+            return hits, missing, unreadable
+        missing.clear()  # the next pipeline lists them again
+        unreadable.clear()
+
+
+def _damage_notices(
+    stats: ScanStats, bad_refs: Sequence[Skip], missing: Sequence[str], unreadable: Sequence[str]
+) -> None:
+    """One notice per kind of damage, naming what was skipped (each is also a counted skip)."""
+
+    def some(ids: Sequence[str]) -> str:
+        return ", ".join(i[:12] for i in ids[:5]) + (" …" if len(ids) > 5 else "")
+
+    if bad_refs:
+        names = ", ".join(s.path for s in bad_refs[:5]) + (" …" if len(bad_refs) > 5 else "")
+        stats.notices.append(
+            f"{len(bad_refs)} ref(s) point to no object and were skipped: {names} "
+            "(`git for-each-ref` lists them; delete or repair them)"
+        )
+    if missing:
+        stats.skipped.extend(
+            Skip(f"<object {i[:12]}>", "missing-object", f"{i}: not in the repository")
+            for i in missing
+        )
+        stats.notices.append(
+            f"{len(missing)} objects are missing from the repository (a partial clone?) and "
+            f"were not scanned: {some(missing)}; fetch them (or clone without --filter) to "
+            "scan them"
+        )
+    if unreadable:
+        stats.skipped.extend(
+            Skip(f"<object {i[:12]}>", "corrupt-object", f"{i}: git cannot read it")
+            for i in unreadable
+        )
+    corrupt = [s for s in stats.skipped if s.reason == "corrupt-object"]
+    if corrupt:
+        stats.notices.append(
+            f"{len(corrupt)} object(s) git cannot read (corrupt?) were skipped: "
+            + ", ".join(s.path for s in corrupt[:5])
+            + (" …" if len(corrupt) > 5 else "")
+            + " (`git fsck` says more); everything else was scanned"
+        )
+
+
+def _bad_refs(repo: str) -> list[Skip]:
+    """Refs that point to no object (or are not refs at all): git skips them, we name them."""
+    proc = _git(repo, "for-each-ref", "--format=%(objectname) %(refname)", check=False)
+    skips: list[Skip] = []
+    for line in proc.stderr.decode("utf-8", "replace").splitlines():
+        if line.startswith("warning: ignoring broken ref "):
+            name = line[len("warning: ignoring broken ref ") :].strip()
+            skips.append(Skip(name, "bad-ref", "not a valid ref"))
+    refs = []
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        oid, _, name = line.partition(" ")
+        if _HEX.fullmatch(oid):
+            refs.append((oid, name))
+    if not refs:
+        return skips
+    check = subprocess.run(
+        gitcmd.argv(repo, "cat-file", "--batch-check=%(objectname)"),
+        input="".join(f"{oid}\n" for oid, _ in refs).encode("ascii"),
+        capture_output=True,
+        env=gitcmd.env(),
+        check=False,
+        timeout=600,
+    )
+    answers = check.stdout.decode("ascii", "replace").splitlines()
+    for (oid, name), answer in zip(refs, answers, strict=False):
+        if answer.endswith(" missing"):
+            skips.append(Skip(name, "bad-ref", f"points to {oid}, which is not in the repository"))
+    return skips
+
+
+def _tolerant_listing(repo: str, revs: _Revisions, problems: list[Skip]) -> Iterator[bytes]:
+    """`<oid> <path>` for every blob reachable from the revisions, like `rev-list --objects`,
+    walking trees through cat-file so that a tree git cannot read is skipped (in `problems`)
+    instead of ending the listing. Slower than rev-list: only used after rev-list failed."""
+    objects = _ObjectReader(repo)
+    seen_trees: set[str] = set()
+    seen_blobs: set[str] = set()
+
+    def walk(tree: str, prefix: str, emit: bool) -> Iterator[bytes]:
+        if tree in seen_trees:
+            return
+        seen_trees.add(tree)
+        got = objects.read(tree)
+        if got is None or got[0] != "tree":
+            if emit:
+                shown = f"{prefix.rstrip('/')}/" if prefix else f"<tree {tree[:12]}>"
+                problems.append(
+                    Skip(
+                        shown,
+                        "corrupt-object",
+                        f"tree {tree}: git cannot read it; the files below it were not scanned",
+                    )
+                )
+            return
+        for mode, name, oid in _tree_entries(got[1], len(tree) // 2):
+            path = prefix + name
+            if mode.startswith(b"4"):  # 40000: a tree
+                yield from walk(oid, path + "/", emit)
+            elif mode == b"160000":  # a gitlink: another repository's commit
+                continue
+            elif oid not in seen_blobs:
+                seen_blobs.add(oid)
+                if emit:
+                    yield oid.encode("ascii") + b" " + os.fsencode(path)
+
+    try:
+        if not revs.commits:  # a pushed tree or blob
+            oid = revs.args[0]
+            got = objects.read(oid)
+            if got is not None and got[0] == "blob":
+                yield oid.encode("ascii")
+            else:
+                yield from walk(oid, "", True)
+            return
+        proc = _git(repo, "rev-list", "--boundary", "--ignore-missing", *revs.args, check=False)
+        included: list[str] = []
+        excluded: list[str] = []
+        for line in proc.stdout.decode("ascii", "replace").split():
+            (excluded if line.startswith("-") else included).append(line.lstrip("-"))
+        for commit in excluded:  # what the excluded side has is not new: rev-list's rule
+            tree = objects.tree_of(commit)
+            if tree is not None:
+                for _ in walk(tree, "", False):
+                    pass
+        for commit in included:
+            tree = objects.tree_of(commit)
+            if tree is None:
+                problems.append(
+                    Skip(
+                        f"<commit {commit[:12]}>",
+                        "corrupt-object",
+                        f"commit {commit}: git cannot read it",
+                    )
+                )
+                continue
+            yield from walk(tree, "", True)
+    finally:
+        objects.close()
+
+
+def _tree_entries(data: bytes, oid_bytes: int) -> Iterator[tuple[bytes, str, str]]:
+    """(mode, name, oid) of each entry of a raw tree object."""
+    i = 0
+    while i < len(data):
+        space = data.find(b" ", i)
+        nul = data.find(b"\0", space)
+        if space < 0 or nul < 0 or nul + 1 + oid_bytes > len(data):
+            return  # a damaged tree: what was readable is kept
+        mode = data[i:space]
+        name = os.fsdecode(data[space + 1 : nul])
+        oid = data[nul + 1 : nul + 1 + oid_bytes].hex()
+        i = nul + 1 + oid_bytes
+        yield mode, name, oid
+
+
+class _ObjectReader:
+    """One object at a time from `git cat-file --batch`, started again when it dies."""
+
+    def __init__(self, repo: str) -> None:
+        self.repo = repo
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self.proc is None or self.proc.poll() is not None:
+            self.close()
+            self.proc = subprocess.Popen(
+                gitcmd.argv(self.repo, "cat-file", "--batch"),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=gitcmd.env(),
+            )
+        return self.proc
+
+    def read(self, oid: str) -> tuple[str, bytes] | None:
+        """(type, content), or None when git cannot read the object."""
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(oid.encode("ascii") + b"\n")
+            proc.stdin.flush()
+            head = proc.stdout.readline().split()
+            if len(head) != 3:
+                return None
+            size = int(head[2])
+            data = proc.stdout.read(size)
+            proc.stdout.read(1)
+        except (OSError, ValueError):
+            self.close()
+            return None
+        if len(data) != size:
+            self.close()  # it died inside the object
+            return None
+        return head[1].decode("ascii", "replace"), data
+
+    def tree_of(self, commit: str) -> str | None:
+        """The tree id of a commit, or None when it cannot be read."""
+        got = self.read(commit)
+        if got is None or got[0] != "commit" or not got[1].startswith(b"tree "):
+            return None
+        return got[1][5 : got[1].find(b"\n")].decode("ascii", "replace")
+
+    def close(self) -> None:
+        """Stop the git process."""
+        if self.proc is not None:
+            for stream in (self.proc.stdin, self.proc.stdout):
+                with contextlib.suppress(OSError, ValueError):
+                    if stream is not None:
+                        stream.close()
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            self.proc = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,8 +960,19 @@ def history_places(places: Sequence[PlaceFinding]) -> list[PlaceFinding]:
 # --- attribute hits to commits and paths --------------------------------------------------------
 
 
-def _attribute(repo: str, revs: _Revisions, blobs: set[str]) -> dict[str, list[Occurrence]]:
-    """For each blob, every commit (in the revisions) that added it at a path."""
+def _attribute(
+    repo: str,
+    revs: _Revisions,
+    blobs: set[str],
+    notices: list[str],
+    *,
+    find_object: bool = True,
+) -> dict[str, list[Occurrence]]:
+    """For each blob, every commit (in the revisions) that added it at a path.
+
+    `--find-object` reads the blobs of every change it filters (git 2.39), so a damaged or
+    partial clone is walked without it; when git log still stops, what it said is kept.
+    """
     args = [
         "log",
         "--no-color",
@@ -571,9 +988,9 @@ def _attribute(repo: str, revs: _Revisions, blobs: set[str]) -> dict[str, list[O
         "-z",
         "--date-order",
     ]
-    if len(blobs) <= FIND_OBJECT_MAX:
+    if find_object and len(blobs) <= FIND_OBJECT_MAX:
         args += [f"--find-object={b}" for b in sorted(blobs)]
-    args += list(revs.args)
+    args += ["--ignore-missing", *revs.args]
     found: dict[str, list[Occurrence]] = {}
     seen: set[tuple[str, str, bytes]] = set()
     errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
@@ -609,19 +1026,11 @@ def _attribute(repo: str, revs: _Revisions, blobs: set[str]) -> dict[str, list[O
         stderr = errors.read(4096)
         errors.close()
     if code != 0:
-        raise _log_failed(repo, code, stderr)
-    return found
-
-
-def _log_failed(repo: str, code: int, stderr: bytes) -> PatlintError:
-    """The error for a failed `git log`: a partial clone lacking trees is the user's to fix."""
-    why = _first_line(stderr)
-    if b"promisor remote" in stderr or b"lazy fetching disabled" in stderr:
-        return ConfigError(
-            f"{repo}: the history holds objects this partial clone lacks ({why}); patlint never "
-            "fetches them: scan a full clone"
+        notices.append(
+            f"git log stopped early (exit {code}: {_first_line(stderr)}): some findings may name "
+            "a later commit than the one that added them, or none"
         )
-    return PatlintError(f"git log failed in {repo} (exit {code}): {why}")
+    return found
 
 
 def _new_blob(record: bytes) -> str:

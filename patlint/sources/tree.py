@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -88,8 +89,12 @@ def _covered_roots(roots: list[str]) -> set[int]:
 
 def _walk_dir(root: str, options: WalkOptions, excluder: _Excluder) -> Iterator[FileRef | Skip]:
     real_root = os.path.realpath(root)
-    listed = _git_files(root) if options.use_gitignore else None
-    if listed is not None:
+    found = _git_files(root) if options.use_gitignore else None
+    if found is not None:
+        listed, unopened = found
+        for folder, why in unopened:  # git said so on stderr only: never silently dropped
+            reason = {"File name too long": "path-too-long", "Permission denied": "unreadable"}
+            yield Skip(_rel(os.path.join(root, folder), root), reason.get(why, "os-error"), why)
         if not listed and _git_ignored(root):
             # A folder named on the command line that .gitignore excludes: say so, not "0 files".
             yield Skip(
@@ -187,8 +192,30 @@ def _in_git_work_tree(root: str) -> bool:
         here = parent
 
 
-def _git_files(root: str) -> list[str] | None:
-    """Tracked plus untracked-not-ignored files under `root`, or None outside a git work tree."""
+_GIT_UNOPENED = re.compile(rb"^warning: could not open directory '(.*?)(?:': (.*))?$", re.MULTILINE)
+_PATH_MAX = 4096  # Linux; git cuts a longer path in its own buffer
+
+
+def _git_unopened(stderr: bytes) -> list[tuple[str, str]]:
+    """The folders `git ls-files` could not open (it warns and goes on): (path, strerror).
+
+    Past PATH_MAX git cuts the path in its buffer and gives no reason: that is the reason.
+    """
+    out = []
+    for m in _GIT_UNOPENED.finditer(stderr):
+        if m.group(2) is not None:
+            why = m.group(2).decode("utf-8", "replace")
+        elif len(m.group(1)) >= _PATH_MAX - 256:
+            why = "File name too long"
+        else:
+            why = "git could not open it"
+        out.append((os.fsdecode(m.group(1)), why))
+    return out
+
+
+def _git_files(root: str) -> tuple[list[str], list[tuple[str, str]]] | None:
+    """Tracked plus untracked-not-ignored files under `root`, and the folders git could not
+    open (a path longer than PATH_MAX, no permission), or None outside a git work tree."""
     if not _in_git_work_tree(root):
         return None
     import subprocess
@@ -212,7 +239,7 @@ def _git_files(root: str) -> list[str] | None:
     # An untracked nested repository is listed as "name/": strip the slash, or every path under
     # it would be shown (and matched against `exclude`) as "name//file".
     names = [os.fsdecode(p.rstrip(b"/")) for p in proc.stdout.split(b"\0") if p.rstrip(b"/")]
-    return sorted(set(names))
+    return sorted(set(names)), _git_unopened(proc.stderr)
 
 
 def _from_list(
@@ -413,6 +440,8 @@ def _reason(exc: OSError) -> str:
         return "unreadable"
     if exc.errno == errno.ELOOP:
         return "symlink-loop"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "path-too-long"
     if exc.errno == errno.ENOENT:
         return "missing"
     return "os-error"

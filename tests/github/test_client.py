@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from patlint.errors import ConfigError, GitHubError
-from patlint.github.client import GitHubClient, Pacer, check_base_url, make_session
+from patlint.github.client import (
+    GitHubClient,
+    HostDown,
+    Pacer,
+    Unreachable,
+    check_base_url,
+    make_session,
+)
 from patlint.model import Secret
 from tests.github_emulator import Emulator
 
@@ -178,15 +185,25 @@ def test_redirect_is_not_followed(emulator: Emulator, emulator2: Emulator, token
     assert emulator2.requests == []
 
 
-def test_timeout_is_retried_then_raises_without_the_token(emulator: Emulator, token: Any) -> None:
+def test_timeout_trips_the_breaker_and_raises_without_the_token(
+    emulator: Emulator, token: Any
+) -> None:
+    """The first timeout marks the host down: no retry, and later requests are not sent."""
     t = token("ghp")
     emulator.add(t)
     emulator.inject(200, delay=1.0, count=5)
-    with pytest.raises(GitHubError) as err:
-        client(emulator, Sleeps(), timeout=0.2, max_retries=1).get("/user", Secret(t, "ghp"))
-    assert "timed out after 0.2s" in str(err.value)
+    c = client(emulator, Sleeps(), timeout=0.2, max_retries=1)
+    with pytest.raises(Unreachable) as err:
+        c.get("/user", Secret(t, "ghp"))
+    assert str(err.value) == "127.0.0.1: timed out after 0.2s"
     assert t not in str(err.value) and t[-8:] not in repr(err.value)
-    assert len(emulator.requests) == 2
+    assert len(emulator.requests) == 1
+    with pytest.raises(HostDown) as down:
+        c.get("/user", Secret(t, "ghp"))
+    assert str(down.value) == (
+        "127.0.0.1: timed out after 0.2s (host skipped for the rest of the run)"
+    )
+    assert len(emulator.requests) == 1  # not sent
 
 
 def test_connection_refused_raises_github_error(token: Any) -> None:

@@ -354,8 +354,9 @@ def test_cli_errors(emulator: Emulator, org_emulator: OrgState, tmp_path: Path) 
         )
     )
     res = org_cli(emulator, "--app-id", "4242", "--private-key", str(pem))
-    assert res.exit_code == 3
+    assert res.exit_code == 2  # the wrong key is a usage error, said in one line
     assert "rejected the App JWT (HTTP 401)" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
 
 
 def test_next_link_parsing() -> None:

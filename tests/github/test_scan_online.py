@@ -204,4 +204,87 @@ def test_verification_config_is_validated(tmp_path: Path, home: Path) -> None:
     user_config.write_text("verification: {timeout: 5, retries: 3}\n")
     res = CliRunner().invoke(cli, ["scan", "--offline", str(tmp_path)])
     assert res.exit_code == 2
-    assert "verification: unknown key(s) retries (allowed: timeout, concurrency" in res.stderr
+    assert (
+        "verification: unknown key(s) retries (allowed: timeout, connect_timeout, concurrency"
+        in res.stderr
+    )
+
+
+def _many_tokens(tmp_path: Path, values: list[str]) -> Path:
+    root = tmp_path / "fakes"
+    root.mkdir()
+    (root / "fakes.txt").write_text("".join(f"T{i}={v}\n" for i, v in enumerate(values)))
+    return root
+
+
+def test_verification_is_capped_by_default_at_100_tokens(
+    tmp_path: Path, emulator: Emulator, token: Any
+) -> None:
+    """A tree full of checksum-valid fakes (free to make) costs at most 100 requests.
+
+    The emulator accepts them, so the test is quick; fakes GitHub rejects are paced (401s
+    double the spacing up to 2 s), which is why their number must be bounded at all."""
+    values = [token("ghp") for _ in range(103)]
+    for v in values:
+        emulator.add(v, scopes="gist")
+    root = _many_tokens(tmp_path, values)
+    code, out, err = run(
+        "--no-cache", "--format", "json", "--github-api", emulator.base_url, str(root)
+    )
+    assert code == 1, err
+    report = json.loads(out)
+    assert len(emulator.tokens_seen()) == 100
+    statuses = [t["verification"]["status"] for t in report["tokens"]]
+    assert statuses.count("unverified") == 3 and statuses.count("valid") == 100
+    capped = [n for n in report["notices"] if "verification cap" in n]
+    assert capped == [
+        "not verified: 3 tokens over the verification cap (100 a scan, 100 per API host; "
+        "raise verification.max_tokens in a trusted config or pass --max-verify); their "
+        "policy rules were skipped"
+    ]
+
+
+def test_verification_cap_from_the_flag_and_per_host_from_the_config(
+    tmp_path: Path, emulator: Emulator, emulator2: Emulator, token: Any
+) -> None:
+    values = [token("ghp") for _ in range(4)]
+    root = _many_tokens(tmp_path, values)
+    code, out, _ = run(
+        "--no-cache",
+        "--format",
+        "json",
+        "--max-verify",
+        "1",
+        "--github-api",
+        emulator.base_url,
+        str(root),
+    )
+    assert len(emulator.tokens_seen()) == 1
+    assert [t["verification"]["status"] for t in json.loads(out)["tokens"]].count("unverified") == 3
+    # per host: two GHES hosts, three tokens each, at most two sent to each
+    ghes = tmp_path / "ghes"
+    ghes.mkdir()
+    lines = [
+        f"https://x:{token('ghp')}@{h}/o/r.git\n"
+        for h in ("a.example", "b.example")
+        for _ in range(3)
+    ]
+    (ghes / ".git-credentials").write_text("".join(lines))
+    config = tmp_path / "pinned.yaml"
+    config.write_text("verification: {max_tokens_per_host: 2}\n")
+    code, out, err = run(
+        "--no-cache",
+        "--format",
+        "json",
+        "--config",
+        str(config),
+        "--github-api",
+        f"a.example={emulator.base_url}",
+        "--github-api",
+        f"b.example={emulator2.base_url}",
+        str(ghes),
+    )
+    assert code == 1, err
+    assert len(emulator.tokens_seen()) == 1 + 2 and len(emulator2.tokens_seen()) == 2, err
+    notices = json.loads(out)["notices"]
+    assert any(n.startswith("not verified: 2 tokens over the verification cap") for n in notices)
