@@ -18,6 +18,38 @@ Positions = dict[bytes, list[int]]  # plain literal -> start offsets
 Encoded = list[tuple[int, bytes, int]]  # (start, encoded literal, end)
 
 
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A regex `any` looks for besides the literals: one of `literals`, right after a
+    fixed-width match of `before`, followed by a match of `after` (the syntax Python's `re` and
+    Hyperscan share). `gates`: texts of which every match holds one (the `re` finder looks
+    for the shape only in a buffer that holds one; `engine.rules` checks that they are implied).
+    """
+
+    literals: tuple[bytes, ...]
+    before: bytes = b""
+    after: bytes = b""
+    gates: tuple[bytes, ...] = ()
+
+    def expression(self) -> bytes:
+        """The whole shape as one regex (Hyperscan's, and the reference for `re`)."""
+        lits = b"|".join(re.escape(lit) for lit in self.literals)
+        before = b"(?:" + self.before + b")" if self.before else b""
+        after = b"(?:" + self.after + b")" if self.after else b""
+        return before + b"(?:" + lits + b")" + after
+
+    def searches(self) -> list[Callable[..., re.Match[bytes] | None]]:
+        """One `re` search per literal, each starting with it (the fast case of `re`: a
+        literal prefix), `before` checked by lookbehind."""
+        out = []
+        for lit in self.literals:
+            lit_rx = re.escape(lit)
+            behind = b"(?<=(?:" + self.before + b")" + lit_rx + b")" if self.before else b""
+            after = b"(?:" + self.after + b")" if self.after else b""
+            out.append(re.compile(lit_rx + behind + after).search)
+        return out
+
+
 class TriggerFinder(Protocol):
     """Where the literals occur: every start offset of plain ones, every span of encoded ones."""
 
@@ -27,7 +59,8 @@ class TriggerFinder(Protocol):
         """({plain literal: [start, …]}, [(start, encoded literal, end)])."""
 
     def any(self, data: bytes) -> bool:
-        """Whether any literal occurs at all (stops at the first one: the common answer is no)."""
+        """Whether any literal occurs at all, or any shape matches (stops at the first one: the
+        common answer is no)."""
 
     def any_checker(self) -> Callable[[bytes], bool]:
         """`any` as one callable, set up for this process (for a loop over many buffers)."""
@@ -288,7 +321,9 @@ class ReFinder:
 
     name = "re"
 
-    def __init__(self, plain: Sequence[bytes], encoded: Sequence[bytes]) -> None:
+    def __init__(
+        self, plain: Sequence[bytes], encoded: Sequence[bytes], shapes: Sequence[Shape] = ()
+    ) -> None:
         plain_set, encoded_set = frozenset(plain), frozenset(encoded)
         literals = sorted(plain_set | encoded_set)
         if b"" in literals:
@@ -318,6 +353,14 @@ class ReFinder:
             find_passes.append((anchor, folds, search, find_by_next, find_always, has_plain))
         self._any = tuple(any_passes)
         self._find = tuple(find_passes)
+        self._literals = plain_set | encoded_set
+        self.shapes = tuple(shapes)
+        # With shapes: one plan over the literals and every shape's gates, so that a buffer
+        # holding neither (most of them) costs what the literals alone cost.
+        gates = {g for shape in self.shapes for g in shape.gates} - self._literals
+        self._gated: ReFinder | None = None
+        if self.shapes:
+            self._gated = ReFinder(sorted(plain_set | gates), sorted(encoded_set))
         self._any_fn = self.any_checker()
 
     def find(self, data: bytes, *, with_encoded: bool) -> tuple[Positions, Encoded]:
@@ -351,14 +394,49 @@ class ReFinder:
 
     def any_checker(self) -> Callable[[bytes], bool]:
         """`any` as one callable."""
-        passes = self._any
+        first = self._first_checker()
+        gated = self._gated
+        if gated is None:
+            return lambda data: first(data) is not None
+        gated_first = gated._first_checker()
+        gated_literals = gated._literals
+        literals = self._literals
+        # Per shape: its gates, and per literal the search that starts with it (from the
+        # literal's first occurrence when the gated plan reports where that is).
+        shapes = tuple(
+            (shape.gates, tuple(zip(shape.literals, shape.searches(), strict=True)))
+            for shape in self.shapes
+        )
 
         def any_(data: bytes) -> bool:
-            for anchor, folds, search, by_next, always in passes:
-                if not folds:  # the regex is exact
-                    if search(data) is not None:
-                        return True
+            lit = gated_first(data)
+            if lit is None:
+                return False  # neither a literal nor a gate: no shape can match either
+            if lit in literals:
+                return True
+            plain, encoded = gated.find(data, with_encoded=True)
+            if encoded or any(p in literals for p in plain):
+                return True
+            for gates, searches in shapes:
+                if not any(g in plain for g in gates):
                     continue
+                for shape_lit, search in searches:
+                    if shape_lit in gated_literals:
+                        if shape_lit in plain and search(data, plain[shape_lit][0]):
+                            return True
+                    elif search(data):
+                        return True
+            return False
+
+        return any_
+
+    def _first_checker(self) -> Callable[[bytes], bytes | None]:
+        """A callable returning a (minimal) literal that occurs in a buffer, or None: each pass
+        stops at its first confirmed match."""
+        passes = self._any
+
+        def first(data: bytes) -> bytes | None:
+            for anchor, folds, search, by_next, always in passes:
                 seen = data
                 for byte in folds:
                     seen = seen.replace(byte, anchor)
@@ -367,14 +445,14 @@ class ReFinder:
                     at = m.start()
                     for lit, k in by_next.get(seen[at + 1 : at + 2], ()):
                         if at >= k and data.startswith(lit, at - k):
-                            return True
+                            return lit
                     for lit, k in always:
                         if at >= k and data.startswith(lit, at - k):
-                            return True
+                            return lit
                     m = search(seen, at + 1)
-            return False
+            return None
 
-        return any_
+        return first
 
 
 class HyperscanFinder:
@@ -382,22 +460,23 @@ class HyperscanFinder:
 
     name = "hyperscan"
 
-    def __init__(self, plain: Sequence[bytes], encoded: Sequence[bytes]) -> None:
+    def __init__(
+        self, plain: Sequence[bytes], encoded: Sequence[bytes], shapes: Sequence[Shape] = ()
+    ) -> None:
         import hyperscan
 
         self._lits = sorted(set(plain) | set(encoded))
         plain_set, encoded_set = set(plain), set(encoded)
         self._is_plain = [lit in plain_set for lit in self._lits]
         self._is_encoded = [lit in encoded_set for lit in self._lits]
-        flags = [0] * len(self._lits)
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._db.compile(
-            expressions=[re.escape(lit) for lit in self._lits],
-            ids=list(range(len(self._lits))),
-            elements=len(self._lits),
-            flags=flags,
-        )
+        self.shapes = tuple(shapes)
+        literals = [re.escape(lit) for lit in self._lits]
+        self._db = _compile(hyperscan, literals)
+        # `any` looks for the shapes too, in the same pass; `find` reports literals only.
+        exprs = [shape.expression() for shape in self.shapes]
+        self._any_db = _compile(hyperscan, literals + exprs) if exprs else self._db
         self._scratch: Any = None
+        self._any_scratch: Any = None
         self._generation = -1
         self._terminated: type[Exception] = hyperscan.ScanTerminated
 
@@ -427,8 +506,9 @@ class HyperscanFinder:
 
     def any_checker(self) -> Callable[[bytes], bool]:
         """`any` with this process's scratch space bound in: no method calls per buffer."""
-        scan = self._db.scan
-        scratch = self._scratch_here()
+        self._scratch_here()
+        scan = self._any_db.scan
+        scratch = self._any_scratch
         terminated = self._terminated
 
         def any_(data: bytes) -> bool:
@@ -448,8 +528,23 @@ class HyperscanFinder:
             import hyperscan
 
             self._scratch = hyperscan.Scratch(self._db)
+            self._any_scratch = (
+                self._scratch if self._any_db is self._db else hyperscan.Scratch(self._any_db)
+            )
             self._generation = _FORKS[0]
         return self._scratch
+
+
+def _compile(hyperscan: Any, expressions: Sequence[bytes]) -> Any:
+    """A block-mode Hyperscan database of `expressions` (ids: their indexes)."""
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=list(expressions),
+        ids=list(range(len(expressions))),
+        elements=len(expressions),
+        flags=[0] * len(expressions),
+    )
+    return db
 
 
 # Fork counter, bumped in each forked child: a finder compares it instead of asking getpid()
@@ -479,21 +574,26 @@ def _hyperscan_available() -> bool:
     return True
 
 
-def make_finder(plain: Sequence[bytes], encoded: Sequence[bytes]) -> TriggerFinder:
+def make_finder(
+    plain: Sequence[bytes], encoded: Sequence[bytes], shapes: Sequence[Shape] = ()
+) -> TriggerFinder:
     """Hyperscan when available (and it compiles), else shared-prefix regexes."""
     if _hyperscan_available():
         import hyperscan
 
         try:
-            return HyperscanFinder(plain, encoded)
-        except hyperscan.error:  # pragma: no cover - literals always compile
+            return HyperscanFinder(plain, encoded, shapes)
+        except hyperscan.error:  # a shape Hyperscan cannot compile: `re` finds the same
             pass
-    return ReFinder(plain, encoded)
+    return ReFinder(plain, encoded, shapes)
 
 
-def finder_names() -> Mapping[str, Callable[[Sequence[bytes], Sequence[bytes]], TriggerFinder]]:
+MakeFinder = Callable[[Sequence[bytes], Sequence[bytes], Sequence[Shape]], TriggerFinder]
+
+
+def finder_names() -> Mapping[str, MakeFinder]:
     """Every finder by name (tests compare them)."""
-    names: dict[str, Callable[[Sequence[bytes], Sequence[bytes]], TriggerFinder]] = {"re": ReFinder}
+    names: dict[str, MakeFinder] = {"re": ReFinder}
     if _hyperscan_available():
         names["hyperscan"] = HyperscanFinder
     return names
