@@ -145,7 +145,7 @@ class Detector:
 
     def prepare(self) -> None:
         """Compile every finder a tree scan needs now (before workers are forked, not in each)."""
-        self._finder_of_all()
+        self._finder_of_all().prepare()
         self._triggers_for(self._base)
 
     def _finder_of_all(self) -> TriggerFinder:

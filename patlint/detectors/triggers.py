@@ -65,6 +65,9 @@ class TriggerFinder(Protocol):
     def any_checker(self) -> Callable[[bytes], bool]:
         """`any` as one callable, set up for this process (for a loop over many buffers)."""
 
+    def prepare(self) -> None:
+        """Compile now what is otherwise compiled on first use (before workers are forked)."""
+
 
 # How often each ASCII byte occurs in source code and prose, per 100,000 bytes: an average over
 # C headers, Python, JavaScript, Perl and plain-text documentation (any other byte counts as 5).
@@ -392,6 +395,9 @@ class ReFinder:
         """Whether any literal occurs (each pass stops at its first confirmed match)."""
         return self._any_fn(data)
 
+    def prepare(self) -> None:
+        """Nothing: every pass is compiled in the constructor."""
+
     def any_checker(self) -> Callable[[bytes], bool]:
         """`any` as one callable."""
         first = self._first_checker()
@@ -513,6 +519,11 @@ class HyperscanFinder:
     def any(self, data: bytes) -> bool:
         """Whether any literal occurs or any shape matches: each scan stops at its first match."""
         return self.any_checker()(data)
+
+    def prepare(self) -> None:
+        """Compile the literals-and-shapes database now (forked workers then share it)."""
+        if self._rest is not None:
+            self._rest.here()
 
     def any_checker(self) -> Callable[[bytes], bool]:
         """`any` with this process's scratch space bound in: no method calls per buffer."""

@@ -198,6 +198,9 @@ def collect(
         _init_worker(rules, options.max_file_size)  # forked workers inherit the compiled detector
         assert _WORKER_DETECTOR is not None
         _WORKER_DETECTOR.prepare()
+        from patlint.sources.registry import preload
+
+        preload()
         run_batches(
             jobs,
             _init_worker,

@@ -106,6 +106,14 @@ def readers_for(rel: str) -> list[FileReader]:
     return out
 
 
+def preload() -> None:
+    """Import every reader and the parsers they load on first use: before scan workers are
+    forked, so that each does not import them again (~40 ms of CPU per worker)."""
+    for module, _hint in REGISTRY:
+        _reader(module)
+    import yaml  # noqa: F401  # the CI reader's parser (imported there on first use)
+
+
 def __getattr__(name: str) -> Any:
     """`READERS`: every registered reader (imports them all; for tests and tools)."""
     if name == "READERS":

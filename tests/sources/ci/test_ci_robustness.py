@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from typing import Any
 
 import yaml
@@ -109,3 +110,42 @@ def test_random_bytes_never_raise(rng: random.Random) -> None:
         data: Any = bytes(rng.randrange(256) for _ in range(rng.randrange(200)))
         out = CiYamlReader().read(data, ".github/workflows/x.yml", os.stat("."), DETECTOR, [])
         assert [p.rule_id for p in out.places] in ([], ["ci-file-unparsable"])
+
+
+def _nesting_reference(text: str) -> int:
+    """The estimate as first written: a loop over every character."""
+    depth = top = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            top = max(top, depth)
+        elif ch in "]}" and depth:
+            depth -= 1
+    indent = max((len(m.group(1)) for m in re.finditer(r"(?m)^( +)\S", text)), default=0)
+    return max(top, indent // 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="[]{}x: \n-'\"", max_size=200))
+def test_nesting_estimate_looks_only_at_brackets_and_indents(text: str) -> None:
+    from patlint.sources.ci.yamldoc import _nesting_estimate
+
+    assert _nesting_estimate(text) == _nesting_reference(text)
+
+
+def test_merged_mappings_are_looked_up_as_before() -> None:
+    # Lookups come from a per-node index now: own keys win over merged ones, the first merge
+    # over later ones, and a key that is not a string is still listed (once) by `items`.
+    from patlint.sources.ci.yamldoc import compose_documents, entry, items, text_of
+
+    (root,) = compose_documents(
+        "base: &b {a: 1, c: 3}\nmore: &m {a: 9, d: 4}\nx:\n  <<: [*b, *m]\n  a: 2\n  ? [k]\n  : v\n"
+    )
+    x = entry(root, "x")
+    assert x is not None
+    node = x[1]
+    assert [text_of(k) for k, _v in items(node)] == ["a", None, "c", "d"]
+    assert {k: text_of(entry(node, k)[1]) for k in "acd"} == {"a": "2", "c": "3", "d": "4"}  # type: ignore[index]
+    assert entry(node, "missing") is None and entry(None, "a") is None
+    assert items(node) == items(node)  # the cached pairs, not a list a caller could change
+    assert items(node) is not items(node)
