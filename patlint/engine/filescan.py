@@ -105,9 +105,11 @@ def scan_paths(
     The hot loop of a tree scan. Most files are small, claimed by no reader and hold no
     keyword: each costs one open, fstat, read and close, and one keyword pass that stops at
     the first hit. Anything else (a keyword, a reader, a large, growing or odd file) goes
-    through `scan_path`, which gives exactly the result it would give alone.
+    through `scan_path`, which gives exactly the result it would give alone. A file whose
+    name only hints at a reader (`*.yml` that is no CI file, a dot file that is no rc file)
+    takes the fast path too: without a reader, `scan_path` would only scan its bytes.
     """
-    from patlint.sources.registry import may_have_readers
+    from patlint.sources.registry import may_have_readers, readers_for
 
     if not batch:
         return 0, 0, []
@@ -121,7 +123,7 @@ def scan_paths(
     flags = _OPEN_FLAGS
     for path, rel in batch:
         data = b""
-        if not may_have_readers(rel):
+        if not (may_have_readers(rel) and readers_for(rel)):
             try:
                 fd = open_(path, flags)
             except OSError:

@@ -125,6 +125,11 @@ def test_scan_paths_gives_what_scan_path_gives_file_by_file(
         ".env": f"GITHUB_TOKEN={token('ghp')}\n".encode(),  # a reader's file
         "big.log": b"x" * 5000 + f" {token('ghu')}\n".encode(),  # larger than CHUNK
         "binary.bin": b"\0\1\2" + token("ghs").encode() + b"\0",
+        # Names that hint at a reader without being its file: the fast path takes them.
+        "docker-compose.yml": f"environment:\n  GH_TOKEN: {token('gho')}\n".encode(),
+        ".eslintrc": b'{"extends": "github"}\n',
+        ".prettierrc": f"// {token('github_pat')}\n".encode(),
+        "ci.yml": b"steps:\n  - run: echo hi\n",
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
@@ -151,5 +156,6 @@ def test_scan_paths_gives_what_scan_path_gives_file_by_file(
     ]
     assert [show(r) for r in kept] == expected_kept
     clean_results = [r for r in one_by_one if show(r) not in expected_kept]
-    assert clean == len(clean_results) == 3  # clean.py, empty.txt, keyword-only.md
+    # clean.py, empty.txt, keyword-only.md, .eslintrc, ci.yml
+    assert clean == len(clean_results) == 5
     assert clean_bytes == sum(r.bytes_read for r in clean_results)
