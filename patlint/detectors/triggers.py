@@ -485,7 +485,8 @@ class HyperscanFinder:
         self._is_encoded = [lit in encoded_set for lit in self._lits]
         self.shapes = tuple(shapes)
         literals = [re.escape(lit) for lit in self._lits]
-        self._db = _Database(hyperscan, literals)
+        # With shapes this finder is the pre-check's: `find` (this database) is seldom used.
+        self._db = _Database(hyperscan, literals, lazy=bool(shapes))
         self._gated: _Database | None = None
         self._rest: _Database | None = None
         if self.shapes:

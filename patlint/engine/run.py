@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from patlint.detectors.pattern import Detector
-from patlint.engine.filescan import FileResult, scan_paths, scan_stream
+from patlint.engine.filescan import PRECHECK_MIN_FILES, FileResult, scan_paths, scan_stream
 from patlint.engine.rules import Rule
 from patlint.engine.ruleset import RuleSet
 from patlint.model import (
@@ -211,7 +211,10 @@ def collect(
         )
     else:
         clean, clean_bytes, results = scan_paths(
-            [(f.path, f.rel) for f in files], detector, max_size=options.max_file_size
+            [(f.path, f.rel) for f in files],
+            detector,
+            max_size=options.max_file_size,
+            precheck=len(files) >= PRECHECK_MIN_FILES,
         )
         stats.files_scanned += clean
         stats.bytes_scanned += clean_bytes
