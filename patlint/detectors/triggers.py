@@ -464,12 +464,10 @@ class ReFinder:
 class HyperscanFinder:
     """All literals in one Hyperscan pass (every occurrence reported).
 
-    With shapes, `any` first runs one pass over the literals and the shapes' gates that stops
-    at the first match, as `ReFinder` does: a buffer holding neither (most of them) costs one
-    literal pass. Only where a gate comes first does a second pass look for the literals and
-    the shapes; its database is compiled when first needed (~25 ms: in most pre-commit runs
-    never), each expression with HS_FLAG_SINGLEMATCH (without, the literals and the URL shape
-    took 0.13-0.45 s to compile).
+    With shapes, `any` scans one database of the literals and the shapes, each expression
+    with HS_FLAG_SINGLEMATCH, that stops at the first match. It is compiled when first needed
+    (~25 ms; a scan of a few files skips the pre-check): without SINGLEMATCH the literals with
+    the URL shape took 0.13-0.45 s to compile.
     """
 
     name = "hyperscan"
@@ -487,14 +485,11 @@ class HyperscanFinder:
         literals = [re.escape(lit) for lit in self._lits]
         # With shapes this finder is the pre-check's: `find` (this database) is seldom used.
         self._db = _Database(hyperscan, literals, lazy=bool(shapes))
-        self._gated: _Database | None = None
-        self._rest: _Database | None = None
+        self._any_db = self._db
         if self.shapes:
-            gates = sorted({g for shape in self.shapes for g in shape.gates} - set(self._lits))
-            self._gated = _Database(hyperscan, literals + [re.escape(g) for g in gates])
             exprs = literals + [shape.expression() for shape in self.shapes]
             single = hyperscan.HS_FLAG_SINGLEMATCH
-            self._rest = _Database(hyperscan, exprs, flags=single, lazy=True)
+            self._any_db = _Database(hyperscan, exprs, flags=single, lazy=True)
         self._terminated: type[Exception] = hyperscan.ScanTerminated
 
     def find(self, data: bytes, *, with_encoded: bool) -> tuple[Positions, Encoded]:
@@ -522,38 +517,12 @@ class HyperscanFinder:
         return self.any_checker()(data)
 
     def prepare(self) -> None:
-        """Compile the literals-and-shapes database now (forked workers then share it)."""
-        if self._rest is not None:
-            self._rest.here()
+        """Compile the pre-check's database now (forked workers then share it)."""
+        self._any_db.here()
 
     def any_checker(self) -> Callable[[bytes], bool]:
         """`any` with this process's scratch space bound in: no method calls per buffer."""
-        terminated = self._terminated
-        gated, rest = self._gated, self._rest
-        if gated is None or rest is None:
-            return self._db.any_checker(terminated)
-        db, scratch = gated.here()
-        scan = db.scan
-        n_literals = len(self._lits)
-        first: list[int] = []
-
-        def on_first(ident: int, _start: int, _end: int, _flags: int, _ctx: object) -> bool:
-            first.append(ident)
-            return True  # stop
-
-        def any_(data: bytes) -> bool:
-            if not data:
-                return False
-            first.clear()
-            try:  # noqa: SIM105 - a context manager per buffer costs more than the scan
-                scan(data, match_event_handler=on_first, scratch=scratch)
-            except terminated:
-                pass
-            if not first:
-                return False  # neither a literal nor a gate: no shape can match either
-            return first[0] < n_literals or rest.any_checker(terminated)(data)
-
-        return any_
+        return self._any_db.any_checker(self._terminated)
 
 
 class _Database:
