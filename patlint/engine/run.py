@@ -117,7 +117,7 @@ def _batches(files: Iterable[FileRef]) -> Iterator[list[tuple[str, str]]]:
     batch: list[tuple[str, str]] = []
     size = 0
     for f in files:
-        batch.append((f.path, f.rel))
+        batch.append(f[:2])  # (path, rel) as a plain tuple
         size += max(f.size, 0)
         if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
             yield batch
