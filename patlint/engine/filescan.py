@@ -194,9 +194,19 @@ def scan_structured(
 
 
 def scan_stream(
-    fh: BinaryIO, rel: str, detector: Detector, *, max_size: int, file_type: str | None = None
+    fh: BinaryIO,
+    rel: str,
+    detector: Detector,
+    *,
+    max_size: int,
+    file_type: str | None = None,
+    precheck: bool = False,
 ) -> FileResult:
-    """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP + LOOKBEHIND."""
+    """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP + LOOKBEHIND.
+
+    `precheck`: a stream that fits in one chunk goes to the detector only when the pre-check
+    lets it through (`Detector.may_hit`: never a different result, less work for most blobs).
+    """
     result = FileResult()
     allowed = detector.rules_for_path(rel)
     carry = b""
@@ -215,6 +225,8 @@ def scan_stream(
             if binary is None:
                 binary = buf.find(b"\0", 0, BINARY_SNIFF) >= 0
             limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
+            if precheck and eof and not base and not detector.may_hit(buf):
+                break  # the whole stream, and nothing any rule could find in it
             lines = _Lines(buf, base, lines_before, line_start)
             for hit in detector.scan(buf, allowed=allowed):
                 if first <= hit.offset < limit:
