@@ -486,11 +486,14 @@ class HyperscanFinder:
         # With shapes this finder is the pre-check's: `find` (this database) is seldom used.
         self._db = _Database(hyperscan, literals, lazy=bool(shapes))
         self._any_db = self._db
+        self._fallback: ReFinder | None = None  # `any` for shapes Hyperscan cannot compile
+        self._plain, self._encoded = sorted(plain_set), sorted(encoded_set)
         if self.shapes:
             exprs = literals + [shape.expression() for shape in self.shapes]
             single = hyperscan.HS_FLAG_SINGLEMATCH
             self._any_db = _Database(hyperscan, exprs, flags=single, lazy=True)
         self._terminated: type[Exception] = hyperscan.ScanTerminated
+        self._error: type[Exception] = hyperscan.error
 
     def find(self, data: bytes, *, with_encoded: bool) -> tuple[Positions, Encoded]:
         """Start offsets of plain literals, spans of encoded ones."""
@@ -518,11 +521,19 @@ class HyperscanFinder:
 
     def prepare(self) -> None:
         """Compile the pre-check's database now (forked workers then share it)."""
-        self._any_db.here()
+        self.any_checker()
 
     def any_checker(self) -> Callable[[bytes], bool]:
-        """`any` with this process's scratch space bound in: no method calls per buffer."""
-        return self._any_db.any_checker(self._terminated)
+        """`any` with this process's scratch space bound in: no method calls per buffer.
+
+        A shape Hyperscan cannot compile (a user rule's trigger using what only Python's `re`
+        knows, such as an atomic group) makes `any` the `re` finder's: the same answers."""
+        if self._fallback is None:
+            try:
+                return self._any_db.any_checker(self._terminated)
+            except self._error:
+                self._fallback = ReFinder(self._plain, self._encoded, self.shapes)
+        return self._fallback.any_checker()
 
 
 class _Database:

@@ -389,3 +389,23 @@ def test_a_shape_searched_with_re_starts_with_its_literal() -> None:
     assert search.__self__.pattern.startswith(re.escape(b"@"))  # type: ignore[attr-defined]
     assert search(b"https://" + b"f" * 40 + b"@api.github.com") is not None
     assert search(b"@" + b"f" * 40 + b"@x.com") is None
+
+
+@pytest.mark.skipif(
+    "hyperscan" not in triggers.finder_names(),
+    reason="hyperscan not installed (pip install 'patlint[fast]')",
+)
+def test_a_shape_hyperscan_cannot_compile_falls_back_to_re() -> None:
+    # An atomic group is Python's (3.11) alone: Hyperscan refuses the database, which is
+    # compiled on first use, so `any` must not fail then (a scan would exit 3).
+    import sys
+
+    if sys.version_info < (3, 11):
+        pytest.skip("atomic groups need Python 3.11")
+    shape = triggers.Shape((b"@",), b"[a-f0-9]{40}", b"(?>[.]?)github", (b"github",))
+    finder = triggers.HyperscanFinder([b"ghp_"], [], [shape])
+    assert finder.any(b"f" * 40 + b"@api.github") is False
+    assert finder.any(b"x" + b"f" * 40 + b"@.github") is True
+    assert finder.any(b"ghp_") is True and finder.any(b"nothing") is False
+    finder.prepare()
+    assert finder._fallback is not None
