@@ -320,10 +320,14 @@ def trigger_regex_problem(regex: str, *, fixed_width: bool) -> str | None:
     if tree.state.flags & ~consts.SRE_FLAG_UNICODE:
         return "a global flag such as (?i) is not allowed: scope it, as in (?i:token)"
     banned = {consts.ASSERT, consts.ASSERT_NOT, consts.GROUPREF, consts.AT}
-    if getattr(consts, "GROUPREF_EXISTS", None) is not None:
-        banned.add(consts.GROUPREF_EXISTS)
+    for name in ("GROUPREF_EXISTS", "ATOMIC_GROUP", "POSSESSIVE_REPEAT"):  # Python's own
+        if getattr(consts, name, None) is not None:
+            banned.add(getattr(consts, name))
     if any(op in banned for op, _av in _ops(tree, consts)):
-        return "lookarounds, back-references and anchors are not allowed"
+        return (
+            "lookarounds, back-references, anchors, atomic groups and possessive repeats "
+            "are not allowed"
+        )
     if backtracking_risk(regex):
         return "an unbounded repeat nested inside another"
     lo, hi = tree.getwidth()

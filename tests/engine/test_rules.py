@@ -86,6 +86,8 @@ def test_a_plain_word_keyword_needs_a_trigger(tmp_path: Path) -> None:
         ("{literals: ['github'], after: '(?=x)'}", "lookarounds"),
         ("{literals: ['github'], after: '(a)\\1'}", "back-references"),
         ("{literals: ['github'], after: 'x$'}", "anchors"),
+        ("{literals: ['github'], after: '(?>x)'}", "atomic"),
+        ("{literals: ['github'], after: 'x*+'}", "possessive"),
         ("{literals: ['github'], after: '(?i)token'}", "global flag"),
         ("{literals: ['github'], after: '(a+)+'}", "nested"),
         ("{literals: ['github'], after: '[a-'}", "does not compile"),
