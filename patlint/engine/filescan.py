@@ -62,8 +62,11 @@ def open_regular(path: str) -> tuple[int, os.stat_result] | Skip:
     return fd, st
 
 
-def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> FileResult:
-    """Scan the file at `path`, shown as `rel`."""
+def scan_path(
+    path: str, rel: str, detector: Detector, *, max_size: int, precheck: bool = False
+) -> FileResult:
+    """Scan the file at `path`, shown as `rel` (`precheck`: as `scan_stream`'s, for a file
+    read in chunks)."""
     opened = open_regular(path)
     if isinstance(opened, Skip):
         return FileResult(skip=Skip(rel, opened.reason, opened.detail))
@@ -89,7 +92,7 @@ def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> File
         os.lseek(fd, 0, os.SEEK_SET)  # it grew while we read: stream it from the start
     with os.fdopen(fd, "rb", buffering=0) as fh:
         if not readers:
-            return scan_stream(fh, rel, detector, max_size=max_size)
+            return scan_stream(fh, rel, detector, max_size=max_size, precheck=precheck)
         try:
             data = _read_chunk(fh, READER_MAX_BYTES + 1)
         except OSError as exc:
@@ -153,7 +156,7 @@ def scan_paths(
         if data:
             res = scan_bytes(data, rel, detector)  # what scan_path does with these bytes
         else:
-            res = scan_path(path, rel, detector, max_size=max_size)
+            res = scan_path(path, rel, detector, max_size=max_size, precheck=precheck)
         if res.scanned and not (res.candidates or res.skip or res.places or res.notices):
             clean += 1
             clean_bytes += res.bytes_read
@@ -204,8 +207,9 @@ def scan_stream(
 ) -> FileResult:
     """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP + LOOKBEHIND.
 
-    `precheck`: a stream that fits in one chunk goes to the detector only when the pre-check
-    lets it through (`Detector.may_hit`: never a different result, less work for most blobs).
+    `precheck`: each chunk goes to the detector only when the pre-check lets it through
+    (`Detector.may_hit` says no only where the detector would find nothing: never a different
+    result, less work for most blobs and most chunks of a large file).
     """
     result = FileResult()
     allowed = detector.rules_for_path(rel)
@@ -225,12 +229,11 @@ def scan_stream(
             if binary is None:
                 binary = buf.find(b"\0", 0, BINARY_SNIFF) >= 0
             limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
-            if precheck and eof and not base and not detector.may_hit(buf):
-                break  # the whole stream, and nothing any rule could find in it
-            lines = _Lines(buf, base, lines_before, line_start)
-            for hit in detector.scan(buf, allowed=allowed):
-                if first <= hit.offset < limit:
-                    result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
+            if not precheck or detector.may_hit(buf):
+                lines = _Lines(buf, base, lines_before, line_start)
+                for hit in detector.scan(buf, allowed=allowed):
+                    if first <= hit.offset < limit:
+                        result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
             if eof:
                 break
             if result.bytes_read > max_size:

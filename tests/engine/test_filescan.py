@@ -162,3 +162,48 @@ def test_scan_paths_gives_what_scan_path_gives_file_by_file(
         # clean.py, empty.txt, keyword-only.md, .eslintrc, ci.yml
         assert clean == len(clean_results) == 5
         assert clean_bytes == sum(r.bytes_read for r in clean_results)
+
+
+def test_the_pre_check_per_chunk_changes_nothing_in_a_long_stream(
+    token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file read in chunks skips the detector on chunks the pre-check turns away: tokens on
+    chunk boundaries, in the overlap, encoded, or in GitHub-dense chunks are still found, on
+    the same lines."""
+    import io
+    import random
+
+    monkeypatch.setattr(filescan, "CHUNK", 4096)
+    monkeypatch.setattr(filescan, "OVERLAP", 512)
+    monkeypatch.setattr(filescan, "LOOKBEHIND", 256)
+    rng = random.Random(11)
+    legacy = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    pieces = [
+        "plain words and more words\n",
+        'import "github.com/o/r"\n',
+        f"T = '{token('ghp')}'\n",
+        f"auth: {base64.b64encode(('u:' + token('gho')).encode()).decode()}\n",
+        f"git clone https://{legacy}@github.com/o/r\n",
+        f"GITHUB_TOKEN={legacy}\n",
+    ]
+    weights = [600, 20, 1, 1, 1, 1]  # most 4 KB chunks hold no token, some several
+    text = "".join(rng.choices(pieces, weights, k=20000)).encode()
+
+    def found(precheck: bool) -> list[tuple[object, ...]]:
+        res = filescan.scan_stream(
+            io.BytesIO(text), "big.txt", DETECTOR, max_size=1 << 30, precheck=precheck
+        )
+        return [(c.rule_id, c.secret.digest, c.location) for c in res.candidates]
+
+    answers: list[bool] = []
+    real = DETECTOR.may_hit
+
+    def may_hit(data: bytes) -> bool:
+        answers.append(real(data))
+        return answers[-1]
+
+    monkeypatch.setattr(DETECTOR, "may_hit", may_hit)
+    with_precheck = found(True)
+    assert True in answers and answers.count(False) > 20  # chunks skipped and chunks scanned
+    assert with_precheck == found(False)
+    assert len(with_precheck) > 30
