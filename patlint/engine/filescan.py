@@ -62,11 +62,8 @@ def open_regular(path: str) -> tuple[int, os.stat_result] | Skip:
     return fd, st
 
 
-def scan_path(
-    path: str, rel: str, detector: Detector, *, max_size: int, precheck: bool = False
-) -> FileResult:
-    """Scan the file at `path`, shown as `rel` (`precheck`: as `scan_stream`'s, for a file
-    read in chunks)."""
+def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> FileResult:
+    """Scan the file at `path`, shown as `rel`."""
     opened = open_regular(path)
     if isinstance(opened, Skip):
         return FileResult(skip=Skip(rel, opened.reason, opened.detail))
@@ -92,7 +89,7 @@ def scan_path(
         os.lseek(fd, 0, os.SEEK_SET)  # it grew while we read: stream it from the start
     with os.fdopen(fd, "rb", buffering=0) as fh:
         if not readers:
-            return scan_stream(fh, rel, detector, max_size=max_size, precheck=precheck)
+            return scan_stream(fh, rel, detector, max_size=max_size)
         try:
             data = _read_chunk(fh, READER_MAX_BYTES + 1)
         except OSError as exc:
@@ -156,7 +153,7 @@ def scan_paths(
         if data:
             res = scan_bytes(data, rel, detector)  # what scan_path does with these bytes
         else:
-            res = scan_path(path, rel, detector, max_size=max_size, precheck=precheck)
+            res = scan_path(path, rel, detector, max_size=max_size)
         if res.scanned and not (res.candidates or res.skip or res.places or res.notices):
             clean += 1
             clean_bytes += res.bytes_read
@@ -207,9 +204,10 @@ def scan_stream(
 ) -> FileResult:
     """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP + LOOKBEHIND.
 
-    `precheck`: each chunk goes to the detector only when the pre-check lets it through
-    (`Detector.may_hit` says no only where the detector would find nothing: never a different
-    result, less work for most blobs and most chunks of a large file).
+    `precheck`: a stream that fits in one chunk goes to the detector only when the pre-check
+    lets it through (`Detector.may_hit` says no only where the detector would find nothing:
+    never a different result, less work for most blobs). Not per chunk of a larger stream:
+    8 MB of text nearly always holds a keyword, and the pre-check then only adds a pass.
     """
     result = FileResult()
     allowed = detector.rules_for_path(rel)
@@ -229,7 +227,7 @@ def scan_stream(
             if binary is None:
                 binary = buf.find(b"\0", 0, BINARY_SNIFF) >= 0
             limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
-            if not precheck or detector.may_hit(buf):
+            if not (precheck and eof and not base) or detector.may_hit(buf):
                 lines = _Lines(buf, base, lines_before, line_start)
                 for hit in detector.scan(buf, allowed=allowed):
                     if first <= hit.offset < limit:

@@ -214,7 +214,7 @@ def collect(
             [(f.path, f.rel) for f in files],
             detector,
             max_size=options.max_file_size,
-            precheck=len(files) >= PRECHECK_MIN_FILES or total >= PARALLEL_MIN_BYTES,
+            precheck=len(files) >= PRECHECK_MIN_FILES,
         )
         stats.files_scanned += clean
         stats.bytes_scanned += clean_bytes
