@@ -201,7 +201,9 @@ class Doc:
         starts = [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
         doc = cls(text, roots, starts)
         doc._index()
-        doc.expansion = max((_expanded_size(r) for r in roots), default=0)
+        # Without `*` there is no alias: every node is its own, and counting them is enough.
+        size = _expanded_size if "*" in text else _tree_size
+        doc.expansion = max((size(r) for r in roots), default=0)
         return doc
 
     def index_of(self, mark: Any) -> int:
@@ -317,6 +319,25 @@ def value_positions(text: str, node: Any, start: int) -> list[int]:
             return out
         out.append(found)
     return out
+
+
+def _tree_size(root: Any) -> int:
+    """`_expanded_size` of a tree without aliases (no node is shared): its node count, capped."""
+    cap = EXPANSION_LIMIT + 1
+    count = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count >= cap:
+            return cap
+        if node.id == "sequence":
+            stack.extend(node.value)
+        elif node.id == "mapping":
+            for k, v in node.value:
+                stack.append(k)
+                stack.append(v)
+    return count
 
 
 def _expanded_size(root: Any) -> int:

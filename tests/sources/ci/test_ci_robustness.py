@@ -149,3 +149,31 @@ def test_merged_mappings_are_looked_up_as_before() -> None:
     assert entry(node, "missing") is None and entry(None, "a") is None
     assert items(node) == items(node)  # the cached pairs, not a list a caller could change
     assert items(node) is not items(node)
+
+
+_TREES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5)),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=_TREES)
+def test_a_document_without_aliases_is_counted_as_the_alias_walk_counts_it(tree: Any) -> None:
+    from patlint.sources.ci import yamldoc
+
+    text = yaml.safe_dump(tree)
+    for root in yamldoc.compose_documents(text):
+        assert yamldoc._tree_size(root) == yamldoc._expanded_size(root)
+
+
+def test_alias_bombs_are_still_measured_with_aliases_expanded() -> None:
+    from patlint.sources.ci.yamldoc import EXPANSION_LIMIT, Doc
+
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
+    assert Doc.parse("\n".join(lines) + "\n").expansion > EXPANSION_LIMIT
+    assert Doc.parse("a: [1, 2, {b: c}]\n").expansion == 8  # no `*`: nodes counted directly
