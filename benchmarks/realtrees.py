@@ -156,14 +156,15 @@ def source_repo(project: Project, mirrors: Path | None, cache: Path) -> Path:
 def export(git_dir: Path, commit: str, dest: Path, leave_out: tuple[str, ...] = ()) -> None:
     """The work tree at `commit` into `dest` (every tracked file but `leave_out`; git checks
     the paths)."""
+    dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         env = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
-        git("--git-dir", str(git_dir), "read-tree", commit, env=env)
+        # An explicit work tree: a bare repository made by `git init --bare` refuses otherwise.
+        where = ["--git-dir", str(git_dir), "--work-tree", str(dest)]
+        git(*where, "read-tree", commit, env=env)
         if leave_out:
-            git("--git-dir", str(git_dir), "update-index", "--force-remove", "--", *leave_out,
-                env=env)  # fmt: skip
-        git("--git-dir", str(git_dir), "checkout-index", "--all", "--force",
-            f"--prefix={dest}/", env=env)  # fmt: skip
+            git(*where, "update-index", "--force-remove", "--", *leave_out, env=env)
+        git(*where, "checkout-index", "--all", "--force", env=env)
 
 
 def npm_ci(dest: Path) -> None:
