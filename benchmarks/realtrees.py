@@ -254,6 +254,8 @@ class Planter:
 
     def insert_line(self, path: Path, line: str) -> None:
         """`line` at a random line boundary of `path`."""
+        if path.is_symlink() or not path.resolve().is_relative_to(self.root.resolve()):
+            raise SystemExit(f"{path}: leads out of the corpus (a symbolic link upstream)")
         lines = path.read_bytes().splitlines(keepends=True)
         if lines and not lines[-1].endswith(b"\n"):
             lines[-1] += b"\n"
@@ -264,6 +266,9 @@ class Planter:
         """A new file named `name` (made unique) in a random source folder, or in `where`."""
         d = where or self.rng.choice(self.dirs)
         d.mkdir(parents=True, exist_ok=True)
+        # Upstream content decides what is a link: never write through one out of the corpus.
+        if not d.resolve().is_relative_to(self.root.resolve()) or (d / name).is_symlink():
+            raise SystemExit(f"{d}: leads out of the corpus (a symbolic link upstream)")
         p = d / name
         n = 0
         while p.exists() or p.is_symlink():
