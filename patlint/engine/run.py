@@ -118,7 +118,8 @@ def _batches(files: Iterable[FileRef]) -> Iterator[list[tuple[str, str]]]:
     size = 0
     for f in files:
         batch.append(f[:2])  # (path, rel) as a plain tuple
-        size += max(f.size, 0)
+        if f[2] > 0:  # the size, -1 when the walker did not stat the file
+            size += f[2]
         if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
             yield batch
             batch, size = [], 0
