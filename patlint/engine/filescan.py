@@ -116,7 +116,7 @@ def scan_paths(
     name only hints at a reader (`*.yml` that is no CI file, a dot file that is no rc file)
     takes the fast path too: without a reader, `scan_path` would only scan its bytes.
     """
-    from patlint.sources.registry import may_have_readers, readers_for
+    from patlint.sources.registry import may_have_readers_checker, readers_for
 
     if not batch:
         return 0, 0, []
@@ -124,6 +124,7 @@ def scan_paths(
     clean_bytes = 0
     kept: list[FileResult] = []
     may_hit = detector.may_hit_checker() if precheck else _always
+    may_have_readers = may_have_readers_checker()
     small = min(CHUNK, max_size)
     # Bound once: this loop runs for every file of the tree.
     open_, fstat, read, close, isreg = os.open, os.fstat, os.read, os.close, stat.S_ISREG
@@ -138,9 +139,10 @@ def scan_paths(
             if fd >= 0:
                 try:
                     st = fstat(fd)
-                    if isreg(st.st_mode) and st.st_size < small:
-                        data = read(fd, st.st_size + 1)
-                        if len(data) != st.st_size:
+                    size = st.st_size
+                    if size < small and isreg(st.st_mode):
+                        data = read(fd, size + 1)
+                        if len(data) != size:
                             data = b""  # short read or grown: scan_path streams it
                         elif not may_hit(data):
                             clean += 1

@@ -95,6 +95,23 @@ def may_have_readers(rel: str) -> bool:
     return _ANY("", rel[rel.rfind("/") + 1 :])
 
 
+def may_have_readers_checker() -> Callable[[str], bool]:
+    """`may_have_readers` with every hint's data bound in (the tree scan calls it per file)."""
+    names, lower = _ANY.names, _ANY.lower
+    prefixes, suffixes = _ANY.prefixes, _ANY.suffixes
+
+    def check(rel: str) -> bool:
+        name = rel[rel.rfind("/") + 1 :]
+        return (
+            name in names
+            or name.startswith(prefixes)
+            or name.endswith(suffixes)
+            or name.lower() in lower
+        )
+
+    return check
+
+
 def readers_for(rel: str) -> list[FileReader]:
     """Readers that claim the file shown as `rel` (modules imported on first use), in registry order."""
     out = []

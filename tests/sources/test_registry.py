@@ -114,6 +114,7 @@ def test_may_have_readers_is_any_hint() -> None:
         last = rel.rsplit("/", 1)[-1]
         expected = any(hint(rel, last) for _module, hint in registry.REGISTRY)
         assert registry.may_have_readers(rel) == expected, rel
+        assert registry.may_have_readers_checker()(rel) == expected, rel
         assert registry._hinted(last) == tuple(
             i for i, (_m, hint) in enumerate(registry.REGISTRY) if hint("", last)
         )
