@@ -366,25 +366,25 @@ def goal_lines(results: list[Measure]) -> list[str]:
         pl, rg, bl = (by.get((corpus, t)) for t in ("patlint", "ripgrep", "betterleaks"))
         if pl is not None and rg is not None:
             r = pl.mbs / rg.mbs
-            line(f"{corpus}: patlint {r:.2f}× ripgrep's throughput (≥ 0.5)", r >= 0.5)
+            line(f"{corpus}: patlint {r:.3f}× ripgrep's throughput (≥ 0.5)", r >= 0.5)
         skipped_deps = bl is not None and any(x.endswith(":node-modules") for x in bl.missed)
         if pl is not None and bl is not None and skipped_deps:
             # betterleaks skips node_modules by default: not the same bytes (see real-own).
             lines.append(f"| {corpus}: betterleaks did not read node_modules (its ↳ missed) | – |")
         elif pl is not None and bl is not None:
             r = bl.wall / pl.wall
-            line(f"{corpus}: {r:.2f}× faster than betterleaks (≥ 1.5)", r >= 1.5)
+            line(f"{corpus}: {r:.3f}× faster than betterleaks (≥ 1.5)", r >= 1.5)
     pl, bl = by.get(("precommit", "patlint")), by.get(("precommit", "betterleaks"))
     if pl is not None and bl is not None:
         r = pl.wall / bl.wall
-        line(f"pre-commit: {pl.wall:.3f} s, {r:.2f}× betterleaks' wall time (≤ 1.3)", r <= 1.3)
+        line(f"pre-commit: {pl.wall:.3f} s, {r:.3f}× betterleaks' wall time (≤ 1.3)", r <= 1.3)
     home = [m for m in results if m.corpus == "home" and m.tool.startswith("patlint (default")]
     if home:
-        line(f"home, default profile: {home[0].wall:.2f} s (< 1.0)", home[0].wall < 1.0)
+        line(f"home, default profile: {home[0].wall:.3f} s (< 1.0)", home[0].wall < 1.0)
     pa, rg = by.get(("home", "patlint --all")), by.get(("home", "ripgrep"))
     if pa is not None and rg is not None:
         r = pa.wall / rg.wall
-        line(f"home --all: {pa.wall:.2f} s, {r:.2f}× ripgrep's wall time (≤ 1.5)", r <= 1.5)
+        line(f"home --all: {pa.wall:.2f} s, {r:.3f}× ripgrep's wall time (≤ 1.5)", r <= 1.5)
     ours = [m for m in results if m.tool.startswith("patlint")]
     if ours:
         top = max(ours, key=lambda m: m.rss_kb)
