@@ -105,6 +105,32 @@ def _scan_batch(batch: Sequence[tuple[str, str]]) -> tuple[int, int, list[FileRe
     return scan_paths(batch, _WORKER_DETECTOR, max_size=_WORKER_MAX)
 
 
+def _prepare_workers(detector: Detector) -> None:
+    """Compile the detector and import the readers before the workers fork, so that each does
+    not do it again; both at once: Hyperscan compiles without the GIL (~25 ms) while the
+    imports (~35 ms) hold it. The thread has ended before any fork."""
+    import threading
+
+    from patlint.sources.registry import preload
+
+    failed: list[BaseException] = []
+
+    def compile_() -> None:
+        try:
+            detector.prepare()
+        except BaseException as exc:  # re-raised below, in the scanning thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=compile_, name="patlint-compile")
+    thread.start()
+    try:
+        preload()
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]
+
+
 def _size(path: str) -> int:
     """A file's size for the parallel-or-not decision (0 when it cannot be read: the scan says why)."""
     try:
@@ -198,10 +224,7 @@ def collect(
 
         _init_worker(rules, options.max_file_size)  # forked workers inherit the compiled detector
         assert _WORKER_DETECTOR is not None
-        _WORKER_DETECTOR.prepare()
-        from patlint.sources.registry import preload
-
-        preload()
+        _prepare_workers(_WORKER_DETECTOR)
         run_batches(
             jobs,
             _init_worker,
