@@ -18,9 +18,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from patlint.detectors.triggers import TriggerFinder, make_finder
+from patlint.detectors.triggers import Shape, TriggerFinder, make_finder
 from patlint.detectors.validators import validate
-from patlint.engine.rules import Rule
+from patlint.engine.rules import Rule, trigger_required_text
 
 # Seconds each custom rule's pattern may run on one file (built-in patterns are linear: no budget).
 REGEX_BUDGET = 2.0
@@ -113,6 +113,19 @@ class Detector:
         cached = self._compiled.get(active)
         if cached is not None:
             return cached
+        triggers = self._table(active)
+        plain = [lit for lit, ts in triggers.items() if any(t.encoding is None for t in ts)]
+        encoded = [lit for lit, ts in triggers.items() if any(t.encoding for t in ts)]
+        finder = make_finder(plain, encoded)
+        self._compiled[active] = (triggers, finder)
+        return triggers, finder
+
+    def _table(
+        self, active: frozenset[int], *, shaped: frozenset[int] = frozenset()
+    ) -> dict[bytes, list[_Trigger]]:
+        """Every keyword literal of the `active` rules, plain and encoded, with the rules it
+        triggers; the `shaped` rules add their encoded keywords only (their trigger stands
+        for the plain ones)."""
         table: dict[bytes, dict[tuple[str | None, int], set[int]]] = defaultdict(
             lambda: defaultdict(set)
         )
@@ -121,7 +134,8 @@ class Detector:
             encodable = rule.token_kind not in ("legacy",)
             for kw in rule.keywords:
                 raw = kw.encode("utf-8")
-                table[raw][(None, 0)].add(i)
+                if i not in shaped:
+                    table[raw][(None, 0)].add(i)
                 if not encodable:
                     continue
                 if b"_" in raw:
@@ -133,19 +147,15 @@ class Detector:
         if encodable_ids:
             for key in CONTAINER_KEYS:
                 table[key][("container", 0)].update(encodable_ids)
-        triggers = {
+        return {
             lit: [_Trigger(tuple(sorted(ids)), enc, shift) for (enc, shift), ids in kinds.items()]
             for lit, kinds in table.items()
         }
-        plain = [lit for lit, ts in triggers.items() if any(t.encoding is None for t in ts)]
-        encoded = [lit for lit, ts in triggers.items() if any(t.encoding for t in ts)]
-        finder = make_finder(plain, encoded)
-        self._compiled[active] = (triggers, finder)
-        return triggers, finder
 
     def may_hit(self, data: bytes) -> bool:
-        """False when `data` holds no keyword of any rule, in any encoding: `scan` would find
-        nothing there, whatever the file's path. One pass that stops at the first keyword."""
+        """False when `scan` would find nothing in `data`, whatever the file's path: no keyword
+        of any rule in any encoding, and no rule's `trigger` shape where its keywords alone
+        are too common (`github`). One pass that stops at the first match."""
         return self._finder_of_all().any(data)
 
     def may_hit_checker(self) -> Callable[[bytes], bool]:
@@ -154,13 +164,30 @@ class Detector:
 
     def prepare(self) -> None:
         """Compile every finder a tree scan needs now (before workers are forked, not in each)."""
-        self._finder_of_all()
+        self._finder_of_all().prepare()
         self._triggers_for(self._base)
 
     def _finder_of_all(self) -> TriggerFinder:
         finder = self._any_finder
         if finder is None:
-            _table, finder = self._triggers_for(frozenset(range(len(self.rules))))
+            every = frozenset(range(len(self.rules)))
+            shaped = frozenset(i for i in every if self.rules[i].trigger is not None)
+            table = self._table(every, shaped=shaped)
+            plain = [lit for lit, ts in table.items() if any(t.encoding is None for t in ts)]
+            encoded = [lit for lit, ts in table.items() if any(t.encoding for t in ts)]
+            shapes = []
+            for i in sorted(shaped):
+                trigger = self.rules[i].trigger
+                assert trigger is not None
+                shapes.append(
+                    Shape(
+                        tuple(lit.encode() for lit in trigger.literals),
+                        trigger.before.encode(),
+                        trigger.after.encode(),
+                        tuple(text.encode() for text in trigger_required_text(trigger)),
+                    )
+                )
+            finder = make_finder(plain, encoded, shapes)
             self._any_finder = finder
         return finder
 

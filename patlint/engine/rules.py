@@ -29,7 +29,16 @@ _COMMON = {
     "negative_examples",
     "opt_in",
 }
-_DETECTOR = {"token_kind", "pattern", "keywords", "validator", "entropy", "paths", "window"}
+_DETECTOR = {
+    "token_kind",
+    "pattern",
+    "keywords",
+    "validator",
+    "entropy",
+    "paths",
+    "window",
+    "trigger",
+}
 _POLICY = {"check", "params", "requires"}
 YamlParser = Callable[..., Any]  # (text, where, *, error) -> data, like yamlio.safe_load
 # The names in patlint.policy.CHECKS, so loading rules need not import every check module (a test
@@ -50,6 +59,21 @@ POLICY_CHECKS = frozenset(
         "unused",
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """What the one-pass pre-check looks for instead of a rule's keywords: one of `literals`,
+    right after a fixed-width match of `before` and followed by a match of `after`.
+
+    Every match of the rule's pattern contains one (a relaxation of the pattern); the loader
+    checks that each one also holds a keyword. Both regexes use the syntax Python's `re` and
+    Hyperscan share: no lookaround, back-reference or anchor.
+    """
+
+    literals: tuple[str, ...]
+    before: str = ""
+    after: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +102,7 @@ class Rule:
     entropy: float = 0.0
     paths: tuple[str, ...] = ()
     window: tuple[int, int] | None = None  # (bytes before, after) a keyword; None: whole buffer
+    trigger: Trigger | None = None  # the pre-check's shape, when a keyword alone is too common
     # policy
     check: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -230,8 +255,20 @@ def _parse_detector(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
                 "window", "expected {before: N, after: N}: bytes around a keyword (0..1048576)"
             )
         window = (window["before"], window["after"])
+    trigger = item.get("trigger")
+    if trigger is not None:
+        trigger = _parse_trigger(trigger, keywords, err)
+    elif any(_is_word(k) for k in keywords):
+        word = next(k for k in keywords if _is_word(k))
+        raise err(
+            "keywords",
+            f"{word!r} is a plain word: in real code it is in a large share of files, so every "
+            "such file would go through the full detector; give a 'trigger' (the shape a token "
+            "is found in) for the pre-check",
+        )
     return {
         "window": window,
+        "trigger": trigger,
         "token_kind": token_kind,
         "pattern": pattern,
         "keywords": tuple(keywords),
@@ -239,6 +276,126 @@ def _parse_detector(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
         "entropy": float(entropy),
         "paths": tuple(paths),
     }
+
+
+def _is_word(keyword: str) -> bool:
+    """A keyword made of letters only (`github`, `GitHub`): common in code and prose."""
+    return keyword.isascii() and keyword.isalpha()
+
+
+def _parse_trigger(value: Any, keywords: Sequence[str], err: Any) -> Trigger:
+    """Validate a `trigger: {literals: [...], before: REGEX, after: REGEX}` mapping."""
+    if not isinstance(value, Mapping) or not set(value) <= {"literals", "before", "after"}:
+        raise err("trigger", "expected a mapping with literals, and optionally before and after")
+    literals = value.get("literals")
+    if (
+        not isinstance(literals, list)
+        or not literals
+        or not all(isinstance(x, str) and x and x.isascii() for x in literals)
+    ):
+        raise err("trigger", "literals: expected a non-empty list of non-empty ASCII strings")
+    parts: dict[str, str] = {}
+    for name in ("before", "after"):
+        regex = value.get(name, "")
+        if not isinstance(regex, str):
+            raise err("trigger", f"{name}: expected a regular expression")
+        problem = trigger_regex_problem(regex, fixed_width=name == "before")
+        if problem:
+            raise err("trigger", f"{name}: {problem}")
+        parts[name] = regex
+    trigger = Trigger(tuple(literals), parts["before"], parts["after"])
+    implied = trigger_required_text(trigger)
+    if not all(any(k in text for k in keywords) for text in implied):
+        raise err(
+            "trigger",
+            "every match must hold one of the rule's keywords: each literal, or the literal "
+            "text that `after` ends with or `before` starts with, must contain one",
+        )
+    return trigger
+
+
+def trigger_regex_problem(regex: str, *, fixed_width: bool) -> str | None:
+    """Why `regex` cannot be a trigger part (None when it can): it must compile, use only what
+    Python's `re` and Hyperscan both support, and (before) match a fixed number of bytes."""
+    parsed = _sre_parse(regex)
+    if isinstance(parsed, str):
+        return parsed
+    _parser, consts, tree = parsed
+    if tree.state.flags & ~consts.SRE_FLAG_UNICODE:
+        return "a global flag such as (?i) is not allowed: scope it, as in (?i:token)"
+    banned = {consts.ASSERT, consts.ASSERT_NOT, consts.GROUPREF, consts.AT}
+    for name in ("GROUPREF_EXISTS", "ATOMIC_GROUP", "POSSESSIVE_REPEAT"):  # Python's own
+        if getattr(consts, name, None) is not None:
+            banned.add(getattr(consts, name))
+    if any(op in banned for op, _av in _ops(tree, consts)):
+        return (
+            "lookarounds, back-references, anchors, atomic groups and possessive repeats "
+            "are not allowed"
+        )
+    if backtracking_risk(regex):
+        return "an unbounded repeat nested inside another"
+    lo, hi = tree.getwidth()
+    if fixed_width and lo != hi:
+        return "expected a fixed-width regular expression (it is checked by lookbehind)"
+    return None
+
+
+def trigger_required_text(trigger: Trigger) -> list[str]:
+    """Texts of which every match of the trigger holds one: its literals, or else the literal
+    run `after` ends with or `before` starts with (when one of those is longer)."""
+    runs = [*trigger.literals]
+    for regex, at_end in ((trigger.after, True), (trigger.before, False)):
+        parsed = _sre_parse(regex)
+        if isinstance(parsed, str) or not regex:
+            continue
+        _parser, consts, tree = parsed
+        items = list(tree)
+        if at_end:
+            items.reverse()
+        text = []
+        for op, av in items:
+            if op is not consts.LITERAL:
+                break
+            text.append(chr(av))
+        run = "".join(reversed(text) if at_end else text)
+        if run:
+            return [run]
+    return runs
+
+
+def _sre_parse(regex: str) -> tuple[Any, Any, Any] | str:
+    import importlib
+
+    try:  # Python 3.11+
+        sre_parse: Any = importlib.import_module("re._parser")
+        sre_c: Any = importlib.import_module("re._constants")
+    except ImportError:  # Python 3.10
+        sre_parse = importlib.import_module("sre_parse")
+        sre_c = importlib.import_module("sre_constants")
+    try:
+        re.compile(regex.encode("utf-8"))
+        return sre_parse, sre_c, sre_parse.parse(regex)
+    except re.error as exc:
+        return f"does not compile: {exc}"
+
+
+def _ops(items: Any, consts: Any) -> Iterable[tuple[Any, Any]]:
+    """Every (op, argument) in a parsed regex, nested ones included."""
+    for op, av in items:
+        yield op, av
+        if op in (consts.MAX_REPEAT, consts.MIN_REPEAT) or op is getattr(
+            consts, "POSSESSIVE_REPEAT", None
+        ):
+            yield from _ops(av[2], consts)
+        elif op is consts.SUBPATTERN:
+            yield from _ops(av[-1], consts)
+        elif op is consts.BRANCH:
+            for branch in av[1]:
+                yield from _ops(branch, consts)
+        elif op in (consts.ASSERT, consts.ASSERT_NOT):
+            yield from _ops(av[1], consts)
+        elif getattr(consts, "ATOMIC_GROUP", None) is not None and op is consts.ATOMIC_GROUP:
+            yield from _ops(av, consts)
 
 
 def _parse_policy(item: Mapping[str, Any], err: Any) -> dict[str, Any]:

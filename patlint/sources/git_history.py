@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from typing import IO, Any, BinaryIO, cast
 
 from patlint.detectors.pattern import Detector
-from patlint.engine.filescan import FileResult, scan_stream, scan_structured
+from patlint.engine.filescan import PRECHECK_MIN_FILES, FileResult, scan_stream, scan_structured
 from patlint.engine.rules import Rule
 from patlint.errors import ConfigError, PatlintError
 from patlint.model import Candidate, Location, ScanStats, Skip
@@ -655,7 +655,8 @@ def _read_blobs(
                     continue
                 stream = pipe.stdout
                 reader = _BlobReader(stream, real)
-                res = _scan_blob(reader, path, shown, real, detector, max_file_size)
+                precheck = out.blobs_read >= PRECHECK_MIN_FILES  # compiled once history is long
+                res = _scan_blob(reader, path, shown, real, detector, max_file_size, precheck)
                 stats.notices.extend(res.timeouts)
                 try:
                     reader.drain()
@@ -922,14 +923,21 @@ class _Hit:
 
 
 def _scan_blob(
-    reader: _BlobReader, path: str, shown: str, size: int, detector: Detector, max_size: int
+    reader: _BlobReader,
+    path: str,
+    shown: str,
+    size: int,
+    detector: Detector,
+    max_size: int,
+    precheck: bool = False,
 ) -> FileResult:
     """Scan one blob: text detectors, plus the structured readers its first path picks."""
     readers = (
         readers_for(path) if path and size <= READER_MAX_BYTES and may_have_readers(path) else []
     )
     if not readers:
-        return scan_stream(cast(BinaryIO, reader), shown, detector, max_size=max_size)
+        stream = cast(BinaryIO, reader)
+        return scan_stream(stream, shown, detector, max_size=max_size, precheck=precheck)
     try:
         data = reader.read(size)
     except OSError as exc:

@@ -54,3 +54,75 @@ def test_a_severity_override_to_info_is_applied() -> None:
     enabled = {r.id: r for r in build_ruleset(config).enabled}
     assert rule is not None and rule.severity == Severity.MEDIUM  # the known rule is unchanged
     assert enabled["github-app-user-token"].severity == Severity.INFO
+
+
+def _detector_yaml(**fields: str) -> str:
+    base = {
+        "id": "r",
+        "name": "R",
+        "kind": "detector",
+        "token_kind": "legacy",
+        "pattern": "'github_token=([a-f0-9]{40})'",
+        "keywords": "[github]",
+        "severity": "high",
+        "description": "d",
+        "remediation": "r",
+        "examples": "['x']",
+        "negative_examples": "['y']",
+    }
+    base.update(fields)
+    return "- " + "\n  ".join(f"{k}: {v}" for k, v in base.items() if v) + "\n"
+
+
+def _load(tmp_path: Path, text: str) -> list[object]:
+    path = tmp_path / "r.yml"
+    path.write_text(text)
+    return list(load_rule_file(path))
+
+
+def test_a_plain_word_keyword_needs_a_trigger(tmp_path: Path) -> None:
+    # `github` is in a third of real source files: without a trigger every one of them would
+    # go through the full detector.
+    with pytest.raises(RuleError, match=r"'github' is a plain word.*trigger"):
+        _load(tmp_path, _detector_yaml())
+    rules = _load(
+        tmp_path, _detector_yaml(trigger="{literals: [github_token=], after: '[a-f0-9]{40}'}")
+    )
+    assert rules[0].trigger.literals == ("github_token=",)  # type: ignore[attr-defined]
+    assert _load(tmp_path, _detector_yaml(keywords="[github_]"))  # not a plain word
+
+
+@pytest.mark.parametrize(
+    ("trigger", "problem"),
+    [
+        ("{literals: ['@'], before: '[a-f0-9]{1,40}', after: github}", "fixed-width"),
+        ("{literals: ['github'], after: '(?=x)'}", "lookarounds"),
+        ("{literals: ['github'], after: '(a)\\1'}", "back-references"),
+        ("{literals: ['github'], after: 'x$'}", "anchors"),
+        ("{literals: ['github'], after: '(?>x)'}", "atomic"),
+        ("{literals: ['github'], after: 'x*+'}", "possessive"),
+        ("{literals: ['github'], after: '(?i)token'}", "global flag"),
+        ("{literals: ['github'], after: '(a+)+'}", "nested"),
+        ("{literals: ['github'], after: '[a-'}", "does not compile"),
+        ("{literals: ['@'], after: '[a-f0-9]{40}'}", "keywords"),  # `@` alone names no GitHub
+        ("{literals: ['@'], after: '(?:x|github)'}", "keywords"),  # not every match has it
+        ("{literals: [], after: github}", "non-empty list"),
+        ("{literals: ['github'], extra: 1}", "expected a mapping"),
+        ("[github]", "expected a mapping"),
+    ],
+)
+def test_trigger_problems_are_named(tmp_path: Path, trigger: str, problem: str) -> None:
+    with pytest.raises(RuleError, match=f"field 'trigger'.*{problem}"):
+        _load(tmp_path, _detector_yaml(trigger=trigger))
+
+
+def test_a_trigger_implies_a_keyword_through_its_literal_or_the_text_around_it(
+    tmp_path: Path,
+) -> None:
+    # `@` holds no keyword, but every match ends with the literal text `github`.
+    ok = "{before: '[a-f0-9]{40}', literals: ['@'], after: '[A-Za-z0-9.-]*github'}"
+    assert _load(tmp_path, _detector_yaml(trigger=ok))
+    # A local flag keeps the literal run case-sensitive; a run inside a group does not count.
+    bad = "{literals: ['@'], after: '(?i:github)'}"
+    with pytest.raises(RuleError, match="keywords"):
+        _load(tmp_path, _detector_yaml(trigger=bad))

@@ -586,3 +586,47 @@ def test_cli_sarif_carries_commit_data(leaky: tuple[Repo, list[str]]):
         "in_head": False,
         "blob": repo.blob(commits[0], "ci/deploy.sh"),
     }
+
+
+def test_the_pre_check_of_a_long_history_changes_no_finding(
+    tmp_path: Path, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+):
+    # Long histories give each blob to the pre-check first; most hold no keyword. Every kind
+    # of token-bearing blob must still reach the detector, and clean ones must still count.
+    import base64
+
+    legacy = "".join("0123456789abcdef"[(i * 7) % 16] for i in range(40))
+    repo = Repo(tmp_path / "r")
+    blobs = {
+        "a/plain.py": f"T = '{token('ghp')}'\n",
+        "a/b64.txt": base64.b64encode(f"u:{token('gho')}".encode()).decode() + "\n",
+        "a/url.sh": f"git clone https://x:{legacy}@github.com/o/r\n",
+        "a/assign.env.txt": f"GITHUB_TOKEN={legacy[::-1]}\n",
+        "a/imports.go": 'import "github.com/spf13/cobra"\n' * 50,
+        "a/clean.md": "nothing here\n",
+        ".github/workflows/ci.yml": f"env:\n  T: {token('ghs')}\n",
+    }
+    for rel, text in blobs.items():
+        repo.write(rel, text)
+    repo.commit("all")
+
+    def summary() -> tuple[object, ...]:
+        hist, result = history(repo)
+        found = sorted(
+            (f.rule_id, f.location.path, f.token.sha256 if f.token else "") for f in result.findings
+        )
+        return found, hist.blobs_read, hist.stats.files_scanned, hist.stats.bytes_scanned
+
+    without = summary()
+    monkeypatch.setattr(gh, "PRECHECK_MIN_FILES", 0)
+    calls: list[bytes] = []
+    real_may_hit = gh.Detector.may_hit
+
+    def counting(self: Any, data: bytes) -> bool:
+        calls.append(data)
+        return bool(real_may_hit(self, data))
+
+    monkeypatch.setattr(gh.Detector, "may_hit", counting)
+    assert summary() == without
+    assert calls  # the pre-check ran
+    assert len(without[0]) >= 5  # type: ignore[arg-type]

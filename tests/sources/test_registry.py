@@ -103,3 +103,18 @@ def test_scan_start_up_imports_no_reader_for_plain_files() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_may_have_readers_is_any_hint() -> None:
+    # One combined test stands for every hint: the same answer for every name, including
+    # the case-insensitive NuGet one, dot files and suffixes.
+    extra = ["NuGet.CONFIG", ".", ".e", ".env", "x.YML", "x.yml.bak", "hosts.yml", "a.ipynb.txt"]
+    for prefix, name in itertools.product(PREFIXES, [*NAMES, *extra]):
+        rel = prefix + name
+        last = rel.rsplit("/", 1)[-1]
+        expected = any(hint(rel, last) for _module, hint in registry.REGISTRY)
+        assert registry.may_have_readers(rel) == expected, rel
+        assert registry.may_have_readers_checker()(rel) == expected, rel
+        assert registry._hinted(last) == tuple(
+            i for i, (_m, hint) in enumerate(registry.REGISTRY) if hint("", last)
+        )

@@ -44,14 +44,17 @@ def format_path(path: Path) -> str:
     return out or "(document)"
 
 
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
 def _nesting_estimate(text: str) -> int:
     """An upper bound on how deep the YAML nests (flow brackets, indentation)."""
     depth = top = 0
-    for ch in text:
-        if ch in "[{":
+    for m in _BRACKETS.finditer(text):  # only the brackets: a loop over every character cost
+        if m.group() in "[{":  # more than composing the YAML
             depth += 1
             top = max(top, depth)
-        elif ch in "]}" and depth:
+        elif depth:
             depth -= 1
     indent = max((len(m.group(1)) for m in re.finditer(r"(?m)^( +)\S", text)), default=0)
     return max(top, indent // 2)
@@ -99,10 +102,29 @@ def items(node: Any) -> list[tuple[Any, Any]]:
     """(key node, value node) pairs of a mapping, `<<` merges resolved (own keys win)."""
     if not is_map(node):
         return []
-    out: list[tuple[Any, Any]] = []
-    seen: set[str] = set()
-    _merge_into(node, out, seen, 0, set())
-    return out
+    return list(_merged(node)[0])
+
+
+_MERGED = "_patlint_merged"  # attribute caching a mapping node's merged pairs and key index
+
+
+def _merged(node: Any) -> tuple[tuple[tuple[Any, Any], ...], dict[str, tuple[Any, Any]]]:
+    """A mapping's merged (key, value) pairs and the pairs by key text, computed once per node
+    (a workflow's analysis looks keys up in the same mappings many times)."""
+    cached: tuple[tuple[tuple[Any, Any], ...], dict[str, tuple[Any, Any]]] | None = getattr(
+        node, _MERGED, None
+    )
+    if cached is None:
+        out: list[tuple[Any, Any]] = []
+        _merge_into(node, out, set(), 0, set())
+        by_key: dict[str, tuple[Any, Any]] = {}
+        for k, v in out:
+            key = text_of(k)
+            if key is not None:
+                by_key.setdefault(key, (k, v))
+        cached = (tuple(out), by_key)
+        setattr(node, _MERGED, cached)
+    return cached
 
 
 def _merge_into(
@@ -128,10 +150,9 @@ def _merge_into(
 
 def entry(node: Any, key: str) -> tuple[Any, Any] | None:
     """(key node, value node) for `key` in a mapping, or None."""
-    for k, v in items(node):
-        if text_of(k) == key:
-            return k, v
-    return None
+    if not is_map(node):
+        return None
+    return _merged(node)[1].get(key)
 
 
 def get(node: Any, key: str) -> Any:
@@ -180,7 +201,9 @@ class Doc:
         starts = [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
         doc = cls(text, roots, starts)
         doc._index()
-        doc.expansion = max((_expanded_size(r) for r in roots), default=0)
+        # Without `*` there is no alias: every node is its own, and counting them is enough.
+        size = _expanded_size if "*" in text else _tree_size
+        doc.expansion = max((size(r) for r in roots), default=0)
         return doc
 
     def index_of(self, mark: Any) -> int:
@@ -296,6 +319,25 @@ def value_positions(text: str, node: Any, start: int) -> list[int]:
             return out
         out.append(found)
     return out
+
+
+def _tree_size(root: Any) -> int:
+    """`_expanded_size` of a tree without aliases (no node is shared): its node count, capped."""
+    cap = EXPANSION_LIMIT + 1
+    count = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count >= cap:
+            return cap
+        if node.id == "sequence":
+            stack.extend(node.value)
+        elif node.id == "mapping":
+            for k, v in node.value:
+                stack.append(k)
+                stack.append(v)
+    return count
 
 
 def _expanded_size(root: Any) -> int:
