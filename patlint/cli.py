@@ -1078,8 +1078,9 @@ def revoke(
     from patlint.detectors.pattern import Detector
     from patlint.engine.revoke_targets import from_report, from_text, merge
     from patlint.engine.ruleset import build_ruleset
-    from patlint.github.revoke import DRY_RUN, FAILED, SKIPPED, Outcome, Revoker, revocable
+    from patlint.github.revoke import DRY_RUN, FAILED, SKIPPED, Revoker, revocable
     from patlint.github.verify import build_options, normalize_host, route
+    from patlint.model import Outcome
     from patlint.report.revoke import render_json, render_text
 
     if not reports and not files:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from patlint.detectors.triggers import Shape, TriggerFinder, make_finder
 from patlint.detectors.validators import validate
-from patlint.engine.rules import Rule, trigger_required_text
+from patlint.engine.rules import trigger_required_text
+from patlint.model import Rule
 
 # Seconds each custom rule's pattern may run on one file (built-in patterns are linear: no budget).
 REGEX_BUDGET = 2.0

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from patlint.engine.filescan import scan_stream
-from patlint.engine.rules import Rule
 from patlint.engine.ruleset import RuleSet
+from patlint.model import Rule
 
 
 def example_text(example: Any) -> tuple[str, str]:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from patlint.detectors.pattern import Detector, Hit
-from patlint.model import Candidate, Context, Location, Secret, Skip
-from patlint.sources.readers import READER_MAX_BYTES, PlaceFinding
+from patlint.model import Candidate, Context, Location, PlaceFinding, Secret, Skip
+from patlint.sources.readers import READER_MAX_BYTES
 
 CHUNK = 8 << 20  # bytes read and scanned at once
 OVERLAP = 16 << 10  # carried into the next chunk so no token (or base64 region) is cut in two

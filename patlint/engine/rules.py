@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from patlint.errors import ConfigError, RuleError
 from patlint.inputs import MAX_RULES, read_text
-from patlint.model import Confidence, Severity
+from patlint.model import Confidence, Rule, Severity, Trigger
 
 RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KINDS = ("detector", "policy")
@@ -59,66 +59,6 @@ POLICY_CHECKS = frozenset(
         "unused",
     }
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Trigger:
-    """What the one-pass pre-check looks for instead of a rule's keywords: one of `literals`,
-    right after a fixed-width match of `before` and followed by a match of `after`.
-
-    Every match of the rule's pattern contains one (a relaxation of the pattern); the loader
-    checks that each one also holds a keyword. Both regexes use the syntax Python's `re` and
-    Hyperscan share: no lookaround, back-reference or anchor.
-    """
-
-    literals: tuple[str, ...]
-    before: str = ""
-    after: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A detection or policy rule as loaded from YAML."""
-
-    id: str
-    name: str
-    kind: str
-    severity: Severity
-    confidence: Confidence
-    description: str
-    remediation: str
-    source: str
-    references: tuple[str, ...] = ()
-    # from a rule folder (--rules, rules_dirs), not shipped: its pattern runs on a time budget
-    custom: bool = False
-    examples: tuple[Any, ...] = ()
-    negative_examples: tuple[Any, ...] = ()
-    opt_in: bool = False
-    # detector
-    token_kind: str = ""
-    pattern: str = ""
-    keywords: tuple[str, ...] = ()
-    validator: str = "none"
-    entropy: float = 0.0
-    paths: tuple[str, ...] = ()
-    window: tuple[int, int] | None = None  # (bytes before, after) a keyword; None: whole buffer
-    trigger: Trigger | None = None  # the pre-check's shape, when a keyword alone is too common
-    # policy
-    check: str = ""
-    params: Mapping[str, Any] = field(default_factory=dict)
-    requires: str = ""
-
-    def with_overrides(
-        self, *, severity: Severity | None, params: Mapping[str, Any] | None
-    ) -> Rule:
-        """A copy with config overrides applied."""
-
-        merged = dict(self.params)
-        if params:
-            merged.update(params)
-        return replace(
-            self, severity=self.severity if severity is None else severity, params=merged
-        )
 
 
 def load_rule_files(paths: Iterable[Path], *, parse: YamlParser | None = None) -> list[Rule]:

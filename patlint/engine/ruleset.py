@@ -7,8 +7,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from patlint.config import Config
-from patlint.engine.rules import Rule, YamlParser, check_unique, load_rule_files
+from patlint.engine.rules import YamlParser, check_unique, load_rule_files
 from patlint.errors import ConfigError, RuleError
+from patlint.model import Rule
 
 
 def builtin_rules_dir() -> Path:

@@ -11,12 +11,14 @@ from typing import Any, Protocol
 
 from patlint.detectors.pattern import Detector
 from patlint.engine.filescan import PRECHECK_MIN_FILES, FileResult, scan_paths, scan_stream
-from patlint.engine.rules import Rule
 from patlint.engine.ruleset import RuleSet
 from patlint.model import (
     KIND_NAMES,
     Candidate,
     Finding,
+    PlaceFinding,
+    Rule,
+    ScanResult,
     ScanStats,
     Severity,
     Skip,
@@ -26,7 +28,6 @@ from patlint.model import (
     TokenStatus,
     finding_fingerprint,
 )
-from patlint.sources.readers import PlaceFinding
 from patlint.sources.tree import FileRef, WalkOptions, walk
 
 Progress = Callable[[int, int, int], None]  # files, bytes, candidates so far
@@ -59,17 +60,6 @@ class ScanOptions:
     baseline_sha1: frozenset[str] = frozenset()  # detect-secrets entries: "path\0hashed_secret"
     now: datetime | None = None
     github_hosts: frozenset[str] = frozenset()  # hosts configured as GitHub API targets
-
-
-@dataclass(slots=True)
-class ScanResult:
-    """What the pipeline produced: tokens, active and suppressed findings, counters."""
-
-    tokens: list[Token]
-    findings: list[Finding]
-    suppressed: list[Finding]
-    stats: ScanStats
-    notices: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from patlint.errors import GitHubError
 from patlint.github.client import DEFAULT_CONNECT_TIMEOUT, Response, Unreachable, check_base_url
 from patlint.github.writes import post_json
-from patlint.model import Secret
+from patlint.model import Outcome, Secret
 
 if TYPE_CHECKING:
     import requests
@@ -28,18 +27,6 @@ MAX_BATCH = 1000
 # Prefixes the revocation API accepts (ghs_ installation tokens are not among them).
 REVOCABLE_KINDS = frozenset({"ghp", "github_pat", "gho", "ghu", "ghr"})
 SUBMITTED, DRY_RUN, FAILED, SKIPPED = "submitted", "dry-run", "failed", "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What happened to one token: never the token itself, only its preview and digest."""
-
-    preview: str
-    sha256: str
-    kind: str
-    host: str
-    status: str  # submitted | dry-run | failed | skipped
-    detail: str = ""
 
 
 def batches(secrets: Sequence[Secret], size: int = MAX_BATCH) -> list[list[Secret]]:

@@ -35,12 +35,12 @@ from patlint.github.tokens import (
     FINE_GRAINED_UNDETERMINED,
     classify,
     endpoint_for,
-    expand_scopes,
     parse_sso,
     probe_result,
     repositories_summary,
 )
 from patlint.model import Secret, Token, TokenInfo, TokenStatus
+from patlint.scopes import expand_scopes
 
 if TYPE_CHECKING:
     import requests

@@ -22,12 +22,12 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from patlint.engine.rules import Rule
 from patlint.model import (
     Candidate,
     Confidence,
     Context,
     Location,
+    Rule,
     Secret,
     Severity,
     Token,

@@ -60,7 +60,7 @@ class GodTokenCheck:
         ctx: PolicyContext = NO_CONTEXT,
     ) -> Iterator[Verdict]:
         """One verdict naming the dangerous scopes the token was granted."""
-        from patlint.github.tokens import expand_scopes  # not at import: it pulls in the client
+        from patlint.scopes import expand_scopes
 
         granted = _valid_with_scopes(token)
         if granted is None:
@@ -135,7 +135,7 @@ class ContextScopesCheck:
         ctx: PolicyContext = NO_CONTEXT,
     ) -> Iterator[Verdict]:
         """A verdict when every place the token was found names a known use and scopes exceed it."""
-        from patlint.github.tokens import expand_scopes
+        from patlint.scopes import expand_scopes
 
         granted = _valid_with_scopes(token)
         if granted is None:

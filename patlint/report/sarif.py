@@ -12,8 +12,7 @@ import os
 import urllib.parse
 from typing import Any, TextIO
 
-from patlint.engine.run import ScanResult
-from patlint.model import Finding, Location, Severity
+from patlint.model import Finding, Location, ScanResult, Severity
 from patlint.report.common import ReportMeta, clean_data, json_path, token_info_dict
 
 SARIF_VERSION = "2.1.0"

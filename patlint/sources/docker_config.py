@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context
-from patlint.sources.readers import PlaceFinding, ReaderOutput
+from patlint.model import Candidate, Context, PlaceFinding
+from patlint.sources.readers import ReaderOutput
 from patlint.sources.structured import (
     PARSE_LIMIT,
     PLAINTEXT_STORE,

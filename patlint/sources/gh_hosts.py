@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context
-from patlint.sources.readers import PlaceFinding, ReaderOutput
+from patlint.model import Candidate, Context, PlaceFinding
+from patlint.sources.readers import ReaderOutput
 from patlint.sources.structured import (
     PARSE_LIMIT,
     PLAINTEXT_STORE,

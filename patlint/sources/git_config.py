@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context, Location
-from patlint.sources.readers import PlaceFinding, ReaderOutput
+from patlint.model import Candidate, Context, Location, PlaceFinding
+from patlint.sources.readers import ReaderOutput
 from patlint.sources.structured import (
     IN_REMOTE_URL,
     PLAINTEXT_STORE,

@@ -12,8 +12,8 @@ import re
 import urllib.parse
 
 from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context
-from patlint.sources.readers import PlaceFinding, ReaderOutput
+from patlint.model import Candidate, Context, PlaceFinding
+from patlint.sources.readers import ReaderOutput
 from patlint.sources.structured import (
     PLAINTEXT_STORE,
     basename,

@@ -45,11 +45,10 @@ from typing import IO, Any, BinaryIO, cast
 
 from patlint.detectors.pattern import Detector
 from patlint.engine.filescan import PRECHECK_MIN_FILES, FileResult, scan_stream, scan_structured
-from patlint.engine.rules import Rule
 from patlint.errors import ConfigError, PatlintError
-from patlint.model import Candidate, Location, ScanStats, Skip
+from patlint.model import Candidate, Location, PlaceFinding, Rule, ScanStats, Skip
 from patlint.sources import gitcmd
-from patlint.sources.readers import READER_MAX_BYTES, PlaceFinding
+from patlint.sources.readers import READER_MAX_BYTES
 from patlint.sources.registry import may_have_readers, readers_for
 
 Progress = Any  # Callable[[int, int, int], None]: blobs, bytes, candidates so far

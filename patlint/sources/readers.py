@@ -13,22 +13,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context, Location, Secret, Severity
+from patlint.model import Candidate, Context, PlaceFinding
 
 READER_MAX_BYTES = 8 << 20  # larger files get the text detectors only
-
-
-@dataclass(frozen=True, slots=True)
-class PlaceFinding:
-    """A fact about a place that a rule reports (the rule id must name a loaded rule)."""
-
-    rule_id: str
-    message: str  # one sentence, never the secret
-    location: Location
-    secret: Secret | None = None  # the token stored there, when the fact concerns one
-    context: Context = field(default_factory=Context)
-    severity: Severity | None = None  # None: the rule's severity
-    suppress: str | None = None  # inline suppression on that line ("*" or rule ids)
 
 
 @dataclass(frozen=True, slots=True)

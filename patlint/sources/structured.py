@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context, Location, Secret
-from patlint.sources.readers import Decoded, PlaceFinding, ReaderOutput
+from patlint.model import Candidate, Context, Location, PlaceFinding, Secret
+from patlint.sources.readers import Decoded, ReaderOutput
 
 # Rule ids the readers report (each must exist as a YAML rule under rules/policy/).
 READABLE_BY_OTHERS = "credential-file-readable-by-others"

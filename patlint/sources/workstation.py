@@ -10,8 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from patlint.engine.rules import Rule
-from patlint.model import Candidate
+from patlint.model import Candidate, Rule
 from patlint.sources import platform
 from patlint.sources.tree import WalkOptions
 

@@ -7,16 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from patlint.github.client import Response
-from patlint.github.tokens import (
-    classify,
-    endpoint_for,
-    expand_scopes,
-    minimal_scopes,
-    parse_expiration,
-    parse_scopes,
-    parse_sso,
-)
+from patlint.github.tokens import classify, endpoint_for, parse_expiration, parse_scopes, parse_sso
 from patlint.model import TokenStatus
+from patlint.scopes import expand_scopes, minimal_scopes
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 

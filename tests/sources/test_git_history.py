@@ -21,9 +21,9 @@ from patlint.cli import cli
 from patlint.config import Config
 from patlint.engine.filescan import scan_stream as real_scan_stream
 from patlint.engine.ruleset import build_ruleset
-from patlint.engine.run import Collected, ScanOptions, ScanResult, finish, run_scan
+from patlint.engine.run import Collected, ScanOptions, finish, run_scan
 from patlint.errors import ConfigError
-from patlint.model import Finding
+from patlint.model import Finding, ScanResult
 from patlint.sources.git_history import HistoryCollected, collect_history
 
 TokenFactory = Callable[..., str]

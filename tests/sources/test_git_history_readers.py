@@ -14,8 +14,8 @@ import pytest
 import patlint.sources.git_history as gh
 from patlint.config import Config
 from patlint.engine.ruleset import build_ruleset
-from patlint.engine.run import Collected, ScanOptions, ScanResult, finish, run_scan
-from patlint.model import Candidate, Context
+from patlint.engine.run import Collected, ScanOptions, finish, run_scan
+from patlint.model import Candidate, Context, ScanResult
 from patlint.sources.git_history import HistoryCollected, collect_history
 from tests.sources.test_git_history import Repo
 

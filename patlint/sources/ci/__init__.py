@@ -13,12 +13,12 @@ import re
 from dataclasses import replace
 
 from patlint.detectors.pattern import Detector
-from patlint.model import KIND_NAMES, Candidate, Context, Location
+from patlint.model import KIND_NAMES, Candidate, Context, Location, PlaceFinding
 from patlint.sources.ci import shell
 from patlint.sources.ci.common import FILE_TYPE, LEAK_WORDS, USAGE, CiFile
 from patlint.sources.ci.platforms import Platform, platform_for
 from patlint.sources.ci.yamldoc import EXPANSION_LIMIT, Doc, ParseFailure, format_path, text_of
-from patlint.sources.readers import Decoded, PlaceFinding, ReaderOutput
+from patlint.sources.readers import Decoded, ReaderOutput
 
 _TOKENISH_VAR = re.compile(
     r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$env:([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)"

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from patlint.detectors.pattern import suppression_at
-from patlint.model import Context, Location, Secret, Severity
+from patlint.model import Context, Location, PlaceFinding, Secret, Severity
 from patlint.sources.ci.yamldoc import Doc, Path, format_path
-from patlint.sources.readers import PlaceFinding
 
 FILE_TYPE = "ci-yaml"
 USAGE = "ci"

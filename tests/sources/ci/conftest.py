@@ -11,8 +11,8 @@ import pytest
 
 from patlint.config import Config
 from patlint.engine.ruleset import build_ruleset
-from patlint.engine.run import ScanOptions, ScanResult, run_scan
-from patlint.model import Finding
+from patlint.engine.run import ScanOptions, run_scan
+from patlint.model import Finding, ScanResult
 from patlint.sources.tree import WalkOptions
 
 RULESET = build_ruleset(Config())

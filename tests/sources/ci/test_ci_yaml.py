@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from patlint.engine.run import ScanResult
-from patlint.model import Severity
+from patlint.model import ScanResult, Severity
 from patlint.sources.ci import CiYamlReader
 from patlint.sources.ci.platforms import platform_for
 from tests.sources.ci.conftest import at, of, where
