@@ -347,7 +347,7 @@ def scan(
     from patlint.config import parse_size, resolve
     from patlint.engine.ruleset import build_ruleset
     from patlint.engine.run import ScanOptions, exit_code, run_scan
-    from patlint.github.hosts import configured_hosts
+    from patlint.hosts import configured_hosts
     from patlint.model import Severity
     from patlint.sources.tree import WalkOptions
 
@@ -946,7 +946,7 @@ def _baseline_write(
     from patlint.config import resolve
     from patlint.engine.ruleset import build_ruleset
     from patlint.engine.run import ScanOptions, run_scan
-    from patlint.github.hosts import configured_hosts
+    from patlint.hosts import configured_hosts
     from patlint.sources.tree import WalkOptions
 
     roots = list(paths) or ["."]
@@ -1079,7 +1079,8 @@ def revoke(
     from patlint.engine.revoke_targets import from_report, from_text, merge
     from patlint.engine.ruleset import build_ruleset
     from patlint.github.revoke import DRY_RUN, FAILED, SKIPPED, Revoker, revocable
-    from patlint.github.verify import build_options, normalize_host, route
+    from patlint.github.verify import build_options, route
+    from patlint.hosts import normalize_host
     from patlint.model import Outcome
     from patlint.report.revoke import render_json, render_text
 
@@ -1264,7 +1265,8 @@ def org(
     from patlint.github.app import app_jwt, installation_token
     from patlint.github.client import GitHubClient, make_session
     from patlint.github.org import fine_grained_tokens, saml_tokens
-    from patlint.github.verify import build_options, normalize_host, route
+    from patlint.github.verify import build_options, route
+    from patlint.hosts import normalize_host
     from patlint.inputs import MAX_KEY, read_file
     from patlint.model import Secret, Severity
     from patlint.report.common import ReportMeta

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from patlint.errors import ConfigError
-from patlint.github.hosts import host_name
+from patlint.hosts import host_name
 from patlint.model import Candidate, Token
 from patlint.policy.base import NO_CONTEXT, PolicyContext, Verdict
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from patlint.github.hosts import configured_hosts, host_name, split_api_flag
 from patlint.github.verify import parse_api_flags
+from patlint.hosts import configured_hosts, host_name, split_api_flag
 
 
 def test_split_api_flag_agrees_with_the_resolver() -> None:
