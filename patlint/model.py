@@ -58,18 +58,6 @@ class Confidence(enum.IntEnum):
         return self.name.lower()
 
 
-# Token kinds, named by their prefix family.
-KIND_NAMES: Mapping[str, str] = {
-    "ghp": "classic personal access token",
-    "github_pat": "fine-grained personal access token",
-    "gho": "OAuth app token",
-    "ghu": "GitHub App user token",
-    "ghs": "GitHub App installation token",
-    "ghr": "GitHub App refresh token",
-    "legacy": "legacy 40-hex token",
-}
-
-
 def sha256_hex(value: str) -> str:
     """Full SHA-256 hex digest of a string (UTF-8)."""
     import hashlib  # here, not at start-up: a scan without tokens never hashes (OpenSSL load)

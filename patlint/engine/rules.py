@@ -10,12 +10,12 @@ from typing import Any
 
 from patlint.errors import ConfigError, RuleError
 from patlint.inputs import MAX_RULES, read_text
+from patlint.kinds import RULE_TOKEN_KINDS
 from patlint.model import Confidence, Rule, Severity, Trigger
 
 RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KINDS = ("detector", "policy")
 VALIDATORS = ("checksum", "checksum-fails", "shape", "jwt", "none")
-TOKEN_KINDS = ("ghp", "github_pat", "gho", "ghu", "ghs", "ghr", "legacy", "invalid")
 _COMMON = {
     "id",
     "name",
@@ -152,8 +152,10 @@ def parse_rule(item: Any, *, source: str, index: int) -> Rule:
 
 def _parse_detector(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
     token_kind = item.get("token_kind")
-    if token_kind not in TOKEN_KINDS:
-        raise err("token_kind", f"expected one of {', '.join(TOKEN_KINDS)}, got {token_kind!r}")
+    if token_kind not in RULE_TOKEN_KINDS:
+        raise err(
+            "token_kind", f"expected one of {', '.join(RULE_TOKEN_KINDS)}, got {token_kind!r}"
+        )
     pattern = item.get("pattern")
     if not isinstance(pattern, str) or not pattern:
         raise err("pattern", "expected a regular expression")

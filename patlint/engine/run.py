@@ -12,8 +12,8 @@ from typing import Any, Protocol
 from patlint.detectors.pattern import Detector
 from patlint.engine.filescan import PRECHECK_MIN_FILES, FileResult, scan_paths, scan_stream
 from patlint.engine.ruleset import RuleSet
+from patlint.kinds import KIND_NAMES
 from patlint.model import (
-    KIND_NAMES,
     Candidate,
     Finding,
     PlaceFinding,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from patlint.errors import GitHubError
 from patlint.github.client import DEFAULT_CONNECT_TIMEOUT, Response, Unreachable, check_base_url
 from patlint.github.writes import post_json
+from patlint.kinds import REVOCABLE_KINDS
 from patlint.model import Outcome, Secret
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 REVOKE_PATH = "/credentials/revoke"
 MAX_BATCH = 1000
 # Prefixes the revocation API accepts (ghs_ installation tokens are not among them).
-REVOCABLE_KINDS = frozenset({"ghp", "github_pat", "gho", "ghu", "ghr"})
 SUBMITTED, DRY_RUN, FAILED, SKIPPED = "submitted", "dry-run", "failed", "skipped"
 
 

@@ -12,11 +12,9 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from patlint.github.client import Response, header_numbers, rate_limit_kind
+from patlint.kinds import CLASSIC_KINDS, KINDS, PAT_KINDS
 from patlint.model import TokenInfo, TokenStatus
 
-# Kinds that answer GET /user; their 2xx without an expiration header means "never expires".
-USER_KINDS = frozenset({"ghp", "github_pat", "gho", "ghu", "legacy"})
-PAT_KINDS = frozenset({"ghp", "github_pat", "legacy"})
 _SSO_ORG = re.compile(r"/orgs/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/sso")
 
 
@@ -69,11 +67,10 @@ def parse_sso(value: str | None) -> tuple[str | None, str | None, tuple[str, ...
 
 def endpoint_for(kind: str) -> tuple[str, dict[str, str]] | None:
     """The read-only endpoint that accepts this kind of token, or None (refresh tokens)."""
-    if kind in USER_KINDS:
-        return "/user", {}
-    if kind == "ghs":
-        return "/installation/repositories", {"per_page": "1"}
-    return None
+    known = KINDS.get(kind)
+    if known is None or known.identity is None:
+        return None
+    return known.identity, dict(known.identity_params)
 
 
 def _reset_text(response: Response) -> str:
@@ -165,7 +162,7 @@ def classify(response: Response, kind: str, host: str, *, now: datetime) -> Toke
             never = True
         else:
             undetermined.append("expiry (GitHub does not report it for this kind of token)")
-    if scopes is None and kind in ("ghp", "gho", "legacy"):
+    if scopes is None and kind in CLASSIC_KINDS:
         undetermined.append("scopes (no X-OAuth-Scopes header)")
     owner = _owner(response.body, kind)
     if owner is None:

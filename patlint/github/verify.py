@@ -44,6 +44,7 @@ from patlint.hosts import (
     normalize_host,
     split_api_flag,
 )
+from patlint.kinds import CLASSIC_KINDS
 from patlint.model import Secret, Token, TokenInfo, TokenStatus
 from patlint.scopes import expand_scopes
 
@@ -422,7 +423,7 @@ class GitHubResolver:
     ) -> TokenInfo:
         """Safe GET probes: SSO state for classic tokens, read permissions for fine-grained."""
         kind = secret.kind
-        if kind in ("ghp", "gho", "legacy") and info.scopes is not None:
+        if kind in CLASSIC_KINDS and info.scopes is not None:
             if not info.host.endswith(".ghe.com") and info.host != GITHUB_COM:
                 return info  # GHES: SAML SSO is instance-wide, not per organization
             if not expand_scopes(info.scopes) & {"read:org", "repo"}:

@@ -13,7 +13,8 @@ import re
 from dataclasses import replace
 
 from patlint.detectors.pattern import Detector
-from patlint.model import KIND_NAMES, Candidate, Context, Location, PlaceFinding
+from patlint.kinds import KIND_NAMES
+from patlint.model import Candidate, Context, Location, PlaceFinding
 from patlint.sources.ci import shell
 from patlint.sources.ci.common import FILE_TYPE, LEAK_WORDS, USAGE, CiFile
 from patlint.sources.ci.platforms import Platform, platform_for
