@@ -22,6 +22,7 @@ from patlint.detectors.triggers import Shape, TriggerFinder, make_finder
 from patlint.detectors.validators import validate
 from patlint.engine.rules import trigger_required_text
 from patlint.model import Rule
+from patlint.suppress import suppression_at
 
 # Seconds each custom rule's pattern may run on one file (built-in patterns are linear: no budget).
 REGEX_BUDGET = 2.0
@@ -41,7 +42,6 @@ _KEY_BEFORE = re.compile(
 _URL_BEFORE = re.compile(rb"(https?)://(?:[^\s:@/\"'<>]{0,100}(?::|%3A))?$", re.IGNORECASE)
 _FLAG_BEFORE = re.compile(rb"(--password|-p|--token|--with-token)[= ]\s*[\"']?$")
 _HOST_AFTER = re.compile(rb"(?:@|%40)([A-Za-z0-9.-]{1,253})")
-SUPPRESS = re.compile(rb"patlint:\s*ignore(?:\[([a-z0-9, -]+)\])?|pragma:\s*allowlist secret")
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,20 +484,3 @@ def context_at(data: bytes, start: int, end: int) -> tuple[str | None, str | Non
     if after:
         host = after.group(1).decode("ascii").lower().rstrip(".")
     return key, host
-
-
-def suppression_at(data: bytes, offset: int) -> str | None:
-    """`*` or a comma list of rule ids when the line holding `offset` carries a suppression."""
-    lo = max(0, offset - 4096)
-    newline = data.rfind(b"\n", lo, offset)
-    line_start = newline + 1 if newline >= 0 else lo  # not 0: earlier lines are not this line
-    line_end = data.find(b"\n", offset, offset + 4096)
-    line = data[line_start : line_end if line_end >= 0 else offset + 4096]
-    if b"patlint" not in line and b"pragma" not in line:
-        return None
-    m = SUPPRESS.search(line)
-    if not m:
-        return None
-    if m.group(1):
-        return ",".join(sorted({p.strip() for p in m.group(1).decode().split(",") if p.strip()}))
-    return "*"

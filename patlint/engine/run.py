@@ -29,6 +29,7 @@ from patlint.model import (
     finding_fingerprint,
 )
 from patlint.sources.tree import FileRef, WalkOptions, walk
+from patlint.suppress import covers
 
 Progress = Callable[[int, int, int], None]  # files, bytes, candidates so far
 PARALLEL_MIN_BYTES = 8 << 20
@@ -257,10 +258,6 @@ def group_tokens(candidates: Iterable[Candidate]) -> list[Token]:
     return [Token(secret=cs[0].secret, candidates=tuple(cs)) for cs in by_digest.values()]
 
 
-def _suppressed_here(c: Candidate, rule_id: str) -> bool:
-    return c.suppress is not None and (c.suppress == "*" or rule_id in c.suppress.split(","))
-
-
 def _verdict_note(info: TokenInfo | None) -> str:
     """What GitHub said, for the detection message."""
     if info is None:
@@ -290,7 +287,7 @@ def _detection_findings(token: Token, rules: Mapping[str, Rule]) -> Iterator[tup
         by_rule.setdefault(c.rule_id, []).append(c)
     for rule_id, cands in by_rule.items():
         rule = rules[rule_id]
-        active = [c for c in cands if not _suppressed_here(c, rule_id)]
+        active = [c for c in cands if not covers(c.suppress, rule_id)]
         primary = (active or cands)[0]
         where = len({c.location.path for c in cands})
         kind = KIND_NAMES.get(token.secret.kind, "token-shaped string")
@@ -326,7 +323,7 @@ def _policy_findings(
 
     check = CHECKS[rule.check]
     params = check.parse_params(rule.params, f"rules.{rule.id}.params")
-    active = [c for c in token.candidates if not _suppressed_here(c, rule.id)]
+    active = [c for c in token.candidates if not covers(c.suppress, rule.id)]
     primary = (active or list(token.candidates))[0]
     ctx = PolicyContext(github_hosts=github_hosts)
     for verdict in check.evaluate(token, params, now=now, ctx=ctx):
@@ -397,7 +394,7 @@ def judge(
         prule = enabled.get(p.rule_id)
         if prule is None:
             continue  # the rule is disabled (or unknown to this ruleset)
-        inline = p.suppress is not None and (p.suppress == "*" or prule.id in p.suppress.split(","))
+        inline = covers(p.suppress, prule.id)
         place(
             Finding(
                 rule_id=prule.id,

@@ -110,7 +110,7 @@ def _unparsable(
     column: int | None = None,
 ) -> None:
     """`ci-file-unparsable` at the problem mark; token literals still get a CI finding."""
-    from patlint.detectors.pattern import suppression_at
+    from patlint.suppress import suppression_at
 
     offset = _line_offset(data, line or 1) + max((column or 1) - 1, 0)
     out.places.append(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from patlint.detectors.pattern import suppression_at
 from patlint.model import Context, Location, PlaceFinding, Secret, Severity
 from patlint.sources.ci.yamldoc import Doc, Path, format_path
+from patlint.suppress import suppression_at
 
 FILE_TYPE = "ci-yaml"
 USAGE = "ci"
