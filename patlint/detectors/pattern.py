@@ -18,9 +18,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from patlint.catalog.rules import trigger_required_text
 from patlint.detectors.triggers import Shape, TriggerFinder, make_finder
 from patlint.detectors.validators import validate
-from patlint.engine.rules import trigger_required_text
 from patlint.model import Rule
 from patlint.suppress import suppression_at
 

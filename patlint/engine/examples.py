@@ -7,8 +7,8 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from patlint.catalog.ruleset import RuleSet
 from patlint.engine.filescan import scan_stream
-from patlint.engine.ruleset import RuleSet
 from patlint.model import Rule
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from patlint.engine.ruleset import RuleSet
+from patlint.catalog.ruleset import RuleSet
 from patlint.model import (
     Candidate,
     Confidence,

@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
-from patlint.engine.ruleset import RuleSet
+from patlint.catalog.ruleset import RuleSet
 from patlint.model import Rule
 
 _FIRST_TOKEN = re.compile(r"\{\{token:([a-z_]+)\}\}")

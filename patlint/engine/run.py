@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from patlint.catalog.ruleset import RuleSet
 from patlint.detectors.pattern import Detector
 from patlint.engine.filescan import PRECHECK_MIN_FILES, FileResult, scan_paths, scan_stream
-from patlint.engine.ruleset import RuleSet
 from patlint.kinds import KIND_NAMES
 from patlint.model import (
     Candidate,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from patlint.catalog.rules import backtracking_risk
 from patlint.config import Config
 from patlint.detectors.pattern import Detector, RegexTimeout, deadline
-from patlint.engine.rules import backtracking_risk
 from patlint.engine.ruleset import build_ruleset
 from patlint.tokengen import make_token
 

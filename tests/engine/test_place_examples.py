@@ -74,7 +74,7 @@ def test_github_api_names_configured_hosts() -> None:
 def test_runner_reports_a_trigger_that_misses_its_own_example() -> None:
     # A tree scan never gives the detector a file the pre-check turns away: an example found
     # by the detector alone must fail `rules check` rather than go unnoticed by users.
-    from patlint.engine.ruleset import RuleSet
+    from patlint.catalog.ruleset import RuleSet
     from patlint.model import Trigger
 
     r = rule("github-legacy-token-in-url")

@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from patlint.catalog.ruleset import RuleSet
 from patlint.config import Config
-from patlint.engine.ruleset import RuleSet, build_ruleset
+from patlint.engine.ruleset import build_ruleset
 from patlint.engine.run import ScanOptions, run_scan
 from patlint.model import Candidate, Finding, ScanResult, sha256_hex
 from patlint.sources.tree import WalkOptions

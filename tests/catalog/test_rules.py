@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from patlint.engine.rules import POLICY_CHECKS, load_rule_file
+from patlint.catalog.rules import POLICY_CHECKS, load_rule_file
 from patlint.errors import RuleError
 from patlint.policy import CHECKS
 
@@ -33,8 +33,8 @@ def test_unknown_check_lists_the_registry(tmp_path: Path) -> None:
 
 def test_loading_rules_imports_no_policy_check() -> None:
     code = (
-        "import sys; from patlint.engine.rules import load_rule_files; "
-        "from patlint.engine.ruleset import builtin_rules_dir, rule_files; "
+        "import sys; from patlint.catalog.rules import load_rule_files; "
+        "from patlint.catalog.ruleset import builtin_rules_dir, rule_files; "
         "rules = load_rule_files(rule_files(builtin_rules_dir())); "
         "assert any(r.kind == 'policy' for r in rules); "
         "print(sorted(m for m in sys.modules if m.startswith(('patlint.policy', 'patlint.github'))))"

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from patlint.catalog import cache as rule_cache
+from patlint.catalog.cache import RuleFileCache, cache_path
 from patlint.config import Config
-from patlint.engine import rule_cache
-from patlint.engine.rule_cache import RuleFileCache, cache_path
 from patlint.engine.ruleset import build_ruleset
 from patlint.errors import RuleError
 
