@@ -80,14 +80,14 @@ def _naive(buf: bytes, off: int) -> tuple[int, int]:
 def test_incremental_line_and_column_match_the_naive_count() -> None:
     import random
 
-    from patlint.engine.filescan import _Lines
+    from patlint.sources.reading import Lines
 
     rng = random.Random(3)
     pieces = [b"a", b"\n", "é".encode(), "字".encode(), b" ", b"\r\n", b"ghp_"]
     buf = b"".join(rng.choice(pieces) for _ in range(5000))
     offsets = sorted(rng.sample(range(len(buf)), 400))
     offsets = [o for o in offsets if buf[o] < 0x80 or buf[o] >= 0xC0]  # character starts only
-    lines = _Lines(buf, 0, 0, 0)
+    lines = Lines(buf, 0, 0, 0)
     assert [lines.at(o) for o in offsets] == [_naive(buf, o) for o in offsets]
     assert lines.at(offsets[0]) == _naive(buf, offsets[0])  # going back restarts correctly
 
