@@ -54,7 +54,7 @@ def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> File
         return FileResult(
             skip=Skip(rel, "too-large", f"{st.st_size} bytes > limit {max_size} (--max-file-size)")
         )
-    from patlint.sources.registry import readers_for
+    from patlint.sources.readers.registry import readers_for
 
     readers = readers_for(rel) if st.st_size <= READER_MAX_BYTES else []
     if not readers and st.st_size < CHUNK:
@@ -97,7 +97,7 @@ def scan_paths(
     name only hints at a reader (`*.yml` that is no CI file, a dot file that is no rc file)
     takes the fast path too: without a reader, `scan_path` would only scan its bytes.
     """
-    from patlint.sources.registry import may_have_readers_checker, readers_for
+    from patlint.sources.readers.registry import may_have_readers_checker, readers_for
 
     if not batch:
         return 0, 0, []
@@ -174,7 +174,7 @@ def scan_structured(
             result.candidates = [c for c in result.candidates if c.secret.digest not in digests]
             result.candidates.extend(out.candidates)
         if out.decoded:  # keys and values the reader unescaped: tokens the text could hide
-            from patlint.sources.structured import decoded_candidates
+            from patlint.sources.readers.structured import decoded_candidates
 
             seen = {c.secret.digest for c in result.candidates}
             result.candidates += decoded_candidates(

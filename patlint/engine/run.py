@@ -102,7 +102,7 @@ def _prepare_workers(detector: Detector) -> None:
     imports (~35 ms) hold it. The thread has ended before any fork."""
     import threading
 
-    from patlint.sources.registry import preload
+    from patlint.sources.readers.registry import preload
 
     failed: list[BaseException] = []
 

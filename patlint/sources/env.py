@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context, Location, Secret
-from patlint.sources.dotenv import ENTERPRISE_VARS
+from patlint.sources.readers.dotenv import ENTERPRISE_VARS
 
 GITHUB_VARS = (
     "GITHUB_TOKEN",

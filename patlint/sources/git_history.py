@@ -49,7 +49,7 @@ from patlint.errors import ConfigError, PatlintError
 from patlint.model import Candidate, Location, PlaceFinding, Rule, ScanStats, Skip
 from patlint.sources import gitcmd
 from patlint.sources.readers import READER_MAX_BYTES
-from patlint.sources.registry import may_have_readers, readers_for
+from patlint.sources.readers.registry import may_have_readers, readers_for
 
 Progress = Any  # Callable[[int, int, int], None]: blobs, bytes, candidates so far
 

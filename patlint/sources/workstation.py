@@ -79,7 +79,7 @@ def plan_scan(
 
             cands += env_candidates(env, detector)
         if credential_helpers:
-            from patlint.sources.docker_config import ask_helpers
+            from patlint.sources.readers.docker_config import ask_helpers
 
             configs = [
                 p

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from patlint.model import ScanResult, Severity
-from patlint.sources.ci import CiYamlReader
-from patlint.sources.ci.platforms import platform_for
-from tests.sources.ci.conftest import at, of, where
+from patlint.sources.readers.ci import CiYamlReader
+from patlint.sources.readers.ci.platforms import platform_for
+from tests.sources.readers.ci.conftest import at, of, where
 
 Scan = Callable[..., ScanResult]
 WF = ".github/workflows/ci.yml"
@@ -721,7 +721,7 @@ def test_not_utf8_is_unparsable(scan: Scan, tmp_path: Any) -> None:
     path = tmp_path / "raw" / ".travis.yml"
     path.parent.mkdir()
     path.write_bytes(b"language: python\nscript: echo \xff\xfe\n")
-    from tests.sources.ci.conftest import scan_tree
+    from tests.sources.readers.ci.conftest import scan_tree
 
     res = scan_tree(tmp_path / "raw", {})
     [bad] = of(res, "ci-file-unparsable")

@@ -13,7 +13,7 @@ from typing import Any
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context, PlaceFinding
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import (
+from patlint.sources.readers.structured import (
     PARSE_LIMIT,
     PLAINTEXT_STORE,
     Locator,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from patlint.sources.ci.yamldoc import Path
+from patlint.sources.readers.ci.yamldoc import Path
 
 _YAML = r"\.ya?ml$"
 

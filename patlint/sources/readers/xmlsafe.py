@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET  # DTDs and entities are refused before parsing
 
-from patlint.sources.structured import PARSE_LIMIT
+from patlint.sources.readers.structured import PARSE_LIMIT
 
 _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 

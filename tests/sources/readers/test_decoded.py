@@ -13,7 +13,7 @@ import pytest
 from patlint.detectors.pattern import Detector
 from patlint.engine.filescan import scan_path
 from patlint.model import sha256_hex
-from patlint.sources.structured import DECODED_NOTE
+from patlint.sources.readers.structured import DECODED_NOTE
 from tests.sources.home import ruleset
 
 

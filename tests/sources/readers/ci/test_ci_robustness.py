@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from patlint.config import Config
 from patlint.detectors.pattern import Detector
 from patlint.engine.ruleset import build_ruleset
-from patlint.sources.ci import CiYamlReader, shell
-from patlint.sources.ci.yamldoc import Doc
+from patlint.sources.readers.ci import CiYamlReader, shell
+from patlint.sources.readers.ci.yamldoc import Doc
 
 DETECTOR = Detector(build_ruleset(Config()).detectors)
 _TEXT = st.lists(
@@ -128,7 +128,7 @@ def _nesting_reference(text: str) -> int:
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(alphabet="[]{}x: \n-'\"", max_size=200))
 def test_nesting_estimate_looks_only_at_brackets_and_indents(text: str) -> None:
-    from patlint.sources.ci.yamldoc import _nesting_estimate
+    from patlint.sources.readers.ci.yamldoc import _nesting_estimate
 
     assert _nesting_estimate(text) == _nesting_reference(text)
 
@@ -136,7 +136,7 @@ def test_nesting_estimate_looks_only_at_brackets_and_indents(text: str) -> None:
 def test_merged_mappings_are_looked_up_as_before() -> None:
     # Lookups come from a per-node index now: own keys win over merged ones, the first merge
     # over later ones, and a key that is not a string is still listed (once) by `items`.
-    from patlint.sources.ci.yamldoc import compose_documents, entry, items, text_of
+    from patlint.sources.readers.ci.yamldoc import compose_documents, entry, items, text_of
 
     (root,) = compose_documents(
         "base: &b {a: 1, c: 3}\nmore: &m {a: 9, d: 4}\nx:\n  <<: [*b, *m]\n  a: 2\n  ? [k]\n  : v\n"
@@ -163,7 +163,7 @@ _TREES = st.recursive(
 @settings(max_examples=200, deadline=None)
 @given(tree=_TREES)
 def test_a_document_without_aliases_is_counted_as_the_alias_walk_counts_it(tree: Any) -> None:
-    from patlint.sources.ci import yamldoc
+    from patlint.sources.readers.ci import yamldoc
 
     text = yaml.safe_dump(tree)
     for root in yamldoc.compose_documents(text):
@@ -171,7 +171,7 @@ def test_a_document_without_aliases_is_counted_as_the_alias_walk_counts_it(tree:
 
 
 def test_alias_bombs_are_still_measured_with_aliases_expanded() -> None:
-    from patlint.sources.ci.yamldoc import EXPANSION_LIMIT, Doc
+    from patlint.sources.readers.ci.yamldoc import EXPANSION_LIMIT, Doc
 
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]

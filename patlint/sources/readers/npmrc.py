@@ -13,7 +13,7 @@ import re
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import (
+from patlint.sources.readers.structured import (
     basename,
     finish,
     iter_lines,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from patlint.model import Context
-from patlint.sources.git_config import parse
+from patlint.sources.readers.git_config import parse
 from tests.sources.home import at, digest, hygiene, scan_home, write
 
 

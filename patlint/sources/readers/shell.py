@@ -18,7 +18,7 @@ from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context, PlaceFinding
 from patlint.sources.platform import PS_HISTORY, SHELL_HISTORIES, SHELL_RC_FILES
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import (
+from patlint.sources.readers.structured import (
     IN_SHELL_HISTORY,
     IN_SHELL_RC,
     basename,

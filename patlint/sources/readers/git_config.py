@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context, Location, PlaceFinding
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import (
+from patlint.sources.readers.structured import (
     IN_REMOTE_URL,
     PLAINTEXT_STORE,
     basename,

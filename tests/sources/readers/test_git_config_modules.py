@@ -158,7 +158,7 @@ def test_excludes_and_pruned_folders_apply_to_submodule_configs(
 
 
 def test_reader_claims_config_files_inside_git_only() -> None:
-    from patlint.sources.git_config import GitConfigReader
+    from patlint.sources.readers.git_config import GitConfigReader
 
     reader = GitConfigReader()
     claimed = [

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from patlint.model import Context, Location, PlaceFinding, Secret, Severity
-from patlint.sources.ci.yamldoc import Doc, Path, format_path
+from patlint.sources.readers.ci.yamldoc import Doc, Path, format_path
 from patlint.suppress import suppression_at
 
 FILE_TYPE = "ci-yaml"

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from patlint.sources import registry
+from patlint.sources.readers import registry
 
 NAMES = [
     ".docker/config.json",
@@ -96,10 +96,10 @@ def test_scan_start_up_imports_no_reader_for_plain_files() -> None:
     import sys
 
     code = (
-        "import sys; from patlint.sources.registry import readers_for; "
+        "import sys; from patlint.sources.readers.registry import readers_for; "
         "readers_for('src/main.py'); readers_for('README.md'); "
         "print(sorted(m for m in sys.modules if m.startswith('patlint.sources.') and m not in "
-        "('patlint.sources.registry', 'patlint.sources.readers', 'patlint.sources.paths')))"
+        "('patlint.sources.readers.registry', 'patlint.sources.readers', 'patlint.sources.paths')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

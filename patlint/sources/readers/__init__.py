@@ -3,7 +3,7 @@
 A reader sees the whole file once (after the text detectors ran on it) and returns tokens with a
 richer context (host, usage, key) and facts about the place itself (`PlaceFinding`: a
 world-readable credential file, `permissions: write-all` in a workflow, an unparsable file).
-Readers are registered explicitly in `patlint.sources.registry.REGISTRY`.
+Readers are registered explicitly in `patlint.sources.readers.registry.REGISTRY`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import urllib.parse
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context, PlaceFinding
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import (
+from patlint.sources.readers.structured import (
     PLAINTEXT_STORE,
     basename,
     finish,

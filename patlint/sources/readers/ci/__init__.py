@@ -1,6 +1,6 @@
 """CI pipeline files (GitHub Actions, GitLab, CircleCI, Azure, Bitbucket, Travis) as YAML nodes.
 
-`CiYamlReader` is the structured reader registered in `patlint.sources.registry`. It re-labels
+`CiYamlReader` is the structured reader registered in `patlint.sources.readers.registry`. It re-labels
 the tokens the text detectors found with their YAML path (`jobs.build.steps[2].with.password`)
 and reports place findings for the rules in rules/policy/ci.yml. It never raises on a file:
 malformed YAML becomes a `ci-file-unparsable` finding and the text detectors' tokens stand.
@@ -15,11 +15,17 @@ from dataclasses import replace
 from patlint.detectors.pattern import Detector
 from patlint.kinds import KIND_NAMES
 from patlint.model import Candidate, Context, Location, PlaceFinding
-from patlint.sources.ci import shell
-from patlint.sources.ci.common import FILE_TYPE, LEAK_WORDS, USAGE, CiFile
-from patlint.sources.ci.platforms import Platform, platform_for
-from patlint.sources.ci.yamldoc import EXPANSION_LIMIT, Doc, ParseFailure, format_path, text_of
 from patlint.sources.readers import Decoded, ReaderOutput
+from patlint.sources.readers.ci import shell
+from patlint.sources.readers.ci.common import FILE_TYPE, LEAK_WORDS, USAGE, CiFile
+from patlint.sources.readers.ci.platforms import Platform, platform_for
+from patlint.sources.readers.ci.yamldoc import (
+    EXPANSION_LIMIT,
+    Doc,
+    ParseFailure,
+    format_path,
+    text_of,
+)
 
 _TOKENISH_VAR = re.compile(
     r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$env:([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)"
@@ -74,7 +80,7 @@ class CiYamlReader:
             )
         out.candidates.extend(_literals(f, platform, text_candidates))
         if platform.name.startswith("github-"):
-            from patlint.sources.ci.github_actions import analyse
+            from patlint.sources.readers.ci.github_actions import analyse
 
             for root in doc.roots:
                 analyse(f, root, composite=platform.name == "github-action")

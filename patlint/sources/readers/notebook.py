@@ -10,7 +10,7 @@ from typing import Any
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context, Location, Secret
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import PARSE_LIMIT, Locator, cannot_parse, line_col
+from patlint.sources.readers.structured import PARSE_LIMIT, Locator, cannot_parse, line_col
 
 
 def _text(value: Any) -> str:

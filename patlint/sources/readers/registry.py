@@ -3,7 +3,7 @@
 Each entry names the reader's module and a cheap *hint* on the file name that is true whenever
 the reader's own `matches` could be: most files fail every hint, so a scan neither imports
 the readers' modules (start-up of the pre-commit path) nor calls thirteen `matches` per file.
-`tests/sources/test_registry.py` checks that every hint covers its reader.
+`tests/sources/readers/test_registry.py` checks that every hint covers its reader.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ REGISTRY: tuple[tuple[str, _Names], ...] = (
 
 @cache
 def _reader(module: str) -> FileReader:
-    reader: FileReader = importlib.import_module(f"patlint.sources.{module}").READER
+    reader: FileReader = importlib.import_module(f"patlint.sources.readers.{module}").READER
     return reader
 
 

@@ -8,7 +8,7 @@ import re
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import basename, finish, iter_lines, value_candidates
+from patlint.sources.readers.structured import basename, finish, iter_lines, value_candidates
 
 _PROP = re.compile(r"^\s*([^#!\s=:][^=:\s]*)\s*[=:\s]\s*(.*?)\s*$")
 

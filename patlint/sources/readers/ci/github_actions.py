@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from patlint.sources.ci import shell
-from patlint.sources.ci.common import LEAK_WORDS, CiFile
-from patlint.sources.ci.yamldoc import (
+from patlint.sources.readers.ci import shell
+from patlint.sources.readers.ci.common import LEAK_WORDS, CiFile
+from patlint.sources.readers.ci.yamldoc import (
     Path,
     entry,
     get,

@@ -1,6 +1,6 @@
 """Every registered structured reader survives hostile bytes; the file scan finds tokens across chunks.
 
-Readers are taken from `patlint.sources.registry.READERS`, so a newly registered reader is
+Readers are taken from `patlint.sources.readers.registry.READERS`, so a newly registered reader is
 covered (or this test fails until it gets a sample path below).
 """
 
@@ -20,7 +20,7 @@ from patlint.detectors.pattern import Detector
 from patlint.engine import filescan
 from patlint.engine.ruleset import build_ruleset
 from patlint.sources.readers import FileReader, ReaderOutput
-from patlint.sources.registry import READERS
+from patlint.sources.readers.registry import READERS
 from patlint.tokengen import make_token
 
 DETECTOR = Detector(build_ruleset(Config()).detectors)

@@ -7,7 +7,7 @@ import os
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import (
+from patlint.sources.readers.structured import (
     Locator,
     basename,
     cannot_parse,
@@ -16,7 +16,7 @@ from patlint.sources.structured import (
     normalize_host,
     value_candidates,
 )
-from patlint.sources.xmlsafe import local, parse_xml
+from patlint.sources.readers.xmlsafe import local, parse_xml
 
 
 def _source_name(tag: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from patlint.model import Context
-from patlint.sources.docker_config import ask_helpers, helper_plan
+from patlint.sources.readers.docker_config import ask_helpers, helper_plan
 from tests.sources.home import at, digest, hygiene, notices, ruleset, scan_home, write
 
 

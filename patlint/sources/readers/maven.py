@@ -10,7 +10,7 @@ import os
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context
 from patlint.sources.readers import ReaderOutput
-from patlint.sources.structured import (
+from patlint.sources.readers.structured import (
     Locator,
     basename,
     cannot_parse,
@@ -19,7 +19,7 @@ from patlint.sources.structured import (
     normalize_host,
     value_candidates,
 )
-from patlint.sources.xmlsafe import child_text, local, parse_xml
+from patlint.sources.readers.xmlsafe import child_text, local, parse_xml
 
 
 class MavenSettingsReader:
