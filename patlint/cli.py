@@ -497,7 +497,7 @@ def _scan_history(
 ) -> Any:
     """`--history`: every blob in the repository's history once, then the shared pipeline."""
     from patlint.engine.run import Collected, finish
-    from patlint.sources.git_history import collect_history
+    from patlint.sources.history.blobs import collect_history
 
     if len(roots) != 1 or roots[0] == "-":
         raise click.UsageError("--history takes one repository directory (default: .)")

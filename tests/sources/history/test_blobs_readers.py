@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-import patlint.sources.git_history as gh
+import patlint.sources.history.blobs as gh
 from patlint.config import Config
 from patlint.engine.ruleset import build_ruleset
 from patlint.engine.run import Collected, ScanOptions, finish, run_scan
 from patlint.model import Candidate, Context, ScanResult
-from patlint.sources.git_history import HistoryCollected, collect_history
-from tests.sources.test_git_history import Repo
+from patlint.sources.history.blobs import HistoryCollected, collect_history
+from tests.sources.history.test_blobs import Repo
 
 TokenFactory = Callable[..., str]
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from patlint.errors import ConfigError
-from tests.sources.test_git_history import Repo, history
-from tests.sources.test_git_history_push import Z40, Pusher, main_pushed
+from tests.sources.history.test_blobs import Repo, history
+from tests.sources.history.test_revisions_push import Z40, Pusher, main_pushed
 
 TokenFactory = Callable[..., str]
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from patlint.errors import ConfigError
-from patlint.sources.git_history import collect_history
-from tests.sources.test_git_history import Repo, history, where
+from patlint.sources.history.blobs import collect_history
+from tests.sources.history.test_blobs import Repo, history, where
 
 TokenFactory = Callable[..., str]
 Z40, Z64 = "0" * 40, "0" * 64
-README = Path(__file__).parents[2] / "README.md"
+README = Path(__file__).parents[3] / "README.md"
 
 
 pytestmark = pytest.mark.usefixtures("git_env")

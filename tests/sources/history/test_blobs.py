@@ -16,7 +16,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-import patlint.sources.git_history as gh
+import patlint.sources.history.attribution as attribution
+import patlint.sources.history.blobs as gh
 from patlint.cli import cli
 from patlint.config import Config
 from patlint.engine.filescan import scan_stream as real_scan_stream
@@ -24,12 +25,12 @@ from patlint.engine.ruleset import build_ruleset
 from patlint.engine.run import Collected, ScanOptions, finish, run_scan
 from patlint.errors import ConfigError
 from patlint.model import Finding, ScanResult
-from patlint.sources.git_history import HistoryCollected, collect_history
+from patlint.sources.history.blobs import HistoryCollected, collect_history
 
 TokenFactory = Callable[..., str]
 START = datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc)
 SCHEMA = json.loads(
-    (Path(__file__).parents[2] / "patlint" / "schemas" / "report-v1.json").read_text()
+    (Path(__file__).parents[3] / "patlint" / "schemas" / "report-v1.json").read_text()
 )
 
 
@@ -390,7 +391,7 @@ def test_many_hit_blobs_use_the_unfiltered_log(
         repo.write(f"k{i}.env", f"T={token('ghp')}\n")
         commits.append(repo.commit(f"k{i}"))
     _, filtered = history(repo)
-    monkeypatch.setattr(gh, "FIND_OBJECT_MAX", 0)
+    monkeypatch.setattr(attribution, "FIND_OBJECT_MAX", 0)
     _, unfiltered = history(repo)
     got = sorted(where(f) for f in unfiltered.findings)
     assert got == sorted(where(f) for f in filtered.findings)
