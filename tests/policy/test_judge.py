@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from patlint.config import Config
 from patlint.engine.ruleset import build_ruleset
-from patlint.engine.run import ScanOptions, judge
+from patlint.engine.run import ScanOptions
 from patlint.model import (
     Candidate,
     Confidence,
@@ -18,6 +18,7 @@ from patlint.model import (
     TokenInfo,
     TokenStatus,
 )
+from patlint.policy.judge import judge
 
 TokenFactory = Callable[..., str]
 
