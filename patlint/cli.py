@@ -1169,7 +1169,7 @@ def revoke(
             ):
                 click.echo("patlint: nothing revoked", err=True)
                 sys.exit(EXIT_FINDINGS)
-        from patlint.github.client import make_session
+        from patlint.github.transport import make_session
 
         session = make_session(1)
         try:
@@ -1263,8 +1263,9 @@ def org(
     from patlint.engine.run import exit_code
     from patlint.errors import GitHubError
     from patlint.github.app import app_jwt, installation_token
-    from patlint.github.client import GitHubClient, make_session
+    from patlint.github.client import GitHubClient
     from patlint.github.org import fine_grained_tokens, saml_tokens
+    from patlint.github.transport import make_session
     from patlint.github.verify import build_options, route
     from patlint.hosts import normalize_host
     from patlint.inputs import MAX_KEY, read_file

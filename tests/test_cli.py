@@ -256,6 +256,7 @@ def test_offline_scan_start_up_is_light(home: Path, tmp_path: Path, token: Token
         "hashlib",
         "tempfile",
         "multiprocessing",
+        "patlint.github.transport",
         "patlint.github.client",
         "patlint.github.tokens",
         "patlint.policy.remediation",

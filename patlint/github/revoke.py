@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from patlint.errors import GitHubError
-from patlint.github.client import DEFAULT_CONNECT_TIMEOUT, Response, Unreachable, check_base_url
+from patlint.github.client import Unreachable
+from patlint.github.transport import DEFAULT_CONNECT_TIMEOUT, Response, check_base_url
 from patlint.github.writes import post_json
 from patlint.kinds import REVOCABLE_KINDS
 from patlint.model import Outcome, Secret

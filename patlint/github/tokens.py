@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from patlint.github.client import Response, header_numbers, rate_limit_kind
+from patlint.github.client import rate_limit_kind
+from patlint.github.transport import Response, header_numbers
 from patlint.kinds import CLASSIC_KINDS, KINDS, PAT_KINDS
 from patlint.model import TokenInfo, TokenStatus
 

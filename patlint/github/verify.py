@@ -18,15 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from patlint.errors import GitHubError
 from patlint.github.cache import VerificationCache
-from patlint.github.client import (
-    DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT,
-    GitHubClient,
-    Pacer,
-    Unreachable,
-    check_base_url,
-    make_session,
-)
+from patlint.github.client import GitHubClient, Pacer, Unreachable
 from patlint.github.tokens import (
     FINE_GRAINED_PROBES,
     FINE_GRAINED_UNDETERMINED,
@@ -35,6 +27,12 @@ from patlint.github.tokens import (
     parse_sso,
     probe_result,
     repositories_summary,
+)
+from patlint.github.transport import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    check_base_url,
+    make_session,
 )
 from patlint.hosts import (
     DEFAULT_API,

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from patlint.github.client import Response
 from patlint.github.tokens import classify, endpoint_for, parse_expiration, parse_scopes, parse_sso
+from patlint.github.transport import Response
 from patlint.model import TokenStatus
 from patlint.scopes import expand_scopes, minimal_scopes
 
