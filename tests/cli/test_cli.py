@@ -15,7 +15,7 @@ from patlint.model import redact
 
 TokenFactory = Callable[..., str]
 SCHEMA = json.loads(
-    (Path(__file__).parent.parent / "patlint" / "schemas" / "report-v1.json").read_text()
+    (Path(__file__).parents[2] / "patlint" / "schemas" / "report-v1.json").read_text()
 )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import patlint.cli
+import patlint.cli.revoke
 from patlint.cli import cli
 from patlint.model import sha256_hex
 from patlint.tokengen import make_token
@@ -125,7 +125,7 @@ def test_declined_confirmation_revokes_nothing(
     emulator2: Emulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(patlint.cli, "_can_prompt", lambda: True)
+    monkeypatch.setattr(patlint.cli.revoke, "_can_prompt", lambda: True)
     monkeypatch.setenv("GH_ENTERPRISE_TOKEN", "ghp_enterpriseadmin0000000000000000000000")
     com = install(emulator)
     res = run(
@@ -150,7 +150,7 @@ def test_confirmed_revocation_sends_each_token_to_its_own_host_only(
     emulator2: Emulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(patlint.cli, "_can_prompt", lambda: True)
+    monkeypatch.setattr(patlint.cli.revoke, "_can_prompt", lambda: True)
     admin = "ghp_enterpriseadmin0000000000000000000000"
     monkeypatch.setenv("GH_ENTERPRISE_TOKEN", admin)
     com, ghes = install(emulator), install(emulator2)
@@ -242,7 +242,7 @@ def test_tokens_from_stdin_need_yes(emulator: Emulator, monkeypatch: pytest.Monk
     rng = random.Random(11)
     toks = [make_token(k, rng) for k in ("ghp", "gho", "ghu", "ghr", "github_pat", "ghs")]
     data = "\n".join(toks) + "\n" + make_token("ghp", rng, valid=False) + "\n"
-    monkeypatch.setattr(patlint.cli, "_can_prompt", lambda: True)
+    monkeypatch.setattr(patlint.cli.revoke, "_can_prompt", lambda: True)
     res = run(["--file", "-", "--github-api", emulator.base_url], input=data)
     assert res.exit_code == 2 and com.revocations == []  # stdin is taken: no one to ask
     res = run(["--file", "-", "--github-api", emulator.base_url, "--yes"], input=data)
