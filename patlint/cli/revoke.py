@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import click
 
@@ -101,10 +100,11 @@ def revoke(
     """
     from patlint.config import Config
     from patlint.detectors.pattern import Detector
+    from patlint.engine.revoke_plan import plan_revocation
     from patlint.engine.revoke_targets import from_report, from_text, merge
     from patlint.engine.ruleset import build_ruleset
-    from patlint.github.revoke import DRY_RUN, FAILED, SKIPPED, Revoker, revocable
-    from patlint.github.verify import build_options, route
+    from patlint.github.revoke import DRY_RUN, FAILED, Revoker
+    from patlint.github.verify import build_options
     from patlint.hosts import normalize_host
     from patlint.model import Outcome
     from patlint.report.revoke import render_json, render_text
@@ -125,30 +125,17 @@ def revoke(
         parts.append(from_text(data, "<stdin>" if f == "-" else f, detector, host=host))
     targets = merge(parts)
     _redactor().learn(t.secret for t in targets.found)
-    options = build_options({}, {}, github_api)
-    outcomes: list[Outcome] = [
-        Outcome(p, sha, kind, "", SKIPPED, why) for p, sha, kind, why in targets.missing
-    ]
-    plan: dict[str, tuple[str, list[Any]]] = {}
-    for t in targets.found:
-        for h in t.hosts:
-            s = t.secret
-            r = route(h, options)
-            if not revocable(s.kind):
-                why = "GitHub's revocation API does not accept this kind (ghs_ expires within an hour)"
-                outcomes.append(Outcome(s.preview, s.digest, s.kind, h, SKIPPED, why))
-            elif r.base_url is None:
-                outcomes.append(Outcome(s.preview, s.digest, s.kind, h, SKIPPED, r.reason))
-            else:
-                plan.setdefault(r.base_url, (h, []))[1].append(s)
-    queued = [(base, h, s) for base, (h, ss) in plan.items() for s in ss]
+    revocation = plan_revocation(targets, build_options({}, {}, github_api))
+    outcomes = revocation.outcomes
+    plan = revocation.by_api
+    queued = revocation.queued
     if queued:
         click.echo(f"patlint: {len(queued)} token(s) to revoke:", err=True)
     for base, h, s in queued:
         click.echo(
             f"  {s.preview}  sha256 {s.digest[:16]}…  {h}  → {base}/credentials/revoke", err=True
         )
-    ghes = sorted({h for _b, h, _s in queued if h != "github.com" and not h.endswith(".ghe.com")})
+    ghes = revocation.ghes
     auth = None
     if len(ghes) > 1 and not dry_run:  # the one token of --token-env belongs to one server
         raise click.UsageError(
