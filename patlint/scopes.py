@@ -45,15 +45,6 @@ def expand_scopes(scopes: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def minimal_scopes(scopes: Iterable[str]) -> frozenset[str]:
-    """Drop scopes implied by another one in the set (how GitHub stores them)."""
-    items = set(scopes)
-    implied: set[str] = set()
-    for s in items:
-        implied |= expand_scopes([s]) - {s}
-    return frozenset(items - implied)
-
-
 # Fine-grained permission (type, name, level) that gives what a classic scope gives, so the
 # God Token rule can judge both kinds by one yardstick. Only "all repositories" counts as `repo`.
 FINE_GRAINED_EQUIVALENTS: tuple[tuple[str, str, str, str], ...] = (

@@ -72,7 +72,6 @@ class Revoker:
         self.notify = notify
         self._sleep = sleep
         self._wall = wall_clock
-        self.requests_sent = 0
         self.down: str | None = None  # the host did not answer: nothing more is sent to it
 
     def revoke(self, secrets: Sequence[Secret]) -> list[Outcome]:
@@ -125,7 +124,6 @@ class Revoker:
                 )
             except GitHubError as exc:  # TLS or protocol failure: the same again next time
                 return FAILED, f"{self.host}: {exc}"
-            self.requests_sent += 1
             if resp.status in (200, 201, 202, 204):
                 self._pace(resp, number < total)
                 return SUBMITTED, f"HTTP {resp.status}: accepted (GitHub revokes asynchronously)"

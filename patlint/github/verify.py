@@ -224,7 +224,6 @@ class GitHubResolver:
         self._notices: list[str] = []
         self.results: dict[str, TokenInfo] = {}
         self.from_cache = 0
-        self.sent = 0
 
     # --- Resolver protocol -------------------------------------------------------------
 

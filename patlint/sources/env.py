@@ -12,13 +12,6 @@ from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context, Location, Secret
 from patlint.sources.readers.dotenv import ENTERPRISE_VARS
 
-GITHUB_VARS = (
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "GH_ENTERPRISE_TOKEN",
-    "GITHUB_ENTERPRISE_TOKEN",
-    "CR_PAT",
-)
 MAX_VALUE = 1 << 16
 
 

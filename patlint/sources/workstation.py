@@ -14,8 +14,6 @@ from patlint.model import Candidate, Rule
 from patlint.sources import platform
 from patlint.sources.tree import WalkOptions
 
-PROFILES = ("repository", "workstation")
-
 
 @dataclass(frozen=True, slots=True)
 class ScanPlan:

@@ -40,13 +40,6 @@ def parent_name(rel: str) -> str:
     return parts[-2] if len(parts) >= 2 else ""
 
 
-def decode_text(data: bytes) -> str:
-    """Bytes as text: UTF-8 (BOM dropped), undecodable bytes replaced."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return data.decode("utf-8", "replace")
-
-
 def iter_lines(data: bytes) -> Iterator[tuple[int, str]]:
     """(byte offset, text) of each line; undecodable bytes kept as surrogates, `\r` dropped."""
     offset = 0

@@ -216,10 +216,6 @@ class Doc:
         line = bisect.bisect_right(self.line_starts, index) - 1
         return line + 1, index - self.line_starts[line] + 1
 
-    def node_where(self, node: Any) -> tuple[int, int]:
-        """1-based (line, column) where a node starts."""
-        return self.where(self.index_of(node.start_mark))
-
     def index_at(self, line: int, column: int) -> int:
         """Character index of a 1-based (line, column)."""
         line = max(1, min(line, len(self.line_starts)))
