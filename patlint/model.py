@@ -8,8 +8,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from patlint.scopes import FINE_GRAINED_EQUIVALENTS
-
 
 class Severity(enum.IntEnum):
     """How bad a finding is; ordered so thresholds compare with `>=`."""
@@ -470,6 +468,8 @@ class OrgToken:
             for k, v in self.permissions.items()
         ):
             out.add("repo")
+        from patlint.scopes import FINE_GRAINED_EQUIVALENTS  # only for an org inventory
+
         for ptype, name, level, scope in FINE_GRAINED_EQUIVALENTS:
             if self.permissions.get(f"{ptype}:{name}") in (level, "admin"):
                 out.add(scope)

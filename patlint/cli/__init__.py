@@ -15,22 +15,21 @@ from typing import Any, NoReturn
 
 import click
 
-from patlint.cli import baseline, org, revoke, rules, scan
 from patlint.cli.common import EXIT_CLEAN, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE, cli
 
 __all__ = ["cli", "entry", "main"]
 
-# The commands, one module each (the module's name is the command's, `explain` aside).
-COMMANDS: tuple[click.Command, ...] = (
-    scan.scan,
-    rules.rules,
-    rules.explain,
-    baseline.baseline,
-    revoke.revoke,
-    org.org,
-)
-for _command in COMMANDS:
-    cli.add_command(_command)
+# The commands: name -> "module:attribute", one module per command (`explain` is a shortcut
+# for `rules explain`). Each is imported only when it runs (or for --help and completion).
+COMMANDS: dict[str, str] = {
+    "scan": "patlint.cli.scan:scan",
+    "rules": "patlint.cli.rules:rules",
+    "explain": "patlint.cli.rules:explain",
+    "baseline": "patlint.cli.baseline:baseline",
+    "revoke": "patlint.cli.revoke:revoke",
+    "org": "patlint.cli.org:org",
+}
+cli.registry = COMMANDS
 
 
 def entry() -> NoReturn:

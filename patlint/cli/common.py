@@ -12,6 +12,7 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any, TextIO, cast
 
 import click
@@ -47,7 +48,26 @@ class _State:
 class _Group(click.Group):
     """Maps patlint's errors to the exit-code contract for every command (also under CliRunner),
     and is the redaction boundary: everything written to stdout and stderr while a command
-    runs, by patlint or by click, passes the run's `Redactor` (`_redactor()`)."""
+    runs, by patlint or by click, passes the run's `Redactor` (`_redactor()`).
+
+    Its commands come from `registry` (name: "module:attribute", see patlint/cli/__init__.py):
+    a command's module is imported when the command is asked for, so a run imports only its own.
+    """
+
+    registry: Mapping[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.registry})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self.registry.get(cmd_name)
+        if where is None:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        module, _, attr = where.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         redactor = Redactor()
