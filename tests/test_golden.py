@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from patlint import __version__
 from patlint.cli import cli
 from patlint.tokengen import make_token
 from tests.github_emulator import Emulator, emulator_running
@@ -148,6 +149,8 @@ def invoke(args: list[str], places: dict[str, Path], cwd: Path) -> str:
     text = f"exit {res.exit_code}\n--- stdout\n{res.stdout}--- stderr\n{res.stderr}"
     for name in ("tree", "repo", "home", "tmp"):
         text = text.replace(str(places[name]), f"<{name.upper()}>")
+    text = text.replace(f'"version": "{__version__}"', '"version": "<VERSION>"')
+    text = text.replace(f"patlint/{__version__} ", "patlint/<VERSION> ")
     today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     return re.sub(rf"{today}[T ][0-9:.]+(\+00:00|Z)?", "<NOW>", text)
 
