@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from patlint import __version__
-from patlint.cli.common import _redactor, _write_atomic, check_output
+from patlint.cli.common import EXIT_CLEAN, _redactor, _write_atomic, check_output
 from patlint.errors import ConfigError
 
 
@@ -29,10 +29,10 @@ def baseline() -> None:
     """
 
 
-def _baseline_command(name: str, summary: str) -> Callable[[Callable[..., None]], click.Command]:
+def _baseline_command(name: str, summary: str) -> Callable[[Callable[..., int]], click.Command]:
     """`baseline create|update FILE [PATHS]` with the options both share."""
 
-    def decorate(fn: Callable[..., None]) -> click.Command:
+    def decorate(fn: Callable[..., int]) -> click.Command:
         options = [
             baseline.command(name, help=summary),
             click.argument("file", type=click.Path(dir_okay=False, path_type=str)),
@@ -88,12 +88,13 @@ def baseline_create(
     trust_repo_config: bool,
     no_gitignore: bool,
     force: bool,
-) -> None:
+) -> int:
     if os.path.exists(file) and not force:
         raise click.UsageError(f"{file} exists; use `patlint baseline update` or --force")
     check_output(file, "baseline")
     repo_config = (no_repo_config, trust_repo_config)
     _baseline_write(file, paths, config_file, repo_config, no_gitignore, previous=None)
+    return EXIT_CLEAN
 
 
 @_baseline_command(
@@ -115,7 +116,7 @@ def baseline_update(
     no_repo_config: bool,
     trust_repo_config: bool,
     no_gitignore: bool,
-) -> None:
+) -> int:
     from pathlib import Path
 
     from patlint.baseline import load
@@ -131,6 +132,7 @@ def baseline_update(
         )
     repo_config = (no_repo_config, trust_repo_config)
     _baseline_write(file, paths, config_file, repo_config, no_gitignore, previous=previous)
+    return EXIT_CLEAN
 
 
 def _baseline_write(

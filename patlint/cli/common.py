@@ -93,7 +93,10 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            code = super().invoke(ctx)
+            if isinstance(code, int) and not isinstance(code, bool):
+                ctx.exit(code)  # each command returns its exit code
+            return code
         except ConfigError as exc:
             click.echo(f"patlint: error: {redact_text(str(exc))}", err=True)
             ctx.exit(EXIT_USAGE)

@@ -58,7 +58,7 @@ def org(
     output: str | None,
     fail_on: str,
     config_file: str | None,
-) -> None:
+) -> int:
     """Inventory the tokens with access to organization ORG and judge them by policy.
 
     Fine-grained tokens come from GET /orgs/ORG/personal-access-tokens, which only a GitHub
@@ -179,4 +179,4 @@ def org(
         click.echo(summary_line(result), err=True)
     else:
         write(sys.stdout)
-    sys.exit(code)
+    return code

@@ -80,7 +80,7 @@ def revoke(
     dry_run: bool,
     max_wait: float,
     fmt: str,
-) -> None:
+) -> int:
     """Revoke leaked tokens through GitHub's credential revocation API.
 
     Tokens come from a scan's JSON report (which holds no tokens: each listed place is read
@@ -171,7 +171,7 @@ def revoke(
                     "patlint: error: revoking needs confirmation: run in a terminal, or pass --yes",
                     err=True,
                 )
-                sys.exit(EXIT_USAGE)
+                return EXIT_USAGE
             hosts = ", ".join(sorted({h for _b, h, _s in queued}))
             if not click.confirm(
                 f"Revoke these {len(queued)} token(s) on {hosts}? Their owners are notified; "
@@ -180,7 +180,7 @@ def revoke(
                 err=True,
             ):
                 click.echo("patlint: nothing revoked", err=True)
-                sys.exit(EXIT_FINDINGS)
+                return EXIT_FINDINGS
         from patlint.github.transport import make_session
 
         session = make_session(1)
@@ -199,7 +199,7 @@ def revoke(
             session.close()
     render = render_json if fmt == "json" else render_text
     render(outcomes, stream=sys.stdout, dry_run=dry_run)
-    sys.exit(EXIT_FINDINGS if any(o.status == FAILED for o in outcomes) else EXIT_CLEAN)
+    return EXIT_FINDINGS if any(o.status == FAILED for o in outcomes) else EXIT_CLEAN
 
 
 def _can_prompt() -> bool:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from patlint.cli.common import EXIT_FINDINGS
+from patlint.cli.common import EXIT_CLEAN, EXIT_FINDINGS
 
 
 def _complete_rule_id(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
@@ -19,7 +17,7 @@ def _complete_rule_id(ctx: click.Context, param: click.Parameter, incomplete: st
 
 @click.group(invoke_without_command=True)
 @click.pass_context
-def rules(ctx: click.Context) -> None:
+def rules(ctx: click.Context) -> int | None:
     """List, check and explain rules (`patlint rules` lists them).
 
     \b
@@ -29,7 +27,9 @@ def rules(ctx: click.Context) -> None:
       patlint rules explain no-expiration
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(rules_list)
+        code: int = ctx.invoke(rules_list)
+        return code
+    return None
 
 
 @rules.command("list")
@@ -40,7 +40,7 @@ def rules(ctx: click.Context) -> None:
     type=click.Path(exists=True, file_okay=False),
     help="Extra folder of YAML rules.",
 )
-def rules_list(rules_dirs: tuple[str, ...] = ()) -> None:
+def rules_list(rules_dirs: tuple[str, ...] = ()) -> int:
     """Every known rule: id, kind, severity, enabled by default, name.
 
     \b
@@ -66,6 +66,7 @@ def rules_list(rules_dirs: tuple[str, ...] = ()) -> None:
         for r in ruleset.known
     ]
     click.echo(tabulate(rows, headers=["ID", "KIND", "SEVERITY", "DEFAULT", "NAME"]))
+    return EXIT_CLEAN
 
 
 @rules.command("check")
@@ -76,7 +77,7 @@ def rules_list(rules_dirs: tuple[str, ...] = ()) -> None:
     type=click.Path(exists=True, file_okay=False),
     help="Extra folder of YAML rules.",
 )
-def rules_check(rules_dirs: tuple[str, ...] = ()) -> None:
+def rules_check(rules_dirs: tuple[str, ...] = ()) -> int:
     """Validate every rule and run its examples and negative examples through the detector.
 
     \b
@@ -97,13 +98,14 @@ def rules_check(rules_dirs: tuple[str, ...] = ()) -> None:
         failures += len(problems)
     if failures:
         click.echo(f"{failures} problem(s) in {len(ruleset.known)} rules")
-        sys.exit(EXIT_FINDINGS)
+        return EXIT_FINDINGS
     click.echo(f"ok: {len(ruleset.known)} rules, every example and negative example behaves")
+    return EXIT_CLEAN
 
 
 @rules.command("explain")
 @click.argument("rule_id", shell_complete=_complete_rule_id)
-def rules_explain(rule_id: str) -> None:
+def rules_explain(rule_id: str) -> int:
     """Why a rule matters and how to fix what it finds.
 
     \b
@@ -111,11 +113,12 @@ def rules_explain(rule_id: str) -> None:
       patlint rules explain github-classic-pat
     """
     _explain(rule_id)
+    return EXIT_CLEAN
 
 
 @click.command("explain")
 @click.argument("rule_id", shell_complete=_complete_rule_id)
-def explain(rule_id: str) -> None:
+def explain(rule_id: str) -> int:
     """Why a rule matters and how to fix what it finds (same as `rules explain`).
 
     \b
@@ -124,6 +127,7 @@ def explain(rule_id: str) -> None:
       patlint explain no-expiration
     """
     _explain(rule_id)
+    return EXIT_CLEAN
 
 
 def _explain(rule_id: str) -> None:

@@ -214,7 +214,7 @@ def scan(
     scan_all: bool = False,
     scan_env: bool = False,
     credential_helpers: bool = False,
-) -> None:
+) -> int:
     """Scan files and folders (default: .) for GitHub tokens; `-` reads standard input.
 
     \b
@@ -307,7 +307,7 @@ def scan(
     code = _fail_on_incomplete(result, code) if fail_on_incomplete else code
     click.get_current_context().meta[VERDICT] = code
     _emit(fmt, output, result, config, threshold.label, code, verification, ruleset, verbose)
-    sys.exit(code)
+    return code
 
 
 def _github_resolver(
