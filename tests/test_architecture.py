@@ -1,6 +1,8 @@
-"""The package graph flows one way (docs/ARCHITECTURE.md, STYLE.md "Layout"): every import of
-patlint anywhere in a module, lazy ones inside functions and TYPE_CHECKING ones included, goes
-to the module's own layer or one below it. And no module is over 700 lines.
+"""The package graph flows one way,
+cli → engine → report → policy → github → detectors → sources → catalog → config → the floor
+(model, kinds, hosts, scopes, suppress, errors, …): every import of patlint anywhere in a
+module, lazy ones inside functions and TYPE_CHECKING ones included, goes to the module's own
+layer or one below it. And no module is over 700 lines.
 
 The allow-list holds the upward imports that the next steps of issue 17 remove (readers yield
 values instead of running the detector; the history walk too). It can only shrink: an entry
