@@ -9,6 +9,7 @@ from patlint.engine.revoke_targets import Targets
 from patlint.github.revoke import SKIPPED, revocable
 from patlint.github.verify import VerifyOptions, route
 from patlint.hosts import GITHUB_COM
+from patlint.kinds import KIND_NAMES
 from patlint.model import Outcome, Secret
 
 
@@ -42,7 +43,11 @@ def plan_revocation(targets: Targets, options: VerifyOptions) -> RevokePlan:
             s = t.secret
             r = route(h, options)
             if not revocable(s.kind):
-                why = "GitHub's revocation API does not accept this kind (ghs_ expires within an hour)"
+                why = "GitHub's revocation API does not accept this kind " + (
+                    "(ghs_ expires within an hour)"
+                    if s.kind == "ghs"
+                    else f"({KIND_NAMES.get(s.kind, s.kind)})"
+                )
                 plan.outcomes.append(Outcome(s.preview, s.digest, s.kind, h, SKIPPED, why))
             elif r.base_url is None:
                 plan.outcomes.append(Outcome(s.preview, s.digest, s.kind, h, SKIPPED, r.reason))

@@ -36,3 +36,14 @@ def test_each_token_goes_to_its_hosts_api_or_is_skipped_with_a_reason(
         (pat.preview, "gitlab.com", "skipped", "found"),
         (app.preview, "github.com", "skipped", "GitHub's"),
     ]
+
+
+def test_a_legacy_token_is_not_said_to_expire_within_an_hour(token: Callable[..., str]) -> None:
+    """Only ghs_ tokens expire within the hour; a legacy 40-hex token is skipped for its kind."""
+    legacy, app = Secret(token("legacy"), "legacy"), Secret(token("ghs"), "ghs")
+    targets = Targets(found=[Target(legacy, ("github.com",)), Target(app, ("github.com",))])
+    why = {o.kind: o.detail for o in plan_revocation(targets, VerifyOptions()).outcomes}
+    assert why == {
+        "legacy": "GitHub's revocation API does not accept this kind (legacy 40-hex token)",
+        "ghs": "GitHub's revocation API does not accept this kind (ghs_ expires within an hour)",
+    }
