@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO, cast
 
 import click
@@ -172,7 +172,10 @@ def _emit(
     verification: str,
     ruleset: Any,
     verbose: bool,
+    reports: Sequence[tuple[str, str]] = (),
 ) -> None:
+    """Write the report (`fmt` to `output` or stdout), each extra `(format, file)` report, and
+    the job summary when GitHub Actions asks for one."""
     from patlint.report import renderer
     from patlint.report.common import ReportMeta
 
@@ -186,19 +189,65 @@ def _emit(
         rules={r.id: r for r in ruleset.known},
     )
     _redactor().learn(t.secret for t in result.tokens)  # legacy 40-hex: known, not by shape
-    module = renderer(fmt)
-    kwargs: dict[str, Any] = {"meta": meta}
-    if fmt == "text":
-        kwargs["verbose"] = verbose
-    if output:
-        _write_atomic(output, lambda stream: module.render(result, stream=stream, **kwargs))
-        if fmt != "text":
-            from patlint.report.text import summary_line
 
-            click.echo(summary_line(result, meta), err=True)
-    else:
-        module.render(result, stream=sys.stdout, **kwargs)
-        sys.stdout.flush()  # here, where a reader gone away (broken pipe) is handled
+    def write(fmt: str, path: str | None) -> None:
+        module = renderer(fmt)
+        kwargs: dict[str, Any] = {"meta": meta}
+        if fmt == "text":
+            kwargs["verbose"] = verbose
+        if path:
+            _write_atomic(path, lambda stream: module.render(result, stream=stream, **kwargs))
+        else:
+            module.render(result, stream=sys.stdout, **kwargs)
+            sys.stdout.flush()  # here, where a reader gone away (broken pipe) is handled
+
+    for extra_fmt, extra_path in reports:
+        write(extra_fmt, extra_path)
+    write(fmt, output)
+    if output and fmt != "text":
+        from patlint.report.text import summary_line
+
+        click.echo(summary_line(result, meta), err=True)
+    step_summary(result, meta)
+
+
+def step_summary(result: Any, meta: Any) -> None:
+    """Append the Markdown job summary to `$GITHUB_STEP_SUMMARY` when it is set (GitHub
+    Actions sets it for every step), redacted like every other output and within the 1 MiB
+    GitHub accepts per step; trouble is a warning on stderr, never a failed scan."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    import stat
+
+    from patlint.report.markdown import LIMIT, build
+
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        click.echo(f"patlint: warning: job summary {path}: {exc.strerror or exc}", err=True)
+        return
+    with os.fdopen(fd, "wb") as stream:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            click.echo(f"patlint: warning: job summary {path}: not a regular file", err=True)
+            return
+        budget = LIMIT - st.st_size - 1
+        text = _redactor()(build(result, meta, budget=budget))
+        data = ("\n" if st.st_size else "").encode() + text.encode("utf-8")
+        if len(data) > budget:
+            click.echo(
+                f"patlint: warning: job summary {path}: no room left "
+                f"(GitHub accepts {LIMIT // 1024} KiB per step, {st.st_size} bytes used)",
+                err=True,
+            )
+            return
+        try:
+            stream.write(data)
+            stream.flush()
+        except OSError as exc:
+            click.echo(f"patlint: warning: job summary {path}: {exc.strerror or exc}", err=True)
 
 
 def _write_atomic(path: str, write: Any) -> None:

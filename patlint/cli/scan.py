@@ -30,6 +30,14 @@ from patlint.report import FORMATS
     help="Write the report to FILE.",
 )
 @click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write a FORMAT report to FILE, from the same scan (repeatable), "
+    "e.g. --report sarif=patlint.sarif.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
     help="Exit 1 when a finding is at or above this severity [default: low].",
@@ -184,6 +192,7 @@ def scan(
     paths: tuple[str, ...],
     fmt: str,
     output: str | None,
+    reports: tuple[str, ...],
     fail_on: str | None,
     offline: bool,
     github_api: tuple[str, ...],
@@ -223,6 +232,7 @@ def scan(
       patlint scan --offline src/ .env     # no network, pre-commit style
       patlint scan --format json -o r.json ~
       patlint scan --format sarif -o patlint.sarif     # CI: code-scanning upload
+      patlint scan --format github --report sarif=patlint.sarif   # annotations and SARIF
       patlint scan --baseline .patlint-baseline.json   # only what is new
       patlint scan --history --range origin/main..HEAD  # every commit of a pull request
       patlint scan ~ --env                 # workstation audit: every token on this machine
@@ -240,6 +250,7 @@ def scan(
     if missing:
         raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATHS")
     check_output(output)
+    extra_reports = _extra_reports(reports)
     config = resolve(
         roots,
         config_file=config_file,
@@ -306,8 +317,34 @@ def scan(
     code = _require_verification(result, code) if require_verification else code
     code = _fail_on_incomplete(result, code) if fail_on_incomplete else code
     click.get_current_context().meta[VERDICT] = code
-    _emit(fmt, output, result, config, threshold.label, code, verification, ruleset, verbose)
+    _emit(
+        fmt,
+        output,
+        result,
+        config,
+        threshold.label,
+        code,
+        verification,
+        ruleset,
+        verbose,
+        reports=extra_reports,
+    )
     return code
+
+
+def _extra_reports(values: Sequence[str]) -> list[tuple[str, str]]:
+    """`--report FORMAT=FILE` values as (format, file), each checked before any work."""
+    out = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path or fmt not in FORMATS:
+            raise click.BadParameter(
+                f"{value!r}: expected FORMAT=FILE, FORMAT one of {', '.join(sorted(FORMATS))}",
+                param_hint="--report",
+            )
+        check_output(path, "--report")
+        out.append((fmt, path))
+    return out
 
 
 def _github_resolver(
