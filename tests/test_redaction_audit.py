@@ -187,7 +187,7 @@ def test_no_command_or_format_ever_shows_a_token(
 
     # every format, to stdout and to a file, online (emulator) with the cache on
     formats = ("text", "json", "sarif", "github", "junit", "html")
-    for fmt in formats:
+    for fmt in (*formats, "gitlab-codequality", "gitlab-secret-detection"):
         res = audit.run(
             f"scan {fmt}",
             "scan",
@@ -498,7 +498,7 @@ def test_a_token_that_is_a_key_host_or_name_never_shows_and_is_found(
     out = tmp_path / "out"
     out.mkdir()
     formats = ("text", "json", "sarif", "github", "junit", "html")
-    for fmt in formats:
+    for fmt in (*formats, "gitlab-codequality", "gitlab-secret-detection"):
         res = audit.run(f"{place} {fmt}", "scan", *common, "--format", fmt, ".", cwd=root, env=env)
         assert res.exit_code == 1, (fmt, res.output)
     report = out / "report.json"

@@ -31,6 +31,7 @@ EXIT_TERMINATED = 143  # SIGTERM: 128 + 15, as a shell reports it
 
 
 VERDICT = "patlint.exit_code"  # ctx.meta key: the exit code a command settled before writing
+STARTED = "patlint.started"  # ctx.meta key: when the command started (time.time())
 
 
 def _stdout_gone() -> None:
@@ -92,6 +93,7 @@ class _Group(click.Group):
                     pass
 
     def invoke(self, ctx: click.Context) -> Any:
+        ctx.meta.setdefault(STARTED, time.time())
         try:
             code = super().invoke(ctx)
             if isinstance(code, int) and not isinstance(code, bool):
@@ -179,6 +181,8 @@ def _emit(
     from patlint.report import renderer
     from patlint.report.common import ReportMeta
 
+    ctx = click.get_current_context(silent=True)
+    started = ctx.meta.get(STARTED) if ctx is not None else None
     meta = ReportMeta(
         version=__version__,
         config_source=config.source,
@@ -187,6 +191,8 @@ def _emit(
         exit_code=code,
         verification=verification,
         rules={r.id: r for r in ruleset.known},
+        started_at=started if isinstance(started, float) else None,
+        commit=_ci_commit(),
     )
     _redactor().learn(t.secret for t in result.tokens)  # legacy 40-hex: known, not by shape
 
@@ -209,6 +215,15 @@ def _emit(
 
         click.echo(summary_line(result, meta), err=True)
     step_summary(result, meta)
+
+
+def _ci_commit() -> str | None:
+    """The commit a CI job checked out (GitLab's CI_COMMIT_SHA), for reports that must name one."""
+    sha = os.environ.get("CI_COMMIT_SHA", "")
+    return sha.lower() if len(sha) in (40, 64) and all(c in HEX for c in sha.lower()) else None
+
+
+HEX = frozenset("0123456789abcdef")
 
 
 def step_summary(result: Any, meta: Any) -> None:

@@ -21,6 +21,8 @@ class ReportMeta:
     verification: str  # "offline", "online", "not requested"
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule (for help text, docs)
     config_narrowed: tuple[str, ...] = ()  # what the scanned tree's own config narrowed
+    started_at: float | None = None  # when the run started (epoch seconds), when known
+    commit: str | None = None  # the commit a CI job checked out (CI_COMMIT_SHA), when known
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
