@@ -49,6 +49,7 @@ from patlint.engine.rules import Rule
 from patlint.errors import ConfigError, PatlintError
 from patlint.model import Candidate, Location, ScanStats, Skip
 from patlint.sources import gitcmd
+from patlint.sources.ignorespec import IgnoreSpec
 from patlint.sources.readers import READER_MAX_BYTES, PlaceFinding
 from patlint.sources.registry import may_have_readers, readers_for
 
@@ -296,11 +297,7 @@ class _Pipeline:
     ):
         self.repo = repo
         self.max_size = max_size
-        self.spec: Any = None
-        if exclude:
-            import pathspec
-
-            self.spec = pathspec.GitIgnoreSpec.from_lines(exclude)
+        self.spec = IgnoreSpec(exclude) if exclude else None
         self.missing = 0
         self.missing_ids: list[str] = []  # rev-list: not in the repository (partial clone)
         self.unreadable: list[str] = []  # batch-check: listed, but git cannot read it

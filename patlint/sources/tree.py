@@ -8,9 +8,9 @@ import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from patlint.model import Skip
+from patlint.sources.ignorespec import IgnoreSpec
 from patlint.sources.paths import relative_to_root
 
 ALWAYS_PRUNED = frozenset({".git", ".hg", ".svn"})
@@ -538,22 +538,18 @@ def _shown_prefix(root: str) -> str | None:
 
 
 def _matchable(rel: str) -> str:
-    """`rel` as pathspec can take: it encodes to UTF-8, so a name's undecodable bytes (surrogate
-    escapes) would raise; each becomes U+FFFD, which `*` and `?` still match."""
+    """`rel` with a name's undecodable bytes (surrogate escapes) as U+FFFD, which `*` and `?`
+    still match (as pathspec, used before, saw them)."""
     if rel.isascii():
         return rel
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 class _Excluder:
-    """gitignore-style exclusion patterns (pathspec), relative to the scan root."""
+    """gitignore-style exclusion patterns (linear-time, `ignorespec`), relative to the scan root."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        self._spec = None
-        if patterns:
-            import pathspec
-
-            self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self._spec = IgnoreSpec(patterns) if patterns else None
         self._always: dict[tuple[str, ...], _AlwaysMatcher] = {}
 
     def excluded(self, rel: str) -> bool:
@@ -574,7 +570,7 @@ class _Excluder:
 
 class _AlwaysMatcher:
     """`**/name` and `**/dir/name` patterns as set and suffix tests (hot inside pruned trees);
-    any other pattern through pathspec."""
+    any other pattern through `IgnoreSpec`."""
 
     _GLOB = frozenset("*?[]!\\")
 
@@ -602,11 +598,7 @@ class _AlwaysMatcher:
         self.suffixes = tuple(suffixes)
         self.suffix_names = frozenset(x.rsplit("/", 1)[-1] for x in suffixes)
         self.prefixes = tuple(prefixes)
-        self.spec: Any = None
-        if rest:
-            import pathspec
-
-            self.spec = pathspec.GitIgnoreSpec.from_lines(rest)
+        self.spec = IgnoreSpec(rest) if rest else None
 
     def match(self, rel: str, name: str | None = None) -> bool:
         """Whether the file shown as `rel` (named `name`, its last part) is always read."""
