@@ -49,6 +49,7 @@ from patlint.engine.rules import Rule
 from patlint.errors import ConfigError, PatlintError
 from patlint.model import Candidate, Location, ScanStats, Skip
 from patlint.sources import gitcmd
+from patlint.sources.gitowner import check_own_history
 from patlint.sources.ignorespec import IgnoreSpec
 from patlint.sources.readers import READER_MAX_BYTES, PlaceFinding
 from patlint.sources.registry import may_have_readers, readers_for
@@ -128,6 +129,7 @@ def open_repo(path: str) -> str:
     proc = _git(path, "rev-parse", "--git-dir", check=False)
     if proc.returncode != 0:
         raise ConfigError(f"{path}: not a git repository ({_first_line(proc.stderr)})")
+    check_own_history(path)  # not another repository the tree's .git points at
     return path
 
 
