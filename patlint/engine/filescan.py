@@ -34,6 +34,8 @@ class FileResult:
     notices: list[str] = field(default_factory=list)
     # custom rules that ran out of their time budget on this file (a notice each)
     timeouts: list[str] = field(default_factory=list)
+    # scanned, but not all of it: too many tokens, too much encoded text (incomplete)
+    partial: list[Skip] = field(default_factory=list)
 
 
 _OPEN_FLAGS = (
@@ -148,7 +150,7 @@ def scan_paths(
         else:
             res = scan_path(path, rel, detector, max_size=max_size)
         if res.scanned and not (
-            res.candidates or res.skip or res.places or res.notices or res.timeouts
+            res.candidates or res.skip or res.places or res.notices or res.timeouts or res.partial
         ):
             clean += 1
             clean_bytes += res.bytes_read
@@ -188,7 +190,7 @@ def scan_structured(
             )
         result.places.extend(out.places)
         result.notices.extend(out.notices)
-    result.timeouts.extend(timeout_notices(detector, rel))
+    _file_done(detector, rel, result)
     return result
 
 
@@ -236,7 +238,7 @@ def scan_stream(
         result.skip = Skip(rel, "read-error", exc.strerror or str(exc))
         return result
     finally:
-        result.timeouts.extend(timeout_notices(detector, rel))
+        _file_done(detector, rel, result)
     result.scanned = True
     return result
 
@@ -251,8 +253,17 @@ def scan_bytes(
     lines = _Lines(data, 0, 0, 0)
     for hit in detector.scan(data, allowed=detector.rules_for_path(rel)):
         result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
-    result.timeouts.extend(timeout_notices(detector, rel))
+    _file_done(detector, rel, result)
     return result
+
+
+def _file_done(detector: Detector, rel: str, result: FileResult) -> None:
+    """What the detector could not finish in this file: notices, and incomplete marks."""
+    result.timeouts.extend(timeout_notices(detector, rel))
+    cut = detector.take_capped()
+    if cut is not None:
+        result.notices.append(f"{rel}: {cut[1]}")
+        result.partial.append(Skip(rel, *cut))
 
 
 def timeout_notices(detector: Detector, rel: str) -> list[str]:

@@ -178,6 +178,7 @@ def collect(
         stats.bytes_scanned += res.bytes_read
         if res.skip is not None:
             stats.skipped.append(res.skip)
+        stats.skipped.extend(res.partial)
         if res.scanned:
             stats.files_scanned += 1
         if progress is not None:

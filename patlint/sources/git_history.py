@@ -656,6 +656,7 @@ def _read_blobs(
                 reader = _BlobReader(stream, real)
                 res = _scan_blob(reader, path, shown, real, detector, max_file_size)
                 stats.notices.extend(res.timeouts)
+                stats.skipped.extend(res.partial)
                 try:
                     reader.drain()
                     stream.read(1)  # the newline after each object
