@@ -21,9 +21,14 @@ from dataclasses import dataclass
 from patlint.detectors.triggers import TriggerFinder, make_finder
 from patlint.detectors.validators import validate
 from patlint.engine.rules import Rule
+from patlint.model import Skip
 
 # Seconds each custom rule's pattern may run on one file (built-in patterns are linear: no budget).
 REGEX_BUDGET = 2.0
+# Per scan (per process): a custom rule that ran out of time on this many files, or spent this
+# many seconds in all, is dropped for the rest of the scan (2 s × 10,000 files was 5.5 hours).
+RULE_TIMEOUTS_MAX = 3
+RULE_SECONDS_MAX = 30.0
 MAX_DEPTH = 2  # base64 inside base64 (a Kubernetes dockerconfigjson) is as deep as we go
 # Keys whose value is base64 of a whole Docker config (itself holding base64 auths): the value is
 # decoded as a unit. They share a first byte with the base64 triggers, so they cost no extra pass.
@@ -108,6 +113,10 @@ class Detector:
         self.budget = REGEX_BUDGET
         self._spent: dict[int, float] = {}
         self._gave_up: list[str] = []
+        self._scan_timeouts: dict[int, int] = {}  # per custom rule, in this scan
+        self._scan_spent: dict[int, float] = {}
+        self._dropped: set[int] = set()
+        self._newly_dropped: list[tuple[str, str]] = []  # rule id, why
         self.max_hits = MAX_HITS_PER_FILE
         self._hits = 0  # validated hits in this file
         self._capped: str | None = None  # why the rest of this file was not searched
@@ -248,7 +257,7 @@ class Detector:
         """The matches a custom rule finds before its budget for this file runs out; when it
         does, the rule is given up on for the rest of the file (`take_timeouts` names it)."""
         spent = self._spent.get(i, 0.0)
-        if spent >= self.budget:
+        if spent >= self.budget or i in self._dropped:
             return []
         found: list[re.Match[bytes]] = []
         start = time.perf_counter()
@@ -259,8 +268,39 @@ class Detector:
         except RegexTimeout:
             spent = self.budget
             self._gave_up.append(self.rules[i].id)
-        self._spent[i] = max(spent, self._spent.get(i, 0.0) + time.perf_counter() - start)
+            self._scan_timeouts[i] = self._scan_timeouts.get(i, 0) + 1
+        took = time.perf_counter() - start
+        self._spent[i] = max(spent, self._spent.get(i, 0.0) + took)
+        self._scan_spent[i] = self._scan_spent.get(i, 0.0) + took
+        if self._scan_timeouts.get(i, 0) >= RULE_TIMEOUTS_MAX:
+            self._drop(i, f"after running out of time on {RULE_TIMEOUTS_MAX} files")
+        elif self._scan_spent[i] >= RULE_SECONDS_MAX:
+            self._drop(i, f"after {RULE_SECONDS_MAX:g}s in all")
         return found
+
+    def _drop(self, i: int, why: str) -> None:
+        self._dropped.add(i)
+        self._newly_dropped.append((self.rules[i].id, why))
+
+    def budget_report(self, where: str) -> tuple[list[str], list[Skip]]:
+        """Notices and incomplete marks for the custom rules that ran out of time on `where`
+        since `begin_file`, and for those dropped for the rest of the scan (then forgotten)."""
+        notices: list[str] = []
+        skips: list[Skip] = []
+        for rid in self.take_timeouts():
+            notices.append(
+                f"rule {rid}: gave up on {where} after {self.budget:g}s (its pattern backtracks "
+                "too much); that rule did not finish searching this file"
+            )
+            skips.append(Skip(where, "rule-timeout", f"rule {rid} gave up after {self.budget:g}s"))
+        dropped, self._newly_dropped = self._newly_dropped, []
+        for rid, why in dropped:
+            notices.append(
+                f"rule {rid}: dropped for the rest of the scan {why}; the files after that were "
+                "not searched by it"
+            )
+            skips.append(Skip(f"<rule {rid}>", "rule-timeout", f"dropped {why}"))
+        return notices, skips
 
     def _hit(
         self, rule: Rule, token: str, start: int, end: int, checksum: bool | None, data: bytes

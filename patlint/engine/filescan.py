@@ -259,20 +259,13 @@ def scan_bytes(
 
 def _file_done(detector: Detector, rel: str, result: FileResult) -> None:
     """What the detector could not finish in this file: notices, and incomplete marks."""
-    result.timeouts.extend(timeout_notices(detector, rel))
+    notices, skips = detector.budget_report(rel)
+    result.timeouts.extend(notices)
+    result.partial.extend(skips)
     cut = detector.take_capped()
     if cut is not None:
         result.notices.append(f"{rel}: {cut[1]}")
         result.partial.append(Skip(rel, *cut))
-
-
-def timeout_notices(detector: Detector, rel: str) -> list[str]:
-    """One notice per custom rule that ran out of its time budget on `rel` (since begin_file)."""
-    return [
-        f"rule {rid}: gave up on {rel} after {detector.budget:g}s (its pattern backtracks too "
-        "much); that rule did not finish searching this file"
-        for rid in detector.take_timeouts()
-    ]
 
 
 def _read_fd(fd: int, size: int) -> bytes:

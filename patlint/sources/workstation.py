@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from patlint.engine.rules import Rule
-from patlint.model import Candidate
+from patlint.model import Candidate, Skip
 from patlint.sources import platform
 from patlint.sources.tree import WalkOptions
 
@@ -27,6 +27,7 @@ class ScanPlan:
     walk: WalkOptions
     candidates: list[Candidate] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)  # what `--env` could not finish
 
 
 def choose_profile(roots: Sequence[str], requested: str | None) -> str:
@@ -67,6 +68,7 @@ def plan_scan(
     chosen = choose_profile(roots, profile)
     out_roots = list(roots)
     notices: list[str] = []
+    skipped: list[Skip] = []
     if chosen == "workstation":
         walk = workstation_walk(walk, scan_all=scan_all)
         out_roots += platform.outside_roots(roots, env)
@@ -78,7 +80,7 @@ def plan_scan(
         if scan_env:
             from patlint.sources.env import env_candidates
 
-            cands += env_candidates(env, detector)
+            cands += env_candidates(env, detector, notices=notices, skipped=skipped)
         if credential_helpers:
             from patlint.sources.docker_config import ask_helpers
 
@@ -90,4 +92,4 @@ def plan_scan(
             asked = ask_helpers(configs, detector, timeout=helper_timeout, env=env)
             cands += asked.candidates
             notices += asked.notices
-    return ScanPlan(chosen, out_roots, walk, cands, notices)
+    return ScanPlan(chosen, out_roots, walk, cands, notices, skipped)
