@@ -405,10 +405,12 @@ class _Pipeline:
                 oid = parts[0].decode("ascii")
                 size = int(parts[2])
                 path = os.fsdecode(parts[3]) if len(parts) > 3 and parts[3] else ""
-                if path and self.spec is not None and self.spec.match_file(path):
-                    continue
                 if self.skip_items > 0:  # handled before a restart
                     self.skip_items -= 1
+                    continue
+                if path and self.spec is not None and self.spec.match_file(path):
+                    if not self._put(("excluded", oid, path, size)):  # counted, as in a tree scan
+                        return
                     continue
                 if size > self.max_size:
                     if not self._put(("skip", oid, path, size)):
@@ -635,6 +637,9 @@ def _read_blobs(
             for kind, oid, path, size in pipe.items():
                 shown = path or f"<blob {oid[:12]}>"
                 done += 1
+                if kind == "excluded":
+                    stats.skipped.append(Skip(shown, "excluded", "config exclude"))
+                    continue
                 if kind == "skip":
                     stats.skipped.append(
                         Skip(
