@@ -10,6 +10,11 @@ cache, then --runs timed runs, median), unique-blob MB/s and blobs/s, what patli
 reports reading (files_scanned = unique blobs read once), and the peak RSS of the patlint process.
 With --synthetic it first builds a deterministic repository with `git fast-import` and plants
 generated tokens (some later deleted, some on side branches), then checks every one was found.
+
+With --peers (default: the venv benchmarks/run.py uses), betterleaks (`git`, its five GitHub
+rules) and kingfisher (`scan --git-history full`, the same rules, no validation) are timed on
+the same repository the same way, and each one's wall time is given as a multiple of
+patlint's. A bare clone (the --mirrors layout of benchmarks/realtrees.py) works for all three.
 """
 
 from __future__ import annotations
@@ -60,6 +65,33 @@ def repo_size(repo: Path) -> tuple[int, int, int]:
     check.wait()
     revlist.wait()
     return commits, blobs, size
+
+
+BL_RULES = "github-pat,github-fine-grained-pat,github-oauth,github-app-token,github-refresh-token"
+
+
+def peer_commands(peers: Path, repo: Path, out: Path) -> dict[str, list[str]]:
+    """How each installed peer scans the history of `repo` (GitHub rules only, offline)."""
+    cmds: dict[str, list[str]] = {}
+    bl = peers / "bin" / "betterleaks"
+    if bl.exists():
+        cmds["betterleaks"] = [str(bl), "git", str(repo), "-s", "-l", "error", "--exit-code",
+                               "0", "-o", str(out / "bl.json"), "--isolate-rule", BL_RULES]  # fmt: skip
+    kf = peers / "bin" / "kingfisher"
+    if kf.exists():
+        rules = [a for r in BL_RULES.split(",") for a in ("--rule", f"betterleaks.{r}")]
+        cmds["kingfisher"] = [str(kf), "scan", str(repo), "--git-history", "full",
+                              "--no-validate", "--no-update-check", "--format", "json",
+                              "-o", str(out / "kf.json"), *rules]  # fmt: skip
+    return cmds
+
+
+def time_command(argv: list[str]) -> tuple[float, int, int]:
+    """(seconds, peak RSS in KiB of the largest process of its tree, exit status) of one run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
 
 
 def run_patlint(repo: Path, patlint: list[str], max_size: str) -> tuple[float, dict, int]:
@@ -194,6 +226,9 @@ def main() -> None:
     ap.add_argument("--commits", type=int, default=3000, help="synthetic: commits")
     ap.add_argument("--tokens", type=int, default=40, help="synthetic: planted tokens")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--peers", type=Path, default=Path("/tmp/peers-venv"),
+                    help="venv holding betterleaks and kingfisher (skipped when absent)")  # fmt: skip
+    ap.add_argument("--no-peers", action="store_true", help="time patlint only")
     args = ap.parse_args()
     patlint = args.patlint.split() if args.patlint else [sys.executable, "-m", "patlint"]
 
@@ -238,6 +273,19 @@ def main() -> None:
     for notice in report["notices"]:
         if notice.startswith(("git history", "shallow", "submodule")) or "submodule" in notice:
             print(f"  note: {notice}")
+    if not args.no_peers:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, argv in peer_commands(args.peers, repo, Path(tmp)).items():
+                if time_command(argv)[2] != 0:  # warm-up
+                    # betterleaks stops at the first object git cannot read (a mirror without
+                    # its largest blobs): its time would be that of a partial scan.
+                    print(f"{name}: failed (exit status not 0), not timed")
+                    continue
+                runs = [time_command(argv) for _ in range(args.runs)]
+                wall = statistics.median(r[0] for r in runs)
+                peak = max(r[1] for r in runs)
+                print(f"{name} (GitHub rules only, {args.runs} runs): median {wall:.2f} s, "
+                      f"{wall / med:.1f}x patlint's wall time, peak RSS {peak / 1024:.0f} MB")  # fmt: skip
     if planted:
         found = {t["sha256"] for t in report["tokens"]}
         missed = [d for d in planted if d not in found]

@@ -127,7 +127,7 @@ def _rules(value: object, where: str) -> dict[str, RuleOverride]:
 
 def _patterns(value: object, where: str) -> tuple[str, ...]:
     """gitignore-style patterns, each one git would take."""
-    from patlint.sources.ignorespec import PatternError, check
+    from patlint.ignorespec import PatternError, check
 
     items = _str_list(value, where)
     for item in items:

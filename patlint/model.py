@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -54,18 +54,6 @@ class Confidence(enum.IntEnum):
     def label(self) -> str:
         """Lower-case name used in files and output."""
         return self.name.lower()
-
-
-# Token kinds, named by their prefix family.
-KIND_NAMES: Mapping[str, str] = {
-    "ghp": "classic personal access token",
-    "github_pat": "fine-grained personal access token",
-    "gho": "OAuth app token",
-    "ghu": "GitHub App user token",
-    "ghs": "GitHub App installation token",
-    "ghr": "GitHub App refresh token",
-    "legacy": "legacy 40-hex token",
-}
 
 
 def sha256_hex(value: str) -> str:
@@ -341,3 +329,179 @@ class ScanStats:
         for s in self.skipped:
             out[s.reason] = out.get(s.reason, 0) + 1
         return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """What the one-pass pre-check looks for instead of a rule's keywords: one of `literals`,
+    right after a fixed-width match of `before` and followed by a match of `after`.
+
+    Every match of the rule's pattern contains one (a relaxation of the pattern); the loader
+    checks that each one also holds a keyword. Both regexes use the syntax Python's `re` and
+    Hyperscan share: no lookaround, back-reference or anchor.
+    """
+
+    literals: tuple[str, ...]
+    before: str = ""
+    after: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A detection or policy rule as loaded from YAML."""
+
+    id: str
+    name: str
+    kind: str
+    severity: Severity
+    confidence: Confidence
+    description: str
+    remediation: str
+    source: str
+    references: tuple[str, ...] = ()
+    # from a rule folder (--rules, rules_dirs), not shipped: its pattern runs on a time budget
+    custom: bool = False
+    examples: tuple[Any, ...] = ()
+    negative_examples: tuple[Any, ...] = ()
+    opt_in: bool = False
+    # detector
+    token_kind: str = ""
+    pattern: str = ""
+    keywords: tuple[str, ...] = ()
+    validator: str = "none"
+    entropy: float = 0.0
+    paths: tuple[str, ...] = ()
+    window: tuple[int, int] | None = None  # (bytes before, after) a keyword; None: whole buffer
+    trigger: Trigger | None = None  # the pre-check's shape, when a keyword alone is too common
+    # policy
+    check: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    requires: str = ""
+
+    def with_overrides(
+        self, *, severity: Severity | None, params: Mapping[str, Any] | None
+    ) -> Rule:
+        """A copy with config overrides applied."""
+
+        merged = dict(self.params)
+        if params:
+            merged.update(params)
+        return replace(
+            self, severity=self.severity if severity is None else severity, params=merged
+        )
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """What the pipeline produced: tokens, active and suppressed findings, counters."""
+
+    tokens: list[Token]
+    findings: list[Finding]
+    suppressed: list[Finding]
+    stats: ScanStats
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceFinding:
+    """A fact about a place that a rule reports (the rule id must name a loaded rule)."""
+
+    rule_id: str
+    message: str  # one sentence, never the secret
+    location: Location
+    secret: Secret | None = None  # the token stored there, when the fact concerns one
+    context: Context = field(default_factory=Context)
+    severity: Severity | None = None  # None: the rule's severity
+    suppress: str | None = None  # inline suppression on that line ("*" or rule ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one token: never the token itself, only its preview and digest."""
+
+    preview: str
+    sha256: str
+    kind: str
+    host: str
+    status: str  # submitted | dry-run | failed | skipped
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrgToken:
+    """One token the organization knows about; never the token, only GitHub's description."""
+
+    source: str  # "fine-grained" (personal-access-tokens) or "saml" (credential-authorizations)
+    id: int  # grant id (fine-grained) or credential id (SAML)
+    kind: str  # github_pat, ghp, gho
+    owner: str
+    name: str = ""  # token name (fine-grained) or credential title (SAML)
+    repository_selection: str | None = None  # all | subset | none (fine-grained)
+    repositories: tuple[str, ...] | None = None  # the selection, when listed
+    permissions: Mapping[str, str] = field(default_factory=dict)  # "repository:contents": write
+    scopes: frozenset[str] | None = None  # classic (SAML) tokens
+    expires_at: datetime | None = None
+    expired: bool = False
+    last_used_at: datetime | None = None
+    never_used: bool = False  # the API gave its last-use date as null (absent: unknown)
+    granted_at: datetime | None = None
+    last_eight: str | None = None  # SAML: the token's last eight characters, as GitHub shows them
+
+    @property
+    def preview(self) -> str:
+        """How reports name it: the kind and last four characters, or the token's name and id."""
+        if self.last_eight:
+            return f"{self.kind}_…{self.last_eight[-4:]}"
+        return f"{self.kind} #{self.id}"
+
+    @property
+    def repository_count(self) -> str:
+        """ "all", "none" or the number of selected repositories ("?" when not listed)."""
+        if self.repository_selection in ("all", "none"):
+            return self.repository_selection
+        return str(len(self.repositories)) if self.repositories is not None else "?"
+
+    def equivalent_scopes(self) -> frozenset[str] | None:
+        """Classic scopes that give the same power (fine-grained), or the scopes (classic)."""
+        if self.source != "fine-grained":
+            return self.scopes
+        out: set[str] = set()
+        if self.repository_selection == "all" and any(
+            k.startswith("repository:") and v in ("write", "admin")
+            for k, v in self.permissions.items()
+        ):
+            out.add("repo")
+        from patlint.scopes import FINE_GRAINED_EQUIVALENTS  # only for an org inventory
+
+        for ptype, name, level, scope in FINE_GRAINED_EQUIVALENTS:
+            if self.permissions.get(f"{ptype}:{name}") in (level, "admin"):
+                out.add(scope)
+        return frozenset(out)
+
+    def info(self, host: str, *, now: datetime) -> TokenInfo:
+        """A TokenInfo built from the inventory, so the scan's policy checks judge it too."""
+        status = TokenStatus.INVALID if self.expired else TokenStatus.VALID
+        return TokenInfo(
+            status,
+            kind=self.kind,
+            host=host,
+            owner=self.owner or None,
+            scopes=self.equivalent_scopes(),
+            expires_at=self.expires_at,
+            never_expires=self.expires_at is None and not self.expired,
+            permissions=dict(self.permissions) or None,
+            reason=f"from the organization's {self.source} token inventory",
+            checked_at=now,
+            last_used_at=self.last_used_at,
+            never_used=True if self.never_used else (False if self.last_used_at else None),
+            granted_at=self.granted_at,
+        )
+
+
+@dataclass(slots=True)
+class OrgResult(ScanResult):
+    """A ScanResult (so every report format renders it) plus the inventory itself."""
+
+    org: str = ""
+    host: str = "github.com"
+    inventory: list[OrgToken] = field(default_factory=list)

@@ -29,11 +29,12 @@ from collections.abc import Iterable
 from functools import cache
 from typing import IO, Any
 
-from patlint.model import KIND_NAMES, Secret, redact
+from patlint.kinds import KINDS
+from patlint.model import Secret, redact
 
 # Token shapes, from the kinds table: `gh?_` + alphanumerics (also a prefix of a token cut short
 # at 20 characters), `github_pat_`, and the installation token's `ghs_<app id>_<JWT>` form.
-_PREFIXES = tuple(k + "_" for k in KIND_NAMES if k != "legacy")
+_PREFIXES = tuple(k.prefix for k in KINDS.values() if k.prefix)
 _SHORT = "".join(sorted(p[2] for p in _PREFIXES if len(p) == 4))
 _SHAPES = (
     r"github_pat_[a-z0-9]{20,}(?:_[a-z0-9]+)?"

@@ -17,8 +17,9 @@ from click.testing import CliRunner
 
 from patlint.baseline import load
 from patlint.cli import cli
-from patlint.engine.run import ScanOptions, in_baseline
+from patlint.engine.run import ScanOptions
 from patlint.model import Confidence, Finding, Location, Secret, Severity, TokenRef, redact
+from patlint.policy.judge import in_baseline
 
 TokenFactory = Callable[..., str]
 DETECT_SECRETS = shutil.which(

@@ -13,7 +13,7 @@ RULESET = build_ruleset(Config())
 
 @pytest.mark.parametrize("rule", RULESET.known, ids=[r.id for r in RULESET.known])
 def test_rule_examples(rule: object) -> None:
-    from patlint.engine.rules import Rule
+    from patlint.model import Rule
 
     assert isinstance(rule, Rule)
     assert rule.examples and rule.negative_examples

@@ -18,10 +18,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from patlint.detectors.triggers import TriggerFinder, make_finder
+from patlint.catalog.rules import trigger_required_text
+from patlint.detectors.triggers import Shape, TriggerFinder, make_finder
 from patlint.detectors.validators import validate
-from patlint.engine.rules import Rule
-from patlint.model import Skip
+from patlint.model import Rule, Skip
+from patlint.suppress import suppression_at
 
 # Seconds each custom rule's pattern may run on one file (built-in patterns are linear: no budget).
 REGEX_BUDGET = 2.0
@@ -45,10 +46,10 @@ _COVER = _REGION // 2
 # file counts as incomplete). Each token costs judging and reporting: 25,000 checksum-valid
 # fakes in 1 MB took 8 s and 290 MB; a real file holds a handful.
 MAX_HITS_PER_FILE = 1000
-# Bytes decoded (base64, percent) per file: 3 per byte read, plus 256 KiB. A real file decodes
+# Bytes decoded (base64, percent) per file: 2 per byte read, plus 256 KiB. A real file decodes
 # each encoded run about once; one made of encoded fragments of a prefix would decode every
 # byte at four alignments, twice over. Past it: a notice, and the file counts as incomplete.
-_DECODE_PER_BYTE = 3
+_DECODE_PER_BYTE = 2
 _DECODE_EXTRA = 256 << 10
 
 _KEY_BEFORE = re.compile(
@@ -58,7 +59,6 @@ _KEY_BEFORE = re.compile(
 _URL_BEFORE = re.compile(rb"(https?)://(?:[^\s:@/\"'<>]{0,100}(?::|%3A))?$", re.IGNORECASE)
 _FLAG_BEFORE = re.compile(rb"(--password|-p|--token|--with-token)[= ]\s*[\"']?$")
 _HOST_AFTER = re.compile(rb"(?:@|%40)([A-Za-z0-9.-]{1,253})")
-SUPPRESS = re.compile(rb"patlint:\s*ignore(?:\[([a-z0-9, -]+)\])?|pragma:\s*allowlist secret")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +153,19 @@ class Detector:
         cached = self._compiled.get(active)
         if cached is not None:
             return cached
+        triggers = self._table(active)
+        plain = [lit for lit, ts in triggers.items() if any(t.encoding is None for t in ts)]
+        encoded = [lit for lit, ts in triggers.items() if any(t.encoding for t in ts)]
+        finder = make_finder(plain, encoded)
+        self._compiled[active] = (triggers, finder)
+        return triggers, finder
+
+    def _table(
+        self, active: frozenset[int], *, shaped: frozenset[int] = frozenset()
+    ) -> dict[bytes, list[_Trigger]]:
+        """Every keyword literal of the `active` rules, plain and encoded, with the rules it
+        triggers; the `shaped` rules add their encoded keywords only (their trigger stands
+        for the plain ones)."""
         table: dict[bytes, dict[tuple[str | None, int], set[int]]] = defaultdict(
             lambda: defaultdict(set)
         )
@@ -161,7 +174,8 @@ class Detector:
             encodable = rule.token_kind not in ("legacy",)
             for kw in rule.keywords:
                 raw = kw.encode("utf-8")
-                table[raw][(None, 0)].add(i)
+                if i not in shaped:
+                    table[raw][(None, 0)].add(i)
                 if not encodable:
                     continue
                 if b"_" in raw:
@@ -173,19 +187,15 @@ class Detector:
         if encodable_ids:
             for key in CONTAINER_KEYS:
                 table[key][("container", 0)].update(encodable_ids)
-        triggers = {
+        return {
             lit: [_Trigger(tuple(sorted(ids)), enc, shift) for (enc, shift), ids in kinds.items()]
             for lit, kinds in table.items()
         }
-        plain = [lit for lit, ts in triggers.items() if any(t.encoding is None for t in ts)]
-        encoded = [lit for lit, ts in triggers.items() if any(t.encoding for t in ts)]
-        finder = make_finder(plain, encoded)
-        self._compiled[active] = (triggers, finder)
-        return triggers, finder
 
     def may_hit(self, data: bytes) -> bool:
-        """False when `data` holds no keyword of any rule, in any encoding: `scan` would find
-        nothing there, whatever the file's path. One pass that stops at the first keyword."""
+        """False when `scan` would find nothing in `data`, whatever the file's path: no keyword
+        of any rule in any encoding, and no rule's `trigger` shape where its keywords alone
+        are too common (`github`). One pass that stops at the first match."""
         return self._finder_of_all().any(data)
 
     def may_hit_checker(self) -> Callable[[bytes], bool]:
@@ -194,13 +204,30 @@ class Detector:
 
     def prepare(self) -> None:
         """Compile every finder a tree scan needs now (before workers are forked, not in each)."""
-        self._finder_of_all()
+        self._finder_of_all().prepare()
         self._triggers_for(self._base)
 
     def _finder_of_all(self) -> TriggerFinder:
         finder = self._any_finder
         if finder is None:
-            _table, finder = self._triggers_for(frozenset(range(len(self.rules))))
+            every = frozenset(range(len(self.rules)))
+            shaped = frozenset(i for i in every if self.rules[i].trigger is not None)
+            table = self._table(every, shaped=shaped)
+            plain = [lit for lit, ts in table.items() if any(t.encoding is None for t in ts)]
+            encoded = [lit for lit, ts in table.items() if any(t.encoding for t in ts)]
+            shapes = []
+            for i in sorted(shaped):
+                trigger = self.rules[i].trigger
+                assert trigger is not None
+                shapes.append(
+                    Shape(
+                        tuple(lit.encode() for lit in trigger.literals),
+                        trigger.before.encode(),
+                        trigger.after.encode(),
+                        tuple(text.encode() for text in trigger_required_text(trigger)),
+                    )
+                )
+            finder = make_finder(plain, encoded, shapes)
             self._any_finder = finder
         return finder
 
@@ -579,20 +606,3 @@ def _key_before(before: bytes) -> re.Match[bytes] | None:
     head = before[:f]
     lo = max(0, f - (len(head) - len(head.rstrip())) - 82)
     return _KEY_BEFORE.search(before, lo)
-
-
-def suppression_at(data: bytes, offset: int) -> str | None:
-    """`*` or a comma list of rule ids when the line holding `offset` carries a suppression."""
-    lo = max(0, offset - 4096)
-    newline = data.rfind(b"\n", lo, offset)
-    line_start = newline + 1 if newline >= 0 else lo  # not 0: earlier lines are not this line
-    line_end = data.find(b"\n", offset, offset + 4096)
-    line = data[line_start : line_end if line_end >= 0 else offset + 4096]
-    if b"patlint" not in line and b"pragma" not in line:
-        return None
-    m = SUPPRESS.search(line)
-    if not m:
-        return None
-    if m.group(1):
-        return ",".join(sorted({p.strip() for p in m.group(1).decode().split(",") if p.strip()}))
-    return "*"

@@ -7,9 +7,9 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from patlint.catalog.ruleset import RuleSet
 from patlint.engine.filescan import scan_stream
-from patlint.engine.rules import Rule
-from patlint.engine.ruleset import RuleSet
+from patlint.model import Rule
 
 
 def example_text(example: Any) -> tuple[str, str]:
@@ -24,7 +24,11 @@ def example_text(example: Any) -> tuple[str, str]:
 def detect_in_example(
     rule: Rule, ruleset: RuleSet, example: Any, rng: random.Random
 ) -> tuple[list[str], set[str]]:
-    """Expand an example and return (tokens it holds, tokens `rule` found in it)."""
+    """Expand an example and return (tokens it holds, tokens `rule` found in it).
+
+    A file that the one-pass pre-check turns away is never given to the detector in a tree
+    scan: what the detector finds there counts only when the pre-check lets the text through
+    (a `trigger` that misses its rule's own example fails here, not in a user's scan)."""
     from patlint.detectors.pattern import Detector
     from patlint.tokengen import expand
 
@@ -32,10 +36,13 @@ def detect_in_example(
     text, tokens = expand(template, rng)
     detectors = [r for r in ruleset.known if r.kind == "detector"]
     detector = Detector(detectors)
-    res = scan_stream(io.BytesIO(text.encode("utf-8")), path, detector, max_size=1 << 20)
+    data = text.encode("utf-8")
+    res = scan_stream(io.BytesIO(data), path, detector, max_size=1 << 20)
     if res.timeouts:  # a custom pattern too slow even for its own example
         raise ValueError(res.timeouts[0])
     found = {c.secret.reveal() for c in res.candidates if c.rule_id == rule.id}
+    if found and not detector.may_hit(data):
+        raise ValueError("the detector finds it, but the pre-check (keywords, trigger) does not")
     return tokens, found
 
 

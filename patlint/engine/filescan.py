@@ -1,8 +1,8 @@
-"""Read one file once (in overlapping chunks when large) and run the detector over its bytes."""
+"""Scan one file once (in overlapping chunks when large): the detector over its bytes, then its
+structured readers. The reading itself is in sources/reading.py."""
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from collections.abc import Sequence
@@ -10,8 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from patlint.detectors.pattern import Detector, Hit
-from patlint.model import Candidate, Context, Location, Secret, Skip
-from patlint.sources.readers import READER_MAX_BYTES, PlaceFinding
+from patlint.model import Candidate, Context, Location, PlaceFinding, Secret, Skip
+from patlint.sources.readers import READER_MAX_BYTES
+from patlint.sources.reading import (
+    OPEN_FLAGS,
+    Lines,
+    looks_binary,
+    open_regular,
+    read_chunk,
+    read_fd,
+)
 
 CHUNK = 8 << 20  # bytes read and scanned at once
 OVERLAP = 16 << 10  # carried into the next chunk so no token (or base64 region) is cut in two
@@ -19,7 +27,6 @@ OVERLAP = 16 << 10  # carried into the next chunk so no token (or base64 region)
 # detector looks back at (a key before its value, `https://` before a legacy token, the start of
 # a base64 run, a suppression comment earlier on the line) is then never cut off at a boundary.
 LOOKBEHIND = 4 << 10
-BINARY_SNIFF = 8192
 
 
 @dataclass(slots=True)
@@ -38,34 +45,6 @@ class FileResult:
     partial: list[Skip] = field(default_factory=list)
 
 
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
-def open_regular(path: str) -> tuple[int, os.stat_result] | Skip:
-    """Open without following a final symlink and without blocking; refuse non-regular files."""
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            return Skip(path, "unreadable", exc.strerror or "")
-        if exc.errno == errno.ELOOP:
-            return Skip(path, "symlink", "not followed")
-        if exc.errno == errno.ENOENT:
-            return Skip(path, "missing", "vanished during the scan")
-        return Skip(path, "os-error", exc.strerror or str(exc))
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        os.close(fd)
-        return Skip(path, "not-a-regular-file", "changed type during the scan")
-    return fd, st
-
-
 def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> FileResult:
     """Scan the file at `path`, shown as `rel`."""
     opened = open_regular(path)
@@ -77,13 +56,13 @@ def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> File
         return FileResult(
             skip=Skip(rel, "too-large", f"{st.st_size} bytes > limit {max_size} (--max-file-size)")
         )
-    from patlint.sources.registry import readers_for
+    from patlint.sources.readers.registry import readers_for
 
     readers = readers_for(rel) if st.st_size <= READER_MAX_BYTES else []
     if not readers and st.st_size < CHUNK:
         # The common case: one os.read of the whole file, no file object, no chunk loop.
         try:
-            data = _read_fd(fd, st.st_size + 1)
+            data = read_fd(fd, st.st_size + 1)
         except OSError as exc:
             os.close(fd)
             return FileResult(skip=Skip(rel, "read-error", exc.strerror or str(exc)))
@@ -95,37 +74,47 @@ def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> File
         if not readers:
             return scan_stream(fh, rel, detector, max_size=max_size)
         try:
-            data = _read_chunk(fh, READER_MAX_BYTES + 1)
+            data = read_chunk(fh, READER_MAX_BYTES + 1)
         except OSError as exc:
             return FileResult(skip=Skip(rel, "read-error", exc.strerror or str(exc)))
     return scan_structured(data, rel, st, detector, readers, max_size=max_size)
 
 
+PRECHECK_MIN_FILES = 200  # a scan of fewer files: compiling the pre-check costs more than it saves
+
+
 def scan_paths(
-    batch: Sequence[tuple[str, str]], detector: Detector, *, max_size: int
+    batch: Sequence[tuple[str, str]], detector: Detector, *, max_size: int, precheck: bool = True
 ) -> tuple[int, int, list[FileResult]]:
     """Scan many files: (files scanned clean, their bytes, every other result).
+
+    `precheck=False` (a scan of a few files, PRECHECK_MIN_FILES) sends every file to the full
+    detector: the pre-check's databases take ~5-30 ms to compile, more than a pre-commit run
+    of ten files spends scanning; its answer never changes a result, only how fast it comes.
 
     The hot loop of a tree scan. Most files are small, claimed by no reader and hold no
     keyword: each costs one open, fstat, read and close, and one keyword pass that stops at
     the first hit. Anything else (a keyword, a reader, a large, growing or odd file) goes
-    through `scan_path`, which gives exactly the result it would give alone.
+    through `scan_path`, which gives exactly the result it would give alone. A file whose
+    name only hints at a reader (`*.yml` that is no CI file, a dot file that is no rc file)
+    takes the fast path too: without a reader, `scan_path` would only scan its bytes.
     """
-    from patlint.sources.registry import may_have_readers
+    from patlint.sources.readers.registry import may_have_readers_checker, readers_for
 
     if not batch:
         return 0, 0, []
     clean = 0
     clean_bytes = 0
     kept: list[FileResult] = []
-    may_hit = detector.may_hit_checker()
+    may_hit = detector.may_hit_checker() if precheck else _always
+    may_have_readers = may_have_readers_checker()
     small = min(CHUNK, max_size)
     # Bound once: this loop runs for every file of the tree.
     open_, fstat, read, close, isreg = os.open, os.fstat, os.read, os.close, stat.S_ISREG
-    flags = _OPEN_FLAGS
+    flags = OPEN_FLAGS
     for path, rel in batch:
         data = b""
-        if not may_have_readers(rel):
+        if not (may_have_readers(rel) and readers_for(rel)):
             try:
                 fd = open_(path, flags)
             except OSError:
@@ -133,9 +122,10 @@ def scan_paths(
             if fd >= 0:
                 try:
                     st = fstat(fd)
-                    if isreg(st.st_mode) and st.st_size < small:
-                        data = read(fd, st.st_size + 1)
-                        if len(data) != st.st_size:
+                    size = st.st_size
+                    if size < small and isreg(st.st_mode):
+                        data = read(fd, size + 1)
+                        if len(data) != size:
                             data = b""  # short read or grown: scan_path streams it
                         elif not may_hit(data):
                             clean += 1
@@ -157,6 +147,10 @@ def scan_paths(
         else:
             kept.append(res)
     return clean, clean_bytes, kept
+
+
+def _always(_data: bytes) -> bool:
+    return True
 
 
 def scan_structured(
@@ -182,7 +176,7 @@ def scan_structured(
             result.candidates = [c for c in result.candidates if c.secret.digest not in digests]
             result.candidates.extend(out.candidates)
         if out.decoded:  # keys and values the reader unescaped: tokens the text could hide
-            from patlint.sources.structured import decoded_candidates
+            from patlint.sources.readers.structured import decoded_candidates
 
             seen = {c.secret.digest for c in result.candidates}
             result.candidates += decoded_candidates(
@@ -195,9 +189,21 @@ def scan_structured(
 
 
 def scan_stream(
-    fh: BinaryIO, rel: str, detector: Detector, *, max_size: int, file_type: str | None = None
+    fh: BinaryIO,
+    rel: str,
+    detector: Detector,
+    *,
+    max_size: int,
+    file_type: str | None = None,
+    precheck: bool = False,
 ) -> FileResult:
-    """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP + LOOKBEHIND."""
+    """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP + LOOKBEHIND.
+
+    `precheck`: a stream that fits in one chunk goes to the detector only when the pre-check
+    lets it through (`Detector.may_hit` says no only where the detector would find nothing:
+    never a different result, less work for most blobs). Not per chunk of a larger stream:
+    8 MB of text nearly always holds a keyword, and the pre-check then only adds a pass.
+    """
     result = FileResult()
     detector.begin_file()
     allowed = detector.rules_for_path(rel)
@@ -210,17 +216,18 @@ def scan_stream(
     first = 0  # hits before buf[first] were reported by the previous chunk
     try:
         while True:
-            data = _read_chunk(fh, CHUNK)
+            data = read_chunk(fh, CHUNK)
             result.bytes_read += len(data)
             eof = len(data) < CHUNK
             buf = carry + data if carry else data
             if binary is None:
-                binary = buf.find(b"\0", 0, BINARY_SNIFF) >= 0
+                binary = looks_binary(buf)
             limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
-            lines = _Lines(buf, base, lines_before, line_start)
-            for hit in detector.scan(buf, allowed=allowed):
-                if first <= hit.offset < limit:
-                    result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
+            if not (precheck and eof and not base) or detector.may_hit(buf):
+                lines = Lines(buf, base, lines_before, line_start)
+                for hit in detector.scan(buf, allowed=allowed):
+                    if first <= hit.offset < limit:
+                        result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
             if eof:
                 break
             if result.bytes_read > max_size:
@@ -249,8 +256,8 @@ def scan_bytes(
     """Scan a whole file already in memory (what `scan_stream` does for a one-chunk file)."""
     result = FileResult(bytes_read=len(data), scanned=True)
     detector.begin_file()
-    binary = data.find(b"\0", 0, BINARY_SNIFF) >= 0
-    lines = _Lines(data, 0, 0, 0)
+    binary = looks_binary(data)
+    lines = Lines(data, 0, 0, 0)
     for hit in detector.scan(data, allowed=detector.rules_for_path(rel)):
         result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
     _file_done(detector, rel, result)
@@ -268,86 +275,7 @@ def _file_done(detector: Detector, rel: str, result: FileResult) -> None:
         result.partial.append(Skip(rel, *cut))
 
 
-def _read_fd(fd: int, size: int) -> bytes:
-    """Up to `size` bytes from `fd` (fewer only at end of file)."""
-    data = os.read(fd, size)
-    if not data or len(data) == size:
-        return data
-    parts = [data]
-    want = size - len(data)
-    while want > 0:
-        part = os.read(fd, want)
-        if not part:
-            break
-        parts.append(part)
-        want -= len(part)
-    return b"".join(parts)
-
-
-def _read_chunk(fh: BinaryIO, size: int) -> bytes:
-    parts = []
-    want = size
-    while want > 0:
-        part = fh.read(want)
-        if not part:
-            break
-        parts.append(part)
-        want -= len(part)
-    return b"".join(parts)
-
-
-class _Lines:
-    """1-based line and column of offsets in one buffer, computed incrementally.
-
-    Hits arrive sorted by offset, so each call only looks at the bytes since the previous one:
-    a file with many tokens on one long line costs linear, not quadratic, time.
-    """
-
-    __slots__ = (
-        "base",
-        "buf",
-        "col",
-        "col_pos",
-        "line_start",
-        "lines",
-        "lines_before",
-        "nl",
-        "pos",
-    )
-
-    def __init__(self, buf: bytes, base: int, lines_before: int, line_start: int) -> None:
-        self.buf, self.base = buf, base
-        self.lines_before, self.line_start = lines_before, line_start
-        self._reset()
-
-    def _reset(self) -> None:
-        self.pos = 0  # bytes of buf already looked at
-        self.lines = 0  # newlines in buf[:pos]
-        self.nl = -1  # index of the last newline in buf[:pos]
-        self.col_pos = 0  # where `col` was counted up to
-        self.col = 0  # characters from the current line's start to col_pos
-
-    def at(self, off: int) -> tuple[int, int]:
-        """(line, column) of buf offset `off`; columns count characters (bytes for a line that
-        began in an earlier chunk)."""
-        if off < self.pos:
-            self._reset()
-        buf = self.buf
-        newlines = buf.count(b"\n", self.pos, off)
-        if newlines:
-            self.lines += newlines
-            self.nl = buf.rfind(b"\n", self.pos, off)
-            self.col_pos, self.col = self.nl + 1, 0
-        self.pos = off
-        line = self.lines_before + self.lines + 1
-        if self.nl < 0 and self.line_start != self.base:
-            return line, self.base + off - self.line_start + 1
-        self.col += len(buf[self.col_pos : off].decode("utf-8", "replace"))
-        self.col_pos = off
-        return line, self.col + 1
-
-
-def _candidate(hit: Hit, lines: _Lines, rel: str, binary: bool, file_type: str | None) -> Candidate:
+def _candidate(hit: Hit, lines: Lines, rel: str, binary: bool, file_type: str | None) -> Candidate:
     off = hit.offset
     base = lines.base
     line: int | None = None

@@ -9,20 +9,19 @@ expiration, lifetime, expires soon, classic where fine-grained would do, unused 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from patlint.engine.rules import Rule
-from patlint.engine.ruleset import RuleSet
-from patlint.engine.run import ScanResult
-from patlint.github.org import OrgToken
+from patlint.catalog.ruleset import RuleSet
 from patlint.model import (
     Candidate,
     Confidence,
     Context,
     Finding,
     Location,
+    OrgResult,
+    OrgToken,
+    Rule,
     ScanStats,
     Secret,
     Severity,
@@ -55,15 +54,6 @@ class InventorySecret(Secret):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (InventorySecret, ("", self.kind, self.preview))
-
-
-@dataclass(slots=True)
-class OrgResult(ScanResult):
-    """A ScanResult (so every report format renders it) plus the inventory itself."""
-
-    org: str = ""
-    host: str = "github.com"
-    inventory: list[OrgToken] = field(default_factory=list)
 
 
 def place(entry: OrgToken, org: str, host: str) -> Location:

@@ -23,8 +23,8 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
-from patlint.engine.rules import Rule
-from patlint.engine.ruleset import RuleSet
+from patlint.catalog.ruleset import RuleSet
+from patlint.model import Rule
 
 _FIRST_TOKEN = re.compile(r"\{\{token:([a-z_]+)\}\}")
 
@@ -79,7 +79,7 @@ def run_file_example(
 ) -> bool:
     """Write the example's files and scan them; True when `rule` reports something."""
     from patlint.engine.run import ScanOptions, run_scan
-    from patlint.github.hosts import configured_hosts
+    from patlint.hosts import configured_hosts
     from patlint.sources.tree import WalkOptions
     from patlint.tokengen import expand, make_token
 

@@ -19,10 +19,9 @@ from typing import Any
 from patlint.detectors.pattern import Detector
 from patlint.engine.filescan import FileResult, scan_bytes, scan_path
 from patlint.errors import ConfigError
+from patlint.hosts import GITHUB_COM
 from patlint.model import Candidate, Secret
 from patlint.sources import gitcmd
-
-GITHUB_COM = "github.com"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +45,7 @@ class Targets:
 
 
 def _hosts(cands: Iterable[Candidate], default_host: str) -> tuple[str, ...]:
-    from patlint.github.verify import normalize_host
+    from patlint.hosts import normalize_host
 
     out: list[str] = []
     for c in cands:

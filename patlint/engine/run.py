@@ -6,27 +6,25 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Protocol
 
+from patlint.catalog.ruleset import RuleSet
 from patlint.detectors.pattern import Detector
-from patlint.engine.filescan import FileResult, scan_paths, scan_stream
-from patlint.engine.rules import Rule
-from patlint.engine.ruleset import RuleSet
+from patlint.engine.filescan import PRECHECK_MIN_FILES, FileResult, scan_paths, scan_stream
 from patlint.model import (
-    KIND_NAMES,
     Candidate,
     Finding,
+    PlaceFinding,
+    Rule,
+    ScanResult,
     ScanStats,
     Severity,
     Skip,
     Token,
     TokenInfo,
-    TokenRef,
-    TokenStatus,
-    finding_fingerprint,
 )
-from patlint.sources.readers import PlaceFinding
+from patlint.policy.judge import judge
 from patlint.sources.tree import FileRef, WalkOptions, walk
 
 Progress = Callable[[int, int, int], None]  # files, bytes, candidates so far
@@ -62,17 +60,6 @@ class ScanOptions:
 
 
 @dataclass(slots=True)
-class ScanResult:
-    """What the pipeline produced: tokens, active and suppressed findings, counters."""
-
-    tokens: list[Token]
-    findings: list[Finding]
-    suppressed: list[Finding]
-    stats: ScanStats
-    notices: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
 class Collected:
     """Raw output of the walk + detect stage."""
 
@@ -105,6 +92,32 @@ def _scan_batch(batch: Sequence[tuple[str, str]]) -> tuple[int, int, list[FileRe
     return scan_paths(batch, _WORKER_DETECTOR, max_size=_WORKER_MAX)
 
 
+def _prepare_workers(detector: Detector) -> None:
+    """Compile the detector and import the readers before the workers fork, so that each does
+    not do it again; both at once: Hyperscan compiles without the GIL (~25 ms) while the
+    imports (~35 ms) hold it. The thread has ended before any fork."""
+    import threading
+
+    from patlint.sources.readers.registry import preload
+
+    failed: list[BaseException] = []
+
+    def compile_() -> None:
+        try:
+            detector.prepare()
+        except BaseException as exc:  # re-raised below, in the scanning thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=compile_, name="patlint-compile")
+    thread.start()
+    try:
+        preload()
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]
+
+
 def _size(path: str) -> int:
     """A file's size for the parallel-or-not decision (0 when it cannot be read: the scan says why)."""
     try:
@@ -117,8 +130,9 @@ def _batches(files: Iterable[FileRef]) -> Iterator[list[tuple[str, str]]]:
     batch: list[tuple[str, str]] = []
     size = 0
     for f in files:
-        batch.append((f.path, f.rel))
-        size += max(f.size, 0)
+        batch.append(f[:2])  # (path, rel) as a plain tuple
+        if f[2] > 0:  # the size, -1 when the walker did not stat the file
+            size += f[2]
         if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
             yield batch
             batch, size = [], 0
@@ -210,7 +224,7 @@ def collect(
 
         _init_worker(rules, options.max_file_size)  # forked workers inherit the compiled detector
         assert _WORKER_DETECTOR is not None
-        _WORKER_DETECTOR.prepare()
+        _prepare_workers(_WORKER_DETECTOR)
         run_batches(
             jobs,
             _init_worker,
@@ -221,7 +235,10 @@ def collect(
         )
     else:
         clean, clean_bytes, results = scan_paths(
-            [(f.path, f.rel) for f in files], detector, max_size=options.max_file_size
+            [(f.path, f.rel) for f in files],
+            detector,
+            max_size=options.max_file_size,
+            precheck=len(files) >= PRECHECK_MIN_FILES,
         )
         stats.files_scanned += clean
         stats.bytes_scanned += clean_bytes
@@ -244,192 +261,6 @@ def group_tokens(candidates: Iterable[Candidate]) -> list[Token]:
     for c in candidates:
         by_digest.setdefault(c.secret.digest, []).append(c)
     return [Token(secret=cs[0].secret, candidates=tuple(cs)) for cs in by_digest.values()]
-
-
-def _suppressed_here(c: Candidate, rule_id: str) -> bool:
-    return c.suppress is not None and (c.suppress == "*" or rule_id in c.suppress.split(","))
-
-
-def _verdict_note(info: TokenInfo | None) -> str:
-    """What GitHub said, for the detection message."""
-    if info is None:
-        return ""
-    if info.status is TokenStatus.VALID:
-        owner = f" (owner {info.owner})" if info.owner else ""
-        return f"; GitHub accepts it: the token is live{owner}"
-    if info.status is TokenStatus.INVALID:
-        return "; GitHub rejects it (revoked, expired or never valid)"
-    if info.status is TokenStatus.SSO_REQUIRED:
-        return "; GitHub accepts it, but an organization requires SSO authorization"
-    return ""
-
-
-def _detected_severity(severity: Severity, info: TokenInfo | None) -> Severity:
-    """A token GitHub rejects can no longer be abused: at most low (clean-up, not an incident)."""
-    if info is not None and info.status is TokenStatus.INVALID:
-        return min(severity, Severity.LOW)
-    return severity
-
-
-def _detection_findings(token: Token, rules: Mapping[str, Rule]) -> Iterator[tuple[Finding, bool]]:
-    from patlint.policy.remediation import for_rule  # only when there is a token to judge
-
-    by_rule: dict[str, list[Candidate]] = {}
-    for c in token.candidates:
-        by_rule.setdefault(c.rule_id, []).append(c)
-    for rule_id, cands in by_rule.items():
-        rule = rules[rule_id]
-        active = [c for c in cands if not _suppressed_here(c, rule_id)]
-        primary = (active or cands)[0]
-        where = len({c.location.path for c in cands})
-        kind = KIND_NAMES.get(token.secret.kind, "token-shaped string")
-        places = f" in {where} files" if where > 1 else ""
-        if rule.token_kind == "invalid":
-            msg = f"Token-shaped string {token.secret.preview} fails GitHub's checksum; it cannot be a real token"
-        else:
-            name = kind if kind.startswith("GitHub") else f"GitHub {kind}"
-            msg = f"{name} {token.secret.preview} found{places}{_verdict_note(token.info)}"
-        yield (
-            Finding(
-                rule_id=rule_id,
-                message=msg,
-                severity=_detected_severity(rule.severity, token.info),
-                confidence=rule.confidence,
-                location=primary.location,
-                token=TokenRef.of(token.secret),
-                context=primary.context,
-                token_info=token.info,
-                related=tuple(c.location for c in token.candidates if c is not primary),
-                remediation=for_rule(token, rule.check, rule.kind, rule.remediation),
-            ),
-            not active,
-        )
-
-
-def _policy_findings(
-    token: Token, rule: Rule, now: datetime, github_hosts: frozenset[str] = frozenset()
-) -> Iterator[tuple[Finding, bool]]:
-    from patlint.policy import CHECKS
-    from patlint.policy.base import PolicyContext
-    from patlint.policy.remediation import for_rule
-
-    check = CHECKS[rule.check]
-    params = check.parse_params(rule.params, f"rules.{rule.id}.params")
-    active = [c for c in token.candidates if not _suppressed_here(c, rule.id)]
-    primary = (active or list(token.candidates))[0]
-    ctx = PolicyContext(github_hosts=github_hosts)
-    for verdict in check.evaluate(token, params, now=now, ctx=ctx):
-        yield (
-            Finding(
-                rule_id=rule.id,
-                message=verdict.message,
-                severity=verdict.severity or rule.severity,
-                confidence=rule.confidence,
-                location=primary.location,
-                token=TokenRef.of(token.secret),
-                context=primary.context,
-                token_info=token.info,
-                related=tuple(c.location for c in token.candidates if c is not primary),
-                remediation=verdict.remediation
-                or for_rule(token, rule.check, rule.kind, rule.remediation),
-            ),
-            not active,
-        )
-
-
-def judge(
-    tokens: Sequence[Token],
-    ruleset: RuleSet,
-    options: ScanOptions,
-    notices: list[str],
-    *,
-    places: Sequence[PlaceFinding] = (),
-) -> tuple[list[Finding], list[Finding]]:
-    """Detection and policy findings, split into active and suppressed."""
-    now = options.now or datetime.now(timezone.utc)
-    rules = {r.id: r for r in ruleset.known} | {r.id: r for r in ruleset.enabled}
-    active: list[Finding] = []
-    suppressed: list[Finding] = []
-    skipped_github: set[str] = set()
-    sha1s: dict[str, str] = {}
-    if options.baseline_sha1:
-        secrets = [t.secret for t in tokens] + [p.secret for p in places if p.secret is not None]
-        sha1s = {s.digest: s.sha1 for s in secrets}
-
-    def place(finding: Finding, inline: bool) -> None:
-        reason = None
-        if inline:
-            reason = "inline comment"
-        elif finding.fingerprint in options.allow or (
-            finding.token is not None and finding.token.sha256 in options.allow
-        ):
-            reason = "allow-list"
-        elif in_baseline(finding, options, sha1s):
-            reason = "baseline"
-        if reason is None or options.no_suppress:
-            active.append(finding)
-        else:
-            suppressed.append(replace(finding, suppressed=reason))
-
-    for token in tokens:
-        for finding, inline in _detection_findings(token, rules):
-            place(finding, inline)
-        for rule in ruleset.policies:
-            if rule.requires == "github" and (token.info is None or not token.info.verified):
-                skipped_github.add(rule.id)
-                continue
-            for finding, inline in _policy_findings(token, rule, now, options.github_hosts):
-                place(finding, inline)
-    enabled = {r.id: r for r in ruleset.enabled}
-    infos = {t.secret.digest: t.info for t in tokens}
-    for p in places:
-        prule = enabled.get(p.rule_id)
-        if prule is None:
-            continue  # the rule is disabled (or unknown to this ruleset)
-        inline = p.suppress is not None and (p.suppress == "*" or prule.id in p.suppress.split(","))
-        place(
-            Finding(
-                rule_id=prule.id,
-                message=p.message,
-                severity=p.severity or prule.severity,
-                confidence=prule.confidence,
-                location=p.location,
-                token=TokenRef.of(p.secret) if p.secret is not None else None,
-                context=p.context,
-                token_info=infos.get(p.secret.digest) if p.secret is not None else None,
-                remediation=prule.remediation,
-            ),
-            inline,
-        )
-    if skipped_github and tokens:
-        notices.append(
-            "policy rules that need GitHub's answer were skipped for unverified tokens: "
-            + ", ".join(sorted(skipped_github))
-        )
-    active.sort(key=_order)
-    suppressed.sort(key=_order)
-    return active, suppressed
-
-
-def in_baseline(finding: Finding, options: ScanOptions, sha1s: Mapping[str, str]) -> bool:
-    """True when a baseline covers the finding: its fingerprint, its token at this path, or
-    (detect-secrets baselines) its token's SHA-1 in this file."""
-    if finding.fingerprint in options.baseline:
-        return True
-    if finding.token is None:
-        return False
-    if finding_fingerprint("*", finding.location.path, finding.token.sha256) in options.baseline:
-        return True
-    sha1 = sha1s.get(finding.token.sha256)
-    if sha1 is None or not options.baseline_sha1:
-        return False
-    from patlint.baseline import ds_key
-
-    return ds_key(finding.location.path, sha1) in options.baseline_sha1
-
-
-def _order(f: Finding) -> tuple[int, str, int, str]:
-    return (-int(f.severity), f.location.path, f.location.offset or 0, f.rule_id)
 
 
 def run_scan(

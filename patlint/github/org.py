@@ -15,100 +15,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from patlint.errors import GitHubError
 from patlint.github.client import GitHubClient, rate_limit_kind
-from patlint.model import TokenInfo, TokenStatus
+from patlint.model import OrgToken
 
 MAX_PAGES = 1000
 PER_PAGE = "100"
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([^";]+)"?')
-# Fine-grained permission (type, name, level) that gives what a classic scope gives, so the
-# God Token rule can judge both kinds by one yardstick. Only "all repositories" counts as `repo`.
-FINE_GRAINED_EQUIVALENTS: tuple[tuple[str, str, str, str], ...] = (
-    ("organization", "administration", "write", "admin:org"),
-    ("organization", "members", "write", "write:org"),
-    ("organization", "organization_hooks", "write", "admin:org_hook"),
-    ("repository", "administration", "write", "delete_repo"),
-    ("repository", "repository_hooks", "write", "admin:repo_hook"),
-    ("repository", "workflows", "write", "workflow"),
-    ("other", "gpg_keys", "write", "admin:gpg_key"),
-    ("other", "git_ssh_keys", "write", "admin:public_key"),
-)
 CREDENTIAL_KINDS = {"personal access token": "ghp", "oauth app token": "gho"}
-
-
-@dataclass(frozen=True, slots=True)
-class OrgToken:
-    """One token the organization knows about; never the token, only GitHub's description."""
-
-    source: str  # "fine-grained" (personal-access-tokens) or "saml" (credential-authorizations)
-    id: int  # grant id (fine-grained) or credential id (SAML)
-    kind: str  # github_pat, ghp, gho
-    owner: str
-    name: str = ""  # token name (fine-grained) or credential title (SAML)
-    repository_selection: str | None = None  # all | subset | none (fine-grained)
-    repositories: tuple[str, ...] | None = None  # the selection, when listed
-    permissions: Mapping[str, str] = field(default_factory=dict)  # "repository:contents": write
-    scopes: frozenset[str] | None = None  # classic (SAML) tokens
-    expires_at: datetime | None = None
-    expired: bool = False
-    last_used_at: datetime | None = None
-    never_used: bool = False  # the API gave its last-use date as null (absent: unknown)
-    granted_at: datetime | None = None
-    last_eight: str | None = None  # SAML: the token's last eight characters, as GitHub shows them
-
-    @property
-    def preview(self) -> str:
-        """How reports name it: the kind and last four characters, or the token's name and id."""
-        if self.last_eight:
-            return f"{self.kind}_…{self.last_eight[-4:]}"
-        return f"{self.kind} #{self.id}"
-
-    @property
-    def repository_count(self) -> str:
-        """ "all", "none" or the number of selected repositories ("?" when not listed)."""
-        if self.repository_selection in ("all", "none"):
-            return self.repository_selection
-        return str(len(self.repositories)) if self.repositories is not None else "?"
-
-    def equivalent_scopes(self) -> frozenset[str] | None:
-        """Classic scopes that give the same power (fine-grained), or the scopes (classic)."""
-        if self.source != "fine-grained":
-            return self.scopes
-        out: set[str] = set()
-        if self.repository_selection == "all" and any(
-            k.startswith("repository:") and v in ("write", "admin")
-            for k, v in self.permissions.items()
-        ):
-            out.add("repo")
-        for ptype, name, level, scope in FINE_GRAINED_EQUIVALENTS:
-            if self.permissions.get(f"{ptype}:{name}") in (level, "admin"):
-                out.add(scope)
-        return frozenset(out)
-
-    def info(self, host: str, *, now: datetime) -> TokenInfo:
-        """A TokenInfo built from the inventory, so the scan's policy checks judge it too."""
-        status = TokenStatus.INVALID if self.expired else TokenStatus.VALID
-        return TokenInfo(
-            status,
-            kind=self.kind,
-            host=host,
-            owner=self.owner or None,
-            scopes=self.equivalent_scopes(),
-            expires_at=self.expires_at,
-            never_expires=self.expires_at is None and not self.expired,
-            permissions=dict(self.permissions) or None,
-            reason=f"from the organization's {self.source} token inventory",
-            checked_at=now,
-            last_used_at=self.last_used_at,
-            never_used=True if self.never_used else (False if self.last_used_at else None),
-            granted_at=self.granted_at,
-        )
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from patlint.errors import GitHubError
-from patlint.github.client import DEFAULT_CONNECT_TIMEOUT, Response, Unreachable, check_base_url
+from patlint.github.client import Unreachable
+from patlint.github.transport import DEFAULT_CONNECT_TIMEOUT, Response, check_base_url
 from patlint.github.writes import post_json
-from patlint.model import Secret
+from patlint.kinds import REVOCABLE_KINDS
+from patlint.model import Outcome, Secret
 
 if TYPE_CHECKING:
     import requests
@@ -26,20 +27,7 @@ if TYPE_CHECKING:
 REVOKE_PATH = "/credentials/revoke"
 MAX_BATCH = 1000
 # Prefixes the revocation API accepts (ghs_ installation tokens are not among them).
-REVOCABLE_KINDS = frozenset({"ghp", "github_pat", "gho", "ghu", "ghr"})
 SUBMITTED, DRY_RUN, FAILED, SKIPPED = "submitted", "dry-run", "failed", "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What happened to one token: never the token itself, only its preview and digest."""
-
-    preview: str
-    sha256: str
-    kind: str
-    host: str
-    status: str  # submitted | dry-run | failed | skipped
-    detail: str = ""
 
 
 def batches(secrets: Sequence[Secret], size: int = MAX_BATCH) -> list[list[Secret]]:
@@ -84,7 +72,6 @@ class Revoker:
         self.notify = notify
         self._sleep = sleep
         self._wall = wall_clock
-        self.requests_sent = 0
         self.down: str | None = None  # the host did not answer: nothing more is sent to it
 
     def revoke(self, secrets: Sequence[Secret]) -> list[Outcome]:
@@ -137,7 +124,6 @@ class Revoker:
                 )
             except GitHubError as exc:  # TLS or protocol failure: the same again next time
                 return FAILED, f"{self.host}: {exc}"
-            self.requests_sent += 1
             if resp.status in (200, 201, 202, 204):
                 self._pace(resp, number < total)
                 return SUBMITTED, f"HTTP {resp.status}: accepted (GitHub revokes asynchronously)"

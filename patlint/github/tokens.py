@@ -1,47 +1,21 @@
 """Turn GitHub API responses into TokenInfo: status from status code and headers, never body words.
 
-Also: X-OAuth-Scopes parsing and the classic scope hierarchy, the two formats of
+Also: X-OAuth-Scopes parsing, the two formats of
 GitHub-Authentication-Token-Expiration, and X-GitHub-SSO.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from patlint.github.client import Response, header_numbers, rate_limit_kind
+from patlint.github.client import rate_limit_kind
+from patlint.github.transport import Response, header_numbers
+from patlint.kinds import CLASSIC_KINDS, KINDS, PAT_KINDS
 from patlint.model import TokenInfo, TokenStatus
 
-# Parent scope -> the scopes it implies (one level; expand_scopes follows the chain).
-# Source: docs "Scopes for OAuth apps"; trufflehog classic hierarchy.
-SCOPE_CHILDREN: Mapping[str, tuple[str, ...]] = {
-    "repo": ("repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"),
-    "admin:repo_hook": ("write:repo_hook",),
-    "write:repo_hook": ("read:repo_hook",),
-    "admin:org": ("write:org", "manage_runners:org"),
-    "write:org": ("read:org",),
-    "admin:public_key": ("write:public_key",),
-    "write:public_key": ("read:public_key",),
-    "user": ("read:user", "user:email", "user:follow"),
-    "write:packages": ("read:packages",),
-    "admin:gpg_key": ("write:gpg_key",),
-    "write:gpg_key": ("read:gpg_key",),
-    "admin:ssh_signing_key": ("write:ssh_signing_key",),
-    "write:ssh_signing_key": ("read:ssh_signing_key",),
-    "write:discussion": ("read:discussion",),
-    "admin:enterprise": ("manage_runners:enterprise", "manage_billing:enterprise"),
-    "manage_billing:enterprise": ("read:enterprise",),
-    "audit_log": ("read:audit_log",),
-    "codespace": ("codespace:secrets",),
-    "copilot": ("manage_billing:copilot",),
-    "project": ("read:project",),
-}
-
-# Kinds that answer GET /user; their 2xx without an expiration header means "never expires".
-USER_KINDS = frozenset({"ghp", "github_pat", "gho", "ghu", "legacy"})
-PAT_KINDS = frozenset({"ghp", "github_pat", "legacy"})
 _SSO_ORG = re.compile(r"/orgs/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/sso")
 
 
@@ -50,28 +24,6 @@ def parse_scopes(value: str | None) -> frozenset[str] | None:
     if value is None:
         return None
     return frozenset(s.strip() for s in value.split(",") if s.strip())
-
-
-def expand_scopes(scopes: Iterable[str]) -> frozenset[str]:
-    """The scopes plus every scope they imply (repo ⊃ public_repo, admin:org ⊃ write:org ⊃ …)."""
-    out: set[str] = set()
-    todo = list(scopes)
-    while todo:
-        scope = todo.pop()
-        if scope in out:
-            continue
-        out.add(scope)
-        todo.extend(SCOPE_CHILDREN.get(scope, ()))
-    return frozenset(out)
-
-
-def minimal_scopes(scopes: Iterable[str]) -> frozenset[str]:
-    """Drop scopes implied by another one in the set (how GitHub stores them)."""
-    items = set(scopes)
-    implied: set[str] = set()
-    for s in items:
-        implied |= expand_scopes([s]) - {s}
-    return frozenset(items - implied)
 
 
 def parse_expiration(value: str) -> datetime | None:
@@ -116,11 +68,10 @@ def parse_sso(value: str | None) -> tuple[str | None, str | None, tuple[str, ...
 
 def endpoint_for(kind: str) -> tuple[str, dict[str, str]] | None:
     """The read-only endpoint that accepts this kind of token, or None (refresh tokens)."""
-    if kind in USER_KINDS:
-        return "/user", {}
-    if kind == "ghs":
-        return "/installation/repositories", {"per_page": "1"}
-    return None
+    known = KINDS.get(kind)
+    if known is None or known.identity is None:
+        return None
+    return known.identity, dict(known.identity_params)
 
 
 def _reset_text(response: Response) -> str:
@@ -212,7 +163,7 @@ def classify(response: Response, kind: str, host: str, *, now: datetime) -> Toke
             never = True
         else:
             undetermined.append("expiry (GitHub does not report it for this kind of token)")
-    if scopes is None and kind in ("ghp", "gho", "legacy"):
+    if scopes is None and kind in CLASSIC_KINDS:
         undetermined.append("scopes (no X-OAuth-Scopes header)")
     owner = _owner(response.body, kind)
     if owner is None:

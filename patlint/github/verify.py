@@ -8,8 +8,6 @@ sent a token. Checksum-invalid strings are never sent. Answers are cached by dig
 
 from __future__ import annotations
 
-import ipaddress
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,93 +18,36 @@ from typing import TYPE_CHECKING, Any
 
 from patlint.errors import GitHubError
 from patlint.github.cache import VerificationCache
-from patlint.github.client import (
-    DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT,
-    GitHubClient,
-    Pacer,
-    Unreachable,
-    check_base_url,
-    make_session,
-)
-from patlint.github.hosts import split_api_flag
+from patlint.github.client import GitHubClient, Pacer, Unreachable
 from patlint.github.tokens import (
     FINE_GRAINED_PROBES,
     FINE_GRAINED_UNDETERMINED,
     classify,
     endpoint_for,
-    expand_scopes,
     parse_sso,
     probe_result,
     repositories_summary,
 )
+from patlint.github.transport import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    check_base_url,
+    make_session,
+)
+from patlint.hosts import (
+    DEFAULT_API,
+    GITHUB_COM,
+    is_host_name,
+    is_non_github,
+    normalize_host,
+    split_api_flag,
+)
+from patlint.kinds import CLASSIC_KINDS
 from patlint.model import Secret, Token, TokenInfo, TokenStatus
+from patlint.scopes import expand_scopes
 
 if TYPE_CHECKING:
     import requests
-
-GITHUB_COM = "github.com"
-DEFAULT_API = "https://api.github.com"
-# Hosts that are github.com services: a token for them is a github.com token.
-GITHUB_COM_ALIASES = frozenset(
-    {
-        "github.com",
-        "api.github.com",
-        "www.github.com",
-        "gist.github.com",
-        "ghcr.io",
-        "docker.pkg.github.com",
-        "npm.pkg.github.com",
-        "maven.pkg.github.com",
-        "nuget.pkg.github.com",
-        "rubygems.pkg.github.com",
-        "raw.githubusercontent.com",
-        "uploads.github.com",
-        "codeload.github.com",
-        "objects.githubusercontent.com",
-    }
-)
-# Never sent a token, whatever the configuration says.
-NON_GITHUB_HOSTS = frozenset(
-    {
-        "gitlab.com",
-        "bitbucket.org",
-        "dev.azure.com",
-        "ssh.dev.azure.com",
-        "docker.io",
-        "index.docker.io",
-        "registry-1.docker.io",
-        "registry.npmjs.org",
-        "registry.yarnpkg.com",
-        "pypi.org",
-        "upload.pypi.org",
-        "quay.io",
-        "gcr.io",
-        "registry.gitlab.com",
-        "api.bitbucket.org",
-        "rubygems.org",
-        "api.nuget.org",
-        "repo.maven.apache.org",
-        "repo1.maven.org",
-        "huggingface.co",
-    }
-)
-NON_GITHUB_SUFFIXES = (
-    ".gitlab.com",
-    ".bitbucket.org",
-    ".visualstudio.com",
-    ".azurecr.io",
-    ".amazonaws.com",
-    ".pkg.dev",
-    ".docker.io",
-    ".jfrog.io",
-)
-_GHE_COM_SERVICES = ("api.", "npm.", "containers.", "maven.", "nuget.", "rubygems.")
-# A DNS name as it may appear in a URL's authority (labels of letters, digits, - and _).
-_HOST_NAME = re.compile(
-    r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*",
-    re.IGNORECASE,
-)
 
 
 DEFAULT_MAX_TOKENS = 100
@@ -175,30 +116,6 @@ def build_options(
     )
 
 
-def normalize_host(host: str | None) -> str | None:
-    """The GitHub instance a place's host belongs to: github.com services → github.com, etc."""
-    if host is None:
-        return None
-    h = host.strip().lower()
-    if h.startswith("["):  # [::1]:8443
-        h = h[1:].split("]")[0]
-    elif h.count(":") == 1:  # host:port
-        h = h.split(":")[0]
-    h = h.rstrip(".")
-    if h in GITHUB_COM_ALIASES or h.endswith(".pkg.github.com"):
-        return GITHUB_COM
-    if h.endswith(".ghe.com"):
-        for prefix in _GHE_COM_SERVICES:
-            if h.startswith(prefix) and h.count(".") >= 3:
-                return h[len(prefix) :]
-    return h
-
-
-def is_non_github(host: str) -> bool:
-    """Hosts that are certainly not GitHub (a token is never sent there)."""
-    return host in NON_GITHUB_HOSTS or host.endswith(NON_GITHUB_SUFFIXES)
-
-
 @dataclass(frozen=True, slots=True)
 class Route:
     """Where one token goes: an API base for a host, or why it goes nowhere."""
@@ -206,17 +123,6 @@ class Route:
     host: str
     base_url: str | None
     reason: str = ""
-
-
-def is_host_name(host: str) -> bool:
-    """True for a DNS name or IP address; False for anything a URL would read differently."""
-    if _HOST_NAME.fullmatch(host):
-        return True
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def route(host: str, options: VerifyOptions) -> Route:
@@ -318,7 +224,6 @@ class GitHubResolver:
         self._notices: list[str] = []
         self.results: dict[str, TokenInfo] = {}
         self.from_cache = 0
-        self.sent = 0
 
     # --- Resolver protocol -------------------------------------------------------------
 
@@ -515,7 +420,7 @@ class GitHubResolver:
     ) -> TokenInfo:
         """Safe GET probes: SSO state for classic tokens, read permissions for fine-grained."""
         kind = secret.kind
-        if kind in ("ghp", "gho", "legacy") and info.scopes is not None:
+        if kind in CLASSIC_KINDS and info.scopes is not None:
             if not info.host.endswith(".ghe.com") and info.host != GITHUB_COM:
                 return info  # GHES: SAML SSO is instance-wide, not per organization
             if not expand_scopes(info.scopes) & {"read:org", "repo"}:

@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from patlint.errors import GitHubError
-from patlint.github.client import (
+from patlint.github.client import Unreachable
+from patlint.github.transport import (
     API_VERSION,
     DEFAULT_CONNECT_TIMEOUT,
     USER_AGENT,
     ExchangeError,
     Response,
-    Unreachable,
     _bearer,
     exchange,
 )

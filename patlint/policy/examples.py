@@ -22,12 +22,13 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from patlint.engine.rules import Rule
+from patlint.kinds import PAT_KINDS
 from patlint.model import (
     Candidate,
     Confidence,
     Context,
     Location,
+    Rule,
     Secret,
     Severity,
     Token,
@@ -56,7 +57,6 @@ _FIELDS = {
     "granted_at",
 }
 _CONTEXT_FIELDS = {"usage", "host", "file_type", "key", "path"}
-_PAT_KINDS = ("ghp", "github_pat", "legacy")
 
 
 def _when(value: Any, field: str = "expires_at") -> datetime | None:
@@ -98,7 +98,7 @@ def build_token(example: Mapping[str, Any], rng: random.Random | None = None) ->
     status = TokenStatus(str(example.get("status", "valid")))
     expires_at = _when(example.get("expires_at"))
     never = example.get("never_expires")
-    if never is None and status is TokenStatus.VALID and kind in _PAT_KINDS:
+    if never is None and status is TokenStatus.VALID and kind in PAT_KINDS:
         never = expires_at is None  # what tokens.classify concludes from a missing header
     scopes = example.get("scopes")
     if scopes is not None and not isinstance(scopes, list):

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from patlint.model import KIND_NAMES, Token, TokenInfo, TokenStatus
+from patlint.kinds import KIND_NAMES
+from patlint.model import Token, TokenInfo, TokenStatus
 from patlint.policy.base import NO_CONTEXT, PolicyContext, Verdict
 from patlint.policy.params import only_keys, positive_int, str_list
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from patlint.kinds import CLASSIC_PAT_KINDS, REVOCABLE_KINDS
 from patlint.model import Context, Location, Token, TokenInfo
 
 NEW_FINE_GRAINED = "https://github.com/settings/personal-access-tokens/new"
@@ -21,7 +22,6 @@ CLASSIC_TOKENS = "https://github.com/settings/tokens"
 NEW_CLASSIC = "https://github.com/settings/tokens/new"
 APP_AUTHORIZATIONS = "https://github.com/settings/apps/authorizations"
 OAUTH_APPS = "https://github.com/settings/applications"
-REVOCABLE = frozenset({"ghp", "github_pat", "gho", "ghu", "ghr"})
 # Policy checks whose fix is "replace the token": their findings get the replacement text.
 REPLACEMENT_CHECKS = frozenset(
     {"god-token", "context-scopes", "classic-token", "no-expiration", "lifetime"}
@@ -261,7 +261,7 @@ def _revoke_step(kind: str) -> str:
         where = "https://github.com/settings/personal-access-tokens"
     else:
         where = CLASSIC_TOKENS
-    how = "`patlint revoke` or " if kind in REVOCABLE else ""
+    how = "`patlint revoke` or " if kind in REVOCABLE_KINDS else ""
     return f"Revoke it ({how}{where}) and remove it from the file and from git history."
 
 
@@ -303,7 +303,7 @@ def remediation_for(
         text = f"As a {label} credential: {advice.replacement}"
         parts.append(text + (f"; {advice.storage}." if advice.storage else "."))
     if not parts:
-        if kind in ("ghp", "legacy") and scopes:
+        if kind in CLASSIC_PAT_KINDS and scopes:
             return (
                 f"{_revoke_step(kind)} Instead, "
                 f"{_fine_grained(repos, _scope_permissions(scopes))}, and keep it in a secret "

@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from patlint.errors import ConfigError
-from patlint.model import KIND_NAMES, Token, TokenStatus
+from patlint.kinds import CLASSIC_KINDS, CLASSIC_PAT_KINDS, KIND_NAMES
+from patlint.model import Token, TokenStatus
 from patlint.policy.base import NO_CONTEXT, PolicyContext, Verdict
 from patlint.policy.params import only_keys, positive_int, scope_list, str_list
-
-CLASSIC_KINDS = frozenset({"ghp", "gho", "legacy"})
 
 
 def _valid_with_scopes(token: Token) -> frozenset[str] | None:
@@ -60,7 +59,7 @@ class GodTokenCheck:
         ctx: PolicyContext = NO_CONTEXT,
     ) -> Iterator[Verdict]:
         """One verdict naming the dangerous scopes the token was granted."""
-        from patlint.github.tokens import expand_scopes  # not at import: it pulls in the client
+        from patlint.scopes import expand_scopes
 
         granted = _valid_with_scopes(token)
         if granted is None:
@@ -135,7 +134,7 @@ class ContextScopesCheck:
         ctx: PolicyContext = NO_CONTEXT,
     ) -> Iterator[Verdict]:
         """A verdict when every place the token was found names a known use and scopes exceed it."""
-        from patlint.github.tokens import expand_scopes
+        from patlint.scopes import expand_scopes
 
         granted = _valid_with_scopes(token)
         if granted is None:
@@ -190,7 +189,7 @@ class ClassicTokenCheck:
         info = token.info
         if info is None or info.status is not TokenStatus.VALID:
             return
-        if token.secret.kind not in ("ghp", "legacy") or info.scopes is None:
+        if token.secret.kind not in CLASSIC_PAT_KINDS or info.scopes is None:
             return
         usages = {c.context.usage for c in token.candidates}
         if usages & params.classic_only_usages:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from patlint.model import Finding, Location, TokenInfo
-from patlint.sources.paths import display_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +135,13 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 def shown(path: str) -> str:
     """A path for a terminal: control characters and undecodable bytes escaped."""
     return display_path(path)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def display_path(path: str) -> str:
+    """A path safe to print: undecodable bytes as \\xNN, control characters escaped."""
+    raw = os.fsencode(path)
+    text = raw.decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
-from patlint.engine.run import ScanResult
-from patlint.model import Finding, Severity
+from patlint.model import Finding, ScanResult, Severity
 from patlint.report.common import ReportMeta, clean_text, json_path
 
 COMMANDS = {

@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from html import escape
 from typing import Any, TextIO
 
-from patlint.engine.run import ScanResult
-from patlint.model import KIND_NAMES, Finding, Location, Token, TokenInfo
+from patlint.kinds import KIND_NAMES
+from patlint.model import Finding, Location, ScanResult, Token, TokenInfo
 from patlint.report.common import ReportMeta, clean_text, narrowing_note, shown
 
 TIMELINE_DAYS = 400  # the timeline spans today .. today + this many days

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from patlint.engine.run import ScanResult
+from patlint.model import ScanResult
 from patlint.report.common import (
     ReportMeta,
     clean_data,

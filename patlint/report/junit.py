@@ -11,8 +11,7 @@ import re
 from typing import TextIO
 from xml.etree import ElementTree as ET
 
-from patlint.engine.run import ScanResult
-from patlint.model import Finding
+from patlint.model import Finding, ScanResult
 from patlint.report.common import ReportMeta, clean_text, json_path
 
 # Characters XML 1.0 does not allow (and surrogates from undecodable path bytes).

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from patlint.engine.org_audit import OrgResult
-from patlint.github.org import OrgToken
+from patlint.model import OrgResult, OrgToken
 from patlint.report.common import ReportMeta, finding_dict
 from patlint.report.text import safe
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from patlint.github.revoke import Outcome
+from patlint.model import Outcome
 from patlint.report.text import safe
 
 

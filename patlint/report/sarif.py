@@ -12,8 +12,7 @@ import os
 import urllib.parse
 from typing import Any, TextIO
 
-from patlint.engine.run import ScanResult
-from patlint.model import Finding, Location, Severity
+from patlint.model import Finding, Location, ScanResult, Severity
 from patlint.report.common import (
     ReportMeta,
     clean_data,
@@ -109,7 +108,7 @@ def location(loc: Location, *, ident: int | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {}
     if loc.commit:
         props["commit"] = loc.commit
-    for name in ("commit_date", "in_head", "blob"):  # history scans (patlint.sources.git_history)
+    for name in ("commit_date", "in_head", "blob"):  # history scans (patlint.sources.history.blobs)
         if getattr(loc, name) is not None:
             props[name] = getattr(loc, name)
     if loc.path != json_path(loc.path) or artifact_uri(loc.path) != loc.path:

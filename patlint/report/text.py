@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
-from patlint.engine.run import ScanResult
-from patlint.model import Finding, Location
+from patlint.model import Finding, Location, ScanResult
 from patlint.report.common import ReportMeta, clean_text, shown
 
 PLACES_SHOWN = 20  # places listed per token (a token kept through many commits has many)

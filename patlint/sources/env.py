@@ -10,15 +10,8 @@ from collections.abc import Mapping
 
 from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context, Location, Secret, Skip
-from patlint.sources.dotenv import ENTERPRISE_VARS
+from patlint.sources.readers.dotenv import ENTERPRISE_VARS
 
-GITHUB_VARS = (
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "GH_ENTERPRISE_TOKEN",
-    "GITHUB_ENTERPRISE_TOKEN",
-    "CR_PAT",
-)
 MAX_VALUE = 1 << 16
 
 

@@ -12,9 +12,9 @@ git must have been sent there by that repository itself:
 - a submodule: its git directory's `core.worktree` is this tree.
 
 Object stores borrowed through `alternates` must be inside the tree, or be named by the user
-in `GIT_ALTERNATE_OBJECT_DIRECTORIES`. What the environment says (`GIT_DIR`,
-`GIT_COMMON_DIR`) is the user's choice and is not second-guessed; nor is a repository found
-*above* the scanned folder (the tree has no say in that). Anything else is a configuration
+in `GIT_ALTERNATE_OBJECT_DIRECTORIES` (a bare repository scanned as it is, too). What the
+environment says (`GIT_DIR`, `GIT_COMMON_DIR`) is the user's choice and is not second-guessed;
+nor is a repository found *above* the scanned folder (the tree has no say in that). Anything else is a configuration
 error that names the target.
 """
 
@@ -35,12 +35,12 @@ def check_own_history(root: str) -> None:
     if os.environ.get("GIT_DIR") or os.environ.get("GIT_COMMON_DIR"):
         return
     dotgit = os.path.join(root, ".git")
-    if not os.path.lexists(dotgit):
-        return
     real_root = os.path.realpath(root)
     git_dir, common = _git_dirs(root)
     if git_dir is None or common is None:
         return  # git itself fails; open_repo says so
+    if not os.path.lexists(dotgit) and not _inside(git_dir, real_root):
+        return  # a repository above the scanned folder: not the tree's to choose
     outside = [d for d in (git_dir, common) if not _inside(d, real_root)]
     if outside and not _points_back(git_dir, common, dotgit, real_root):
         raise ConfigError(

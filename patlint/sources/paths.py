@@ -1,18 +1,8 @@
-"""Paths as users see them: relative to the scan root or `~/…`, with undecodable bytes escaped."""
+"""Paths as users see them: relative to the scan root, or `~/…` under the home directory."""
 
 from __future__ import annotations
 
 import os
-import re
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def display_path(path: str) -> str:
-    """A path safe to print: undecodable bytes as \\xNN, control characters escaped."""
-    raw = os.fsencode(path)
-    text = raw.decode("utf-8", "backslashreplace")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def relative_to_root(path: str, root: str) -> str:

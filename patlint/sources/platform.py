@@ -131,14 +131,6 @@ def always_include() -> tuple[str, ...]:
     return tuple(names)
 
 
-def is_credential_path(rel: str) -> bool:
-    """True for a shown path that names a known credential file."""
-    name = rel.rsplit("/", 1)[-1]
-    if name in CREDENTIAL_NAMES or name.startswith(".env."):
-        return True
-    return rel.endswith(CREDENTIAL_SUFFIXES)
-
-
 def is_home(path: str, env: Mapping[str, str] | None = None) -> bool:
     """True when `path` is the user's home directory."""
     env = os.environ if env is None else env

@@ -10,12 +10,9 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from patlint.engine.rules import Rule
-from patlint.model import Candidate, Skip
+from patlint.model import Candidate, Rule, Skip
 from patlint.sources import platform
 from patlint.sources.tree import WalkOptions
-
-PROFILES = ("repository", "workstation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +79,7 @@ def plan_scan(
 
             cands += env_candidates(env, detector, notices=notices, skipped=skipped)
         if credential_helpers:
-            from patlint.sources.docker_config import ask_helpers
+            from patlint.sources.readers.docker_config import ask_helpers
 
             configs = [
                 p

@@ -24,6 +24,13 @@ KINDS = ("ghp", "gho", "ghu", "ghs", "ghr", "github_pat", "legacy")
 FRAGMENTS = [
     "GITHUB_TOKEN=",
     "gh_token: ",
+    "github.token: 'token ",
+    'GH_PAT="',
+    "GitHubApiKey => ",
+    "Github_secret := bearer ",
+    "@api.github.com",
+    "@ghe.github.example/o",
+    "@",
     "oauth_token: ",
     "https://x:",
     "@github.com/o/r",

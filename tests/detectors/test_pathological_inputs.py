@@ -16,14 +16,16 @@ from pathlib import Path
 import pytest
 
 from patlint.config import Config
-from patlint.detectors.pattern import Detector
+from patlint.detectors.pattern import MAX_HITS_PER_FILE, Detector
 from patlint.engine.filescan import scan_bytes
 from patlint.engine.ruleset import build_ruleset
 
 TokenFactory = Callable[..., str]
 MB = 1 << 20
 SCAN = ("scan", "--offline", "--no-progress", "--format", "json")
-MAX_HITS_PER_FILE = 1000
+# Seconds for 1 MB: each case takes 0.2 to 0.6 s on a quiet machine (before: 8 s to minutes);
+# the margin is for a shared CI machine.
+LIMIT = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +38,11 @@ def detector() -> Detector:
 def timed_scan(detector: Detector, data: bytes) -> tuple[float, int, int]:
     """Seconds, number of candidates and peak traced memory of scanning `data` as one file
     (timed without tracing, which slows every allocation)."""
-    start = time.perf_counter()
-    res = scan_bytes(data, "hostile.txt", detector)
-    took = time.perf_counter() - start
+    took = float("inf")
+    for _ in range(3):  # the best of three: a shared machine's noise is not the code's cost
+        start = time.perf_counter()
+        res = scan_bytes(data, "hostile.txt", detector)
+        took = min(took, time.perf_counter() - start)
     tracemalloc.start()
     scan_bytes(data, "hostile.txt", detector)
     peak = tracemalloc.get_traced_memory()[1]
@@ -61,7 +65,7 @@ def timed_scan(detector: Detector, data: bytes) -> tuple[float, int, int]:
 def test_repeated_encoded_fragments_of_a_prefix_scan_fast(detector: Detector, unit: bytes) -> None:
     data = unit * (MB // len(unit))
     took, _, peak = timed_scan(detector, data)
-    assert took < 1.0, f"{took:.2f}s for 1 MB of {unit!r}"
+    assert took < LIMIT, f"{took:.2f}s for 1 MB of {unit!r}"
     assert peak < 64 * MB
 
 
@@ -72,7 +76,7 @@ def test_a_megabyte_of_valid_tokens_is_capped_and_said(
     data = "\n".join(tokens).encode() + b"\n"
     took, found, peak = timed_scan(detector, data)
     assert found == MAX_HITS_PER_FILE
-    assert took < 1.0 and peak < 64 * MB
+    assert took < LIMIT and peak < 64 * MB
     (tmp_path / "dump.txt").write_bytes(data)
     (tmp_path / "ok.txt").write_text(f"{tokens[0]}\n")
     start = time.monotonic()
@@ -106,7 +110,7 @@ def test_letters_before_each_encoded_token_do_not_make_each_token_slow(
     unit = b"Z2hwX" * 60 + b'="auth":"' + base64.b64encode(token("ghp").encode()) + b'"\n'
     took, found, peak = timed_scan(detector, unit * (MB // len(unit)))
     assert found == MAX_HITS_PER_FILE
-    assert took < 1.0 and peak < 64 * MB
+    assert took < LIMIT and peak < 64 * MB
 
 
 def test_a_megabyte_of_checksum_invalid_tokens_scans_fast(
@@ -119,4 +123,4 @@ def test_a_megabyte_of_checksum_invalid_tokens_scans_fast(
     data = "\n".join(fakes).encode()
     took, found, peak = timed_scan(detector, data)
     assert found == 0
-    assert took < 1.0 and peak < 64 * MB
+    assert took < LIMIT and peak < 64 * MB

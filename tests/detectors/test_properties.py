@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from patlint.catalog.rules import backtracking_risk
 from patlint.config import Config
 from patlint.detectors.pattern import Detector, RegexTimeout, deadline
-from patlint.engine.rules import backtracking_risk
 from patlint.engine.ruleset import build_ruleset
 from patlint.tokengen import make_token
 
@@ -187,3 +187,93 @@ def test_keyword_windows_merge_as_before(
     assert list(windows(offsets, (before, after), size)) == _windows_reference(
         offsets, (before, after), size
     )
+
+
+# --- the pre-check loses nothing: legacy tokens in the shapes their triggers look for --------
+
+_KEYS = st.sampled_from(
+    [
+        "GITHUB_TOKEN",
+        "github_token",
+        "github.token",
+        "GH_PAT",
+        "gh_api_key",
+        "GitHubPassword",
+        "Github_SECRET",
+        "GITHUB_APP_KEY",
+        "my_github_token",
+        "GITHUBTOKEN",
+    ]
+)
+_OPS = st.sampled_from(["=", ": ", " = ", ":=", " => ", '": "', "='", '="', ": token ", "=bearer "])
+_HOSTS = st.sampled_from(["github.com", "api.github.com", "ghe.github.example", "mygithub.local"])
+_USERS = st.sampled_from(["", "x:", "octocat:", "x-access-token:", "a%40b:"])
+
+
+def _finders_detectors() -> list[Detector]:
+    import os
+
+    from patlint.detectors import triggers
+
+    out = []
+    for name in triggers.finder_names():
+        old = os.environ.get("PATLINT_NO_HYPERSCAN")
+        os.environ["PATLINT_NO_HYPERSCAN"] = "1" if name == "re" else ""
+        try:
+            det = Detector(build_ruleset(Config()).detectors)
+            det.prepare()
+        finally:
+            if old is None:
+                os.environ.pop("PATLINT_NO_HYPERSCAN", None)
+            else:
+                os.environ["PATLINT_NO_HYPERSCAN"] = old
+        out.append(det)
+    return out
+
+
+BOTH = _finders_detectors()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=SEPARATORS,
+    after=SEPARATORS,
+    key=_KEYS,
+    op=_OPS,
+    host=_HOSTS,
+    user=_USERS,
+    url=st.booleans(),
+    seed=st.integers(),
+)
+def test_legacy_tokens_pass_the_pre_check_wherever_the_detector_finds_them(
+    before: bytes,
+    after: bytes,
+    key: str,
+    op: str,
+    host: str,
+    user: str,
+    url: bool,
+    seed: int,
+) -> None:
+    token = make_token("legacy", random.Random(seed))
+    text = f"https://{user}{token}@{host}/o/r" if url else f"{key}{op}{token}"
+    data = before + text.encode() + b" " + after
+    for det in BOTH:
+        hits = det.scan(data)
+        assert token in {h.token for h in hits}, text  # a real positive context
+        assert det.may_hit(data), text  # ...that the pre-check lets through
+        assert det.may_hit_checker()(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=400), pieces=st.lists(st.sampled_from(
+    ["github", "GITHUB_TOKEN", "@", "=", ": ", "gh_", "0123456789abcdef" * 3, "\n",
+     "https://", "@github.com", "token ", "'", '"']), max_size=12))  # fmt: skip
+def test_whatever_the_detector_finds_the_pre_check_lets_through(
+    data: bytes, pieces: list[str]
+) -> None:
+    text = data + "".join(pieces).encode()
+    for det in BOTH:
+        every = frozenset(range(len(det.rules)))
+        if det.scan(text, allowed=every):
+            assert det.may_hit(text)

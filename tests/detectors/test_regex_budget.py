@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from patlint.catalog.rules import backtracking_risk
 from patlint.detectors.pattern import REGEX_BUDGET
-from patlint.engine.rules import backtracking_risk
 from patlint.tokengen import make_token
 
 HANG = 60  # seconds: far beyond what any of these scans needs when it works

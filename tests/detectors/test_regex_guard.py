@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from patlint.engine.rules import backtracking_risk
+from patlint.catalog.rules import backtracking_risk
 from tests.detectors.test_properties import A40, _runs_longer_than
 
 

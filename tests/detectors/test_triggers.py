@@ -252,3 +252,160 @@ def test_may_hit_is_false_only_where_scan_finds_nothing() -> None:
             assert det.scan(data) == [] and det.scan(data, allowed=every_rule) == []
     assert not det.may_hit(b"plain prose, no keyword at all\n")
     assert all(det.may_hit(expand(s, rng)[0].encode()) for s in samples[1:])
+
+
+# --- shapes: what `any` looks for where a rule's keywords alone are too common ---------------
+
+
+def _any_setup() -> tuple[list[bytes], list[bytes], list[triggers.Shape]]:
+    """The literals and shapes of the default rules' pre-check (as `Detector` builds them)."""
+    det = Detector(RULES)
+    finder = det._finder_of_all()
+    every = frozenset(range(len(det.rules)))
+    shaped = frozenset(i for i in every if det.rules[i].trigger is not None)
+    table = det._table(every, shaped=shaped)
+    plain = sorted(lit for lit, ts in table.items() if any(t.encoding is None for t in ts))
+    encoded = sorted(lit for lit, ts in table.items() if any(t.encoding for t in ts))
+    return plain, encoded, list(finder.shapes)  # type: ignore[attr-defined]
+
+
+ANY_PLAIN, ANY_ENCODED, SHAPES = _any_setup()
+HEX = "0123456789abcdef"
+# Pieces that make and break shapes: hex runs one short and one long, `@` with and without a
+# GitHub host, keys that name GitHub (and look-alikes), operators, quotes, line breaks.
+SHAPE_PIECES = [
+    "@",
+    "@github.com/o/r",
+    "@api.github.com",
+    "@gitlab.com",
+    "https://x:",
+    "GITHUB_TOKEN",
+    "github.token",
+    "gh_api_key",
+    "GH_PAT",
+    "GitHubPassword",
+    "Github_secret",
+    "gh-token",
+    "GITHUB",
+    "github",
+    "gh_",
+    "_TOKEN",
+    "Key",
+    "=",
+    ":",
+    ":=",
+    "=>",
+    " ",
+    '"',
+    "'",
+    "\n",
+    "token ",
+    "bearer ",
+    "Bearer ",
+    "ghp_",
+    "oauth_token",
+]
+
+
+@st.composite
+def shape_texts(draw: st.DrawFn) -> bytes:
+    parts: list[bytes] = []
+    for _ in range(draw(st.integers(0, 12))):
+        choice = draw(st.integers(0, 4))
+        if choice == 0:
+            n = draw(st.sampled_from([39, 40, 41, 64]))
+            alphabet = HEX.upper() if draw(st.integers(0, 9)) == 0 else HEX
+            parts.append(draw(st.text(alphabet, min_size=n, max_size=n)).encode())
+        elif choice == 1:
+            parts.append(draw(st.binary(max_size=8)))
+        else:
+            parts.append(draw(st.sampled_from(SHAPE_PIECES)).encode())
+    return b"".join(parts)
+
+
+SHAPE_FINDERS = {
+    name: make(ANY_PLAIN, ANY_ENCODED, SHAPES) for name, make in triggers.finder_names().items()
+}
+
+
+def _reference_any(data: bytes) -> bool:
+    """A literal occurs, or a shape's whole expression matches (Python's `re`)."""
+    literals = set(ANY_PLAIN) | set(ANY_ENCODED)
+    if any(lit in data for lit in literals):
+        return True
+    return any(re.search(shape.expression(), data) for shape in SHAPES)
+
+
+def test_default_rules_have_shapes_for_their_common_keywords() -> None:
+    # `github` and its capitalisations are keywords of the legacy rules, but no longer plain
+    # literals of the pre-check: their shapes stand for them.
+    assert len(SHAPES) == 2
+    for word in (b"github", b"GITHUB", b"GitHub", b"Github", b"gh_", b"GH_"):
+        assert word not in ANY_PLAIN
+    assert b"ghp_" in ANY_PLAIN and b"oauth_token" in ANY_PLAIN
+
+
+@settings(max_examples=600, deadline=None)
+@given(data=shape_texts())
+def test_shape_finders_agree_with_the_reference(data: bytes) -> None:
+    expected = _reference_any(data)
+    for name, finder in SHAPE_FINDERS.items():
+        assert finder.any(data) == expected, name
+        assert finder.any_checker()(data) == expected, name
+        # `find` reports literals only: the shapes are for the pre-check.
+        assert finder.find(data, with_encoded=True) == reference(
+            ANY_PLAIN, ANY_ENCODED, data, with_encoded=True
+        ), name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a" * 40 + "@github.com", True),
+        ("a" * 39 + "@github.com", False),  # one hex short
+        ("@github.com", False),  # `before` cannot reach in front of the buffer
+        ("A" * 40 + "@github.com", False),  # uppercase is not hex here
+        ("a" * 40 + "@gitlab.com", False),
+        ("x" + "a" * 40 + "@ghe.github.example", True),
+        ("GITHUB_TOKEN=" + "a" * 40, True),
+        ("GITHUB_TOKEN=" + "a" * 39, False),
+        ("github.token: 'token " + "a" * 40, True),
+        ("gh-token=" + "a" * 40, False),  # not a keyword: the rule does not find it either
+        ("uses: actions/checkout@v4\ntoken: ${{ secrets.GITHUB_TOKEN }}\n", False),
+        ('import "github.com/spf13/cobra"\n', False),
+        ("see https://github.com/o/r/commit/" + "a" * 40, False),
+    ],
+)
+def test_shape_edges(text: str, expected: bool) -> None:
+    for name, finder in SHAPE_FINDERS.items():
+        assert finder.any(text.encode()) == expected, name
+    assert _reference_any(text.encode()) == expected
+
+
+def test_a_shape_searched_with_re_starts_with_its_literal() -> None:
+    # `re` scans fast only for a literal prefix: `before` is a lookbehind, not a prefix.
+    shape = triggers.Shape((b"@",), b"[a-f0-9]{40}", b"[a-z.]*github", (b"github",))
+    (search,) = shape.searches()
+    assert search.__self__.pattern.startswith(re.escape(b"@"))  # type: ignore[attr-defined]
+    assert search(b"https://" + b"f" * 40 + b"@api.github.com") is not None
+    assert search(b"@" + b"f" * 40 + b"@x.com") is None
+
+
+@pytest.mark.skipif(
+    "hyperscan" not in triggers.finder_names(),
+    reason="hyperscan not installed (pip install 'patlint[fast]')",
+)
+def test_a_shape_hyperscan_cannot_compile_falls_back_to_re() -> None:
+    # An atomic group is Python's (3.11) alone: Hyperscan refuses the database, which is
+    # compiled on first use, so `any` must not fail then (a scan would exit 3).
+    import sys
+
+    if sys.version_info < (3, 11):
+        pytest.skip("atomic groups need Python 3.11")
+    shape = triggers.Shape((b"@",), b"[a-f0-9]{40}", b"(?>[.]?)github", (b"github",))
+    finder = triggers.HyperscanFinder([b"ghp_"], [], [shape])
+    assert finder.any(b"f" * 40 + b"@api.github") is False
+    assert finder.any(b"x" + b"f" * 40 + b"@.github") is True
+    assert finder.any(b"ghp_") is True and finder.any(b"nothing") is False
+    finder.prepare()
+    assert finder._fallback is not None

@@ -80,14 +80,14 @@ def _naive(buf: bytes, off: int) -> tuple[int, int]:
 def test_incremental_line_and_column_match_the_naive_count() -> None:
     import random
 
-    from patlint.engine.filescan import _Lines
+    from patlint.sources.reading import Lines
 
     rng = random.Random(3)
     pieces = [b"a", b"\n", "é".encode(), "字".encode(), b" ", b"\r\n", b"ghp_"]
     buf = b"".join(rng.choice(pieces) for _ in range(5000))
     offsets = sorted(rng.sample(range(len(buf)), 400))
     offsets = [o for o in offsets if buf[o] < 0x80 or buf[o] >= 0xC0]  # character starts only
-    lines = _Lines(buf, 0, 0, 0)
+    lines = Lines(buf, 0, 0, 0)
     assert [lines.at(o) for o in offsets] == [_naive(buf, o) for o in offsets]
     assert lines.at(offsets[0]) == _naive(buf, offsets[0])  # going back restarts correctly
 
@@ -127,6 +127,11 @@ def test_scan_paths_gives_what_scan_path_gives_file_by_file(
         ".env": f"GITHUB_TOKEN={token('ghp')}\n".encode(),  # a reader's file
         "big.log": b"x" * 5000 + f" {token('ghu')}\n".encode(),  # larger than CHUNK
         "binary.bin": b"\0\1\2" + token("ghs").encode() + b"\0",
+        # Names that hint at a reader without being its file: the fast path takes them.
+        "docker-compose.yml": f"environment:\n  GH_TOKEN: {token('gho')}\n".encode(),
+        ".eslintrc": b'{"extends": "github"}\n',
+        ".prettierrc": f"// {token('github_pat')}\n".encode(),
+        "ci.yml": b"steps:\n  - run: echo hi\n",
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
@@ -145,13 +150,64 @@ def test_scan_paths_gives_what_scan_path_gives_file_by_file(
         )
 
     one_by_one = [filescan.scan_path(p, r, DETECTOR, max_size=1 << 20) for p, r in batch]
-    clean, clean_bytes, kept = filescan.scan_paths(batch, DETECTOR, max_size=1 << 20)
     expected_kept = [
         show(r)
         for r in one_by_one
         if not r.scanned or r.candidates or r.skip or r.places or r.notices
     ]
-    assert [show(r) for r in kept] == expected_kept
     clean_results = [r for r in one_by_one if show(r) not in expected_kept]
-    assert clean == len(clean_results) == 3  # clean.py, empty.txt, keyword-only.md
-    assert clean_bytes == sum(r.bytes_read for r in clean_results)
+    for precheck in (True, False):  # a scan of a few files skips the pre-check: same results
+        clean, clean_bytes, kept = filescan.scan_paths(
+            batch, DETECTOR, max_size=1 << 20, precheck=precheck
+        )
+        assert [show(r) for r in kept] == expected_kept
+        # clean.py, empty.txt, keyword-only.md, .eslintrc, ci.yml
+        assert clean == len(clean_results) == 5
+        assert clean_bytes == sum(r.bytes_read for r in clean_results)
+
+
+def test_the_pre_check_of_a_stream_changes_nothing(
+    token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `precheck`, a stream that fits in one chunk skips the detector when the pre-check
+    says no; a longer one is scanned chunk by chunk as always: the same tokens on the same
+    lines either way."""
+    import random
+
+    monkeypatch.setattr(filescan, "CHUNK", 4096)
+    monkeypatch.setattr(filescan, "OVERLAP", 512)
+    monkeypatch.setattr(filescan, "LOOKBEHIND", 256)
+    rng = random.Random(11)
+    legacy = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    pieces = [
+        "plain words and more words\n",
+        'import "github.com/o/r"\n',
+        f"T = '{token('ghp')}'\n",
+        f"auth: {base64.b64encode(('u:' + token('gho')).encode()).decode()}\n",
+        f"git clone https://{legacy}@github.com/o/r\n",
+        f"GITHUB_TOKEN={legacy}\n",
+    ]
+    answers: list[bool] = []
+    real = DETECTOR.may_hit
+
+    def may_hit(data: bytes) -> bool:
+        answers.append(real(data))
+        return answers[-1]
+
+    monkeypatch.setattr(DETECTOR, "may_hit", may_hit)
+    total = 0
+    for n in (1, 5, 50, 2000):  # one chunk, and many
+        for _ in range(10):
+            text = "".join(rng.choices(pieces, [600, 20, 1, 1, 1, 1], k=n)).encode()
+
+            def found(precheck: bool, text: bytes = text) -> list[tuple[object, ...]]:
+                res = filescan.scan_stream(
+                    io.BytesIO(text), "x.txt", DETECTOR, max_size=1 << 30, precheck=precheck
+                )
+                return [(c.rule_id, c.secret.digest, c.location) for c in res.candidates]
+
+            with_precheck = found(True)
+            assert with_precheck == found(False)
+            total += len(with_precheck)
+    assert False in answers and True in answers  # streams turned away and streams let through
+    assert total > 20

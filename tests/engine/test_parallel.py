@@ -5,6 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from patlint.config import Config
 from patlint.engine import run as run_mod
@@ -55,3 +58,32 @@ def test_spawn_is_used_while_other_threads_run(tmp_path: Path, token: TokenFacto
         stop.set()
         other.join()
     assert start_method() == "fork"
+
+
+def test_workers_fork_from_one_thread_after_the_compile_thread(
+    tmp_path: Path, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The detector compiles in a thread while the readers are imported: that thread has ended
+    # before any fork (fork with two threads can copy a held lock), and its error is not lost.
+    from patlint.detectors.pattern import Detector
+    from patlint.engine import workers
+
+    planted = _tree(tmp_path, token)
+    methods: list[str] = []
+    real_run = workers.run_batches
+
+    def spy(*args: Any, **kw: Any) -> None:
+        methods.append(start_method())
+        real_run(*args, **kw)
+
+    monkeypatch.setattr(workers, "run_batches", spy)
+    assert _found(tmp_path, jobs=2) == planted
+    assert methods == ["fork"]
+
+    def broken(self: Detector) -> None:
+        raise RuntimeError("compile failed")
+
+    monkeypatch.setattr(Detector, "prepare", broken)
+    with pytest.raises(RuntimeError, match="compile failed"):
+        _found(tmp_path, jobs=2)
+    assert threading.active_count() == 1

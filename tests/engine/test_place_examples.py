@@ -69,3 +69,20 @@ def test_github_api_names_configured_hosts() -> None:
     assert check_rule(bad, RULESET, seed=0) == [
         "negative_examples[0]: github_api: expected a mapping of host to API URL"
     ]
+
+
+def test_runner_reports_a_trigger_that_misses_its_own_example() -> None:
+    # A tree scan never gives the detector a file the pre-check turns away: an example found
+    # by the detector alone must fail `rules check` rather than go unnoticed by users.
+    from patlint.catalog.ruleset import RuleSet
+    from patlint.model import Trigger
+
+    r = rule("github-legacy-token-in-url")
+    assert r.trigger is not None
+    blind = replace(r, trigger=replace(r.trigger, after="[A-Za-z0-9.-]*githubXYZ"))
+    assert isinstance(blind.trigger, Trigger)
+    known = tuple(blind if k.id == r.id else k for k in RULESET.known)
+    ruleset = RuleSet(known, known)
+    problems = check_rule(blind, ruleset, seed=0)
+    assert problems and all("pre-check" in p for p in problems)
+    assert check_rule(r, RULESET, seed=0) == []

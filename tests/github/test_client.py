@@ -9,14 +9,8 @@ from typing import Any
 import pytest
 
 from patlint.errors import ConfigError, GitHubError
-from patlint.github.client import (
-    GitHubClient,
-    HostDown,
-    Pacer,
-    Unreachable,
-    check_base_url,
-    make_session,
-)
+from patlint.github.client import GitHubClient, HostDown, Pacer, Unreachable
+from patlint.github.transport import check_base_url, make_session
 from patlint.model import Secret
 from tests.github_emulator import Emulator
 

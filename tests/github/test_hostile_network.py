@@ -24,7 +24,8 @@ from click.testing import CliRunner
 
 from patlint.cli import cli
 from patlint.errors import GitHubError
-from patlint.github.client import MAX_BODY, GitHubClient, make_session
+from patlint.github.client import GitHubClient
+from patlint.github.transport import MAX_BODY, make_session
 from patlint.github.verify import GitHubResolver, VerifyOptions
 from patlint.github.writes import post_json
 from patlint.model import (

@@ -6,17 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from patlint.github.client import Response
-from patlint.github.tokens import (
-    classify,
-    endpoint_for,
-    expand_scopes,
-    minimal_scopes,
-    parse_expiration,
-    parse_scopes,
-    parse_sso,
-)
+from patlint.github.tokens import classify, endpoint_for, parse_expiration, parse_scopes, parse_sso
+from patlint.github.transport import Response
 from patlint.model import TokenStatus
+from patlint.scopes import expand_scopes
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 
@@ -42,7 +35,6 @@ def test_expand_scopes_follows_the_hierarchy() -> None:
     assert expand_scopes(["write:packages"]) == {"write:packages", "read:packages"}
     assert expand_scopes(["admin:gpg_key"]) == {"admin:gpg_key", "write:gpg_key", "read:gpg_key"}
     assert expand_scopes(["gist"]) == {"gist"}
-    assert minimal_scopes(["repo", "public_repo", "read:org", "write:org"]) == {"repo", "write:org"}
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,11 @@ from patlint.github.verify import (
     GitHubResolver,
     VerifyOptions,
     build_options,
-    normalize_host,
     parse_api_flags,
     route,
     unverified_tokens,
 )
+from patlint.hosts import normalize_host
 from patlint.model import (
     Candidate,
     Confidence,

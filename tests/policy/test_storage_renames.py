@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import patlint.sources.git_history as gh
+import patlint.sources.history.renames as gh
 from patlint.model import redact
 from tests.policy.test_storage_scan import findings
-from tests.sources.test_git_history import Repo, history
+from tests.sources.history.test_blobs import Repo, history
 
 TokenFactory = Callable[..., str]
 RULE = "token-stored-in-several-places"

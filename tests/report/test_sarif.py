@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from patlint.cli import cli
-from patlint.engine.run import ScanResult
 from patlint.model import (
     Confidence,
     Finding,
     Location,
+    ScanResult,
     ScanStats,
     Secret,
     Severity,

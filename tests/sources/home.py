@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from patlint.catalog.ruleset import RuleSet
 from patlint.config import Config
-from patlint.engine.ruleset import RuleSet, build_ruleset
-from patlint.engine.run import ScanOptions, ScanResult, run_scan
-from patlint.model import Candidate, Finding, sha256_hex
+from patlint.engine.ruleset import build_ruleset
+from patlint.engine.run import ScanOptions, run_scan
+from patlint.model import Candidate, Finding, ScanResult, sha256_hex
 from patlint.sources.tree import WalkOptions
 from patlint.sources.workstation import plan_scan
 

@@ -1,0 +1,1 @@
+"""The rule catalogue: rule YAML load and validation, the ruleset, the parsed-rules cache."""

@@ -1,0 +1,312 @@
+"""Shared by every command: the exit-code contract, the click group (the redaction boundary
+for stdout and stderr), and output helpers (reports written atomically, progress).
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error,
+3 unexpected error (run again with --debug for the traceback), 130 interrupted, 143 terminated
+(SIGTERM).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any, TextIO, cast
+
+import click
+
+from patlint import __version__
+from patlint.errors import ConfigError, PatlintError
+from patlint.redaction import RedactingWriter, Redactor, redact_text
+
+SEVERITIES = ["info", "low", "medium", "high", "critical"]
+
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+EXIT_TERMINATED = 143  # SIGTERM: 128 + 15, as a shell reports it
+
+
+VERDICT = "patlint.exit_code"  # ctx.meta key: the exit code a command settled before writing
+
+
+def _stdout_gone() -> None:
+    """Point stdout at /dev/null, so the final flush of what no one reads raises nothing."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+class _State:
+    debug = False
+
+
+class _Group(click.Group):
+    """Maps patlint's errors to the exit-code contract for every command (also under CliRunner),
+    and is the redaction boundary: everything written to stdout and stderr while a command
+    runs, by patlint or by click, passes the run's `Redactor` (`_redactor()`).
+
+    Its commands come from `registry` (name: "module:attribute", see patlint/cli/__init__.py):
+    a command's module is imported when the command is asked for, so a run imports only its own.
+    """
+
+    registry: Mapping[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.registry})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self.registry.get(cmd_name)
+        if where is None:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        module, _, attr = where.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        redactor = Redactor()
+        kwargs.setdefault("obj", redactor)  # commands find it with `_redactor()`
+        out, err = sys.stdout, sys.stderr
+        sys.stdout = cast(TextIO, RedactingWriter(out, redactor))
+        sys.stderr = cast(TextIO, RedactingWriter(err, redactor))
+        try:
+            return super().main(*args, **kwargs)
+        except click.ClickException as exc:  # not standalone (`main`): shown here, redacted
+            exc.show()
+            raise click.exceptions.Exit(EXIT_USAGE) from None
+        finally:
+            held = (sys.stdout, sys.stderr)
+            sys.stdout, sys.stderr = out, err
+            for stream in held:
+                try:
+                    stream.flush()
+                except BrokenPipeError:
+                    _stdout_gone()  # the reader went away: what it did not read is dropped
+                except (OSError, ValueError):
+                    pass
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            code = super().invoke(ctx)
+            if isinstance(code, int) and not isinstance(code, bool):
+                ctx.exit(code)  # each command returns its exit code
+            return code
+        except ConfigError as exc:
+            click.echo(f"patlint: error: {redact_text(str(exc))}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except PatlintError as exc:
+            click.echo(f"patlint: error: {redact_text(str(exc))}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("patlint: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except click.ClickException as exc:  # usage errors echo the bad value: never a token
+            setattr(exc, "message", redact_text(exc.message))  # noqa: B010 (typed Final by click)
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:
+            # The reader of our output went away (`patlint scan | head`). A scan's verdict was
+            # settled before its report was written: findings still exit 1, never "clean".
+            _stdout_gone()
+            ctx.exit(ctx.meta.get(VERDICT, EXIT_CLEAN))
+        except Exception as exc:  # the only broad catch: the CLI boundary
+            if _State.debug:  # the traceback goes through the redactor too
+                import traceback
+
+                click.echo("".join(traceback.format_exception(exc)).rstrip("\n"), err=True)
+                ctx.exit(EXIT_ERROR)
+            click.echo(
+                f"patlint: unexpected error: {exc.__class__.__name__}: {redact_text(str(exc))}"
+                " (run with --debug for details)",
+                err=True,
+            )
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config error, 3 unexpected error.",
+)
+@click.version_option(__version__, prog_name="patlint")
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+def cli(debug: bool) -> None:
+    """Find GitHub tokens that should not be where they are, and judge what they can do.
+
+    \b
+    Examples:
+      patlint scan --offline .             # find tokens, send nothing anywhere
+      patlint scan --format sarif -o patlint.sarif
+      patlint rules                        # what patlint checks
+      patlint explain github-classic-pat   # why it matters, how to fix it
+      patlint baseline create .patlint-baseline.json
+
+    \b
+    Shell completion (bash; zsh and fish: zsh_source, fish_source):
+      eval "$(_PATLINT_COMPLETE=bash_source patlint)"
+    """
+    _State.debug = debug
+
+
+def _redactor() -> Redactor:
+    """The redactor every output of this run passes (`_Group.main` installs it)."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Redactor) if ctx is not None else None
+    return found if found is not None else Redactor()
+
+
+def _emit(
+    fmt: str,
+    output: str | None,
+    result: Any,
+    config: Any,
+    fail_on: str,
+    code: int,
+    verification: str,
+    ruleset: Any,
+    verbose: bool,
+) -> None:
+    from patlint.report import renderer
+    from patlint.report.common import ReportMeta
+
+    meta = ReportMeta(
+        version=__version__,
+        config_source=config.source,
+        config_narrowed=config.narrowed,
+        fail_on=fail_on,
+        exit_code=code,
+        verification=verification,
+        rules={r.id: r for r in ruleset.known},
+    )
+    _redactor().learn(t.secret for t in result.tokens)  # legacy 40-hex: known, not by shape
+    module = renderer(fmt)
+    kwargs: dict[str, Any] = {"meta": meta}
+    if fmt == "text":
+        kwargs["verbose"] = verbose
+    if output:
+        _write_atomic(output, lambda stream: module.render(result, stream=stream, **kwargs))
+        if fmt != "text":
+            from patlint.report.text import summary_line
+
+            click.echo(summary_line(result, meta), err=True)
+    else:
+        module.render(result, stream=sys.stdout, **kwargs)
+        sys.stdout.flush()  # here, where a reader gone away (broken pipe) is handled
+
+
+def _write_atomic(path: str, write: Any) -> None:
+    """Write via a temporary file and rename, so no half-written report is left behind.
+
+    Only regular files (or new paths) are replaced: `-o /dev/null`, a FIFO or a terminal is
+    written in place, never swapped for a regular file. What is written passes the redactor.
+    """
+    import stat
+
+    redactor = _redactor()
+
+    def redacted(stream: TextIO) -> None:
+        redacting = RedactingWriter(stream, redactor)
+        write(cast(TextIO, redacting))
+        redacting.flush()
+
+    try:
+        existing = os.stat(path)
+    except OSError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        with open(path, "w", encoding="utf-8") as stream:
+            redacted(stream)
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = _mkstemp(directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            redacted(stream)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def check_output(path: str | None, flag: str = "-o") -> None:
+    """Refuse, before any work, an output the report could not be written to (exit 2).
+
+    A folder that does not exist, is not a folder or cannot be written (read-only, another
+    owner, a read-only file system) used to fail after the whole scan, with the results lost.
+    The test is the real one: a temporary file is made in the folder and removed.
+    """
+    if not path:
+        return
+    import stat
+
+    try:
+        existing = os.stat(path)
+    except FileNotFoundError:
+        existing = None
+    except OSError as exc:
+        raise ConfigError(f"{flag} {path}: cannot write there ({exc.strerror})") from None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise ConfigError(f"{flag} {path}: is a folder; name a file to write the report to")
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        return  # /dev/null, a FIFO, a terminal: written in place (see _write_atomic)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ConfigError(f"{flag} {path}: the folder {directory} does not exist")
+    try:
+        fd, tmp = _mkstemp(directory)
+    except OSError as exc:
+        raise ConfigError(
+            f"{flag} {path}: cannot write in {directory} ({exc.strerror or exc})"
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    if existing is not None and not os.access(path, os.W_OK):
+        raise ConfigError(f"{flag} {path}: the file is not writable")
+
+
+def _mkstemp(directory: str) -> tuple[int, str]:
+    """tempfile.mkstemp(prefix=".patlint-", dir=directory) without importing tempfile (~2 ms)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL
+    for name in ("O_NOFOLLOW", "O_CLOEXEC", "O_BINARY"):
+        flags |= getattr(os, name, 0)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".patlint-{os.urandom(6).hex()}")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name in {directory}")
+
+
+class _Progress:
+    """`files, MB, candidates` on one stderr line, at most ten times a second."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, files: int, nbytes: int, found: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1:
+            return
+        self.last = now
+        self.shown = True
+        self.stream.write(
+            f"\r\x1b[Kscanning: {files} files, {nbytes / 1e6:.1f} MB, {found} candidates"
+        )
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

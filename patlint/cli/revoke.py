@@ -1,0 +1,207 @@
+"""`patlint revoke`: revoke leaked tokens through GitHub's credential revocation API."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from patlint.cli.common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, _redactor
+
+
+@click.command()
+@click.option(
+    "--from-report",
+    "reports",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="A `patlint scan --format json` report: its places are read again (repeatable).",
+)
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    metavar="FILE|-",
+    help="A file of tokens, one per line; `-` reads standard input (repeatable).",
+)
+@click.option(
+    "--root",
+    default=".",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder the report's relative paths are relative to (where the scan ran).",
+)
+@click.option(
+    "--host",
+    default="github.com",
+    show_default=True,
+    metavar="HOST",
+    help="The GitHub host the tokens of --file belong to.",
+)
+@click.option(
+    "--github-api",
+    "github_api",
+    multiple=True,
+    metavar="URL|HOST=URL",
+    help="API base URL for github.com, or for HOST (repeatable), as in scan.",
+)
+@click.option(
+    "--token-env",
+    default="GH_ENTERPRISE_TOKEN",
+    show_default=True,
+    metavar="NAME",
+    help="Environment variable with the token that authenticates revocation on GitHub "
+    "Enterprise Server (github.com takes no authentication).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (CI).")
+@click.option("--dry-run", is_flag=True, help="Show what would be revoked; send nothing.")
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(0),
+    default=900.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest rate-limit wait before giving up on the remaining batches.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def revoke(
+    reports: tuple[str, ...],
+    files: tuple[str, ...],
+    root: str,
+    host: str,
+    github_api: tuple[str, ...],
+    token_env: str,
+    yes: bool,
+    dry_run: bool,
+    max_wait: float,
+    fmt: str,
+) -> int:
+    """Revoke leaked tokens through GitHub's credential revocation API.
+
+    Tokens come from a scan's JSON report (which holds no tokens: each listed place is read
+    again and only tokens with the report's SHA-256 are kept), from a file of tokens, or from
+    standard input. Each token goes only to the revocation endpoint of the host it was found
+    for. Accepted kinds: ghp_, github_pat_, gho_, ghu_, ghr_. The owner is notified by GitHub.
+
+    Exit codes: 0 every token submitted (or --dry-run), 1 some token could not be submitted
+    or the confirmation was declined, 2 usage error (also: no terminal to confirm on and no
+    --yes), 3 unexpected error.
+
+    \b
+    Examples:
+      patlint scan --format json -o report.json ~ && patlint revoke --from-report report.json
+      patlint revoke --file leaked.txt --dry-run
+      printf '%s\\n' "$LEAKED" | patlint revoke --file - --yes
+    """
+    from patlint.config import Config
+    from patlint.detectors.pattern import Detector
+    from patlint.engine.revoke_plan import plan_revocation
+    from patlint.engine.revoke_targets import from_report, from_text, merge
+    from patlint.engine.ruleset import build_ruleset
+    from patlint.github.revoke import DRY_RUN, FAILED, Revoker
+    from patlint.github.verify import build_options
+    from patlint.hosts import normalize_host
+    from patlint.model import Outcome
+    from patlint.report.revoke import render_json, render_text
+
+    if not reports and not files:
+        raise click.UsageError("nothing to revoke: give --from-report FILE or --file FILE|-")
+    detector = Detector(build_ruleset(Config()).detectors)
+    host = normalize_host(host) or "github.com"
+    parts = [from_report(r, detector, root=root) for r in reports]
+    from patlint.inputs import MAX_DOCUMENT, read_file, read_stream
+
+    for f in files:
+        data = (
+            read_stream(sys.stdin.buffer, MAX_DOCUMENT, "--file - (standard input)")
+            if f == "-"
+            else read_file(f, MAX_DOCUMENT, f"--file {f}")
+        )
+        parts.append(from_text(data, "<stdin>" if f == "-" else f, detector, host=host))
+    targets = merge(parts)
+    _redactor().learn(t.secret for t in targets.found)
+    revocation = plan_revocation(targets, build_options({}, {}, github_api))
+    outcomes = revocation.outcomes
+    plan = revocation.by_api
+    queued = revocation.queued
+    if queued:
+        click.echo(f"patlint: {len(queued)} token(s) to revoke:", err=True)
+    for base, h, s in queued:
+        click.echo(
+            f"  {s.preview}  sha256 {s.digest[:16]}…  {h}  → {base}/credentials/revoke", err=True
+        )
+    ghes = revocation.ghes
+    auth = None
+    if len(ghes) > 1 and not dry_run:  # the one token of --token-env belongs to one server
+        raise click.UsageError(
+            f"revocation on several GitHub Enterprise Servers ({', '.join(ghes)}) needs one run "
+            f"per server: {token_env} authenticates one of them; pass --github-api for one host"
+        )
+    if ghes and not dry_run:
+        value = os.environ.get(token_env, "").strip()
+        if not value:
+            raise click.UsageError(
+                f"revocation on GitHub Enterprise Server ({', '.join(ghes)}) is authenticated: "
+                f"set the environment variable {token_env} (or name another with --token-env)"
+            )
+        from patlint.model import Secret
+
+        auth = Secret(value, "ghp")
+    if dry_run:
+        outcomes += [
+            Outcome(
+                s.preview,
+                s.digest,
+                s.kind,
+                h,
+                DRY_RUN,
+                f"would be sent to {base}/credentials/revoke",
+            )
+            for base, h, s in queued
+        ]
+    elif queued:
+        if not yes:
+            if "-" in files or not _can_prompt():
+                click.echo(
+                    "patlint: error: revoking needs confirmation: run in a terminal, or pass --yes",
+                    err=True,
+                )
+                return EXIT_USAGE
+            hosts = ", ".join(sorted({h for _b, h, _s in queued}))
+            if not click.confirm(
+                f"Revoke these {len(queued)} token(s) on {hosts}? Their owners are notified; "
+                "this cannot be undone",
+                default=False,
+                err=True,
+            ):
+                click.echo("patlint: nothing revoked", err=True)
+                return EXIT_FINDINGS
+        from patlint.github.transport import make_session
+
+        session = make_session(1)
+        try:
+            for base, (h, secrets) in plan.items():
+                revoker = Revoker(
+                    session,
+                    base,
+                    h,
+                    auth=auth if h in ghes else None,
+                    max_wait=max_wait,
+                    notify=lambda msg: click.echo(f"patlint: {msg}", err=True),
+                )
+                outcomes += revoker.revoke(secrets)
+        finally:
+            session.close()
+    render = render_json if fmt == "json" else render_text
+    render(outcomes, stream=sys.stdout, dry_run=dry_run)
+    return EXIT_FINDINGS if any(o.status == FAILED for o in outcomes) else EXIT_CLEAN
+
+
+def _can_prompt() -> bool:
+    """True when a person can answer a confirmation prompt (standard input is a terminal)."""
+    return sys.stdin.isatty()

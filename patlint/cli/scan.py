@@ -1,0 +1,399 @@
+"""`patlint scan`: builds the scan from flags and config, runs the pipeline, picks the exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from patlint.cli.common import EXIT_FINDINGS, SEVERITIES, VERDICT, _emit, _Progress, check_output
+from patlint.report import FORMATS
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to FILE.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    help="Exit 1 when a finding is at or above this severity [default: low].",
+)
+@click.option(
+    "--offline", is_flag=True, help="Do not contact GitHub: detection and offline rules only."
+)
+@click.option(
+    "--github-api",
+    "github_api",
+    multiple=True,
+    metavar="URL|HOST=URL",
+    help="API base URL for github.com, or for HOST (repeatable).",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Ask GitHub again; ignore cached verification results."
+)
+@click.option(
+    "--cache-ttl",
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="Reuse cached verification results up to this age [default: 3600].",
+)
+@click.option(
+    "--max-verify",
+    type=click.IntRange(0),
+    metavar="N",
+    help="Send at most N tokens to GitHub per scan; the rest are reported unverified "
+    "[default: verification.max_tokens, 100].",
+)
+@click.option(
+    "--require-verification",
+    is_flag=True,
+    help="Exit 1 when any token could not be verified (offline, unreachable, rate-limited).",
+)
+@click.option(
+    "--fail-on-incomplete",
+    is_flag=True,
+    help="Exit 1 when the scan could not read everything it meant to (unreadable files, paths "
+    "longer than PATH_MAX, missing or corrupt git objects, bad refs).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Use this config file (pins it: no discovery).",
+)
+@click.option(
+    "--no-repo-config",
+    is_flag=True,
+    help="Ignore .patlint.yaml / pyproject.toml found in the scanned tree.",
+)
+@click.option(
+    "--trust-repo-config",
+    is_flag=True,
+    help="Trust the config found in the scanned tree: let it set every key (github_api, "
+    "verification, profile, rules_dirs…), not only narrow what is reported.",
+)
+@click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Extra folder of YAML rules (repeatable).",
+)
+@click.option(
+    "--enable",
+    multiple=True,
+    metavar="RULE",
+    help="Enable a rule, e.g. an opt-in one (repeatable).",
+)
+@click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable).")
+@click.option(
+    "--max-file-size",
+    metavar="SIZE",
+    help="Skip files larger than SIZE (e.g. 100MB) [default: 256MB].",
+)
+@click.option(
+    "--report-invalid",
+    is_flag=True,
+    help="Also report token-shaped strings whose checksum fails (severity info).",
+)
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Follow symbolic links that stay inside the scanned tree.",
+)
+@click.option(
+    "--no-gitignore", is_flag=True, help="Inside a git work tree, scan ignored files too."
+)
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Scan the git history of PATH (a repository, default .): every blob once.",
+)
+@click.option(
+    "--since",
+    "since_rev",
+    metavar="REV",
+    help="With --history: only commits reachable from a ref but not from REV.",
+)
+@click.option(
+    "--range",
+    "rev_range",
+    metavar="A..B",
+    help=(
+        "With --history: only commits in A..B (a pull request, a pre-push). An all-zero A "
+        "(a new branch in a pre-push hook): B's commits that no remote-tracking ref has."
+    ),
+)
+@click.option(
+    "--no-suppress",
+    is_flag=True,
+    help="Report findings even where an inline comment or allow-list suppresses them.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Report only findings not in this baseline (patlint's or detect-secrets').",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(0, 256),
+    default=0,
+    help="Worker processes (0: one per core).",
+)
+@click.option("--no-progress", is_flag=True, help="Never show progress on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="List every skipped file with its reason.")
+@click.option(
+    "--profile",
+    type=click.Choice(["repository", "workstation"]),
+    help="workstation: prune caches and dependency trees, read every known credential file "
+    "[default: workstation when scanning the home directory].",
+)
+@click.option(
+    "--all",
+    "scan_all",
+    is_flag=True,
+    help="Workstation profile: scan caches and dependency trees too.",
+)
+@click.option(
+    "--env", "scan_env", is_flag=True, help="Also scan this process's environment variables."
+)
+@click.option(
+    "--credential-helpers",
+    is_flag=True,
+    help="Ask configured docker-credential-* helpers for their GitHub registry secrets.",
+)
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on: str | None,
+    offline: bool,
+    github_api: tuple[str, ...],
+    no_cache: bool,
+    cache_ttl: float | None,
+    max_verify: int | None,
+    require_verification: bool,
+    fail_on_incomplete: bool,
+    config_file: str | None,
+    no_repo_config: bool,
+    trust_repo_config: bool,
+    rules_dirs: tuple[str, ...],
+    enable: tuple[str, ...],
+    disable: tuple[str, ...],
+    max_file_size: str | None,
+    report_invalid: bool,
+    follow_symlinks: bool,
+    no_gitignore: bool,
+    history: bool,
+    since_rev: str | None,
+    rev_range: str | None,
+    no_suppress: bool,
+    baseline_file: str | None,
+    jobs: int,
+    no_progress: bool,
+    verbose: bool,
+    profile: str | None = None,
+    scan_all: bool = False,
+    scan_env: bool = False,
+    credential_helpers: bool = False,
+) -> int:
+    """Scan files and folders (default: .) for GitHub tokens; `-` reads standard input.
+
+    \b
+    Examples:
+      patlint scan                         # the current repository, verified with GitHub
+      patlint scan --offline src/ .env     # no network, pre-commit style
+      patlint scan --format json -o r.json ~
+      patlint scan --format sarif -o patlint.sarif     # CI: code-scanning upload
+      patlint scan --baseline .patlint-baseline.json   # only what is new
+      patlint scan --history --range origin/main..HEAD  # every commit of a pull request
+      patlint scan ~ --env                 # workstation audit: every token on this machine
+      cat build.log | patlint scan -
+    """
+    from patlint.config import parse_size, resolve
+    from patlint.engine.ruleset import build_ruleset
+    from patlint.engine.run import ScanOptions, exit_code, run_scan
+    from patlint.hosts import configured_hosts
+    from patlint.model import Severity
+    from patlint.sources.tree import WalkOptions
+
+    roots = list(paths) or ["."]
+    missing = [p for p in roots if p != "-" and not os.path.lexists(p)]
+    if missing:
+        raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATHS")
+    check_output(output)
+    config = resolve(
+        roots,
+        config_file=config_file,
+        no_repo_config=no_repo_config,
+        trust_repo_config=trust_repo_config,
+    )
+    extra_enable = list(enable) + (["github-token-checksum-invalid"] if report_invalid else [])
+    ruleset = build_ruleset(config, extra_dirs=rules_dirs, enable=extra_enable, disable=disable)
+    max_size = (
+        parse_size(max_file_size, "--max-file-size") if max_file_size else config.max_file_size
+    )
+    threshold = Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.LOW)
+    baseline_keys, baseline_sha1, baseline_notices = _baseline_options(baseline_file)
+    options = ScanOptions(
+        walk=WalkOptions(
+            follow_symlinks=follow_symlinks or config.follow_symlinks,
+            use_gitignore=not no_gitignore,
+            exclude=config.exclude,
+        ),
+        max_file_size=max_size,
+        jobs=jobs,
+        no_suppress=no_suppress,
+        allow=config.allow,
+        baseline=baseline_keys,
+        baseline_sha1=baseline_sha1,
+        github_hosts=configured_hosts(config.github_api, github_api),
+    )
+    resolver = (
+        None if offline else _github_resolver(config, github_api, no_cache, cache_ttl, max_verify)
+    )
+    progress = _Progress(sys.stderr) if (not no_progress and sys.stderr.isatty()) else None
+    if history or since_rev or rev_range:
+        result = _scan_history(roots, ruleset, options, resolver, progress, since_rev, rev_range)
+    else:
+        from dataclasses import replace
+
+        from patlint.sources.workstation import plan_scan
+
+        plan = plan_scan(
+            roots,
+            options.walk,
+            ruleset.detectors,
+            profile=profile or config.profile,
+            scan_all=scan_all,
+            scan_env=scan_env,
+            credential_helpers=credential_helpers,
+        )
+        options = replace(options, walk=plan.walk)
+        result = run_scan(
+            plan.roots,
+            ruleset,
+            options,
+            resolver=resolver,
+            progress=progress,
+            extra_candidates=plan.candidates,
+        )
+        result.notices.extend(plan.notices)
+        result.stats.skipped.extend(plan.skipped)
+    if progress is not None:
+        progress.done()
+    result.notices[:0] = config.notices
+    result.notices.extend(baseline_notices)
+    code = exit_code(result.findings, threshold)
+    verification = "offline" if resolver is None else resolver.summary()
+    code = _require_verification(result, code) if require_verification else code
+    code = _fail_on_incomplete(result, code) if fail_on_incomplete else code
+    click.get_current_context().meta[VERDICT] = code
+    _emit(fmt, output, result, config, threshold.label, code, verification, ruleset, verbose)
+    return code
+
+
+def _github_resolver(
+    config: Any,
+    api_flags: tuple[str, ...],
+    no_cache: bool,
+    cache_ttl: float | None,
+    max_verify: int | None = None,
+) -> Any:
+    """The online resolver (issue 3): one API client per GitHub host, cache unless --no-cache."""
+    from patlint.github.verify import GitHubResolver, build_options
+
+    options = build_options(
+        config.github_api,
+        config.verification,
+        api_flags,
+        use_cache=not no_cache,
+        cache_ttl=cache_ttl,
+        max_tokens=max_verify,
+    )
+    return GitHubResolver(options)
+
+
+def _require_verification(result: Any, code: int) -> int:
+    """--require-verification: tokens GitHub gave no definite answer about make the exit code 1."""
+    from patlint.github.verify import unverified_tokens
+
+    missing = unverified_tokens(result.tokens)
+    if not missing:
+        return code
+    n = len(missing)
+    result.notices.append(
+        f"--require-verification: {n} token{'s' if n != 1 else ''} could not be verified; exit code 1"
+    )
+    return max(code, EXIT_FINDINGS)
+
+
+def _fail_on_incomplete(result: Any, code: int) -> int:
+    """--fail-on-incomplete: places the scan meant to read and could not make the exit code 1."""
+    missed = result.stats.incomplete()
+    if not missed:
+        return code
+    n = len(missed)
+    result.notices.append(
+        f"--fail-on-incomplete: {n} place{'s' if n != 1 else ''} could not be read "
+        f"({missed[0].reason}: {missed[0].path}{' …' if n > 1 else ''}); exit code 1"
+    )
+    return max(code, EXIT_FINDINGS)
+
+
+def _baseline_options(path: str | None) -> tuple[frozenset[str], frozenset[str], list[str]]:
+    """Finding keys, detect-secrets SHA-1s and notices for `--baseline FILE` (empty without)."""
+    if not path:
+        return frozenset(), frozenset(), []
+    from pathlib import Path
+
+    from patlint.baseline import load
+
+    loaded = load(Path(path))
+    return loaded.keys, loaded.sha1s, list(loaded.notices)
+
+
+def _scan_history(
+    roots: Sequence[str],
+    ruleset: Any,
+    options: Any,
+    resolver: Any,
+    progress: Any,
+    since_rev: str | None,
+    rev_range: str | None,
+) -> Any:
+    """`--history`: every blob in the repository's history once, then the shared pipeline."""
+    from patlint.engine.run import Collected, finish
+    from patlint.sources.history.blobs import collect_history
+
+    if len(roots) != 1 or roots[0] == "-":
+        raise click.UsageError("--history takes one repository directory (default: .)")
+    hist = collect_history(
+        roots[0],
+        ruleset.detectors,
+        max_file_size=options.max_file_size,
+        exclude=options.walk.exclude,
+        since=since_rev,
+        rev_range=rev_range,
+        progress=progress,
+    )
+    collected = Collected(candidates=hist.candidates, places=hist.places, stats=hist.stats)
+    return finish(collected, ruleset, options, resolver=resolver)

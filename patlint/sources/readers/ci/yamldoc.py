@@ -1,0 +1,377 @@
+"""CI YAML as pyyaml nodes that keep their marks: parse, walk (alias-safe), look up, locate.
+
+Marks from pyyaml are 0-based (line, column in characters); everything this module hands out
+is a character index into the decoded text, turned into 1-based line/column by `Doc.where`.
+Anchors and aliases compose to shared nodes (even cycles), so every walk keeps a visited set
+and a node budget instead of expanding aliases.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Path = tuple[str | int, ...]
+NODE_BUDGET = 200_000  # unique nodes walked per file
+EXPANSION_LIMIT = 1_000_000  # alias-expanded size above which a file is called an alias bomb
+MAX_NESTING = (
+    100  # deeper flow/indent nesting is parsed by the pure-Python loader (libyaml recurses)
+)
+MERGE_DEPTH = 8
+
+
+class ParseFailure(Exception):
+    """The file is not YAML that can be analysed; `reason` never quotes the file's content."""
+
+    def __init__(self, reason: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line  # 1-based
+        self.column = column
+
+
+def format_path(path: Path) -> str:
+    """`jobs.build.steps[2].with.password` for ("jobs", "build", "steps", 2, "with", "password")."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out or "(document)"
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _nesting_estimate(text: str) -> int:
+    """An upper bound on how deep the YAML nests (flow brackets, indentation)."""
+    depth = top = 0
+    for m in _BRACKETS.finditer(text):  # only the brackets: a loop over every character cost
+        if m.group() in "[{":  # more than composing the YAML
+            depth += 1
+            top = max(top, depth)
+        elif depth:
+            depth -= 1
+    indent = max((len(m.group(1)) for m in re.finditer(r"(?m)^( +)\S", text)), default=0)
+    return max(top, indent // 2)
+
+
+def compose_documents(text: str) -> list[Any]:
+    """Compose every document of `text` into pyyaml nodes; raise ParseFailure when malformed."""
+    import yaml
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if _nesting_estimate(text) > MAX_NESTING:
+        loader = yaml.SafeLoader  # libyaml's composer recurses in C and can crash the process
+    try:
+        return [d for d in yaml.compose_all(text, Loader=loader) if d is not None]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        reason = exc.problem or exc.context or exc.__class__.__name__
+        if mark is None:
+            raise ParseFailure(reason) from None
+        raise ParseFailure(reason, mark.line + 1, mark.column + 1) from None
+    except yaml.YAMLError as exc:
+        raise ParseFailure(exc.__class__.__name__) from None
+    except RecursionError:
+        raise ParseFailure(f"nesting deeper than {MAX_NESTING} levels") from None
+
+
+def is_map(node: Any) -> bool:
+    """True for a mapping node."""
+    return node is not None and node.id == "mapping"
+
+
+def is_seq(node: Any) -> bool:
+    """True for a sequence node."""
+    return node is not None and node.id == "sequence"
+
+
+def text_of(node: Any) -> str | None:
+    """The value of a scalar node (None for collections and missing nodes)."""
+    if node is not None and node.id == "scalar":
+        return str(node.value)
+    return None
+
+
+def items(node: Any) -> list[tuple[Any, Any]]:
+    """(key node, value node) pairs of a mapping, `<<` merges resolved (own keys win)."""
+    if not is_map(node):
+        return []
+    return list(_merged(node)[0])
+
+
+_MERGED = "_patlint_merged"  # attribute caching a mapping node's merged pairs and key index
+
+
+def _merged(node: Any) -> tuple[tuple[tuple[Any, Any], ...], dict[str, tuple[Any, Any]]]:
+    """A mapping's merged (key, value) pairs and the pairs by key text, computed once per node
+    (a workflow's analysis looks keys up in the same mappings many times)."""
+    cached: tuple[tuple[tuple[Any, Any], ...], dict[str, tuple[Any, Any]]] | None = getattr(
+        node, _MERGED, None
+    )
+    if cached is None:
+        out: list[tuple[Any, Any]] = []
+        _merge_into(node, out, set(), 0, set())
+        by_key: dict[str, tuple[Any, Any]] = {}
+        for k, v in out:
+            key = text_of(k)
+            if key is not None:
+                by_key.setdefault(key, (k, v))
+        cached = (tuple(out), by_key)
+        setattr(node, _MERGED, cached)
+    return cached
+
+
+def _merge_into(
+    node: Any, out: list[tuple[Any, Any]], seen: set[str], depth: int, stack: set[int]
+) -> None:
+    if depth > MERGE_DEPTH or id(node) in stack:
+        return
+    stack = stack | {id(node)}
+    merges: list[Any] = []
+    for k, v in node.value:
+        key = text_of(k)
+        if key == "<<" and k.tag in ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:str"):
+            merges.extend(v.value if is_seq(v) else [v])
+            continue
+        name = key if key is not None else f"#{id(k)}"
+        if name not in seen:
+            seen.add(name)
+            out.append((k, v))
+    for m in merges:
+        if is_map(m):
+            _merge_into(m, out, seen, depth + 1, stack)
+
+
+def entry(node: Any, key: str) -> tuple[Any, Any] | None:
+    """(key node, value node) for `key` in a mapping, or None."""
+    if not is_map(node):
+        return None
+    return _merged(node)[1].get(key)
+
+
+def get(node: Any, key: str) -> Any:
+    """The value node for `key` in a mapping, or None."""
+    found = entry(node, key)
+    return found[1] if found else None
+
+
+def get_text(node: Any, key: str) -> str | None:
+    """The scalar value for `key` in a mapping, or None."""
+    return text_of(get(node, key))
+
+
+def seq(node: Any) -> list[Any]:
+    """The item nodes of a sequence (empty for anything else)."""
+    return list(node.value) if is_seq(node) else []
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    """A scalar node with the first path it was reached by and its character span."""
+
+    node: Any
+    path: Path
+    start: int
+    end: int
+    is_key: bool
+
+
+@dataclass(slots=True)
+class Doc:
+    """One CI file: text, line index, documents, every scalar (keys too) sorted by position."""
+
+    text: str
+    roots: list[Any]
+    line_starts: list[int]
+    scalars: list[Scalar] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    truncated: bool = False  # the node budget ran out
+    expansion: int = 0  # alias-expanded node count (capped at EXPANSION_LIMIT + 1)
+
+    @classmethod
+    def parse(cls, text: str) -> Doc:
+        """Parse and index `text`; raise ParseFailure when it is not YAML."""
+        roots = compose_documents(text)
+        starts = [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
+        doc = cls(text, roots, starts)
+        doc._index()
+        # Without `*` there is no alias: every node is its own, and counting them is enough.
+        size = _expanded_size if "*" in text else _tree_size
+        doc.expansion = max((size(r) for r in roots), default=0)
+        return doc
+
+    def index_of(self, mark: Any) -> int:
+        """Character index of a pyyaml mark (computed from its line and column)."""
+        line = min(int(mark.line), len(self.line_starts) - 1)
+        return min(self.line_starts[line] + int(mark.column), len(self.text))
+
+    def where(self, index: int) -> tuple[int, int]:
+        """1-based (line, column) of a character index."""
+        line = bisect.bisect_right(self.line_starts, index) - 1
+        return line + 1, index - self.line_starts[line] + 1
+
+    def index_at(self, line: int, column: int) -> int:
+        """Character index of a 1-based (line, column)."""
+        line = max(1, min(line, len(self.line_starts)))
+        return self.line_starts[line - 1] + max(column, 1) - 1
+
+    def _index(self) -> None:
+        visited: set[int] = set()
+        budget = NODE_BUDGET
+        stack: list[tuple[Any, Path, bool]] = [(r, (), False) for r in reversed(self.roots)]
+        while stack:
+            node, path, is_key = stack.pop()
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            budget -= 1
+            if budget < 0:
+                self.truncated = True
+                break
+            if node.id == "scalar":
+                start = self.index_of(node.start_mark)
+                end = max(self.index_of(node.end_mark), start + 1)
+                self.scalars.append(Scalar(node, path, start, end, is_key))
+            elif node.id == "sequence":
+                for i in range(len(node.value) - 1, -1, -1):
+                    stack.append((node.value[i], (*path, i), False))
+            else:
+                for k, v in reversed(node.value):
+                    key = text_of(k)
+                    sub = (*path, key if key is not None else "?")
+                    stack.append((v, sub, False))
+                    stack.append((k, path, True))
+        self.scalars.sort(key=lambda s: s.start)
+        self.starts = [s.start for s in self.scalars]
+
+    def scalar_at(self, index: int) -> Scalar | None:
+        """The scalar whose span holds a character index (None: a comment or structure)."""
+        i = bisect.bisect_right(self.starts, index) - 1
+        if i >= 0 and self.scalars[i].start <= index < self.scalars[i].end:
+            return self.scalars[i]
+        return None
+
+    def value_index(self, node: Any, offset: int) -> int:
+        """Character index in the file of character `offset` of a scalar's value."""
+        positions = value_positions(self.text, node, self.index_of(node.start_mark))
+        if not positions:
+            return self.index_of(node.start_mark)
+        return positions[min(max(offset, 0), len(positions) - 1)]
+
+
+def value_positions(text: str, node: Any, start: int) -> list[int]:
+    """For each character of a scalar's value, its character index in the source text.
+
+    Walks the source and the value together: indentation, line folding and quoting only add
+    or turn whitespace, so non-space value characters are found in order. Escapes in double
+    quotes and doubled quotes in single quotes are stepped over. When the two stop agreeing
+    (should not happen), the rest map to the last position found.
+    """
+    value: str = node.value
+    style = node.style or ""
+    end = len(text)
+    i = start
+    if style in ("|", ">"):
+        nl = text.find("\n", i)
+        i = nl + 1 if nl >= 0 else end
+    elif style in ("'", '"'):
+        i += 1
+    out: list[int] = []
+    for ch in value:
+        found = -1
+        while i < end:
+            s = text[i]
+            if style == '"' and s == "\\":
+                nxt = text[i + 1] if i + 1 < end else ""
+                if nxt in ("\n", "\r"):
+                    i += 2
+                    while i < end and text[i] in " \t\r\n":
+                        i += 1
+                    continue
+                found = i
+                i += 2 + {"x": 2, "u": 4, "U": 8}.get(nxt, 0)
+                break
+            if style == "'" and s == "'" and ch == "'":
+                found = i
+                i += 2
+                break
+            if s == ch or (ch in " \n" and s in " \t\r\n"):
+                found = i
+                i += 1
+                break
+            if s in " \t\r\n":
+                i += 1
+                continue
+            break
+        if found < 0:
+            last = out[-1] if out else start
+            out.extend([last] * (len(value) - len(out)))
+            return out
+        out.append(found)
+    return out
+
+
+def _tree_size(root: Any) -> int:
+    """`_expanded_size` of a tree without aliases (no node is shared): its node count, capped."""
+    cap = EXPANSION_LIMIT + 1
+    count = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count >= cap:
+            return cap
+        if node.id == "sequence":
+            stack.extend(node.value)
+        elif node.id == "mapping":
+            for k, v in node.value:
+                stack.append(k)
+                stack.append(v)
+    return count
+
+
+def _expanded_size(root: Any) -> int:
+    """Node count with aliases expanded, capped at EXPANSION_LIMIT + 1 (cycles count as over)."""
+    cap = EXPANSION_LIMIT + 1
+    size: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        nid = id(node)
+        if done:
+            active.discard(nid)
+            total = 1
+            for child in _children(node):
+                total += size.get(id(child), cap)
+                if total >= cap:
+                    break
+            size[nid] = min(total, cap)
+            continue
+        if nid in size:
+            continue
+        if nid in active:
+            return cap  # a cycle: `&a [*a]` expands forever
+        active.add(nid)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) not in size:
+                if id(child) in active:
+                    return cap
+                stack.append((child, False))
+    return size.get(id(root), cap)
+
+
+def _children(node: Any) -> Iterator[Any]:
+    if node.id == "sequence":
+        yield from node.value
+    elif node.id == "mapping":
+        for k, v in node.value:
+            yield k
+            yield v

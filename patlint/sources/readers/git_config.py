@@ -1,0 +1,282 @@
+"""git config files: tokens in remote URLs and `url.<base>.insteadOf`, `credential.helper store`.
+
+Reads `.git/config` of every repository under the scanned path (the walker yields them, with
+its submodules' `.git/modules/<name>/config` and worktrees' `config.worktree`), `~/.gitconfig`
+and `$XDG_CONFIG_HOME/git/config`. The syntax is git's own INI dialect:
+`[section "subsection"]`, `key = value`, `#`/`;` comments, quoted values.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from patlint.detectors.pattern import Detector
+from patlint.model import Candidate, Context, Location, PlaceFinding
+from patlint.sources.readers import ReaderOutput
+from patlint.sources.readers.structured import (
+    IN_REMOTE_URL,
+    PLAINTEXT_STORE,
+    basename,
+    cannot_parse,
+    finish,
+    first_per_token,
+    value_candidates,
+)
+
+_SECTION = re.compile(r'^\s*\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\]\s*(.*)$')
+_OLD_SUB = re.compile(r"^([A-Za-z0-9-]+)\.(.+)$")
+_KEYVAL = re.compile(r"^\s*([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*))?$")
+_USERINFO = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://([^@/\s]+)@([^/\s?#:]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One `key = value` of a git config file."""
+
+    section: str  # lower-case section name
+    subsection: str | None
+    key: str  # lower-case key
+    value: str
+    line: int  # 1-based
+    offset: int  # byte offset of the value (or of the section header for url.*)
+    value_offset: int
+
+
+def parse(data: bytes) -> tuple[list[Entry], list[int]]:
+    """Entries of a git config file and the line numbers it could not understand."""
+    entries: list[Entry] = []
+    bad: list[int] = []
+    section, sub = "", None
+    header_off = 0
+    offset = 0
+    for n, raw in enumerate(data.split(b"\n"), start=1):
+        line_off = offset
+        offset += len(raw) + 1
+        text = raw.decode("utf-8", "surrogateescape").rstrip("\r")
+        stripped = text.strip()
+        if not stripped or stripped[0] in "#;":
+            continue
+        if stripped.startswith("["):
+            m = _SECTION.match(text)
+            if not m:
+                bad.append(n)
+                continue
+            section, sub = m.group(1).lower(), m.group(2)
+            if sub is None:
+                old = _OLD_SUB.match(m.group(1))
+                if old:
+                    section, sub = old.group(1).lower(), old.group(2)
+            else:
+                sub = re.sub(r"\\(.)", r"\1", sub)
+            header_off = line_off + text.index("[")
+            rest = m.group(3).strip()
+            if not rest or rest[0] in "#;":
+                continue
+            text = rest  # `[core] bare = false` on one line
+        kv = _KEYVAL.match(text)
+        if not kv or not section:
+            bad.append(n)
+            continue
+        value = _value(kv.group(2) or "")
+        vstart = text.find(kv.group(2)) if kv.group(2) else len(text)
+        entries.append(
+            Entry(
+                section=section,
+                subsection=sub,
+                key=kv.group(1).lower(),
+                value=value,
+                line=n,
+                offset=header_off if section == "url" else line_off + vstart,
+                value_offset=line_off + len(text[:vstart].encode("utf-8", "surrogateescape")),
+            )
+        )
+    return entries, bad
+
+
+def _value(raw: str) -> str:
+    """Unquote a git config value and drop a trailing comment."""
+    out = []
+    quoted = False
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and i + 1 < len(raw):
+            nxt = raw[i + 1]
+            out.append({"n": "\n", "t": "\t", "b": "\b"}.get(nxt, nxt))
+            i += 2
+            continue
+        if ch == '"':
+            quoted = not quoted
+        elif ch in "#;" and not quoted:
+            break
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out).strip()
+
+
+def strip_userinfo(url: str) -> str:
+    """`https://user:token@host/x` → `https://…@host/x` (field names must never hold a secret)."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^@/\s]+@", r"\1…@", url)
+
+
+def credentials_in_url(url: str) -> tuple[str, str] | None:
+    """(decoded userinfo, host) of `scheme://userinfo@host/…`, or None."""
+    m = _USERINFO.match(url.strip())
+    if not m:
+        return None
+    return urllib.parse.unquote(m.group(1)), m.group(2).lower()
+
+
+class GitConfigReader:
+    """`.git/config`, `.gitconfig`, `git/config`, and in `.git`: submodules' `modules/…/config`
+    and worktrees' `config.worktree` (the walker yields those of a home scan)."""
+
+    name = "git-config"
+
+    def matches(self, rel: str) -> bool:
+        """Repository and user git config files."""
+        if rel.endswith("git/config"):
+            return True
+        name = basename(rel)
+        if name == ".gitconfig":
+            return True
+        inside = "/" + rel
+        if name == "config":
+            return "/.git/modules/" in inside
+        return name == "config.worktree" and "/.git/" in inside
+
+    def read(
+        self,
+        data: bytes,
+        rel: str,
+        st: os.stat_result | None,
+        detector: Detector,
+        text_candidates: list[Candidate],
+    ) -> ReaderOutput:
+        """Remote URLs with credentials, url rewrites with credentials, plaintext helpers."""
+        out = ReaderOutput()
+        entries, bad = parse(data)
+        if bad and not entries:
+            out.notices.append(cannot_parse(rel, f"not a git config file (line {bad[0]})"))
+            return out
+        for e in _interesting(entries):
+            if e.section == "credential" and e.key == "helper":
+                if e.value.split(" ", 1)[0] == "store":
+                    scope = f" for {e.subsection}" if e.subsection else ""
+                    out.places.append(
+                        PlaceFinding(
+                            rule_id=PLAINTEXT_STORE,
+                            message=(
+                                f"credential.helper store{scope} keeps git passwords and tokens "
+                                "in plaintext (~/.git-credentials); use a keychain helper"
+                            ),
+                            location=Location(rel, e.line, None, e.value_offset),
+                            context=Context(file_type="git-config", key="credential.helper"),
+                        )
+                    )
+                continue
+            if e.section == "url":
+                url = e.subsection or ""
+                field = f"url.{strip_userinfo(url)}.{e.key}"
+            else:
+                url = e.value
+                field = (
+                    f"{e.section}.{e.subsection}.{e.key}"
+                    if e.subsection
+                    else f"{e.section}.{e.key}"
+                )
+            creds = credentials_in_url(url)
+            if creds is None:
+                if e.section == "http" and e.key == "extraheader":
+                    out.candidates += self._header(e, rel, data, detector, text_candidates)
+                continue
+            userinfo, host = creds
+            ctx = Context(file_type="git-config", key=field, host=host, usage="git")
+            found: list[Candidate] = []
+            for part in userinfo.split(":", 1)[::-1]:
+                found += value_candidates(
+                    part,
+                    rel=rel,
+                    detector=detector,
+                    text_candidates=text_candidates,
+                    context=ctx,
+                    offset=e.offset if e.section == "url" else e.value_offset,
+                    data=data,
+                )
+            out.candidates += found
+            for c in first_per_token(found):
+                what = "remote" if e.section == "remote" else "URL rewrite"
+                out.places.append(
+                    PlaceFinding(
+                        rule_id=IN_REMOTE_URL,
+                        message=(
+                            f"token embedded in the {what} URL {field} for {host}; "
+                            "remove it (git remote set-url) and use a credential helper"
+                        ),
+                        location=c.location,
+                        secret=c.secret,
+                        context=ctx,
+                        suppress=c.suppress,
+                    )
+                )
+        return finish(out, rel, st, rel)
+
+    def _header(
+        self,
+        e: Entry,
+        rel: str,
+        data: bytes,
+        detector: Detector,
+        text: list[Candidate],
+    ) -> list[Candidate]:
+        host = None
+        if e.subsection:
+            creds = urllib.parse.urlsplit(e.subsection)
+            host = (creds.hostname or "").lower() or None
+        ctx = Context(
+            file_type="git-config",
+            key=f"http.{e.subsection + '.' if e.subsection else ''}extraheader",
+            host=host or "github.com",
+            usage="git",
+        )
+        import base64
+        import binascii
+
+        value = e.value
+        parts = value.split()
+        if len(parts) >= 3 and parts[1].lower() == "basic":
+            try:
+                value = base64.b64decode(parts[2] + "=" * (-len(parts[2]) % 4)).decode(
+                    "utf-8", "surrogateescape"
+                )
+            except (binascii.Error, ValueError):
+                value = e.value
+        return value_candidates(
+            value,
+            rel=rel,
+            detector=detector,
+            text_candidates=text,
+            context=ctx,
+            offset=e.value_offset,
+            data=data,
+        )
+
+
+def _interesting(entries: list[Entry]) -> Iterator[Entry]:
+    for e in entries:
+        if (
+            (e.section == "remote" and e.key in ("url", "pushurl"))
+            or (e.section == "url" and e.key in ("insteadof", "pushinsteadof"))
+            or (e.section == "credential" and e.key == "helper")
+            or (e.section == "http" and e.key == "extraheader")
+            or (e.section == "submodule" and e.key == "url")
+        ):
+            yield e
+
+
+READER = GitConfigReader()

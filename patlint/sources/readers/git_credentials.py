@@ -1,0 +1,101 @@
+"""git's plaintext credential store: `~/.git-credentials`, `$XDG_CONFIG_HOME/git/credentials`.
+
+One URL per line, `https://user:password@host[/path]`, user, password and host
+percent-encoded. The password (or a token used as the user name) is decoded before detection;
+the host says what the token is for.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.parse
+
+from patlint.detectors.pattern import Detector
+from patlint.model import Candidate, Context, PlaceFinding
+from patlint.sources.readers import ReaderOutput
+from patlint.sources.readers.structured import (
+    PLAINTEXT_STORE,
+    basename,
+    finish,
+    iter_lines,
+    value_candidates,
+)
+
+_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*)://([^@/\s]*)@([^/\s?#]+)")
+
+
+class GitCredentialsReader:
+    """`.git-credentials` and `git/credentials`."""
+
+    name = "git-credentials"
+
+    def matches(self, rel: str) -> bool:
+        """The store's two default file names."""
+        return basename(rel) == ".git-credentials" or rel.endswith("git/credentials")
+
+    def read(
+        self,
+        data: bytes,
+        rel: str,
+        st: os.stat_result | None,
+        detector: Detector,
+        text_candidates: list[Candidate],
+    ) -> ReaderOutput:
+        """Each line's password (and user name) decoded, with the host."""
+        out = ReaderOutput()
+        for line_off, text in iter_lines(data):
+            m = _LINE.match(text)
+            if not m:
+                continue
+            scheme, userinfo, host_enc = m.group(1).lower(), m.group(2), m.group(3)
+            host = urllib.parse.unquote(host_enc).lower()
+            # Drop the port; an IPv6 literal keeps its brackets (`[fd00::1]:8443`).
+            host = host[: host.index("]") + 1] if host.startswith("[") and "]" in host else host
+            host = host if host.startswith("[") else host.split(":", 1)[0]
+            user_enc, _, pw_enc = userinfo.partition(":")
+            col_user = line_off + len(text[: m.start(2)].encode("utf-8", "surrogateescape"))
+            col_pw = col_user + len(user_enc.encode("utf-8", "surrogateescape")) + 1
+            for field, enc, at in (("password", pw_enc, col_pw), ("username", user_enc, col_user)):
+                if not enc:
+                    continue
+                value = urllib.parse.unquote(enc)
+                ctx = Context(
+                    file_type="git-credentials",
+                    key=field,
+                    host=host,
+                    usage="git",
+                    encoding="percent" if value != enc else None,
+                )
+                out.candidates += value_candidates(
+                    value,
+                    rel=rel,
+                    detector=detector,
+                    text_candidates=text_candidates,
+                    context=ctx,
+                    offset=at,
+                    data=data,
+                    note=f"{scheme}://…@{host}",
+                )
+        seen: set[str] = set()
+        for c in out.candidates:
+            if c.secret.digest in seen:
+                continue
+            seen.add(c.secret.digest)
+            out.places.append(
+                PlaceFinding(
+                    rule_id=PLAINTEXT_STORE,
+                    message=(
+                        f"git's 'store' helper keeps the {c.context.host} credential in plaintext "
+                        f"in {rel}; use a keychain helper (manager, osxkeychain, libsecret)"
+                    ),
+                    location=c.location,
+                    secret=c.secret,
+                    context=c.context,
+                    suppress=c.suppress,
+                )
+            )
+        return finish(out, rel, st, rel)
+
+
+READER = GitCredentialsReader()

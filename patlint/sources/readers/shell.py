@@ -1,0 +1,225 @@
+"""Shell rc files and histories (bash, zsh, fish, PowerShell): what each token on a line is for.
+
+`export GITHUB_TOKEN=…`, `CR_PAT=…`, `set -gx GH_TOKEN …`, `$env:GH_TOKEN = …`,
+`docker login ghcr.io -u me -p …`, `echo … | docker login --password-stdin` (with the token
+itself, or with `$CR_PAT` exported earlier), `echo … | gh auth login --with-token`,
+`git clone https://…@github.com/…`. zsh extended history (`: 1700000000:0;cmd`) and fish
+history (`- cmd: …`) are unwrapped first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from dataclasses import dataclass
+
+from patlint.detectors.pattern import Detector
+from patlint.model import Candidate, Context, PlaceFinding
+from patlint.sources.platform import PS_HISTORY, SHELL_HISTORIES, SHELL_RC_FILES
+from patlint.sources.readers import ReaderOutput
+from patlint.sources.readers.structured import (
+    IN_SHELL_HISTORY,
+    IN_SHELL_RC,
+    basename,
+    enrich,
+    finish,
+    first_per_token,
+    normalize_host,
+    parent_name,
+)
+
+HISTORIES = SHELL_HISTORIES
+RC_FILES = SHELL_RC_FILES
+
+_ZSH_EXT = re.compile(r"^: \d+:\d+;")
+_FISH_CMD = re.compile(r"^- cmd: ")
+_ASSIGN = re.compile(
+    r"(?:^|[\s;&|(])(?:export\s+|local\s+|declare\s+(?:-\w+\s+)*|readonly\s+|typeset\s+(?:-\w+\s+)*)?"
+    r"([A-Za-z_][A-Za-z0-9_]*)=(\S*)$"
+)
+_FISH_SET = re.compile(r"\bset\s+(?:-[A-Za-z]+\s+)*([A-Za-z_][A-Za-z0-9_]*)\s+\S*$")
+_SETENV = re.compile(r"\bsetenv\s+([A-Za-z_][A-Za-z0-9_]*)\s+\S*$")
+_PS_ENV = re.compile(r"\$env:([A-Za-z_][A-Za-z0-9_]*)\s*=\s*[\"']?$", re.IGNORECASE)
+_PIPE_VAR = re.compile(r"""\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?""")
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """What a command does with a secret it is given."""
+
+    usage: str
+    host: str | None
+    key: str
+
+
+def command_of(line: str) -> str:
+    """The command on a history line, without zsh timestamps or fish's `- cmd:` wrapper."""
+    if line.startswith(": "):
+        m = _ZSH_EXT.match(line)
+        if m:
+            return line[m.end() :]
+    if line.startswith("- cmd: "):
+        return line[len("- cmd: ") :]
+    return line
+
+
+def _words(cmd: str) -> list[str]:
+    try:
+        return shlex.split(cmd, comments=False, posix=True)
+    except ValueError:
+        return cmd.split()
+
+
+def consumer(cmd: str) -> Use | None:
+    """What `cmd` uses a secret for: `docker login` (registry) or `gh auth login` (host)."""
+    for segment in [*cmd.split("|")[1:], cmd]:
+        words = _words(segment)
+        if (
+            len(words) >= 2
+            and os.path.basename(words[0]) in ("docker", "podman", "nerdctl")
+            and words[1] == "login"
+        ):
+            positional: list[str] = []
+            skip = False
+            for w in words[2:]:
+                if skip:
+                    skip = False
+                elif w in ("-u", "--username", "-p", "--password"):
+                    skip = True
+                elif not w.startswith("-"):
+                    positional.append(w)
+            registry = normalize_host(positional[-1]) if positional else "docker.io"
+            flag = "--password-stdin" if "--password-stdin" in words else "--password"
+            return Use("container-registry", registry, f"docker login {flag}")
+        if (
+            len(words) >= 3
+            and os.path.basename(words[0]) == "gh"
+            and words[1:3] == ["auth", "login"]
+        ):
+            host = "github.com"
+            if "--hostname" in words and words.index("--hostname") + 1 < len(words):
+                host = words[words.index("--hostname") + 1].lower()
+            elif "-h" in words and words.index("-h") + 1 < len(words):
+                host = words[words.index("-h") + 1].lower()
+            return Use("gh-cli", host, "gh auth login --with-token")
+    return None
+
+
+def variable_before(cmd: str, col: int) -> str | None:
+    """The variable a token at character `col` of `cmd` is assigned to, if any."""
+    before = cmd[:col]
+    for rx in (_ASSIGN, _FISH_SET, _SETENV, _PS_ENV):
+        m = rx.search(before.rstrip("\"'") if rx is not _PS_ENV else before)
+        if m:
+            return m.group(1)
+    return None
+
+
+def piped_variables(lines: list[str]) -> dict[str, Use]:
+    """Variables whose value a later command pipes into a login (`echo $CR_PAT | docker login`)."""
+    out: dict[str, Use] = {}
+    for line in lines:
+        cmd = command_of(line)
+        if "|" not in cmd or "login" not in cmd:
+            continue
+        first = cmd.split("|", 1)[0]
+        use = consumer(cmd)
+        if use is None:
+            continue
+        for m in _PIPE_VAR.finditer(first):
+            out.setdefault(m.group(1), use)
+    return out
+
+
+class ShellReader:
+    """rc files and histories of bash, zsh, fish, ksh and PowerShell."""
+
+    name = "shell"
+
+    def matches(self, rel: str) -> bool:
+        """By file name (fish files by their folder)."""
+        name = basename(rel)
+        if name in HISTORIES or name in RC_FILES or name == PS_HISTORY:
+            return True
+        return name == "config.fish" and parent_name(rel) == "fish"
+
+    def read(
+        self,
+        data: bytes,
+        rel: str,
+        st: os.stat_result | None,
+        detector: Detector,
+        text_candidates: list[Candidate],
+    ) -> ReaderOutput:
+        """The text candidates again, with the variable or command each token is given to."""
+        out = ReaderOutput()
+        if not text_candidates:
+            return out
+        name = basename(rel)
+        history = name in HISTORIES or name == PS_HISTORY
+        kind = "shell-history" if history else "shell-rc"
+        lines = data.decode("utf-8", "surrogateescape").split("\n")
+        piped = piped_variables(lines)
+        for c in text_candidates:
+            if c.location.line is None or c.location.line > len(lines):
+                out.candidates.append(enrich(c, Context(file_type=kind, usage=kind)))
+                continue
+            raw = lines[c.location.line - 1].rstrip("\r")
+            cmd = command_of(raw)
+            shift = len(raw) - len(cmd)
+            col = max(0, (c.location.column or 1) - 1 - shift)
+            var = variable_before(cmd, col)
+            use = piped.get(var) if var else None
+            if use is None and var is None:
+                use = consumer(cmd)
+            if use is not None:
+                ctx = Context(
+                    file_type=kind,
+                    key=var or use.key,
+                    host=use.host,
+                    usage=use.usage,
+                    encoding=c.context.encoding,
+                )
+            elif c.context.host or (c.context.key or "").endswith("URL credential"):
+                ctx = Context(
+                    file_type=kind,
+                    key=var or c.context.key,
+                    host=c.context.host,
+                    usage="git" if "git" in cmd.split() or " git " in f" {cmd} " else kind,
+                    encoding=c.context.encoding,
+                )
+            else:
+                ctx = Context(
+                    file_type=kind,
+                    key=var or c.context.key,
+                    host=None,
+                    usage=kind,
+                    encoding=c.context.encoding,
+                )
+            out.candidates.append(enrich(c, ctx))
+        rule = IN_SHELL_HISTORY if history else IN_SHELL_RC
+        for c in first_per_token(out.candidates):
+            what = "shell history" if history else "shell start-up file"
+            out.places.append(
+                PlaceFinding(
+                    rule_id=rule,
+                    message=(
+                        f"token {c.secret.preview} is written in the {what} {rel}"
+                        + (f" ({c.context.key})" if c.context.key else "")
+                        + (
+                            "; delete the line and rotate the token"
+                            if history
+                            else "; load it from a secret store or credential helper instead"
+                        )
+                    ),
+                    location=c.location,
+                    secret=c.secret,
+                    context=c.context,
+                    suppress=c.suppress,
+                )
+            )
+        return finish(out, rel, st, rel)
+
+
+READER = ShellReader()

@@ -1,0 +1,179 @@
+"""Properties: scalar positions map back to the source exactly; no input makes the reader raise."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from patlint.config import Config
+from patlint.detectors.pattern import Detector
+from patlint.engine.ruleset import build_ruleset
+from patlint.sources.readers.ci import CiYamlReader, shell
+from patlint.sources.readers.ci.yamldoc import Doc
+
+DETECTOR = Detector(build_ruleset(Config()).detectors)
+_TEXT = st.lists(
+    st.sampled_from(
+        [*"ab $\\'\"{}|&;>#\n\tx-:[]é", "${{ secrets.T }}", "echo ", "gh pr ", "$T", "<<EOF\n"]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_TEXT, style=st.sampled_from(["", "'", '"', "|", ">"]))
+def test_value_positions_point_at_the_same_character(value: str, style: str) -> None:
+    text = yaml.dump(
+        {"job": {"run": value}}, default_style=style or None, width=20, allow_unicode=True
+    )
+    doc = Doc.parse(text)
+    node = next(s.node for s in doc.scalars if s.path == ("job", "run") and not s.is_key)
+    value = node.value  # pyyaml's emitter does not always round-trip (folded, leading space)
+    for k, ch in enumerate(value):
+        src = text[doc.value_index(node, k)]
+        if ch in " \n\t\\\"'" or not ch.isprintable():
+            continue  # folded, escaped or re-quoted in the source: not a 1:1 character
+        assert src == ch, (k, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(script=_TEXT)
+def test_shell_helpers_never_raise(script: str) -> None:
+    refs = shell.secret_refs(script, {"T": "secrets.T"})
+    for leak in shell.leaks(script, refs):
+        assert 0 <= leak.ref.start < len(script)
+    shell.gh_calls(script)
+
+
+_PIECES = [
+    "on: push\n",
+    "jobs:\n",
+    "  a:\n",
+    "    steps:\n",
+    "      - run: |\n",
+    "          echo x\n",
+    "  &a ",
+    "*a",
+    "<<: *a\n",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ": ",
+    "---\n",
+    "'",
+    '"',
+    "\t",
+    "\n",
+    "permissions: write-all\n",
+    "secrets: inherit\n",
+    "uses: actions/checkout@v4\n",
+    "with: {token: ${{ secrets.X }}}\n",
+    "!reference [a]\n",
+    "? x\n",
+    "%YAML 1.1\n",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(_PIECES), max_size=30),
+    name=st.sampled_from(
+        [
+            ".github/workflows/x.yml",
+            "action.yml",
+            ".gitlab-ci.yml",
+            ".circleci/config.yml",
+            "azure-pipelines.yml",
+            "bitbucket-pipelines.yml",
+            ".travis.yml",
+        ]
+    ),
+)
+def test_reader_never_raises(parts: list[str], name: str) -> None:
+    data = "".join(parts).encode()
+    out = CiYamlReader().read(data, name, os.stat("."), DETECTOR, [])
+    for p in out.places:
+        assert p.location.line is not None and p.location.line >= 1
+        assert p.location.column is not None and p.location.column >= 1
+
+
+def test_random_bytes_never_raise(rng: random.Random) -> None:
+    for _ in range(200):
+        data: Any = bytes(rng.randrange(256) for _ in range(rng.randrange(200)))
+        out = CiYamlReader().read(data, ".github/workflows/x.yml", os.stat("."), DETECTOR, [])
+        assert [p.rule_id for p in out.places] in ([], ["ci-file-unparsable"])
+
+
+def _nesting_reference(text: str) -> int:
+    """The estimate as first written: a loop over every character."""
+    depth = top = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            top = max(top, depth)
+        elif ch in "]}" and depth:
+            depth -= 1
+    indent = max((len(m.group(1)) for m in re.finditer(r"(?m)^( +)\S", text)), default=0)
+    return max(top, indent // 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="[]{}x: \n-'\"", max_size=200))
+def test_nesting_estimate_looks_only_at_brackets_and_indents(text: str) -> None:
+    from patlint.sources.readers.ci.yamldoc import _nesting_estimate
+
+    assert _nesting_estimate(text) == _nesting_reference(text)
+
+
+def test_merged_mappings_are_looked_up_as_before() -> None:
+    # Lookups come from a per-node index now: own keys win over merged ones, the first merge
+    # over later ones, and a key that is not a string is still listed (once) by `items`.
+    from patlint.sources.readers.ci.yamldoc import compose_documents, entry, items, text_of
+
+    (root,) = compose_documents(
+        "base: &b {a: 1, c: 3}\nmore: &m {a: 9, d: 4}\nx:\n  <<: [*b, *m]\n  a: 2\n  ? [k]\n  : v\n"
+    )
+    x = entry(root, "x")
+    assert x is not None
+    node = x[1]
+    assert [text_of(k) for k, _v in items(node)] == ["a", None, "c", "d"]
+    assert {k: text_of(entry(node, k)[1]) for k in "acd"} == {"a": "2", "c": "3", "d": "4"}  # type: ignore[index]
+    assert entry(node, "missing") is None and entry(None, "a") is None
+    assert items(node) == items(node)  # the cached pairs, not a list a caller could change
+    assert items(node) is not items(node)
+
+
+_TREES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5)),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=_TREES)
+def test_a_document_without_aliases_is_counted_as_the_alias_walk_counts_it(tree: Any) -> None:
+    from patlint.sources.readers.ci import yamldoc
+
+    text = yaml.safe_dump(tree)
+    for root in yamldoc.compose_documents(text):
+        assert yamldoc._tree_size(root) == yamldoc._expanded_size(root)
+
+
+def test_alias_bombs_are_still_measured_with_aliases_expanded() -> None:
+    from patlint.sources.readers.ci.yamldoc import EXPANSION_LIMIT, Doc
+
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
+    assert Doc.parse("\n".join(lines) + "\n").expansion > EXPANSION_LIMIT
+    assert Doc.parse("a: [1, 2, {b: c}]\n").expansion == 8  # no `*`: nodes counted directly

@@ -1,0 +1,193 @@
+"""The package graph flows one way,
+cli → engine → report → policy → github → detectors → sources → catalog → config → the floor
+(model, kinds, hosts, scopes, suppress, errors, …): every import of patlint anywhere in a
+module, lazy ones inside functions and TYPE_CHECKING ones included, goes to the module's own
+layer or one below it. And no module is over 700 lines.
+
+The allow-list holds the upward imports that the next steps of issue 17 remove (readers yield
+values instead of running the detector; the history walk too). It can only shrink: an entry
+that no longer matches an import fails the test as well.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "patlint"
+MAX_LINES = 700
+
+# Lowest first: a module may import its own layer and every layer before it.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "floor",
+        (
+            "patlint",
+            "patlint.errors",
+            "patlint.kinds",
+            "patlint.hosts",
+            "patlint.scopes",
+            "patlint.model",
+            "patlint.suppress",
+            "patlint.inputs",
+            "patlint.yamlio",
+            "patlint.ignorespec",
+            "patlint.redaction",
+        ),
+    ),
+    ("config", ("patlint.config", "patlint.baseline")),
+    ("catalog", ("patlint.catalog",)),
+    ("sources", ("patlint.sources",)),
+    ("detectors", ("patlint.detectors", "patlint.tokengen")),
+    ("github", ("patlint.github",)),
+    ("policy", ("patlint.policy",)),
+    ("report", ("patlint.report",)),
+    ("engine", ("patlint.engine",)),
+    ("cli", ("patlint.cli", "patlint.__main__")),
+)
+
+# The detect-secrets plugin file stays where README documents it; it wires a whole detector.
+EXEMPT = frozenset({"patlint.detectors.secrets_adapter"})
+
+# (importing module, imported module): upward imports still to be removed.
+ALLOWED: frozenset[tuple[str, str]] = frozenset(
+    {
+        # removed by step 2: structured readers run the detector themselves today
+        ("patlint.sources.readers", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.structured", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.docker_config", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.dotenv", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.gh_hosts", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.git_config", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.git_credentials", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.gradle", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.maven", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.netrc", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.notebook", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.npmrc", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.nuget", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.shell", "patlint.detectors.pattern"),
+        ("patlint.sources.readers.ci", "patlint.detectors.pattern"),
+        ("patlint.sources.env", "patlint.detectors.pattern"),
+        ("patlint.sources.names", "patlint.detectors.pattern"),
+        ("patlint.sources.workstation", "patlint.detectors.pattern"),
+        # removed by step 2: the history walk scans each blob itself (the engine should)
+        ("patlint.sources.history.blobs", "patlint.detectors.pattern"),
+        ("patlint.sources.history.blobs", "patlint.engine.filescan"),
+    }
+)
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def layer_of(module: str) -> int:
+    best, rank = -1, -1
+    for i, (_name, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+                best, rank = len(prefix), i
+    assert rank >= 0, f"{module} belongs to no layer: add it to LAYERS"
+    return rank
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every patlint module `path` imports."""
+    module = module_name(path)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    return imports_in(ast.parse(path.read_text(encoding="utf-8")), package)
+
+
+def imports_in(tree: ast.AST, package: str) -> set[str]:
+    """The patlint modules a parsed module of `package` imports, anywhere in it (a `from X
+    import name` counts X.name when that is a module, else X)."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.split(".")[0] == "patlint")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "patlint":
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                out.add(sub if is_module(sub) else target)
+    return out
+
+
+def is_module(name: str) -> bool:
+    rel = Path(*name.split("."))
+    return (ROOT / rel.with_suffix(".py")).is_file() or (ROOT / rel / "__init__.py").is_file()
+
+
+def all_modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def upward_imports() -> set[tuple[str, str]]:
+    found = set()
+    for path in all_modules():
+        module = module_name(path)
+        if module in EXEMPT:
+            continue
+        for target in imports_of(path):
+            if layer_of(target) > layer_of(module):
+                found.add((module, target))
+    return found
+
+
+def test_no_module_imports_a_layer_above_its_own() -> None:
+    upward = upward_imports()
+    new = sorted(upward - ALLOWED)
+    assert not new, "upward imports (see LAYERS):\n" + "\n".join(f"{a} -> {b}" for a, b in new)
+
+
+def test_the_allow_list_only_shrinks() -> None:
+    stale = sorted(ALLOWED - upward_imports())
+    assert not stale, "remove from ALLOWED (no longer imported):\n" + "\n".join(
+        f"{a} -> {b}" for a, b in stale
+    )
+
+
+def test_every_module_is_in_a_layer() -> None:
+    for path in all_modules():
+        layer_of(module_name(path))
+
+
+def test_the_graph_test_sees_lazy_relative_and_type_checking_imports() -> None:
+    """A test of the test: the imports it must not miss are found and judged upward."""
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from patlint.github.transport import GitHubClient\n"
+        "def f():\n    from patlint.engine import run\n    import patlint.cli\n"
+        "from ..engine import filescan\n"
+        "from . import common\n"
+    )
+    found = imports_in(ast.parse(source), "patlint.report")
+    assert found == {
+        "patlint.github.transport",
+        "patlint.engine.run",
+        "patlint.cli",
+        "patlint.engine.filescan",
+        "patlint.report.common",
+    }
+    report = layer_of("patlint.report.text")
+    assert [layer_of(m) > report for m in sorted(found)] == [True, True, True, False, False]
+
+
+def test_no_module_is_over_700_lines() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in all_modules()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, f"split these modules (over {MAX_LINES} lines): {long}"
