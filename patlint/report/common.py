@@ -25,6 +25,14 @@ class ReportMeta:
     commit: str | None = None  # the commit a CI job checked out (CI_COMMIT_SHA), when known
 
 
+def narrowing_note(meta: ReportMeta) -> str | None:
+    """One line naming what the scanned tree's own config narrowed, or None."""
+    if not meta.config_narrowed:
+        return None
+    n = len(meta.config_narrowed)
+    return f"narrowed by the scanned tree's config ({n}): {', '.join(meta.config_narrowed)}"
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
