@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from patlint.detectors.pattern import Detector, Hit
-from patlint.model import Candidate, Context, Location, PlaceFinding, Secret
+from patlint.model import Candidate, Context, Location, PlaceFinding, Secret, Skip
 from patlint.sources.readers import Reading
 from patlint.sources.readers.structured import (
     DECODED_NOTE,
@@ -92,11 +92,18 @@ def values_candidates(
     rel: str = "",
     hits: FileHits | None = None,
     text: Sequence[Candidate] = (),
+    notices: list[str] | None = None,
+    skipped: list[Skip] | None = None,
 ) -> list[list[Candidate]]:
     """The candidates of each value (the tokens in it, at its place, with its context).
 
     A value written as is in the file takes the file's own `hits` in its bytes; any other is
     searched, unless one keyword pass (`Detector.may_hit`) says it holds no token.
+
+    A value that is a place of its own (`Value.path`: an environment variable, a helper's
+    answer) is a file of its own for the custom rules' time budget: one slow value does not
+    use up the budget of the ones after it. What a rule could not finish in it goes to
+    `notices` and `skipped` (the scan is then incomplete).
     """
     locator = Locator(data)
     out: list[list[Candidate]] = []
@@ -104,11 +111,19 @@ def values_candidates(
         if hits is not None and _written_as_is(value, data):
             out.append(_joined(value, hits, text))
             continue
+        if value.path is not None:
+            detector.begin_file()
         search = detector.may_hit(encode(value.text))
         if value.pinpoint:
             out.append(_pinpointed(value, data, rel, detector, text, locator) if search else [])
         else:
             out.append(_searched(value, data, rel, detector, text, search=search))
+        if value.path is not None:
+            said, cut = detector.budget_report(value.path)
+            if notices is not None:
+                notices.extend(said)
+            if skipped is not None:
+                skipped.extend(cut)
     return out
 
 

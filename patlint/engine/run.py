@@ -185,14 +185,23 @@ def collect(
             else:
                 yield item
 
+    dropped: set[str] = set()  # each worker drops a rule on its own: say it once
+
     def absorb(res: FileResult) -> None:
         candidates.extend(res.candidates)
         out.places.extend(res.places)
         stats.notices.extend(res.notices)
-        stats.notices.extend(res.timeouts)
+        stats.notices.extend(n for n in res.timeouts if n not in dropped)
+        dropped.update(n for n in res.timeouts if "dropped for the rest of the scan" in n)
         stats.bytes_scanned += res.bytes_read
         if res.skip is not None:
             stats.skipped.append(res.skip)
+        for s in res.partial:
+            if s.path.startswith("<rule "):
+                if s.path in dropped:
+                    continue
+                dropped.add(s.path)
+            stats.skipped.append(s)
         if res.scanned:
             stats.files_scanned += 1
         if progress is not None:
@@ -268,13 +277,18 @@ def run_scan(
     """The whole pipeline for a scan of files and folders; `extra_values` (the environment,
     credential helpers' answers) are searched too, each a place of its own."""
     collected = collect(roots, ruleset.detectors, options, progress=progress, stdin=stdin)
+    notices: list[str] = []
+    skipped: list[Skip] = []
     if extra_values:
         from patlint.engine.readings import values_candidates
 
         detector = Detector(ruleset.detectors)
-        for cands in values_candidates(extra_values, detector):
+        for cands in values_candidates(extra_values, detector, notices=notices, skipped=skipped):
             collected.candidates.extend(cands)
-    return finish(collected, ruleset, options, resolver=resolver)
+    result = finish(collected, ruleset, options, resolver=resolver)
+    result.notices.extend(notices)  # what the custom rules could not finish in those values
+    result.stats.skipped.extend(skipped)
+    return result
 
 
 def finish(
