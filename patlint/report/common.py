@@ -57,7 +57,17 @@ def json_path(path: str) -> str:
 def location_dict(loc: Location) -> dict[str, Any]:
     """A Location as JSON-ready data (null fields dropped)."""
     out: dict[str, Any] = {"path": json_path(loc.path)}
-    for name in ("line", "column", "offset", "commit", "commit_date", "in_head", "blob"):
+    for name in (
+        "line",
+        "column",
+        "offset",
+        "commit",
+        "commit_date",
+        "author_name",
+        "author_email",
+        "in_head",
+        "blob",
+    ):
         value = getattr(loc, name)
         if value is not None:
             out[name] = value

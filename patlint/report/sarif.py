@@ -102,7 +102,13 @@ def location(loc: Location, *, ident: int | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {}
     if loc.commit:
         props["commit"] = loc.commit
-    for name in ("commit_date", "in_head", "blob"):  # history scans (patlint.sources.history.blobs)
+    for name in (
+        "commit_date",
+        "author_name",
+        "author_email",
+        "in_head",
+        "blob",
+    ):  # history (patlint.sources.history.blobs)
         if getattr(loc, name) is not None:
             props[name] = getattr(loc, name)
     if loc.path != json_path(loc.path) or artifact_uri(loc.path) != loc.path:

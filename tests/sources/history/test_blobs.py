@@ -492,6 +492,8 @@ def test_cli_json_carries_commit_data(leaky: tuple[Repo, list[str]]):
         "offset": 16,
         "commit": commits[0],
         "commit_date": "2024-01-02T12:00:00+00:00",
+        "author_name": "Octo Cat",
+        "author_email": "octo@example.com",
         "in_head": False,
         "blob": repo.blob(commits[0], "ci/deploy.sh"),
     }
@@ -584,6 +586,8 @@ def test_cli_sarif_carries_commit_data(leaky: tuple[Repo, list[str]]):
     assert loc["properties"] == {
         "commit": commits[0],
         "commit_date": "2024-01-02T12:00:00+00:00",
+        "author_name": "Octo Cat",
+        "author_email": "octo@example.com",
         "in_head": False,
         "blob": repo.blob(commits[0], "ci/deploy.sh"),
     }
