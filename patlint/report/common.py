@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from patlint.model import Finding, Location, TokenInfo
+from patlint.model import Finding, Location, TokenInfo, finding_fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +132,34 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "remediation": f.remediation,
         "suppressed": f.suppressed,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One file a finding marks: its first location there, the fingerprint of the finding at
+    that path (the finding's own for the primary place), and every other location."""
+
+    location: Location
+    fingerprint: str
+    others: tuple[Location, ...]
+
+
+def places_of(f: Finding) -> list[Place]:
+    """One Place per distinct path of a finding, the primary first (a token committed in three
+    files marks three files; two lines of one file, or one file kept through many commits, are
+    one place with the rest as related locations)."""
+    everywhere = (f.location, *f.related)
+    digest = f.token.sha256 if f.token else ""
+    out: list[Place] = []
+    seen: set[str] = set()
+    for i, loc in enumerate(everywhere):
+        if loc.path in seen:
+            continue
+        seen.add(loc.path)
+        fingerprint = f.fingerprint if i == 0 else finding_fingerprint(f.rule_id, loc.path, digest)
+        others = everywhere[:i] + everywhere[i + 1 :]
+        out.append(Place(loc, fingerprint, others))
+    return out
 
 
 def shown(path: str) -> str:

@@ -100,12 +100,14 @@ def test_a_crafted_author_line_cannot_shift_the_fields_of_another_commit(
     got = commit_authors(str(repo.path), [crafted, repo.git("rev-parse", "HEAD~1")])
     assert got[crafted] == ("Ev\x00il \x01deadbeef \x1b[31mred\x1b[0m", "ev\x00il@x")
     assert got[repo.git("rev-parse", "HEAD~1")] == ("Octo Cat", "octo@example.com")
-    # The terminal never sees the raw control characters.
-    res = CliRunner().invoke(
-        cli, ["scan", "--offline", "--no-progress", "--history", str(repo.path)]
-    )
-    assert res.exit_code == 1
-    assert "\x1b" not in res.stdout and "\x00" not in res.stdout and "\x01" not in res.stdout
+    # No output (the terminal, the Actions log, JSON, SARIF) holds the raw control characters.
+    for fmt in ("text", "github", "json", "sarif"):
+        res = CliRunner().invoke(
+            cli,
+            ["scan", "--offline", "--no-progress", "--history", "--format", fmt, str(repo.path)],
+        )
+        assert res.exit_code == 1, res.stderr
+        assert not {"\x1b", "\x00", "\x01"} & set(res.stdout), fmt
 
 
 def test_a_token_in_the_author_name_is_redacted_everywhere(tmp_path: Path, token: TokenFactory):
