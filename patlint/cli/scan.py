@@ -306,8 +306,31 @@ def scan(
     code = _require_verification(result, code) if require_verification else code
     code = _fail_on_incomplete(result, code) if fail_on_incomplete else code
     click.get_current_context().meta[VERDICT] = code
-    _emit(fmt, output, result, config, threshold.label, code, verification, ruleset, verbose)
+    _emit(
+        fmt,
+        output,
+        result,
+        config,
+        threshold.label,
+        code,
+        verification,
+        ruleset,
+        verbose,
+        base=_base(roots),
+        hook=("push" if history or since_rev or rev_range else "commit")
+        if os.environ.get("PRE_COMMIT") == "1"
+        else "",
+    )
     return code
+
+
+def _base(roots: Sequence[str]) -> str | None:
+    """The folder report paths are relative to: the one folder scanned (files are named as
+    typed, so `.` for files), None when several folders were (a path could be in either)."""
+    folders = [r for r in roots if r != "-" and os.path.isdir(r)]
+    if len(folders) > 1:
+        return None
+    return folders[0] if folders else "."
 
 
 def _github_resolver(

@@ -150,8 +150,11 @@ def judge(
     notices: list[str],
     *,
     places: Sequence[PlaceFinding] = (),
+    explain_skipped: bool = True,
 ) -> tuple[list[Finding], list[Finding]]:
-    """Detection and policy findings, split into active and suppressed."""
+    """Detection and policy findings, split into active and suppressed. `explain_skipped`: add
+    a notice naming the rules skipped for want of GitHub's answer (not when the user chose
+    --offline: that is what offline means)."""
     now = options.now or datetime.now(timezone.utc)
     rules = {r.id: r for r in ruleset.known} | {r.id: r for r in ruleset.enabled}
     active: list[Finding] = []
@@ -216,7 +219,7 @@ def judge(
             ),
             inline,
         )
-    if skipped_github and tokens:
+    if skipped_github and tokens and explain_skipped:
         notices.append(
             "policy rules that need GitHub's answer were skipped for unverified tokens: "
             + ", ".join(sorted(skipped_github))

@@ -21,6 +21,9 @@ class ReportMeta:
     verification: str  # "offline", "online", "not requested"
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule (for help text, docs)
     config_narrowed: tuple[str, ...] = ()  # what the scanned tree's own config narrowed
+    # the folder report paths are relative to, as typed (None: several roots, not one place)
+    base: str | None = "."
+    hook: str = ""  # "commit" or "push" when a pre-commit hook runs the scan (PRE_COMMIT=1)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -224,5 +224,7 @@ def test_a_token_in_three_files_is_one_result_per_file(
         for loc in results[1]["relatedLocations"]
     ]
     assert related == [("a.env", 2), ("a.env", 3), ("b.env", 3), ("c/d.env", 2), ("c/d.env", 3)]
-    several = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "token-stored-in-several-places"]
+    several = [
+        r for r in doc["runs"][0]["results"] if r["ruleId"] == "token-stored-in-several-places"
+    ]
     assert len(several) == 3

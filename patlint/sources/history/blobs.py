@@ -449,10 +449,15 @@ def collect_history(
         stats.notices.append(f"{repo}: the repository has no commits yet; nothing to scan")
     mb = stats.bytes_scanned / 1e6
     stats.notices.append(
-        f"git history ({revs.description}): {out.commits} commits, {out.blobs_read} unique "
-        f"blobs read once ({mb:.1f} MB), {len(hits)} with tokens"
+        f"git history ({revs.description}): {out.commits} commit{_s(out.commits)}, "
+        f"{out.blobs_read} unique blob{_s(out.blobs_read)} read once ({mb:.1f} MB), "
+        f"{len(hits)} with tokens"
     )
     return out
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
 
 
 def _add_authors(repo: str, out: HistoryCollected) -> None:
