@@ -26,6 +26,14 @@ class ReportMeta:
     hook: str = ""  # "commit" or "push" when a pre-commit hook runs the scan (PRE_COMMIT=1)
 
 
+def narrowing_note(meta: ReportMeta) -> str | None:
+    """One line naming what the scanned tree's own config narrowed, or None."""
+    if not meta.config_narrowed:
+        return None
+    n = len(meta.config_narrowed)
+    return f"narrowed by the scanned tree's config ({n}): {', '.join(meta.config_narrowed)}"
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

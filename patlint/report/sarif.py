@@ -20,6 +20,7 @@ from patlint.report.common import (
     ReportMeta,
     clean_data,
     json_path,
+    narrowing_note,
     places_of,
     token_info_dict,
 )
@@ -205,6 +206,12 @@ def build(result_: ScanResult, meta: ReportMeta) -> dict[str, Any]:
             "verification": meta.verification,
         },
     }
+    note = narrowing_note(meta)
+    if note is not None:  # code scanning shows this run's warnings; a quiet pass would hide it
+        invocation["properties"]["configNarrowed"] = list(meta.config_narrowed)
+        invocation["toolExecutionNotifications"].insert(
+            0, {"level": "warning", "message": {"text": note}}
+        )
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
