@@ -139,7 +139,7 @@ def test_declined_confirmation_revokes_nothing(
         input="n\n",
     )
     assert res.exit_code == 1
-    assert "Revoke these 3 token(s) on ghe.example.com, github.com?" in res.stderr
+    assert "Revoke these 3 tokens on ghe.example.com, github.com?" in res.stderr
     assert "patlint: nothing revoked" in res.stderr
     assert com.revocations == [] and emulator.requests == [] and emulator2.requests == []
 
