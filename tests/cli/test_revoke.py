@@ -178,7 +178,7 @@ def test_confirmed_revocation_sends_each_token_to_its_own_host_only(
     assert emulator.tokens[leaked["ghp"]].valid is False  # the emulator revoked it
     # the output names each token by preview and digest only
     for key in ("ghp", "pat", "ghes"):
-        line = next(ln for ln in res.stdout.splitlines() if sha256_hex(leaked[key]) in ln)
+        line = next(ln for ln in res.stdout.splitlines() if sha256_hex(leaked[key])[:16] in ln)
         assert "submitted" in line
     assert "patlint revoke: 4 tokens: 1 skipped, 3 submitted" in res.stdout
     assert_no_plaintext(res, leaked)

@@ -159,6 +159,8 @@ def test_warns_before_revoking_what_gh_docker_and_git_log_in_with(
     res = run(["--file", str(leaked), *api, "--dry-run"])
     assert res.exit_code == 0
     assert res.stdout.count(redact(other)) == 1 and redact(other) not in res.stderr
+    assert max(len(line) for line in res.stdout.splitlines()) <= 120, res.stdout
+    assert "breaks docker login" in " ".join(res.stdout.split())
     res = run(["--file", str(leaked), *api, "--dry-run", "--format", "json"])
     got = rows(res)
     assert got[sha256_hex(docker)]["detail"].endswith(
