@@ -12,6 +12,7 @@ import sys
 import termios
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -250,3 +251,46 @@ def test_a_pre_commit_hook_says_what_it_stopped_and_how_to_allow_a_fixture(
     assert "patlint stopped this" not in out and "# patlint: ignore[github-classic-pat]" in unwrap(
         out
     )
+
+
+def test_the_next_step_command_revokes_the_token_when_run(
+    tmp_path: Path, token: TokenFactory, git_env: None
+) -> None:
+    """The commands the report prints, run in a real shell, revoke the token (file and git blob)."""
+    from tests.github_emulator import emulator_running
+    from tests.github_emulator_org import install
+
+    running = emulator_running()
+    emulator = next(running)
+    try:
+        _run_next_steps(tmp_path, token, emulator, install(emulator))
+    finally:
+        running.close()
+
+
+def _run_next_steps(tmp_path: Path, token: TokenFactory, emulator: Any, com: Any) -> None:
+    in_file, in_history = token("ghp"), token("gho")
+    repo = tmp_path / "my repo"  # a space: the command must quote it
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "old.env").write_text(f"T={in_history}\n")
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "a"], check=True)
+    (repo / "old.env").unlink()
+    (repo / "dep loy.env").write_text(f"GH_TOKEN={in_file}\n")
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "b"], check=True)
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    api = f" --github-api {emulator.base_url}"
+    for args, secret in (((), in_file), (("--history",), in_history)):
+        code, out = scan("--offline", *args, str(repo))
+        assert code == 1
+        blocks = [b for b in parse(out).blocks.values() if b.preview == redact(secret)]
+        assert len(blocks) == 1 and blocks[0].command is not None, out
+        command = blocks[0].command + api + ("" if "--yes" in blocks[0].command else " --yes")
+        done = subprocess.run(
+            ["/bin/sh", "-c", command], cwd=tmp_path.parent, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, command + "\n" + done.stdout + done.stderr
+        assert com.revoked()[-1] == secret
+    assert com.revoked() == [in_file, in_history]
