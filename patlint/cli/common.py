@@ -175,6 +175,9 @@ def _emit(
     ruleset: Any,
     verbose: bool,
     reports: Sequence[tuple[str, str]] = (),
+    *,
+    base: str | None = ".",
+    hook: str = "",
 ) -> None:
     """Write the report (`fmt` to `output` or stdout), each extra `(format, file)` report, and
     the job summary when GitHub Actions asks for one."""
@@ -193,6 +196,8 @@ def _emit(
         rules={r.id: r for r in ruleset.known},
         started_at=started if isinstance(started, float) else None,
         commit=_ci_commit(),
+        base=base,
+        hook=hook,
     )
     _redactor().learn(t.secret for t in result.tokens)  # legacy 40-hex: known, not by shape
 
@@ -201,6 +206,9 @@ def _emit(
         kwargs: dict[str, Any] = {"meta": meta}
         if fmt == "text":
             kwargs["verbose"] = verbose
+            if not path:
+                kwargs["color"] = use_color(sys.stdout)
+                kwargs["width"] = text_width(sys.stdout)
         if path:
             _write_atomic(path, lambda stream: module.render(result, stream=stream, **kwargs))
         else:
@@ -263,6 +271,29 @@ def step_summary(result: Any, meta: Any) -> None:
             stream.flush()
         except OSError as exc:
             click.echo(f"patlint: warning: job summary {path}: {exc.strerror or exc}", err=True)
+
+
+def use_color(stream: Any) -> bool:
+    """Colour for a terminal: never with NO_COLOR (any value) or TERM=dumb; always with
+    FORCE_COLOR (any value but empty or 0), e.g. in CI logs that render ANSI colours."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def text_width(stream: Any, widest: int = 120) -> int:
+    """Columns for the text report: `widest`, or a narrower terminal (`COLUMNS` counts)."""
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        return widest
+    import shutil
+
+    return max(60, min(widest, shutil.get_terminal_size((widest, 24)).columns))
 
 
 def _write_atomic(path: str, write: Any) -> None:
