@@ -334,6 +334,7 @@ def test_pre_push_blocks_a_token_anywhere_in_the_pushed_commits(
     assert "patlint (GitHub tokens in pushed commits)" in out and "Failed" in out
     assert "github-classic-pat" in out and "deploy.env:1:10" in out
     assert redact(secret) in out and secret not in out
+    assert "patlint stopped this push" in out  # not "this commit": the hook says what it stopped
     assert _remote_head(remote, "main", env) == pushed  # nothing reached the remote
 
     # a new branch made of clean commits on top of what the remote has goes through
