@@ -1,6 +1,6 @@
 """The recipes of ARCHITECTURE.md, each walked once: a toy reader, policy check and report
-format, written in a temporary package outside patlint, registered into the explicit
-registry the recipe names, used by a real scan, and taken out again."""
+format, written in a temporary package outside patlint, and a toy token kind, each registered
+into the explicit registry the recipe names, used by a real scan, and taken out again."""
 
 from __future__ import annotations
 
@@ -206,3 +206,55 @@ def test_recipe_a_report_format(
         "exit 1",
     ]
     assert t not in out
+
+
+def test_recipe_a_token_kind(
+    tmp_path: Path, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row in kinds.py and a detect rule: the generator makes the kind from its row, and a
+    scan finds it checksum-valid, named as the row says. (The kinds table's derived names are
+    computed when patlint is imported, so the test sets them too; a kind added to the file
+    is in them from the start.)"""
+    import patlint.catalog.rules as catalog_rules
+    import patlint.kinds as kinds
+    from patlint.detectors.checksum import checksum_ok
+    from patlint.tokengen import make_token
+
+    toy = kinds.Kind("toy", "tyk_", "toy token", checksum=True, identity=None, body=36)
+    monkeypatch.setitem(kinds.KINDS, "toy", toy)  # type: ignore[index]
+    monkeypatch.setitem(kinds.KIND_NAMES, "toy", toy.name)  # type: ignore[index]
+    monkeypatch.setattr(catalog_rules, "RULE_TOKEN_KINDS", (*kinds.RULE_TOKEN_KINDS, "toy"))
+    t = make_token("toy")
+    assert t.startswith("tyk_") and len(t) == 40 and checksum_ok(t)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "toy.yml").write_text(
+        textwrap.dedent(
+            """\
+            - id: toy-token
+              name: Toy token
+              kind: detector
+              token_kind: toy
+              pattern: '(tyk_[A-Za-z0-9]{36})'
+              keywords: [tyk_]
+              validator: checksum
+              entropy: 3.0
+              severity: high
+              confidence: high
+              description: A toy kind of the recipe test.
+              remediation: Revoke it.
+              examples:
+                - 'key = {{token:toy}}'
+              negative_examples:
+                - 'key = {{bad:toy}}'
+            """
+        )
+    )
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    bad = make_token("toy", valid=False)
+    (tree / "f.txt").write_text(f"key = {t}\nold = {bad}\n")
+    result = _scan(tree, extra_dirs=[str(rules)])
+    [f] = [f for f in result.findings if f.rule_id == "toy-token"]
+    assert f.token is not None and f.token.sha256 == sha256_hex(t)
+    assert f.token.kind == "toy" and t not in f.message
