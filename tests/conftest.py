@@ -50,6 +50,14 @@ def _isolated(
         "GH_CONFIG_DIR",
     ):
         monkeypatch.delenv(var, raising=False)
+    # A test suite run inside GitHub Actions, GitLab CI or a pre-commit hook must not write
+    # the job summary or outputs of the job that runs it, nor read that job's event or refs.
+    for var in list(os.environ):
+        if var.startswith(("GITHUB_", "RUNNER_", "CI_", "PRE_COMMIT_")):
+            monkeypatch.delenv(var)
+    for name in ("PATH", "ARGS", "OFFLINE", "FAIL_ON", "HISTORY", "GITHUB_API", "SUMMARY"):
+        monkeypatch.delenv(f"PATLINT_{name}", raising=False)  # `patlint ci`'s inputs
+    monkeypatch.delenv("GITLAB_CI", raising=False)
 
     def connect(self: socket.socket, address: Any) -> None:
         _loopback_only(address)

@@ -30,7 +30,16 @@ from tests.github_emulator import Emulator, emulator_running
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 REGENERATE = os.environ.get("PATLINT_REGENERATE_GOLDEN") == "1"
-FORMATS = ("text", "json", "sarif", "github", "junit", "html")
+FORMATS = (
+    "text",
+    "json",
+    "sarif",
+    "github",
+    "junit",
+    "html",
+    "gitlab-codequality",
+    "gitlab-secret-detection",
+)
 
 
 class Tokens:

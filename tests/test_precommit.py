@@ -261,3 +261,108 @@ def test_hook_scans_staged_content_not_the_working_copy(
     assert "app.py:1:10" in out and redact(secret) in out
     assert secret not in out
     assert _commits(repo, env) == 2
+
+
+# --- the pre-push hook -------------------------------------------------------------------------
+
+
+def test_pre_push_hook_definition() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = [h for h in hooks if h["id"] == "patlint-pre-push"]
+    assert hook["entry"] == "patlint ci pre-push" and hook["args"] == ["--offline"]
+    assert hook["language"] == "python" and hook["stages"] == ["pre-push"]
+    assert hook["pass_filenames"] is False and hook["always_run"] is True
+    assert hook["minimum_pre_commit_version"] == "3.2.0"  # the `pre-push` stage name
+
+
+@pytest.fixture
+def pushing(tmp_path: Path, hook_env: HookEnv, home: Path) -> tuple[Path, Path, dict[str, str]]:
+    """A repository with the pre-push hook installed and a bare remote `origin` (empty)."""
+    env = hook_env.env(home)
+    remote = tmp_path / "remote.git"
+    assert _git(tmp_path, "init", "-q", "--bare", str(remote), env=env).returncode == 0
+    repo = tmp_path / "work"
+    repo.mkdir()
+    assert _git(repo, "init", "-q", ".", env=env).returncode == 0
+    _git(repo, "remote", "add", "origin", str(remote), env=env)
+    (repo / ".pre-commit-config.yaml").write_text(
+        "default_install_hook_types: [pre-commit, pre-push]\n"
+        f"repos:\n  - repo: {hook_env.repo}\n    rev: {hook_env.rev}\n"
+        "    hooks:\n      - id: patlint-pre-push\n"
+    )
+    done = subprocess.run(
+        [str(PRE_COMMIT), "install"], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (repo / ".git" / "hooks" / "pre-push").is_file()
+    return repo, remote, env
+
+
+def _commit_file(repo: Path, env: dict[str, str], name: str, text: str | None) -> str:
+    if text is None:
+        (repo / name).unlink()
+    else:
+        (repo / name).write_text(text)
+    _git(repo, "add", "-A", env=env)
+    assert _git(repo, "commit", "-q", "--no-verify", "-m", f"edit {name}", env=env).returncode == 0
+    return _git(repo, "rev-parse", "HEAD", env=env).stdout.strip()
+
+
+def _remote_head(remote: Path, branch: str, env: dict[str, str]) -> str:
+    return _git(remote, "rev-parse", "--verify", "--quiet", branch, env=env).stdout.strip()
+
+
+def test_pre_push_blocks_a_token_anywhere_in_the_pushed_commits(
+    pushing: tuple[Path, Path, dict[str, str]], token: TokenFactory
+) -> None:
+    repo, remote, env = pushing
+    _commit_file(repo, env, "README.md", "# project\n")
+    first = _git(repo, "push", "-q", "origin", "HEAD:refs/heads/main", env=env)
+    assert first.returncode == 0, first.stdout + first.stderr  # a clean first push
+    pushed = _git(repo, "rev-parse", "HEAD", env=env).stdout.strip()
+    assert _remote_head(remote, "main", env) == pushed
+
+    # a token committed, then removed: HEAD is clean, the history the remote gets is not
+    secret = token("ghp")
+    _commit_file(repo, env, "deploy.env", f"GH_TOKEN={secret}\n")
+    _commit_file(repo, env, "deploy.env", "GH_TOKEN=${GH_TOKEN}\n")
+    blocked = _git(repo, "push", "origin", "HEAD:refs/heads/main", env=env)
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, out
+    assert "patlint (GitHub tokens in pushed commits)" in out and "Failed" in out
+    assert "github-classic-pat" in out and "deploy.env:1:10" in out
+    assert redact(secret) in out and secret not in out
+    assert "patlint stopped this push" in out  # not "this commit": the hook says what it stopped
+    assert _remote_head(remote, "main", env) == pushed  # nothing reached the remote
+
+    # a new branch made of clean commits on top of what the remote has goes through
+    _git(repo, "reset", "-q", "--hard", pushed, env=env)
+    _commit_file(repo, env, "notes.md", "nothing secret\n")
+    ok = _git(repo, "push", "origin", "HEAD:refs/heads/topic", env=env)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "patlint (GitHub tokens in pushed commits)" in ok.stdout + ok.stderr
+    assert (
+        _remote_head(remote, "topic", env)
+        == _git(repo, "rev-parse", "HEAD", env=env).stdout.strip()
+    )
+
+    # a new branch whose own commit adds a token is blocked
+    _commit_file(repo, env, "app.py", f"TOKEN = '{token('gho')}'\n")
+    new = _git(repo, "push", "origin", "HEAD:refs/heads/leaky", env=env)
+    assert new.returncode != 0 and "github-oauth-token" in new.stdout + new.stderr
+    assert _remote_head(remote, "leaky", env) == ""
+
+
+def test_pre_push_of_a_root_commit_to_an_empty_remote_scans_it(
+    pushing: tuple[Path, Path, dict[str, str]], token: TokenFactory
+) -> None:
+    repo, remote, env = pushing
+    secret = token("ghp")
+    _commit_file(repo, env, "settings.ini", f"[gh]\ntoken = {secret}\n")
+    blocked = _git(repo, "push", "origin", "HEAD:refs/heads/main", env=env)
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, out
+    assert "settings.ini:2:9" in out and secret not in out
+    assert _remote_head(remote, "main", env) == ""

@@ -15,6 +15,7 @@ import base64
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -185,7 +186,8 @@ def test_no_command_or_format_ever_shows_a_token(
     out.mkdir()
 
     # every format, to stdout and to a file, online (emulator) with the cache on
-    for fmt in ("text", "json", "sarif", "github", "junit", "html"):
+    formats = ("text", "json", "sarif", "github", "junit", "html")
+    for fmt in (*formats, "gitlab-codequality", "gitlab-secret-detection"):
         res = audit.run(
             f"scan {fmt}",
             "scan",
@@ -218,6 +220,28 @@ def test_no_command_or_format_ever_shows_a_token(
         assert res.exit_code == 1, (fmt, res.output)
         audit.add(f"report file {fmt}", report.read_text(encoding="utf-8"))
     assert emulator.tokens_seen() >= {tokens["ghp"], tokens["github_pat"], tokens["env"]}
+
+    # the job summary GitHub Actions asks for, as written and as GitHub renders it (unescaped)
+    summary = out / "summary.md"
+    res = audit.run(
+        "scan step summary",
+        "scan",
+        "--no-progress",
+        *api,
+        "--env",
+        "--no-suppress",
+        "--report",
+        f"sarif={out / 'extra.sarif'}",
+        ".",
+        cwd=root,
+        env={**env, "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert res.exit_code == 1, res.output
+    text = summary.read_text(encoding="utf-8")
+    assert text.count("| `gh") >= 7, text  # a row per token
+    audit.add("job summary", text)
+    audit.add("job summary rendered", re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text))
+    audit.add("--report sarif", (out / "extra.sarif").read_text(encoding="utf-8"))
 
     # what was found, so the audit is known to have had something to leak
     doc = json.loads((out / "report.json").read_text())
@@ -473,7 +497,8 @@ def test_a_token_that_is_a_key_host_or_name_never_shows_and_is_found(
     common += ["--profile", "workstation"]  # reads .git/config (remote names) too
     out = tmp_path / "out"
     out.mkdir()
-    for fmt in ("text", "json", "sarif", "github", "junit", "html"):
+    formats = ("text", "json", "sarif", "github", "junit", "html")
+    for fmt in (*formats, "gitlab-codequality", "gitlab-secret-detection"):
         res = audit.run(f"{place} {fmt}", "scan", *common, "--format", fmt, ".", cwd=root, env=env)
         assert res.exit_code == 1, (fmt, res.output)
     report = out / "report.json"

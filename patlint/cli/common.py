@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO, cast
 
 import click
@@ -31,6 +31,7 @@ EXIT_TERMINATED = 143  # SIGTERM: 128 + 15, as a shell reports it
 
 
 VERDICT = "patlint.exit_code"  # ctx.meta key: the exit code a command settled before writing
+STARTED = "patlint.started"  # ctx.meta key: when the command started (time.time())
 
 
 def _stdout_gone() -> None:
@@ -92,6 +93,7 @@ class _Group(click.Group):
                     pass
 
     def invoke(self, ctx: click.Context) -> Any:
+        ctx.meta.setdefault(STARTED, time.time())
         try:
             code = super().invoke(ctx)
             if isinstance(code, int) and not isinstance(code, bool):
@@ -172,13 +174,18 @@ def _emit(
     verification: str,
     ruleset: Any,
     verbose: bool,
+    reports: Sequence[tuple[str, str]] = (),
     *,
     base: str | None = ".",
     hook: str = "",
 ) -> None:
+    """Write the report (`fmt` to `output` or stdout), each extra `(format, file)` report, and
+    the job summary when GitHub Actions asks for one."""
     from patlint.report import renderer
     from patlint.report.common import ReportMeta
 
+    ctx = click.get_current_context(silent=True)
+    started = ctx.meta.get(STARTED) if ctx is not None else None
     meta = ReportMeta(
         version=__version__,
         config_source=config.source,
@@ -187,26 +194,83 @@ def _emit(
         exit_code=code,
         verification=verification,
         rules={r.id: r for r in ruleset.known},
+        started_at=started if isinstance(started, float) else None,
+        commit=_ci_commit(),
         base=base,
         hook=hook,
     )
     _redactor().learn(t.secret for t in result.tokens)  # legacy 40-hex: known, not by shape
-    module = renderer(fmt)
-    kwargs: dict[str, Any] = {"meta": meta}
-    if fmt == "text":
-        kwargs["verbose"] = verbose
-        if not output:
-            kwargs["color"] = use_color(sys.stdout)
-            kwargs["width"] = text_width(sys.stdout)
-    if output:
-        _write_atomic(output, lambda stream: module.render(result, stream=stream, **kwargs))
-        if fmt != "text":
-            from patlint.report.text import summary_line
 
-            click.echo(summary_line(result, meta), err=True)
-    else:
-        module.render(result, stream=sys.stdout, **kwargs)
-        sys.stdout.flush()  # here, where a reader gone away (broken pipe) is handled
+    def write(fmt: str, path: str | None) -> None:
+        module = renderer(fmt)
+        kwargs: dict[str, Any] = {"meta": meta}
+        if fmt == "text":
+            kwargs["verbose"] = verbose
+            if not path:
+                kwargs["color"] = use_color(sys.stdout)
+                kwargs["width"] = text_width(sys.stdout)
+        if path:
+            _write_atomic(path, lambda stream: module.render(result, stream=stream, **kwargs))
+        else:
+            module.render(result, stream=sys.stdout, **kwargs)
+            sys.stdout.flush()  # here, where a reader gone away (broken pipe) is handled
+
+    for extra_fmt, extra_path in reports:
+        write(extra_fmt, extra_path)
+    write(fmt, output)
+    if output and fmt != "text":
+        from patlint.report.text import summary_line
+
+        click.echo(summary_line(result, meta), err=True)
+    step_summary(result, meta)
+
+
+def _ci_commit() -> str | None:
+    """The commit a CI job checked out (GitLab's CI_COMMIT_SHA), for reports that must name one."""
+    sha = os.environ.get("CI_COMMIT_SHA", "")
+    return sha.lower() if len(sha) in (40, 64) and all(c in HEX for c in sha.lower()) else None
+
+
+HEX = frozenset("0123456789abcdef")
+
+
+def step_summary(result: Any, meta: Any) -> None:
+    """Append the Markdown job summary to `$GITHUB_STEP_SUMMARY` when it is set (GitHub
+    Actions sets it for every step), redacted like every other output and within the 1 MiB
+    GitHub accepts per step; trouble is a warning on stderr, never a failed scan."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    import stat
+
+    from patlint.report.markdown import LIMIT, build
+
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        click.echo(f"patlint: warning: job summary {path}: {exc.strerror or exc}", err=True)
+        return
+    with os.fdopen(fd, "wb") as stream:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            click.echo(f"patlint: warning: job summary {path}: not a regular file", err=True)
+            return
+        budget = LIMIT - st.st_size - 1
+        text = _redactor()(build(result, meta, budget=budget))
+        data = ("\n" if st.st_size else "").encode() + text.encode("utf-8")
+        if len(data) > budget:
+            click.echo(
+                f"patlint: warning: job summary {path}: no room left "
+                f"(GitHub accepts {LIMIT // 1024} KiB per step, {st.st_size} bytes used)",
+                err=True,
+            )
+            return
+        try:
+            stream.write(data)
+            stream.flush()
+        except OSError as exc:
+            click.echo(f"patlint: warning: job summary {path}: {exc.strerror or exc}", err=True)
 
 
 def use_color(stream: Any) -> bool:

@@ -42,6 +42,14 @@ STATUSES = tuple(STATUS_FILTERS)
     help="Write the report to FILE.",
 )
 @click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write a FORMAT report to FILE, from the same scan (repeatable), "
+    "e.g. --report sarif=patlint.sarif.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
     help="Exit 1 when a finding is at or above this severity [default: low].",
@@ -206,6 +214,7 @@ def scan(
     paths: tuple[str, ...],
     fmt: str,
     output: str | None,
+    reports: tuple[str, ...],
     fail_on: str | None,
     offline: bool,
     statuses: tuple[str, ...],
@@ -246,6 +255,7 @@ def scan(
       patlint scan --offline src/ .env     # no network, pre-commit style
       patlint scan --format json -o r.json ~
       patlint scan --format sarif -o patlint.sarif     # CI: code-scanning upload
+      patlint scan --format github --report sarif=patlint.sarif   # annotations and SARIF
       patlint scan --baseline .patlint-baseline.json   # only what is new
       patlint scan --history --range origin/main..HEAD  # every commit of a pull request
       patlint scan ~ --env                 # workstation audit: every token on this machine
@@ -263,6 +273,7 @@ def scan(
     if missing:
         raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATHS")
     check_output(output)
+    extra_reports = _extra_reports(reports)
     needs_answer = sorted({s for s in statuses if None not in STATUS_FILTERS[s]})
     if offline and needs_answer:
         raise click.UsageError(
@@ -347,12 +358,28 @@ def scan(
         verification,
         ruleset,
         verbose,
+        reports=extra_reports,
         base=_base(roots),
         hook=("push" if history or since_rev or rev_range else "commit")
         if os.environ.get("PRE_COMMIT") == "1"
         else "",
     )
     return code
+
+
+def _extra_reports(values: Sequence[str]) -> list[tuple[str, str]]:
+    """`--report FORMAT=FILE` values as (format, file), each checked before any work."""
+    out = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path or fmt not in FORMATS:
+            raise click.BadParameter(
+                f"{value!r}: expected FORMAT=FILE, FORMAT one of {', '.join(sorted(FORMATS))}",
+                param_hint="--report",
+            )
+        check_output(path, "--report")
+        out.append((fmt, path))
+    return out
 
 
 def _base(roots: Sequence[str]) -> str | None:

@@ -14,6 +14,8 @@ FORMATS: dict[str, str] = {
     "github": "github",
     "junit": "junit",
     "html": "html",
+    "gitlab-codequality": "gitlab_codequality",
+    "gitlab-secret-detection": "gitlab_secret_detection",
 }
 
 

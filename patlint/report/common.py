@@ -21,6 +21,8 @@ class ReportMeta:
     verification: str  # "offline", "online", "not requested"
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule (for help text, docs)
     config_narrowed: tuple[str, ...] = ()  # what the scanned tree's own config narrowed
+    started_at: float | None = None  # when the run started (epoch seconds), when known
+    commit: str | None = None  # the commit a CI job checked out (CI_COMMIT_SHA), when known
     # the folder report paths are relative to, as typed (None: several roots, not one place)
     base: str | None = "."
     hook: str = ""  # "commit" or "push" when a pre-commit hook runs the scan (PRE_COMMIT=1)
