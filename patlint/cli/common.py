@@ -185,7 +185,8 @@ def _emit(
         verification=verification,
         rules={r.id: r for r in ruleset.known},
     )
-    _redactor().learn(t.secret for t in result.tokens)  # legacy 40-hex: known, not by shape
+    # legacy 40-hex: known, not by shape (a token read back from a report has no plaintext)
+    _redactor().learn(t.secret for t in result.tokens if not t.secret.sealed)
     module = renderer(fmt)
     kwargs: dict[str, Any] = {"meta": meta}
     if fmt == "text":

@@ -286,7 +286,9 @@ def finish(
         notices.extend(resolver.notices())
     findings, suppressed = judge(tokens, ruleset, options, notices, places=collected.places)
     collected.stats.suppressed = len(suppressed)
-    return ScanResult(tokens, findings, suppressed, collected.stats, notices)
+    return ScanResult(
+        tokens, findings, suppressed, collected.stats, notices, places=list(collected.places)
+    )
 
 
 def exit_code(findings: Sequence[Finding], fail_on: Severity) -> int:

@@ -39,7 +39,7 @@ def _where_history(f: Finding) -> str:
 
 def _place(loc: Location) -> str:
     if loc.commit is None:
-        return shown(f"{loc.path}:{loc.line}" if loc.line is not None else loc.display())
+        return shown(f"{loc.where}:{loc.line}" if loc.line is not None else loc.display())
     return f"{shown(loc.display())}@{loc.commit[:10]}"
 
 
@@ -54,7 +54,7 @@ def _place_labels(result: ScanResult) -> dict[tuple[str, str, int | None, str | 
             loc, ctx = c.location, c.context
             if loc.commit is not None or not ctx.host:
                 continue
-            where = shown(loc.path)
+            where = shown(loc.where)
             if ctx.file_type in _LINE_KINDS and loc.line is not None:
                 where += f":{loc.line}"
             out[(t.secret.digest, loc.path, loc.offset, loc.commit)] = f"{where} ({safe(ctx.host)})"
