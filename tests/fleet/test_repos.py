@@ -92,7 +92,7 @@ def test_fetch_allows_only_the_urls_own_protocol(
     listing = tmp_path / "repos.txt"
     listing.write_text("https://git.example.test/o/r\n")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(cfg))
-    code, report = scan_json(listing)
+    _, report = scan_json(listing)
     assert report["tokens"] == []
     repo = report["fleet"]["repositories"][0]
     assert repo["status"] == "not-scanned" and "not allowed" in repo["detail"]
