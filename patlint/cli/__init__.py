@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "baseline": "patlint.cli.baseline:baseline",
     "revoke": "patlint.cli.revoke:revoke",
     "org": "patlint.cli.org:org",
+    "merge": "patlint.cli.merge:merge",
 }
 cli.registry = COMMANDS
 

@@ -53,6 +53,8 @@ def scan_json(repos_file: Path, *extra: str) -> tuple[int, dict[str, Any]]:
         ["scan", "--offline", "--history", "--repos", str(repos_file), "--format", "json", *extra]
     )
     assert code in (0, 1), err
+    if "-o" in extra:
+        out = Path(extra[extra.index("-o") + 1]).read_text()
     return code, json.loads(out)
 
 
