@@ -314,6 +314,9 @@ INCOMPLETE_REASONS = frozenset(
         "repository-not-scanned",  # fleet: a repository that could not be fetched or read
         "stale-mirror",  # fleet: a mirror that could not be updated (an older copy was read)
         "missing-shard",  # merge: a shard of the fleet whose report was not given
+        "too-many-tokens",  # more tokens in one file than a scan reports: the rest not searched
+        "too-much-encoded",  # more encoded text than one file decodes: the rest not decoded
+        "rule-timeout",  # a custom rule gave up on a file, or was dropped for the rest of a scan
     }
 )
 
