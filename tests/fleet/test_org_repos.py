@@ -71,7 +71,7 @@ def test_list_repos_pages_filters_and_writes_a_repos_file(
     assert text.splitlines() == sorted(
         f"https://github.com/acme/{n}.git" for n in ("api", "web", "old", "copy", "site")
     )
-    assert [r.normalized for r in parse_repos(text, "f")][0] == "https://github.com/acme/api"
+    assert next(r.normalized for r in parse_repos(text, "f")) == "https://github.com/acme/api"
     pages = [r for r in emulator.requests if r.path.endswith("/orgs/acme/repos")]
     assert len(pages) == 5  # 9 items, 2 a page: every Link rel="next" followed
     for evil in ("evil1", "evil2", "evil3", "evil4"):
