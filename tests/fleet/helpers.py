@@ -65,3 +65,23 @@ def places(report: dict[str, Any]) -> set[tuple[str, str, str, str]]:
         for t in report["tokens"]
         for loc in t["locations"]
     }
+
+
+def make_fleet(tmp_path: Path, token: Any) -> tuple[Path, dict[str, str]]:
+    """Four real repositories and one unreachable one; returns the list and the tokens."""
+    t = {"shared": token(), "old": token(), "alone": token("github_pat"), "fourth": token()}
+    make_repo(tmp_path / "alpha", [{"ci/deploy.env": f"GH_TOKEN={t['shared']}\n"}])
+    make_repo(
+        tmp_path / "beta", [{"config.yml": f"token: {t['shared']}\n", "x.env": f"A={t['alone']}\n"}]
+    )
+    make_repo(
+        tmp_path / "gamma",
+        [{"old.env": f"T={t['old']}\n"}, {"old.env": None, "README": "clean\n"}],
+    )
+    make_repo(tmp_path / "delta", [{"d.env": f"T={t['fourth']}\n"}])
+    listing = tmp_path / "repos.txt"
+    listing.write_text(
+        f"{tmp_path / 'alpha'}\nfile://{tmp_path / 'beta'}\n{tmp_path / 'gamma'}\n"
+        f"file://{tmp_path / 'delta'}/\nfile://{tmp_path / 'unreachable'}\n"
+    )
+    return listing, t

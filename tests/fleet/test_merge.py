@@ -8,30 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.fleet.helpers import make_repo, places, run, scan_json
+from tests.fleet.helpers import make_fleet, places, run, scan_json
 from tests.github_emulator import Emulator
 
 pytestmark = pytest.mark.usefixtures("git_env")
-
-
-def _fleet(tmp_path: Path, token: Any) -> tuple[Path, dict[str, str]]:
-    """Four real repositories and one unreachable one; returns the list and the tokens."""
-    t = {"shared": token(), "old": token(), "alone": token("github_pat"), "fourth": token()}
-    make_repo(tmp_path / "alpha", [{"ci/deploy.env": f"GH_TOKEN={t['shared']}\n"}])
-    make_repo(
-        tmp_path / "beta", [{"config.yml": f"token: {t['shared']}\n", "x.env": f"A={t['alone']}\n"}]
-    )
-    make_repo(
-        tmp_path / "gamma",
-        [{"old.env": f"T={t['old']}\n"}, {"old.env": None, "README": "clean\n"}],
-    )
-    make_repo(tmp_path / "delta", [{"d.env": f"T={t['fourth']}\n"}])
-    listing = tmp_path / "repos.txt"
-    listing.write_text(
-        f"{tmp_path / 'alpha'}\nfile://{tmp_path / 'beta'}\n{tmp_path / 'gamma'}\n"
-        f"file://{tmp_path / 'delta'}/\nfile://{tmp_path / 'unreachable'}\n"
-    )
-    return listing, t
 
 
 def _findings(report: dict[str, Any]) -> set[tuple[str, str, str, str]]:
@@ -49,7 +29,7 @@ def _findings(report: dict[str, Any]) -> set[tuple[str, str, str, str]]:
 def test_merged_shards_equal_the_unsharded_run_and_github_sees_each_token_once(
     tmp_path: Path, token: Any, emulator: Emulator, emulator2: Emulator
 ) -> None:
-    listing, t = _fleet(tmp_path, token)
+    listing, t = make_fleet(tmp_path, token)
     for value in t.values():
         emulator.add(value)
         emulator2.add(value)
@@ -119,7 +99,7 @@ def _offline_merge(*reports: str) -> dict[str, Any]:
 
 
 def test_merging_is_associative_and_commutative(tmp_path: Path, token: Any) -> None:
-    listing, _ = _fleet(tmp_path, token)
+    listing, _ = make_fleet(tmp_path, token)
     shards = []
     for k in (1, 2, 3):
         path = tmp_path / f"s{k}.json"
@@ -142,7 +122,7 @@ def test_merging_is_associative_and_commutative(tmp_path: Path, token: Any) -> N
 
 
 def test_a_missing_shard_makes_the_merge_incomplete(tmp_path: Path, token: Any) -> None:
-    listing, _ = _fleet(tmp_path, token)
+    listing, _ = make_fleet(tmp_path, token)
     paths = []
     for k in (1, 3):
         path = tmp_path / f"s{k}.json"
@@ -156,7 +136,7 @@ def test_a_missing_shard_makes_the_merge_incomplete(tmp_path: Path, token: Any) 
 
 
 def test_reports_of_another_version_or_malformed_are_refused(tmp_path: Path, token: Any) -> None:
-    listing, _ = _fleet(tmp_path, token)
+    listing, _ = make_fleet(tmp_path, token)
     good = tmp_path / "good.json"
     scan_json(listing, "-o", str(good))
     data = json.loads(good.read_text())
