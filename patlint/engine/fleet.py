@@ -94,7 +94,7 @@ def scan_fleet(
     progress: Progress | None = None,
 ) -> ScanResult:
     """Scan the history of every repository of the shard; one result for all of them."""
-    from patlint.sources.history.blobs import collect_history
+    from patlint.engine.history import collect_history
     from patlint.sources.mirrors import MirrorCache
 
     shard = fleet.shard
