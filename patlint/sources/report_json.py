@@ -202,6 +202,8 @@ def _location(r: _Reader, obj: dict[str, Any], where: str) -> Location:
         in_head=r.opt_bool(obj.get("in_head"), f"{where}.in_head"),
         blob=r.opt_text(obj.get("blob"), f"{where}.blob"),
         moved_from=r.opt_text(obj.get("moved_from"), f"{where}.moved_from"),
+        author_name=r.opt_text(obj.get("author_name"), f"{where}.author_name"),
+        author_email=r.opt_text(obj.get("author_email"), f"{where}.author_email"),
         repository=r.opt_text(obj.get("repository"), f"{where}.repository"),
     )
 

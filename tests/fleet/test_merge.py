@@ -64,6 +64,10 @@ def test_merged_shards_equal_the_unsharded_run_and_github_sees_each_token_once(
     assert len(merged["tokens"]) == 4  # the shared token is one token
     assert places(merged) == places(whole)
     assert _findings(merged) == _findings(whole)
+    # every field of every place survives the round trip through the shards' reports
+    assert sorted(map(json.dumps, (x["locations"] for x in merged["tokens"]))) == sorted(
+        map(json.dumps, (x["locations"] for x in whole["tokens"]))
+    )
     assert {x["sha256"]: x["verification"]["status"] for x in merged["tokens"]} == {
         x["sha256"]: x["verification"]["status"] for x in whole["tokens"]
     }
