@@ -162,15 +162,17 @@ def scan_structured(
     readers: Sequence[FileReader],
     *,
     max_size: int,
+    searched: tuple[FileResult, list[tuple[int, int]]] | None = None,
 ) -> FileResult:
     """The detector over the file once, then each structured reader's view of it, joined: a
     reader's tokens replace the file's own (same token, richer context).
 
     `st` is None for bytes with no file behind them (a git blob): no permission checks.
+    `searched` is what `scan_buffer` already gave for `data`, when the caller has it.
     """
     from patlint.engine.readings import FileHits, join
 
-    result, spans = _scan_buffer(data, rel, detector)
+    result, spans = searched if searched is not None else scan_buffer(data, rel, detector)
     hits = FileHits(data, rel, list(result.candidates), spans)
     for reader in readers:
         out = join(reader.read(data, rel, st), hits, list(result.candidates), st, detector)
@@ -250,10 +252,10 @@ def scan_bytes(
     data: bytes, rel: str, detector: Detector, *, file_type: str | None = None
 ) -> FileResult:
     """Scan a whole file already in memory (what `scan_stream` does for a one-chunk file)."""
-    return _scan_buffer(data, rel, detector, file_type)[0]
+    return scan_buffer(data, rel, detector, file_type)[0]
 
 
-def _scan_buffer(
+def scan_buffer(
     data: bytes, rel: str, detector: Detector, file_type: str | None = None
 ) -> tuple[FileResult, list[tuple[int, int]]]:
     """`scan_bytes`, and the bytes each candidate was read from ([offset, end), `Hit.end`)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import BinaryIO
 
@@ -10,6 +9,7 @@ from patlint.detectors.pattern import Detector
 from patlint.engine.filescan import (
     PRECHECK_MIN_FILES,
     FileResult,
+    scan_buffer,
     scan_stream,
     scan_structured,
 )
@@ -44,14 +44,18 @@ class BlobScan:
             data = stream.read(size)
         except OSError as exc:
             return FileResult(skip=Skip(shown, "read-error", str(exc)))
+        searched = None
         if all(getattr(r, "text_derived", False) for r in readers):
             # e.g. a workflow: the reader only re-labels the file's own hits, and what it says
             # without any is about the file's configuration, which history does not report
-            # (`history_places`); most versions of most workflows hold no token
-            res = scan_stream(io.BytesIO(data), shown, detector, max_size=max_size)
-            if not res.candidates:
-                return res
-        return scan_structured(data, shown, None, detector, readers, max_size=max_size)
+            # (`history_places`); most versions of most workflows hold no token. Those that
+            # do go to the reader with the hits already found: the blob is searched once.
+            searched = scan_buffer(data, shown, detector)
+            if not searched[0].candidates:
+                return searched[0]
+        return scan_structured(
+            data, shown, None, detector, readers, max_size=max_size, searched=searched
+        )
 
 
 def collect_history(

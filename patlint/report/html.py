@@ -18,23 +18,20 @@ from patlint.model import Finding, Location, ScanResult, Token, TokenInfo
 from patlint.report.common import ReportMeta, clean_text, narrowing_note, shown
 
 TIMELINE_DAYS = 400  # the timeline spans today .. today + this many days
-DANGEROUS = frozenset(
-    {
-        "repo",
-        "delete_repo",
-        "workflow",
-        "admin:org",
-        "admin:repo_hook",
-        "admin:org_hook",
-        "admin:enterprise",
-        "admin:public_key",
-        "admin:gpg_key",
-        "admin:ssh_signing_key",
-        "delete:packages",
-        "write:packages",
-        "site_admin",
-    }
-)
+
+
+def dangerous_scopes(meta: ReportMeta) -> frozenset[str]:
+    """The classic scopes shown in red: the god-token rule's `high_risk` list
+    (rules/policy/scopes.yml), so the page and the rule never disagree; `admin:` scopes too."""
+    rule = meta.rules.get("god-token")
+    high_risk = getattr(rule, "params", {}).get("high_risk", ()) if rule is not None else ()
+    return frozenset(str(s) for s in high_risk)
+
+
+def _is_dangerous(scope: str, danger: frozenset[str]) -> bool:
+    return scope in danger or scope.startswith("admin:")
+
+
 _CSS = """
 :root{--bg:#fff;--fg:#1f2328;--mute:#656d76;--line:#d0d7de;--crit:#8b0000;--high:#cf222e;
 --med:#bc4c00;--low:#9a6700;--info:#0969da;--ok:#1a7f37}
@@ -129,7 +126,7 @@ def _place(loc: Location) -> str:
     return out
 
 
-def _scopes(info: TokenInfo | None) -> str:
+def _scopes(info: TokenInfo | None, danger: frozenset[str]) -> str:
     if info is None:
         return '<span class="kv">not verified</span>'
     parts: list[str] = []
@@ -137,7 +134,7 @@ def _scopes(info: TokenInfo | None) -> str:
         if not info.scopes:
             parts.append('<span class="badge">no scopes</span>')
         for scope in sorted(info.scopes):
-            cls = "badge danger" if scope in DANGEROUS or scope.startswith("admin:") else "badge"
+            cls = "badge danger" if _is_dangerous(scope, danger) else "badge"
             parts.append(f'<span class="{cls}">{_e(scope)}</span>')
     for name, level in sorted((info.permissions or {}).items()):
         cls = "badge danger" if level in ("write", "admin") else "badge"
@@ -189,7 +186,9 @@ def _fixes(findings: Sequence[Finding]) -> str:
     return f'<div class="fix what-to-do"><b>What to do</b><ul>{items}</ul></div>'
 
 
-def _token_card(token: Token, findings: Sequence[Finding], now: datetime) -> str:
+def _token_card(
+    token: Token, findings: Sequence[Finding], now: datetime, danger: frozenset[str]
+) -> str:
     info = token.info
     ref = token.ref
     status = info.status.value if info is not None else "unverified"
@@ -206,7 +205,7 @@ def _token_card(token: Token, findings: Sequence[Finding], now: datetime) -> str
         f'<span class="badge status {_e(status)}">{_e(status)}</span></h3>'
         f'<div>{owner}<span class="kv">expires: {_e(expiry)}</span>'
         f'<span class="kv">sha256 {_e(ref.sha256[:16])}…</span></div>'
-        f'<div class="power">{_scopes(info)}</div>'
+        f'<div class="power">{_scopes(info, danger)}</div>'
         f"<div><b>Places</b><ul>{places}</ul></div>"
         + (f"<div><b>Findings</b><ul>{items}</ul></div>" if items else "")
         + _fixes(findings)
@@ -242,7 +241,7 @@ def _timeline(tokens: Iterable[Token], now: datetime) -> str:
     )
 
 
-def _inventory(result: Any) -> str:
+def _inventory(result: Any, danger: frozenset[str]) -> str:
     entries = getattr(result, "inventory", None)
     if not entries:
         return ""
@@ -253,7 +252,7 @@ def _inventory(result: Any) -> str:
             f"{_e(k)}: {_e(v)}</span>"
             for k, v in e.permissions.items()
         ) + "".join(
-            f'<span class="badge{" danger" if s in DANGEROUS else ""}">{_e(s)}</span>'
+            f'<span class="badge{" danger" if _is_dangerous(s, danger) else ""}">{_e(s)}</span>'
             for s in sorted(e.scopes or ())
         )
         repos = e.repository_count
@@ -310,7 +309,8 @@ def render(
             -max((int(f.severity) for f in by_token.get(t.secret.digest, [])), default=-1),
         ),
     )
-    cards = "".join(_token_card(t, by_token.get(t.secret.digest, []), when) for t in tokens)
+    danger = dangerous_scopes(meta)
+    cards = "".join(_token_card(t, by_token.get(t.secret.digest, []), when, danger) for t in tokens)
     notices = [*result.stats.notices, *result.notices]
     parts = [
         "<!DOCTYPE html>",
@@ -326,7 +326,7 @@ def render(
         *([f'<p class="meta narrowed">{_e(note)}</p>'] if (note := narrowing_note(meta)) else []),
         f'<p class="summary" id="summary">{len(result.findings)} findings {summary}· '
         f"{len(result.tokens)} tokens · {len(result.suppressed)} suppressed</p>",
-        _inventory(result),
+        _inventory(result, danger),
         f'<h2>Tokens</h2><div class="cards">{cards or "<p>No tokens found.</p>"}</div>',
         f"<h2>Expiry timeline</h2>{_timeline(result.tokens, when)}",
     ]

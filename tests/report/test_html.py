@@ -201,3 +201,68 @@ def test_fix_text_once_per_token_with_markdown_rendered_and_hostile_links_kept_a
     assert "[x](https://evil.example/p) https://evil.example/q" in " ".join(parsed.text)
     assert not [a for tag, a in parsed.tags if tag == "b" and "y" in str(a)]
     assert evil in " ".join(parsed.text)
+
+
+def _power_page(token: str, scopes: list[str], rules: dict[str, object]) -> str:
+    import io
+
+    from patlint.model import (
+        Candidate,
+        Confidence,
+        Context,
+        Location,
+        ScanResult,
+        ScanStats,
+        Secret,
+        Severity,
+        Token,
+        TokenInfo,
+        TokenStatus,
+    )
+    from patlint.report.common import ReportMeta
+    from patlint.report.html import render
+
+    secret = Secret(token, "ghp")
+    cand = Candidate(
+        "github-classic-pat",
+        secret,
+        Location("f.txt", 1, 1),
+        Context("text"),
+        severity=Severity.HIGH,
+        confidence=Confidence.HIGH,
+    )
+    info = TokenInfo(TokenStatus.VALID, "ghp", scopes=frozenset(scopes))
+    result = ScanResult([Token(secret, (cand,), info)], [], [], ScanStats())
+    meta = ReportMeta("1", "defaults", "low", 0, "online", rules=rules)
+    out = io.StringIO()
+    render(result, stream=out, meta=meta)
+    return out.getvalue()
+
+
+def _red(page: str) -> set[str]:
+    """The text of every badge marked dangerous."""
+    import re
+
+    return set(re.findall(r'<span class="badge danger">([^<]*)</span>', page))
+
+
+def test_dangerous_scopes_are_the_god_token_rules_high_risk_list(token: object) -> None:
+    """One fact: the scopes the page marks red are the god-token rule's `high_risk` param
+    (an `admin:` scope too), not a list of the page's own."""
+    from dataclasses import replace
+
+    from patlint.config import Config
+    from patlint.engine.ruleset import build_ruleset
+
+    rules = {r.id: r for r in build_ruleset(Config()).known}
+    god = rules["god-token"]
+    scopes = ["user", "codespace", "read:packages", "admin:foo", "gist"]
+    page = _power_page(token("ghp"), scopes, dict(rules))  # type: ignore[operator]
+    assert "user" in god.params["high_risk"] and "gist" not in god.params["high_risk"]
+    assert _red(page) >= {"user", "codespace", "admin:foo"}
+    assert not _red(page) & {"read:packages", "gist"}
+    params = {**god.params, "high_risk": ["gist"]}
+    changed = {**rules, "god-token": replace(god, params=params)}
+    page = _power_page(token("ghp"), scopes, changed)  # type: ignore[operator]
+    assert not _red(page) & {"user", "codespace", "read:packages"}
+    assert _red(page) >= {"gist", "admin:foo"}
