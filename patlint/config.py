@@ -511,6 +511,15 @@ def resolve(
     return replace(merged, notices=tuple(notices))
 
 
+def resolve_trusted(config_file: str | None) -> Config:
+    """The trusted configuration alone: `--config FILE`, else the user config. What a fleet
+    scan and `patlint merge` use: there is no one scanned tree to discover a config in."""
+    if config_file:
+        return load_file(Path(config_file))
+    base, notices = _user_config()
+    return replace(base, notices=tuple(notices))
+
+
 def _user_config() -> tuple[Config, list[str]]:
     path = user_config_path()
     if not os.path.lexists(path):

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 
 class Severity(enum.IntEnum):
@@ -79,6 +79,7 @@ class Secret:
     """A plaintext token; `str`/`repr` give only the redacted preview so nothing leaks by accident."""
 
     __slots__ = ("_value", "digest", "kind", "preview")
+    sealed: ClassVar[bool] = False  # True for stand-ins that hold no plaintext (from a report)
 
     def __init__(self, value: str, kind: str) -> None:
         self._value = value
@@ -136,14 +137,22 @@ class Location:
     # history scans: the author of `commit` (name and email as the commit object has them)
     author_name: str | None = None
     author_email: str | None = None
+    # fleet scans (`scan --repos`): the repository (its URL or path, as listed) `path` is in
+    repository: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The path, prefixed with `[repository] ` in a fleet scan: what tells places apart."""
+        return self.path if self.repository is None else f"[{self.repository}] {self.path}"
 
     def display(self) -> str:
-        """`path:line:col` for text, `path@offset` for binary."""
+        """`path:line:col` for text, `path@offset` for binary (`[repository] ` first in a fleet)."""
+        where = self.where
         if self.binary or self.line is None:
-            return f"{self.path}@{self.offset}" if self.offset is not None else self.path
+            return f"{where}@{self.offset}" if self.offset is not None else where
         if self.column is not None:
-            return f"{self.path}:{self.line}:{self.column}"
-        return f"{self.path}:{self.line}"
+            return f"{where}:{self.line}:{self.column}"
+        return f"{where}:{self.line}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +291,7 @@ class Finding:
     def fingerprint(self) -> str:
         """Stable identity of this finding for baselines and allow-lists."""
         digest = self.token.sha256 if self.token else ""
-        return finding_fingerprint(self.rule_id, self.location.path, digest)
+        return finding_fingerprint(self.rule_id, self.location.where, digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +314,9 @@ INCOMPLETE_REASONS = frozenset(
         "missing-object",  # git history: an object that is not in the repository
         "corrupt-object",  # git history: an object git cannot read
         "bad-ref",  # git history: a ref that points to no object
+        "repository-not-scanned",  # fleet: a repository that could not be fetched or read
+        "stale-mirror",  # fleet: a mirror that could not be updated (an older copy was read)
+        "missing-shard",  # merge: a shard of the fleet whose report was not given
         "too-many-tokens",  # more tokens in one file than a scan reports: the rest not searched
         "too-much-encoded",  # more encoded text than one file decodes: the rest not decoded
         "rule-timeout",  # a custom rule gave up on a file, or was dropped for the rest of a scan
@@ -394,6 +406,23 @@ class Rule:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RepoStatus:
+    """A repository of a fleet scan and what became of it."""
+
+    name: str  # as listed (its URL or path)
+    status: str  # scanned | stale (an older mirror was read) | not-scanned
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FleetInfo:
+    """What a fleet scan (`scan --repos`) or a merge of them covered."""
+
+    shards: tuple[str, ...]  # "K/N" of each shard covered ("1/1": the whole list)
+    repositories: tuple[RepoStatus, ...]
+
+
 @dataclass(slots=True)
 class ScanResult:
     """What the pipeline produced: tokens, active and suppressed findings, counters."""
@@ -403,6 +432,9 @@ class ScanResult:
     suppressed: list[Finding]
     stats: ScanStats
     notices: list[str] = field(default_factory=list)
+    fleet: FleetInfo | None = None  # fleet scans and merges only
+    # the place findings as collected, before judging (JSON keeps them for `patlint merge`)
+    places: list[PlaceFinding] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

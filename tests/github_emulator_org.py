@@ -42,6 +42,7 @@ class OrgState:
     credential_authorizations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     owner_tokens: dict[str, str] = field(default_factory=dict)  # token -> org it owns
     page_size: int = 2
+    repos: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # org -> /orgs/ORG/repos
     revocations: list[Revocation] = field(default_factory=list)
     revoke_status: int = 202
     issued: dict[str, str] = field(default_factory=dict)  # installation token -> org
@@ -103,6 +104,7 @@ def _check_jwt(state: OrgState, headers: dict[str, str]) -> bool:
 _PATS = re.compile(r"^/orgs/([^/]+)/personal-access-tokens$")
 _PAT_REPOS = re.compile(r"^/orgs/([^/]+)/personal-access-tokens/(\d+)/repositories$")
 _CRED_AUTH = re.compile(r"^/orgs/([^/]+)/credential-authorizations$")
+_ORG_REPOS = re.compile(r"^/orgs/([^/]+)/repos$")
 _ORG_INST = re.compile(r"^/orgs/([^/]+)/installation$")
 _ACCESS = re.compile(r"^/app/installations/(\d+)/access_tokens$")
 
@@ -153,6 +155,11 @@ def install(emu: Any, **kw: Any) -> OrgState:
             if state.issued.get(_bearer(headers) or "") != m.group(1):
                 return 403, {}, {"message": "Resource not accessible by integration"}
             return _page(state, state.pat_repos.get(int(m.group(2)), []), path, query, prefix)
+        if m := _ORG_REPOS.match(path):
+            who = _bearer(headers) or ""
+            if m.group(1) not in (state.issued.get(who), state.owner_tokens.get(who)):
+                return 404, {}, {"message": "Not Found"}
+            return _page(state, state.repos.get(m.group(1), []), path, query, prefix)
         if m := _CRED_AUTH.match(path):
             if state.owner_tokens.get(_bearer(headers) or "") != m.group(1):
                 return 403, {}, {"message": "Must have admin rights to organization"}

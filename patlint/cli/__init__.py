@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "baseline": "patlint.cli.baseline:baseline",
     "revoke": "patlint.cli.revoke:revoke",
     "org": "patlint.cli.org:org",
+    "merge": "patlint.cli.merge:merge",
     "ci": "patlint.cli.ci:ci",  # hidden: the glue of action.yml, the GitLab template, pre-push
 }
 cli.registry = COMMANDS

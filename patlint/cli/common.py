@@ -199,7 +199,8 @@ def _emit(
         base=base,
         hook=hook,
     )
-    _redactor().learn(t.secret for t in result.tokens)  # legacy 40-hex: known, not by shape
+    # legacy 40-hex: known, not by shape (a token read back from a report has no plaintext)
+    _redactor().learn(t.secret for t in result.tokens if not t.secret.sealed)
 
     def write(fmt: str, path: str | None) -> None:
         module = renderer(fmt)

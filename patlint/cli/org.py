@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -47,6 +47,24 @@ from patlint.errors import ConfigError
     type=click.Path(exists=True, dir_okay=False),
     help="Config file (rule overrides, allow-list).",
 )
+@click.option(
+    "--list-repos",
+    is_flag=True,
+    help="Write the organization's repositories (https clone URLs, one a line) for "
+    "`scan --history --repos FILE`, instead of the token inventory.",
+)
+@click.option(
+    "--archived/--no-archived",
+    default=True,
+    show_default=True,
+    help="With --list-repos: include archived repositories.",
+)
+@click.option(
+    "--forks/--no-forks",
+    default=True,
+    show_default=True,
+    help="With --list-repos: include forks.",
+)
 def org(
     org_name: str,
     app_id: str | None,
@@ -58,6 +76,9 @@ def org(
     output: str | None,
     fail_on: str,
     config_file: str | None,
+    list_repos: bool = False,
+    archived: bool = True,
+    forks: bool = True,
 ) -> int:
     """Inventory the tokens with access to organization ORG and judge them by policy.
 
@@ -72,6 +93,7 @@ def org(
     Examples:
       patlint org acme --app-id 123456 --private-key app.pem
       GITHUB_TOKEN=… patlint org acme --token-env GITHUB_TOKEN --format html -o acme.html
+      patlint org acme --app-id 123456 --private-key app.pem --list-repos -o repos.txt
     """
     from pathlib import Path
 
@@ -120,6 +142,14 @@ def org(
     if base is None:
         raise click.UsageError(f"--host {host}: not a GitHub host")
     session = make_session(2)
+    if list_repos:
+        try:
+            client = GitHubClient(
+                session, base, timeout=options.timeout, connect_timeout=options.connect_timeout
+            )
+            return _list_repos(client, org_name, host, jwt, owner_token, archived, forks, output)
+        finally:
+            session.close()
     entries = []
     failed: list[str] = []
     try:
@@ -180,3 +210,39 @@ def org(
     else:
         write(sys.stdout)
     return code
+
+
+def _list_repos(
+    client: Any,
+    org_name: str,
+    host: str,
+    jwt: Any,
+    owner_token: Any,
+    archived: bool,
+    forks: bool,
+    output: str | None,
+) -> int:
+    """`org ORG --list-repos`: the FILE for `scan --history --repos`."""
+    from patlint.errors import GitHubError
+    from patlint.github.app import installation_token
+    from patlint.github.org import org_repositories, repos_list
+
+    try:
+        secret = installation_token(client, org_name, jwt) if jwt is not None else owner_token
+        items = org_repositories(client, org_name, secret)
+    except GitHubError as exc:
+        raise ConfigError(
+            f"organization {org_name} on {host}: could not list its repositories: {exc}"
+        ) from None
+    lines, notices = repos_list(items, archived=archived, forks=forks)
+    text = "".join(f"{line}\n" for line in lines)
+    for notice in notices:
+        click.echo(f"note: {notice}", err=True)
+    if output:
+        _write_atomic(output, lambda stream: stream.write(text))
+        click.echo(
+            f"patlint: {len(lines)} repositories of {org_name} written to {output}", err=True
+        )
+    else:
+        sys.stdout.write(text)
+    return 0

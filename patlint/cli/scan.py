@@ -171,6 +171,42 @@ STATUSES = tuple(STATUS_FILTERS)
     ),
 )
 @click.option(
+    "--repos",
+    "repos_file",
+    metavar="FILE|-",
+    help="With --history: scan every repository FILE lists (a path or an https://, ssh://, "
+    "file:// URL a line; `-` reads standard input) into one report. URLs are fetched as "
+    "mirrors into --repos-cache.",
+)
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="With --repos: only the K-th of N disjoint shares of the list (by a stable hash of "
+    "each repository's name), for one job of a CI matrix; `patlint merge` joins the reports.",
+)
+@click.option(
+    "--repos-cache",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="With --repos: folder of the repository mirrors, reused and updated on the next run "
+    "[default: $XDG_CACHE_HOME/patlint/repos].",
+)
+@click.option(
+    "--fetch-jobs",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="With --repos: repositories fetched at once.",
+)
+@click.option(
+    "--fetch-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=3600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --repos: give up on one repository's fetch after this long.",
+)
+@click.option(
     "--no-suppress",
     is_flag=True,
     help="Report findings even where an inline comment or allow-list suppresses them.",
@@ -246,6 +282,11 @@ def scan(
     scan_all: bool = False,
     scan_env: bool = False,
     credential_helpers: bool = False,
+    repos_file: str | None = None,
+    shard: str | None = None,
+    repos_cache: str | None = None,
+    fetch_jobs: int = 4,
+    fetch_timeout: float = 3600.0,
 ) -> int:
     """Scan files and folders (default: .) for GitHub tokens; `-` reads standard input.
 
@@ -260,6 +301,7 @@ def scan(
       patlint scan --history --range origin/main..HEAD  # every commit of a pull request
       patlint scan ~ --env                 # workstation audit: every token on this machine
       cat build.log | patlint scan -
+      patlint scan --offline --history --repos repos.txt --shard 2/8 --format json -o 2.json
     """
     from patlint.config import parse_size, resolve
     from patlint.engine.ruleset import build_ruleset
@@ -268,6 +310,19 @@ def scan(
     from patlint.model import Severity
     from patlint.sources.tree import WalkOptions
 
+    fleet = None
+    if repos_file is not None or shard is not None:
+        fleet = _fleet_options(
+            paths,
+            history,
+            since_rev or rev_range,
+            (profile, scan_all, scan_env, credential_helpers),
+            repos_file,
+            shard,
+            repos_cache,
+            fetch_jobs,
+            fetch_timeout,
+        )
     roots = list(paths) or ["."]
     missing = [p for p in roots if p != "-" and not os.path.lexists(p)]
     if missing:
@@ -280,12 +335,17 @@ def scan(
             f"--status {needs_answer[0]} needs GitHub's answer, and --offline does not ask: "
             "drop --offline (or use --status unverified)"
         )
-    config = resolve(
-        roots,
-        config_file=config_file,
-        no_repo_config=no_repo_config,
-        trust_repo_config=trust_repo_config,
-    )
+    if fleet is not None:
+        from patlint.config import resolve_trusted
+
+        config = resolve_trusted(config_file)  # many repositories: none of them configures it
+    else:
+        config = resolve(
+            roots,
+            config_file=config_file,
+            no_repo_config=no_repo_config,
+            trust_repo_config=trust_repo_config,
+        )
     extra_enable = list(enable) + (["github-token-checksum-invalid"] if report_invalid else [])
     ruleset = build_ruleset(config, extra_dirs=rules_dirs, enable=extra_enable, disable=disable)
     max_size = (
@@ -311,7 +371,14 @@ def scan(
         None if offline else _github_resolver(config, github_api, no_cache, cache_ttl, max_verify)
     )
     progress = _Progress(sys.stderr) if (not no_progress and sys.stderr.isatty()) else None
-    if history or since_rev or rev_range:
+    if fleet is not None:
+        from patlint.engine.fleet import scan_fleet
+
+        repos, fleet_options = fleet
+        result = scan_fleet(
+            repos, ruleset, options, fleet_options, resolver=resolver, progress=progress
+        )
+    elif history or since_rev or rev_range:
         result = _scan_history(roots, ruleset, options, resolver, progress, since_rev, rev_range)
     else:
         from dataclasses import replace
@@ -501,3 +568,39 @@ def _scan_history(
     )
     collected = Collected(candidates=hist.candidates, places=hist.places, stats=hist.stats)
     return finish(collected, ruleset, options, resolver=resolver)
+
+
+def _fleet_options(
+    paths: tuple[str, ...],
+    history: bool,
+    revisions: str | None,
+    workstation: tuple[Any, ...],
+    repos_file: str | None,
+    shard: str | None,
+    repos_cache: str | None,
+    fetch_jobs: int,
+    fetch_timeout: float,
+) -> tuple[Any, Any]:
+    """The repositories (of the list) and how to reach them, or a usage error (exit 2)."""
+    from patlint.engine.fleet import FleetOptions
+    from patlint.sources.repos import parse_shard, read_repos
+
+    if repos_file is None:
+        raise click.UsageError("--shard K/N takes the repositories of --repos FILE")
+    if not history:
+        raise click.UsageError("--repos scans repository histories: add --history")
+    if paths:
+        raise click.UsageError("--repos FILE lists the repositories: give no PATHS")
+    if revisions:
+        raise click.UsageError(
+            "--since and --range are not for --repos (each repository has its own refs)"
+        )
+    if any(workstation):
+        raise click.UsageError(
+            "--profile, --all, --env and --credential-helpers are not for --repos"
+        )
+    parsed = parse_shard(shard) if shard is not None else None
+    repos = read_repos(repos_file)
+    return repos, FleetOptions(
+        cache=repos_cache, fetch_jobs=fetch_jobs, fetch_timeout=fetch_timeout, shard=parsed
+    )

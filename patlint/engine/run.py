@@ -314,7 +314,9 @@ def finish(
         explain_skipped=resolver is not None,  # offline by choice: nothing to explain
     )
     collected.stats.suppressed = len(suppressed)
-    return ScanResult(tokens, findings, suppressed, collected.stats, notices)
+    return ScanResult(
+        tokens, findings, suppressed, collected.stats, notices, places=list(collected.places)
+    )
 
 
 def exit_code(findings: Sequence[Finding], fail_on: Severity) -> int:

@@ -177,3 +177,45 @@ def saml_tokens(client: GitHubClient, org: str, secret: Any) -> list[OrgToken]:
             )
         )
     return out
+
+
+def org_repositories(client: GitHubClient, org: str, secret: Any) -> list[dict[str, Any]]:
+    """Every repository of `org` the credential can see (`GET /orgs/ORG/repos`, paged):
+    the API's items as they are (the caller checks each `clone_url`)."""
+    from urllib.parse import quote
+
+    path = f"/orgs/{quote(org, safe='')}/repos"
+    return [r for r in paginate(client, path, secret, {"type": "all"}) if isinstance(r, dict)]
+
+
+def repos_list(
+    items: list[dict[str, Any]], *, archived: bool, forks: bool
+) -> tuple[list[str], list[str]]:
+    """The `--repos` FILE lines (https clone URLs, sorted) and notices for items left out.
+
+    The API's answer is hostile: a `clone_url` is kept only when it is an https URL that
+    `scan --repos` accepts (no other transport, no option-looking path, no credentials, no
+    control characters that would split a line)."""
+    from patlint.sources.repos import parse_line
+
+    lines: set[str] = set()
+    notices: list[str] = []
+    for item in items:
+        if (item.get("archived") is True and not archived) or (
+            item.get("fork") is True and not forks
+        ):
+            continue
+        url = item.get("clone_url")
+        name = str(item.get("full_name") or item.get("name") or "?")[:100]
+        try:
+            if not isinstance(url, str):
+                raise ValueError("no clone_url")
+            repo = parse_line(url)
+            if repo.scheme != "https" or url != url.strip():
+                raise ValueError("not an https URL")
+        except ValueError as exc:
+            shown = name.encode("ascii", "backslashreplace").decode().replace("\n", "\\n")
+            notices.append(f"repository {shown!r} left out: its clone_url is unusable ({exc})")
+            continue
+        lines.add(url)
+    return sorted(lines), notices

@@ -156,7 +156,7 @@ class DeadTokenCheck:
         info = token.info
         if info is None:
             return
-        places = len({c.location.path for c in token.candidates})
+        places = len({c.location.where for c in token.candidates})
         where = f" in {places} files" if places > 1 else ""
         if info.status is TokenStatus.INVALID:
             yield Verdict(

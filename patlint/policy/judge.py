@@ -84,7 +84,7 @@ def _detection_findings(token: Token, rules: Mapping[str, Rule]) -> Iterator[tup
         rule = rules[rule_id]
         active = [c for c in cands if not covers(c.suppress, rule_id)]
         primary = (active or cands)[0]
-        where = len({c.location.path for c in cands})
+        where = len({c.location.where for c in cands})
         kind = KIND_NAMES.get(token.secret.kind, "token-shaped string")
         places = f" in {where} files" if where > 1 else ""
         if rule.token_kind == "invalid":
@@ -236,7 +236,7 @@ def in_baseline(finding: Finding, options: JudgeOptions, sha1s: Mapping[str, str
         return True
     if finding.token is None:
         return False
-    if finding_fingerprint("*", finding.location.path, finding.token.sha256) in options.baseline:
+    if finding_fingerprint("*", finding.location.where, finding.token.sha256) in options.baseline:
         return True
     sha1 = sha1s.get(finding.token.sha256)
     if sha1 is None or not options.baseline_sha1:
@@ -247,4 +247,4 @@ def in_baseline(finding: Finding, options: JudgeOptions, sha1s: Mapping[str, str
 
 
 def _order(f: Finding) -> tuple[int, str, int, str]:
-    return (-int(f.severity), f.location.path, f.location.offset or 0, f.rule_id)
+    return (-int(f.severity), f.location.where, f.location.offset or 0, f.rule_id)

@@ -125,9 +125,9 @@ class WrongHostCheck:
         seen: set[tuple[str, str]] = set()
         for c in token.candidates:
             host = (c.context.host or "").lower().rstrip(".")
-            if not host or (c.location.path, host) in seen:
+            if not host or (c.location.where, host) in seen:
                 continue
-            seen.add((c.location.path, host))
+            seen.add((c.location.where, host))
             if is_github_host(host, ctx) or any(
                 fnmatch.fnmatchcase(host, pattern) for pattern in allowed
             ):

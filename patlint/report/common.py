@@ -84,6 +84,10 @@ def location_dict(loc: Location) -> dict[str, Any]:
         value = getattr(loc, name)
         if value is not None:
             out[name] = value
+    if loc.moved_from is not None:
+        out["moved_from"] = json_path(loc.moved_from)
+    if loc.repository is not None:
+        out["repository"] = loc.repository
     if loc.binary:
         out["binary"] = True
     if loc.note:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from patlint.model import ScanResult
+from patlint.model import PlaceFinding, ScanResult
 from patlint.report.common import (
     ReportMeta,
     clean_data,
@@ -15,7 +15,26 @@ from patlint.report.common import (
     token_info_dict,
 )
 
-SCHEMA_VERSION = "1.0"
+# 1.1: `repository` and `moved_from` in locations, `detections` per token, `collected` and
+# `fleet`: what `patlint merge` reads back to judge the union of several reports again.
+SCHEMA_VERSION = "1.1"
+
+
+def place_dict(p: PlaceFinding) -> dict[str, Any]:
+    """A place finding as collected (before judging), for `patlint merge`; never the token."""
+    return {
+        "rule_id": p.rule_id,
+        "message": p.message,
+        "location": location_dict(p.location),
+        "token": (
+            {"kind": p.secret.kind, "preview": p.secret.preview, "sha256": p.secret.digest}
+            if p.secret is not None
+            else None
+        ),
+        "context": p.context.to_dict(),
+        "severity": p.severity.label if p.severity is not None else None,
+        "suppress": p.suppress,
+    }
 
 
 def build(result: ScanResult, meta: ReportMeta) -> dict[str, Any]:
@@ -28,7 +47,7 @@ def build(result: ScanResult, meta: ReportMeta) -> dict[str, Any]:
         if f.token is not None:
             rules_by_token.setdefault(f.token.sha256, []).append(f.rule_id)
     stats = result.stats
-    return {
+    doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "patlint", "version": meta.version},
         "summary": {
@@ -58,6 +77,14 @@ def build(result: ScanResult, meta: ReportMeta) -> dict[str, Any]:
                 "contexts": [c.context.to_dict() for c in t.candidates],
                 "verification": token_info_dict(t.info),
                 "rules": sorted(set(rules_by_token.get(t.secret.digest, []))),
+                "detections": [
+                    {
+                        "rule_id": c.rule_id,
+                        "checksum_valid": c.checksum_valid,
+                        "suppress": c.suppress,
+                    }
+                    for c in t.candidates
+                ],
             }
             for t in result.tokens
         ],
@@ -66,7 +93,20 @@ def build(result: ScanResult, meta: ReportMeta) -> dict[str, Any]:
             for s in stats.skipped
         ],
         "notices": [*stats.notices, *result.notices],
+        "collected": {
+            "places": [place_dict(p) for p in result.places],
+            "notices": list(stats.notices),
+        },
     }
+    if result.fleet is not None:
+        doc["fleet"] = {
+            "shards": list(result.fleet.shards),
+            "repositories": [
+                {"name": r.name, "status": r.status, **({"detail": r.detail} if r.detail else {})}
+                for r in result.fleet.repositories
+            ],
+        }
+    return doc
 
 
 def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta) -> None:

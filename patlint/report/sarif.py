@@ -106,10 +106,20 @@ def location(loc: Location, *, ident: int | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"physicalLocation": physical}
     if ident is not None:
         out["id"] = ident
-    words = [w for w in (loc.note, f"commit {loc.commit}" if loc.commit else "") if w]
+    words = [
+        w
+        for w in (
+            f"repository {loc.repository}" if loc.repository else "",
+            loc.note,
+            f"commit {loc.commit}" if loc.commit else "",
+        )
+        if w
+    ]
     if words:
         out["message"] = {"text": "; ".join(words)}
     props: dict[str, Any] = {}
+    if loc.repository is not None:
+        props["repository"] = loc.repository  # fleet scans: the path is in this repository
     if loc.commit:
         props["commit"] = loc.commit
     for name in (

@@ -156,7 +156,7 @@ def _places(token: Token | None, findings: Sequence[Finding]) -> list[tuple[Loca
     commits: dict[tuple[str, int | None, str | None], set[str]] = {}
     for loc in locs:
         # history: a path kept through many commits is one place (at its oldest commit)
-        key = (loc.path, None if loc.commit else loc.offset, loc.note if not loc.commit else None)
+        key = (loc.where, None if loc.commit else loc.offset, loc.note if not loc.commit else None)
         out.setdefault(key, loc)
         if loc.commit:
             commits.setdefault(key, set()).add(loc.commit)
@@ -267,6 +267,9 @@ def _shell_word(text: str) -> str | None:
     return shlex.quote(text)
 
 
+_SCP_FORM = re.compile(r"^[A-Za-z0-9._~%+-]*@?[A-Za-z0-9.-]+:")
+
+
 def _file_arg(path: str, base: str | None) -> str | None:
     """The shell word naming a report path from where the scan ran."""
     if path.startswith("~/"):
@@ -300,8 +303,13 @@ def _revoke_command(token: Token, meta: ReportMeta) -> list[str] | None:
         if word is None:
             continue
         flag = [] if host == GITHUB_COM or is_non_github(host) else ["--host", word]
-        if loc.commit and loc.blob:
+        if loc.commit and loc.blob and loc.repository is not None:  # a fleet scan's repository
+            if "://" in loc.repository or _SCP_FORM.match(loc.repository):
+                continue  # its mirror is in the cache: `patlint merge` reads it again
+            repo = ["-C", _shell_word(loc.repository)]
+        elif loc.commit and loc.blob:
             repo = [] if meta.base in (None, "", ".") else ["-C", _shell_word(meta.base or "")]
+        if loc.commit and loc.blob:
             if None in repo:
                 continue
             return [

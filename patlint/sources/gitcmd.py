@@ -64,3 +64,79 @@ def env() -> dict[str, str]:
     out.update(ENV)
     out.pop("GIT_PAGER", None)
     return out
+
+
+# --- fetching a fleet's mirrors (`scan --repos`, `merge`) ---------------------------------------
+#
+# A fetch needs a transport, so it cannot run under `ENV` above. The URL is the user's (listed
+# in the --repos file, which is trusted); what the remote sends is not. So a fetch gets exactly
+# the URL's own protocol (`GIT_ALLOW_PROTOCOL=https`, `ssh` or `file`: a redirect or a
+# submodule to another transport is refused), runs no hook (`core.hooksPath`), recurses into
+# no submodule, leaves no background maintenance behind, and never prompts (no terminal, empty
+# askpass programs, `GIT_TERMINAL_PROMPT=0`, ssh in batch mode through SSH_ASKPASS_REQUIRE).
+# The user's own credential helpers and `url.<base>.insteadOf` (system and global config) stay
+# in force: that is how a private repository is reached. The mirror's own config is the one
+# `git clone --mirror` wrote in patlint's cache folder, which only the user can write.
+FETCH_HARDENING: tuple[tuple[str, str], ...] = (
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", os.devnull),  # reference-transaction and every other hook: none
+    ("core.useReplaceRefs", "false"),
+    ("log.showSignature", "false"),
+    ("fetch.recurseSubmodules", "false"),
+    ("submodule.recurse", "false"),
+    ("gc.auto", "0"),  # no `gc --auto` detached into the background after we are gone
+    ("maintenance.auto", "false"),
+    ("protocol.allow", "never"),  # GIT_ALLOW_PROTOCOL below lets exactly one through
+)
+FETCH_PROTOCOLS = ("https", "ssh", "file")
+MIRROR_REFSPEC = "+refs/*:refs/*"  # every ref the remote advertises: branches, tags, notes, PRs
+
+
+def _fetch_prefix() -> list[str]:
+    out = ["git", "--no-pager"]
+    for key, value in FETCH_HARDENING:
+        out += ["-c", f"{key}={value}"]
+    return out
+
+
+def clone_mirror_argv(url: str, dest: str) -> list[str]:
+    """`git clone --mirror` of `url` into `dest` (a new folder): bare, every ref, no template."""
+    return [*_fetch_prefix(), "clone", "--mirror", "--quiet", "--template=", "--", url, dest]
+
+
+def fetch_mirror_argv(mirror: str, url: str) -> list[str]:
+    """`git fetch` of every ref of `url` into an existing mirror (refs the remote dropped stay:
+    what was leaked once is still scanned)."""
+    return [
+        *_fetch_prefix(),
+        "-C",
+        mirror,
+        "fetch",
+        "--quiet",
+        "--no-write-fetch-head",
+        "--no-recurse-submodules",
+        "--",
+        url,
+        MIRROR_REFSPEC,
+    ]
+
+
+def fetch_env(protocol: str) -> dict[str, str]:
+    """The environment of a fetch: the user's own, allowing exactly `protocol`, no prompts."""
+    if protocol not in FETCH_PROTOCOLS:
+        raise ValueError(f"no fetch over {protocol!r}")
+    out = dict(os.environ)
+    out.update(
+        {
+            "GIT_ALLOW_PROTOCOL": protocol,
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_ASKPASS": "",
+            "SSH_ASKPASS": "",
+            "SSH_ASKPASS_REQUIRE": "never",
+            "GIT_NO_REPLACE_OBJECTS": "1",
+            "GIT_OPTIONAL_LOCKS": "0",
+        }
+    )
+    for name in ("GIT_PAGER", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
+        out.pop(name, None)  # a fetch into a mirror must not be pointed elsewhere
+    return out

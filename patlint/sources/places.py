@@ -6,7 +6,7 @@ for tokens stored in several places)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from patlint.model import Candidate
 
@@ -53,18 +53,20 @@ def stored_places(candidates: Iterable[Candidate]) -> list[Place]:
 
     for c in candidates:
         loc = c.location
-        path = loc.path
+        path = loc.where  # in a fleet scan, `[repository] path`: each repository is its own
+        repo = loc.repository or ""
         if path not in parent:
             parent[path] = path
             hosts[path] = c.context.host
         if loc.in_head:
             live.add(path)
         if loc.blob is not None:
-            parent[root(path)] = root(first_path.setdefault(loc.blob, path))
+            parent[root(path)] = root(first_path.setdefault(f"{repo}\0{loc.blob}", path))
         if loc.commit is not None:
-            added.setdefault(loc.commit, set()).add(path)
+            added.setdefault(f"{repo}\0{loc.commit}", set()).add(path)
         if loc.moved_from is not None:
-            moves.append((path, loc.moved_from))
+            old = replace(loc, path=loc.moved_from).where
+            moves.append((path, old))
     for path, old in moves:  # git saw the file renamed (and edited) from `old` in that commit
         if old in parent:
             parent[root(path)] = root(old)

@@ -1,0 +1,309 @@
+"""`patlint merge`: the JSON reports of several scans (the shards of a fleet) as one report.
+
+Each report is read back as what its sources collected (patlint.sources.report_json): places
+deduplicated (a report given twice, or a merged report with one of its parts, counts once),
+put in the canonical order of a fleet scan, then grouped, verified and judged once, exactly
+as one unsharded `scan --repos` would: GitHub is asked once per token for the whole fleet.
+
+Verifying needs the token and a report holds none (only its SHA-256). So the merge reads each
+token again from the place the report names: the git blob (`git cat-file`, through the
+hardened helper) in the repository of the location — a local path as listed, or the mirror of
+a URL in --repos-cache (fetched again when the merging job has none) — or the file, relative to
+--root. Only a token whose SHA-256 is the report's is kept, and it lives only in memory: no
+artifact of a fleet ever holds a plaintext token. A token that cannot be read again keeps what
+its report recorded (if the shard verified it) with a notice. With --offline nothing is read
+again and each token keeps what its report recorded.
+
+Merging is associative and commutative in content: the result depends on the set of places,
+not on how the reports were grouped or ordered.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from patlint.catalog.ruleset import RuleSet
+from patlint.engine.fleet import NOT_SCANNED, SCANNED, STALE, canonical, fleet_notice
+from patlint.engine.run import Collected, Resolver, ScanOptions, finish
+from patlint.model import (
+    Candidate,
+    FleetInfo,
+    Location,
+    RepoStatus,
+    Rule,
+    ScanResult,
+    Secret,
+    Skip,
+    Token,
+    TokenInfo,
+)
+from patlint.sources.report_json import MISSING_SHARD, LoadedReport
+from patlint.sources.repos import shards_of
+
+MAX_FILE = 256 << 20  # a file read again for its token
+_RANK = {SCANNED: 0, STALE: 1, NOT_SCANNED: 2}
+
+
+def _is_fleet_notice(text: str) -> bool:
+    """A summary a merge works out again (so merging merged reports changes nothing)."""
+    return text.startswith(("fleet: ", "fleet (shard ", "fleet (merged ", "merge: "))
+
+
+def _loc_key(loc: Location) -> tuple[object, ...]:
+    return (
+        loc.repository,
+        loc.path,
+        loc.line,
+        loc.column,
+        loc.offset,
+        loc.commit,
+        loc.blob,
+        loc.binary,
+        loc.note,
+    )
+
+
+@dataclass(slots=True)
+class Merged:
+    """The union of several reports' collected places, before verification and judging."""
+
+    collected: Collected
+    infos: dict[str, TokenInfo] = field(default_factory=dict)
+    fleet: FleetInfo | None = None
+
+
+def combine(reports: Sequence[LoadedReport]) -> Merged:
+    """Unite the reports: every place once, every skip and notice once, the fleet covered."""
+    out = Collected()
+    seen_c: set[tuple[object, ...]] = set()
+    seen_p: set[tuple[object, ...]] = set()
+    seen_s: set[tuple[str, str, str]] = set()
+    notices: dict[str, None] = {}
+    infos: dict[str, TokenInfo] = {}
+    shards: set[str] = set()
+    repos: dict[str, RepoStatus] = {}
+    any_fleet = False
+    for rep in reports:
+        for c in rep.candidates:
+            key = (c.secret.digest, c.rule_id, _loc_key(c.location))
+            if key not in seen_c:
+                seen_c.add(key)
+                out.candidates.append(c)
+        for p in rep.places:
+            digest = p.secret.digest if p.secret is not None else ""
+            pkey = (digest, p.rule_id, p.message, _loc_key(p.location))
+            if pkey not in seen_p:
+                seen_p.add(pkey)
+                out.places.append(p)
+        for s in rep.skipped:
+            if (s.path, s.reason, s.detail) not in seen_s:
+                seen_s.add((s.path, s.reason, s.detail))
+                out.stats.skipped.append(s)
+        for n in rep.notices:
+            if not _is_fleet_notice(n):
+                notices[n] = None
+        for digest, info in rep.infos.items():
+            have = infos.get(digest)
+            if have is None or _checked(info) > _checked(have):
+                infos[digest] = info
+        if rep.fleet is not None:
+            any_fleet = True
+            shards.update(rep.fleet.shards)
+            for r in rep.fleet.repositories:
+                old = repos.get(r.name)
+                if old is None or (_RANK.get(r.status, 3), r.detail) < (
+                    _RANK.get(old.status, 3),
+                    old.detail,
+                ):
+                    repos[r.name] = r
+        out.stats.files_scanned += rep.files_scanned
+        out.stats.bytes_scanned += rep.bytes_scanned
+    out.candidates = canonical(out.candidates)
+    out.places = canonical(out.places)
+    out.stats.skipped.sort(key=lambda s: (s.path, s.reason, s.detail))
+    out.stats.notices = sorted(notices)
+    fleet = None
+    if any_fleet:
+        covered = _shard_order(shards)
+        statuses = tuple(sorted(repos.values(), key=lambda r: r.name))
+        fleet = FleetInfo(covered, statuses)
+        missing = missing_shards(covered)
+        for m in missing:
+            detail = "no report of this shard was merged: its repositories are not in the report"
+            out.stats.skipped.append(Skip(f"shard {m}", MISSING_SHARD, detail))
+        if missing:
+            out.stats.notices.append(
+                f"merge: shard{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                "missing (not given): the report covers only part of the fleet"
+            )
+        out.stats.notices.append(_merged_notice(statuses, covered))
+    return Merged(out, infos, fleet)
+
+
+def _checked(info: TokenInfo) -> datetime:
+    return info.checked_at or datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _shard_order(shards: set[str]) -> tuple[str, ...]:
+    parsed = shards_of(sorted(shards))
+    known = {str(s) for s in parsed}
+    ordered = [str(s) for s in sorted(parsed, key=lambda s: (s.total, s.index))]
+    return tuple(ordered + sorted(shards - known))
+
+
+def missing_shards(covered: Sequence[str]) -> list[str]:
+    """The K/N not covered, for each N of which some shard is (none when any 1/1 is there)."""
+    parsed = shards_of(covered)
+    if any(s.total == 1 for s in parsed):
+        return []
+    have = {(s.index, s.total) for s in parsed}
+    out: list[str] = []
+    for total in sorted({s.total for s in parsed}):
+        out += [f"{k}/{total}" for k in range(1, total + 1) if (k, total) not in have]
+    return out
+
+
+def _merged_notice(statuses: Sequence[RepoStatus], covered: Sequence[str]) -> str:
+    text = fleet_notice(statuses, None, len(statuses))
+    return text.replace("fleet:", f"fleet (merged shards {', '.join(covered)}):", 1)
+
+
+# --- verification: the token read again from the place its report names ---------------------
+
+
+class Reader:
+    """Reads tokens again from their places; each git directory and blob once."""
+
+    def __init__(
+        self, detectors: Sequence[Rule], *, root: str, cache: str | None, timeout: float
+    ) -> None:
+        from patlint.detectors.pattern import Detector
+
+        self.detector = Detector(detectors)
+        self.root = root
+        self.cache = cache
+        self.timeout = timeout
+        self._gitdirs: dict[str, str | None] = {}
+        self._cands: dict[tuple[str | None, str], list[Candidate]] = {}
+        self.notes: list[str] = []
+
+    def _gitdir(self, repository: str | None) -> str | None:
+        if repository is None:
+            return self.root
+        if repository in self._gitdirs:
+            return self._gitdirs[repository]
+        from patlint.sources.mirrors import MirrorCache, local
+        from patlint.sources.repos import parse_line
+
+        path: str | None = None
+        try:
+            repo = parse_line(repository)
+        except ValueError:
+            repo = None
+        if repo is not None and repo.local:
+            path = local(repo).path
+        elif repo is not None:
+            mirrors = MirrorCache(self.cache, timeout=self.timeout)
+            path = mirrors.existing(repo)
+            if path is None:
+                got = mirrors.fetch(repo)
+                path = got.path
+                if got.problem and path is None:
+                    self.notes.append(f"merge: repository {repository}: {got.problem}")
+        self._gitdirs[repository] = path
+        return path
+
+    def _candidates(self, loc: Location) -> list[Candidate]:
+        from patlint.engine.filescan import scan_bytes, scan_path
+        from patlint.engine.revoke_targets import _read_blob
+
+        key = (loc.repository, f"blob:{loc.blob}" if loc.blob else f"path:{loc.path}")
+        if key in self._cands:
+            return self._cands[key]
+        found: list[Candidate] = []
+        if loc.blob is not None:
+            gitdir = self._gitdir(loc.repository)
+            data = _read_blob(gitdir, loc.blob) if gitdir is not None else None
+            if data is not None:
+                found = scan_bytes(data, loc.path, self.detector).candidates
+        elif loc.repository is None:
+            name = loc.path if os.path.isabs(loc.path) else os.path.join(self.root, loc.path)
+            if os.path.isfile(name):
+                found = scan_path(name, loc.path, self.detector, max_size=MAX_FILE).candidates
+        self._cands[key] = found
+        return found
+
+    def secret(self, token: Token) -> Secret | None:
+        """The token itself, read again from one of its places; None when none has it."""
+        for c in token.candidates:
+            for found in self._candidates(c.location):
+                if found.secret.digest == token.secret.digest and not found.secret.sealed:
+                    return found.secret
+        return None
+
+
+class MergeResolver:
+    """Verifies merged tokens: each read again from its places, then asked of GitHub once."""
+
+    def __init__(
+        self, inner: Resolver | None, reader: Reader | None, recorded: Mapping[str, TokenInfo]
+    ) -> None:
+        self.inner = inner
+        self.reader = reader
+        self.recorded = recorded
+        self.revealed: list[Secret] = []
+        self._notices: list[str] = []
+
+    def resolve(self, tokens: Sequence[Token]) -> Mapping[str, TokenInfo]:
+        out: dict[str, TokenInfo] = {}
+        live: list[Token] = []
+        lost: list[str] = []
+        for t in tokens:
+            secret = self.reader.secret(t) if self.reader is not None else None
+            if secret is None:
+                if self.reader is not None:
+                    lost.append(t.secret.preview)
+                if t.secret.digest in self.recorded:
+                    out[t.secret.digest] = self.recorded[t.secret.digest]
+                continue
+            self.revealed.append(secret)
+            live.append(replace(t, secret=secret))
+        if self.inner is not None and live:
+            out.update(self.inner.resolve(live))
+            self._notices.extend(self.inner.notices())
+        if self.reader is not None:
+            self._notices.extend(self.reader.notes)
+        if lost:
+            self._notices.append(
+                f"merge: {len(lost)} token(s) could not be read again from the places their "
+                f"reports name (not verified now; what a shard recorded is kept): "
+                f"{', '.join(lost[:10])}{' …' if len(lost) > 10 else ''}"
+            )
+        return out
+
+    def notices(self) -> list[str]:
+        return list(self._notices)
+
+    def summary(self) -> str:
+        if self.inner is None:
+            return "offline"
+        summary = getattr(self.inner, "summary", None)
+        return str(summary()) if callable(summary) else "online"
+
+
+def merge_reports(
+    reports: Sequence[LoadedReport],
+    ruleset: RuleSet,
+    options: ScanOptions,
+    *,
+    resolver: MergeResolver,
+) -> ScanResult:
+    """One result for the union of the reports, verified and judged once."""
+    merged = combine(reports)
+    resolver.recorded = merged.infos
+    result = finish(merged.collected, ruleset, options, resolver=resolver)
+    result.fleet = merged.fleet
+    return result

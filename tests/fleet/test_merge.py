@@ -1,0 +1,163 @@
+"""`patlint merge`: shards' JSON reports as one, verified once; and the issue's done-when test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fleet.helpers import make_fleet, places, run, scan_json
+from tests.github_emulator import Emulator
+
+pytestmark = pytest.mark.usefixtures("git_env")
+
+
+def _findings(report: dict[str, Any]) -> set[tuple[str, str, str, str]]:
+    return {
+        (
+            f["rule_id"],
+            f["location"].get("repository", ""),
+            f["location"]["path"],
+            f["token"]["sha256"] if f.get("token") else "",
+        )
+        for f in report["findings"]
+    }
+
+
+def test_merged_shards_equal_the_unsharded_run_and_github_sees_each_token_once(
+    tmp_path: Path, token: Any, emulator: Emulator, emulator2: Emulator
+) -> None:
+    listing, t = make_fleet(tmp_path, token)
+    for value in t.values():
+        emulator.add(value)
+        emulator2.add(value)
+    api = ["--no-cache", "--github-api", emulator.base_url]
+    code, out, err = run(
+        ["scan", "--history", "--repos", str(listing), "--format", "json", "--no-progress", *api]
+    )
+    assert code == 1, err
+    whole = json.loads(out)
+    reports = []
+    for k in (1, 2, 3):
+        path = tmp_path / f"shard-{k}.json"
+        _, report = scan_json(listing, "--shard", f"{k}/3", "-o", str(path))
+        reports.append(str(path))
+    # the merging job has no mirrors yet: it fetches again what it must read tokens from
+    code, out, err = run(
+        [
+            "merge",
+            *reports,
+            "--format",
+            "json",
+            "--no-cache",
+            "--github-api",
+            emulator2.base_url,
+            "--repos-cache",
+            str(tmp_path / "merge-cache"),
+        ]
+    )
+    assert code == 1, err
+    merged = json.loads(out)
+    assert {x["sha256"] for x in merged["tokens"]} == {x["sha256"] for x in whole["tokens"]}
+    assert len(merged["tokens"]) == 4  # the shared token is one token
+    assert places(merged) == places(whole)
+    assert _findings(merged) == _findings(whole)
+    # every field of every place survives the round trip through the shards' reports
+    assert sorted(map(json.dumps, (x["locations"] for x in merged["tokens"]))) == sorted(
+        map(json.dumps, (x["locations"] for x in whole["tokens"]))
+    )
+    assert {x["sha256"]: x["verification"]["status"] for x in merged["tokens"]} == {
+        x["sha256"]: x["verification"]["status"] for x in whole["tokens"]
+    }
+    assert all(x["verification"]["status"] == "valid" for x in merged["tokens"])
+    # GitHub asked about each token once for the whole fleet: as often as one unsharded run
+    assert emulator2.tokens_seen() == set(t.values())
+    for value in t.values():
+        assert len(emulator2.seen(value)) == len(emulator.seen(value)) >= 1
+    # the old token (only in a deleted file) and the shared one (two repositories)
+    shared = next(x for x in merged["tokens"] if x["preview"].endswith(t["shared"][-4:]))
+    assert {loc["repository"] for loc in shared["locations"]} == {
+        str(tmp_path / "alpha"),
+        f"file://{tmp_path / 'beta'}",
+    }
+    old = next(x for x in merged["tokens"] if x["preview"].endswith(t["old"][-4:]))
+    assert [loc.get("in_head") for loc in old["locations"]] == [False]
+    # the unreachable repository: a notice and an incomplete scan, in both
+    for report in (whole, merged):
+        status = {r["name"]: r["status"] for r in report["fleet"]["repositories"]}
+        assert status[f"file://{tmp_path / 'unreachable'}"] == "not-scanned"
+        assert any("unreachable: not scanned" in n for n in report["notices"])
+    assert merged["fleet"]["shards"] == ["1/3", "2/3", "3/3"]
+    assert not any(s["reason"] == "missing-shard" for s in merged["skipped"])
+    text = out + err + "".join(Path(r).read_text() for r in reports)
+    assert not any(value in text for value in t.values())  # no artifact holds a token
+
+
+def _offline_merge(*reports: str) -> dict[str, Any]:
+    code, out, err = run(["merge", "--offline", "--format", "json", *reports])
+    assert code in (0, 1), err
+    data = json.loads(out)
+    return data
+
+
+def test_merging_is_associative_and_commutative(tmp_path: Path, token: Any) -> None:
+    listing, _ = make_fleet(tmp_path, token)
+    shards = []
+    for k in (1, 2, 3):
+        path = tmp_path / f"s{k}.json"
+        scan_json(listing, "--shard", f"{k}/3", "-o", str(path))
+        shards.append(str(path))
+    _, whole = scan_json(listing)
+    flat = _offline_merge(*shards)
+    left = tmp_path / "left.json"
+    left.write_text(json.dumps(_offline_merge(shards[0], shards[1])))
+    nested = _offline_merge(str(left), shards[2])
+    shuffled = _offline_merge(shards[2], shards[0], shards[1])
+    twice = _offline_merge(*shards, shards[1], str(left))  # a part given again counts once
+    assert flat["tokens"] == nested["tokens"] == shuffled["tokens"]
+    assert flat["findings"] == nested["findings"] == shuffled["findings"] == twice["findings"]
+    assert flat["fleet"] == nested["fleet"] == shuffled["fleet"] == twice["fleet"]
+    assert flat["skipped"] == nested["skipped"] == shuffled["skipped"]
+    assert flat["notices"] == nested["notices"] == shuffled["notices"]
+    assert places(flat) == places(whole)
+    assert _findings(flat) == _findings(whole)
+
+
+def test_a_missing_shard_makes_the_merge_incomplete(tmp_path: Path, token: Any) -> None:
+    listing, _ = make_fleet(tmp_path, token)
+    paths = []
+    for k in (1, 3):
+        path = tmp_path / f"s{k}.json"
+        scan_json(listing, "--shard", f"{k}/3", "-o", str(path))
+        paths.append(str(path))
+    merged = _offline_merge(*paths)
+    assert any(
+        s["reason"] == "missing-shard" and s["path"] == "shard 2/3" for s in merged["skipped"]
+    )
+    assert any("shard 2/3 missing" in n for n in merged["notices"])
+
+
+def test_reports_of_another_version_or_malformed_are_refused(tmp_path: Path, token: Any) -> None:
+    listing, _ = make_fleet(tmp_path, token)
+    good = tmp_path / "good.json"
+    scan_json(listing, "-o", str(good))
+    data = json.loads(good.read_text())
+    older = dict(data, schema_version="1.0")
+    other = dict(data, tool={"name": "patlint", "version": "0.0.1"})
+    broken = json.loads(good.read_text())
+    broken["tokens"][0]["sha256"] = "../../etc/passwd"
+    cases = {
+        "older": (older, "schema 1.0"),
+        "other": (other, "patlint 0.0.1"),
+        "broken": (broken, "tokens[0].sha256: expected a SHA-256"),
+    }
+    for name, (doc, said) in cases.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(doc))
+        code, _, err = run(["merge", "--offline", str(good), str(path)])
+        assert code == 2 and said in err and name in err, err
+    (tmp_path / "nojson.json").write_text("{")
+    code, _, err = run(["merge", "--offline", str(tmp_path / "nojson.json")])
+    assert code == 2 and "not JSON" in err

@@ -1,0 +1,207 @@
+"""`patlint scan --history --repos FILE`: real repositories, local and fetched as mirrors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from patlint.errors import ConfigError
+from patlint.sources import gitcmd
+from patlint.sources.repos import parse_repos
+from tests.fleet.helpers import git, make_repo, places, run, scan_json
+
+pytestmark = pytest.mark.usefixtures("git_env")
+
+
+def test_local_paths_and_mirrors_one_report_with_the_repository_in_each_place(
+    tmp_path: Path, token: Any
+) -> None:
+    shared = token()
+    a = make_repo(tmp_path / "a", [{"cfg.env": f"T={shared}\n"}])
+    b = make_repo(tmp_path / "b", [{"deploy/app.env": f"GH={shared}\n"}])
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"# the fleet\n\n{a}\nfile://{b}/\n{tmp_path / 'gone'}\n")
+    code, report = scan_json(listing)
+    assert code == 1
+    assert len(report["tokens"]) == 1  # one token, in two repositories
+    digest = report["tokens"][0]["sha256"]
+    assert {(r, p) for _, r, p, _ in places(report)} == {
+        (str(a), "cfg.env"),
+        (f"file://{b}/", "deploy/app.env"),
+    }
+    statuses = {r["name"]: r["status"] for r in report["fleet"]["repositories"]}
+    assert statuses == {
+        str(a): "scanned",
+        f"file://{b}/": "scanned",
+        str(tmp_path / "gone"): "not-scanned",
+    }
+    assert any("gone: not scanned" in n for n in report["notices"])
+    assert report["summary"]["incomplete"] == 1
+    assert digest not in report["notices"] and shared not in str(report)
+    mirrors = list((Path(os.environ["XDG_CACHE_HOME"]) / "patlint" / "repos").glob("*.git"))
+    assert len(mirrors) == 1 and (mirrors[0] / "HEAD").is_file()
+    assert git(mirrors[0], "rev-parse", "--is-bare-repository") == "true"
+
+
+def test_text_and_sarif_show_the_repository(tmp_path: Path, token: Any) -> None:
+    a = make_repo(tmp_path / "alpha", [{"x.env": f"T={token()}\n"}])
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{a}\n")
+    code, out, _ = run(["scan", "--offline", "--history", "--repos", str(listing)])
+    assert code == 1 and f"[{a}] x.env:1" in out
+    code, out, _ = run(
+        ["scan", "--offline", "--history", "--repos", str(listing), "--format", "sarif"]
+    )
+    assert code == 1 and f'"repository": "{a}"' in out
+
+
+def test_a_mirror_is_reused_and_updated_on_the_next_run(tmp_path: Path, token: Any) -> None:
+    first, second = token(), token()
+    origin = make_repo(tmp_path / "origin", [{"a.env": f"T={first}\n"}])
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"file://{origin}\n")
+    _, report = scan_json(listing)
+    assert len(report["tokens"]) == 1
+    (origin / "b.env").write_text(f"T={second}\n")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "second")
+    git(origin, "branch", "-q", "side")
+    _, report = scan_json(listing)
+    assert len(report["tokens"]) == 2  # fetched the new commit into the same mirror
+    mirror = next((Path(os.environ["XDG_CACHE_HOME"]) / "patlint" / "repos").glob("*.git"))
+    assert "side" in git(mirror, "branch", "--list")
+    # the origin is gone: the earlier copy is still scanned, with a notice (incomplete)
+    subprocess.run(["rm", "-rf", str(origin)], check=True)
+    _, report = scan_json(listing)
+    assert len(report["tokens"]) == 2
+    assert report["fleet"]["repositories"][0]["status"] == "stale"
+    assert any(s["reason"] == "stale-mirror" for s in report["skipped"])
+
+
+def test_fetch_allows_only_the_urls_own_protocol(
+    tmp_path: Path, token: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The remote is hostile: an insteadOf (or a redirect) onto another transport is refused."""
+    origin = make_repo(tmp_path / "origin", [{"a.env": f"T={token()}\n"}])
+    cfg = tmp_path / "gitconfig"
+    cfg.write_text(f'[url "file://{origin}"]\n\tinsteadOf = https://git.example.test/o/r\n')
+    listing = tmp_path / "repos.txt"
+    listing.write_text("https://git.example.test/o/r\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(cfg))
+    _, report = scan_json(listing)
+    assert report["tokens"] == []
+    repo = report["fleet"]["repositories"][0]
+    assert repo["status"] == "not-scanned" and "not allowed" in repo["detail"]
+    env = gitcmd.fetch_env("https")
+    assert env["GIT_ALLOW_PROTOCOL"] == "https" and env["GIT_TERMINAL_PROMPT"] == "0"
+    argv = gitcmd.clone_mirror_argv("file:///x", "/d")
+    assert "core.hooksPath=" + os.devnull in argv and argv[-3] == "--"
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("http://github.com/o/r", "scheme 'http'"),
+        ("git://github.com/o/r", "scheme 'git'"),
+        ("ext::sh -c touch% /tmp/pwned", "scheme 'ext'"),
+        ("--upload-pack=touch /tmp/pwned", "starts with '-'"),
+        ("https://github.com/-oops", "starts with '-'"),
+        ("https:///o/r", "needs a host"),
+        ("https://github.com/o/r?x=1", "no query"),
+        ("file://host/srv/r", "name no host"),
+    ],
+)
+def test_bad_lines_are_usage_errors_naming_the_line(line: str, why: str) -> None:
+    with pytest.raises(ConfigError, match=rf"list\.txt:3: .*{why}"):
+        parse_repos(f"# c\n\n{line}\n", "list.txt")
+
+
+def test_a_password_in_a_url_is_refused_and_not_echoed(tmp_path: Path, token: Any) -> None:
+    secret = token()
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"https://x:{secret}@github.com/o/r\n")
+    code, out, err = run(["scan", "--offline", "--history", "--repos", str(listing)])
+    assert code == 2 and "repos.txt:1" in err and "password" in err
+    assert secret not in out + err
+
+
+def test_spellings_of_one_repository_are_scanned_once(tmp_path: Path, token: Any) -> None:
+    repos = parse_repos(
+        "https://GitHub.com/Org/Repo.git\nhttps://github.com/Org/Repo/\n"
+        "git@github.com:org/x.git\nssh://git@github.com:22/org/x\nrepos//a/./b/\nrepos/a/b\n",
+        "l",
+    )
+    assert [r.normalized for r in repos] == [
+        "https://github.com/Org/Repo",
+        "ssh://github.com/org/x",
+        "repos/a/b",
+    ]
+
+
+def test_stdin_and_usage_errors(tmp_path: Path, token: Any) -> None:
+    a = make_repo(tmp_path / "a", [{"x.env": f"T={token()}\n"}])
+    code, out, _ = run(
+        ["scan", "--offline", "--history", "--repos", "-", "--format", "json"], stdin=f"{a}\n"
+    )
+    assert code == 1 and f'"repository": "{a}"' in out
+    for args, said in [
+        (["scan", "--repos", "-"], "add --history"),
+        (["scan", "--history", "--shard", "1/2"], "--repos"),
+        (["scan", "--history", "--repos", "-", "."], "no PATHS"),
+        (["scan", "--history", "--repos", "-", "--shard", "3/2"], "K must be"),
+        (["scan", "--history", "--repos", str(tmp_path / "none.txt")], "none.txt"),
+    ]:
+        code, _, err = run(args, stdin="")
+        assert code == 2 and said in err, (args, err)
+
+
+def test_a_cache_folder_others_may_write_is_refused(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o777)
+    cache.chmod(0o777)
+    listing = tmp_path / "repos.txt"
+    listing.write_text("file:///nowhere/r\n")
+    code, _, err = run(
+        ["scan", "--offline", "--history", "--repos", str(listing), "--repos-cache", str(cache)]
+    )
+    assert code == 2 and "others may write" in err
+
+
+def test_a_remote_that_never_answers_is_stopped_and_leaves_nothing_running(
+    tmp_path: Path, token: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile (or dead) server that accepts and then says nothing must not hang the fleet:
+    the fetch is killed with its whole process group after --fetch-timeout."""
+    import time
+
+    marker = tmp_path / "ssh-started"
+    fake_ssh = tmp_path / "ssh"
+    fake_ssh.write_text(f"#!/bin/sh\necho $$ > {marker}\nexec sleep 300\n")
+    fake_ssh.chmod(0o755)
+    monkeypatch.setenv("GIT_SSH_COMMAND", str(fake_ssh))
+    good = make_repo(tmp_path / "good", [{"a.env": f"T={token()}\n"}])
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"ssh://git.example.test/o/r\n{good}\n")
+    start = time.monotonic()
+    _, report = scan_json(listing, "--fetch-timeout", "1")
+    assert time.monotonic() - start < 30
+    status = {r["name"]: r for r in report["fleet"]["repositories"]}
+    assert status["ssh://git.example.test/o/r"]["status"] == "not-scanned"
+    assert "no answer within 1 s" in status["ssh://git.example.test/o/r"]["detail"]
+    assert status[str(good)]["status"] == "scanned" and len(report["tokens"]) == 1
+    pid = int(marker.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the fake ssh (the fetch's child) is still running")
+    leftovers = list((Path(os.environ["XDG_CACHE_HOME"]) / "patlint" / "repos").glob(".fetch-*"))
+    assert leftovers == []  # the half-done clone was removed, no mirror looks whole
