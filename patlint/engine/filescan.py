@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from patlint.detectors.pattern import Detector, Hit
@@ -15,11 +15,13 @@ from patlint.sources.readers import READER_MAX_BYTES
 from patlint.sources.reading import (
     OPEN_FLAGS,
     Lines,
+    Readable,
     looks_binary,
     open_regular,
     read_chunk,
     read_fd,
 )
+from patlint.sources.transcode import Codec, OffsetMap, Utf8Stream, decode, file_width, sniff
 
 CHUNK = 8 << 20  # bytes read and scanned at once
 OVERLAP = 16 << 10  # carried into the next chunk so no token (or base64 region) is cut in two
@@ -125,7 +127,7 @@ def scan_paths(
                         data = read(fd, size + 1)
                         if len(data) != size:
                             data = b""  # short read or grown: scan_path streams it
-                        elif not may_hit(data):
+                        elif not may_hit(data) and sniff(data) is None:
                             clean += 1
                             clean_bytes += len(data)
                             continue
@@ -159,14 +161,27 @@ def scan_structured(
     readers: list[Any],
     *,
     max_size: int,
+    transcode: bool = True,
 ) -> FileResult:
     """Text detectors, then each structured reader; a reader's tokens replace the text ones.
 
     `st` is None for bytes with no file behind them (a git blob): no permission checks.
+    UTF-16/32 text is decoded first, and the readers read the text (`decoded_result`).
     """
     import io
 
-    result = scan_stream(io.BytesIO(data), rel, detector, max_size=max_size)
+    codec = sniff(data) if transcode else None
+    if codec is not None:
+        return decoded_result(
+            data,
+            codec,
+            rel,
+            detector,
+            lambda text: scan_structured(
+                text, rel, st, detector, readers, max_size=max_size, transcode=False
+            ),
+        )
+    result = scan_stream(io.BytesIO(data), rel, detector, max_size=max_size, transcode=False)
     for reader in readers:
         out = reader.read(data, rel, st, detector, list(result.candidates))
         if out.candidates:
@@ -194,6 +209,7 @@ def scan_stream(
     max_size: int,
     file_type: str | None = None,
     precheck: bool = False,
+    transcode: bool = True,
 ) -> FileResult:
     """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP + LOOKBEHIND.
 
@@ -201,44 +217,34 @@ def scan_stream(
     lets it through (`Detector.may_hit` says no only where the detector would find nothing:
     never a different result, less work for most blobs). Not per chunk of a larger stream:
     8 MB of text nearly always holds a keyword, and the pre-check then only adds a pass.
+
+    UTF-16/32 text (`transcode.sniff` on the first chunk) is scanned decoded, chunk by chunk
+    as well; when the stream can be read again from its start (a file), its raw bytes are
+    scanned too, as before, so text appended in another encoding is not lost.
+    `transcode=False`: the bytes are known to be UTF-8 already (decoded by the caller).
     """
     result = FileResult()
     detector.begin_file()
-    allowed = detector.rules_for_path(rel)
-    carry = b""
-    base = 0  # file offset of buf[0]
-    lines_before = 0  # newlines before buf[0]
-    line_start = 0  # file offset where the line containing buf[0] starts
-    binary: bool | None = None
-    lead = min(LOOKBEHIND, OVERLAP // 2)
-    first = 0  # hits before buf[first] were reported by the previous chunk
     try:
-        while True:
-            data = read_chunk(fh, CHUNK)
-            result.bytes_read += len(data)
-            eof = len(data) < CHUNK
-            buf = carry + data if carry else data
-            if binary is None:
-                binary = looks_binary(buf)
-            limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
-            if not (precheck and eof and not base) or detector.may_hit(buf):
-                lines = Lines(buf, base, lines_before, line_start)
-                for hit in detector.scan(buf, allowed=allowed):
-                    if first <= hit.offset < limit:
-                        result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
-            if eof:
-                break
-            if result.bytes_read > max_size:
-                result.skip = Skip(rel, "too-large", f"grew past {max_size} bytes while read")
-                break
-            keep = max(0, limit - lead)
-            newline = buf.rfind(b"\n", 0, keep)
-            if newline >= 0:
-                line_start = base + newline + 1
-            lines_before += buf.count(b"\n", 0, keep)
-            carry = buf[keep:]
-            base += keep
-            first = limit - keep
+        head = read_chunk(fh, CHUNK)
+        codec = sniff(head) if transcode else None
+        if codec is None:
+            _scan_chunks(head, fh, rel, detector, result, max_size, file_type, precheck)
+        else:
+            decoded = Utf8Stream(fh, codec, head)
+            first = decoded.read(CHUNK)
+            _scan_chunks(
+                first, decoded, rel, detector, result, max_size, file_type, precheck, codec
+            )
+            result.bytes_read = decoded.consumed
+            if _rewindable(fh):
+                fh.seek(0)
+                raw = FileResult()
+                _scan_chunks(
+                    read_chunk(fh, CHUNK), fh, rel, detector, raw, max_size, file_type, precheck
+                )
+                result.candidates += raw.candidates
+                result.skip = result.skip or raw.skip
     except OSError as exc:
         result.skip = Skip(rel, "read-error", exc.strerror or str(exc))
         return result
@@ -248,18 +254,137 @@ def scan_stream(
     return result
 
 
+def _rewindable(fh: BinaryIO) -> bool:
+    try:
+        return bool(fh.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _scan_chunks(
+    data: bytes,
+    fh: Readable,
+    rel: str,
+    detector: Detector,
+    result: FileResult,
+    max_size: int,
+    file_type: str | None,
+    precheck: bool,
+    codec: Codec | None = None,
+) -> None:
+    """The chunk loop of `scan_stream`: `data` is the first chunk, `fh` gives the rest.
+
+    With a `codec`, `fh` gives decoded UTF-8: hits are placed by line and column of the
+    text and by their byte offset in the file (`OffsetMap`), noted with the encoding.
+    """
+    allowed = detector.rules_for_path(rel)
+    carry = b""
+    base = 0  # stream offset of buf[0]
+    file_base = codec.bom if codec is not None else 0  # file offset of buf[0]
+    lines_before = 0  # newlines before buf[0]
+    line_start = 0  # stream offset where the line containing buf[0] starts
+    binary: bool | None = False if codec is not None else None
+    lead = min(LOOKBEHIND, OVERLAP // 2)
+    first = 0  # hits before buf[first] were reported by the previous chunk
+    while True:
+        result.bytes_read += len(data)
+        eof = len(data) < CHUNK
+        buf = carry + data if carry else data
+        if binary is None:
+            binary = looks_binary(buf)
+        limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
+        if not (precheck and eof and not base) or detector.may_hit(buf):
+            lines = Lines(buf, base, lines_before, line_start)
+            where = OffsetMap(buf, codec, file_base) if codec is not None else None
+            for hit in detector.scan(buf, allowed=allowed):
+                if first <= hit.offset < limit:
+                    result.candidates.append(
+                        _candidate(hit, lines, rel, binary, file_type, where, codec)
+                    )
+        if eof:
+            break
+        if result.bytes_read > max_size:
+            result.skip = Skip(rel, "too-large", f"grew past {max_size} bytes while read")
+            break
+        keep = max(0, limit - lead)
+        newline = buf.rfind(b"\n", 0, keep)
+        if newline >= 0:
+            line_start = base + newline + 1
+        lines_before += buf.count(b"\n", 0, keep)
+        if codec is not None:
+            file_base += file_width(buf[:keep], codec)
+        carry = buf[keep:]
+        base += keep
+        first = limit - keep
+        data = read_chunk(fh, CHUNK)
+
+
 def scan_bytes(
     data: bytes, rel: str, detector: Detector, *, file_type: str | None = None
 ) -> FileResult:
     """Scan a whole file already in memory (what `scan_stream` does for a one-chunk file)."""
+    codec = sniff(data)
+    if codec is not None:
+        return decoded_result(
+            data,
+            codec,
+            rel,
+            detector,
+            lambda text: _scan_buffer(text, rel, detector, file_type, binary=False),
+        )
+    return _scan_buffer(data, rel, detector, file_type, binary=looks_binary(data))
+
+
+def _scan_buffer(
+    data: bytes, rel: str, detector: Detector, file_type: str | None, *, binary: bool
+) -> FileResult:
     result = FileResult(bytes_read=len(data), scanned=True)
     detector.begin_file()
-    binary = looks_binary(data)
     lines = Lines(data, 0, 0, 0)
     for hit in detector.scan(data, allowed=detector.rules_for_path(rel)):
         result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
     result.timeouts.extend(timeout_notices(detector, rel))
     return result
+
+
+def decoded_result(
+    data: bytes,
+    codec: Codec,
+    rel: str,
+    detector: Detector,
+    scan: Callable[[bytes], FileResult],
+) -> FileResult:
+    """`scan` over UTF-16/32 `data` decoded to UTF-8, its offsets moved back to the file's
+    bytes and its locations noted with the encoding; then the raw bytes as before (binary),
+    so nothing the file held outside its text is lost."""
+    text = decode(data, codec)
+    result = scan(text)
+    offsets = sorted(
+        {c.location.offset for c in result.candidates if c.location.offset is not None}
+        | {p.location.offset for p in result.places if p.location.offset is not None}
+    )
+    where = OffsetMap(text, codec, codec.bom)
+    moved = {off: where.at(off) for off in offsets}
+    result.candidates = [
+        replace(c, location=_relocated(c.location, moved, codec)) for c in result.candidates
+    ]
+    result.places = [
+        replace(p, location=_relocated(p.location, moved, codec)) for p in result.places
+    ]
+    raw = _scan_buffer(data, rel, detector, None, binary=looks_binary(data))
+    result.candidates += raw.candidates
+    result.timeouts += raw.timeouts
+    result.bytes_read = len(data)
+    return result
+
+
+def _relocated(loc: Location, moved: dict[int, int], codec: Codec) -> Location:
+    offset = moved.get(loc.offset, loc.offset) if loc.offset is not None else None
+    return replace(loc, offset=offset, note=_with_codec(loc.note, codec))
+
+
+def _with_codec(note: str, codec: Codec) -> str:
+    return f"{codec.label} text, {note}" if note else f"{codec.label} text"
 
 
 def timeout_notices(detector: Detector, rel: str) -> list[str]:
@@ -271,19 +396,29 @@ def timeout_notices(detector: Detector, rel: str) -> list[str]:
     ]
 
 
-def _candidate(hit: Hit, lines: Lines, rel: str, binary: bool, file_type: str | None) -> Candidate:
+def _candidate(
+    hit: Hit,
+    lines: Lines,
+    rel: str,
+    binary: bool,
+    file_type: str | None,
+    where: OffsetMap | None = None,
+    codec: Codec | None = None,
+) -> Candidate:
     off = hit.offset
-    base = lines.base
+    offset = lines.base + off if where is None else where.at(off)
     line: int | None = None
     column: int | None = None
     if not binary:
         line, column = lines.at(off)
     note = f"{hit.encoding}-encoded" if hit.encoding else ""
+    if codec is not None:
+        note = _with_codec(note, codec)
     rule = hit.rule
     return Candidate(
         rule_id=rule.id,
         secret=Secret(hit.token, rule.token_kind),
-        location=Location(rel, line, column, base + off, binary, note),
+        location=Location(rel, line, column, offset, binary, note),
         context=Context(
             file_type=file_type or ("binary" if binary else "text"),
             key=hit.key,
