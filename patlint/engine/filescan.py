@@ -7,10 +7,11 @@ import os
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from patlint.detectors.pattern import Detector, Hit
 from patlint.model import Candidate, Context, Location, PlaceFinding, Secret, Skip
+from patlint.sources.archives import HEAD, kind_of, may_be_archive
 from patlint.sources.readers import READER_MAX_BYTES
 from patlint.sources.reading import (
     OPEN_FLAGS,
@@ -41,12 +42,16 @@ class FileResult:
     scanned: bool = False
     places: list[PlaceFinding] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # places inside the file passed over (archive members: a bomb, a limit, an encrypted one)
+    skipped: list[Skip] = field(default_factory=list)
     # custom rules that ran out of their time budget on this file (a notice each)
     timeouts: list[str] = field(default_factory=list)
 
 
-def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> FileResult:
-    """Scan the file at `path`, shown as `rel`."""
+def scan_path(
+    path: str, rel: str, detector: Detector, *, max_size: int, archives: bool = True
+) -> FileResult:
+    """Scan the file at `path`, shown as `rel` (and the members of an archive, `archives`)."""
     opened = open_regular(path)
     if isinstance(opened, Skip):
         return FileResult(skip=Skip(rel, opened.reason, opened.detail))
@@ -68,23 +73,62 @@ def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> File
             return FileResult(skip=Skip(rel, "read-error", exc.strerror or str(exc)))
         if len(data) <= st.st_size:
             os.close(fd)
-            return scan_bytes(data, rel, detector)
+            return scan_data(data, rel, detector, max_size=max_size, archives=archives)
         os.lseek(fd, 0, os.SEEK_SET)  # it grew while we read: stream it from the start
     with os.fdopen(fd, "rb", buffering=0) as fh:
         if not readers:
-            return scan_stream(fh, rel, detector, max_size=max_size)
+            kind = _archive_kind(fh) if archives else None
+            result = scan_stream(fh, rel, detector, max_size=max_size)
+            if kind is None or result.skip is not None:
+                return result
+            from patlint.engine.archivescan import merged, scan_archive
+
+            fh.seek(0)
+            return merged(result, scan_archive(fh, kind, rel, detector, max_size=max_size))
         try:
             data = read_chunk(fh, READER_MAX_BYTES + 1)
         except OSError as exc:
             return FileResult(skip=Skip(rel, "read-error", exc.strerror or str(exc)))
+    if archives and kind_of(data[:HEAD]) is not None:
+        return scan_data(data, rel, detector, max_size=max_size)
     return scan_structured(data, rel, st, detector, readers, max_size=max_size)
+
+
+def _archive_kind(fh: BinaryIO) -> str | None:
+    """The archive kind of a file from its first bytes (read, then the file rewound)."""
+    try:
+        head = read_chunk(fh, HEAD)
+        fh.seek(0)
+    except OSError:
+        return None
+    return kind_of(head)
+
+
+def scan_data(
+    data: bytes, rel: str, detector: Detector, *, max_size: int, archives: bool = True
+) -> FileResult:
+    """A whole file in memory: its bytes, and the members of an archive (`archives`)."""
+    kind = kind_of(data[:HEAD]) if archives and may_be_archive(data) else None
+    result = scan_bytes(data, rel, detector)
+    if kind is None:
+        return result
+    import io
+
+    from patlint.engine.archivescan import merged, scan_archive
+
+    return merged(result, scan_archive(io.BytesIO(data), kind, rel, detector, max_size=max_size))
 
 
 PRECHECK_MIN_FILES = 200  # a scan of fewer files: compiling the pre-check costs more than it saves
 
 
 def scan_paths(
-    batch: Sequence[tuple[str, str]], detector: Detector, *, max_size: int, precheck: bool = True
+    batch: Sequence[tuple[str, str]],
+    detector: Detector,
+    *,
+    max_size: int,
+    precheck: bool = True,
+    archives: bool = True,
 ) -> tuple[int, int, list[FileResult]]:
     """Scan many files: (files scanned clean, their bytes, every other result).
 
@@ -127,7 +171,11 @@ def scan_paths(
                         data = read(fd, size + 1)
                         if len(data) != size:
                             data = b""  # short read or grown: scan_path streams it
-                        elif not may_hit(data) and sniff(data) is None:
+                        elif (
+                            not may_hit(data)
+                            and sniff(data) is None
+                            and not (archives and may_be_archive(data))
+                        ):
                             clean += 1
                             clean_bytes += len(data)
                             continue
@@ -135,12 +183,12 @@ def scan_paths(
                     data = b""
                 finally:
                     close(fd)
-        if data:
-            res = scan_bytes(data, rel, detector)  # what scan_path does with these bytes
+        if data:  # what scan_path does with these bytes
+            res = scan_data(data, rel, detector, max_size=max_size, archives=archives)
         else:
-            res = scan_path(path, rel, detector, max_size=max_size)
+            res = scan_path(path, rel, detector, max_size=max_size, archives=archives)
         if res.scanned and not (
-            res.candidates or res.skip or res.places or res.notices or res.timeouts
+            res.candidates or res.skip or res.places or res.notices or res.timeouts or res.skipped
         ):
             clean += 1
             clean_bytes += res.bytes_read
@@ -202,7 +250,7 @@ def scan_structured(
 
 
 def scan_stream(
-    fh: BinaryIO,
+    fh: Readable,
     rel: str,
     detector: Detector,
     *,
@@ -238,7 +286,7 @@ def scan_stream(
             )
             result.bytes_read = decoded.consumed
             if _rewindable(fh):
-                fh.seek(0)
+                cast(BinaryIO, fh).seek(0)
                 raw = FileResult()
                 _scan_chunks(
                     read_chunk(fh, CHUNK), fh, rel, detector, raw, max_size, file_type, precheck
@@ -254,9 +302,9 @@ def scan_stream(
     return result
 
 
-def _rewindable(fh: BinaryIO) -> bool:
+def _rewindable(fh: Readable) -> bool:
     try:
-        return bool(fh.seekable())
+        return bool(fh.seekable())  # type: ignore[attr-defined]
     except (AttributeError, OSError, ValueError):
         return False
 

@@ -78,6 +78,23 @@ def read_chunk(fh: Readable, size: int) -> bytes:
     return b"".join(parts)
 
 
+class Prefixed:
+    """`head` (bytes already read from `rest`) and then the rest of `rest`."""
+
+    def __init__(self, head: bytes, rest: Readable) -> None:
+        self._head, self._rest = head, rest
+
+    def read(self, n: int = -1, /) -> bytes:
+        """Up to `n` bytes (everything left when n < 0)."""
+        if not self._head:
+            return self._rest.read(n)
+        if 0 <= n < len(self._head):
+            out, self._head = self._head[:n], self._head[n:]
+            return out
+        out, self._head = self._head, b""
+        return out + self._rest.read(-1 if n < 0 else n - len(out))
+
+
 class Lines:
     """1-based line and column of offsets in one buffer, computed incrementally.
 

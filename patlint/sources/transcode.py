@@ -18,7 +18,8 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
-from typing import BinaryIO
+
+from patlint.sources.reading import Readable
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,7 @@ class Utf8Stream:
 
     RAW = 1 << 20  # file bytes decoded at once
 
-    def __init__(self, raw: BinaryIO, codec: Codec, head: bytes = b"") -> None:
+    def __init__(self, raw: Readable, codec: Codec, head: bytes = b"") -> None:
         self._raw = raw
         self._head = head  # bytes already read from `raw` (the sniffed start)
         self._decoder = codecs.getincrementaldecoder(codec.name)(codec.errors)

@@ -47,6 +47,7 @@ from patlint.engine.filescan import PRECHECK_MIN_FILES, FileResult, scan_stream,
 from patlint.errors import PatlintError
 from patlint.model import Candidate, PlaceFinding, Rule, ScanStats, Skip
 from patlint.sources import gitcmd
+from patlint.sources.archives import HEAD, kind_of
 from patlint.sources.history.attribution import (
     _attribute,
     _Hit,
@@ -67,6 +68,7 @@ from patlint.sources.history.revisions import (
 )
 from patlint.sources.readers import READER_MAX_BYTES
 from patlint.sources.readers.registry import may_have_readers, readers_for
+from patlint.sources.reading import Prefixed
 
 Progress = Any  # Callable[[int, int, int], None]: blobs, bytes, candidates so far
 
@@ -374,6 +376,7 @@ def collect_history(
     since: str | None = None,
     rev_range: str | None = None,
     progress: Progress | None = None,
+    archives: bool = True,
 ) -> HistoryCollected:
     """Scan every unique blob in the history of `repo` once and attribute hits to commits.
 
@@ -394,7 +397,15 @@ def collect_history(
     detector = Detector(rules)
     try:
         hits, pipe_missing, unreadable = _read_blobs(
-            repo, revs, detector, out, max_file_size, exclude, progress, listing=None
+            repo,
+            revs,
+            detector,
+            out,
+            max_file_size,
+            exclude,
+            progress,
+            listing=None,
+            archives=archives,
         )
     except _RevListFailed as exc:
         out = HistoryCollected(description=revs.description)  # start again, tolerantly
@@ -402,7 +413,15 @@ def collect_history(
         walk_problems: list[Skip] = []
         listing = _tolerant_listing(repo, revs, walk_problems)
         hits, pipe_missing, unreadable = _read_blobs(
-            repo, revs, detector, out, max_file_size, exclude, progress, listing=listing
+            repo,
+            revs,
+            detector,
+            out,
+            max_file_size,
+            exclude,
+            progress,
+            listing=listing,
+            archives=archives,
         )
         stats.skipped.extend(walk_problems)
         stats.notices.append(
@@ -464,6 +483,7 @@ def _read_blobs(
     progress: Progress | None,
     *,
     listing: Iterator[bytes] | None,
+    archives: bool = True,
 ) -> tuple[dict[str, _Hit], list[str], list[str]]:
     """Scan every blob the listing names; (hits, missing ids, unreadable ids).
 
@@ -515,7 +535,9 @@ def _read_blobs(
                 stream = pipe.stdout
                 reader = _BlobReader(stream, real)
                 precheck = out.blobs_read >= PRECHECK_MIN_FILES  # compiled once history is long
-                res = _scan_blob(reader, path, shown, real, detector, max_file_size, precheck)
+                res = _scan_blob(
+                    reader, path, shown, real, detector, max_file_size, precheck, archives
+                )
                 stats.notices.extend(res.timeouts)
                 try:
                     reader.drain()
@@ -530,6 +552,7 @@ def _read_blobs(
                 stats.bytes_scanned += res.bytes_read
                 if res.skip is not None:
                     stats.skipped.append(replace(res.skip, detail=f"blob {oid}: {res.skip.detail}"))
+                stats.skipped += [replace(s, detail=f"blob {oid}: {s.detail}") for s in res.skipped]
                 if res.scanned:
                     stats.files_scanned += 1
                 places = history_places(res.places)
@@ -568,8 +591,15 @@ def _scan_blob(
     detector: Detector,
     max_size: int,
     precheck: bool = False,
+    archives: bool = True,
 ) -> FileResult:
-    """Scan one blob: text detectors, plus the structured readers its first path picks."""
+    """Scan one blob: text detectors, plus the structured readers its first path picks, or
+    the members of an archive (read into memory, up to ARCHIVE_IN_MEMORY)."""
+    if archives and size >= 4:
+        head = reader.read(min(size, HEAD))
+        if kind_of(head) is not None:
+            return _scan_archive_blob(head, reader, shown, size, detector, max_size)
+        reader = cast(_BlobReader, Prefixed(head, reader))
     readers = (
         readers_for(path) if path and size <= READER_MAX_BYTES and may_have_readers(path) else []
     )
@@ -588,6 +618,31 @@ def _scan_blob(
         if not res.candidates:
             return res
     return scan_structured(data, shown, None, detector, readers, max_size=max_size)
+
+
+ARCHIVE_IN_MEMORY = 64 << 20  # an archive blob is opened in memory (zipfile seeks) up to this
+
+
+def _scan_archive_blob(
+    head: bytes, reader: _BlobReader, shown: str, size: int, detector: Detector, max_size: int
+) -> FileResult:
+    """An archive in history: its bytes and its members, as in a tree scan; one larger than
+    ARCHIVE_IN_MEMORY is scanned as bytes, with a skip saying its members were not read."""
+    from patlint.engine.filescan import scan_data
+
+    if size > ARCHIVE_IN_MEMORY:
+        res = scan_stream(
+            cast(BinaryIO, Prefixed(head, reader)), shown, detector, max_size=max_size
+        )
+        res.skipped.append(
+            Skip(shown, "archive-too-large", f"over {ARCHIVE_IN_MEMORY} bytes: members not read")
+        )
+        return res
+    try:
+        data = head + reader.read(size - len(head))
+    except OSError as exc:
+        return FileResult(skip=Skip(shown, "read-error", str(exc)))
+    return scan_data(data, shown, detector, max_size=max_size)
 
 
 def history_places(places: Sequence[PlaceFinding]) -> list[PlaceFinding]:
