@@ -288,7 +288,6 @@ def scan(
         plan = plan_scan(
             roots,
             options.walk,
-            ruleset.detectors,
             profile=profile or config.profile,
             scan_all=scan_all,
             scan_env=scan_env,
@@ -301,7 +300,7 @@ def scan(
             options,
             resolver=resolver,
             progress=progress,
-            extra_candidates=plan.candidates,
+            extra_values=plan.values,
         )
         result.notices.extend(plan.notices)
     if progress is not None:
@@ -387,8 +386,8 @@ def _scan_history(
     rev_range: str | None,
 ) -> Any:
     """`--history`: every blob in the repository's history once, then the shared pipeline."""
+    from patlint.engine.history import collect_history
     from patlint.engine.run import Collected, finish
-    from patlint.sources.history.blobs import collect_history
 
     if len(roots) != 1 or roots[0] == "-":
         raise click.UsageError("--history takes one repository directory (default: .)")

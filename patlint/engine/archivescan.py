@@ -48,6 +48,8 @@ def merged(raw: FileResult, inside: FileResult) -> FileResult:
     inside.candidates[:0] = [c for c in raw.candidates if c.secret.digest not in found]
     inside.bytes_read = raw.bytes_read
     inside.timeouts[:0] = raw.timeouts
+    inside.partial[:0] = raw.partial
+    inside.notices[:0] = raw.notices
     inside.skip = raw.skip
     return inside
 
@@ -64,12 +66,12 @@ def _members(
     names: list[str] = []
     for item in archives.members(source, kind, rel, budget):
         if isinstance(item, Skip):
-            result.skipped.append(item)
+            result.partial.append(item)
             continue
         names.append(item.rel[len(rel) + 1 :])
         _member(item, detector, budget, result, depth)
         if item.stream.stopped is not None:
-            result.skipped.append(item.stream.stopped)
+            result.partial.append(item.stream.stopped)
     result.candidates += name_candidates(detector, rel, names)
 
 
@@ -82,7 +84,7 @@ def _member(
     kind = archives.kind_of(head)
     if kind is not None and depth >= lim.depth:
         budget.bombs += 1  # (legitimate archives do not nest this deep)
-        result.skipped.append(
+        result.partial.append(
             Skip(rel, "archive-too-deep", f"more than {lim.depth} archives deep: scanned as bytes")
         )
     elif kind == "zip":  # opened in memory (zipfile seeks)
@@ -92,7 +94,7 @@ def _member(
             _members(io.BytesIO(data), kind, rel, detector, budget, inner, depth + 1)
             _absorb(result, merged(_plain(data, rel, detector, lim.member_size), inner))
             return
-        result.skipped.append(
+        result.partial.append(
             Skip(rel, "archive-too-large", f"a zip inside an archive over {lim.in_memory} bytes")
         )
         stream.unread(data)
@@ -123,8 +125,8 @@ def _absorb(into: FileResult, res: FileResult) -> None:
     into.notices += res.notices
     into.timeouts += res.timeouts
     if res.skip is not None:
-        into.skipped.append(res.skip)
-    into.skipped += res.skipped
+        into.partial.append(res.skip)
+    into.partial += res.partial
 
 
 def stored_token_places(places: Sequence[PlaceFinding]) -> list[PlaceFinding]:

@@ -1,5 +1,6 @@
-"""Scan one file once (in overlapping chunks when large): the detector over its bytes, then its
-structured readers. The reading itself is in sources/reading.py."""
+"""Scan one file once (in overlapping chunks when large): the detector over its bytes, then what
+its structured readers learned, joined (engine/readings.py). The reading itself is in
+sources/reading.py."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import os
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO, cast
+from typing import BinaryIO, cast
 
 from patlint.detectors.pattern import Detector, Hit
 from patlint.model import Candidate, Context, Location, PlaceFinding, Secret, Skip
 from patlint.sources.archives import HEAD, kind_of, may_be_archive
-from patlint.sources.readers import READER_MAX_BYTES
+from patlint.sources.readers import READER_MAX_BYTES, FileReader
 from patlint.sources.reading import (
     OPEN_FLAGS,
     Lines,
@@ -46,6 +47,8 @@ class FileResult:
     skipped: list[Skip] = field(default_factory=list)
     # custom rules that ran out of their time budget on this file (a notice each)
     timeouts: list[str] = field(default_factory=list)
+    # scanned, but not all of it: too many tokens, too much encoded text (incomplete)
+    partial: list[Skip] = field(default_factory=list)
 
 
 def scan_path(
@@ -188,7 +191,7 @@ def scan_paths(
         else:
             res = scan_path(path, rel, detector, max_size=max_size, archives=archives)
         if res.scanned and not (
-            res.candidates or res.skip or res.places or res.notices or res.timeouts or res.skipped
+            res.candidates or res.skip or res.places or res.notices or res.timeouts or res.partial
         ):
             clean += 1
             clean_bytes += res.bytes_read
@@ -206,17 +209,18 @@ def scan_structured(
     rel: str,
     st: os.stat_result | None,
     detector: Detector,
-    readers: list[Any],
+    readers: Sequence[FileReader],
     *,
     max_size: int,
     transcode: bool = True,
 ) -> FileResult:
-    """Text detectors, then each structured reader; a reader's tokens replace the text ones.
+    """The detector over the file once, then each structured reader's view of it, joined: a
+    reader's tokens replace the file's own (same token, richer context).
 
     `st` is None for bytes with no file behind them (a git blob): no permission checks.
     UTF-16/32 text is decoded first, and the readers read the text (`decoded_result`).
     """
-    import io
+    from patlint.engine.readings import FileHits, join
 
     codec = sniff(data) if transcode else None
     if codec is not None:
@@ -229,23 +233,17 @@ def scan_structured(
                 text, rel, st, detector, readers, max_size=max_size, transcode=False
             ),
         )
-    result = scan_stream(io.BytesIO(data), rel, detector, max_size=max_size, transcode=False)
+    result, spans = _scan_buffer(data, rel, detector)
+    hits = FileHits(data, rel, list(result.candidates), spans)
     for reader in readers:
-        out = reader.read(data, rel, st, detector, list(result.candidates))
+        out = join(reader.read(data, rel, st), hits, list(result.candidates), st, detector)
         if out.candidates:
             digests = {c.secret.digest for c in out.candidates}
             result.candidates = [c for c in result.candidates if c.secret.digest not in digests]
             result.candidates.extend(out.candidates)
-        if out.decoded:  # keys and values the reader unescaped: tokens the text could hide
-            from patlint.sources.readers.structured import decoded_candidates
-
-            seen = {c.secret.digest for c in result.candidates}
-            result.candidates += decoded_candidates(
-                out.decoded, rel=rel, data=data, detector=detector, seen=seen
-            )
         result.places.extend(out.places)
         result.notices.extend(out.notices)
-    result.timeouts.extend(timeout_notices(detector, rel))
+    _file_done(detector, rel, result)
     return result
 
 
@@ -297,7 +295,7 @@ def scan_stream(
         result.skip = Skip(rel, "read-error", exc.strerror or str(exc))
         return result
     finally:
-        result.timeouts.extend(timeout_notices(detector, rel))
+        _file_done(detector, rel, result)
     result.scanned = True
     return result
 
@@ -378,21 +376,31 @@ def scan_bytes(
             codec,
             rel,
             detector,
-            lambda text: _scan_buffer(text, rel, detector, file_type, binary=False),
+            lambda text: _scan_buffer(text, rel, detector, file_type, binary=False)[0],
         )
-    return _scan_buffer(data, rel, detector, file_type, binary=looks_binary(data))
+    return _scan_buffer(data, rel, detector, file_type)[0]
 
 
 def _scan_buffer(
-    data: bytes, rel: str, detector: Detector, file_type: str | None, *, binary: bool
-) -> FileResult:
+    data: bytes,
+    rel: str,
+    detector: Detector,
+    file_type: str | None = None,
+    *,
+    binary: bool | None = None,
+) -> tuple[FileResult, list[tuple[int, int]]]:
+    """`scan_bytes`, and the bytes each candidate was read from ([offset, end), `Hit.end`)."""
+    if binary is None:
+        binary = looks_binary(data)
     result = FileResult(bytes_read=len(data), scanned=True)
+    spans = []
     detector.begin_file()
     lines = Lines(data, 0, 0, 0)
     for hit in detector.scan(data, allowed=detector.rules_for_path(rel)):
         result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
-    result.timeouts.extend(timeout_notices(detector, rel))
-    return result
+        spans.append((hit.offset, max(hit.end, hit.offset + len(hit.token))))
+    _file_done(detector, rel, result)
+    return result, spans
 
 
 def decoded_result(
@@ -419,9 +427,11 @@ def decoded_result(
     result.places = [
         replace(p, location=_relocated(p.location, moved, codec)) for p in result.places
     ]
-    raw = _scan_buffer(data, rel, detector, None, binary=looks_binary(data))
+    raw = _scan_buffer(data, rel, detector)[0]
     result.candidates += raw.candidates
     result.timeouts += raw.timeouts
+    result.partial += raw.partial
+    result.notices += raw.notices
     result.bytes_read = len(data)
     return result
 
@@ -435,13 +445,15 @@ def _with_codec(note: str, codec: Codec) -> str:
     return f"{codec.label} text, {note}" if note else f"{codec.label} text"
 
 
-def timeout_notices(detector: Detector, rel: str) -> list[str]:
-    """One notice per custom rule that ran out of its time budget on `rel` (since begin_file)."""
-    return [
-        f"rule {rid}: gave up on {rel} after {detector.budget:g}s (its pattern backtracks too "
-        "much); that rule did not finish searching this file"
-        for rid in detector.take_timeouts()
-    ]
+def _file_done(detector: Detector, rel: str, result: FileResult) -> None:
+    """What the detector could not finish in this file: notices, and incomplete marks."""
+    notices, skips = detector.budget_report(rel)
+    result.timeouts.extend(notices)
+    result.partial.extend(skips)
+    cut = detector.take_capped()
+    if cut is not None:
+        result.notices.append(f"{rel}: {cut[1]}")
+        result.partial.append(Skip(rel, *cut))
 
 
 def _candidate(

@@ -26,6 +26,7 @@ from patlint.model import (
 )
 from patlint.policy.judge import judge
 from patlint.sources.tree import FileRef, WalkOptions, walk
+from patlint.sources.values import Value
 
 Progress = Callable[[int, int, int], None]  # files, bytes, candidates so far
 PARALLEL_MIN_BYTES = 8 << 20
@@ -161,7 +162,7 @@ def collect(
     # Walk until the tree is known to be big enough for the pool, then go on walking while the
     # pool scans what was handed out (walk skips are kept apart and put first, as if the walk
     # had finished before the scan).
-    from patlint.sources.names import NameScan
+    from patlint.engine.names import NameScan
 
     names = NameScan(detector)  # a token can be a file or folder name too
     walker = names.wrap(walk(paths, options.walk))
@@ -187,15 +188,23 @@ def collect(
             else:
                 yield item
 
+    dropped: set[str] = set()  # each worker drops a rule on its own: say it once
+
     def absorb(res: FileResult) -> None:
         candidates.extend(res.candidates)
         out.places.extend(res.places)
         stats.notices.extend(res.notices)
-        stats.notices.extend(res.timeouts)
+        stats.notices.extend(n for n in res.timeouts if n not in dropped)
+        dropped.update(n for n in res.timeouts if "dropped for the rest of the scan" in n)
         stats.bytes_scanned += res.bytes_read
         if res.skip is not None:
             stats.skipped.append(res.skip)
-        stats.skipped.extend(res.skipped)
+        for s in res.partial:
+            if s.path.startswith("<rule "):
+                if s.path in dropped:
+                    continue
+                dropped.add(s.path)
+            stats.skipped.append(s)
         if res.scanned:
             stats.files_scanned += 1
         if progress is not None:
@@ -267,13 +276,24 @@ def run_scan(
     *,
     resolver: Resolver | None = None,
     progress: Progress | None = None,
-    extra_candidates: Iterable[Candidate] = (),
+    extra_values: Sequence[Value] = (),
     stdin: Any = None,
 ) -> ScanResult:
-    """The whole pipeline for a scan of files and folders."""
+    """The whole pipeline for a scan of files and folders; `extra_values` (the environment,
+    credential helpers' answers) are searched too, each a place of its own."""
     collected = collect(roots, ruleset.detectors, options, progress=progress, stdin=stdin)
-    collected.candidates.extend(extra_candidates)
-    return finish(collected, ruleset, options, resolver=resolver)
+    notices: list[str] = []
+    skipped: list[Skip] = []
+    if extra_values:
+        from patlint.engine.readings import values_candidates
+
+        detector = Detector(ruleset.detectors)
+        for cands in values_candidates(extra_values, detector, notices=notices, skipped=skipped):
+            collected.candidates.extend(cands)
+    result = finish(collected, ruleset, options, resolver=resolver)
+    result.notices.extend(notices)  # what the custom rules could not finish in those values
+    result.stats.skipped.extend(skipped)
+    return result
 
 
 def finish(

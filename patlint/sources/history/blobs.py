@@ -7,13 +7,12 @@ How it works, all with the real git, streamed:
    counted, blobs over the size limit are skipped with a reason, gitlinks (submodule commits)
    never appear because they are not objects of this repository.
 2. ``git cat-file --batch`` streams the content of each remaining blob exactly once (packed or
-   loose, git resolves deltas); `patlint.engine.filescan.scan_stream` scans it, so chunking,
-   line/column and binary handling are those of a file on disk. A blob whose first path names
-   a file a structured reader understands (`.npmrc`, a Docker config, `.git-credentials`, a
-   workflow…) and that fits `READER_MAX_BYTES` is read whole and goes through
-   `patlint.engine.filescan.scan_structured`, as in a tree scan, so its tokens get the same
-   context (key, host, usage). Memory stays bounded: one blob chunk (or one reader-sized
-   blob) at a time plus the few blobs that produced hits.
+   loose, git resolves deltas) to the engine's blob scanner (`BlobScanner`:
+   `patlint.engine.history.BlobScan`), which scans it as it scans a file on disk (chunking,
+   line/column and binary handling, and the structured readers its first path picks: `.npmrc`,
+   a Docker config, `.git-credentials`, a workflow…, so its tokens get the same context).
+   Memory stays bounded: one blob chunk (or one reader-sized blob) at a time plus the few
+   blobs that produced hits.
 3. Only for the blobs with hits: one ``git log --raw`` walk over the same revisions (filtered
    with ``--find-object`` when the hit blobs are few) says which commits added each blob at
    which path; ``git ls-tree -r`` of the tip says which are still there.
@@ -32,7 +31,6 @@ the tree), or the blob itself (shown as ``<blob SHA12>``), is scanned.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import queue
 import subprocess
@@ -40,14 +38,12 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, Any, BinaryIO, Protocol, cast
 
-from patlint.detectors.pattern import Detector
-from patlint.engine.filescan import PRECHECK_MIN_FILES, FileResult, scan_stream, scan_structured
 from patlint.errors import PatlintError
-from patlint.model import Candidate, PlaceFinding, Rule, ScanStats, Skip
+from patlint.ignorespec import IgnoreSpec
+from patlint.model import Candidate, PlaceFinding, ScanStats, Skip
 from patlint.sources import gitcmd
-from patlint.sources.archives import HEAD, kind_of
 from patlint.sources.history.attribution import (
     _attribute,
     _Hit,
@@ -66,11 +62,29 @@ from patlint.sources.history.revisions import (
     open_repo,
     resolve_revisions,
 )
-from patlint.sources.readers import READER_MAX_BYTES
-from patlint.sources.readers.registry import may_have_readers, readers_for
-from patlint.sources.reading import Prefixed
 
 Progress = Any  # Callable[[int, int, int], None]: blobs, bytes, candidates so far
+
+
+class ScannedBlob(Protocol):
+    """What scanning one blob produced (`patlint.engine.filescan.FileResult`)."""
+
+    candidates: list[Candidate]
+    places: list[PlaceFinding]
+    skip: Skip | None
+    scanned: bool
+    bytes_read: int
+    timeouts: list[str]  # notices: custom rules that gave up on the blob
+    partial: list[Skip]  # what the detector could not finish in it: the scan is incomplete
+
+
+class BlobScanner(Protocol):
+    """Scans one blob: `stream` holds its `size` bytes; `path` is the first path it was seen
+    at ("" for a blob outside any tree), `shown` how to show it."""
+
+    def __call__(self, stream: BinaryIO, path: str, shown: str, size: int) -> ScannedBlob:
+        """The blob's candidates and place findings (every byte of `stream` or a skip)."""
+
 
 PIPE_BYTES = 1 << 20  # pipe buffer asked for between cat-file --batch and the scanner
 _QUEUE_MAX = 4096
@@ -157,11 +171,7 @@ class _Pipeline:
     ):
         self.repo = repo
         self.max_size = max_size
-        self.spec: Any = None
-        if exclude:
-            import pathspec
-
-            self.spec = pathspec.GitIgnoreSpec.from_lines(exclude)
+        self.spec = IgnoreSpec(exclude) if exclude else None
         self.missing = 0
         self.missing_ids: list[str] = []  # rev-list: not in the repository (partial clone)
         self.unreadable: list[str] = []  # batch-check: listed, but git cannot read it
@@ -267,10 +277,12 @@ class _Pipeline:
                 oid = parts[0].decode("ascii")
                 size = int(parts[2])
                 path = os.fsdecode(parts[3]) if len(parts) > 3 and parts[3] else ""
-                if path and self.spec is not None and self.spec.match_file(path):
-                    continue
                 if self.skip_items > 0:  # handled before a restart
                     self.skip_items -= 1
+                    continue
+                if path and self.spec is not None and self.spec.match_file(path):
+                    if not self._put(("excluded", oid, path, size)):  # counted, as in a tree scan
+                        return
                     continue
                 if size > self.max_size:
                     if not self._put(("skip", oid, path, size)):
@@ -367,16 +379,15 @@ class _RevListFailed(PatlintError):
 MAX_RESTARTS = 100  # corrupt blobs survived per scan; beyond, the rest is reported unscanned
 
 
-def collect_history(
+def read_history(
     repo: str,
-    rules: Sequence[Rule],
+    scan: BlobScanner,
     *,
     max_file_size: int,
     exclude: Sequence[str] = (),
     since: str | None = None,
     rev_range: str | None = None,
     progress: Progress | None = None,
-    archives: bool = True,
 ) -> HistoryCollected:
     """Scan every unique blob in the history of `repo` once and attribute hits to commits.
 
@@ -394,18 +405,9 @@ def collect_history(
         stats.notices.append(f"git history ({revs.description}): nothing to scan")
         return out
     bad_refs = _bad_refs(repo) if "--all" in revs.args else []
-    detector = Detector(rules)
     try:
         hits, pipe_missing, unreadable = _read_blobs(
-            repo,
-            revs,
-            detector,
-            out,
-            max_file_size,
-            exclude,
-            progress,
-            listing=None,
-            archives=archives,
+            repo, revs, scan, out, max_file_size, exclude, progress, listing=None
         )
     except _RevListFailed as exc:
         out = HistoryCollected(description=revs.description)  # start again, tolerantly
@@ -413,15 +415,7 @@ def collect_history(
         walk_problems: list[Skip] = []
         listing = _tolerant_listing(repo, revs, walk_problems)
         hits, pipe_missing, unreadable = _read_blobs(
-            repo,
-            revs,
-            detector,
-            out,
-            max_file_size,
-            exclude,
-            progress,
-            listing=listing,
-            archives=archives,
+            repo, revs, scan, out, max_file_size, exclude, progress, listing=listing
         )
         stats.skipped.extend(walk_problems)
         stats.notices.append(
@@ -476,14 +470,13 @@ def collect_history(
 def _read_blobs(
     repo: str,
     revs: _Revisions,
-    detector: Detector,
+    scan: BlobScanner,
     out: HistoryCollected,
     max_file_size: int,
     exclude: Sequence[str],
     progress: Progress | None,
     *,
     listing: Iterator[bytes] | None,
-    archives: bool = True,
 ) -> tuple[dict[str, _Hit], list[str], list[str]]:
     """Scan every blob the listing names; (hits, missing ids, unreadable ids).
 
@@ -515,6 +508,9 @@ def _read_blobs(
             for kind, oid, path, size in pipe.items():
                 shown = path or f"<blob {oid[:12]}>"
                 done += 1
+                if kind == "excluded":
+                    stats.skipped.append(Skip(shown, "excluded", "config exclude"))
+                    continue
                 if kind == "skip":
                     stats.skipped.append(
                         Skip(
@@ -534,11 +530,9 @@ def _read_blobs(
                     continue
                 stream = pipe.stdout
                 reader = _BlobReader(stream, real)
-                precheck = out.blobs_read >= PRECHECK_MIN_FILES  # compiled once history is long
-                res = _scan_blob(
-                    reader, path, shown, real, detector, max_file_size, precheck, archives
-                )
+                res = scan(cast(BinaryIO, reader), path, shown, real)
                 stats.notices.extend(res.timeouts)
+                stats.skipped.extend(res.partial)
                 try:
                     reader.drain()
                     stream.read(1)  # the newline after each object
@@ -552,7 +546,6 @@ def _read_blobs(
                 stats.bytes_scanned += res.bytes_read
                 if res.skip is not None:
                     stats.skipped.append(replace(res.skip, detail=f"blob {oid}: {res.skip.detail}"))
-                stats.skipped += [replace(s, detail=f"blob {oid}: {s.detail}") for s in res.skipped]
                 if res.scanned:
                     stats.files_scanned += 1
                 places = history_places(res.places)
@@ -581,68 +574,6 @@ def _read_blobs(
             return hits, missing, unreadable
         missing.clear()  # the next pipeline lists them again
         unreadable.clear()
-
-
-def _scan_blob(
-    reader: _BlobReader,
-    path: str,
-    shown: str,
-    size: int,
-    detector: Detector,
-    max_size: int,
-    precheck: bool = False,
-    archives: bool = True,
-) -> FileResult:
-    """Scan one blob: text detectors, plus the structured readers its first path picks, or
-    the members of an archive (read into memory, up to ARCHIVE_IN_MEMORY)."""
-    if archives and size >= 4:
-        head = reader.read(min(size, HEAD))
-        if kind_of(head) is not None:
-            return _scan_archive_blob(head, reader, shown, size, detector, max_size)
-        reader = cast(_BlobReader, Prefixed(head, reader))
-    readers = (
-        readers_for(path) if path and size <= READER_MAX_BYTES and may_have_readers(path) else []
-    )
-    if not readers:
-        stream = cast(BinaryIO, reader)
-        return scan_stream(stream, shown, detector, max_size=max_size, precheck=precheck)
-    try:
-        data = reader.read(size)
-    except OSError as exc:
-        return FileResult(skip=Skip(shown, "read-error", str(exc)))
-    if all(getattr(r, "text_derived", False) for r in readers):
-        # e.g. a workflow: the reader only re-labels the text detectors' tokens, and what it
-        # says without any is about the file's configuration, which history does not report
-        # (`history_places`); most versions of most workflows hold no token
-        res = scan_stream(io.BytesIO(data), shown, detector, max_size=max_size)
-        if not res.candidates:
-            return res
-    return scan_structured(data, shown, None, detector, readers, max_size=max_size)
-
-
-ARCHIVE_IN_MEMORY = 64 << 20  # an archive blob is opened in memory (zipfile seeks) up to this
-
-
-def _scan_archive_blob(
-    head: bytes, reader: _BlobReader, shown: str, size: int, detector: Detector, max_size: int
-) -> FileResult:
-    """An archive in history: its bytes and its members, as in a tree scan; one larger than
-    ARCHIVE_IN_MEMORY is scanned as bytes, with a skip saying its members were not read."""
-    from patlint.engine.filescan import scan_data
-
-    if size > ARCHIVE_IN_MEMORY:
-        res = scan_stream(
-            cast(BinaryIO, Prefixed(head, reader)), shown, detector, max_size=max_size
-        )
-        res.skipped.append(
-            Skip(shown, "archive-too-large", f"over {ARCHIVE_IN_MEMORY} bytes: members not read")
-        )
-        return res
-    try:
-        data = head + reader.read(size - len(head))
-    except OSError as exc:
-        return FileResult(skip=Skip(shown, "read-error", str(exc)))
-    return scan_data(data, shown, detector, max_size=max_size)
 
 
 def history_places(places: Sequence[PlaceFinding]) -> list[PlaceFinding]:
