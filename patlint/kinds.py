@@ -25,6 +25,10 @@ class Kind:
     pat: bool = False  # a personal access token: GitHub reports its expiry
     classic: bool = False  # carries classic OAuth scopes (X-OAuth-Scopes)
     revocable: bool = False  # GitHub's credential revocation API accepts it
+    # Base62 characters after the prefix, the checksum's 6 included, when every token of the
+    # kind is `prefix` + that many (what patlint/tokengen.py generates; the rule's pattern
+    # in rules/detect/github.yml says the same). None: another shape (github_pat_, legacy).
+    body: int | None = None
 
 
 KINDS: Mapping[str, Kind] = {
@@ -39,6 +43,7 @@ KINDS: Mapping[str, Kind] = {
             pat=True,
             classic=True,
             revocable=True,
+            body=36,
         ),
         Kind(
             "github_pat",
@@ -57,6 +62,7 @@ KINDS: Mapping[str, Kind] = {
             identity="/user",
             classic=True,
             revocable=True,
+            body=36,
         ),
         Kind(
             "ghu",
@@ -65,6 +71,7 @@ KINDS: Mapping[str, Kind] = {
             checksum=True,
             identity="/user",
             revocable=True,
+            body=36,
         ),
         Kind(
             "ghs",
@@ -73,6 +80,7 @@ KINDS: Mapping[str, Kind] = {
             checksum=True,
             identity="/installation/repositories",
             identity_params={"per_page": "1"},
+            body=36,
         ),
         Kind(
             "ghr",
@@ -81,6 +89,7 @@ KINDS: Mapping[str, Kind] = {
             checksum=True,
             identity=None,
             revocable=True,
+            body=76,
         ),
         Kind(
             "legacy",

@@ -14,22 +14,25 @@ import string
 import urllib.parse
 
 from patlint.detectors.checksum import checksum_for
+from patlint.kinds import KINDS as TOKEN_KINDS
 
 _ALNUM = string.ascii_letters + string.digits
 _B64URL = _ALNUM + "-_"
 
-KINDS = ("ghp", "gho", "ghu", "ghs", "ghr", "github_pat", "ghs_jwt", "legacy")
+# Every kind of patlint/kinds.py, and `ghs_jwt`: the 2026 `ghs_<app id>_<JWT>` form of `ghs`.
+KINDS = (*TOKEN_KINDS, "ghs_jwt")
 
 
 def make_token(kind: str, rng: random.Random | None = None, *, valid: bool = True) -> str:
-    """A fresh token of `kind`; with valid=False the checksum (or shape) is deliberately broken."""
+    """A fresh token of `kind`; with valid=False the checksum (or shape) is deliberately broken.
+
+    A kind whose row in patlint/kinds.py gives its shape (checksum, `body` length) needs
+    nothing here: `prefix` + random Base62 + the checksum of that random part."""
     r = rng or random.SystemRandom()
-    if kind in ("ghp", "gho", "ghu", "ghs"):
-        entropy = "".join(r.choice(_ALNUM) for _ in range(30))
-        return f"{kind}_{entropy}{_checksum(entropy, valid)}"
-    if kind == "ghr":
-        entropy = "".join(r.choice(_ALNUM) for _ in range(70))
-        return f"ghr_{entropy}{_checksum(entropy, valid)}"
+    row = TOKEN_KINDS.get(kind)
+    if row is not None and row.checksum and row.body is not None:
+        entropy = "".join(r.choice(_ALNUM) for _ in range(row.body - 6))
+        return f"{row.prefix}{entropy}{_checksum(entropy, valid)}"
     if kind == "github_pat":
         first = "11" + "".join(r.choice(string.ascii_uppercase + string.digits) for _ in range(20))
         second = "".join(r.choice(_ALNUM) for _ in range(59 if valid else 58))

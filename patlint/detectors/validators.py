@@ -24,6 +24,13 @@ KNOWN_EXAMPLE_DIGESTS: frozenset[str] = frozenset(
 _PLACEHOLDER_WORDS = re.compile(r"EXAMPLE|REDACTED|PLACEHOLDER|SAMPLE|DUMMY|YOUR_?TOKEN")
 _REPEAT = re.compile(r"(.)\1{5}")
 _ORDER = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# A legacy token is 40 hex digits with no checksum: over 16 letters, a run of 6 of one digit
+# occurs in ~1 in 30,000 random tokens and an ascending run of 8 in ~1 in 15 million, so
+# those limits would drop real tokens. A run of 10 (either kind) occurs in ~1 in 2 billion:
+# that is a placeholder (`0000…`, `0123456789abcdef…`), not a token GitHub issued.
+_LEGACY = re.compile(r"[0-9a-f]{40}")
+_LEGACY_REPEAT = re.compile(r"(.)\1{9}")
+_LEGACY_ASCENDING = 10
 
 
 def shannon_entropy(text: str) -> float:
@@ -46,13 +53,15 @@ def token_body(token: str) -> str:
 def looks_like_placeholder(token: str) -> bool:
     """True for documentation placeholders: long runs, ascending runs, marker words."""
     body = token_body(token)
-    if _REPEAT.search(body) or _PLACEHOLDER_WORDS.search(body):
+    legacy = _LEGACY.fullmatch(token) is not None
+    repeat, ascending = (_LEGACY_REPEAT, _LEGACY_ASCENDING) if legacy else (_REPEAT, 8)
+    if repeat.search(body) or _PLACEHOLDER_WORDS.search(body):
         return True
     run = 1
     for a, b in itertools.pairwise(body):
         ia, ib = _ORDER.find(a), _ORDER.find(b)
         run = run + 1 if ia >= 0 and ib == ia + 1 else 1
-        if run >= 8:
+        if run >= ascending:
             return True
     import hashlib  # here, not at start-up: most scans never get this far (OpenSSL load)
 

@@ -213,12 +213,14 @@ def scan_structured(
     *,
     max_size: int,
     transcode: bool = True,
+    searched: tuple[FileResult, list[tuple[int, int]]] | None = None,
 ) -> FileResult:
     """The detector over the file once, then each structured reader's view of it, joined: a
     reader's tokens replace the file's own (same token, richer context).
 
     `st` is None for bytes with no file behind them (a git blob): no permission checks.
     UTF-16/32 text is decoded first, and the readers read the text (`decoded_result`).
+    `searched` is what `scan_buffer` already gave for `data`, when the caller has it.
     """
     from patlint.engine.readings import FileHits, join
 
@@ -233,7 +235,7 @@ def scan_structured(
                 text, rel, st, detector, readers, max_size=max_size, transcode=False
             ),
         )
-    result, spans = _scan_buffer(data, rel, detector)
+    result, spans = searched if searched is not None else scan_buffer(data, rel, detector)
     hits = FileHits(data, rel, list(result.candidates), spans)
     for reader in readers:
         out = join(reader.read(data, rel, st), hits, list(result.candidates), st, detector)
@@ -376,12 +378,12 @@ def scan_bytes(
             codec,
             rel,
             detector,
-            lambda text: _scan_buffer(text, rel, detector, file_type, binary=False)[0],
+            lambda text: scan_buffer(text, rel, detector, file_type, binary=False)[0],
         )
-    return _scan_buffer(data, rel, detector, file_type)[0]
+    return scan_buffer(data, rel, detector, file_type)[0]
 
 
-def _scan_buffer(
+def scan_buffer(
     data: bytes,
     rel: str,
     detector: Detector,
@@ -427,7 +429,7 @@ def decoded_result(
     result.places = [
         replace(p, location=_relocated(p.location, moved, codec)) for p in result.places
     ]
-    raw = _scan_buffer(data, rel, detector)[0]
+    raw = scan_buffer(data, rel, detector)[0]
     result.candidates += raw.candidates
     result.timeouts += raw.timeouts
     result.partial += raw.partial

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import BinaryIO, cast
 
@@ -10,6 +9,7 @@ from patlint.detectors.pattern import Detector
 from patlint.engine.filescan import (
     PRECHECK_MIN_FILES,
     FileResult,
+    scan_buffer,
     scan_stream,
     scan_structured,
 )
@@ -19,6 +19,7 @@ from patlint.sources.history.blobs import HistoryCollected, Progress, read_histo
 from patlint.sources.readers import READER_MAX_BYTES
 from patlint.sources.readers.registry import may_have_readers, readers_for
 from patlint.sources.reading import Prefixed
+from patlint.sources.transcode import sniff
 
 ARCHIVE_IN_MEMORY = 64 << 20  # an archive blob is opened in memory (zipfile seeks) up to this
 
@@ -57,14 +58,18 @@ class BlobScan:
             data = stream.read(size)
         except OSError as exc:
             return FileResult(skip=Skip(shown, "read-error", str(exc)))
-        if all(getattr(r, "text_derived", False) for r in readers):
+        searched = None
+        if sniff(data) is None and all(getattr(r, "text_derived", False) for r in readers):
             # e.g. a workflow: the reader only re-labels the file's own hits, and what it says
             # without any is about the file's configuration, which history does not report
-            # (`history_places`); most versions of most workflows hold no token
-            res = scan_stream(io.BytesIO(data), shown, detector, max_size=max_size)
-            if not res.candidates:
-                return res
-        return scan_structured(data, shown, None, detector, readers, max_size=max_size)
+            # (`history_places`); most versions of most workflows hold no token. Those that
+            # do go to the reader with the hits already found: the blob is searched once.
+            searched = scan_buffer(data, shown, detector)
+            if not searched[0].candidates:
+                return searched[0]
+        return scan_structured(
+            data, shown, None, detector, readers, max_size=max_size, searched=searched
+        )
 
     def _archive(self, head: bytes, stream: BinaryIO, shown: str, size: int) -> FileResult:
         """An archive in history: its bytes and its members, as in a tree scan; one larger than

@@ -90,7 +90,8 @@ class Revoker:
                 out.extend(self._outcome(s, FAILED, why) for s in rest)
                 n = len(rest) + len(batch)
                 self.notify(
-                    f"{self.host} could not be reached ({self.down}); {n} token(s) not revoked "
+                    f"{self.host} could not be reached ({self.down}); {n} token{'' if n == 1 else 's'} "
+                    "not revoked "
                     "there; check the network path to it (or --github-api) and run again"
                 )
                 break

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# format name -> module under patlint.report (imported only when used, to keep start-up light)
+# format name -> module under patlint.report, or a full dotted path (imported only when used,
+# to keep start-up light)
 FORMATS: dict[str, str] = {
     "text": "text",
     "json": "json_report",
@@ -18,4 +19,5 @@ FORMATS: dict[str, str] = {
 
 def renderer(name: str) -> Any:
     """The module that renders format `name`."""
-    return importlib.import_module(f"patlint.report.{FORMATS[name]}")
+    module = FORMATS[name]
+    return importlib.import_module(module if "." in module else f"patlint.report.{module}")

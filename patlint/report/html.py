@@ -7,6 +7,7 @@ every piece of text (file names, token names, messages) is HTML-escaped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from html import escape
@@ -17,23 +18,20 @@ from patlint.model import Finding, Location, ScanResult, Token, TokenInfo
 from patlint.report.common import ReportMeta, clean_text, narrowing_note, shown
 
 TIMELINE_DAYS = 400  # the timeline spans today .. today + this many days
-DANGEROUS = frozenset(
-    {
-        "repo",
-        "delete_repo",
-        "workflow",
-        "admin:org",
-        "admin:repo_hook",
-        "admin:org_hook",
-        "admin:enterprise",
-        "admin:public_key",
-        "admin:gpg_key",
-        "admin:ssh_signing_key",
-        "delete:packages",
-        "write:packages",
-        "site_admin",
-    }
-)
+
+
+def dangerous_scopes(meta: ReportMeta) -> frozenset[str]:
+    """The classic scopes shown in red: the god-token rule's `high_risk` list
+    (rules/policy/scopes.yml), so the page and the rule never disagree; `admin:` scopes too."""
+    rule = meta.rules.get("god-token")
+    high_risk = getattr(rule, "params", {}).get("high_risk", ()) if rule is not None else ()
+    return frozenset(str(s) for s in high_risk)
+
+
+def _is_dangerous(scope: str, danger: frozenset[str]) -> bool:
+    return scope in danger or scope.startswith("admin:")
+
+
 _CSS = """
 :root{--bg:#fff;--fg:#1f2328;--mute:#656d76;--line:#d0d7de;--crit:#8b0000;--high:#cf222e;
 --med:#bc4c00;--low:#9a6700;--info:#0969da;--ok:#1a7f37}
@@ -52,6 +50,7 @@ border-color:#ff8182;color:#82071e}.sev{color:#fff;border:0}.sev.critical{backgr
 .sev.info{background:var(--info)}.status.valid{background:#dafbe1;color:var(--ok)}
 .status.invalid{background:#eee;color:var(--mute)}
 ul{margin:4px 0 0;padding-left:20px}li{margin:2px 0}.fix{color:var(--mute);font-size:13px}
+.what-to-do{color:inherit;font-size:14px;margin-top:6px}.what-to-do li{margin:4px 0}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--line);
 padding:4px 6px;text-align:left;vertical-align:top}th{font-size:12px;color:var(--mute)}
 .tl{position:relative;height:14px;background:#f6f8fa;border-radius:7px;min-width:200px}
@@ -64,6 +63,53 @@ padding:4px 6px;text-align:left;vertical-align:top}th{font-size:12px;color:var(-
 
 def _e(text: object) -> str:
     return escape(clean_text(str(text)), quote=True)
+
+
+# A tiny, safe Markdown subset for rule texts: `code`, **bold**, [text](https://…) and bare
+# https URLs. Everything else is escaped text; no raw HTML passes. Texts can carry names from
+# the scanned tree, so links go only to GitHub's own pages (a file named "[x](https://evil)"
+# stays text) and never carry credentials.
+_MARKDOWN = re.compile(
+    r"`(?P<code>[^`\n]+)`"
+    r"|\*\*(?P<bold>[^*\n]+)\*\*"
+    r"|\[(?P<label>[^\]\n]+)\]\((?P<href>[^\s()]+)\)"
+    r"|(?P<bare>https://[^\s<>`\"'()]+)"
+)
+LINK_HOSTS = frozenset({"github.com", "docs.github.com", "cli.github.com"})
+
+
+def _link(url: str, label: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme != "https" or parts.hostname not in LINK_HOSTS or "@" in parts.netloc:
+        return None
+    return f'<a href="{escape(url, quote=True)}" rel="noopener noreferrer">{escape(label)}</a>'
+
+
+def markdown(text: object) -> str:
+    """`text` as HTML: the safe Markdown subset above, the rest escaped."""
+    raw = clean_text(str(text))
+    out: list[str] = []
+    pos = 0
+    for m in _MARKDOWN.finditer(raw):
+        out.append(escape(raw[pos : m.start()], quote=True))
+        pos = m.end()
+        if m["code"] is not None:
+            out.append(f"<code>{escape(m['code'], quote=True)}</code>")
+        elif m["bold"] is not None:
+            out.append(f"<b>{escape(m['bold'], quote=True)}</b>")
+        elif m["label"] is not None:
+            out.append(_link(m["href"], m["label"]) or escape(m.group(), quote=True))
+        else:
+            url = m["bare"].rstrip(".,;:!?")  # the sentence's full stop is not the URL's
+            tail = m["bare"][len(url) :]
+            out.append((_link(url, url) or escape(url, quote=True)) + escape(tail))
+    out.append(escape(raw[pos:], quote=True))
+    return "".join(out)
 
 
 def _sev(label: str) -> str:
@@ -80,7 +126,7 @@ def _place(loc: Location) -> str:
     return out
 
 
-def _scopes(info: TokenInfo | None) -> str:
+def _scopes(info: TokenInfo | None, danger: frozenset[str]) -> str:
     if info is None:
         return '<span class="kv">not verified</span>'
     parts: list[str] = []
@@ -88,7 +134,7 @@ def _scopes(info: TokenInfo | None) -> str:
         if not info.scopes:
             parts.append('<span class="badge">no scopes</span>')
         for scope in sorted(info.scopes):
-            cls = "badge danger" if scope in DANGEROUS or scope.startswith("admin:") else "badge"
+            cls = "badge danger" if _is_dangerous(scope, danger) else "badge"
             parts.append(f'<span class="{cls}">{_e(scope)}</span>')
     for name, level in sorted((info.permissions or {}).items()):
         cls = "badge danger" if level in ("write", "admin") else "badge"
@@ -115,16 +161,34 @@ def _expiry(info: TokenInfo | None, now: datetime) -> tuple[str, str]:
     return "unknown", ""
 
 
-def _finding_item(f: Finding) -> str:
-    fix = f'<div class="fix">Fix: {_e(f.remediation)}</div>' if f.remediation else ""
+def _finding_item(f: Finding, *, fix: bool = True) -> str:
+    """One finding; its fix below it unless the token's card says it once for all (`fix`)."""
+    shown_fix = (
+        f'<div class="fix">Fix: {markdown(f.remediation)}</div>' if fix and f.remediation else ""
+    )
     where = f" — {_place(f.location)}" if f.token is None else ""
     return (
         f"<li>{_sev(f.severity.label)} <code>{_e(f.rule_id)}</code> "
-        f'<span class="msg">{_e(f.message)}</span>{where}{fix}</li>'
+        f'<span class="msg">{markdown(f.message)}</span>{where}{shown_fix}</li>'
     )
 
 
-def _token_card(token: Token, findings: Sequence[Finding], now: datetime) -> str:
+def _fixes(findings: Sequence[Finding]) -> str:
+    """A token's fix, once: each distinct remediation of its findings, most severe first."""
+    texts = list(
+        dict.fromkeys(
+            f.remediation for f in sorted(findings, key=lambda f: -int(f.severity)) if f.remediation
+        )
+    )
+    if not texts:
+        return ""
+    items = "".join(f"<li>{markdown(t)}</li>" for t in texts)
+    return f'<div class="fix what-to-do"><b>What to do</b><ul>{items}</ul></div>'
+
+
+def _token_card(
+    token: Token, findings: Sequence[Finding], now: datetime, danger: frozenset[str]
+) -> str:
     info = token.info
     ref = token.ref
     status = info.status.value if info is not None else "unverified"
@@ -133,7 +197,7 @@ def _token_card(token: Token, findings: Sequence[Finding], now: datetime) -> str
     places = "".join(f"<li>{_place(c.location)}</li>" for c in token.candidates[:50])
     if len(token.candidates) > 50:
         places += f"<li>… and {len(token.candidates) - 50} more</li>"
-    items = "".join(_finding_item(f) for f in findings)
+    items = "".join(_finding_item(f, fix=False) for f in findings)
     return (
         f'<section class="card token" data-sha256="{_e(ref.sha256)}">'
         f'<h3><code class="preview">{_e(ref.preview)}</code> '
@@ -141,9 +205,10 @@ def _token_card(token: Token, findings: Sequence[Finding], now: datetime) -> str
         f'<span class="badge status {_e(status)}">{_e(status)}</span></h3>'
         f'<div>{owner}<span class="kv">expires: {_e(expiry)}</span>'
         f'<span class="kv">sha256 {_e(ref.sha256[:16])}…</span></div>'
-        f'<div class="power">{_scopes(info)}</div>'
+        f'<div class="power">{_scopes(info, danger)}</div>'
         f"<div><b>Places</b><ul>{places}</ul></div>"
         + (f"<div><b>Findings</b><ul>{items}</ul></div>" if items else "")
+        + _fixes(findings)
         + "</section>"
     )
 
@@ -176,7 +241,7 @@ def _timeline(tokens: Iterable[Token], now: datetime) -> str:
     )
 
 
-def _inventory(result: Any) -> str:
+def _inventory(result: Any, danger: frozenset[str]) -> str:
     entries = getattr(result, "inventory", None)
     if not entries:
         return ""
@@ -187,7 +252,7 @@ def _inventory(result: Any) -> str:
             f"{_e(k)}: {_e(v)}</span>"
             for k, v in e.permissions.items()
         ) + "".join(
-            f'<span class="badge{" danger" if s in DANGEROUS else ""}">{_e(s)}</span>'
+            f'<span class="badge{" danger" if _is_dangerous(s, danger) else ""}">{_e(s)}</span>'
             for s in sorted(e.scopes or ())
         )
         repos = e.repository_count
@@ -244,7 +309,8 @@ def render(
             -max((int(f.severity) for f in by_token.get(t.secret.digest, [])), default=-1),
         ),
     )
-    cards = "".join(_token_card(t, by_token.get(t.secret.digest, []), when) for t in tokens)
+    danger = dangerous_scopes(meta)
+    cards = "".join(_token_card(t, by_token.get(t.secret.digest, []), when, danger) for t in tokens)
     notices = [*result.stats.notices, *result.notices]
     parts = [
         "<!DOCTYPE html>",
@@ -260,7 +326,7 @@ def render(
         *([f'<p class="meta narrowed">{_e(note)}</p>'] if (note := narrowing_note(meta)) else []),
         f'<p class="summary" id="summary">{len(result.findings)} findings {summary}· '
         f"{len(result.tokens)} tokens · {len(result.suppressed)} suppressed</p>",
-        _inventory(result),
+        _inventory(result, danger),
         f'<h2>Tokens</h2><div class="cards">{cards or "<p>No tokens found.</p>"}</div>',
         f"<h2>Expiry timeline</h2>{_timeline(result.tokens, when)}",
     ]

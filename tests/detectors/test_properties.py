@@ -7,7 +7,7 @@ import re
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from patlint.catalog.rules import backtracking_risk
@@ -244,6 +244,28 @@ BOTH = _finders_detectors()
     user=_USERS,
     url=st.booleans(),
     seed=st.integers(),
+)
+# seed 3082 makes `00000091b3…`: a 6-run, as ~1 in 30,000 random legacy tokens have (it was
+# once dropped as a placeholder, which made this test fail now and then)
+@example(
+    before=b"",
+    after=b"",
+    key="GITHUB_TOKEN",
+    op="=",
+    host="github.com",
+    user="",
+    url=False,
+    seed=3082,
+)
+@example(
+    before=b"",
+    after=b"",
+    key="GITHUB_TOKEN",
+    op="=",
+    host="github.com",
+    user="",
+    url=True,
+    seed=3082,
 )
 def test_legacy_tokens_pass_the_pre_check_wherever_the_detector_finds_them(
     before: bytes,

@@ -162,7 +162,7 @@ def test_a_token_beside_a_value_keeps_its_own_context(tmp_path: Path, token: Tok
 
 
 def _hits(data: bytes, rel: str = "f") -> FileHits:
-    res, spans = filescan._scan_buffer(data, rel, DETECTOR)
+    res, spans = filescan.scan_buffer(data, rel, DETECTOR)
     return FileHits(data, rel, res.candidates, spans)
 
 
@@ -204,4 +204,25 @@ def test_history_blob_with_a_reader_is_searched_once(
     data = f"//npm.pkg.github.com/:_authToken={t}\n".encode()
     res = BlobScan(DETECTOR, max_size=1 << 20)(io.BytesIO(data), ".npmrc", ".npmrc", len(data))
     assert _only(res, t).context.file_type == "npmrc"
+    assert searched == [data]
+
+
+def test_history_workflow_blob_holding_a_token_is_searched_once(
+    token: TokenFactory, searched: list[bytes]
+) -> None:
+    """A workflow's reader only labels the blob's own hits: the hits found to decide whether
+    the reader is needed are the ones it labels (the blob is not searched a second time)."""
+    import io
+
+    from patlint.engine.history import BlobScan
+
+    t = token("ghp")
+    data = (
+        "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - run: gh release list\n        env:\n          GH_TOKEN: {t}\n"
+    ).encode()
+    rel = ".github/workflows/ci.yml"
+    res = BlobScan(DETECTOR, max_size=1 << 20)(io.BytesIO(data), rel, rel, len(data))
+    c = _only(res, t)
+    assert (c.context.file_type, c.context.key) == ("ci-yaml", "jobs.b.steps[0].env.GH_TOKEN")
     assert searched == [data]

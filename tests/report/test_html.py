@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -108,8 +109,12 @@ def test_scan_report_renders_with_tokens_places_power_and_findings(
     assert god not in raw and short not in raw  # no plaintext token anywhere
     static = Elements()
     static.feed(raw)
-    # nothing to fetch: no element has a src/href, the CSS has no url(), a CSP forbids the rest
-    assert not [a for _t, a in static.tags if {"src", "href"} & set(a)]
+    # nothing to fetch: no element has a src, the CSS has no url(), a CSP forbids the rest;
+    # the only links (followed on a click, never fetched) go to GitHub's own pages
+    assert not [a for _t, a in static.tags if "src" in a]
+    hrefs = [a["href"] for t, a in static.tags if "href" in a]
+    assert hrefs and all(t == "a" for t, a in static.tags if "href" in a)
+    assert all(str(h).startswith("https://github.com/") for h in hrefs), hrefs
     assert "url(" not in raw.split("</style>", 1)[0]
     assert "default-src 'none'" in raw
     dom = dump_dom(page, tmp_path)
@@ -147,3 +152,117 @@ def test_empty_scan_renders(tmp_path: Path) -> None:
     dom = dump_dom(page, tmp_path)
     assert "No tokens found." in dom
     assert '<p class="summary" id="summary">0 findings' in dom
+
+
+def test_fix_text_once_per_token_with_markdown_rendered_and_hostile_links_kept_as_text(
+    tmp_path: Path, token: object
+) -> None:
+    leaked = token("ghp")  # type: ignore[operator]
+    root = tmp_path / "tree"
+    wf = root / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    # one token, several findings about it; a key that is Markdown: the message names it
+    (wf / "ci.yml").write_text(
+        "on: push\npermissions: {}\njobs:\n  b:\n    runs-on: x\n"
+        "    steps:\n      - run: make\n        env:\n"
+        f"          '[x](https://evil.example/p) https://evil.example/q': {leaked}\n"
+        f"      - run: make\n        env:\n          GH_TOKEN: {leaked}\n"
+    )
+    # a file name that is Markdown and HTML: it must stay text
+    evil = "[click](https:⁄⁄evil.example) **x** <b>y<⁄b>.env".replace("⁄", "_")
+    (root / evil).write_text(f"T={leaked}\n")
+    page = tmp_path / "report.html"
+    res = CliRunner().invoke(
+        cli,
+        ["scan", "--offline", "--no-progress", "--format", "html", "-o", str(page), str(root)],
+    )
+    assert res.exit_code == 1, res.stderr
+    raw = page.read_text()
+    assert leaked not in raw
+    dom = dump_dom(page, tmp_path)
+    parsed = Elements()
+    parsed.feed(dom)
+    (card,) = dom.split('<section class="card token"')[1:]
+    # the fix is said once per token, not under each of its findings
+    assert card.count('class="fix what-to-do"') == 1
+    assert card.count("Fix:") == 0
+    fixes = card.split('class="fix what-to-do"', 1)[1]
+    items = fixes.split("</ul>", 1)[0].count("<li>")
+    assert items == len(set(re.findall(r"<li>(.*?)</li>", fixes.split("</ul>", 1)[0])))
+    # Markdown rendered: `code` is <code>, links are <a>, and no backtick is left in the fix
+    body = fixes.split("</ul>", 1)[0]
+    assert "<code>${{ secrets.NAME }}</code>" in body
+    assert '<a href="https://github.com/settings/tokens" rel="noopener noreferrer">' in body
+    text_of_fix = re.sub(r"<[^>]+>", "", body)
+    assert "`" not in text_of_fix and "**" not in text_of_fix
+    # the hostile name: no link to it, no <b> element made from it, shown as typed
+    links = [a.get("href") for tag, a in parsed.tags if tag == "a"]
+    assert links and all(str(h).startswith("https://github.com/") for h in links), links
+    assert "[x](https://evil.example/p) https://evil.example/q" in " ".join(parsed.text)
+    assert not [a for tag, a in parsed.tags if tag == "b" and "y" in str(a)]
+    assert evil in " ".join(parsed.text)
+
+
+def _power_page(token: str, scopes: list[str], rules: dict[str, object]) -> str:
+    import io
+
+    from patlint.model import (
+        Candidate,
+        Confidence,
+        Context,
+        Location,
+        ScanResult,
+        ScanStats,
+        Secret,
+        Severity,
+        Token,
+        TokenInfo,
+        TokenStatus,
+    )
+    from patlint.report.common import ReportMeta
+    from patlint.report.html import render
+
+    secret = Secret(token, "ghp")
+    cand = Candidate(
+        "github-classic-pat",
+        secret,
+        Location("f.txt", 1, 1),
+        Context("text"),
+        severity=Severity.HIGH,
+        confidence=Confidence.HIGH,
+    )
+    info = TokenInfo(TokenStatus.VALID, "ghp", scopes=frozenset(scopes))
+    result = ScanResult([Token(secret, (cand,), info)], [], [], ScanStats())
+    meta = ReportMeta("1", "defaults", "low", 0, "online", rules=rules)
+    out = io.StringIO()
+    render(result, stream=out, meta=meta)
+    return out.getvalue()
+
+
+def _red(page: str) -> set[str]:
+    """The text of every badge marked dangerous."""
+    import re
+
+    return set(re.findall(r'<span class="badge danger">([^<]*)</span>', page))
+
+
+def test_dangerous_scopes_are_the_god_token_rules_high_risk_list(token: object) -> None:
+    """One fact: the scopes the page marks red are the god-token rule's `high_risk` param
+    (an `admin:` scope too), not a list of the page's own."""
+    from dataclasses import replace
+
+    from patlint.config import Config
+    from patlint.engine.ruleset import build_ruleset
+
+    rules = {r.id: r for r in build_ruleset(Config()).known}
+    god = rules["god-token"]
+    scopes = ["user", "codespace", "read:packages", "admin:foo", "gist"]
+    page = _power_page(token("ghp"), scopes, dict(rules))  # type: ignore[operator]
+    assert "user" in god.params["high_risk"] and "gist" not in god.params["high_risk"]
+    assert _red(page) >= {"user", "codespace", "admin:foo"}
+    assert not _red(page) & {"read:packages", "gist"}
+    params = {**god.params, "high_risk": ["gist"]}
+    changed = {**rules, "god-token": replace(god, params=params)}
+    page = _power_page(token("ghp"), scopes, changed)  # type: ignore[operator]
+    assert not _red(page) & {"user", "codespace", "read:packages"}
+    assert _red(page) >= {"gist", "admin:foo"}

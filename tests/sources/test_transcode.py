@@ -101,7 +101,7 @@ def test_the_old_scan_found_nothing_in_these_files(tmp_path: Path, token: TokenF
     t = token("ghp")
     for label, (codec, bom) in ENCODINGS.items():
         data = bom + f"GH_TOKEN={t}\n".encode(codec)
-        raw, _spans = filescan._scan_buffer(data, "x", DETECTOR, None, binary=True)
+        raw, _spans = filescan.scan_buffer(data, "x", DETECTOR, None, binary=True)
         assert raw.candidates == [], label
         decoded = filescan.scan_bytes(data, "x", DETECTOR)
         assert [c.secret.reveal() for c in decoded.candidates] == [t], label

@@ -72,16 +72,31 @@ REGISTRY: tuple[tuple[str, _Names], ...] = (
 
 @cache
 def _reader(module: str) -> FileReader:
-    reader: FileReader = importlib.import_module(f"patlint.sources.readers.{module}").READER
+    """The reader of a row: a module under `patlint.sources.readers`, or a full dotted path."""
+    name = module if "." in module else f"patlint.sources.readers.{module}"
+    reader: FileReader = importlib.import_module(name).READER
     return reader
 
 
-_ANY = _Names(
-    *(n for _m, hint in REGISTRY for n in hint.names),
-    prefixes=tuple(p for _m, hint in REGISTRY for p in hint.prefixes),
-    suffixes=tuple(x for _m, hint in REGISTRY for x in hint.suffixes),
-    lower=tuple(x for _m, hint in REGISTRY for x in hint.lower),
-)  # true when any hint is
+def _any() -> _Names:
+    """A hint true when any row's hint is."""
+    return _Names(
+        *(n for _m, hint in REGISTRY for n in hint.names),
+        prefixes=tuple(p for _m, hint in REGISTRY for p in hint.prefixes),
+        suffixes=tuple(x for _m, hint in REGISTRY for x in hint.suffixes),
+        lower=tuple(x for _m, hint in REGISTRY for x in hint.lower),
+    )
+
+
+_ANY = _any()
+
+
+def refresh() -> None:
+    """Recompute what is derived from `REGISTRY`, after a row was added or removed at run time
+    (a test's toy reader, and again when it is taken out)."""
+    global _ANY
+    _ANY = _any()
+    _hinted.cache_clear()
 
 
 @lru_cache(maxsize=1 << 16)

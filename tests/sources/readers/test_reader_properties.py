@@ -96,11 +96,11 @@ def _read(reader: FileReader, data: bytes, rel: str) -> filescan.FileResult:
     """The reader's view of `data` joined with the file's own hits, as a scan does."""
     start = time.monotonic()
     reading = reader.read(data, rel, STAT)
+    assert time.monotonic() - start < 5.0  # the reader's own bound (the scan reads it again)
     assert isinstance(reading, Reading)
     for v in reading.values:  # what a reader points at is in the file
         assert v.start is None or 0 <= v.start <= len(data)
     out = filescan.scan_structured(data, rel, STAT, DETECTOR, [reader], max_size=1 << 30)
-    assert time.monotonic() - start < 5.0
     for c in out.candidates:  # what a scan reports points into the file
         assert c.location.path == rel
         assert c.location.offset is None or 0 <= c.location.offset <= len(data)
