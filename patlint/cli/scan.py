@@ -151,6 +151,11 @@ STATUSES = tuple(STATUS_FILTERS)
     "--no-gitignore", is_flag=True, help="Inside a git work tree, scan ignored files too."
 )
 @click.option(
+    "--no-archives",
+    is_flag=True,
+    help="Scan archives (zip, jar, tar, gz, …) as bytes only, not member by member.",
+)
+@click.option(
     "--history",
     is_flag=True,
     help="Scan the git history of PATH (a repository, default .): every blob once.",
@@ -270,6 +275,7 @@ def scan(
     report_invalid: bool,
     follow_symlinks: bool,
     no_gitignore: bool,
+    no_archives: bool,
     history: bool,
     since_rev: str | None,
     rev_range: str | None,
@@ -366,6 +372,7 @@ def scan(
         baseline=baseline_keys,
         baseline_sha1=baseline_sha1,
         github_hosts=configured_hosts(config.github_api, github_api),
+        archives=not no_archives,
     )
     resolver = (
         None if offline else _github_resolver(config, github_api, no_cache, cache_ttl, max_verify)
@@ -565,6 +572,7 @@ def _scan_history(
         since=since_rev,
         rev_range=rev_range,
         progress=progress,
+        archives=options.archives,
     )
     collected = Collected(candidates=hist.candidates, places=hist.places, stats=hist.stats)
     return finish(collected, ruleset, options, resolver=resolver)

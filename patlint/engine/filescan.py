@@ -6,21 +6,24 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import BinaryIO
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import BinaryIO, cast
 
 from patlint.detectors.pattern import Detector, Hit
 from patlint.model import Candidate, Context, Location, PlaceFinding, Secret, Skip
+from patlint.sources.archives import HEAD, kind_of, may_be_archive
 from patlint.sources.readers import READER_MAX_BYTES, FileReader
 from patlint.sources.reading import (
     OPEN_FLAGS,
     Lines,
+    Readable,
     looks_binary,
     open_regular,
     read_chunk,
     read_fd,
 )
+from patlint.sources.transcode import Codec, OffsetMap, Utf8Stream, decode, file_width, sniff
 
 CHUNK = 8 << 20  # bytes read and scanned at once
 OVERLAP = 16 << 10  # carried into the next chunk so no token (or base64 region) is cut in two
@@ -40,14 +43,18 @@ class FileResult:
     scanned: bool = False
     places: list[PlaceFinding] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # places inside the file passed over (archive members: a bomb, a limit, an encrypted one)
+    skipped: list[Skip] = field(default_factory=list)
     # custom rules that ran out of their time budget on this file (a notice each)
     timeouts: list[str] = field(default_factory=list)
     # scanned, but not all of it: too many tokens, too much encoded text (incomplete)
     partial: list[Skip] = field(default_factory=list)
 
 
-def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> FileResult:
-    """Scan the file at `path`, shown as `rel`."""
+def scan_path(
+    path: str, rel: str, detector: Detector, *, max_size: int, archives: bool = True
+) -> FileResult:
+    """Scan the file at `path`, shown as `rel` (and the members of an archive, `archives`)."""
     opened = open_regular(path)
     if isinstance(opened, Skip):
         return FileResult(skip=Skip(rel, opened.reason, opened.detail))
@@ -69,23 +76,62 @@ def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> File
             return FileResult(skip=Skip(rel, "read-error", exc.strerror or str(exc)))
         if len(data) <= st.st_size:
             os.close(fd)
-            return scan_bytes(data, rel, detector)
+            return scan_data(data, rel, detector, max_size=max_size, archives=archives)
         os.lseek(fd, 0, os.SEEK_SET)  # it grew while we read: stream it from the start
     with os.fdopen(fd, "rb", buffering=0) as fh:
         if not readers:
-            return scan_stream(fh, rel, detector, max_size=max_size)
+            kind = _archive_kind(fh) if archives else None
+            result = scan_stream(fh, rel, detector, max_size=max_size)
+            if kind is None or result.skip is not None:
+                return result
+            from patlint.engine.archivescan import merged, scan_archive
+
+            fh.seek(0)
+            return merged(result, scan_archive(fh, kind, rel, detector, max_size=max_size))
         try:
             data = read_chunk(fh, READER_MAX_BYTES + 1)
         except OSError as exc:
             return FileResult(skip=Skip(rel, "read-error", exc.strerror or str(exc)))
+    if archives and kind_of(data[:HEAD]) is not None:
+        return scan_data(data, rel, detector, max_size=max_size)
     return scan_structured(data, rel, st, detector, readers, max_size=max_size)
+
+
+def _archive_kind(fh: BinaryIO) -> str | None:
+    """The archive kind of a file from its first bytes (read, then the file rewound)."""
+    try:
+        head = read_chunk(fh, HEAD)
+        fh.seek(0)
+    except OSError:
+        return None
+    return kind_of(head)
+
+
+def scan_data(
+    data: bytes, rel: str, detector: Detector, *, max_size: int, archives: bool = True
+) -> FileResult:
+    """A whole file in memory: its bytes, and the members of an archive (`archives`)."""
+    kind = kind_of(data[:HEAD]) if archives and may_be_archive(data) else None
+    result = scan_bytes(data, rel, detector)
+    if kind is None:
+        return result
+    import io
+
+    from patlint.engine.archivescan import merged, scan_archive
+
+    return merged(result, scan_archive(io.BytesIO(data), kind, rel, detector, max_size=max_size))
 
 
 PRECHECK_MIN_FILES = 200  # a scan of fewer files: compiling the pre-check costs more than it saves
 
 
 def scan_paths(
-    batch: Sequence[tuple[str, str]], detector: Detector, *, max_size: int, precheck: bool = True
+    batch: Sequence[tuple[str, str]],
+    detector: Detector,
+    *,
+    max_size: int,
+    precheck: bool = True,
+    archives: bool = True,
 ) -> tuple[int, int, list[FileResult]]:
     """Scan many files: (files scanned clean, their bytes, every other result).
 
@@ -128,7 +174,11 @@ def scan_paths(
                         data = read(fd, size + 1)
                         if len(data) != size:
                             data = b""  # short read or grown: scan_path streams it
-                        elif not may_hit(data):
+                        elif (
+                            not may_hit(data)
+                            and sniff(data) is None
+                            and not (archives and may_be_archive(data))
+                        ):
                             clean += 1
                             clean_bytes += len(data)
                             continue
@@ -136,10 +186,10 @@ def scan_paths(
                     data = b""
                 finally:
                     close(fd)
-        if data:
-            res = scan_bytes(data, rel, detector)  # what scan_path does with these bytes
+        if data:  # what scan_path does with these bytes
+            res = scan_data(data, rel, detector, max_size=max_size, archives=archives)
         else:
-            res = scan_path(path, rel, detector, max_size=max_size)
+            res = scan_path(path, rel, detector, max_size=max_size, archives=archives)
         if res.scanned and not (
             res.candidates or res.skip or res.places or res.notices or res.timeouts or res.partial
         ):
@@ -162,16 +212,29 @@ def scan_structured(
     readers: Sequence[FileReader],
     *,
     max_size: int,
+    transcode: bool = True,
     searched: tuple[FileResult, list[tuple[int, int]]] | None = None,
 ) -> FileResult:
     """The detector over the file once, then each structured reader's view of it, joined: a
     reader's tokens replace the file's own (same token, richer context).
 
     `st` is None for bytes with no file behind them (a git blob): no permission checks.
+    UTF-16/32 text is decoded first, and the readers read the text (`decoded_result`).
     `searched` is what `scan_buffer` already gave for `data`, when the caller has it.
     """
     from patlint.engine.readings import FileHits, join
 
+    codec = sniff(data) if transcode else None
+    if codec is not None:
+        return decoded_result(
+            data,
+            codec,
+            rel,
+            detector,
+            lambda text: scan_structured(
+                text, rel, st, detector, readers, max_size=max_size, transcode=False
+            ),
+        )
     result, spans = searched if searched is not None else scan_buffer(data, rel, detector)
     hits = FileHits(data, rel, list(result.candidates), spans)
     for reader in readers:
@@ -187,13 +250,14 @@ def scan_structured(
 
 
 def scan_stream(
-    fh: BinaryIO,
+    fh: Readable,
     rel: str,
     detector: Detector,
     *,
     max_size: int,
     file_type: str | None = None,
     precheck: bool = False,
+    transcode: bool = True,
 ) -> FileResult:
     """Scan a byte stream chunk by chunk; memory stays bounded by CHUNK + OVERLAP + LOOKBEHIND.
 
@@ -201,44 +265,34 @@ def scan_stream(
     lets it through (`Detector.may_hit` says no only where the detector would find nothing:
     never a different result, less work for most blobs). Not per chunk of a larger stream:
     8 MB of text nearly always holds a keyword, and the pre-check then only adds a pass.
+
+    UTF-16/32 text (`transcode.sniff` on the first chunk) is scanned decoded, chunk by chunk
+    as well; when the stream can be read again from its start (a file), its raw bytes are
+    scanned too, as before, so text appended in another encoding is not lost.
+    `transcode=False`: the bytes are known to be UTF-8 already (decoded by the caller).
     """
     result = FileResult()
     detector.begin_file()
-    allowed = detector.rules_for_path(rel)
-    carry = b""
-    base = 0  # file offset of buf[0]
-    lines_before = 0  # newlines before buf[0]
-    line_start = 0  # file offset where the line containing buf[0] starts
-    binary: bool | None = None
-    lead = min(LOOKBEHIND, OVERLAP // 2)
-    first = 0  # hits before buf[first] were reported by the previous chunk
     try:
-        while True:
-            data = read_chunk(fh, CHUNK)
-            result.bytes_read += len(data)
-            eof = len(data) < CHUNK
-            buf = carry + data if carry else data
-            if binary is None:
-                binary = looks_binary(buf)
-            limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
-            if not (precheck and eof and not base) or detector.may_hit(buf):
-                lines = Lines(buf, base, lines_before, line_start)
-                for hit in detector.scan(buf, allowed=allowed):
-                    if first <= hit.offset < limit:
-                        result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
-            if eof:
-                break
-            if result.bytes_read > max_size:
-                result.skip = Skip(rel, "too-large", f"grew past {max_size} bytes while read")
-                break
-            keep = max(0, limit - lead)
-            newline = buf.rfind(b"\n", 0, keep)
-            if newline >= 0:
-                line_start = base + newline + 1
-            lines_before += buf.count(b"\n", 0, keep)
-            carry = buf[keep:]
-            base += keep
-            first = limit - keep
+        head = read_chunk(fh, CHUNK)
+        codec = sniff(head) if transcode else None
+        if codec is None:
+            _scan_chunks(head, fh, rel, detector, result, max_size, file_type, precheck)
+        else:
+            decoded = Utf8Stream(fh, codec, head)
+            first = decoded.read(CHUNK)
+            _scan_chunks(
+                first, decoded, rel, detector, result, max_size, file_type, precheck, codec
+            )
+            result.bytes_read = decoded.consumed
+            if _rewindable(fh):
+                cast(BinaryIO, fh).seek(0)
+                raw = FileResult()
+                _scan_chunks(
+                    read_chunk(fh, CHUNK), fh, rel, detector, raw, max_size, file_type, precheck
+                )
+                result.candidates += raw.candidates
+                result.skip = result.skip or raw.skip
     except OSError as exc:
         result.skip = Skip(rel, "read-error", exc.strerror or str(exc))
         return result
@@ -248,27 +302,149 @@ def scan_stream(
     return result
 
 
+def _rewindable(fh: Readable) -> bool:
+    try:
+        return bool(fh.seekable())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _scan_chunks(
+    data: bytes,
+    fh: Readable,
+    rel: str,
+    detector: Detector,
+    result: FileResult,
+    max_size: int,
+    file_type: str | None,
+    precheck: bool,
+    codec: Codec | None = None,
+) -> None:
+    """The chunk loop of `scan_stream`: `data` is the first chunk, `fh` gives the rest.
+
+    With a `codec`, `fh` gives decoded UTF-8: hits are placed by line and column of the
+    text and by their byte offset in the file (`OffsetMap`), noted with the encoding.
+    """
+    allowed = detector.rules_for_path(rel)
+    carry = b""
+    base = 0  # stream offset of buf[0]
+    file_base = codec.bom if codec is not None else 0  # file offset of buf[0]
+    lines_before = 0  # newlines before buf[0]
+    line_start = 0  # stream offset where the line containing buf[0] starts
+    binary: bool | None = False if codec is not None else None
+    lead = min(LOOKBEHIND, OVERLAP // 2)
+    first = 0  # hits before buf[first] were reported by the previous chunk
+    while True:
+        result.bytes_read += len(data)
+        eof = len(data) < CHUNK
+        buf = carry + data if carry else data
+        if binary is None:
+            binary = looks_binary(buf)
+        limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
+        if not (precheck and eof and not base) or detector.may_hit(buf):
+            lines = Lines(buf, base, lines_before, line_start)
+            where = OffsetMap(buf, codec, file_base) if codec is not None else None
+            for hit in detector.scan(buf, allowed=allowed):
+                if first <= hit.offset < limit:
+                    result.candidates.append(
+                        _candidate(hit, lines, rel, binary, file_type, where, codec)
+                    )
+        if eof:
+            break
+        if result.bytes_read > max_size:
+            result.skip = Skip(rel, "too-large", f"grew past {max_size} bytes while read")
+            break
+        keep = max(0, limit - lead)
+        newline = buf.rfind(b"\n", 0, keep)
+        if newline >= 0:
+            line_start = base + newline + 1
+        lines_before += buf.count(b"\n", 0, keep)
+        if codec is not None:
+            file_base += file_width(buf[:keep], codec)
+        carry = buf[keep:]
+        base += keep
+        first = limit - keep
+        data = read_chunk(fh, CHUNK)
+
+
 def scan_bytes(
     data: bytes, rel: str, detector: Detector, *, file_type: str | None = None
 ) -> FileResult:
     """Scan a whole file already in memory (what `scan_stream` does for a one-chunk file)."""
+    codec = sniff(data)
+    if codec is not None:
+        return decoded_result(
+            data,
+            codec,
+            rel,
+            detector,
+            lambda text: scan_buffer(text, rel, detector, file_type, binary=False)[0],
+        )
     return scan_buffer(data, rel, detector, file_type)[0]
 
 
 def scan_buffer(
-    data: bytes, rel: str, detector: Detector, file_type: str | None = None
+    data: bytes,
+    rel: str,
+    detector: Detector,
+    file_type: str | None = None,
+    *,
+    binary: bool | None = None,
 ) -> tuple[FileResult, list[tuple[int, int]]]:
     """`scan_bytes`, and the bytes each candidate was read from ([offset, end), `Hit.end`)."""
+    if binary is None:
+        binary = looks_binary(data)
     result = FileResult(bytes_read=len(data), scanned=True)
     spans = []
     detector.begin_file()
-    binary = looks_binary(data)
     lines = Lines(data, 0, 0, 0)
     for hit in detector.scan(data, allowed=detector.rules_for_path(rel)):
         result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
         spans.append((hit.offset, max(hit.end, hit.offset + len(hit.token))))
     _file_done(detector, rel, result)
     return result, spans
+
+
+def decoded_result(
+    data: bytes,
+    codec: Codec,
+    rel: str,
+    detector: Detector,
+    scan: Callable[[bytes], FileResult],
+) -> FileResult:
+    """`scan` over UTF-16/32 `data` decoded to UTF-8, its offsets moved back to the file's
+    bytes and its locations noted with the encoding; then the raw bytes as before (binary),
+    so nothing the file held outside its text is lost."""
+    text = decode(data, codec)
+    result = scan(text)
+    offsets = sorted(
+        {c.location.offset for c in result.candidates if c.location.offset is not None}
+        | {p.location.offset for p in result.places if p.location.offset is not None}
+    )
+    where = OffsetMap(text, codec, codec.bom)
+    moved = {off: where.at(off) for off in offsets}
+    result.candidates = [
+        replace(c, location=_relocated(c.location, moved, codec)) for c in result.candidates
+    ]
+    result.places = [
+        replace(p, location=_relocated(p.location, moved, codec)) for p in result.places
+    ]
+    raw = scan_buffer(data, rel, detector)[0]
+    result.candidates += raw.candidates
+    result.timeouts += raw.timeouts
+    result.partial += raw.partial
+    result.notices += raw.notices
+    result.bytes_read = len(data)
+    return result
+
+
+def _relocated(loc: Location, moved: dict[int, int], codec: Codec) -> Location:
+    offset = moved.get(loc.offset, loc.offset) if loc.offset is not None else None
+    return replace(loc, offset=offset, note=_with_codec(loc.note, codec))
+
+
+def _with_codec(note: str, codec: Codec) -> str:
+    return f"{codec.label} text, {note}" if note else f"{codec.label} text"
 
 
 def _file_done(detector: Detector, rel: str, result: FileResult) -> None:
@@ -282,19 +458,29 @@ def _file_done(detector: Detector, rel: str, result: FileResult) -> None:
         result.partial.append(Skip(rel, *cut))
 
 
-def _candidate(hit: Hit, lines: Lines, rel: str, binary: bool, file_type: str | None) -> Candidate:
+def _candidate(
+    hit: Hit,
+    lines: Lines,
+    rel: str,
+    binary: bool,
+    file_type: str | None,
+    where: OffsetMap | None = None,
+    codec: Codec | None = None,
+) -> Candidate:
     off = hit.offset
-    base = lines.base
+    offset = lines.base + off if where is None else where.at(off)
     line: int | None = None
     column: int | None = None
     if not binary:
         line, column = lines.at(off)
     note = f"{hit.encoding}-encoded" if hit.encoding else ""
+    if codec is not None:
+        note = _with_codec(note, codec)
     rule = hit.rule
     return Candidate(
         rule_id=rule.id,
         secret=Secret(hit.token, rule.token_kind),
-        location=Location(rel, line, column, base + off, binary, note),
+        location=Location(rel, line, column, offset, binary, note),
         context=Context(
             file_type=file_type or ("binary" if binary else "text"),
             key=hit.key,

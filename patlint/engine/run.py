@@ -58,6 +58,7 @@ class ScanOptions:
     baseline_sha1: frozenset[str] = frozenset()  # detect-secrets entries: "path\0hashed_secret"
     now: datetime | None = None
     github_hosts: frozenset[str] = frozenset()  # hosts configured as GitHub API targets
+    archives: bool = True  # scan the members of archives (--no-archives: their bytes only)
 
 
 @dataclass(slots=True)
@@ -73,15 +74,17 @@ class Collected:
 
 _WORKER_DETECTOR: Detector | None = None
 _WORKER_MAX = 0
+_WORKER_ARCHIVES = True
 
 
-def _init_worker(rules: Sequence[Rule], max_size: int) -> None:
-    global _WORKER_DETECTOR, _WORKER_MAX
+def _init_worker(rules: Sequence[Rule], max_size: int, archives: bool = True) -> None:
+    global _WORKER_DETECTOR, _WORKER_MAX, _WORKER_ARCHIVES
     if _WORKER_DETECTOR is None or list(_WORKER_DETECTOR.rules) != [
         r for r in rules if r.kind == "detector"
     ]:
         _WORKER_DETECTOR = Detector(rules)
     _WORKER_MAX = max_size
+    _WORKER_ARCHIVES = archives
 
 
 def _scan_batch(batch: Sequence[tuple[str, str]]) -> tuple[int, int, list[FileResult]]:
@@ -90,7 +93,7 @@ def _scan_batch(batch: Sequence[tuple[str, str]]) -> tuple[int, int, list[FileRe
     Most files hold nothing; they travel back as two counters instead of pickled objects.
     """
     assert _WORKER_DETECTOR is not None
-    return scan_paths(batch, _WORKER_DETECTOR, max_size=_WORKER_MAX)
+    return scan_paths(batch, _WORKER_DETECTOR, max_size=_WORKER_MAX, archives=_WORKER_ARCHIVES)
 
 
 def _prepare_workers(detector: Detector) -> None:
@@ -223,13 +226,14 @@ def collect(
             if progress is not None:
                 progress(stats.files_scanned, stats.bytes_scanned, len(candidates))
 
-        _init_worker(rules, options.max_file_size)  # forked workers inherit the compiled detector
+        # forked workers inherit the compiled detector
+        _init_worker(rules, options.max_file_size, options.archives)
         assert _WORKER_DETECTOR is not None
         _prepare_workers(_WORKER_DETECTOR)
         run_batches(
             jobs,
             _init_worker,
-            (list(rules), options.max_file_size),
+            (list(rules), options.max_file_size, options.archives),
             _scan_batch,
             _batches(rest_of_walk()),
             take,
@@ -240,6 +244,7 @@ def collect(
             detector,
             max_size=options.max_file_size,
             precheck=len(files) >= PRECHECK_MIN_FILES,
+            archives=options.archives,
         )
         stats.files_scanned += clean
         stats.bytes_scanned += clean_bytes

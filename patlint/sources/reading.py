@@ -6,11 +6,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from typing import BinaryIO
+from typing import Protocol
 
 from patlint.model import Skip
 
 BINARY_SNIFF = 8192
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 OPEN_FLAGS = (
@@ -57,7 +58,14 @@ def read_fd(fd: int, size: int) -> bytes:
     return b"".join(parts)
 
 
-def read_chunk(fh: BinaryIO, size: int) -> bytes:
+class Readable(Protocol):
+    """Anything with a file's `read` (a file, a git blob, decoded text, an archive member)."""
+
+    def read(self, n: int = -1, /) -> bytes:
+        """Up to `n` bytes; empty at the end."""
+
+
+def read_chunk(fh: Readable, size: int) -> bytes:
     """Up to `size` bytes from `fh` (fewer only at end of stream)."""
     parts = []
     want = size
@@ -68,6 +76,23 @@ def read_chunk(fh: BinaryIO, size: int) -> bytes:
         parts.append(part)
         want -= len(part)
     return b"".join(parts)
+
+
+class Prefixed:
+    """`head` (bytes already read from `rest`) and then the rest of `rest`."""
+
+    def __init__(self, head: bytes, rest: Readable) -> None:
+        self._head, self._rest = head, rest
+
+    def read(self, n: int = -1, /) -> bytes:
+        """Up to `n` bytes (everything left when n < 0)."""
+        if not self._head:
+            return self._rest.read(n)
+        if 0 <= n < len(self._head):
+            out, self._head = self._head[:n], self._head[n:]
+            return out
+        out, self._head = self._head, b""
+        return out + self._rest.read(-1 if n < 0 else n - len(out))
 
 
 class Lines:
@@ -87,18 +112,21 @@ class Lines:
         "lines_before",
         "nl",
         "pos",
+        "start",
     )
 
     def __init__(self, buf: bytes, base: int, lines_before: int, line_start: int) -> None:
         self.buf, self.base = buf, base
         self.lines_before, self.line_start = lines_before, line_start
+        # A UTF-8 byte order mark is no character of the first line (editors do not show it).
+        self.start = len(UTF8_BOM) if base == 0 and buf.startswith(UTF8_BOM) else 0
         self._reset()
 
     def _reset(self) -> None:
         self.pos = 0  # bytes of buf already looked at
         self.lines = 0  # newlines in buf[:pos]
         self.nl = -1  # index of the last newline in buf[:pos]
-        self.col_pos = 0  # where `col` was counted up to
+        self.col_pos = self.start  # where `col` was counted up to
         self.col = 0  # characters from the current line's start to col_pos
 
     def at(self, off: int) -> tuple[int, int]:

@@ -206,10 +206,12 @@ def _place(
             }
             for c in hit.candidates:
                 key = (age, path, c.location.offset or 0, c.rule_id, oid)
-                keyed.append((key, replace(c, location=_relocate(c.location, notes, where))))
+                at = _inside(c.location.path, hit.path, where)
+                keyed.append((key, replace(c, location=_relocate(c.location, notes, at))))
             for p in hit.places:
                 key = (age, path, p.location.offset or 0, p.rule_id, oid)
-                keyed_places.append((key, replace(p, location=_relocate(p.location, notes, where))))
+                at = _inside(p.location.path, hit.path, where)
+                keyed_places.append((key, replace(p, location=_relocate(p.location, notes, at))))
     keyed.sort(key=lambda kc: kc[0])
     keyed_places.sort(key=lambda kp: kp[0])
     seen: set[tuple[str, str, str]] = set()
@@ -220,6 +222,14 @@ def _place(
             seen.add(once)
             out_places.append(p)
     return [c for _, c in keyed], out_places
+
+
+def _inside(shown: str, blob_path: str, where: dict[str, Any]) -> dict[str, Any]:
+    """`where` for a place inside the blob: an archive member (`app.zip!lib/x.env`) keeps its
+    member path after the commit's path of the archive."""
+    if shown.startswith(blob_path + "!"):
+        return {**where, "path": where["path"] + shown[len(blob_path) :]}
+    return where
 
 
 @dataclass(frozen=True, slots=True)
