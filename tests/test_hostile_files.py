@@ -219,3 +219,100 @@ def test_deeply_nested_cache_is_ignored_with_a_warning(home: Path) -> None:
     assert fresh.notices() == [
         f"verification cache {fresh.path} is corrupt (RecursionError); ignored and rewritten"
     ]
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize(
+    "entry", ['{"auth": "\\udcff"}', '{"password": "\\udcff"}', '{"identitytoken": "\\udcff"}']
+)
+def test_a_lone_surrogate_in_a_docker_config_does_not_end_the_scan(
+    tmp_path: Path, token: Any, entry: str
+) -> None:
+    # JSON lets a string hold a lone surrogate; the docker reader looked for it in the file
+    # with a strict encode and the UnicodeEncodeError ended the whole scan with exit 3.
+    (tmp_path / ".docker").mkdir()
+    (tmp_path / ".docker" / "config.json").write_text('{"auths": {"ghcr.io": ' + entry + "}}")
+    t = token("ghp")
+    (tmp_path / "app.env").write_text(f"GITHUB_TOKEN={t}\n")
+    res = run("scan", "--offline", "--no-progress", "--format", "json", str(tmp_path))
+    assert res.exit_code == 1, res.output
+    doc = json.loads(res.stdout)
+    assert {f["location"]["path"] for f in doc["findings"]} == {"app.env"}
+    assert doc["summary"]["incomplete"] == 0  # nothing went wrong: the value is just no token
+
+
+def test_a_lone_surrogate_in_a_deleted_docker_config_does_not_end_a_history_scan(
+    tmp_path: Path, token: Any, git_env: None
+) -> None:
+    _git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / ".docker").mkdir()
+    (tmp_path / ".docker" / "config.json").write_text(
+        '{"auths": {"ghcr.io": {"auth": "\\udcff", "registrytoken": "\\udcff"}}}'
+    )
+    t = token("ghp")
+    (tmp_path / "app.env").write_text(f"GITHUB_TOKEN={t}\n")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "a")
+    _git(tmp_path, "rm", "-q", ".docker/config.json")
+    _git(tmp_path, "commit", "-qm", "b")
+    res = run("scan", "--history", "--offline", "--format", "json", str(tmp_path))
+    assert res.exit_code == 1, res.output
+    doc = json.loads(res.stdout)
+    assert {f["location"]["path"] for f in doc["findings"]} == {"app.env"}
+
+
+class _Boom(Exception):
+    pass
+
+
+def _raising_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the .env reader raise on every file, as a reader bug met by a hostile file would."""
+    from patlint.sources.readers.registry import _reader
+
+    reader = _reader("dotenv")
+
+    def read(*_a: Any, **_k: Any) -> Any:
+        raise _Boom("a reader bug")
+
+    monkeypatch.setattr(type(reader), "read", read)
+
+
+def test_a_reader_that_raises_is_one_skipped_file_not_the_end_of_a_tree_scan(
+    tmp_path: Path, token: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _raising_reader(monkeypatch)
+    t1, t2 = token("ghp"), token("ghp")
+    (tmp_path / ".env").write_text(f"GITHUB_TOKEN={t1}\n")
+    (tmp_path / "app.cfg").write_text(f"token = {t2}\n")
+    res = run("scan", "--offline", "--no-progress", "--format", "json", str(tmp_path))
+    assert res.exit_code == 1, res.output
+    doc = json.loads(res.stdout)
+    # the text detectors' tokens of the file the reader failed on are kept
+    assert sorted(f["location"]["path"] for f in doc["findings"]) == [".env", "app.cfg"]
+    assert doc["skipped"] == [
+        {"path": ".env", "reason": "reader-error", "detail": "dotenv reader failed: _Boom"}
+    ]
+    assert doc["summary"]["incomplete"] == 1
+    res = run("scan", "--offline", "--no-progress", "--fail-on-incomplete", str(tmp_path / ".env"))
+    assert res.exit_code == 1 and "reader-error" in res.output, res.output
+
+
+def test_a_reader_that_raises_is_one_skipped_blob_not_the_end_of_a_history_scan(
+    tmp_path: Path, token: Any, monkeypatch: pytest.MonkeyPatch, git_env: None
+) -> None:
+    _raising_reader(monkeypatch)
+    t1, t2 = token("ghp"), token("ghp")
+    _git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / ".env").write_text(f"GITHUB_TOKEN={t1}\n")
+    (tmp_path / "app.cfg").write_text(f"token = {t2}\n")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "a")
+    res = run("scan", "--history", "--offline", "--format", "json", str(tmp_path))
+    assert res.exit_code == 1, res.output
+    doc = json.loads(res.stdout)
+    assert sorted(f["location"]["path"] for f in doc["findings"]) == [".env", "app.cfg"]
+    assert [(s["path"], s["reason"]) for s in doc["skipped"]] == [(".env", "reader-error")]
+    assert doc["summary"]["incomplete"] == 1

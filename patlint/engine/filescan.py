@@ -168,7 +168,16 @@ def scan_structured(
 
     result = scan_stream(io.BytesIO(data), rel, detector, max_size=max_size)
     for reader in readers:
-        out = reader.read(data, rel, st, detector, list(result.candidates))
+        try:
+            out = reader.read(data, rel, st, detector, list(result.candidates))
+        except Exception as exc:  # one hostile file must never end the scan
+            # A reader bug a crafted file reaches: keep what the text detectors found, and say
+            # the file was not fully read (counted as incomplete). Only the exception's class is
+            # shown: its message may quote the file, and so a token.
+            result.skip = Skip(
+                rel, "reader-error", f"{reader.name} reader failed: {type(exc).__name__}"
+            )
+            continue
         if out.candidates:
             digests = {c.secret.digest for c in out.candidates}
             result.candidates = [c for c in result.candidates if c.secret.digest not in digests]

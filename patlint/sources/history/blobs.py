@@ -523,7 +523,11 @@ def _read_blobs(
                 except OSError:
                     died = (oid, shown)
                     break
-                if res.skip is not None and pipe.batch.poll() is not None:
+                if (
+                    res.skip is not None
+                    and res.skip.reason == "read-error"
+                    and pipe.batch.poll() is not None
+                ):
                     died = (oid, shown)  # read-error: cat-file died inside this blob
                     break
                 out.blobs_read += 1

@@ -70,7 +70,7 @@ class Locator:
 
     def find(self, raw: str, *, near: int = 0) -> int | None:
         """Byte offset of the next unused occurrence of `raw` at or after `near`."""
-        needle = raw.encode("utf-8")
+        needle = _encode(raw)  # a JSON "\udcff" is a lone surrogate: strict UTF-8 refuses it
         if not needle:
             return None
         start = max(near, self.used.get(needle, 0))
