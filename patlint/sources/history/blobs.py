@@ -391,6 +391,7 @@ def collect_history(
         stats.notices.append(f"git history ({revs.description}): nothing to scan")
         return out
     bad_refs = _bad_refs(repo) if "--all" in revs.args else []
+    walked: list[str] = []  # commits the tolerant walk listed (when rev-list failed)
     detector = Detector(rules)
     try:
         hits, pipe_missing, unreadable = _read_blobs(
@@ -400,17 +401,27 @@ def collect_history(
         out = HistoryCollected(description=revs.description)  # start again, tolerantly
         stats = out.stats
         walk_problems: list[Skip] = []
-        listing = _tolerant_listing(repo, revs, walk_problems)
+        listing = _tolerant_listing(repo, revs, walk_problems, walked)
         hits, pipe_missing, unreadable = _read_blobs(
             repo, revs, detector, out, max_file_size, exclude, progress, listing=listing
         )
         stats.skipped.extend(walk_problems)
         stats.notices.append(
-            f"git rev-list could not walk the history ({exc}); every object reachable "
-            "without the unreadable ones was listed another way and scanned"
+            f"git rev-list could not walk the history ({exc}); patlint walked it object by "
+            f"object instead and scanned what it could read ({len(walked)} commits)"
         )
+        if not (walk_problems or pipe_missing or unreadable or stats.incomplete() or bad_refs):
+            # rev-list failed, yet the walk met nothing it could not read: never call that complete
+            stats.skipped.append(
+                Skip(
+                    "<history>",
+                    "corrupt-object",
+                    f"git rev-list failed ({exc}) and the cause was not found: "
+                    "part of the history may not have been scanned",
+                )
+            )
     stats.skipped[:0] = bad_refs
-    out.commits = _count_commits(repo, revs)
+    out.commits = max(_count_commits(repo, revs), len(walked))
     out.blobs_with_hits = len(hits)
     _damage_notices(stats, bad_refs, pipe_missing, unreadable)
     tip_paths, gitlinks = _tip_tree(repo, revs.tip, set(hits))
