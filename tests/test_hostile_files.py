@@ -316,3 +316,44 @@ def test_a_reader_that_raises_is_one_skipped_blob_not_the_end_of_a_history_scan(
     assert sorted(f["location"]["path"] for f in doc["findings"]) == [".env", "app.cfg"]
     assert [(s["path"], s["reason"]) for s in doc["skipped"]] == [(".env", "reader-error")]
     assert doc["summary"]["incomplete"] == 1
+
+
+CORP_RULE = """\
+- id: corp-deploy-key
+  name: Corp key
+  kind: detector
+  token_kind: legacy
+  pattern: '(CORP-[0-9a-f]{32})'
+  keywords: [CORP-]
+  entropy: 2.5
+  severity: medium
+  description: d
+  remediation: r
+  examples: ['k=CORP-0123456789abcdef0fedcba987654321']
+  negative_examples: ['CORP-1']
+"""
+
+
+def test_thousands_of_custom_rule_tokens_do_not_make_the_report_quadratic(
+    tmp_path: Path,
+) -> None:
+    """2,000 matches of a trusted custom rule took 44 s, 4,000 took 147 s (the redactor)."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "corp.yml").write_text(CORP_RULE)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    values = ["CORP-" + os.urandom(16).hex() for _ in range(4000)]
+    (tree / "k.cfg").write_text("".join(f"k = {v}\n" for v in values))
+    report = tmp_path / "r.json"
+    start = time.monotonic()
+    res = run(
+        "scan", "--offline", "--no-progress", "--rules", str(rules), "--format", "json",
+        "-o", str(report), str(tree),
+    )  # fmt: skip
+    elapsed = time.monotonic() - start
+    assert res.exit_code == 1, res.output
+    text = report.read_text()
+    assert len(json.loads(text)["tokens"]) == 4000
+    assert not any(v in text for v in values)
+    assert elapsed < 30, f"{elapsed:.1f} s"
