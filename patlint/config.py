@@ -125,6 +125,42 @@ def _rules(value: object, where: str) -> dict[str, RuleOverride]:
     return out
 
 
+def _patterns(value: object, where: str) -> tuple[str, ...]:
+    """gitignore-style patterns, each one git would take."""
+    from patlint.ignorespec import PatternError, check
+
+    items = _str_list(value, where)
+    for item in items:
+        try:
+            check(item)
+        except PatternError as exc:
+            raise ConfigError(f"{where}: {item!r}: {exc}") from None
+    return items
+
+
+# What a discovered `exclude` may hold: matching stays linear whatever the patterns, but each
+# pattern is paid for on every path of the walk (and longer ones on deep paths).
+UNTRUSTED_EXCLUDE_MAX = 1000
+UNTRUSTED_PATTERN_MAX = 256
+
+
+def _bound_untrusted(found: Config, source: str) -> None:
+    """ConfigError when a discovered config's `exclude` is longer than a tree needs."""
+    if len(found.exclude) > UNTRUSTED_EXCLUDE_MAX:
+        raise ConfigError(
+            f"{source}: exclude: {len(found.exclude)} patterns, more than the "
+            f"{UNTRUSTED_EXCLUDE_MAX} a config found in the scanned tree may set; "
+            + _trusted_places("")
+        )
+    for pattern in found.exclude:
+        if len(pattern) > UNTRUSTED_PATTERN_MAX:
+            raise ConfigError(
+                f"{source}: exclude: a pattern of {len(pattern)} characters, longer than the "
+                f"{UNTRUSTED_PATTERN_MAX} a config found in the scanned tree may set: "
+                f"{pattern[:40]!r}…; " + _trusted_places("")
+            )
+
+
 def _allow(value: object, where: str) -> frozenset[str]:
     items = _str_list(value, where)
     for item in items:
@@ -208,7 +244,7 @@ KEYS: dict[str, tuple[str, Callable[[object, str], Any]]] = {
     "rules": ("rules", _rules),
     "enable": ("enable", _str_list),
     "disable": ("disable", _str_list),
-    "exclude": ("exclude", _str_list),
+    "exclude": ("exclude", _patterns),
     "max_file_size": ("max_file_size", parse_size),
     "allow": ("allow", _allow),
     "rules_dirs": ("rules_dirs", _str_list),
@@ -470,6 +506,7 @@ def resolve(
     found_cfg = parse_config(data, source)
     if not trust_repo_config:
         _refuse_widening(found_cfg, data, source, base)
+        _bound_untrusted(found_cfg, source)
     merged = merge(base, found_cfg, data, trusted=trust_repo_config)
     return replace(merged, notices=tuple(notices))
 

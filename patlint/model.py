@@ -303,6 +303,9 @@ INCOMPLETE_REASONS = frozenset(
         "missing-object",  # git history: an object that is not in the repository
         "corrupt-object",  # git history: an object git cannot read
         "bad-ref",  # git history: a ref that points to no object
+        "too-many-tokens",  # more tokens in one file than a scan reports: the rest not searched
+        "too-much-encoded",  # more encoded text than one file decodes: the rest not decoded
+        "rule-timeout",  # a custom rule gave up on a file, or was dropped for the rest of a scan
     }
 )
 

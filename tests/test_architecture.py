@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "patlint.suppress",
             "patlint.inputs",
             "patlint.yamlio",
+            "patlint.ignorespec",
             "patlint.redaction",
         ),
     ),

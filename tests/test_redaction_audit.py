@@ -608,3 +608,31 @@ def test_debug_traceback_is_redacted(
     audit.add("no debug stderr", res.stderr)
     assert res.exit_code == 3 and "unexpected error: RuntimeError" in res.stderr
     assert audit.leaks() == []
+
+
+def test_config_narrowing_and_source_never_show_a_token(tmp_path: Path, token: Any) -> None:
+    """A discovered config whose narrowing names a token (an exclude pattern, a params key) in
+    a folder whose name is a token: the summary strings that name them (JSON
+    `config_narrowed`/`config_source`, the text and GitHub summary lines, SARIF, JUnit and HTML)
+    show previews only, in every format, on stdout and in `-o` files."""
+    t = {k: token(k) for k in ("ghp", "gho", "ghu")}
+    root = tmp_path / f"d_{t['ghu']}"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    (root / ".patlint.yaml").write_text(
+        f'exclude: ["{t["ghp"]}", "{t["gho"].lower()}/"]\n'
+        f"rules:\n  github-classic-pat: {{params: {{{t['ghp']}: 1}}}}\n"
+    )
+    (root / "a.txt").write_text("nothing here\n")
+    audit = Audit(t)
+    for fmt in ("text", "json", "sarif", "github", "junit", "html"):
+        res = audit.run(fmt, "scan", "--offline", "--no-progress", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 1, res.output  # the config's own tokens are found
+        report = tmp_path / f"report.{fmt}"
+        res = audit.run(
+            f"{fmt} -o", "scan", "--offline", "--format", fmt, "-o", str(report), ".", cwd=root
+        )
+        audit.add(f"{fmt} file", report.read_text(encoding="utf-8"))
+    doc = json.loads((tmp_path / "report.json").read_text())
+    assert "exclude ghp_…" + t["ghp"][-4:] in doc["summary"]["config_narrowed"]
+    assert audit.leaks() == []

@@ -355,6 +355,10 @@ def _parse_policy(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
 
 LOOP = 8  # a repeat that may run more times than this is a loop for the backtracking guard
 UNBOUNDED = 1000  # ... and one that may run more than this counts as unbounded
+MAX_PATTERN = 4096  # characters: a longer custom pattern is refused before it is walked
+# Bounded variable repeats in a row whose text overlaps split the same input in the product of
+# their widths: `.{0,1000}.{0,1000}.{0,1000}` is 10⁹ ways at each start.
+SPLITS_MAX = 100_000
 _ALL = frozenset(range(256))
 _CATEGORIES = {  # what each class escape matches in a bytes pattern (ASCII)
     "CATEGORY_DIGIT": frozenset(range(0x30, 0x3A)),
@@ -379,6 +383,8 @@ def backtracking_risk(pattern: str) -> str | None:
     """
     import importlib
 
+    if len(pattern) > MAX_PATTERN:
+        return f"longer than {MAX_PATTERN} characters"
     try:  # Python 3.11+
         sre_parse: Any = importlib.import_module("re._parser")
         sre_c: Any = importlib.import_module("re._constants")
@@ -406,7 +412,40 @@ class _Guard:
 
     def check(self, parsed: Any) -> str | None:
         fold = bool(parsed.state.flags & self.ignorecase)
+        self.memo: dict[tuple[Any, int, bool], tuple[frozenset[int], bool]] = {}
+        # Small repeats that multiply past LOOP, side by side or nested (`(?:a|a){8}` four
+        # times: 2³² ways) are loops too.
+        self.loop = LOOP if self.weight(list(parsed), 1) <= LOOP else 1
         return self.walk(list(parsed), fold, _Ctx())
+
+    def weight(self, items: list[Any], times: int) -> int:
+        """Turns of the small repeats (2 to LOOP) in `items`, each times those around it."""
+        total = 0
+        for op, av in items:
+            for sub, n in self.children(op, av):
+                if op in self.repeats and 1 < av[1] <= LOOP:
+                    total += av[1] * times
+                total += self.weight(sub, times * n)
+                if total > LOOP:
+                    return total
+        return total
+
+    def children(self, op: Any, av: Any) -> list[tuple[list[Any], int]]:
+        """The sequences directly inside an item, with how often each may run."""
+        c = self.c
+        if op in self.repeats:
+            return [(list(av[2]), max(1, min(av[1], UNBOUNDED)))]
+        if op is c.SUBPATTERN:
+            return [(list(av[-1]), 1)]
+        if op is c.BRANCH:
+            return [(list(b), 1) for b in av[1]]
+        if op in (c.ASSERT, c.ASSERT_NOT):
+            return [(list(av[1]), 1)]
+        if op is getattr(c, "ATOMIC_GROUP", None):
+            return [(list(av), 1)]
+        if op is c.GROUPREF_EXISTS:
+            return [(list(b), 1) for b in av[1:] if b is not None]
+        return []
 
     # -- first sets ---------------------------------------------------------------------------
 
@@ -421,6 +460,13 @@ class _Guard:
         return frozenset(out), True
 
     def first(self, op: Any, av: Any, fold: bool) -> tuple[frozenset[int], bool]:
+        key = (op, id(av), fold)  # the parse tree lives as long as the check: ids are stable
+        got = self.memo.get(key)
+        if got is None:
+            got = self.memo[key] = self._first(op, av, fold)
+        return got
+
+    def _first(self, op: Any, av: Any, fold: bool) -> tuple[frozenset[int], bool]:
         c = self.c
         if op is c.LITERAL:
             return self.literal(av, fold), False
@@ -481,11 +527,27 @@ class _Guard:
     def walk(self, items: list[Any], fold: bool, ctx: _Ctx) -> str | None:
         """The first risk in `items` (a sequence) in context `ctx`, or None."""
         c = self.c
+        firsts = [self.first(op, av, fold) for op, av in items]
+        split = self.split_product(items, firsts)
+        if split > SPLITS_MAX:
+            return (
+                f"bounded repeats in a row whose text overlaps (more than {SPLITS_MAX:,} ways "
+                "to split the same input)"
+            )
+        # What can follow each item in this sequence (and whether nothing must), from the end:
+        # one pass instead of a first set of every suffix (quadratic on long patterns).
+        suffix: list[tuple[frozenset[int], bool]] = [(frozenset(), True)] * (len(items) + 1)
+        for k in range(len(items) - 1, -1, -1):
+            f, e = firsts[k]
+            after, after_empty = suffix[k + 1]
+            suffix[k] = (f | after if e else f, e and after_empty)
+        head_empty = True
         for k, (op, av) in enumerate(items):
-            rest, rest_empty = self.first_seq(items[k + 1 :], fold)
+            rest, rest_empty = suffix[k + 1]
             here = ctx.at(rest | ctx.follow if rest_empty else rest, rest_empty)
-            if not self.first_seq(items[:k], fold)[1]:
+            if not head_empty:
                 here = replace(here, head_empty=False)
+            head_empty = head_empty and firsts[k][1]
             found: str | None = None
             if op in self.repeats:
                 found = self.repeat(op, av, fold, here)
@@ -509,6 +571,32 @@ class _Guard:
                 return found
         return None
 
+    def split_product(self, items: list[Any], firsts: list[tuple[frozenset[int], bool]]) -> int:
+        """Ways bounded variable repeats in this sequence can split text they all match: per
+        run of them (ended by a required item none of them can match, as `b` ends `a?` in
+        `a?ba?b`), the product of the widths of those whose first bytes overlap another's."""
+        worst = 1
+        run: list[tuple[frozenset[int], int]] = []
+        covered: frozenset[int] = frozenset()
+        for (op, av), (first, empty) in zip(items, firsts, strict=True):
+            if op in self.repeats and av[0] != av[1] and av[1] <= UNBOUNDED:
+                run.append((first, av[1] - av[0] + 1))
+                covered |= first
+            elif not empty and not first & covered:
+                worst = max(worst, self._product(run))
+                run, covered = [], frozenset()
+        return max(worst, self._product(run))
+
+    @staticmethod
+    def _product(run: list[tuple[frozenset[int], int]]) -> int:
+        product = 1
+        for i, (first, width) in enumerate(run):
+            if any(first & other for j, (other, _) in enumerate(run) if j != i):
+                product *= width
+                if product > SPLITS_MAX:
+                    break
+        return product
+
     def repeat(self, op: Any, av: Any, fold: bool, here: _Ctx) -> str | None:
         lo, hi, sub = av
         body = list(sub)
@@ -522,7 +610,7 @@ class _Guard:
                 "a variable repeat inside a repeat, whose text can also start what follows it "
                 "(the same input splits many ways)"
             )
-        if hi > LOOP and not possessive:  # a loop of its own: its body's context starts afresh
+        if hi > self.loop and not possessive:  # a loop of its own: its body's context afresh
             after = here.follow | here.wrap if here.at_end else here.follow
             inner = _Ctx(here.loops + 1, here.unbounded + unbounded, wrap=first | after)
         else:

@@ -297,6 +297,7 @@ def scan(
             extra_candidates=plan.candidates,
         )
         result.notices.extend(plan.notices)
+        result.stats.skipped.extend(plan.skipped)
     if progress is not None:
         progress.done()
     result.notices[:0] = config.notices

@@ -21,11 +21,15 @@ from dataclasses import dataclass
 from patlint.catalog.rules import trigger_required_text
 from patlint.detectors.triggers import Shape, TriggerFinder, make_finder
 from patlint.detectors.validators import validate
-from patlint.model import Rule
+from patlint.model import Rule, Skip
 from patlint.suppress import suppression_at
 
 # Seconds each custom rule's pattern may run on one file (built-in patterns are linear: no budget).
 REGEX_BUDGET = 2.0
+# Per scan (per process): a custom rule that ran out of time on this many files, or spent this
+# many seconds in all, is dropped for the rest of the scan (2 s × 10,000 files was 5.5 hours).
+RULE_TIMEOUTS_MAX = 3
+RULE_SECONDS_MAX = 30.0
 MAX_DEPTH = 2  # base64 inside base64 (a Kubernetes dockerconfigjson) is as deep as we go
 # Keys whose value is base64 of a whole Docker config (itself holding base64 auths): the value is
 # decoded as a unit. They share a first byte with the base64 triggers, so they cost no extra pass.
@@ -34,6 +38,19 @@ _VALUE_START = re.compile(rb"""["']?\s*[:=]\s*["']?""")
 _B64_CLASS = rb"A-Za-z0-9+/_="
 _URL_CLASS = rb"A-Za-z0-9%._~+:@/=&?"
 _REGION = 4096  # how far a decoded region may extend on each side of a trigger
+# A trigger this far inside the last region decoded for its encoding and alignment is covered
+# by it: any token starting there (at most 1.5 KB decoded) was in that region. Without this, a
+# megabyte of base64 fragments of "ghp_" (a trigger every 5 bytes) decoded 8 KB per trigger.
+_COVER = _REGION // 2
+# Validated tokens per file: past this, the rest of the file is not searched (a notice, and the
+# file counts as incomplete). Each token costs judging and reporting: 25,000 checksum-valid
+# fakes in 1 MB took 8 s and 290 MB; a real file holds a handful.
+MAX_HITS_PER_FILE = 1000
+# Bytes decoded (base64, percent) per file: 2 per byte read, plus 256 KiB. A real file decodes
+# each encoded run about once; one made of encoded fragments of a prefix would decode every
+# byte at four alignments, twice over. Past it: a notice, and the file counts as incomplete.
+_DECODE_PER_BYTE = 2
+_DECODE_EXTRA = 256 << 10
 
 _KEY_BEFORE = re.compile(
     rb"""([A-Za-z_][A-Za-z0-9_.\-]{0,80})["']?\s*(?::=|=>|=|:)\s*["']?"""
@@ -96,11 +113,33 @@ class Detector:
         self.budget = REGEX_BUDGET
         self._spent: dict[int, float] = {}
         self._gave_up: list[str] = []
+        self._scan_timeouts: dict[int, int] = {}  # per custom rule, in this scan
+        self._scan_spent: dict[int, float] = {}
+        self._dropped: set[int] = set()
+        self._newly_dropped: list[tuple[str, str]] = []  # rule id, why
+        self.max_hits = MAX_HITS_PER_FILE
+        self._hits = 0  # validated hits in this file
+        self._capped: str | None = None  # why the rest of this file was not searched
+        self._decode_left = _DECODE_EXTRA  # bytes this file may still decode
 
     def begin_file(self) -> None:
-        """A new file: each custom rule has its whole time budget again."""
+        """A new file: each custom rule has its whole time budget again, and the hit count
+        starts over."""
         self._spent.clear()
         self._gave_up.clear()
+        self._hits = 0
+        self._capped = None
+        self._decode_left = _DECODE_EXTRA
+
+    def take_capped(self) -> tuple[str, str] | None:
+        """Skip reason and detail when part of this file was not searched since `begin_file`
+        (more than `max_hits` tokens, or more encoded text than a file holds); then forgotten."""
+        why, self._capped = self._capped, None
+        if why is None:
+            return None
+        if why == "too-many-tokens":
+            return why, f"more than {self.max_hits} tokens in one file; the rest was not searched"
+        return why, "more encoded text than one file decodes; the rest was not decoded"
 
     def take_timeouts(self) -> list[str]:
         """Ids of the custom rules that ran out of time since `begin_file` (then forgotten)."""
@@ -206,6 +245,8 @@ class Detector:
     ) -> list[Hit]:
         """Validated hits in `data`; `allowed` lists the path-restricted rules that apply."""
         active = self._base if not allowed else self._base | allowed
+        if depth == 0:
+            self._decode_left += _DECODE_PER_BYTE * len(data)
         table, finder = self._triggers_for(active)
         where: dict[int, list[int]] = {}  # rule index -> keyword offsets
         encoded: list[tuple[int, _Trigger, int]] = []
@@ -229,8 +270,13 @@ class Detector:
                 token = m.group(1).decode("ascii", "replace")
                 ok, checksum = validate(token, rule.validator, rule.entropy)
                 if ok:
+                    if self._hits >= self.max_hits:
+                        self._capped = "too-many-tokens"
+                        break
+                    self._hits += 1
                     hits.append(self._hit(rule, token, m.start(1), m.end(1), checksum, data))
-        if encoded:
+        if encoded and self._capped is None:
+            encoded.sort(key=lambda e: e[0])
             hits.extend(self._decode_and_scan(data, encoded, allowed, depth))
         return _dedupe(hits)
 
@@ -238,7 +284,7 @@ class Detector:
         """The matches a custom rule finds before its budget for this file runs out; when it
         does, the rule is given up on for the rest of the file (`take_timeouts` names it)."""
         spent = self._spent.get(i, 0.0)
-        if spent >= self.budget:
+        if spent >= self.budget or i in self._dropped:
             return []
         found: list[re.Match[bytes]] = []
         start = time.perf_counter()
@@ -249,8 +295,39 @@ class Detector:
         except RegexTimeout:
             spent = self.budget
             self._gave_up.append(self.rules[i].id)
-        self._spent[i] = max(spent, self._spent.get(i, 0.0) + time.perf_counter() - start)
+            self._scan_timeouts[i] = self._scan_timeouts.get(i, 0) + 1
+        took = time.perf_counter() - start
+        self._spent[i] = max(spent, self._spent.get(i, 0.0) + took)
+        self._scan_spent[i] = self._scan_spent.get(i, 0.0) + took
+        if self._scan_timeouts.get(i, 0) >= RULE_TIMEOUTS_MAX:
+            self._drop(i, f"after running out of time on {RULE_TIMEOUTS_MAX} files")
+        elif self._scan_spent[i] >= RULE_SECONDS_MAX:
+            self._drop(i, f"after {RULE_SECONDS_MAX:g}s in all")
         return found
+
+    def _drop(self, i: int, why: str) -> None:
+        self._dropped.add(i)
+        self._newly_dropped.append((self.rules[i].id, why))
+
+    def budget_report(self, where: str) -> tuple[list[str], list[Skip]]:
+        """Notices and incomplete marks for the custom rules that ran out of time on `where`
+        since `begin_file`, and for those dropped for the rest of the scan (then forgotten)."""
+        notices: list[str] = []
+        skips: list[Skip] = []
+        for rid in self.take_timeouts():
+            notices.append(
+                f"rule {rid}: gave up on {where} after {self.budget:g}s (its pattern backtracks "
+                "too much); that rule did not finish searching this file"
+            )
+            skips.append(Skip(where, "rule-timeout", f"rule {rid} gave up after {self.budget:g}s"))
+        dropped, self._newly_dropped = self._newly_dropped, []
+        for rid, why in dropped:
+            notices.append(
+                f"rule {rid}: dropped for the rest of the scan {why}; the files after that were "
+                "not searched by it"
+            )
+            skips.append(Skip(f"<rule {rid}>", "rule-timeout", f"dropped {why}"))
+        return notices, skips
 
     def _hit(
         self, rule: Rule, token: str, start: int, end: int, checksum: bool | None, data: bytes
@@ -269,7 +346,16 @@ class Detector:
     ) -> list[Hit]:
         hits: list[Hit] = []
         done: set[tuple[int, int]] = set()
+        # encoding and alignment -> the last region decoded: start, stop, whether its run ended
+        last: dict[tuple[str | None, int], tuple[int, int, bool]] = {}
         for pos, trig, _end in encoded:
+            if self._capped is not None:
+                break
+            at = pos - trig.shift if trig.encoding == "base64" else pos
+            kind = (trig.encoding, at % 4 if trig.encoding == "base64" else 0)
+            c = last.get(kind)
+            if c is not None and c[0] <= at and (at + _COVER <= c[1] or (c[2] and at < c[1])):
+                continue  # a token starting here was inside that region
             if trig.encoding == "container":
                 m = _VALUE_START.match(data, _end)
                 value_at = m.end() if m else _end
@@ -278,6 +364,9 @@ class Detector:
                 if stop - start < 8 or (start, stop) in done:
                     continue
                 done.add((start, stop))
+                last[kind] = (start, stop, stop < value_at + _REGION)
+                if not self._may_decode(stop - start):
+                    break
                 chunk = data[start:stop].rstrip(b"=")
                 try:
                     decoded = base64.b64decode(chunk + b"=" * (-len(chunk) % 4))
@@ -290,6 +379,9 @@ class Detector:
                     continue
                 done.add(region)
                 start, stop = region
+                last[kind] = (start, stop, stop + 8 < at + _REGION)
+                if not self._may_decode(stop - start):
+                    break
                 chunk = data[start:stop].replace(b"-", b"+").replace(b"_", b"/")
                 try:
                     decoded = base64.b64decode(chunk + b"=" * (-len(chunk) % 4))
@@ -301,11 +393,17 @@ class Detector:
                 if (start, stop) in done:
                     continue
                 done.add((start, stop))
+                last[kind] = (start, stop, stop < pos + _REGION)
+                if not self._may_decode(stop - start):
+                    break
                 decoded = urllib.parse.unquote_to_bytes(data[start:stop])
                 where = start
+            inner = self.scan(decoded, allowed=allowed, depth=depth + 1)
+            if not inner:
+                continue  # the context is looked up only for what it is the context of
             key, host = context_at(data, where, stop)
             suppress = suppression_at(data, where)
-            for h in self.scan(decoded, allowed=allowed, depth=depth + 1):
+            for h in inner:
                 hits.append(
                     Hit(
                         h.rule,
@@ -319,6 +417,15 @@ class Detector:
                     )
                 )
         return hits
+
+    def _may_decode(self, size: int) -> bool:
+        """Take `size` bytes from this file's decoding budget; False (and the file is marked
+        as not fully searched) when it is spent."""
+        if size > self._decode_left:
+            self._capped = "too-much-encoded"
+            return False
+        self._decode_left -= size
+        return True
 
 
 class RegexTimeout(Exception):
@@ -477,10 +584,25 @@ def context_at(data: bytes, start: int, end: int) -> tuple[str | None, str | Non
         if m:
             key = f"{m.group(1).decode()} argument"
         else:
-            m = _KEY_BEFORE.search(before) if b"=" in before or b":" in before else None
+            m = _key_before(before) if b"=" in before or b":" in before else None
             if m:
                 key = m.group(1).decode("ascii", "replace")
     after = _HOST_AFTER.match(data, end, min(len(data), end + 260))
     if after:
         host = after.group(1).decode("ascii").lower().rstrip(".")
     return key, host
+
+
+def _key_before(before: bytes) -> re.Match[bytes] | None:
+    """`_KEY_BEFORE.search(before)`, without trying starts that cannot reach a separator.
+
+    A search tries every start, and from each the key may run 81 characters: 300 bytes of
+    letters before a token cost ~1 ms a token. A key holds no `:` or `=`, so a match starting
+    at or before the first of them (`f`) uses that one, and its key ends just before it, after
+    at most a quote and whitespace: no match can start earlier than 82 characters before that.
+    """
+    colon, equal = before.find(b":"), before.find(b"=")
+    f = min(colon, equal) if colon >= 0 and equal >= 0 else max(colon, equal)
+    head = before[:f]
+    lo = max(0, f - (len(head) - len(head.rstrip())) - 82)
+    return _KEY_BEFORE.search(before, lo)

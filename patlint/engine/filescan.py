@@ -41,6 +41,8 @@ class FileResult:
     notices: list[str] = field(default_factory=list)
     # custom rules that ran out of their time budget on this file (a notice each)
     timeouts: list[str] = field(default_factory=list)
+    # scanned, but not all of it: too many tokens, too much encoded text (incomplete)
+    partial: list[Skip] = field(default_factory=list)
 
 
 def scan_path(path: str, rel: str, detector: Detector, *, max_size: int) -> FileResult:
@@ -138,7 +140,7 @@ def scan_paths(
         else:
             res = scan_path(path, rel, detector, max_size=max_size)
         if res.scanned and not (
-            res.candidates or res.skip or res.places or res.notices or res.timeouts
+            res.candidates or res.skip or res.places or res.notices or res.timeouts or res.partial
         ):
             clean += 1
             clean_bytes += res.bytes_read
@@ -191,7 +193,7 @@ def scan_structured(
             )
         result.places.extend(out.places)
         result.notices.extend(out.notices)
-    result.timeouts.extend(timeout_notices(detector, rel))
+    _file_done(detector, rel, result)
     return result
 
 
@@ -252,7 +254,7 @@ def scan_stream(
         result.skip = Skip(rel, "read-error", exc.strerror or str(exc))
         return result
     finally:
-        result.timeouts.extend(timeout_notices(detector, rel))
+        _file_done(detector, rel, result)
     result.scanned = True
     return result
 
@@ -267,17 +269,19 @@ def scan_bytes(
     lines = Lines(data, 0, 0, 0)
     for hit in detector.scan(data, allowed=detector.rules_for_path(rel)):
         result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
-    result.timeouts.extend(timeout_notices(detector, rel))
+    _file_done(detector, rel, result)
     return result
 
 
-def timeout_notices(detector: Detector, rel: str) -> list[str]:
-    """One notice per custom rule that ran out of its time budget on `rel` (since begin_file)."""
-    return [
-        f"rule {rid}: gave up on {rel} after {detector.budget:g}s (its pattern backtracks too "
-        "much); that rule did not finish searching this file"
-        for rid in detector.take_timeouts()
-    ]
+def _file_done(detector: Detector, rel: str, result: FileResult) -> None:
+    """What the detector could not finish in this file: notices, and incomplete marks."""
+    notices, skips = detector.budget_report(rel)
+    result.timeouts.extend(notices)
+    result.partial.extend(skips)
+    cut = detector.take_capped()
+    if cut is not None:
+        result.notices.append(f"{rel}: {cut[1]}")
+        result.partial.append(Skip(rel, *cut))
 
 
 def _candidate(hit: Hit, lines: Lines, rel: str, binary: bool, file_type: str | None) -> Candidate:

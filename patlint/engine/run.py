@@ -184,14 +184,23 @@ def collect(
             else:
                 yield item
 
+    dropped: set[str] = set()  # each worker drops a rule on its own: say it once
+
     def absorb(res: FileResult) -> None:
         candidates.extend(res.candidates)
         out.places.extend(res.places)
         stats.notices.extend(res.notices)
-        stats.notices.extend(res.timeouts)
+        stats.notices.extend(n for n in res.timeouts if n not in dropped)
+        dropped.update(n for n in res.timeouts if "dropped for the rest of the scan" in n)
         stats.bytes_scanned += res.bytes_read
         if res.skip is not None:
             stats.skipped.append(res.skip)
+        for s in res.partial:
+            if s.path.startswith("<rule "):
+                if s.path in dropped:
+                    continue
+                dropped.add(s.path)
+            stats.skipped.append(s)
         if res.scanned:
             stats.files_scanned += 1
         if progress is not None:

@@ -37,9 +37,16 @@ def str_list(
     return tuple(value)
 
 
+# Day counts and thresholds: 100 years is more than any token lives, and far below what
+# `timedelta` can hold (10⁹ days overflowed it at judge time: exit 3 and no report).
+PARAM_MAX = 36_500
+
+
 def positive_int(params: Mapping[str, Any], key: str, where: str, default: int) -> int:
-    """A positive whole number."""
+    """A whole number from 1 to PARAM_MAX."""
     value = params.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{where}.{key}: expected a positive whole number, got {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= PARAM_MAX:
+        raise ConfigError(
+            f"{where}.{key}: expected a positive whole number, got {value!r} (at most {PARAM_MAX})"
+        )
     return value

@@ -23,6 +23,14 @@ class ReportMeta:
     config_narrowed: tuple[str, ...] = ()  # what the scanned tree's own config narrowed
 
 
+def narrowing_note(meta: ReportMeta) -> str | None:
+    """One line naming what the scanned tree's own config narrowed, or None."""
+    if not meta.config_narrowed:
+        return None
+    n = len(meta.config_narrowed)
+    return f"narrowed by the scanned tree's config ({n}): {', '.join(meta.config_narrowed)}"
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from patlint.kinds import KIND_NAMES
 from patlint.model import Finding, Location, ScanResult, Token, TokenInfo
-from patlint.report.common import ReportMeta, clean_text, shown
+from patlint.report.common import ReportMeta, clean_text, narrowing_note, shown
 
 TIMELINE_DAYS = 400  # the timeline spans today .. today + this many days
 DANGEROUS = frozenset(
@@ -257,6 +257,7 @@ def render(
         f'<p class="meta">patlint {_e(meta.version)} · generated {when:%Y-%m-%d %H:%M} UTC · '
         f"verification: {_e(meta.verification)} · config: {_e(meta.config_source)} · "
         f"exit code {meta.exit_code}</p>",
+        *([f'<p class="meta narrowed">{_e(note)}</p>'] if (note := narrowing_note(meta)) else []),
         f'<p class="summary" id="summary">{len(result.findings)} findings {summary}· '
         f"{len(result.tokens)} tokens · {len(result.suppressed)} suppressed</p>",
         _inventory(result),

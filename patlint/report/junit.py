@@ -90,6 +90,7 @@ def build(result: ScanResult, meta: ReportMeta) -> ET.Element:
         ("fail_on", meta.fail_on),
         ("verification", meta.verification),
         ("files_scanned", str(result.stats.files_scanned)),
+        *([("config_narrowed", ", ".join(meta.config_narrowed))] if meta.config_narrowed else []),
     ):
         ET.SubElement(props, "property", {"name": name, "value": xml_text(value)})
     suite.extend(cases)

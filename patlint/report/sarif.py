@@ -13,7 +13,13 @@ import urllib.parse
 from typing import Any, TextIO
 
 from patlint.model import Finding, Location, ScanResult, Severity
-from patlint.report.common import ReportMeta, clean_data, json_path, token_info_dict
+from patlint.report.common import (
+    ReportMeta,
+    clean_data,
+    json_path,
+    narrowing_note,
+    token_info_dict,
+)
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -175,6 +181,12 @@ def build(result_: ScanResult, meta: ReportMeta) -> dict[str, Any]:
             "verification": meta.verification,
         },
     }
+    note = narrowing_note(meta)
+    if note is not None:  # code scanning shows this run's warnings; a quiet pass would hide it
+        invocation["properties"]["configNarrowed"] = list(meta.config_narrowed)
+        invocation["toolExecutionNotifications"].insert(
+            0, {"level": "warning", "message": {"text": note}}
+        )
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,

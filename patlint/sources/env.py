@@ -9,14 +9,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context, Location, Secret
+from patlint.model import Candidate, Context, Location, Secret, Skip
 from patlint.sources.readers.dotenv import ENTERPRISE_VARS
 
 MAX_VALUE = 1 << 16
 
 
-def env_candidates(environ: Mapping[str, str], detector: Detector) -> list[Candidate]:
-    """Every token-shaped value in `environ`, with the variable as key and `env:NAME` as place."""
+def env_candidates(
+    environ: Mapping[str, str],
+    detector: Detector,
+    *,
+    notices: list[str] | None = None,
+    skipped: list[Skip] | None = None,
+) -> list[Candidate]:
+    """Every token-shaped value in `environ`, with the variable as key and `env:NAME` as place.
+
+    Each variable is a file of its own for the custom rules' time budget: one slow value does
+    not use up the budget of the ones after it. What a rule could not finish goes to `notices`
+    and `skipped` (the scan is then incomplete)."""
     out: list[Candidate] = []
     gh_host = (environ.get("GH_HOST") or "").lower() or None
     for name in sorted(environ):
@@ -25,7 +35,14 @@ def env_candidates(environ: Mapping[str, str], detector: Detector) -> list[Candi
             continue
         line = f"{name}={value}".encode("utf-8", "surrogateescape")
         seen: set[str] = set()
-        for hit in detector.scan(line, allowed=detector.rules_for_path(f"env:{name}")):
+        detector.begin_file()
+        hits = detector.scan(line, allowed=detector.rules_for_path(f"env:{name}"))
+        said, cut = detector.budget_report(f"env:{name}")
+        if notices is not None:
+            notices.extend(said)
+        if skipped is not None:
+            skipped.extend(cut)
+        for hit in hits:
             secret = Secret(hit.token, hit.rule.token_kind)
             if secret.digest in seen:
                 continue

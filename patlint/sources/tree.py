@@ -9,8 +9,9 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from patlint.ignorespec import IgnoreSpec
 from patlint.model import Skip
 from patlint.sources.paths import relative_to_root
 
@@ -248,8 +249,13 @@ def _from_list(
 ) -> Iterator[FileRef | Skip]:
     shown_prefix = _shown_prefix(root)
     base = os.path.join(root, "")
+    folders = _IndexFolders(base, real_root, options.follow_symlinks)
+    verdicts = folders.verdicts  # looked up inline: one dict probe per file on the hot path
     for name in names:
         parts = name.split("/")
+        if not _BAD_PARTS.isdisjoint(parts):  # `..`, `.`, an absolute or doubled-slash name
+            yield Skip(name, "bad-index-path", "the git index names a path outside the tree")
+            continue
         if any(p in ALWAYS_PRUNED for p in parts[:-1]):
             continue
         if (
@@ -262,6 +268,15 @@ def _from_list(
             yield Skip(_rel(os.path.join(root, name), root), "excluded", "config exclude")
             continue
         path = base + name
+        if len(parts) > 1:
+            folder = name[: -len(parts[-1]) - 1]
+            problem = verdicts.get(folder, _UNSEEN)
+            if problem is _UNSEEN:
+                problem = folders.problem(folder)
+            if problem is not None:
+                if problem is not _GONE:
+                    yield Skip(_rel(path, root), *problem)
+                continue
         try:
             st = os.lstat(path)
         except FileNotFoundError:
@@ -279,6 +294,8 @@ def _from_list(
                 yield FileRef(real, _rel(path, root), st.st_size)
                 continue
         if stat.S_ISDIR(st.st_mode):  # a submodule checkout, or a followed link to a folder
+            if parts[-1] in ALWAYS_PRUNED:
+                continue
             yield from _scandir(path, real_root, options, excluder, rel_base=name, shown_root=root)
             continue
         shown = shown_prefix + name if shown_prefix is not None else _rel(path, root)
@@ -286,6 +303,61 @@ def _from_list(
             yield FileRef(path, shown, st.st_size)
         else:
             yield from _classify(path, shown, st, real_root, options)
+
+
+_BAD_PARTS = frozenset({"", ".", ".."})
+_GONE = ("missing", "")  # the folder is not there (tracked, deleted in the work tree): no Skip
+_UNSEEN = ("unseen", "")
+
+
+class _IndexFolders:
+    """Whether a folder named by the git index is a real folder of the tree, reached without a
+    link (with --follow-symlinks: through links that stay inside the tree). The index is the
+    tree's metadata, so hostile: `link/file` with `link -> /`, or `p/environ` with
+    `p -> /proc/self`, must not read outside. One lstat per folder, remembered: the listing is
+    sorted, so a folder's files come together and the cost is per folder, not per file."""
+
+    def __init__(self, base: str, real_root: str, follow: bool) -> None:
+        self.base = base
+        self.real_root = real_root
+        self.follow = follow
+        self.verdicts: dict[str, tuple[str, str] | None] = {"": None}
+
+    def problem(self, folder: str) -> tuple[str, str] | None:
+        """None when `folder` (relative, `/`-separated) may be entered; `_GONE` when it is not
+        there; else the Skip reason and detail for what lies under it."""
+        verdict = self.verdicts.get(folder, _UNSEEN)
+        if verdict is not _UNSEEN:
+            return verdict
+        todo = []
+        while folder not in self.verdicts:
+            todo.append(folder)
+            folder = folder.rpartition("/")[0]
+        verdict = self.verdicts[folder]
+        for folder in reversed(todo):  # from the top down: a link stops everything under it
+            if verdict is None:
+                verdict = self._check(folder)
+            self.verdicts[folder] = verdict
+        return verdict
+
+    def _check(self, folder: str) -> tuple[str, str] | None:
+        path = self.base + folder
+        try:
+            st = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return _GONE
+        except OSError:
+            return None  # the file's own lstat says why (unreadable, too long)
+        if stat.S_ISDIR(st.st_mode):
+            return None
+        if not stat.S_ISLNK(st.st_mode):
+            return _GONE
+        if not self.follow:
+            return ("symlink", "under a link to a folder: not followed (use --follow-symlinks)")
+        real = os.path.realpath(path)
+        if not (real == self.real_root or real.startswith(self.real_root.rstrip(os.sep) + os.sep)):
+            return ("symlink-outside-tree", "under a link whose target is outside the scanned tree")
+        return None if os.path.isdir(real) else _GONE
 
 
 def _scandir(
@@ -473,22 +545,18 @@ def _shown_prefix(root: str) -> str | None:
 
 
 def _matchable(rel: str) -> str:
-    """`rel` as pathspec can take: it encodes to UTF-8, so a name's undecodable bytes (surrogate
-    escapes) would raise; each becomes U+FFFD, which `*` and `?` still match."""
+    """`rel` with a name's undecodable bytes (surrogate escapes) as U+FFFD, which `*` and `?`
+    still match (as pathspec, used before, saw them)."""
     if rel.isascii():
         return rel
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 class _Excluder:
-    """gitignore-style exclusion patterns (pathspec), relative to the scan root."""
+    """gitignore-style exclusion patterns (linear-time, `ignorespec`), relative to the scan root."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        self._spec = None
-        if patterns:
-            import pathspec
-
-            self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self._spec = IgnoreSpec(patterns) if patterns else None
         self._always: dict[tuple[str, ...], _AlwaysMatcher] = {}
 
     @property
@@ -514,7 +582,7 @@ class _Excluder:
 
 class _AlwaysMatcher:
     """`**/name` and `**/dir/name` patterns as set and suffix tests (hot inside pruned trees);
-    any other pattern through pathspec."""
+    any other pattern through `IgnoreSpec`."""
 
     _GLOB = frozenset("*?[]!\\")
 
@@ -542,11 +610,7 @@ class _AlwaysMatcher:
         self.suffixes = tuple(suffixes)
         self.suffix_names = frozenset(x.rsplit("/", 1)[-1] for x in suffixes)
         self.prefixes = tuple(prefixes)
-        self.spec: Any = None
-        if rest:
-            import pathspec
-
-            self.spec = pathspec.GitIgnoreSpec.from_lines(rest)
+        self.spec = IgnoreSpec(rest) if rest else None
 
     def match(self, rel: str, name: str | None = None) -> bool:
         """Whether the file shown as `rel` (named `name`, its last part) is always read."""

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from patlint.model import Candidate, Rule
+from patlint.model import Candidate, Rule, Skip
 from patlint.sources import platform
 from patlint.sources.tree import WalkOptions
 
@@ -24,6 +24,7 @@ class ScanPlan:
     walk: WalkOptions
     candidates: list[Candidate] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)  # what `--env` could not finish
 
 
 def choose_profile(roots: Sequence[str], requested: str | None) -> str:
@@ -64,6 +65,7 @@ def plan_scan(
     chosen = choose_profile(roots, profile)
     out_roots = list(roots)
     notices: list[str] = []
+    skipped: list[Skip] = []
     if chosen == "workstation":
         walk = workstation_walk(walk, scan_all=scan_all)
         out_roots += platform.outside_roots(roots, env)
@@ -75,7 +77,7 @@ def plan_scan(
         if scan_env:
             from patlint.sources.env import env_candidates
 
-            cands += env_candidates(env, detector)
+            cands += env_candidates(env, detector, notices=notices, skipped=skipped)
         if credential_helpers:
             from patlint.sources.readers.docker_config import ask_helpers
 
@@ -87,4 +89,4 @@ def plan_scan(
             asked = ask_helpers(configs, detector, timeout=helper_timeout, env=env)
             cands += asked.candidates
             notices += asked.notices
-    return ScanPlan(chosen, out_roots, walk, cands, notices)
+    return ScanPlan(chosen, out_roots, walk, cands, notices, skipped)

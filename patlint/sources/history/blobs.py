@@ -45,6 +45,7 @@ from typing import IO, Any, BinaryIO, cast
 from patlint.detectors.pattern import Detector
 from patlint.engine.filescan import PRECHECK_MIN_FILES, FileResult, scan_stream, scan_structured
 from patlint.errors import PatlintError
+from patlint.ignorespec import IgnoreSpec
 from patlint.model import Candidate, PlaceFinding, Rule, ScanStats, Skip
 from patlint.sources import gitcmd
 from patlint.sources.history.attribution import (
@@ -155,11 +156,7 @@ class _Pipeline:
     ):
         self.repo = repo
         self.max_size = max_size
-        self.spec: Any = None
-        if exclude:
-            import pathspec
-
-            self.spec = pathspec.GitIgnoreSpec.from_lines(exclude)
+        self.spec = IgnoreSpec(exclude) if exclude else None
         self.missing = 0
         self.missing_ids: list[str] = []  # rev-list: not in the repository (partial clone)
         self.unreadable: list[str] = []  # batch-check: listed, but git cannot read it
@@ -265,10 +262,12 @@ class _Pipeline:
                 oid = parts[0].decode("ascii")
                 size = int(parts[2])
                 path = os.fsdecode(parts[3]) if len(parts) > 3 and parts[3] else ""
-                if path and self.spec is not None and self.spec.match_file(path):
-                    continue
                 if self.skip_items > 0:  # handled before a restart
                     self.skip_items -= 1
+                    continue
+                if path and self.spec is not None and self.spec.match_file(path):
+                    if not self._put(("excluded", oid, path, size)):  # counted, as in a tree scan
+                        return
                     continue
                 if size > self.max_size:
                     if not self._put(("skip", oid, path, size)):
@@ -506,6 +505,9 @@ def _read_blobs(
             for kind, oid, path, size in pipe.items():
                 shown = path or f"<blob {oid[:12]}>"
                 done += 1
+                if kind == "excluded":
+                    stats.skipped.append(Skip(shown, "excluded", "config exclude"))
+                    continue
                 if kind == "skip":
                     stats.skipped.append(
                         Skip(
@@ -528,6 +530,7 @@ def _read_blobs(
                 precheck = out.blobs_read >= PRECHECK_MIN_FILES  # compiled once history is long
                 res = _scan_blob(reader, path, shown, real, detector, max_file_size, precheck)
                 stats.notices.extend(res.timeouts)
+                stats.skipped.extend(res.partial)
                 try:
                     reader.drain()
                     stream.read(1)  # the newline after each object

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from patlint.errors import ConfigError, PatlintError
 from patlint.sources import gitcmd
+from patlint.sources.gitowner import check_own_history
 
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
@@ -55,6 +56,7 @@ def open_repo(path: str) -> str:
     proc = _git(path, "rev-parse", "--git-dir", check=False)
     if proc.returncode != 0:
         raise ConfigError(f"{path}: not a git repository ({_first_line(proc.stderr)})")
+    check_own_history(path)  # not another repository the tree's .git points at
     return path
 
 

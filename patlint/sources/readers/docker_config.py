@@ -294,6 +294,7 @@ def ask_helpers(
                     host=host,
                     usage="container-registry",
                 )
+                detector.begin_file()  # each answer has the custom rules' whole time budget
                 for c in value_candidates(
                     secret,
                     rel=where,
@@ -305,6 +306,7 @@ def ask_helpers(
                     note=f"held by helper {helper}",
                 ):
                     cands.append(c)
+                notices += detector.budget_report(where)[0]
     return HelperResult(tuple(cands), tuple(notices))
 
 
