@@ -4,7 +4,11 @@ Safety rules enforced here, whatever the caller asks (the transport, transport.p
 - only GET, never a write (not even a deliberately invalid one);
 - a circuit breaker per host: the first timeout or failed connection marks the host down for
   the rest of the run, and every request still queued for it fails at once (`HostDown`), so N
-  tokens for a silent host cost one token's wait, not N.
+  tokens for a silent host cost one token's wait, not N;
+- a rate-limit breaker per host: a rate limit is waited out once per host (every request to it
+  pauses, not just the one that was limited); a limit longer than `max_rate_limit_wait`, or a
+  limit again after that wait, stops every request to the host for the rest of the run
+  (`RateLimited`): N tokens cost one wait, and a host that said "stop" is not sent more.
 """
 
 from __future__ import annotations
@@ -45,6 +49,10 @@ class Unreachable(GitHubError):
 
 class HostDown(Unreachable):
     """Not sent: the host did not answer earlier in this run (see `Unreachable`)."""
+
+
+class RateLimited(GitHubError):
+    """Not sent: the host rate-limited this run past what we wait for (see `GitHubClient.get`)."""
 
 
 @dataclass(slots=True)
@@ -135,6 +143,8 @@ class GitHubClient:
         self._clock = clock
         self._wall = wall_clock
         self._down: str | None = None  # why the host is down for this run (circuit breaker)
+        self._limited: str | None = None  # why it rate-limited us for the rest of the run
+        self._resume_at: float | None = None  # when the one rate-limit wait ends
         self._down_lock = threading.Lock()
 
     @property
@@ -142,6 +152,24 @@ class GitHubClient:
         """Why the host was given up for this run (its first timeout or failed connection)."""
         with self._down_lock:
             return self._down
+
+    @property
+    def limited(self) -> str | None:
+        """Why the host was given up for rate limits in this run (see `GitHubClient.get`)."""
+        with self._down_lock:
+            return self._limited
+
+    def _rate_limited(self, response: Response, wait: float, sent_at: float) -> bool:
+        """Whether this rate-limited answer trips the rate-limit breaker (else: wait once)."""
+        with self._down_lock:
+            again = self._resume_at is not None and sent_at >= self._resume_at
+            if self._limited is None and (wait > self.max_rate_limit_wait or again):
+                kind = rate_limit_kind(response) or "a"
+                self._limited = f"HTTP {response.status}: {kind} rate limit"
+            if self._limited is not None:
+                return True
+            self._resume_at = max(self._resume_at or 0.0, self._clock() + wait)
+            return False
 
     def trip(self, problem: str) -> None:
         """Mark the host down for the rest of the run (the first reason is kept)."""
@@ -174,13 +202,19 @@ class GitHubClient:
         while True:
             attempts += 1
             if not self.pacer.acquire(deadline):
+                if self.pacer.paused_until > self._clock() or self.limited is not None:
+                    raise RateLimited(f"{self.host}: rate-limited; gave up waiting (deadline)")
                 raise GitHubError(f"{self.host}: gave up waiting for a request slot (deadline)")
             outcome = "other"
             try:
                 down = self.down  # checked once a slot is ours: tokens queued behind a
                 if down is not None:  # silent host's first request are not sent at all
                     raise HostDown(f"{self.host}: {down} (host skipped for the rest of the run)")
+                limited = self.limited
+                if limited is not None:
+                    raise RateLimited(f"{self.host}: {limited} (host not asked again in this run)")
                 budget = self._budget(deadline)
+                sent_at = self._clock()
                 status, headers, body = exchange(
                     self.session,
                     "GET",
@@ -222,10 +256,9 @@ class GitHubClient:
             wait = self.rate_limit_wait(response)
             if wait is None:
                 return response
-            if wait > self.max_rate_limit_wait or attempts > self.max_retries + 2:
+            if self._rate_limited(response, wait, sent_at) or attempts > self.max_retries + 2:
                 return response
-            if rate_limit_kind(response) == "secondary":
-                self.pacer.pause(wait)
+            self.pacer.pause(wait)  # no request to this host before then, whichever token
             if not self._wait(wait, deadline):
                 return response
             waited += wait

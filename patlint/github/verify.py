@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from patlint.errors import GitHubError
 from patlint.github.cache import VerificationCache
-from patlint.github.client import GitHubClient, Pacer, Unreachable
+from patlint.github.client import GitHubClient, Pacer, RateLimited, Unreachable
 from patlint.github.tokens import (
     FINE_GRAINED_PROBES,
     FINE_GRAINED_UNDETERMINED,
@@ -219,6 +219,8 @@ class GitHubResolver:
         self._clients: dict[str, GitHubClient] = {}
         # API base URL -> (host, first reason, digests it left unverified): the circuit breaker
         self._down: dict[str, tuple[str, str, set[str]]] = {}
+        # API base URL -> (host, first reason, digests it left unverified): rate-limit breaker
+        self._limited: dict[str, tuple[str, str, set[str]]] = {}
         self._capped: set[str] = set()  # digests not sent: over the verification cap
         self._lock = threading.Lock()
         self._notices: list[str] = []
@@ -313,6 +315,18 @@ class GitHubResolver:
                 "their policy rules were skipped; where this machine cannot reach it, "
                 "scan with --offline"
             )
+        for base_url, (host, reason, digests) in self._limited.items():
+            left = {d for d in digests if d in self.results and not self.results[d].verified}
+            left -= told
+            if not left:
+                continue
+            told |= left
+            n = len(left)
+            out.append(
+                f"GitHub rate-limited the check of {n} token{'s' if n != 1 else ''} at {host} "
+                f"({base_url}: {reason}); the host was not asked again in this run and their "
+                "policy rules were skipped; try again later, or scan with --offline"
+            )
         capped = {d for d in self._capped if d in self.results and not self.results[d].verified}
         if capped:
             told |= capped
@@ -336,9 +350,14 @@ class GitHubResolver:
             infos = by_status.get(status, [])
             if infos:
                 n = len(infos)
+                hint = (
+                    "; try again later, or scan with --offline"
+                    if status is TokenStatus.RATE_LIMITED
+                    else ""
+                )
                 out.append(
                     f"{label} {n} token{'s' if n != 1 else ''} ({infos[0].reason}); "
-                    "their policy rules were skipped"
+                    f"their policy rules were skipped{hint}"
                 )
         return out
 
@@ -405,9 +424,20 @@ class GitHubResolver:
                 entry = self._down.setdefault(r.base_url, (r.host, client.down or str(exc), set()))
                 entry[2].add(token.secret.digest)
             return self._info(token, r.host, TokenStatus.UNREACHABLE, str(exc), now)
+        except RateLimited as exc:
+            with self._lock:
+                entry = self._limited.setdefault(
+                    r.base_url, (r.host, client.limited or str(exc), set())
+                )
+                entry[2].add(token.secret.digest)
+            return self._info(token, r.host, TokenStatus.RATE_LIMITED, str(exc), now)
         except GitHubError as exc:
             return self._info(token, r.host, TokenStatus.UNREACHABLE, str(exc), now)
         info = classify(resp, token.secret.kind, r.host, now=now)
+        if info.status is TokenStatus.RATE_LIMITED and client.limited is not None:
+            with self._lock:  # the answer that tripped the rate-limit breaker
+                entry = self._limited.setdefault(r.base_url, (r.host, client.limited, set()))
+                entry[2].add(token.secret.digest)
         if info.status is not TokenStatus.VALID:
             return info
         try:

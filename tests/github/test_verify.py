@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import stat
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -275,6 +276,51 @@ def test_long_rate_limit_is_rate_limited_not_invalid(emulator: Emulator, token: 
     assert info.status is TokenStatus.RATE_LIMITED
     assert "primary rate limit until 2100-01-01 00:00:00 UTC" in info.reason
     assert r.notices()[0].startswith("GitHub rate-limited the check of 1 token")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Retry-After": "1"}, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "+1"}],
+    ids=["secondary-429", "primary-403"],
+)
+def test_a_rate_limit_storm_costs_one_wait_not_one_per_token(
+    emulator: Emulator, token: Any, headers: dict[str, str]
+) -> None:
+    """A host that answers every request with a rate limit: each token used to wait (and ask
+    again) on its own, 95 s per 8 tokens at the default 60 s. Now the host is waited for once,
+    and when it limits again every token left is rate-limited at once, none sent."""
+    values = [token("ghp") for _ in range(8)]
+    for v in values:
+        emulator.add(v)
+    status = 429 if "Retry-After" in headers else 403
+    if "x-ratelimit-reset" in headers:
+        headers = {**headers, "x-ratelimit-reset": str(int(time.time()) + 1)}
+    emulator.inject(status, headers=headers, count=10_000)
+    r = resolver({"github.com": emulator.base_url})
+    start = time.monotonic()
+    infos = r.resolve([tok(v, "ghp") for v in values])
+    took = time.monotonic() - start
+    assert {i.status for i in infos.values()} == {TokenStatus.RATE_LIMITED}, infos
+    assert len(emulator.requests) <= 3, len(emulator.requests)
+    assert took < 6, took
+    [notice] = r.notices()
+    assert notice.startswith("GitHub rate-limited the check of 8 tokens"), notice
+    assert "could not be reached" not in notice and "--offline" in notice, notice
+
+
+def test_a_long_secondary_limit_stops_every_request_to_the_host(
+    emulator: Emulator, token: Any
+) -> None:
+    """GitHub said "wait 27 hours": sending the other tokens anyway can get an integration
+    banned. The first answer is the only request."""
+    values = [token("ghp") for _ in range(6)]
+    for v in values:
+        emulator.add(v)
+    emulator.inject(429, headers={"Retry-After": "100000"}, count=10_000)
+    r = resolver({"github.com": emulator.base_url})
+    infos = r.resolve([tok(v, "ghp") for v in values])
+    assert {i.status for i in infos.values()} == {TokenStatus.RATE_LIMITED}, infos
+    assert len(emulator.requests) == 1
 
 
 def test_redirect_to_another_host_is_not_followed(
