@@ -73,12 +73,15 @@ class Pacer:
     next_start: float = 0.0
     paused_until: float = 0.0
     clock: Callable[[], float] = time.monotonic
+    stop: threading.Event = field(default_factory=threading.Event)  # the run is ending
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
     def acquire(self, deadline: float | None = None) -> bool:
-        """Wait for a slot; False when the deadline passes first."""
+        """Wait for a slot; False when the deadline passes first (or the run is stopping)."""
         with self._cond:
             while True:
+                if self.stop.is_set():
+                    return False
                 now = self.clock()
                 start_at = max(self.next_start, self.paused_until)
                 if self.inflight < self.window and now >= start_at:
@@ -103,6 +106,11 @@ class Pacer:
                 self.window = max(1, self.window // 2)
                 self.interval = min(self.max_interval, max(self.bad_interval, self.interval * 2))
                 self.next_start = max(self.next_start, self.clock() + self.interval)
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Wake every waiting request (to see `stop`)."""
+        with self._cond:
             self._cond.notify_all()
 
     def pause(self, seconds: float) -> None:
@@ -202,6 +210,8 @@ class GitHubClient:
         while True:
             attempts += 1
             if not self.pacer.acquire(deadline):
+                if self.pacer.stop.is_set():
+                    raise GitHubError(f"{self.host}: not sent (the run is stopping)")
                 if self.pacer.paused_until > self._clock() or self.limited is not None:
                     raise RateLimited(f"{self.host}: rate-limited; gave up waiting (deadline)")
                 raise GitHubError(f"{self.host}: gave up waiting for a request slot (deadline)")

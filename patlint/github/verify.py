@@ -207,15 +207,17 @@ class GitHubResolver:
         session: requests.Session | None = None,
         cache: VerificationCache | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.options = options
+        # Set when the run is interrupted: rate-limit waits end, queued requests are not sent.
+        self._stop = threading.Event()
         self._session = session
         self._cache = cache
         if cache is None and options.use_cache:
             self._cache = VerificationCache(ttl=options.cache_ttl)
         self._now = now
-        self._sleep = sleep
+        self._sleep = sleep or self._interruptible_sleep
         self._clients: dict[str, GitHubClient] = {}
         # API base URL -> (host, first reason, digests it left unverified): the circuit breaker
         self._down: dict[str, tuple[str, str, set[str]]] = {}
@@ -271,13 +273,22 @@ class GitHubResolver:
                     jobs.append((token, r))
         if jobs:
             session = self._session or make_session(self.options.concurrency)
+            pool = ThreadPoolExecutor(
+                max_workers=self.options.concurrency, thread_name_prefix="patlint-verify"
+            )
             try:
-                with ThreadPoolExecutor(
-                    max_workers=self.options.concurrency, thread_name_prefix="patlint-verify"
-                ) as pool:
-                    results = list(
-                        pool.map(lambda job: (job, self._verify(job[0], job[1], session)), jobs)
-                    )
+                results = list(
+                    pool.map(lambda job: (job, self._verify(job[0], job[1], session)), jobs)
+                )
+            except BaseException:
+                # SIGTERM or Ctrl-C: no queued token is sent, no wait is slept out; a request
+                # in flight ends within its exchange budget. (Leaving the `with` of a pool
+                # ran every queued token first.)
+                self._halt()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            else:
+                pool.shutdown()
             finally:
                 if self._session is None:
                     session.close()
@@ -289,6 +300,18 @@ class GitHubResolver:
             self._cache.save(known=[t.secret for t in tokens])
         self.results = {digest: merge(infos) for digest, infos in answers.items()}
         return dict(self.results)
+
+    def _interruptible_sleep(self, seconds: float) -> None:
+        """A wait that ends early when the run is interrupted (see `_halt`)."""
+        self._stop.wait(seconds)
+
+    def _halt(self) -> None:
+        """Stop every wait and every queued request of this run."""
+        self._stop.set()
+        with self._lock:
+            clients = list(self._clients.values())
+        for client in clients:
+            client.pacer.wake()
 
     def _cap_reason(self) -> str:
         o = self.options
@@ -385,6 +408,7 @@ class GitHubResolver:
                     pacer=Pacer(
                         max_window=self.options.concurrency,
                         bad_interval=self.options.bad_interval,
+                        stop=self._stop,
                     ),
                     sleep=self._sleep,
                 )

@@ -5,8 +5,11 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import signal
 import socket
 import stat
+import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -321,6 +324,45 @@ def test_a_long_secondary_limit_stops_every_request_to_the_host(
     infos = r.resolve([tok(v, "ghp") for v in values])
     assert {i.status for i in infos.values()} == {TokenStatus.RATE_LIMITED}, infos
     assert len(emulator.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["TERM", "INT"]
+)
+def test_a_signal_during_a_rate_limit_wait_stops_the_scan_at_once(
+    emulator: Emulator, token: Any, tmp_path: Path, signum: int, code: int
+) -> None:
+    """`timeout`, CI cancellation and Ctrl-C: the verification threads used to run every
+    queued token (and sleep out each rate-limit wait) before the process could exit."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(6):
+        (tree / f"f{i}.env").write_text(f"GITHUB_TOKEN={token('ghp')}\n")
+    emulator.inject(429, headers={"Retry-After": "30"}, count=10_000)
+    out = tmp_path / "report.json"
+    cmd = [
+        *(sys.executable, "-m", "patlint", "scan", "--no-progress", "--no-cache"),
+        *("--github-api", emulator.base_url, "--format", "json", "-o", str(out), str(tree)),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        end = time.monotonic() + 20
+        while not emulator.requests and time.monotonic() < end:
+            time.sleep(0.05)
+        assert emulator.requests, "no request reached the API"
+        time.sleep(0.5)  # now waiting out the rate limit
+        assert proc.poll() is None
+        sent = time.monotonic()
+        proc.send_signal(signum)
+        proc.communicate(timeout=40)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == code
+    assert took < 3, f"{took:.1f} s"
+    assert not out.exists()
 
 
 def test_redirect_to_another_host_is_not_followed(
