@@ -8,7 +8,9 @@ Safety rules enforced here, whatever the caller asks (the transport, transport.p
 - a rate-limit breaker per host: a rate limit is waited out once per host (every request to it
   pauses, not just the one that was limited); a limit longer than `max_rate_limit_wait`, or a
   limit again after that wait, stops every request to the host for the rest of the run
-  (`RateLimited`): N tokens cost one wait, and a host that said "stop" is not sent more.
+  (`RateLimited`): N tokens cost one wait, and a host that said "stop" is not sent more;
+- a bad-credential breaker per host: after `MAX_REJECTED_IN_A_ROW` 401s in a row (with no
+  accepted token between), nothing more is sent there in this run (`TooManyRejected`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,16 @@ class HostDown(Unreachable):
     """Not sent: the host did not answer earlier in this run (see `Unreachable`)."""
 
 
+MAX_REJECTED_IN_A_ROW = 10
+
+
+class TooManyRejected(GitHubError):
+    """Not sent: the last `MAX_REJECTED_IN_A_ROW` tokens sent to the host were bad credentials.
+
+    Checksum-valid fakes cost nothing to make, and many bad credentials from one address make
+    GitHub lock out even valid tokens: the rest of the run sends no more there."""
+
+
 class RateLimited(GitHubError):
     """Not sent: the host rate-limited this run past what we wait for (see `GitHubClient.get`)."""
 
@@ -74,13 +86,14 @@ class Pacer:
     paused_until: float = 0.0
     clock: Callable[[], float] = time.monotonic
     stop: threading.Event = field(default_factory=threading.Event)  # the run is ending
+    closed: bool = False  # a breaker tripped: nothing more is sent to this host
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
     def acquire(self, deadline: float | None = None) -> bool:
         """Wait for a slot; False when the deadline passes first (or the run is stopping)."""
         with self._cond:
             while True:
-                if self.stop.is_set():
+                if self.stop.is_set() or self.closed:
                     return False
                 now = self.clock()
                 start_at = max(self.next_start, self.paused_until)
@@ -106,6 +119,12 @@ class Pacer:
                 self.window = max(1, self.window // 2)
                 self.interval = min(self.max_interval, max(self.bad_interval, self.interval * 2))
                 self.next_start = max(self.next_start, self.clock() + self.interval)
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Refuse every request from now on (waiting ones included)."""
+        with self._cond:
+            self.closed = True
             self._cond.notify_all()
 
     def wake(self) -> None:
@@ -153,6 +172,7 @@ class GitHubClient:
         self._down: str | None = None  # why the host is down for this run (circuit breaker)
         self._limited: str | None = None  # why it rate-limited us for the rest of the run
         self._resume_at: float | None = None  # when the one rate-limit wait ends
+        self._rejected_in_a_row = 0  # 401s since the last accepted credential
         self._down_lock = threading.Lock()
 
     @property
@@ -175,15 +195,28 @@ class GitHubClient:
                 kind = rate_limit_kind(response) or "a"
                 self._limited = f"HTTP {response.status}: {kind} rate limit"
             if self._limited is not None:
+                self.pacer.close()
                 return True
             self._resume_at = max(self._resume_at or 0.0, self._clock() + wait)
             return False
+
+    def _check_rejected(self) -> None:
+        """Raise TooManyRejected once the bad-credential breaker has tripped."""
+        with self._down_lock:
+            rejected = self._rejected_in_a_row
+        if rejected >= MAX_REJECTED_IN_A_ROW:
+            raise TooManyRejected(
+                f"{self.host}: not sent: the last {rejected} tokens in a row sent there were "
+                "bad credentials (likely fakes; many more from this address make GitHub lock "
+                "out even valid tokens)"
+            )
 
     def trip(self, problem: str) -> None:
         """Mark the host down for the rest of the run (the first reason is kept)."""
         with self._down_lock:
             if self._down is None:
                 self._down = problem
+        self.pacer.close()
 
     def get(
         self,
@@ -209,10 +242,18 @@ class GitHubClient:
         body: Any = None
         while True:
             attempts += 1
+            self._check_rejected()  # before queueing for a slot (spaced out after 401s)
             if not self.pacer.acquire(deadline):
                 if self.pacer.stop.is_set():
                     raise GitHubError(f"{self.host}: not sent (the run is stopping)")
-                if self.pacer.paused_until > self._clock() or self.limited is not None:
+                self._check_rejected()
+                down = self.down
+                if down is not None:
+                    raise HostDown(f"{self.host}: {down} (host skipped for the rest of the run)")
+                limited = self.limited
+                if limited is not None:
+                    raise RateLimited(f"{self.host}: {limited} (host not asked again in this run)")
+                if self.pacer.paused_until > self._clock():
                     raise RateLimited(f"{self.host}: rate-limited; gave up waiting (deadline)")
                 raise GitHubError(f"{self.host}: gave up waiting for a request slot (deadline)")
             outcome = "other"
@@ -220,6 +261,7 @@ class GitHubClient:
                 down = self.down  # checked once a slot is ours: tokens queued behind a
                 if down is not None:  # silent host's first request are not sent at all
                     raise HostDown(f"{self.host}: {down} (host skipped for the rest of the run)")
+                self._check_rejected()
                 limited = self.limited
                 if limited is not None:
                     raise RateLimited(f"{self.host}: {limited} (host not asked again in this run)")
@@ -243,6 +285,13 @@ class GitHubClient:
                     outcome = "bad"
                 elif 200 <= status < 300:
                     outcome = "ok"
+                with self._down_lock:
+                    if outcome == "bad":
+                        self._rejected_in_a_row += 1
+                        if self._rejected_in_a_row >= MAX_REJECTED_IN_A_ROW:
+                            self.pacer.close()
+                    elif outcome == "ok":
+                        self._rejected_in_a_row = 0
             except ExchangeError as exc:
                 if not exc.retryable:
                     raise GitHubError(f"{self.host}: {exc.problem}") from None

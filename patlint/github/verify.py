@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from patlint.errors import GitHubError
 from patlint.github.cache import VerificationCache
-from patlint.github.client import GitHubClient, Pacer, RateLimited, Unreachable
+from patlint.github.client import (
+    GitHubClient,
+    Pacer,
+    RateLimited,
+    TooManyRejected,
+    Unreachable,
+)
 from patlint.github.tokens import (
     FINE_GRAINED_PROBES,
     FINE_GRAINED_UNDETERMINED,
@@ -224,6 +230,7 @@ class GitHubResolver:
         # API base URL -> (host, first reason, digests it left unverified): rate-limit breaker
         self._limited: dict[str, tuple[str, str, set[str]]] = {}
         self._capped: set[str] = set()  # digests not sent: over the verification cap
+        self._rejected: set[str] = set()  # digests not sent: too many bad credentials in a row
         self._lock = threading.Lock()
         self._notices: list[str] = []
         self.results: dict[str, TokenInfo] = {}
@@ -350,6 +357,15 @@ class GitHubResolver:
                 f"({base_url}: {reason}); the host was not asked again in this run and their "
                 "policy rules were skipped; try again later, or scan with --offline"
             )
+        rejected = {d for d in self._rejected if d in self.results} - told
+        if rejected:
+            told |= rejected
+            n = len(rejected)
+            reason = self.results[min(rejected)].reason
+            out.append(
+                f"not verified: {n} token{'s' if n != 1 else ''} ({reason}); "
+                "their policy rules were skipped"
+            )
         capped = {d for d in self._capped if d in self.results and not self.results[d].verified}
         if capped:
             told |= capped
@@ -448,6 +464,10 @@ class GitHubResolver:
                 entry = self._down.setdefault(r.base_url, (r.host, client.down or str(exc), set()))
                 entry[2].add(token.secret.digest)
             return self._info(token, r.host, TokenStatus.UNREACHABLE, str(exc), now)
+        except TooManyRejected as exc:
+            with self._lock:
+                self._rejected.add(token.secret.digest)
+            return self._info(token, r.host, TokenStatus.UNVERIFIED, str(exc), now)
         except RateLimited as exc:
             with self._lock:
                 entry = self._limited.setdefault(

@@ -326,6 +326,23 @@ def test_a_long_secondary_limit_stops_every_request_to_the_host(
     assert len(emulator.requests) == 1
 
 
+def test_checksum_valid_fakes_stop_being_sent_after_ten_rejected_in_a_row(
+    emulator: Emulator, token: Any
+) -> None:
+    """Fakes cost nothing to make: 100 of them (the default cap) cost 194 s and 100 bad
+    credentials from this machine's address, and GitHub locks out even valid tokens after many."""
+    fakes = [token("ghp") for _ in range(30)]  # none known to the emulator: 401 each
+    r = resolver({"github.com": emulator.base_url})
+    infos = r.resolve([tok(v, "ghp") for v in fakes])
+    assert len(emulator.requests) == 10
+    statuses = sorted(i.status.value for i in infos.values())
+    assert statuses == ["invalid"] * 10 + ["unverified"] * 20, statuses
+    unsent = [i for i in infos.values() if i.status is TokenStatus.UNVERIFIED]
+    assert all("10 tokens in a row" in i.reason for i in unsent), unsent[0].reason
+    [notice] = [n for n in r.notices() if "in a row" in n]
+    assert notice.startswith("not verified: 20 tokens"), notice
+
+
 @pytest.mark.parametrize(
     ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["TERM", "INT"]
 )
