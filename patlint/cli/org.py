@@ -9,7 +9,7 @@ from typing import TextIO
 import click
 
 from patlint import __version__
-from patlint.cli.common import SEVERITIES, VERDICT, _write_atomic, check_output
+from patlint.cli.common import SEVERITIES, VERDICT, _redactor, _write_atomic, check_output
 from patlint.errors import ConfigError
 
 
@@ -103,6 +103,9 @@ def org(
         if not value:
             raise click.UsageError(f"--token-env {token_env}: the variable is not set")
         owner_token = Secret(value, "ghp")
+        # Learned before anything is sent: a 40-hex owner token has no shape the redactor
+        # knows, and an API can echo it (in a login, a title, a URL).
+        _redactor().learn([owner_token])
     check_output(output)
     # The key is read (bounded) and signed before anything is sent: a wrong file is exit 2 now,
     # not after the network part (and `--private-key /dev/zero` is not read forever).

@@ -398,3 +398,27 @@ def test_next_page_stays_under_the_api_base_path() -> None:
         "/orgs/a",
         {"page": "3"},
     )
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "html"])
+def test_an_api_that_echoes_a_legacy_owner_token_never_shows_it(
+    emulator: Emulator, token: Any, fmt: str
+) -> None:
+    """A 40-hex owner token (still common on GHES) has no shape the redactor knows: `org` must
+    teach it, as a scan teaches the tokens it finds, or an echoing API prints it."""
+    owner = token("legacy")
+    echoed = {
+        "login": owner,
+        "credential_id": 1,
+        "credential_type": "personal access token",
+        "authorized_credential_title": f"ci {owner}",
+        "scopes": ["repo", "admin:org"],
+        "token_last_eight": owner[-8:],
+        "credential_authorized_at": "2020-01-01T00:00:00Z",
+    }
+    emulator.inject(200, body=[echoed], path="/orgs/acme/credential-authorizations")
+    res = org_cli(emulator, "--token-env", "OWN", "--format", fmt, OWN=owner)
+    assert res.exit_code == 1, res.output
+    assert "admin:org" in res.stdout  # the entry is reported
+    for text in (res.stdout, res.stderr):
+        assert owner not in text.lower() and owner.upper() not in text
