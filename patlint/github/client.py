@@ -34,6 +34,7 @@ from patlint.github.transport import (
     check_base_url,
     exchange,
     header_numbers,
+    resolve_within,
 )
 from patlint.model import Secret
 
@@ -173,6 +174,7 @@ class GitHubClient:
         self._limited: str | None = None  # why it rate-limited us for the rest of the run
         self._resume_at: float | None = None  # when the one rate-limit wait ends
         self._rejected_in_a_row = 0  # 401s since the last accepted credential
+        self._resolved = False  # the host's name resolved within the connect timeout
         self._down_lock = threading.Lock()
 
     @property
@@ -266,6 +268,9 @@ class GitHubClient:
                 if limited is not None:
                     raise RateLimited(f"{self.host}: {limited} (host not asked again in this run)")
                 budget = self._budget(deadline)
+                if not self._resolved:  # first contact: resolution gets the connect timeout
+                    resolve_within(self.host, max(0.001, min(self.connect_timeout, budget)))
+                    self._resolved = True
                 sent_at = self._clock()
                 status, headers, body = exchange(
                     self.session,

@@ -816,3 +816,42 @@ def test_org_inventory_stops_at_the_first_silence(serve: Any, token: Any) -> Non
         saml_tokens(c, "acme", owner)
     assert time.monotonic() - start < 0.5
     assert srv.connections == 1
+
+
+def test_a_resolver_that_never_answers_costs_the_connect_timeout_once(
+    serve: Any, token: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Name resolution ran outside every budget: a resolver whose packets are dropped stalled
+    the first request for as long as glibc retried (40 s with ndots:5 and search domains), and
+    the notice then said "timed out after 10s". Now it has the connect timeout."""
+    srv = serve(raw_answer(HEAD_OK))
+    released = threading.Event()
+    real = socket.getaddrinfo
+    calls: list[str] = []
+
+    def stalled(host: Any, *args: Any, **kw: Any) -> Any:
+        if host == "localhost":
+            calls.append(host)
+            released.wait(8)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", stalled)
+    url = srv.url.replace("127.0.0.1", "localhost")
+    values = [token("ghp") for _ in range(4)]
+    opts = VerifyOptions(
+        api={"github.com": url}, use_cache=False, timeout=2.0, connect_timeout=1.0, max_retries=0
+    )
+    r = GitHubResolver(opts)
+    start = time.monotonic()
+    try:
+        infos = r.resolve([tok(v) for v in values])
+    finally:
+        took = time.monotonic() - start
+        released.set()
+    assert took < 3.0, took
+    assert len(calls) == 1  # the other tokens are not sent (the breaker)
+    assert {i.status for i in infos.values()} == {TokenStatus.UNREACHABLE}
+    [notice] = r.notices()
+    assert "name resolution timed out after 1s" in notice, notice
+    assert srv.connections == 0
