@@ -24,6 +24,7 @@ from patlint.config import Config
 from patlint.detectors.pattern import Detector
 from patlint.engine import filescan
 from patlint.engine.ruleset import build_ruleset
+from patlint.model import Secret
 
 DETECTOR = Detector(build_ruleset(Config()).detectors)
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
@@ -359,3 +360,35 @@ def test_thousands_of_custom_rule_tokens_do_not_make_the_report_quadratic(
     assert len(json.loads(text)["tokens"]) == 4000
     assert not any(v in text for v in values)
     assert elapsed < 30, f"{elapsed:.1f} s"
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif", "github", "junit", "html"])
+def test_a_token_in_a_history_path_is_found_and_never_shown(
+    tmp_path: Path, token: Any, git_env: None, fmt: str
+) -> None:
+    """A tree scan scans every path as a name; `--history` did not: a file named
+    `GITHUB_TOKEN=<40-hex>` in an old commit was neither reported nor redacted (no shape
+    tells a legacy token), and its path printed in full in every format."""
+    legacy, shaped, v = token("legacy"), token("gho"), token("ghp")
+    root = tmp_path / "repo"
+    (root / f"cfg-{shaped}").mkdir(parents=True)
+    _git(root, "init", "-q", "-b", "main")
+    (root / f"GITHUB_TOKEN={legacy}").write_text(f"deploy: {v}\n")
+    (root / f"cfg-{shaped}" / "x.txt").write_text("nothing here\n")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "a")
+    _git(root, "rm", "-rq", f"GITHUB_TOKEN={legacy}", f"cfg-{shaped}")
+    _git(root, "commit", "-qm", "b")
+    out = tmp_path / f"report.{fmt}"
+    res = run("scan", "--history", "--offline", "--format", fmt, "-o", str(out), str(root))
+    assert res.exit_code == 1, res.output
+    text = out.read_text()
+    for t in (legacy, shaped):
+        assert t not in text and t.lower() not in text.lower(), fmt
+    if fmt == "json":
+        doc = json.loads(text)
+        found = {(f["location"].get("note") or "").split(";")[0] for f in doc["findings"]}
+        assert {"file name", "folder name"} <= found, found
+        tokens = {t["preview"] for t in doc["tokens"]}
+        assert Secret(legacy, "legacy").preview in tokens
+        assert Secret(shaped, "gho").preview in tokens

@@ -26,7 +26,21 @@ class NameScan:
         self.detector = detector
         self.candidates: list[Candidate] = []
         self._pending: list[str] = []
+        self._keys: list[str] = []  # with `feed`: what each pending path belongs to
+        self.keyed: list[tuple[Candidate, str]] = []  # with `feed`: each candidate's key
         self._seen: set[tuple[str, str]] = set()  # (named place, token digest)
+
+    def feed(self, rel: str, key: str) -> None:
+        """Scan `rel` as a name (in a batch); its candidates go to `keyed` with `key` (the
+        history scan: the blob the path names). Call `flush` at the end."""
+        self._pending.append(rel)
+        self._keys.append(key)
+        if len(self._pending) >= BATCH:
+            self._scan()
+
+    def flush(self) -> None:
+        """Scan what `feed` still holds."""
+        self._scan()
 
     def wrap(self, items: Iterable[FileRef | Skip]) -> Iterator[FileRef | Skip]:
         """Pass `items` through, scanning their shown paths on the way (the rest at the end)."""
@@ -39,6 +53,7 @@ class NameScan:
 
     def _scan(self) -> None:
         rels, self._pending = self._pending, []
+        keys, self._keys = self._keys, []
         if not rels:
             return
         encoded = [r.encode("utf-8", "surrogateescape") for r in rels]
@@ -59,14 +74,16 @@ class NameScan:
             if (place, secret.digest) in self._seen:
                 continue
             self._seen.add((place, secret.digest))
-            self.candidates.append(
-                Candidate(
-                    rule_id=hit.rule.id,
-                    secret=secret,
-                    location=Location(place, note="file name" if end < 0 else "folder name"),
-                    context=Context(file_type=FILE_TYPE, encoding=hit.encoding),
-                    severity=hit.rule.severity,
-                    confidence=hit.rule.confidence,
-                    checksum_valid=hit.checksum_valid,
-                )
+            candidate = Candidate(
+                rule_id=hit.rule.id,
+                secret=secret,
+                location=Location(place, note="file name" if end < 0 else "folder name"),
+                context=Context(file_type=FILE_TYPE, encoding=hit.encoding),
+                severity=hit.rule.severity,
+                confidence=hit.rule.confidence,
+                checksum_valid=hit.checksum_valid,
             )
+            if keys:
+                self.keyed.append((candidate, keys[i]))
+            else:
+                self.candidates.append(candidate)

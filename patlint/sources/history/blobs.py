@@ -481,8 +481,11 @@ def _read_blobs(
     and a new pipeline takes over after it (the listing is deterministic; the items already
     handled are passed over without being read again).
     """
+    from patlint.sources.names import NameScan
+
     stats = out.stats
     hits: dict[str, _Hit] = {}
+    names = NameScan(detector)  # a path can hold a token too, as in a tree scan
     missing: list[str] = []
     unreadable: list[str] = []
     done = 0  # items handled, across restarts
@@ -505,6 +508,8 @@ def _read_blobs(
             for kind, oid, path, size in pipe.items():
                 shown = path or f"<blob {oid[:12]}>"
                 done += 1
+                if path:
+                    names.feed(path, oid)
                 if kind == "excluded":
                     stats.skipped.append(Skip(shown, "excluded", "config exclude"))
                     continue
@@ -561,7 +566,7 @@ def _read_blobs(
             unreadable.extend(pipe.unreadable)
             pipe.close(ok=ok)
         if died is None:
-            return hits, missing, unreadable
+            return _with_names(hits, names), missing, unreadable
         oid, shown = died
         stats.skipped.append(
             Skip(shown, "corrupt-object", f"blob {oid}: git cannot read it (cat-file stopped)")
@@ -573,9 +578,22 @@ def _read_blobs(
                 "was not scanned"
             )
             stats.skipped.append(Skip("<history>", "corrupt-object", "not scanned: too damaged"))
-            return hits, missing, unreadable
+            return _with_names(hits, names), missing, unreadable
         missing.clear()  # the next pipeline lists them again
         unreadable.clear()
+
+
+def _with_names(hits: dict[str, _Hit], names: Any) -> dict[str, _Hit]:
+    """`hits` plus the tokens found in the listed paths, each with the blob its path names
+    (attributed to the commits that add that blob at that path: see `_place`)."""
+    names.flush()
+    for candidate, oid in names.keyed:
+        hit = hits.get(oid)
+        if hit is None:
+            hits[oid] = hit = _Hit(candidate.location.path, [], [])
+        hit.candidates.append(candidate)
+    names.keyed.clear()
+    return hits
 
 
 def _scan_blob(
