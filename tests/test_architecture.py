@@ -4,9 +4,9 @@ cli → engine → report → policy → github → detectors → sources → ca
 module, lazy ones inside functions and TYPE_CHECKING ones included, goes to the module's own
 layer or one below it. And no module is over 700 lines.
 
-The allow-list holds the upward imports that the next steps of issue 17 remove (readers yield
-values instead of running the detector; the history walk too). It can only shrink: an entry
-that no longer matches an import fails the test as well.
+The allow-list held the upward imports that step 2 of issue 17 removed (readers yield values
+instead of running the detector; the history walk hands its blobs to the engine). It can only
+shrink: an entry that no longer matches an import fails the test as well.
 """
 
 from __future__ import annotations
@@ -50,33 +50,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # The detect-secrets plugin file stays where README documents it; it wires a whole detector.
 EXEMPT = frozenset({"patlint.detectors.secrets_adapter"})
 
-# (importing module, imported module): upward imports still to be removed.
-ALLOWED: frozenset[tuple[str, str]] = frozenset(
-    {
-        # removed by step 2: structured readers run the detector themselves today
-        ("patlint.sources.readers", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.structured", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.docker_config", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.dotenv", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.gh_hosts", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.git_config", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.git_credentials", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.gradle", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.maven", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.netrc", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.notebook", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.npmrc", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.nuget", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.shell", "patlint.detectors.pattern"),
-        ("patlint.sources.readers.ci", "patlint.detectors.pattern"),
-        ("patlint.sources.env", "patlint.detectors.pattern"),
-        ("patlint.sources.names", "patlint.detectors.pattern"),
-        ("patlint.sources.workstation", "patlint.detectors.pattern"),
-        # removed by step 2: the history walk scans each blob itself (the engine should)
-        ("patlint.sources.history.blobs", "patlint.detectors.pattern"),
-        ("patlint.sources.history.blobs", "patlint.engine.filescan"),
-    }
-)
+# (importing module, imported module): upward imports still to be removed. Empty since step 2
+# (readers yield values, the engine detects once); it may only shrink, so it stays empty.
+ALLOWED: frozenset[tuple[str, str]] = frozenset()
 
 
 def module_name(path: Path) -> str:

@@ -281,7 +281,6 @@ def scan(
         plan = plan_scan(
             roots,
             options.walk,
-            ruleset.detectors,
             profile=profile or config.profile,
             scan_all=scan_all,
             scan_env=scan_env,
@@ -294,10 +293,9 @@ def scan(
             options,
             resolver=resolver,
             progress=progress,
-            extra_candidates=plan.candidates,
+            extra_values=plan.values,
         )
         result.notices.extend(plan.notices)
-        result.stats.skipped.extend(plan.skipped)
     if progress is not None:
         progress.done()
     result.notices[:0] = config.notices
@@ -381,8 +379,8 @@ def _scan_history(
     rev_range: str | None,
 ) -> Any:
     """`--history`: every blob in the repository's history once, then the shared pipeline."""
+    from patlint.engine.history import collect_history
     from patlint.engine.run import Collected, finish
-    from patlint.sources.history.blobs import collect_history
 
     if len(roots) != 1 or roots[0] == "-":
         raise click.UsageError("--history takes one repository directory (default: .)")

@@ -73,6 +73,9 @@ class Hit:
     key: str | None = None
     host: str | None = None
     suppress: str | None = None  # "*" (all rules) or a comma list of rule ids
+    # Where the bytes the token was read from end: the token's own end, or the end of the
+    # encoded run it was decoded from (`offset` is then where that run starts).
+    end: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,9 +336,8 @@ class Detector:
         self, rule: Rule, token: str, start: int, end: int, checksum: bool | None, data: bytes
     ) -> Hit:
         key, host = context_at(data, start, end)
-        return Hit(
-            rule, token, start, checksum, key=key, host=host, suppress=suppression_at(data, start)
-        )
+        suppress = suppression_at(data, start)
+        return Hit(rule, token, start, checksum, key=key, host=host, suppress=suppress, end=end)
 
     def _decode_and_scan(
         self,
@@ -414,6 +416,7 @@ class Detector:
                         key=key or h.key,
                         host=h.host or host,
                         suppress=h.suppress or suppress,
+                        end=max(stop, where + 1),
                     )
                 )
         return hits

@@ -1,5 +1,6 @@
-"""Scan one file once (in overlapping chunks when large): the detector over its bytes, then its
-structured readers. The reading itself is in sources/reading.py."""
+"""Scan one file once (in overlapping chunks when large): the detector over its bytes, then what
+its structured readers learned, joined (engine/readings.py). The reading itself is in
+sources/reading.py."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import os
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from patlint.detectors.pattern import Detector, Hit
 from patlint.model import Candidate, Context, Location, PlaceFinding, Secret, Skip
-from patlint.sources.readers import READER_MAX_BYTES
+from patlint.sources.readers import READER_MAX_BYTES, FileReader
 from patlint.sources.reading import (
     OPEN_FLAGS,
     Lines,
@@ -158,20 +159,22 @@ def scan_structured(
     rel: str,
     st: os.stat_result | None,
     detector: Detector,
-    readers: list[Any],
+    readers: Sequence[FileReader],
     *,
     max_size: int,
 ) -> FileResult:
-    """Text detectors, then each structured reader; a reader's tokens replace the text ones.
+    """The detector over the file once, then each structured reader's view of it, joined: a
+    reader's tokens replace the file's own (same token, richer context).
 
     `st` is None for bytes with no file behind them (a git blob): no permission checks.
     """
-    import io
+    from patlint.engine.readings import FileHits, join
 
-    result = scan_stream(io.BytesIO(data), rel, detector, max_size=max_size)
+    result, spans = _scan_buffer(data, rel, detector)
+    hits = FileHits(data, rel, list(result.candidates), spans)
     for reader in readers:
         try:
-            out = reader.read(data, rel, st, detector, list(result.candidates))
+            out = join(reader.read(data, rel, st), hits, list(result.candidates), st, detector)
         except Exception as exc:  # one hostile file must never end the scan
             # A reader bug a crafted file reaches: keep what the text detectors found, and say
             # the file was not fully read (counted as incomplete). Only the exception's class is
@@ -184,13 +187,6 @@ def scan_structured(
             digests = {c.secret.digest for c in out.candidates}
             result.candidates = [c for c in result.candidates if c.secret.digest not in digests]
             result.candidates.extend(out.candidates)
-        if out.decoded:  # keys and values the reader unescaped: tokens the text could hide
-            from patlint.sources.readers.structured import decoded_candidates
-
-            seen = {c.secret.digest for c in result.candidates}
-            result.candidates += decoded_candidates(
-                out.decoded, rel=rel, data=data, detector=detector, seen=seen
-            )
         result.places.extend(out.places)
         result.notices.extend(out.notices)
     _file_done(detector, rel, result)
@@ -263,14 +259,23 @@ def scan_bytes(
     data: bytes, rel: str, detector: Detector, *, file_type: str | None = None
 ) -> FileResult:
     """Scan a whole file already in memory (what `scan_stream` does for a one-chunk file)."""
+    return _scan_buffer(data, rel, detector, file_type)[0]
+
+
+def _scan_buffer(
+    data: bytes, rel: str, detector: Detector, file_type: str | None = None
+) -> tuple[FileResult, list[tuple[int, int]]]:
+    """`scan_bytes`, and the bytes each candidate was read from ([offset, end), `Hit.end`)."""
     result = FileResult(bytes_read=len(data), scanned=True)
+    spans = []
     detector.begin_file()
     binary = looks_binary(data)
     lines = Lines(data, 0, 0, 0)
     for hit in detector.scan(data, allowed=detector.rules_for_path(rel)):
         result.candidates.append(_candidate(hit, lines, rel, binary, file_type))
+        spans.append((hit.offset, max(hit.end, hit.offset + len(hit.token))))
     _file_done(detector, rel, result)
-    return result
+    return result, spans
 
 
 def _file_done(detector: Detector, rel: str, result: FileResult) -> None:

@@ -26,6 +26,7 @@ from patlint.model import (
 )
 from patlint.policy.judge import judge
 from patlint.sources.tree import FileRef, WalkOptions, walk
+from patlint.sources.values import Value
 
 Progress = Callable[[int, int, int], None]  # files, bytes, candidates so far
 PARALLEL_MIN_BYTES = 8 << 20
@@ -158,7 +159,7 @@ def collect(
     # Walk until the tree is known to be big enough for the pool, then go on walking while the
     # pool scans what was handed out (walk skips are kept apart and put first, as if the walk
     # had finished before the scan).
-    from patlint.sources.names import NameScan
+    from patlint.engine.names import NameScan
 
     names = NameScan(detector)  # a token can be a file or folder name too
     walker = names.wrap(walk(paths, options.walk))
@@ -270,13 +271,24 @@ def run_scan(
     *,
     resolver: Resolver | None = None,
     progress: Progress | None = None,
-    extra_candidates: Iterable[Candidate] = (),
+    extra_values: Sequence[Value] = (),
     stdin: Any = None,
 ) -> ScanResult:
-    """The whole pipeline for a scan of files and folders."""
+    """The whole pipeline for a scan of files and folders; `extra_values` (the environment,
+    credential helpers' answers) are searched too, each a place of its own."""
     collected = collect(roots, ruleset.detectors, options, progress=progress, stdin=stdin)
-    collected.candidates.extend(extra_candidates)
-    return finish(collected, ruleset, options, resolver=resolver)
+    notices: list[str] = []
+    skipped: list[Skip] = []
+    if extra_values:
+        from patlint.engine.readings import values_candidates
+
+        detector = Detector(ruleset.detectors)
+        for cands in values_candidates(extra_values, detector, notices=notices, skipped=skipped):
+            collected.candidates.extend(cands)
+    result = finish(collected, ruleset, options, resolver=resolver)
+    result.notices.extend(notices)  # what the custom rules could not finish in those values
+    result.stats.skipped.extend(skipped)
+    return result
 
 
 def finish(

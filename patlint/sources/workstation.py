@@ -1,7 +1,7 @@
 """The workstation audit: what `patlint scan ~` walks, prunes and adds (env, credential helpers).
 
 The CLI calls `plan_scan` once with its flags; the result says which roots and walk options
-to use and which extra candidates (environment variables, helper secrets) join the scan.
+to use and which extra values (environment variables, helper secrets) the engine searches too.
 """
 
 from __future__ import annotations
@@ -10,21 +10,20 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from patlint.model import Candidate, Rule, Skip
 from patlint.sources import platform
 from patlint.sources.tree import WalkOptions
+from patlint.sources.values import Value
 
 
 @dataclass(frozen=True, slots=True)
 class ScanPlan:
-    """Roots, walk options and extra candidates for one `patlint scan`."""
+    """Roots, walk options and extra values to search for one `patlint scan`."""
 
     profile: str
     roots: list[str]
     walk: WalkOptions
-    candidates: list[Candidate] = field(default_factory=list)
+    values: list[Value] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
-    skipped: list[Skip] = field(default_factory=list)  # what `--env` could not finish
 
 
 def choose_profile(roots: Sequence[str], requested: str | None) -> str:
@@ -51,7 +50,6 @@ def workstation_walk(walk: WalkOptions, *, scan_all: bool) -> WalkOptions:
 def plan_scan(
     roots: Sequence[str],
     walk: WalkOptions,
-    detectors: Sequence[Rule],
     *,
     profile: str | None,
     scan_all: bool = False,
@@ -65,28 +63,23 @@ def plan_scan(
     chosen = choose_profile(roots, profile)
     out_roots = list(roots)
     notices: list[str] = []
-    skipped: list[Skip] = []
     if chosen == "workstation":
         walk = workstation_walk(walk, scan_all=scan_all)
         out_roots += platform.outside_roots(roots, env)
-    cands: list[Candidate] = []
-    if scan_env or credential_helpers:
-        from patlint.detectors.pattern import Detector
+    values: list[Value] = []
+    if scan_env:
+        from patlint.sources.env import env_values
 
-        detector = Detector(detectors)
-        if scan_env:
-            from patlint.sources.env import env_candidates
+        values += env_values(env)
+    if credential_helpers:
+        from patlint.sources.readers.docker_config import ask_helpers
 
-            cands += env_candidates(env, detector, notices=notices, skipped=skipped)
-        if credential_helpers:
-            from patlint.sources.readers.docker_config import ask_helpers
-
-            configs = [
-                p
-                for kind, p in platform.credential_files(env)
-                if kind == "docker" and os.path.isfile(p)
-            ]
-            asked = ask_helpers(configs, detector, timeout=helper_timeout, env=env)
-            cands += asked.candidates
-            notices += asked.notices
-    return ScanPlan(chosen, out_roots, walk, cands, notices, skipped)
+        configs = [
+            p
+            for kind, p in platform.credential_files(env)
+            if kind == "docker" and os.path.isfile(p)
+        ]
+        asked = ask_helpers(configs, timeout=helper_timeout, env=env)
+        values += asked.values
+        notices += asked.notices
+    return ScanPlan(chosen, out_roots, walk, values, notices)

@@ -43,13 +43,10 @@ def scan_home(home: Path, **flags: Any) -> ScanResult:
     plan = plan_scan(
         [str(home)],
         WalkOptions(),
-        rs.detectors,
         profile=flags.pop("profile", None),
         **flags,
     )
-    result = run_scan(
-        plan.roots, rs, ScanOptions(walk=plan.walk, jobs=1), extra_candidates=plan.candidates
-    )
+    result = run_scan(plan.roots, rs, ScanOptions(walk=plan.walk, jobs=1), extra_values=plan.values)
     result.notices.extend(plan.notices)
     return result
 

@@ -8,9 +8,16 @@ from typing import Any
 import pytest
 
 from patlint.detectors.pattern import Detector
-from patlint.model import Context, Location
-from patlint.sources.env import env_candidates
+from patlint.engine.readings import values_candidates
+from patlint.model import Candidate, Context, Location
+from patlint.sources.env import env_values
 from tests.sources.home import digest, ruleset, scan_home
+
+
+def env_candidates(env: dict[str, str]) -> list[Candidate]:
+    """What the engine finds in the values `--env` hands it."""
+    found = values_candidates(env_values(env), Detector(ruleset().detectors))
+    return [c for cands in found for c in cands]
 
 
 def test_env_candidates(token: Any, rng: Any) -> None:
@@ -27,7 +34,7 @@ def test_env_candidates(token: Any, rng: Any) -> None:
         "GITHUB_TOKEN": legacy,
         "PATH": "/usr/bin",
     }
-    got = env_candidates(env, Detector(ruleset().detectors))
+    got = env_candidates(env)
     by_key = {c.context.key: c for c in got}
     assert sorted(by_key) == [
         "CR_PAT",

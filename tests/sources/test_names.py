@@ -11,10 +11,10 @@ from urllib.parse import quote
 import pytest
 
 from patlint.detectors.pattern import Detector
+from patlint.engine.names import NameScan
 from patlint.engine.run import ScanOptions, run_scan
 from patlint.model import Context, Location, Skip, sha256_hex
 from patlint.sources import names
-from patlint.sources.names import NameScan
 from patlint.sources.tree import FileRef, WalkOptions
 from tests.sources.home import ruleset
 

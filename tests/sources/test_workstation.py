@@ -63,15 +63,13 @@ def test_repository_profile_on_a_folder_prunes_nothing(
     from tests.sources.home import ruleset
 
     write(tmp_path, "proj/node_modules/x/index.js", f"t='{token('ghp')}'\n")
-    plan = plan_scan([str(tmp_path / "proj")], WalkOptions(), ruleset().detectors, profile=None)
+    plan = plan_scan([str(tmp_path / "proj")], WalkOptions(), profile=None)
     assert (plan.profile, plan.walk.prune_dirs) == ("repository", frozenset())
     result = run_scan(plan.roots, ruleset(), ScanOptions(walk=plan.walk, jobs=1))
     assert [c.location.path for t in result.tokens for c in t.candidates] == [
         "node_modules/x/index.js"
     ]
-    plan = plan_scan(
-        [str(tmp_path / "proj")], WalkOptions(), ruleset().detectors, profile="workstation"
-    )
+    plan = plan_scan([str(tmp_path / "proj")], WalkOptions(), profile="workstation")
     result = run_scan(plan.roots, ruleset(), ScanOptions(walk=plan.walk, jobs=1))
     assert result.tokens == []
 

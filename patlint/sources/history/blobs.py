@@ -7,13 +7,12 @@ How it works, all with the real git, streamed:
    counted, blobs over the size limit are skipped with a reason, gitlinks (submodule commits)
    never appear because they are not objects of this repository.
 2. ``git cat-file --batch`` streams the content of each remaining blob exactly once (packed or
-   loose, git resolves deltas); `patlint.engine.filescan.scan_stream` scans it, so chunking,
-   line/column and binary handling are those of a file on disk. A blob whose first path names
-   a file a structured reader understands (`.npmrc`, a Docker config, `.git-credentials`, a
-   workflow…) and that fits `READER_MAX_BYTES` is read whole and goes through
-   `patlint.engine.filescan.scan_structured`, as in a tree scan, so its tokens get the same
-   context (key, host, usage). Memory stays bounded: one blob chunk (or one reader-sized
-   blob) at a time plus the few blobs that produced hits.
+   loose, git resolves deltas) to the engine's blob scanner (`BlobScanner`:
+   `patlint.engine.history.BlobScan`), which scans it as it scans a file on disk (chunking,
+   line/column and binary handling, and the structured readers its first path picks: `.npmrc`,
+   a Docker config, `.git-credentials`, a workflow…, so its tokens get the same context).
+   Memory stays bounded: one blob chunk (or one reader-sized blob) at a time plus the few
+   blobs that produced hits.
 3. Only for the blobs with hits: one ``git log --raw`` walk over the same revisions (filtered
    with ``--find-object`` when the hit blobs are few) says which commits added each blob at
    which path; ``git ls-tree -r`` of the tip says which are still there.
@@ -32,7 +31,6 @@ the tree), or the blob itself (shown as ``<blob SHA12>``), is scanned.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import queue
 import subprocess
@@ -40,13 +38,11 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, Any, BinaryIO, Protocol, cast
 
-from patlint.detectors.pattern import Detector
-from patlint.engine.filescan import PRECHECK_MIN_FILES, FileResult, scan_stream, scan_structured
 from patlint.errors import PatlintError
 from patlint.ignorespec import IgnoreSpec
-from patlint.model import Candidate, PlaceFinding, Rule, ScanStats, Skip
+from patlint.model import Candidate, PlaceFinding, ScanStats, Skip
 from patlint.sources import gitcmd
 from patlint.sources.history.attribution import (
     _attribute,
@@ -66,10 +62,74 @@ from patlint.sources.history.revisions import (
     open_repo,
     resolve_revisions,
 )
-from patlint.sources.readers import READER_MAX_BYTES
-from patlint.sources.readers.registry import may_have_readers, readers_for
+from patlint.sources.names import BATCH as NAME_BATCH
+from patlint.sources.names import NameBatch
 
 Progress = Any  # Callable[[int, int, int], None]: blobs, bytes, candidates so far
+
+
+class ScannedBlob(Protocol):
+    """What scanning one blob produced (`patlint.engine.filescan.FileResult`)."""
+
+    candidates: list[Candidate]
+    places: list[PlaceFinding]
+    skip: Skip | None
+    scanned: bool
+    bytes_read: int
+    timeouts: list[str]  # notices: custom rules that gave up on the blob
+    partial: list[Skip]  # what the detector could not finish in it: the scan is incomplete
+
+
+class BlobScanner(Protocol):
+    """Scans one blob: `stream` holds its `size` bytes; `path` is the first path it was seen
+    at ("" for a blob outside any tree), `shown` how to show it."""
+
+    def __call__(self, stream: BinaryIO, path: str, shown: str, size: int) -> ScannedBlob:
+        """The blob's candidates and place findings (every byte of `stream` or a skip)."""
+
+
+class PathScanner(Protocol):
+    """A `BlobScanner` that also searches paths as names (`names`): optional."""
+
+    def names(self, batch: NameBatch) -> list[tuple[Candidate, int]]:
+        """The tokens in a batch of paths, each with the index of the path it is in."""
+
+
+class _PathNames:
+    """The paths the listing names, searched as names in batches (when the scanner can):
+    a hit joins the hits of the blob its path names (see `_place`)."""
+
+    def __init__(self, scan: BlobScanner) -> None:
+        self.scanner = cast("PathScanner | None", scan if hasattr(scan, "names") else None)
+        self.paths: list[str] = []
+        self.oids: list[str] = []
+        self.found: list[tuple[Candidate, str]] = []
+
+    def add(self, path: str, oid: str) -> None:
+        if self.scanner is None:
+            return
+        self.paths.append(path)
+        self.oids.append(oid)
+        if len(self.paths) >= NAME_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.scanner is not None and self.paths:
+            for candidate, i in self.scanner.names(NameBatch.of(self.paths)):
+                self.found.append((candidate, self.oids[i]))
+        self.paths, self.oids = [], []
+
+    def into(self, hits: dict[str, _Hit]) -> dict[str, _Hit]:
+        """`hits` with the name hits found so far added."""
+        self._flush()
+        for candidate, oid in self.found:
+            hit = hits.get(oid)
+            if hit is None:
+                hits[oid] = hit = _Hit(candidate.location.path, [], [])
+            hit.candidates.append(candidate)
+        self.found = []
+        return hits
+
 
 PIPE_BYTES = 1 << 20  # pipe buffer asked for between cat-file --batch and the scanner
 _QUEUE_MAX = 4096
@@ -364,9 +424,9 @@ class _RevListFailed(PatlintError):
 MAX_RESTARTS = 100  # corrupt blobs survived per scan; beyond, the rest is reported unscanned
 
 
-def collect_history(
+def read_history(
     repo: str,
-    rules: Sequence[Rule],
+    scan: BlobScanner,
     *,
     max_file_size: int,
     exclude: Sequence[str] = (),
@@ -391,10 +451,9 @@ def collect_history(
         return out
     bad_refs = _bad_refs(repo) if "--all" in revs.args else []
     walked: list[str] = []  # commits the tolerant walk listed (when rev-list failed)
-    detector = Detector(rules)
     try:
         hits, pipe_missing, unreadable = _read_blobs(
-            repo, revs, detector, out, max_file_size, exclude, progress, listing=None
+            repo, revs, scan, out, max_file_size, exclude, progress, listing=None
         )
     except _RevListFailed as exc:
         out = HistoryCollected(description=revs.description)  # start again, tolerantly
@@ -402,7 +461,7 @@ def collect_history(
         walk_problems: list[Skip] = []
         listing = _tolerant_listing(repo, revs, walk_problems, walked)
         hits, pipe_missing, unreadable = _read_blobs(
-            repo, revs, detector, out, max_file_size, exclude, progress, listing=listing
+            repo, revs, scan, out, max_file_size, exclude, progress, listing=listing
         )
         stats.skipped.extend(walk_problems)
         stats.notices.append(
@@ -467,7 +526,7 @@ def collect_history(
 def _read_blobs(
     repo: str,
     revs: _Revisions,
-    detector: Detector,
+    scan: BlobScanner,
     out: HistoryCollected,
     max_file_size: int,
     exclude: Sequence[str],
@@ -481,11 +540,9 @@ def _read_blobs(
     and a new pipeline takes over after it (the listing is deterministic; the items already
     handled are passed over without being read again).
     """
-    from patlint.sources.names import NameScan
-
     stats = out.stats
     hits: dict[str, _Hit] = {}
-    names = NameScan(detector)  # a path can hold a token too, as in a tree scan
+    names = _PathNames(scan)  # a path can hold a token too, as in a tree scan
     missing: list[str] = []
     unreadable: list[str] = []
     done = 0  # items handled, across restarts
@@ -509,7 +566,7 @@ def _read_blobs(
                 shown = path or f"<blob {oid[:12]}>"
                 done += 1
                 if path:
-                    names.feed(path, oid)
+                    names.add(path, oid)
                 if kind == "excluded":
                     stats.skipped.append(Skip(shown, "excluded", "config exclude"))
                     continue
@@ -532,8 +589,7 @@ def _read_blobs(
                     continue
                 stream = pipe.stdout
                 reader = _BlobReader(stream, real)
-                precheck = out.blobs_read >= PRECHECK_MIN_FILES  # compiled once history is long
-                res = _scan_blob(reader, path, shown, real, detector, max_file_size, precheck)
+                res = scan(cast(BinaryIO, reader), path, shown, real)
                 stats.notices.extend(res.timeouts)
                 stats.skipped.extend(res.partial)
                 try:
@@ -566,7 +622,7 @@ def _read_blobs(
             unreadable.extend(pipe.unreadable)
             pipe.close(ok=ok)
         if died is None:
-            return _with_names(hits, names), missing, unreadable
+            return names.into(hits), missing, unreadable
         oid, shown = died
         stats.skipped.append(
             Skip(shown, "corrupt-object", f"blob {oid}: git cannot read it (cat-file stopped)")
@@ -578,52 +634,9 @@ def _read_blobs(
                 "was not scanned"
             )
             stats.skipped.append(Skip("<history>", "corrupt-object", "not scanned: too damaged"))
-            return _with_names(hits, names), missing, unreadable
+            return names.into(hits), missing, unreadable
         missing.clear()  # the next pipeline lists them again
         unreadable.clear()
-
-
-def _with_names(hits: dict[str, _Hit], names: Any) -> dict[str, _Hit]:
-    """`hits` plus the tokens found in the listed paths, each with the blob its path names
-    (attributed to the commits that add that blob at that path: see `_place`)."""
-    names.flush()
-    for candidate, oid in names.keyed:
-        hit = hits.get(oid)
-        if hit is None:
-            hits[oid] = hit = _Hit(candidate.location.path, [], [])
-        hit.candidates.append(candidate)
-    names.keyed.clear()
-    return hits
-
-
-def _scan_blob(
-    reader: _BlobReader,
-    path: str,
-    shown: str,
-    size: int,
-    detector: Detector,
-    max_size: int,
-    precheck: bool = False,
-) -> FileResult:
-    """Scan one blob: text detectors, plus the structured readers its first path picks."""
-    readers = (
-        readers_for(path) if path and size <= READER_MAX_BYTES and may_have_readers(path) else []
-    )
-    if not readers:
-        stream = cast(BinaryIO, reader)
-        return scan_stream(stream, shown, detector, max_size=max_size, precheck=precheck)
-    try:
-        data = reader.read(size)
-    except OSError as exc:
-        return FileResult(skip=Skip(shown, "read-error", str(exc)))
-    if all(getattr(r, "text_derived", False) for r in readers):
-        # e.g. a workflow: the reader only re-labels the text detectors' tokens, and what it
-        # says without any is about the file's configuration, which history does not report
-        # (`history_places`); most versions of most workflows hold no token
-        res = scan_stream(io.BytesIO(data), shown, detector, max_size=max_size)
-        if not res.candidates:
-            return res
-    return scan_structured(data, shown, None, detector, readers, max_size=max_size)
 
 
 def history_places(places: Sequence[PlaceFinding]) -> list[PlaceFinding]:

@@ -1,41 +1,44 @@
 """Structured readers: understand a known file (Docker config, .git-credentials, a workflow…).
 
-A reader sees the whole file once (after the text detectors ran on it) and returns tokens with a
-richer context (host, usage, key) and facts about the place itself (`PlaceFinding`: a
-world-readable credential file, `permissions: write-all` in a workflow, an unparsable file).
-Readers are registered explicitly in `patlint.sources.readers.registry.REGISTRY`.
+A reader parses the whole file once and says what it learned, without searching for tokens:
+the values that may hold one, each with a richer context (host, usage, key) than a line of text
+gives; facts about the place itself (`PlaceFinding`: a world-readable credential file,
+`permissions: write-all` in a workflow, an unparsable file); and, for readers that label the
+file's own hits (shell files, workflows), how to label them. The engine runs the detector and
+joins (`patlint.engine.readings`). Readers are registered explicitly in
+`patlint.sources.readers.registry.REGISTRY`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context, PlaceFinding
+from patlint.model import Candidate, PlaceFinding
+
+if TYPE_CHECKING:  # a scan of plain files imports no more than the registry needs
+    from patlint.sources.values import Decoded, Value
 
 READER_MAX_BYTES = 8 << 20  # larger files get the text detectors only
 
-
-@dataclass(frozen=True, slots=True)
-class Decoded:
-    """A key, name or value as the reader decoded it (a JSON `\\u0067`, a YAML `"\\x67"`, an
-    XML `&#103;`): the text detectors saw it only escaped, so `scan_structured` scans it."""
-
-    text: str
-    context: Context
-    offset: int | None = None  # byte offset where it is written, when the parser says
+# Given the file's own hits, the reader's view of them and the place findings they make.
+Relabel = Callable[[Sequence[Candidate]], tuple[list[Candidate], list[PlaceFinding]]]
 
 
 @dataclass(slots=True)
-class ReaderOutput:
-    """What a reader learned from one file."""
+class Reading:
+    """What a reader learned from one file, before anything in it was searched for tokens."""
 
-    candidates: list[Candidate] = field(default_factory=list)
-    places: list[PlaceFinding] = field(default_factory=list)
+    values: list[Value] = field(default_factory=list)
+    places: list[PlaceFinding] = field(default_factory=list)  # facts about the file itself
     notices: list[str] = field(default_factory=list)
     decoded: list[Decoded] = field(default_factory=list)  # keys and names too: tokens as well
+    # A file that holds credentials by design: each token reported once per place, and
+    # `credential-file-readable-by-others` when it holds one and others may read it.
+    credential_file: bool = False
+    relabel: Relabel | None = None  # shell files and workflows: the file's hits, re-labelled
 
 
 class FileReader(Protocol):
@@ -46,14 +49,7 @@ class FileReader(Protocol):
     def matches(self, rel: str) -> bool:
         """Cheap test on the shown path (POSIX separators, may start with `~/`)."""
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Parse `data`; never raise on malformed input (report it as a PlaceFinding or notice).
 
         `st` is the file's stat, for permission checks; None when there is no file behind

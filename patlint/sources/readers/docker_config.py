@@ -19,9 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context, PlaceFinding
-from patlint.sources.readers import ReaderOutput
+from patlint.model import Context
+from patlint.sources.readers import Reading
 from patlint.sources.readers.structured import (
     PARSE_LIMIT,
     PLAINTEXT_STORE,
@@ -29,10 +28,9 @@ from patlint.sources.readers.structured import (
     basename,
     cannot_parse,
     decoded_strings,
-    finish,
     normalize_host,
-    value_candidates,
 )
+from patlint.sources.values import TokenPlace, Value
 
 GITHUB_REGISTRIES = ("ghcr.io", "docker.pkg.github.com")
 _HELPER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -66,16 +64,9 @@ class DockerConfigReader:
             return rel == relative_to_root(os.path.join(env_dir, "config.json"), "")
         return False
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
-        """Tokens in `auths` with the registry as host; helpers as notices."""
-        out = ReaderOutput()
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
+        """The secrets of `auths` with the registry as host; helpers as notices."""
+        out = Reading(credential_file=True)
         if len(data) > PARSE_LIMIT:
             out.notices.append(cannot_parse(rel, "larger than the parse limit"))
             return out
@@ -88,7 +79,8 @@ class DockerConfigReader:
             out.notices.append(cannot_parse(rel, "expected a JSON object at the top level"))
             return out
         ctx = Context(file_type="docker-config", usage="container-registry")
-        out.decoded = decoded_strings(doc, ctx)
+        if b"\\" in data:  # a JSON escape: text the file holds escaped
+            out.decoded = decoded_strings(doc, ctx)
         legacy = basename(rel) == ".dockercfg"
         auths = doc if legacy else doc.get("auths", {})
         if not isinstance(auths, dict):
@@ -102,25 +94,16 @@ class DockerConfigReader:
                 continue
             host = normalize_host(str(registry))
             near = loc.find(json.dumps(str(registry))) or 0
-            found = self._entry(
-                entry, str(registry), host, rel, data, near, loc, detector, text_candidates
-            )
-            out.candidates.extend(found)
-            if found and not (isinstance(helpers, dict) and registry in helpers) and not store:
-                secret = found[0].secret
-                out.places.append(
-                    PlaceFinding(
-                        rule_id=PLAINTEXT_STORE,
-                        message=(
-                            f"docker keeps the {host} credential in plaintext in {rel}; "
-                            "configure a credential helper (credsStore) and log in again"
-                        ),
-                        location=found[0].location,
-                        secret=secret,
-                        context=found[0].context,
-                        suppress=found[0].suppress,
-                    )
+            stored = None
+            if not (isinstance(helpers, dict) and registry in helpers) and not store:
+                stored = TokenPlace(
+                    PLAINTEXT_STORE,
+                    f"docker keeps the {host} credential in plaintext in {rel}; "
+                    "configure a credential helper (credsStore) and log in again",
+                    scope=f"auths.{registry}",
+                    each_token=False,  # one for the entry: at its first token
                 )
+            out.values += self._entry(entry, str(registry), host, near, loc, stored)
         if isinstance(store, str) and store:
             out.notices.append(
                 f"{rel}: registry credentials are held by helper '{store}' "
@@ -134,21 +117,18 @@ class DockerConfigReader:
                         f"{rel}: credentials for {host} are held by helper '{helper}' "
                         f"(docker-credential-{helper}); not read (--credential-helpers asks it)"
                     )
-        return finish(out, rel, st, rel)
+        return out
 
     def _entry(
         self,
         entry: Mapping[str, Any],
         registry: str,
         host: str,
-        rel: str,
-        data: bytes,
         near: int,
         loc: Locator,
-        detector: Detector,
-        text: list[Candidate],
-    ) -> list[Candidate]:
-        found: list[Candidate] = []
+        stored: TokenPlace | None,
+    ) -> list[Value]:
+        found: list[Value] = []
         auth = entry.get("auth")
         if isinstance(auth, str) and auth:
             try:
@@ -169,16 +149,7 @@ class DockerConfigReader:
             if offset is None:  # wrapped base64 (`base64` without -w0): "\n" escapes in the file
                 offset = loc.find(json.dumps(auth)[1:-1], near=near)
             for value in (secret, user):
-                found += value_candidates(
-                    value,
-                    rel=rel,
-                    detector=detector,
-                    text_candidates=text,
-                    context=ctx,
-                    offset=offset,
-                    data=data,
-                    note=f"base64 in {field}",
-                )
+                found.append(Value(value, ctx, offset, f"base64 in {field}", place=stored))
         for name in _SECRET_FIELDS:
             raw = entry.get(name)
             if isinstance(raw, str) and raw:
@@ -189,15 +160,7 @@ class DockerConfigReader:
                     host=host,
                     usage="container-registry",
                 )
-                found += value_candidates(
-                    value,
-                    rel=rel,
-                    detector=detector,
-                    text_candidates=text,
-                    context=ctx,
-                    offset=loc.find(value, near=near),
-                    data=data,
-                )
+                found.append(Value(value, ctx, loc.find(value, near=near), place=stored))
         return found
 
 
@@ -214,9 +177,9 @@ def _reason(exc: Exception) -> str:
 
 @dataclass(frozen=True, slots=True)
 class HelperResult:
-    """Tokens a credential helper returned, and notices about helpers that failed."""
+    """Secrets the credential helpers returned, and notices about helpers that failed."""
 
-    candidates: tuple[Candidate, ...]
+    values: tuple[Value, ...]
     notices: tuple[str, ...]
 
 
@@ -236,7 +199,6 @@ def helper_plan(doc: Mapping[str, Any]) -> list[tuple[str, str | None]]:
 
 def ask_helpers(
     config_paths: Sequence[str],
-    detector: Detector,
     *,
     timeout: float = 5.0,
     env: Mapping[str, str] | None = None,
@@ -244,7 +206,7 @@ def ask_helpers(
     """Ask each configured helper for its GitHub registries' secrets (`list`, then `get`)."""
     from patlint.sources.paths import relative_to_root
 
-    cands: list[Candidate] = []
+    values: list[Value] = []
     notices: list[str] = []
     asked: set[tuple[str, str]] = set()
     for path in config_paths:
@@ -294,20 +256,8 @@ def ask_helpers(
                     host=host,
                     usage="container-registry",
                 )
-                detector.begin_file()  # each answer has the custom rules' whole time budget
-                for c in value_candidates(
-                    secret,
-                    rel=where,
-                    detector=detector,
-                    text_candidates=[],
-                    context=ctx,
-                    offset=None,
-                    data=b"",
-                    note=f"held by helper {helper}",
-                ):
-                    cands.append(c)
-                notices += detector.budget_report(where)[0]
-    return HelperResult(tuple(cands), tuple(notices))
+                values.append(Value(secret, ctx, note=f"held by helper {helper}", path=where))
+    return HelperResult(tuple(values), tuple(notices))
 
 
 def _call(exe: str, action: str, stdin: str, timeout: float, env: Mapping[str, str] | None) -> Any:

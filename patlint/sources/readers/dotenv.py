@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import re
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context
-from patlint.sources.readers import ReaderOutput
-from patlint.sources.readers.structured import basename, finish, iter_lines, value_candidates
+from patlint.model import Context
+from patlint.sources.readers import Reading
+from patlint.sources.readers.structured import basename, iter_lines
+from patlint.sources.values import Value
 
 _ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
 ENTERPRISE_VARS = ("GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
@@ -40,16 +40,9 @@ class DotenvReader:
         name = basename(rel)
         return name == ".env" or name.startswith(".env.")
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
-        """Each variable holding a token."""
-        out = ReaderOutput()
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
+        """Each variable's value, by name."""
+        out = Reading(credential_file=True)
         rows: list[tuple[str, str, int]] = []
         values: dict[str, str] = {}
         for line_off, text in iter_lines(data):
@@ -64,16 +57,8 @@ class DotenvReader:
             rows.append((m.group(1), value, at))
         for name, value, at in rows:
             ctx = Context(file_type="dotenv", key=name, host=env_host(name, values), usage="dotenv")
-            out.candidates += value_candidates(
-                value,
-                rel=rel,
-                detector=detector,
-                text_candidates=text_candidates,
-                context=ctx,
-                offset=at,
-                data=data,
-            )
-        return finish(out, rel, st, rel)
+            out.values.append(Value(value, ctx, at))
+        return out
 
 
 READER = DotenvReader()

@@ -10,9 +10,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context, PlaceFinding
-from patlint.sources.readers import ReaderOutput
+from patlint.model import Context
+from patlint.sources.readers import Reading
 from patlint.sources.readers.structured import (
     PARSE_LIMIT,
     PLAINTEXT_STORE,
@@ -20,11 +19,9 @@ from patlint.sources.readers.structured import (
     basename,
     cannot_parse,
     decoded_strings,
-    finish,
-    first_per_token,
     parent_name,
-    value_candidates,
 )
+from patlint.sources.values import TokenPlace, Value
 
 YAML_LIMIT = 1 << 20  # credential YAML is tiny; refuse anything bigger (and alias bombs with it)
 MAX_ALIASES = 20
@@ -54,16 +51,9 @@ class GhHostsReader:
             return parent_name(rel) in ("gh", "GitHub CLI")
         return name == "hub" and parent_name(rel) == ".config"
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Each host's `oauth_token` and each `users.<login>.oauth_token`."""
-        out = ReaderOutput()
+        out = Reading(credential_file=True)
         doc, problem = load_yaml(data)
         if problem is not None:
             out.notices.append(cannot_parse(rel, problem))
@@ -75,7 +65,8 @@ class GhHostsReader:
             return out
         hub = basename(rel) == "hub"
         file_type = "hub-config" if hub else "gh-hosts"
-        out.decoded = decoded_strings(doc, Context(file_type=file_type, usage="gh-cli"))
+        if b"\\" in data:  # a double-quoted escape: text the file holds escaped
+            out.decoded = decoded_strings(doc, Context(file_type=file_type, usage="gh-cli"))
         loc = Locator(data)
         for host_key, entry in doc.items():
             host = str(host_key).lower()
@@ -101,32 +92,16 @@ class GhHostsReader:
                     host=host,
                     usage="gh-cli",
                 )
-                out.candidates += value_candidates(
-                    token,
-                    rel=rel,
-                    detector=detector,
-                    text_candidates=text_candidates,
-                    context=ctx,
-                    offset=loc.find(token),
-                    data=data,
-                )
-        if not hub:
-            for c in first_per_token(out.candidates):
-                out.places.append(
-                    PlaceFinding(
-                        rule_id=PLAINTEXT_STORE,
-                        message=(
-                            f"the GitHub CLI token for {c.context.host} is stored in plaintext "
-                            f"in {rel}; run `gh auth login` again without --insecure-storage "
-                            "so it goes to the system keyring"
-                        ),
-                        location=c.location,
-                        secret=c.secret,
-                        context=c.context,
-                        suppress=c.suppress,
+                stored = None
+                if not hub:
+                    stored = TokenPlace(
+                        PLAINTEXT_STORE,
+                        f"the GitHub CLI token for {host} is stored in plaintext "
+                        f"in {rel}; run `gh auth login` again without --insecure-storage "
+                        "so it goes to the system keyring",
                     )
-                )
-        return finish(out, rel, st, rel)
+                out.values.append(Value(token, ctx, loc.find(token), place=stored))
+        return out
 
 
 READER = GhHostsReader()

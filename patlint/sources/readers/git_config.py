@@ -14,18 +14,16 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context, Location, PlaceFinding
-from patlint.sources.readers import ReaderOutput
+from patlint.model import Context, Location, PlaceFinding
+from patlint.sources.readers import Reading
 from patlint.sources.readers.structured import (
     IN_REMOTE_URL,
     PLAINTEXT_STORE,
     basename,
     cannot_parse,
-    finish,
-    first_per_token,
-    value_candidates,
+    find_on_line,
 )
+from patlint.sources.values import TokenPlace, Value
 
 _SECTION = re.compile(r'^\s*\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\]\s*(.*)$')
 _OLD_SUB = re.compile(r"^([A-Za-z0-9-]+)\.(.+)$")
@@ -150,16 +148,9 @@ class GitConfigReader:
             return "/.git/modules/" in inside
         return name == "config.worktree" and "/.git/" in inside
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Remote URLs with credentials, url rewrites with credentials, plaintext helpers."""
-        out = ReaderOutput()
+        out = Reading(credential_file=True)
         entries, bad = parse(data)
         if bad and not entries:
             out.notices.append(cannot_parse(rel, f"not a git config file (line {bad[0]})"))
@@ -193,47 +184,24 @@ class GitConfigReader:
             creds = credentials_in_url(url)
             if creds is None:
                 if e.section == "http" and e.key == "extraheader":
-                    out.candidates += self._header(e, rel, data, detector, text_candidates)
+                    out.values.append(self._header(e))
                 continue
             userinfo, host = creds
             ctx = Context(file_type="git-config", key=field, host=host, usage="git")
-            found: list[Candidate] = []
+            what = "remote" if e.section == "remote" else "URL rewrite"
+            in_url = TokenPlace(
+                IN_REMOTE_URL,
+                f"token embedded in the {what} URL {field} for {host}; "
+                "remove it (git remote set-url) and use a credential helper",
+                scope=f"{e.line}:{field}",
+            )
+            offset = e.offset if e.section == "url" else e.value_offset
             for part in userinfo.split(":", 1)[::-1]:
-                found += value_candidates(
-                    part,
-                    rel=rel,
-                    detector=detector,
-                    text_candidates=text_candidates,
-                    context=ctx,
-                    offset=e.offset if e.section == "url" else e.value_offset,
-                    data=data,
-                )
-            out.candidates += found
-            for c in first_per_token(found):
-                what = "remote" if e.section == "remote" else "URL rewrite"
-                out.places.append(
-                    PlaceFinding(
-                        rule_id=IN_REMOTE_URL,
-                        message=(
-                            f"token embedded in the {what} URL {field} for {host}; "
-                            "remove it (git remote set-url) and use a credential helper"
-                        ),
-                        location=c.location,
-                        secret=c.secret,
-                        context=ctx,
-                        suppress=c.suppress,
-                    )
-                )
-        return finish(out, rel, st, rel)
+                written = find_on_line(data, part, offset)
+                out.values.append(Value(part, ctx, offset, written_at=written, place=in_url))
+        return out
 
-    def _header(
-        self,
-        e: Entry,
-        rel: str,
-        data: bytes,
-        detector: Detector,
-        text: list[Candidate],
-    ) -> list[Candidate]:
+    def _header(self, e: Entry) -> Value:
         host = None
         if e.subsection:
             creds = urllib.parse.urlsplit(e.subsection)
@@ -256,15 +224,7 @@ class GitConfigReader:
                 )
             except (binascii.Error, ValueError):
                 value = e.value
-        return value_candidates(
-            value,
-            rel=rel,
-            detector=detector,
-            text_candidates=text,
-            context=ctx,
-            offset=e.value_offset,
-            data=data,
-        )
+        return Value(value, ctx, e.value_offset)
 
 
 def _interesting(entries: list[Entry]) -> Iterator[Entry]:

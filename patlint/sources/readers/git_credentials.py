@@ -11,16 +11,10 @@ import os
 import re
 import urllib.parse
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context, PlaceFinding
-from patlint.sources.readers import ReaderOutput
-from patlint.sources.readers.structured import (
-    PLAINTEXT_STORE,
-    basename,
-    finish,
-    iter_lines,
-    value_candidates,
-)
+from patlint.model import Context
+from patlint.sources.readers import Reading
+from patlint.sources.readers.structured import PLAINTEXT_STORE, basename, iter_lines
+from patlint.sources.values import TokenPlace, Value
 
 _LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*)://([^@/\s]*)@([^/\s?#]+)")
 
@@ -34,16 +28,9 @@ class GitCredentialsReader:
         """The store's two default file names."""
         return basename(rel) == ".git-credentials" or rel.endswith("git/credentials")
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Each line's password (and user name) decoded, with the host."""
-        out = ReaderOutput()
+        out = Reading(credential_file=True)
         for line_off, text in iter_lines(data):
             m = _LINE.match(text)
             if not m:
@@ -67,35 +54,13 @@ class GitCredentialsReader:
                     usage="git",
                     encoding="percent" if value != enc else None,
                 )
-                out.candidates += value_candidates(
-                    value,
-                    rel=rel,
-                    detector=detector,
-                    text_candidates=text_candidates,
-                    context=ctx,
-                    offset=at,
-                    data=data,
-                    note=f"{scheme}://…@{host}",
+                stored = TokenPlace(
+                    PLAINTEXT_STORE,
+                    f"git's 'store' helper keeps the {host} credential in plaintext "
+                    f"in {rel}; use a keychain helper (manager, osxkeychain, libsecret)",
                 )
-        seen: set[str] = set()
-        for c in out.candidates:
-            if c.secret.digest in seen:
-                continue
-            seen.add(c.secret.digest)
-            out.places.append(
-                PlaceFinding(
-                    rule_id=PLAINTEXT_STORE,
-                    message=(
-                        f"git's 'store' helper keeps the {c.context.host} credential in plaintext "
-                        f"in {rel}; use a keychain helper (manager, osxkeychain, libsecret)"
-                    ),
-                    location=c.location,
-                    secret=c.secret,
-                    context=c.context,
-                    suppress=c.suppress,
-                )
-            )
-        return finish(out, rel, st, rel)
+                out.values.append(Value(value, ctx, at, f"{scheme}://…@{host}", place=stored))
+        return out
 
 
 READER = GitCredentialsReader()

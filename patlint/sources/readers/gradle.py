@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import re
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context
-from patlint.sources.readers import ReaderOutput
-from patlint.sources.readers.structured import basename, finish, iter_lines, value_candidates
+from patlint.model import Context
+from patlint.sources.readers import Reading
+from patlint.sources.readers.structured import basename, iter_lines
+from patlint.sources.values import Value
 
 _PROP = re.compile(r"^\s*([^#!\s=:][^=:\s]*)\s*[=:\s]\s*(.*?)\s*$")
 
@@ -22,16 +22,9 @@ class GradlePropertiesReader:
         """By file name."""
         return basename(rel) == "gradle.properties"
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
-        """Each property holding a token; `gpr.*` properties are for maven.pkg.github.com."""
-        out = ReaderOutput()
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
+        """Each property's value; `gpr.*` properties are for maven.pkg.github.com."""
+        out = Reading(credential_file=True)
         for line_off, text in iter_lines(data):
             m = _PROP.match(text)
             if not m or not m.group(2):
@@ -39,16 +32,9 @@ class GradlePropertiesReader:
             key = m.group(1)
             host = "maven.pkg.github.com" if key.lower().startswith("gpr.") else None
             ctx = Context(file_type="gradle-properties", key=key, host=host, usage="gradle")
-            out.candidates += value_candidates(
-                m.group(2),
-                rel=rel,
-                detector=detector,
-                text_candidates=text_candidates,
-                context=ctx,
-                offset=line_off + len(text[: m.start(2)].encode("utf-8", "surrogateescape")),
-                data=data,
-            )
-        return finish(out, rel, st, rel)
+            at = line_off + len(text[: m.start(2)].encode("utf-8", "surrogateescape"))
+            out.values.append(Value(m.group(2), ctx, at))
+        return out
 
 
 READER = GradlePropertiesReader()

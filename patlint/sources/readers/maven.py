@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import os
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context
-from patlint.sources.readers import ReaderOutput
+from patlint.model import Context
+from patlint.sources.readers import Reading
 from patlint.sources.readers.structured import (
     Locator,
     basename,
     cannot_parse,
     decoded_xml,
-    finish,
     normalize_host,
-    value_candidates,
 )
 from patlint.sources.readers.xmlsafe import child_text, local, parse_xml
+from patlint.sources.values import Value
 
 
 class MavenSettingsReader:
@@ -31,23 +29,17 @@ class MavenSettingsReader:
         """By file name."""
         return basename(rel) == "settings.xml"
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Server passwords with the host of the repository using that server id."""
-        out = ReaderOutput()
+        out = Reading(credential_file=True)
         if b"<settings" not in data[:4096] and b"<server" not in data:
             return out  # some other tool's settings.xml
         root, problem = parse_xml(data)
         if root is None:
             out.notices.append(cannot_parse(rel, problem or "unknown error"))
             return out
-        out.decoded = decoded_xml(root, Context(file_type="maven-settings", usage="maven"))
+        if b"&" in data:  # an entity or character reference: text the file holds escaped
+            out.decoded = decoded_xml(root, Context(file_type="maven-settings", usage="maven"))
         urls: dict[str, str] = {}
         for el in root.iter():
             if local(el.tag) in ("repository", "pluginRepository", "mirror"):
@@ -70,16 +62,8 @@ class MavenSettingsReader:
                     host=host,
                     usage="maven",
                 )
-                out.candidates += value_candidates(
-                    value,
-                    rel=rel,
-                    detector=detector,
-                    text_candidates=text_candidates,
-                    context=ctx,
-                    offset=loc.find(value),
-                    data=data,
-                )
-        return finish(out, rel, st, rel)
+                out.values.append(Value(value, ctx, loc.find(value)))
+        return out
 
 
 READER = MavenSettingsReader()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import re
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context
-from patlint.sources.readers import ReaderOutput
-from patlint.sources.readers.structured import basename, finish, value_candidates
+from patlint.model import Context
+from patlint.sources.readers import Reading
+from patlint.sources.readers.structured import basename
+from patlint.sources.values import Value
 
 _WORD = re.compile(rb'"((?:[^"\\]|\\.)*)"|(\S+)')
 
@@ -22,16 +22,9 @@ class NetrcReader:
         """By file name."""
         return basename(rel) in (".netrc", "_netrc")
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """`password` and `login` values with the machine they are for."""
-        out = ReaderOutput()
+        out = Reading(credential_file=True)
         words: list[tuple[str, int]] = []
         for m in _WORD.finditer(data):
             raw = m.group(1) if m.group(1) is not None else m.group(2)
@@ -62,20 +55,12 @@ class NetrcReader:
             if word in ("password", "login", "account") and i + 1 < len(words):
                 value, at = words[i + 1]
                 ctx = Context(file_type="netrc", key=word, host=host, usage="netrc")
-                out.candidates += value_candidates(
-                    value,
-                    rel=rel,
-                    detector=detector,
-                    text_candidates=text_candidates,
-                    context=ctx,
-                    offset=at,
-                    data=data,
-                    note=f"machine {host}" if host else "default",
-                )
+                note = f"machine {host}" if host else "default"
+                out.values.append(Value(value, ctx, at, note))
                 i += 2
                 continue
             i += 1
-        return finish(out, rel, st, rel)
+        return out
 
 
 READER = NetrcReader()

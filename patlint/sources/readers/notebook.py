@@ -7,10 +7,10 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context, Location, Secret
-from patlint.sources.readers import ReaderOutput
-from patlint.sources.readers.structured import PARSE_LIMIT, Locator, cannot_parse, line_col
+from patlint.model import Context
+from patlint.sources.readers import Reading
+from patlint.sources.readers.structured import PARSE_LIMIT, cannot_parse
+from patlint.sources.values import Value
 
 
 def _text(value: Any) -> str:
@@ -57,16 +57,10 @@ class NotebookReader:
         """By extension."""
         return rel.endswith(".ipynb")
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
-        """Each token with its cell number and whether it is in the code or in an output."""
-        out = ReaderOutput()
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
+        """Each cell's code and saved outputs, decoded, by cell number: every token in them is
+        reported where it is written in the file."""
+        out = Reading()
         if len(data) > PARSE_LIMIT:
             return out  # large notebooks (embedded images) keep their text findings
         try:
@@ -82,39 +76,12 @@ class NotebookReader:
         if not isinstance(doc, dict):
             out.notices.append(cannot_parse(rel, "expected a notebook object"))
             return out
-        loc = Locator(data)
-        by_digest = {c.secret.digest: c for c in text_candidates}
-        allowed = detector.rules_for_path(rel)
+        context = Context(file_type="notebook")
         for n, part, text in segments(doc):
-            if not text:
-                continue
-            # json.loads turns a "\ud800" escape into a lone surrogate: keep it, don't crash.
-            for hit in detector.scan(text.encode("utf-8", "surrogatepass"), allowed=allowed):
-                secret = Secret(hit.token, hit.rule.token_kind)
-                offset = loc.find(hit.token) if hit.encoding is None else None
-                if offset is None and secret.digest in by_digest:
-                    offset = by_digest[secret.digest].location.offset
-                line = column = None
-                if offset is not None:
-                    line, column = line_col(data, offset)
-                text_c = by_digest.get(secret.digest)
-                out.candidates.append(
-                    Candidate(
-                        rule_id=hit.rule.id,
-                        secret=secret,
-                        location=Location(rel, line, column, offset, False, f"cell {n} {part}"),
-                        context=Context(
-                            file_type="notebook",
-                            key=hit.key,
-                            host=hit.host,
-                            usage=None,
-                            encoding=hit.encoding,
-                        ),
-                        severity=hit.rule.severity,
-                        confidence=hit.rule.confidence,
-                        checksum_valid=hit.checksum_valid,
-                        suppress=hit.suppress or (text_c.suppress if text_c else None),
-                    )
+            if text:
+                # json.loads turns a "\ud800" escape into a lone surrogate: kept (values.encode).
+                out.values.append(
+                    Value(text, context, note=f"cell {n} {part}", hit_context=True, pinpoint=True)
                 )
         return out
 

@@ -10,16 +10,10 @@ import binascii
 import os
 import re
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context
-from patlint.sources.readers import ReaderOutput
-from patlint.sources.readers.structured import (
-    basename,
-    finish,
-    iter_lines,
-    normalize_host,
-    value_candidates,
-)
+from patlint.model import Context
+from patlint.sources.readers import Reading
+from patlint.sources.readers.structured import basename, iter_lines, normalize_host
+from patlint.sources.values import Value
 
 _ENTRY = re.compile(
     r"^\s*(?://([^:\s]+):)?(_authToken|_auth|_password|password|token)\s*=\s*(.*?)\s*$"
@@ -35,16 +29,9 @@ class NpmrcReader:
         """By file name."""
         return basename(rel) == ".npmrc"
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Auth values with the registry host they are scoped to."""
-        out = ReaderOutput()
+        out = Reading(credential_file=True)
         for line_off, text in iter_lines(data):
             m = _ENTRY.match(text)
             if not m:
@@ -63,18 +50,10 @@ class NpmrcReader:
                     pass
             at = line_off + len(text[: m.start(3) + quotes].encode("utf-8", "surrogateescape"))
             ctx = Context(file_type="npmrc", key=key, host=host, usage="npm", encoding=encoding)
+            note = f"//{scope}:{key}" if scope else key
             for part in value.split(":", 1)[::-1] if key == "_auth" else [value]:
-                out.candidates += value_candidates(
-                    part,
-                    rel=rel,
-                    detector=detector,
-                    text_candidates=text_candidates,
-                    context=ctx,
-                    offset=at,
-                    data=data,
-                    note=f"//{scope}:{key}" if scope else key,
-                )
-        return finish(out, rel, st, rel)
+                out.values.append(Value(part, ctx, at, note))
+        return out
 
 
 READER = NpmrcReader()

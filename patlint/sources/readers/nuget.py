@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import os
 
-from patlint.detectors.pattern import Detector
-from patlint.model import Candidate, Context
-from patlint.sources.readers import ReaderOutput
+from patlint.model import Context
+from patlint.sources.readers import Reading
 from patlint.sources.readers.structured import (
     Locator,
     basename,
     cannot_parse,
     decoded_xml,
-    finish,
     normalize_host,
-    value_candidates,
 )
 from patlint.sources.readers.xmlsafe import local, parse_xml
+from patlint.sources.values import Value
 
 
 def _source_name(tag: str) -> str:
@@ -35,21 +33,15 @@ class NugetConfigReader:
         """By file name, case-insensitively."""
         return basename(rel).lower() == "nuget.config"
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Clear-text passwords with the host of the package source they belong to."""
-        out = ReaderOutput()
+        out = Reading(credential_file=True)
         root, problem = parse_xml(data)
         if root is None:
             out.notices.append(cannot_parse(rel, problem or "unknown error"))
             return out
-        out.decoded = decoded_xml(root, Context(file_type="nuget-config", usage="nuget"))
+        if b"&" in data:  # an entity or character reference: text the file holds escaped
+            out.decoded = decoded_xml(root, Context(file_type="nuget-config", usage="nuget"))
         sources: dict[str, str] = {}
         for el in root.iter():
             if local(el.tag) == "packageSources":
@@ -74,16 +66,8 @@ class NugetConfigReader:
                         host=host,
                         usage="nuget",
                     )
-                    out.candidates += value_candidates(
-                        value,
-                        rel=rel,
-                        detector=detector,
-                        text_candidates=text_candidates,
-                        context=ctx,
-                        offset=loc.find(value),
-                        data=data,
-                    )
-        return finish(out, rel, st, rel)
+                    out.values.append(Value(value, ctx, loc.find(value)))
+        return out
 
 
 READER = NugetConfigReader()

@@ -12,18 +12,17 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context, PlaceFinding
 from patlint.sources.platform import PS_HISTORY, SHELL_HISTORIES, SHELL_RC_FILES
-from patlint.sources.readers import ReaderOutput
+from patlint.sources.readers import Reading
 from patlint.sources.readers.structured import (
     IN_SHELL_HISTORY,
     IN_SHELL_RC,
     basename,
     enrich,
-    finish,
     first_per_token,
     normalize_host,
     parent_name,
@@ -144,82 +143,86 @@ class ShellReader:
             return True
         return name == "config.fish" and parent_name(rel) == "fish"
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
-        """The text candidates again, with the variable or command each token is given to."""
-        out = ReaderOutput()
-        if not text_candidates:
-            return out
-        name = basename(rel)
-        history = name in HISTORIES or name == PS_HISTORY
-        kind = "shell-history" if history else "shell-rc"
-        lines = data.decode("utf-8", "surrogateescape").split("\n")
-        piped = piped_variables(lines)
-        for c in text_candidates:
-            if c.location.line is None or c.location.line > len(lines):
-                out.candidates.append(enrich(c, Context(file_type=kind, usage=kind)))
-                continue
-            raw = lines[c.location.line - 1].rstrip("\r")
-            cmd = command_of(raw)
-            shift = len(raw) - len(cmd)
-            col = max(0, (c.location.column or 1) - 1 - shift)
-            var = variable_before(cmd, col)
-            use = piped.get(var) if var else None
-            if use is None and var is None:
-                use = consumer(cmd)
-            if use is not None:
-                ctx = Context(
-                    file_type=kind,
-                    key=var or use.key,
-                    host=use.host,
-                    usage=use.usage,
-                    encoding=c.context.encoding,
-                )
-            elif c.context.host or (c.context.key or "").endswith("URL credential"):
-                ctx = Context(
-                    file_type=kind,
-                    key=var or c.context.key,
-                    host=c.context.host,
-                    usage="git" if "git" in cmd.split() or " git " in f" {cmd} " else kind,
-                    encoding=c.context.encoding,
-                )
-            else:
-                ctx = Context(
-                    file_type=kind,
-                    key=var or c.context.key,
-                    host=None,
-                    usage=kind,
-                    encoding=c.context.encoding,
-                )
-            out.candidates.append(enrich(c, ctx))
-        rule = IN_SHELL_HISTORY if history else IN_SHELL_RC
-        for c in first_per_token(out.candidates):
-            what = "shell history" if history else "shell start-up file"
-            out.places.append(
-                PlaceFinding(
-                    rule_id=rule,
-                    message=(
-                        f"token {c.secret.preview} is written in the {what} {rel}"
-                        + (f" ({c.context.key})" if c.context.key else "")
-                        + (
-                            "; delete the line and rotate the token"
-                            if history
-                            else "; load it from a secret store or credential helper instead"
-                        )
-                    ),
-                    location=c.location,
-                    secret=c.secret,
-                    context=c.context,
-                    suppress=c.suppress,
-                )
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
+        """How to label the file's hits: with the variable or command each token is given to."""
+
+        def relabel(found: Sequence[Candidate]) -> tuple[list[Candidate], list[PlaceFinding]]:
+            return _relabel(data, rel, found) if found else ([], [])
+
+        return Reading(credential_file=True, relabel=relabel)
+
+
+def _relabel(
+    data: bytes, rel: str, text_candidates: Sequence[Candidate]
+) -> tuple[list[Candidate], list[PlaceFinding]]:
+    """The text candidates again, with the variable or command each token is given to, and
+    the place finding each token makes."""
+    cands: list[Candidate] = []
+    places: list[PlaceFinding] = []
+    name = basename(rel)
+    history = name in HISTORIES or name == PS_HISTORY
+    kind = "shell-history" if history else "shell-rc"
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    piped = piped_variables(lines)
+    for c in text_candidates:
+        if c.location.line is None or c.location.line > len(lines):
+            cands.append(enrich(c, Context(file_type=kind, usage=kind)))
+            continue
+        raw = lines[c.location.line - 1].rstrip("\r")
+        cmd = command_of(raw)
+        shift = len(raw) - len(cmd)
+        col = max(0, (c.location.column or 1) - 1 - shift)
+        var = variable_before(cmd, col)
+        use = piped.get(var) if var else None
+        if use is None and var is None:
+            use = consumer(cmd)
+        if use is not None:
+            ctx = Context(
+                file_type=kind,
+                key=var or use.key,
+                host=use.host,
+                usage=use.usage,
+                encoding=c.context.encoding,
             )
-        return finish(out, rel, st, rel)
+        elif c.context.host or (c.context.key or "").endswith("URL credential"):
+            ctx = Context(
+                file_type=kind,
+                key=var or c.context.key,
+                host=c.context.host,
+                usage="git" if "git" in cmd.split() or " git " in f" {cmd} " else kind,
+                encoding=c.context.encoding,
+            )
+        else:
+            ctx = Context(
+                file_type=kind,
+                key=var or c.context.key,
+                host=None,
+                usage=kind,
+                encoding=c.context.encoding,
+            )
+        cands.append(enrich(c, ctx))
+    rule = IN_SHELL_HISTORY if history else IN_SHELL_RC
+    for c in first_per_token(cands):
+        what = "shell history" if history else "shell start-up file"
+        places.append(
+            PlaceFinding(
+                rule_id=rule,
+                message=(
+                    f"token {c.secret.preview} is written in the {what} {rel}"
+                    + (f" ({c.context.key})" if c.context.key else "")
+                    + (
+                        "; delete the line and rotate the token"
+                        if history
+                        else "; load it from a secret store or credential helper instead"
+                    )
+                ),
+                location=c.location,
+                secret=c.secret,
+                context=c.context,
+                suppress=c.suppress,
+            )
+        )
+    return cands, places
 
 
 READER = ShellReader()

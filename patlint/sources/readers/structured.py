@@ -1,22 +1,21 @@
-"""Helpers shared by the structured readers: find a value's line, turn values into candidates.
+"""Helpers shared by the structured readers: find a value in the file, collect strings to
+search, and the place findings of credential files once the engine found their tokens.
 
-A reader parses a file, pulls out the values that hold credentials and hands each to
-`value_candidates`, which runs the real detector over the value (so rule ids, kinds and
-checksums stay the detector's) and points the candidate at the place the value sits in the file.
+A reader parses a file and pulls out the values that may hold credentials (`Value`); the engine
+searches them with the real detector (so rule ids, kinds and checksums stay the detector's) and
+points each candidate at the place the value sits in the file (`patlint.engine.readings`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from patlint.detectors.pattern import Detector
 from patlint.model import Candidate, Context, Location, PlaceFinding, Secret
-from patlint.sources.readers import Decoded, ReaderOutput
+from patlint.sources.values import Decoded, Value, encode
 
 # Rule ids the readers report (each must exist as a YAML rule under rules/policy/).
 READABLE_BY_OTHERS = "credential-file-readable-by-others"
@@ -55,6 +54,14 @@ def line_col(data: bytes, offset: int) -> tuple[int, int]:
     return line, len(data[start:offset].decode("utf-8", "replace")) + 1
 
 
+def find_on_line(data: bytes, text: str, start: int) -> int | None:
+    """Byte offset of `text` written as is at or after `start` on the same line, or None."""
+    needle = encode(text)
+    end = data.find(b"\n", start)
+    at = data.find(needle, start, len(data) if end < 0 else end) if needle else -1
+    return at if at >= 0 else None
+
+
 def cannot_parse(rel: str, reason: str) -> str:
     """The notice for a credential file the reader could not understand."""
     reason = " ".join(reason.split())[:200]
@@ -70,7 +77,7 @@ class Locator:
 
     def find(self, raw: str, *, near: int = 0) -> int | None:
         """Byte offset of the next unused occurrence of `raw` at or after `near`."""
-        needle = _encode(raw)  # a JSON "\udcff" is a lone surrogate: strict UTF-8 refuses it
+        needle = encode(raw)  # a JSON "\udcff" is a lone surrogate: strict UTF-8 refuses it
         if not needle:
             return None
         start = max(near, self.used.get(needle, 0))
@@ -81,90 +88,6 @@ class Locator:
             return None
         self.used[needle] = at + 1
         return at
-
-
-def value_candidates(
-    value: str,
-    *,
-    rel: str,
-    detector: Detector,
-    text_candidates: Sequence[Candidate],
-    context: Context,
-    offset: int | None,
-    data: bytes,
-    note: str = "",
-) -> list[Candidate]:
-    """Tokens inside `value` as candidates at `offset` in the file, with the reader's context."""
-    found: dict[str, tuple[Secret, str, bool | None]] = {}
-    allowed = detector.rules_for_path(rel)
-    raw = _encode(value)
-    for hit in detector.scan(raw, allowed=allowed):
-        secret = Secret(hit.token, hit.rule.token_kind)
-        if secret.digest not in found:
-            found[secret.digest] = (secret, hit.rule.id, hit.checksum_valid)
-    whole = hashlib.sha256(raw).hexdigest()  # sha256_hex(value), for any surrogates in value
-    if whole not in found:  # e.g. a legacy 40-hex token only a context-aware rule recognised
-        for c in text_candidates:
-            if c.secret.digest == whole:
-                found[whole] = (c.secret, c.rule_id, c.checksum_valid)
-                break
-    if not found:
-        return []
-    by_rule = {r.id: r for r in detector.rules}
-    line = column = None
-    if offset is not None:
-        line, column = line_col(data, offset)
-    out = []
-    for secret, rule_id, checksum in found.values():
-        rule = by_rule.get(rule_id)
-        if rule is None:
-            continue
-        out.append(
-            Candidate(
-                rule_id=rule_id,
-                secret=secret,
-                location=Location(rel, line, column, offset, False, note),
-                context=context,
-                severity=rule.severity,
-                confidence=rule.confidence,
-                checksum_valid=checksum,
-                suppress=_suppression(text_candidates, secret.digest, line),
-            )
-        )
-    return out
-
-
-def decoded_candidates(
-    decoded: Sequence[Decoded], *, rel: str, data: bytes, detector: Detector, seen: set[str]
-) -> list[Candidate]:
-    """Tokens in what a reader decoded (keys and names included) that no candidate holds yet:
-    a token hidden from the text detectors by an escape is found like any other."""
-    blob = "\n".join(d.text for d in decoded).encode("utf-8", "surrogatepass")
-    if not decoded or not detector.may_hit(blob):
-        return []  # the common case: one keyword pass over every decoded string at once
-    allowed = detector.rules_for_path(rel)
-    out: list[Candidate] = []
-    for d in decoded:
-        for hit in detector.scan(_encode(d.text), allowed=allowed):
-            secret = Secret(hit.token, hit.rule.token_kind)
-            if secret.digest in seen:
-                continue
-            seen.add(secret.digest)
-            line = column = None
-            if d.offset is not None:
-                line, column = line_col(data, d.offset)
-            out.append(
-                Candidate(
-                    rule_id=hit.rule.id,
-                    secret=secret,
-                    location=Location(rel, line, column, d.offset, False, DECODED_NOTE),
-                    context=replace(d.context, encoding=hit.encoding),
-                    severity=hit.rule.severity,
-                    confidence=hit.rule.confidence,
-                    checksum_valid=hit.checksum_valid,
-                )
-            )
-    return out
 
 
 def decoded_strings(doc: Any, context: Context, limit: int = 100_000) -> list[Decoded]:
@@ -192,13 +115,6 @@ def decoded_xml(root: Any, context: Context, limit: int = 100_000) -> list[Decod
         if len(out) >= limit:
             break
     return out
-
-
-def _suppression(text: Sequence[Candidate], digest: str, line: int | None) -> str | None:
-    for c in text:
-        if c.secret.digest == digest and c.suppress and (line is None or c.location.line == line):
-            return c.suppress
-    return None
 
 
 def enrich(c: Candidate, context: Context, *, note: str | None = None) -> Candidate:
@@ -248,28 +164,58 @@ def permission_place(
     )
 
 
-def finish(out: ReaderOutput, rel: str, st: os.stat_result | None, what: str) -> ReaderOutput:
-    """Drop repeats (same token, same place) and add the permission check to a reader's output."""
+def token_places(
+    values: Sequence[Value], found: Sequence[Sequence[Candidate]]
+) -> list[PlaceFinding]:
+    """The place findings the tokens found in values make (`Value.place`); `found[i]` holds the
+    candidates of `values[i]`, in order."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for value, cands in zip(values, found, strict=True):
+        tp = value.place
+        if tp is None:
+            continue
+        for c in cands:
+            key = (tp.rule_id, tp.scope, c.secret.digest if tp.each_token else "")
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                PlaceFinding(
+                    rule_id=tp.rule_id,
+                    message=tp.message,
+                    location=c.location,
+                    secret=c.secret,
+                    context=c.context,
+                    suppress=c.suppress,
+                )
+            )
+    return out
+
+
+def finish(
+    cands: Sequence[Candidate], places: Sequence[PlaceFinding], rel: str, st: os.stat_result | None
+) -> tuple[list[Candidate], list[PlaceFinding]]:
+    """A credential file's findings: repeats dropped (same token, same place), and the
+    permission check added."""
     seen: set[tuple[str, int | None]] = set()
     unique = []
-    for c in out.candidates:
+    for c in cands:
         key = (c.secret.digest, c.location.offset)
         if key not in seen:
             seen.add(key)
             unique.append(c)
-    out.candidates = unique
     pseen: set[tuple[str, str, int | None, int | None]] = set()
-    places = []
-    for p in out.places:
+    kept = []
+    for p in places:
         pkey = (p.rule_id, p.secret.digest if p.secret else "", p.location.line, p.location.offset)
         if pkey not in pseen:
             pseen.add(pkey)
-            places.append(p)
-    out.places = places
-    place = permission_place(rel, st, out.candidates, what)
+            kept.append(p)
+    place = permission_place(rel, st, unique, rel)
     if place is not None:
-        out.places.append(place)
-    return out
+        kept.append(place)
+    return unique, kept
 
 
 def is_github_host(host: str | None) -> bool:
@@ -294,11 +240,3 @@ def normalize_host(value: str) -> str:
     if "@" in v:
         v = v.rsplit("@", 1)[1]
     return v.rstrip(".")
-
-
-def _encode(value: str) -> bytes:
-    """`value` as bytes: undecodable file bytes back as they were, lone surrogates kept too."""
-    try:
-        return value.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a lone surrogate from a JSON "\ud800" escape
-        return value.encode("utf-8", "surrogatepass")

@@ -16,16 +16,17 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+import patlint.engine.history as gh
 import patlint.sources.history.attribution as attribution
-import patlint.sources.history.blobs as gh
 from patlint.cli import cli
 from patlint.config import Config
 from patlint.engine.filescan import scan_stream as real_scan_stream
+from patlint.engine.history import collect_history
 from patlint.engine.ruleset import build_ruleset
 from patlint.engine.run import Collected, ScanOptions, finish, run_scan
 from patlint.errors import ConfigError
 from patlint.model import Finding, ScanResult
-from patlint.sources.history.blobs import HistoryCollected, collect_history
+from patlint.sources.history.blobs import HistoryCollected
 
 TokenFactory = Callable[..., str]
 START = datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from patlint.engine.history import collect_history
 from patlint.errors import ConfigError
-from patlint.sources.history.blobs import collect_history
 from tests.sources.history.test_blobs import Repo, history, where
 
 TokenFactory = Callable[..., str]

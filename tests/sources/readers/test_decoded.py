@@ -1,6 +1,6 @@
 """A token hidden from the text detectors by an escape (JSON `\\u0067`, YAML `"\\x67"`, XML
 `&#103;`), in a key, a name or a value, is found when the reader decodes the file
-(`ReaderOutput.decoded`, `structured.decoded_candidates`)."""
+(`Reading.decoded`, `patlint.engine.readings.decoded_candidates`)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import pytest
 
 from patlint.model import Context
 from patlint.sources.readers.docker_config import ask_helpers, helper_plan
-from tests.sources.home import at, digest, hygiene, notices, ruleset, scan_home, write
+from tests.sources.home import at, digest, hygiene, notices, scan_home, write
 
 
 def b64(text: str) -> str:
@@ -218,7 +218,6 @@ def test_credential_helpers_opt_in(
 def test_credential_helper_timeout_and_missing(
     home: Path, token: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from patlint.detectors.pattern import Detector
 
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -229,8 +228,8 @@ def test_credential_helper_timeout_and_missing(
         json.dumps({"credsStore": "slow", "credHelpers": {"ghcr.io": "nope"}}),
     )
     env = {"PATH": str(bin_dir)}
-    got = ask_helpers([str(cfg)], Detector(ruleset().detectors), timeout=0.5, env=env)
-    assert got.candidates == ()
+    got = ask_helpers([str(cfg)], timeout=0.5, env=env)
+    assert got.values == ()
     assert got.notices == (
         "~/.docker/config.json: credential helper docker-credential-nope not found",
         "docker-credential-slow list: no answer within 0.5s",

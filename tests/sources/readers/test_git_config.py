@@ -125,11 +125,11 @@ def test_repository_profile_does_not_read_git_config(
     from patlint.sources.workstation import plan_scan
     from tests.sources.home import ruleset
 
-    plan = plan_scan([str(repo)], WalkOptions(), ruleset().detectors, profile=None)
+    plan = plan_scan([str(repo)], WalkOptions(), profile=None)
     assert plan.profile == "repository"
     result = run_scan(plan.roots, ruleset(), ScanOptions(walk=plan.walk, jobs=1))
     assert result.tokens == []
-    plan = plan_scan([str(repo)], WalkOptions(), ruleset().detectors, profile="workstation")
+    plan = plan_scan([str(repo)], WalkOptions(), profile="workstation")
     result = run_scan(plan.roots, ruleset(), ScanOptions(walk=plan.walk, jobs=1))
     assert [c.location.path for t_ in result.tokens for c in t_.candidates] == [".git/config"]
 

@@ -117,7 +117,7 @@ def test_only_config_files_inside_git_are_walked(
     (mod / "hooks" / "config").write_text(f"T={planted}\n")
     (mod / "refs" / "x").mkdir()
     (mod / "refs" / "x" / "config").write_text(f"T={planted}\n")
-    plan = plan_scan([str(home)], WalkOptions(), ruleset().detectors, profile=None)
+    plan = plan_scan([str(home)], WalkOptions(), profile=None)
     inside = sorted(
         f.rel for f in walk(plan.roots, plan.walk) if isinstance(f, FileRef) and "/.git/" in f.rel
     )
@@ -139,7 +139,6 @@ def test_excludes_and_pruned_folders_apply_to_submodule_configs(
     plan = plan_scan(
         [str(home)],
         WalkOptions(exclude=["proj/.git/modules/vendor/", "*.worktree"]),
-        rs.detectors,
         profile=None,
     )
     result = run_scan(plan.roots, rs, ScanOptions(walk=plan.walk, jobs=1))
@@ -186,7 +185,7 @@ def test_linked_modules_and_worktrees_folders_are_not_followed(
     (outside / "evil" / "HEAD").write_text("ref: refs/heads/main\n")
     (proj / ".git" / "modules").symlink_to(outside, target_is_directory=True)
     (proj / ".git" / "worktrees").symlink_to(outside, target_is_directory=True)
-    plan = plan_scan([str(home)], WalkOptions(), ruleset().detectors, profile=None)
+    plan = plan_scan([str(home)], WalkOptions(), profile=None)
     inside = sorted(
         f.rel for f in walk(plan.roots, plan.walk) if isinstance(f, FileRef) and "/.git/" in f.rel
     )

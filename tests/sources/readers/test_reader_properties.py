@@ -19,7 +19,7 @@ from patlint.config import Config
 from patlint.detectors.pattern import Detector
 from patlint.engine import filescan
 from patlint.engine.ruleset import build_ruleset
-from patlint.sources.readers import FileReader, ReaderOutput
+from patlint.sources.readers import FileReader, Reading
 from patlint.sources.readers.registry import READERS
 from patlint.tokengen import make_token
 
@@ -92,13 +92,16 @@ HOSTILE = st.lists(st.one_of(st.sampled_from(_SYNTAX), st.binary(max_size=12)), 
 )
 
 
-def _read(reader: FileReader, data: bytes, rel: str) -> ReaderOutput:
-    text = filescan.scan_bytes(data, rel, DETECTOR).candidates
+def _read(reader: FileReader, data: bytes, rel: str) -> filescan.FileResult:
+    """The reader's view of `data` joined with the file's own hits, as a scan does."""
     start = time.monotonic()
-    out = reader.read(data, rel, STAT, DETECTOR, list(text))
+    reading = reader.read(data, rel, STAT)
+    assert isinstance(reading, Reading)
+    for v in reading.values:  # what a reader points at is in the file
+        assert v.start is None or 0 <= v.start <= len(data)
+    out = filescan.scan_structured(data, rel, STAT, DETECTOR, [reader], max_size=1 << 30)
     assert time.monotonic() - start < 5.0
-    assert isinstance(out, ReaderOutput)
-    for c in out.candidates:  # what a reader reports points into the file
+    for c in out.candidates:  # what a scan reports points into the file
         assert c.location.path == rel
         assert c.location.offset is None or 0 <= c.location.offset <= len(data)
     return out

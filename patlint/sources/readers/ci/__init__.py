@@ -1,21 +1,22 @@
 """CI pipeline files (GitHub Actions, GitLab, CircleCI, Azure, Bitbucket, Travis) as YAML nodes.
 
-`CiYamlReader` is the structured reader registered in `patlint.sources.readers.registry`. It re-labels
-the tokens the text detectors found with their YAML path (`jobs.build.steps[2].with.password`)
-and reports place findings for the rules in rules/policy/ci.yml. It never raises on a file:
-malformed YAML becomes a `ci-file-unparsable` finding and the text detectors' tokens stand.
+`CiYamlReader` is the structured reader registered in `patlint.sources.readers.registry`. It
+re-labels the tokens the engine found in the file with their YAML path
+(`jobs.build.steps[2].with.password`) and reports place findings for the rules in
+rules/policy/ci.yml. It never raises on a file: malformed YAML becomes a `ci-file-unparsable`
+finding and the file's own hits stand.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
-from patlint.detectors.pattern import Detector
 from patlint.kinds import KIND_NAMES
 from patlint.model import Candidate, Context, Location, PlaceFinding
-from patlint.sources.readers import Decoded, ReaderOutput
+from patlint.sources.readers import Reading, Relabel
 from patlint.sources.readers.ci import shell
 from patlint.sources.readers.ci.common import FILE_TYPE, LEAK_WORDS, USAGE, CiFile
 from patlint.sources.readers.ci.platforms import Platform, platform_for
@@ -26,6 +27,7 @@ from patlint.sources.readers.ci.yamldoc import (
     format_path,
     text_of,
 )
+from patlint.sources.values import Decoded
 
 _TOKENISH_VAR = re.compile(
     r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$env:([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)"
@@ -37,7 +39,7 @@ class CiYamlReader:
     """Structured reader for CI pipeline YAML."""
 
     name = "ci-yaml"
-    # Every token it reports (candidate or place) is one of `text_candidates`, re-labelled:
+    # Every token it reports (candidate or place) is one of the file's own hits, re-labelled:
     # without them it only has facts about the file's configuration (a history scan skips it).
     text_derived = True
 
@@ -45,27 +47,21 @@ class CiYamlReader:
         """True for the CI files patlint understands (see `platforms.PLATFORMS`)."""
         return platform_for(rel) is not None
 
-    def read(
-        self,
-        data: bytes,
-        rel: str,
-        st: os.stat_result | None,
-        detector: Detector,
-        text_candidates: list[Candidate],
-    ) -> ReaderOutput:
-        """Parse the file and report token literals and token misuse with exact positions."""
+    def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
+        """Parse the file and report token misuse with exact positions (token literals once the
+        engine found them: `Reading.relabel`)."""
         platform = platform_for(rel)
-        out = ReaderOutput()
+        out = Reading()
         if platform is None:
             return out
         try:
             text = data.decode("utf-8")
             doc = Doc.parse(text)
         except UnicodeDecodeError as exc:
-            _unparsable(out, rel, data, f"not UTF-8 (byte {exc.start})", text_candidates, platform)
+            out.relabel = _unparsable(rel, data, f"not UTF-8 (byte {exc.start})", platform)
             return out
         except ParseFailure as exc:
-            _unparsable(out, rel, data, exc.reason, text_candidates, platform, exc.line, exc.column)
+            out.relabel = _unparsable(rel, data, exc.reason, platform, exc.line, exc.column)
             return out
         out.decoded = _escaped_scalars(doc)
         f = CiFile(rel, data, doc, platform.name)
@@ -78,7 +74,6 @@ class CiYamlReader:
             out.notices.append(
                 f"{rel}: more YAML nodes than patlint analyses; the rest was skipped"
             )
-        out.candidates.extend(_literals(f, platform, text_candidates))
         if platform.name.startswith("github-"):
             from patlint.sources.readers.ci.github_actions import analyse
 
@@ -87,6 +82,12 @@ class CiYamlReader:
         else:
             _scripts(f, platform)
         out.places.extend(f.places)
+
+        def relabel(found: Sequence[Candidate]) -> tuple[list[Candidate], list[PlaceFinding]]:
+            literals = CiFile(rel, data, doc, platform.name)
+            return _literals(literals, platform, found), literals.places
+
+        out.relabel = relabel
         return out
 
 
@@ -106,20 +107,32 @@ def _kind(c: Candidate) -> str:
 
 
 def _unparsable(
-    out: ReaderOutput,
     rel: str,
     data: bytes,
     reason: str,
-    candidates: list[Candidate],
     platform: Platform,
     line: int | None = None,
     column: int | None = None,
-) -> None:
-    """`ci-file-unparsable` at the problem mark; token literals still get a CI finding."""
+) -> Relabel:
+    """`ci-file-unparsable` at the problem mark; the file's token literals still get a CI
+    finding each (and keep their own labels)."""
+    return lambda found: ([], _unparsable_places(rel, data, reason, found, platform, line, column))
+
+
+def _unparsable_places(
+    rel: str,
+    data: bytes,
+    reason: str,
+    candidates: Sequence[Candidate],
+    platform: Platform,
+    line: int | None,
+    column: int | None,
+) -> list[PlaceFinding]:
     from patlint.suppress import suppression_at
 
+    places: list[PlaceFinding] = []
     offset = _line_offset(data, line or 1) + max((column or 1) - 1, 0)
-    out.places.append(
+    places.append(
         _place(
             "ci-file-unparsable",
             f"cannot parse CI file: {reason}; only the text detectors ran on it",
@@ -134,7 +147,7 @@ def _unparsable(
         if c.secret.kind == "invalid" or c.secret.digest in seen:
             continue
         seen.add(c.secret.digest)
-        out.places.append(
+        places.append(
             _place(
                 "token-literal-in-ci",
                 f"GitHub {_kind(c)} {c.secret.preview} is written into the {platform.label} file "
@@ -145,6 +158,7 @@ def _unparsable(
                 c.suppress,
             )
         )
+    return places
 
 
 def _line_offset(data: bytes, line: int) -> int:
@@ -175,8 +189,8 @@ def _place(
     )
 
 
-def _literals(f: CiFile, platform: Platform, candidates: list[Candidate]) -> list[Candidate]:
-    """Re-label the text detectors' tokens with their YAML path; one CI finding per token."""
+def _literals(f: CiFile, platform: Platform, candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Re-label the file's own hits with their YAML path; one CI finding per token."""
     out: list[Candidate] = []
     reported: dict[str, int] = {}
     for c in candidates:

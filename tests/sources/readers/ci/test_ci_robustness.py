@@ -13,11 +13,19 @@ from hypothesis import strategies as st
 
 from patlint.config import Config
 from patlint.detectors.pattern import Detector
+from patlint.engine.filescan import FileResult, scan_structured
 from patlint.engine.ruleset import build_ruleset
 from patlint.sources.readers.ci import CiYamlReader, shell
 from patlint.sources.readers.ci.yamldoc import Doc
 
 DETECTOR = Detector(build_ruleset(Config()).detectors)
+
+
+def _read(data: bytes, name: str) -> FileResult:
+    """The reader's view of `data`, joined with the file's own hits, as a scan does."""
+    return scan_structured(data, name, os.stat("."), DETECTOR, [CiYamlReader()], max_size=1 << 20)
+
+
 _TEXT = st.lists(
     st.sampled_from(
         [*"ab $\\'\"{}|&;>#\n\tx-:[]é", "${{ secrets.T }}", "echo ", "gh pr ", "$T", "<<EOF\n"]
@@ -99,7 +107,7 @@ _PIECES = [
 )
 def test_reader_never_raises(parts: list[str], name: str) -> None:
     data = "".join(parts).encode()
-    out = CiYamlReader().read(data, name, os.stat("."), DETECTOR, [])
+    out = _read(data, name)
     for p in out.places:
         assert p.location.line is not None and p.location.line >= 1
         assert p.location.column is not None and p.location.column >= 1
@@ -108,7 +116,7 @@ def test_reader_never_raises(parts: list[str], name: str) -> None:
 def test_random_bytes_never_raise(rng: random.Random) -> None:
     for _ in range(200):
         data: Any = bytes(rng.randrange(256) for _ in range(rng.randrange(200)))
-        out = CiYamlReader().read(data, ".github/workflows/x.yml", os.stat("."), DETECTOR, [])
+        out = _read(data, ".github/workflows/x.yml")
         assert [p.rule_id for p in out.places] in ([], ["ci-file-unparsable"])
 
 

@@ -1,4 +1,5 @@
-"""History blobs go through the structured readers their first path picks, as tree files do."""
+"""History blobs go through the structured readers their first path picks, as tree files do
+(`patlint/engine/history.py`)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from typing import Any
 
 import pytest
 
-import patlint.sources.history.blobs as gh
+import patlint.engine.history as gh
 from patlint.config import Config
+from patlint.engine.history import collect_history
 from patlint.engine.ruleset import build_ruleset
 from patlint.engine.run import Collected, ScanOptions, finish, run_scan
 from patlint.model import Candidate, Context, ScanResult
-from patlint.sources.history.blobs import HistoryCollected, collect_history
+from patlint.sources.history.blobs import HistoryCollected
 from tests.sources.history.test_blobs import Repo
 
 TokenFactory = Callable[..., str]
