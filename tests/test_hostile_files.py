@@ -392,3 +392,33 @@ def test_a_token_in_a_history_path_is_found_and_never_shown(
         tokens = {t["preview"] for t in doc["tokens"]}
         assert Secret(legacy, "legacy").preview in tokens
         assert Secret(shaped, "gho").preview in tokens
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["token-first", "token-last"])
+def test_an_escaped_token_among_many_strings_is_found_or_said(
+    tmp_path: Path, token: Any, first: bool
+) -> None:
+    """The escaped strings of a credential file were examined last-first and only 100,000 of
+    them: an escaped token first, then 50,010 key/value pairs, was reported clean, with no
+    notice. Short strings (no token is that short) no longer count, the walk follows the
+    document, and a file past the limit says so."""
+    t = token("ghp")
+    esc = f"\\u{ord(t[0]):04x}" + t[1:]
+    junk = ", ".join(f'"k{i}": "v"' for i in range(50_010))
+    doc = '{"auths": {"ghcr.io": {"auth": "eA=="}}, ' + (
+        f'"x": "{esc}", {junk}}}' if first else f'{junk}, "x": "{esc}"}}'
+    )
+    (tmp_path / ".docker").mkdir()
+    (tmp_path / ".docker" / "config.json").write_text(doc)
+    res = run("scan", "--offline", "--format", "json", str(tmp_path))
+    assert res.exit_code == 1, res.output
+    assert json.loads(res.stdout)["tokens"][0]["preview"] == Secret(t, "ghp").preview
+
+
+def test_more_escaped_strings_than_are_searched_is_said(tmp_path: Path) -> None:
+    long = ", ".join(f'"k{i:07}": "\\u0041{i:07}"' for i in range(50_010))  # 100,020 strings
+    (tmp_path / ".docker").mkdir()
+    (tmp_path / ".docker" / "config.json").write_text('{"auths": {}, ' + long + "}")
+    res = run("scan", "--offline", "--format", "json", str(tmp_path))
+    notices = json.loads(res.stdout)["notices"]
+    assert any("100,000" in n and "not searched" in n for n in notices), notices

@@ -90,19 +90,39 @@ class Locator:
         return at
 
 
-def decoded_strings(doc: Any, context: Context, limit: int = 100_000) -> list[Decoded]:
-    """Every string key and value of parsed JSON or YAML data (at most `limit`), to scan."""
+MIN_TOKEN_CHARS = 8  # no token is shorter: a shorter string is not worth searching
+
+
+def decoded_strings(
+    doc: Any,
+    context: Context,
+    limit: int = 100_000,
+    *,
+    rel: str = "",
+    notices: list[str] | None = None,
+) -> list[Decoded]:
+    """Every string key and value of parsed JSON or YAML data that could hold a token, in
+    document order, at most `limit` of them (past it, a notice in `notices` says so)."""
     out: list[Decoded] = []
     stack = [doc]
-    while stack and len(out) < limit:
+    while stack:
         node = stack.pop()
         if isinstance(node, str):
+            if len(node) < MIN_TOKEN_CHARS:
+                continue
+            if len(out) >= limit:
+                if notices is not None:
+                    notices.append(
+                        f"{rel}: more than {limit:,} strings; the escaped text of the rest was "
+                        "not searched (its plain text was)"
+                    )
+                break
             out.append(Decoded(node, context))
         elif isinstance(node, Mapping):
-            for k, v in node.items():
-                stack += [k, v]
+            for k, v in reversed(list(node.items())):
+                stack += [v, k]
         elif isinstance(node, list | tuple):
-            stack.extend(node)
+            stack.extend(reversed(node))
     return out
 
 
