@@ -198,3 +198,34 @@ def test_many_learned_tokens_of_no_known_shape_cost_linear_time(rng: random.Rand
     assert all(v not in out and v.lower() not in out.lower() for v in odd[::97])
     assert out.count("…") == 2 * len(odd)  # each raw and each base64 form, replaced
     assert elapsed < 10.0, f"{elapsed:.2f} s"
+
+
+def test_a_message_cut_short_never_keeps_part_of_a_token(rng: random.Random, tmp_path: Any) -> None:
+    """Cutting before redacting left any 1 to 19 body characters after the prefix, which the
+    shape (20 or more) no longer matches: `cannot_parse`'s 200 characters, the `allow:` entry
+    echoed by the config error, the org table's names."""
+    from patlint.config import load_file
+    from patlint.errors import ConfigError
+    from patlint.model import OrgToken
+    from patlint.report.org import render_text
+    from patlint.sources.readers.structured import cannot_parse
+
+    t = make_token("ghp", rng)
+    for lead in range(170, 200):  # every cut from 1 to 26 characters into the token
+        out = cannot_parse("gh/hosts.yml", "!" + "a" * lead + t)
+        assert t[:5] not in out, (lead, out)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"allow: [{t}]\n")
+    with pytest.raises(ConfigError) as err:
+        load_file(cfg)
+    assert t[:5] not in str(err.value), str(err.value)
+    from patlint.model import OrgResult, ScanStats
+    from patlint.report.common import ReportMeta
+
+    meta = ReportMeta(version="0", config_source="-", fail_on="high", exit_code=0, verification="")
+    for lead in range(20, 40):
+        e = OrgToken(source="saml", id=1, kind="ghp", owner="o", name="x" * lead + " " + t)
+        result = OrgResult([], [], [], ScanStats(), org="acme", inventory=[e])
+        buf = io.StringIO()
+        render_text(result, stream=buf, meta=meta)
+        assert t[:5] not in buf.getvalue(), lead

@@ -64,7 +64,10 @@ def find_on_line(data: bytes, text: str, start: int) -> int | None:
 
 def cannot_parse(rel: str, reason: str) -> str:
     """The notice for a credential file the reader could not understand."""
-    reason = " ".join(reason.split())[:200]
+    from patlint.redaction import redact_text
+
+    # redacted before it is cut: a token cut after its prefix no longer has a token's shape
+    reason = redact_text(" ".join(reason.split()))[:200]
     return f"cannot parse {rel}: {reason}, scanned as text"
 
 
