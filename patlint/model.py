@@ -133,6 +133,9 @@ class Location:
     # history scans: the path git saw this file renamed from in `commit` (`git diff-tree -M`);
     # set only where the several-places rule needs it (see git_history.follow_renames)
     moved_from: str | None = None
+    # history scans: the author of `commit` (name and email as the commit object has them)
+    author_name: str | None = None
+    author_email: str | None = None
 
     def display(self) -> str:
         """`path:line:col` for text, `path@offset` for binary."""

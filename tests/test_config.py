@@ -19,6 +19,7 @@ from patlint.cli import cli
 from patlint.config import KEYS, NARROWING, TRUSTED_ONLY, discover, resolve, user_config_path
 from patlint.errors import ConfigError
 from patlint.tokengen import make_token
+from tests.report.textblocks import unwrap
 
 
 def scan(*args: str) -> Result:
@@ -76,11 +77,15 @@ def test_each_narrowing_is_named_in_the_summary(tmp_path: Path) -> None:
         f"max_file_size {1 << 20}",
     ]
     res = scan(str(tmp_path))
-    assert res.stdout.rstrip().endswith(
-        f"config: {tmp_path / '.patlint.yaml'} (narrowed by the scanned tree's config: 7: "
-        "rules.github-app-user-token.severity info, rules.lifetime-too-long.params.max_lifetime_days, "
-        f"disable github-oauth-token, exclude vendor/, allow {'ab' * 6}…, fail_on high, "
-        f"max_file_size {1 << 20})"
+    assert (
+        unwrap(res.stdout)
+        .rstrip()
+        .endswith(
+            f"config: {tmp_path / '.patlint.yaml'} (narrowed by the scanned tree's config: 7: "
+            "rules.github-app-user-token.severity info, rules.lifetime-too-long.params.max_lifetime_days, "
+            f"disable github-oauth-token, exclude vendor/, allow {'ab' * 6}…, fail_on high, "
+            f"max_file_size {1 << 20})"
+        )
     )
 
 

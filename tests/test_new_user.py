@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.github.test_hostile_network import RawServer, silent
+from tests.report.textblocks import parse, unwrap
 
 EVIL_NAME = "evil\x1b[2J\x1b]0;pwned\x07.txt"
 
@@ -77,11 +78,13 @@ def test_new_user_scan_of_a_hostile_tree(
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out  # the token inside the tree is a finding
     assert took < 10  # one attempt of 0.5 s (the host is then down for the run), and start-up
-    rows = [line for line in proc.stdout.splitlines() if line.startswith("high")]
-    assert len(rows) == 1, proc.stdout
-    assert "github-classic-pat" in rows[0]
-    assert "evil\\x1b[2J\\x1b]0;pwned\\x07.txt:1:10" in rows[0]
+    (block,) = parse(proc.stdout).blocks.values()
+    assert [f[:2] for f in block.findings] == [("high", "github-classic-pat")], proc.stdout
+    assert block.where == ["evil\\x1b[2J\\x1b]0;pwned\\x07.txt:1:10  GH_TOKEN"]
+    # a name a shell cannot be handed as typed is never put in a command to copy
+    assert block.command is None and "settings/tokens" in block.next
     assert "\x1b" not in out and "\x07" not in out  # no raw escape reaches the terminal
+    out = unwrap(out)
     assert inside not in out and outside not in out
     assert outside[-4:] not in out  # not even the preview of the token outside the tree
     assert "note: cannot parse .config/gh/hosts.yml: too many YAML aliases, scanned as text" in out

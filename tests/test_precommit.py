@@ -191,6 +191,9 @@ def test_commit_with_token_is_blocked_and_clean_commit_passes(
     assert redact(secret) in out
     assert "settings.yml:2:16" in out
     assert secret not in out
+    # pre-commit sets PRE_COMMIT=1: the report says the commit was stopped and how to allow a fixture
+    assert "patlint stopped this commit: 1 token and 1 finding" in out
+    assert "`# patlint: ignore[github-oauth-token]`" in out
     assert _commits(repo, env) == 1  # nothing was committed
 
     (repo / "settings.yml").write_text("github:\n  oauth_token: ${OAUTH_TOKEN}\n")

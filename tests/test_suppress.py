@@ -88,3 +88,55 @@ def test_inline_suppression_in_sarif_and_junit_is_visible(
     assert res["suppressions"][0]["kind"] == "inSource"
     code, out = scan("--format", "junit", str(tmp_path))
     assert 'skipped="1"' in out and "suppressed: inline comment" in out
+
+
+def test_allowing_a_token_on_every_line_silences_what_is_derived_from_it(
+    tmp_path: Path, token: TokenFactory
+) -> None:
+    # A test fixture kept in two files and a workflow, allowed on each of its lines by the
+    # detection rule's id: the findings derived from the token (stored in several places, the
+    # literal in CI) are silenced too, and counted as suppressed.
+    fixture = token("ghp")
+    allow = "# patlint: ignore[github-classic-pat]"
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "a.py").write_text(f"T = '{fixture}'  {allow}\n")
+    (tmp_path / "tests" / "b.py").write_text(f"U = '{fixture}'  {allow}\n")
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "t.yml").write_text(
+        "on: push\npermissions: {contents: read}\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
+        f"    steps:\n      - run: make test\n        env: {{T: {fixture}}}  {allow}\n"
+    )
+    code, rep = report(str(tmp_path))
+    assert (code, rep["findings"]) == (0, [])
+    assert sorted((f["rule_id"], f["suppressed"]) for f in rep["suppressed"]) == [
+        ("github-classic-pat", "inline comment"),
+        ("token-literal-in-ci", "inline comment"),
+        ("token-stored-in-several-places", "inline comment"),
+    ]
+    assert rep["summary"]["suppressed"] == 3
+    # --no-suppress still shows all of it.
+    code, rep = report("--no-suppress", str(tmp_path))
+    assert code == 1 and {f["rule_id"] for f in rep["findings"]} == {
+        "github-classic-pat",
+        "token-literal-in-ci",
+        "token-stored-in-several-places",
+    }
+
+
+def test_a_token_allowed_on_some_lines_only_stays_reported(
+    tmp_path: Path, token: TokenFactory
+) -> None:
+    leaked = token("ghp")
+    (tmp_path / "a.py").write_text(f"T = '{leaked}'  # patlint: ignore[github-classic-pat]\n")
+    (tmp_path / "b.sh").write_text(f"export GH_TOKEN={leaked}\n")  # the real leak: no comment
+    code, rep = report(str(tmp_path))
+    assert code == 1
+    assert sorted((f["rule_id"], f["location"]["path"]) for f in rep["findings"]) == [
+        ("github-classic-pat", "b.sh"),
+        ("token-stored-in-several-places", "b.sh"),
+    ]
+    # A file name cannot carry a comment: a token that is also a name is never wholly allowed.
+    (tmp_path / "b.sh").unlink()
+    (tmp_path / leaked).write_text("x\n")
+    code, rep = report(str(tmp_path))
+    assert code == 1 and "github-classic-pat" in {f["rule_id"] for f in rep["findings"]}

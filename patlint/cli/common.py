@@ -173,6 +173,9 @@ def _emit(
     verification: str,
     ruleset: Any,
     verbose: bool,
+    *,
+    base: str | None = ".",
+    hook: str = "",
 ) -> None:
     from patlint.report import renderer
     from patlint.report.common import ReportMeta
@@ -185,12 +188,17 @@ def _emit(
         exit_code=code,
         verification=verification,
         rules={r.id: r for r in ruleset.known},
+        base=base,
+        hook=hook,
     )
     _redactor().learn(t.secret for t in result.tokens)  # legacy 40-hex: known, not by shape
     module = renderer(fmt)
     kwargs: dict[str, Any] = {"meta": meta}
     if fmt == "text":
         kwargs["verbose"] = verbose
+        if not output:
+            kwargs["color"] = use_color(sys.stdout)
+            kwargs["width"] = text_width(sys.stdout)
     if output:
         _write_atomic(output, lambda stream: module.render(result, stream=stream, **kwargs))
         if fmt != "text":
@@ -200,6 +208,29 @@ def _emit(
     else:
         module.render(result, stream=sys.stdout, **kwargs)
         sys.stdout.flush()  # here, where a reader gone away (broken pipe) is handled
+
+
+def use_color(stream: Any) -> bool:
+    """Colour for a terminal: never with NO_COLOR (any value) or TERM=dumb; always with
+    FORCE_COLOR (any value but empty or 0), e.g. in CI logs that render ANSI colours."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def text_width(stream: Any, widest: int = 120) -> int:
+    """Columns for the text report: `widest`, or a narrower terminal (`COLUMNS` counts)."""
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        return widest
+    import shutil
+
+    return max(60, min(widest, shutil.get_terminal_size((widest, 24)).columns))
 
 
 def _write_atomic(path: str, write: Any) -> None:

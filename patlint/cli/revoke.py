@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
-from patlint.cli.common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, _redactor
+from patlint.cli.common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, SEVERITIES, _redactor
 
 
 @click.command()
@@ -56,6 +57,26 @@ from patlint.cli.common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, _redactor
     help="Environment variable with the token that authenticates revocation on GitHub "
     "Enterprise Server (github.com takes no authentication).",
 )
+@click.option(
+    "--token",
+    "digests",
+    multiple=True,
+    metavar="SHA256",
+    help="Only the token with this SHA-256 (8 to 64 hex digits of it; repeatable), as the "
+    "text report's next step names it.",
+)
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    metavar="RULE",
+    help="With --from-report: only tokens with a finding of this rule (repeatable).",
+)
+@click.option(
+    "--min-severity",
+    type=click.Choice(SEVERITIES),
+    help="With --from-report: only tokens with a finding at or above this severity.",
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (CI).")
 @click.option("--dry-run", is_flag=True, help="Show what would be revoked; send nothing.")
 @click.option(
@@ -80,6 +101,9 @@ def revoke(
     dry_run: bool,
     max_wait: float,
     fmt: str,
+    digests: tuple[str, ...] = (),
+    rules: tuple[str, ...] = (),
+    min_severity: str | None = None,
 ) -> int:
     """Revoke leaked tokens through GitHub's credential revocation API.
 
@@ -97,6 +121,8 @@ def revoke(
       patlint scan --format json -o report.json ~ && patlint revoke --from-report report.json
       patlint revoke --file leaked.txt --dry-run
       printf '%s\\n' "$LEAKED" | patlint revoke --file - --yes
+      patlint revoke --from-report report.json --min-severity high --dry-run
+      patlint revoke --token 6e9c895f54303228 --file .env
     """
     from patlint.config import Config
     from patlint.detectors.pattern import Detector
@@ -111,9 +137,27 @@ def revoke(
 
     if not reports and not files:
         raise click.UsageError("nothing to revoke: give --from-report FILE or --file FILE|-")
-    detector = Detector(build_ruleset(Config()).detectors)
+    if (rules or min_severity) and not reports:
+        raise click.UsageError(
+            "--rule and --min-severity choose by a report's findings: give --from-report FILE"
+        )
+    prefixes = _digest_prefixes(digests)
+    ruleset = build_ruleset(Config())
+    detector = Detector(ruleset.detectors)
+    if rules:
+        from patlint.engine.revoke_targets import report_rules
+
+        known = {r.id for r in ruleset.known}.union(*(report_rules(r) for r in reports))
+        unknown = [r for r in rules if r not in known]
+        if unknown:
+            raise click.UsageError(
+                f"--rule {unknown[0]}: no such rule (`patlint rules` lists them)"
+            )
     host = normalize_host(host) or "github.com"
-    parts = [from_report(r, detector, root=root) for r in reports]
+    from patlint.model import Severity
+
+    floor = int(Severity.parse(min_severity)) if min_severity else None
+    parts = [from_report(r, detector, root=root, rules=rules, min_severity=floor) for r in reports]
     from patlint.inputs import MAX_DOCUMENT, read_file, read_stream
 
     for f in files:
@@ -125,16 +169,32 @@ def revoke(
         parts.append(from_text(data, "<stdin>" if f == "-" else f, detector, host=host))
     targets = merge(parts)
     _redactor().learn(t.secret for t in targets.found)
+    if prefixes:
+        targets = _only_digests(targets, prefixes)
+    for note in targets.notes:
+        click.echo(f"patlint: {note}", err=True)
     revocation = plan_revocation(targets, build_options({}, {}, github_api))
     outcomes = revocation.outcomes
     plan = revocation.by_api
     queued = revocation.queued
-    if queued:
-        click.echo(f"patlint: {len(queued)} token(s) to revoke:", err=True)
-    for base, h, s in queued:
-        click.echo(
-            f"  {s.preview}  sha256 {s.digest[:16]}…  {h}  → {base}/credentials/revoke", err=True
-        )
+    from patlint.engine.own_tools import used_by
+
+    in_use = used_by({s.digest for _b, _h, s in queued}, detector)
+    if queued and not dry_run:  # a dry run lists them once, in its report below
+        click.echo(f"patlint: {_count(len(queued))} to revoke:", err=True)
+        for base, h, s in queued:
+            click.echo(
+                f"  {s.preview}  sha256 {s.digest[:16]}…  {h}  → {base}/credentials/revoke",
+                err=True,
+            )
+    for _b, _h, s in queued:
+        if s.digest in in_use:
+            click.echo(
+                f"patlint: warning: {s.preview} (sha256 {s.digest[:16]}…) is what this machine's "
+                f"own tools log in with; revoking it breaks: {', '.join(in_use[s.digest])}. "
+                "Log them in again with the new token.",
+                err=True,
+            )
     ghes = revocation.ghes
     auth = None
     if len(ghes) > 1 and not dry_run:  # the one token of --token-env belongs to one server
@@ -161,7 +221,8 @@ def revoke(
                 s.kind,
                 h,
                 DRY_RUN,
-                f"would be sent to {base}/credentials/revoke",
+                f"would be sent to {base}/credentials/revoke"
+                + (f"; breaks {', '.join(in_use[s.digest])}" if s.digest in in_use else ""),
             )
             for base, h, s in queued
         ]
@@ -174,9 +235,11 @@ def revoke(
                 )
                 return EXIT_USAGE
             hosts = ", ".join(sorted({h for _b, h, _s in queued}))
+            breaks = sum(1 for _b, _h, s in queued if s.digest in in_use)
             if not click.confirm(
-                f"Revoke these {len(queued)} token(s) on {hosts}? Their owners are notified; "
-                "this cannot be undone",
+                f"Revoke {'this' if len(queued) == 1 else 'these'} {_count(len(queued))} on "
+                f"{hosts}? Their owners are notified; this cannot be undone"
+                + (f" and breaks the tools named above ({breaks})" if breaks else ""),
                 default=False,
                 err=True,
             ):
@@ -200,7 +263,49 @@ def revoke(
             session.close()
     render = render_json if fmt == "json" else render_text
     render(outcomes, stream=sys.stdout, dry_run=dry_run)
+    if prefixes and not outcomes:
+        return EXIT_FINDINGS  # the token asked for was not found: nothing was revoked
     return EXIT_FINDINGS if any(o.status == FAILED for o in outcomes) else EXIT_CLEAN
+
+
+def _count(n: int) -> str:
+    return f"{n} token{'' if n == 1 else 's'}"
+
+
+def _digest_prefixes(values: tuple[str, ...]) -> list[str]:
+    """--token values: 8 to 64 hex digits of a SHA-256, lower-cased."""
+    import re
+
+    out = []
+    for v in values:
+        p = v.strip().lower().removeprefix("sha256:")
+        if not re.fullmatch(r"[0-9a-f]{8,64}", p):
+            raise click.BadParameter(
+                "expected 8 to 64 hex digits of a token's SHA-256 (the report shows 16)",
+                param_hint="--token",
+            )
+        out.append(p)
+    return out
+
+
+def _only_digests(targets: Any, prefixes: list[str]) -> Any:
+    """The targets whose SHA-256 starts with one of `prefixes`; a note for a prefix that
+    matches none (and a usage error for one that matches several: which one is meant?)."""
+    from patlint.engine.revoke_targets import Targets
+
+    out = Targets(notes=list(targets.notes))
+    for p in prefixes:
+        hits = [t for t in targets.found if t.secret.digest.startswith(p)]
+        if len(hits) > 1:
+            raise click.BadParameter(
+                f"{p} starts the SHA-256 of {len(hits)} tokens: give more of it",
+                param_hint="--token",
+            )
+        if not hits:
+            out.notes.append(f"no token with sha256 {p}… in the input: nothing to revoke for it")
+        out.found += [t for t in hits if t not in out.found]
+    out.missing = [m for m in targets.missing if any(m[1].startswith(p) for p in prefixes)]
+    return out
 
 
 def _can_prompt() -> bool:

@@ -12,6 +12,18 @@ import click
 from patlint.cli.common import EXIT_FINDINGS, SEVERITIES, VERDICT, _emit, _Progress, check_output
 from patlint.report import FORMATS
 
+# --status NAME -> the TokenStatus values it selects (None: GitHub gave no answer at all)
+STATUS_FILTERS: dict[str, tuple[str | None, ...]] = {
+    "live": ("valid", "sso-required"),
+    "valid": ("valid",),
+    "sso-required": ("sso-required",),
+    "invalid": ("invalid",),
+    "unverified": (None, "unverified", "rate-limited", "unreachable"),
+    "rate-limited": ("rate-limited",),
+    "unreachable": ("unreachable",),
+}
+STATUSES = tuple(STATUS_FILTERS)
+
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
@@ -36,6 +48,16 @@ from patlint.report import FORMATS
 )
 @click.option(
     "--offline", is_flag=True, help="Do not contact GitHub: detection and offline rules only."
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(STATUSES),
+    help="Show only tokens GitHub answered this way (repeatable): live (valid, also when SSO "
+    "authorization is pending), valid, sso-required, invalid (revoked, expired or never valid), "
+    "unverified (no answer: offline, rate-limited, unreachable). Findings about places are not "
+    "shown; the exit code counts only what is shown.",
 )
 @click.option(
     "--github-api",
@@ -186,6 +208,7 @@ def scan(
     output: str | None,
     fail_on: str | None,
     offline: bool,
+    statuses: tuple[str, ...],
     github_api: tuple[str, ...],
     no_cache: bool,
     cache_ttl: float | None,
@@ -240,6 +263,12 @@ def scan(
     if missing:
         raise click.BadParameter(f"no such file or directory: {missing[0]}", param_hint="PATHS")
     check_output(output)
+    needs_answer = sorted({s for s in statuses if None not in STATUS_FILTERS[s]})
+    if offline and needs_answer:
+        raise click.UsageError(
+            f"--status {needs_answer[0]} needs GitHub's answer, and --offline does not ask: "
+            "drop --offline (or use --status unverified)"
+        )
     config = resolve(
         roots,
         config_file=config_file,
@@ -300,13 +329,39 @@ def scan(
         progress.done()
     result.notices[:0] = config.notices
     result.notices.extend(baseline_notices)
+    all_tokens = result.tokens
+    if statuses:
+        result = _only_status(result, statuses)
     code = exit_code(result.findings, threshold)
     verification = "offline" if resolver is None else resolver.summary()
-    code = _require_verification(result, code) if require_verification else code
+    code = _require_verification(result, code, all_tokens) if require_verification else code
     code = _fail_on_incomplete(result, code) if fail_on_incomplete else code
     click.get_current_context().meta[VERDICT] = code
-    _emit(fmt, output, result, config, threshold.label, code, verification, ruleset, verbose)
+    _emit(
+        fmt,
+        output,
+        result,
+        config,
+        threshold.label,
+        code,
+        verification,
+        ruleset,
+        verbose,
+        base=_base(roots),
+        hook=("push" if history or since_rev or rev_range else "commit")
+        if os.environ.get("PRE_COMMIT") == "1"
+        else "",
+    )
     return code
+
+
+def _base(roots: Sequence[str]) -> str | None:
+    """The folder report paths are relative to: the one folder scanned (files are named as
+    typed, so `.` for files), None when several folders were (a path could be in either)."""
+    folders = [r for r in roots if r != "-" and os.path.isdir(r)]
+    if len(folders) > 1:
+        return None
+    return folders[0] if folders else "."
 
 
 def _github_resolver(
@@ -330,11 +385,35 @@ def _github_resolver(
     return GitHubResolver(options)
 
 
-def _require_verification(result: Any, code: int) -> int:
-    """--require-verification: tokens GitHub gave no definite answer about make the exit code 1."""
+def _only_status(result: Any, statuses: Sequence[str]) -> Any:
+    """--status: the tokens GitHub answered one of these ways, and only their findings."""
+    from dataclasses import replace
+
+    wanted = {v for s in statuses for v in STATUS_FILTERS[s]}
+
+    def status(info: Any) -> str | None:
+        return None if info is None else str(info.status.value)
+
+    tokens = [t for t in result.tokens if status(t.info) in wanted]
+    keep = {t.secret.digest for t in tokens}
+    findings = [f for f in result.findings if f.token is not None and f.token.sha256 in keep]
+    suppressed = [f for f in result.suppressed if f.token is not None and f.token.sha256 in keep]
+    hidden = len(result.findings) - len(findings)
+    notices = [
+        *result.notices,
+        f"--status {', '.join(statuses)}: {len(tokens)} of {len(result.tokens)} "
+        f"token{'s' if len(result.tokens) != 1 else ''} shown; {hidden} "
+        f"finding{'s' if hidden != 1 else ''} about other tokens and places hidden",
+    ]
+    return replace(result, tokens=tokens, findings=findings, suppressed=suppressed, notices=notices)
+
+
+def _require_verification(result: Any, code: int, tokens: Sequence[Any]) -> int:
+    """--require-verification: tokens GitHub gave no definite answer about make the exit code 1
+    (all tokens found, also those --status hides)."""
     from patlint.github.verify import unverified_tokens
 
-    missing = unverified_tokens(result.tokens)
+    missing = unverified_tokens(list(tokens))
     if not missing:
         return code
     n = len(missing)

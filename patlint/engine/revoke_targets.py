@@ -126,16 +126,79 @@ def _load_report(path: str) -> dict[str, Any]:
     return data
 
 
+def _rank(label: Any) -> int:
+    from patlint.model import Severity
+
+    try:
+        return int(Severity.parse(str(label)))
+    except (ValueError, KeyError, ConfigError):
+        return -1
+
+
+def _findings_of(data: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+    """(rule id, severity rank) of the report's findings, per token SHA-256."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for f in data.get("findings") or []:
+        token = f.get("token") if isinstance(f, dict) else None
+        if isinstance(token, dict) and isinstance(token.get("sha256"), str):
+            out.setdefault(token["sha256"], []).append(
+                (str(f.get("rule_id", "")), _rank(f.get("severity")))
+            )
+    return out
+
+
+def report_rules(path: str) -> set[str]:
+    """The rule ids a report's findings name (to check --rule against)."""
+    return {r for hits in _findings_of(_load_report(path)).values() for r, _ in hits}
+
+
 def from_report(
-    path: str, detector: Detector, *, root: str = ".", max_size: int = 256 << 20
+    path: str,
+    detector: Detector,
+    *,
+    root: str = ".",
+    max_size: int = 256 << 20,
+    rules: Sequence[str] = (),
+    min_severity: int | None = None,
 ) -> Targets:
-    """Re-read each place a report lists and keep the tokens whose SHA-256 the report names."""
+    """Re-read each place a report lists and keep the tokens whose SHA-256 the report names —
+    those with a finding of one of `rules` and at or above `min_severity` when given. A token
+    the report says GitHub rejects is listed as skipped, not read again: nothing to revoke."""
     data = _load_report(path)
     out = Targets()
     wanted: dict[str, dict[str, Any]] = {}
+    findings = _findings_of(data)
+    left_out = 0
     for entry in data["tokens"]:
-        if isinstance(entry, dict) and isinstance(entry.get("sha256"), str):
-            wanted[entry["sha256"]] = entry
+        if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str)):
+            continue
+        sha = entry["sha256"]
+        if rules or min_severity is not None:
+            hits = [
+                (r, rank)
+                for r, rank in findings.get(sha, [])
+                if (not rules or r in rules) and (min_severity is None or rank >= min_severity)
+            ]
+            if not hits:
+                left_out += 1
+                continue
+        answer = entry.get("verification")
+        if isinstance(answer, dict) and answer.get("status") == "invalid":
+            out.missing.append(
+                (
+                    str(entry.get("preview", "")),
+                    sha,
+                    str(entry.get("kind", "")),
+                    "GitHub already rejects it (the report's answer): nothing to revoke",
+                )
+            )
+            continue
+        wanted[sha] = entry
+    if left_out:
+        out.notes.append(
+            f"{path}: {left_out} token{'s' if left_out != 1 else ''} left out "
+            "(no finding matching --rule/--min-severity)"
+        )
     found: list[Candidate] = []
     scanned: dict[str, FileResult] = {}
     for entry in wanted.values():

@@ -305,7 +305,14 @@ def finish(
         infos = resolver.resolve(tokens)
         tokens = [replace(t, info=infos.get(t.secret.digest)) for t in tokens]
         notices.extend(resolver.notices())
-    findings, suppressed = judge(tokens, ruleset, options, notices, places=collected.places)
+    findings, suppressed = judge(
+        tokens,
+        ruleset,
+        options,
+        notices,
+        places=collected.places,
+        explain_skipped=resolver is not None,  # offline by choice: nothing to explain
+    )
     collected.stats.suppressed = len(suppressed)
     return ScanResult(tokens, findings, suppressed, collected.stats, notices)
 

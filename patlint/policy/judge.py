@@ -119,7 +119,10 @@ def _policy_findings(
     check = CHECKS[rule.check]
     params = check.parse_params(rule.params, f"rules.{rule.id}.params")
     active = [c for c in token.candidates if not covers(c.suppress, rule.id)]
-    primary = (active or list(token.candidates))[0]
+    # shown at a place that is not allowed at all, when there is one (the real leak, not the
+    # fixture next to it that carries `# patlint: ignore[<detection rule>]`)
+    plain = [c for c in active if not covers(c.suppress, c.rule_id)]
+    primary = (plain or active or list(token.candidates))[0]
     ctx = PolicyContext(github_hosts=github_hosts)
     for verdict in check.evaluate(token, params, now=now, ctx=ctx):
         yield (
@@ -147,8 +150,11 @@ def judge(
     notices: list[str],
     *,
     places: Sequence[PlaceFinding] = (),
+    explain_skipped: bool = True,
 ) -> tuple[list[Finding], list[Finding]]:
-    """Detection and policy findings, split into active and suppressed."""
+    """Detection and policy findings, split into active and suppressed. `explain_skipped`: add
+    a notice naming the rules skipped for want of GitHub's answer (not when the user chose
+    --offline: that is what offline means)."""
     now = options.now or datetime.now(timezone.utc)
     rules = {r.id: r for r in ruleset.known} | {r.id: r for r in ruleset.enabled}
     active: list[Finding] = []
@@ -159,9 +165,18 @@ def judge(
         secrets = [t.secret for t in tokens] + [p.secret for p in places if p.secret is not None]
         sha1s = {s.digest: s.sha1 for s in secrets}
 
+    # A token allowed on every line where it occurs (each place's comment covers its detection
+    # rule) is a fixture: the findings derived from it (several places, the literal in CI, …)
+    # are allowed with it. A place no comment can reach (a file name) keeps it reported.
+    allowed = {
+        t.secret.digest
+        for t in tokens
+        if t.candidates and all(covers(c.suppress, c.rule_id) for c in t.candidates)
+    }
+
     def place(finding: Finding, inline: bool) -> None:
         reason = None
-        if inline:
+        if inline or (finding.token is not None and finding.token.sha256 in allowed):
             reason = "inline comment"
         elif finding.fingerprint in options.allow or (
             finding.token is not None and finding.token.sha256 in options.allow
@@ -204,7 +219,7 @@ def judge(
             ),
             inline,
         )
-    if skipped_github and tokens:
+    if skipped_github and tokens and explain_skipped:
         notices.append(
             "policy rules that need GitHub's answer were skipped for unverified tokens: "
             + ", ".join(sorted(skipped_github))

@@ -324,6 +324,28 @@ def for_token(token: Token, *, fallback: str = "") -> str:
     )
 
 
+GENERIC_STORAGE = "keep the replacement in a secret manager or credential helper, not in a file"
+
+
+def storage_for(token: Token) -> str:
+    """Where the token's replacement should live instead: the advice of its first place that
+    names one (a credential helper for git, the keyring for gh, CI secrets…), else generic."""
+    scopes = token.info.scopes if token.info is not None else None
+    paths = [c.location.path for c in token.candidates]
+    for c in token.candidates:
+        advice = advice_for(
+            c.context.usage,
+            kind=token.secret.kind,
+            scopes=scopes,
+            host=c.context.host,
+            paths=paths,
+            file_type=c.context.file_type,
+        )
+        if advice is not None and advice.storage:
+            return advice.storage
+    return GENERIC_STORAGE
+
+
 def for_rule(token: Token, rule_check: str, rule_kind: str, fallback: str) -> str:
     """Detection findings and replace-the-token policy findings get the concrete replacement."""
     if rule_kind == "detector" or rule_check in REPLACEMENT_CHECKS:

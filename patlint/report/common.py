@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from patlint.model import Finding, Location, TokenInfo
+from patlint.model import Finding, Location, TokenInfo, finding_fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,9 @@ class ReportMeta:
     verification: str  # "offline", "online", "not requested"
     rules: dict[str, Any] = field(default_factory=dict)  # rule id -> Rule (for help text, docs)
     config_narrowed: tuple[str, ...] = ()  # what the scanned tree's own config narrowed
+    # the folder report paths are relative to, as typed (None: several roots, not one place)
+    base: str | None = "."
+    hook: str = ""  # "commit" or "push" when a pre-commit hook runs the scan (PRE_COMMIT=1)
 
 
 def narrowing_note(meta: ReportMeta) -> str | None:
@@ -65,7 +68,17 @@ def json_path(path: str) -> str:
 def location_dict(loc: Location) -> dict[str, Any]:
     """A Location as JSON-ready data (null fields dropped)."""
     out: dict[str, Any] = {"path": json_path(loc.path)}
-    for name in ("line", "column", "offset", "commit", "commit_date", "in_head", "blob"):
+    for name in (
+        "line",
+        "column",
+        "offset",
+        "commit",
+        "commit_date",
+        "author_name",
+        "author_email",
+        "in_head",
+        "blob",
+    ):
         value = getattr(loc, name)
         if value is not None:
             out[name] = value
@@ -130,6 +143,34 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "remediation": f.remediation,
         "suppressed": f.suppressed,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One file a finding marks: its first location there, the fingerprint of the finding at
+    that path (the finding's own for the primary place), and every other location."""
+
+    location: Location
+    fingerprint: str
+    others: tuple[Location, ...]
+
+
+def places_of(f: Finding) -> list[Place]:
+    """One Place per distinct path of a finding, the primary first (a token committed in three
+    files marks three files; two lines of one file, or one file kept through many commits, are
+    one place with the rest as related locations)."""
+    everywhere = (f.location, *f.related)
+    digest = f.token.sha256 if f.token else ""
+    out: list[Place] = []
+    seen: set[str] = set()
+    for i, loc in enumerate(everywhere):
+        if loc.path in seen:
+            continue
+        seen.add(loc.path)
+        fingerprint = f.fingerprint if i == 0 else finding_fingerprint(f.rule_id, loc.path, digest)
+        others = everywhere[:i] + everywhere[i + 1 :]
+        out.append(Place(loc, fingerprint, others))
+    return out
 
 
 def shown(path: str) -> str:

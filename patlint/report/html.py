@@ -7,6 +7,7 @@ every piece of text (file names, token names, messages) is HTML-escaped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from html import escape
@@ -52,6 +53,7 @@ border-color:#ff8182;color:#82071e}.sev{color:#fff;border:0}.sev.critical{backgr
 .sev.info{background:var(--info)}.status.valid{background:#dafbe1;color:var(--ok)}
 .status.invalid{background:#eee;color:var(--mute)}
 ul{margin:4px 0 0;padding-left:20px}li{margin:2px 0}.fix{color:var(--mute);font-size:13px}
+.what-to-do{color:inherit;font-size:14px;margin-top:6px}.what-to-do li{margin:4px 0}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--line);
 padding:4px 6px;text-align:left;vertical-align:top}th{font-size:12px;color:var(--mute)}
 .tl{position:relative;height:14px;background:#f6f8fa;border-radius:7px;min-width:200px}
@@ -64,6 +66,53 @@ padding:4px 6px;text-align:left;vertical-align:top}th{font-size:12px;color:var(-
 
 def _e(text: object) -> str:
     return escape(clean_text(str(text)), quote=True)
+
+
+# A tiny, safe Markdown subset for rule texts: `code`, **bold**, [text](https://…) and bare
+# https URLs. Everything else is escaped text; no raw HTML passes. Texts can carry names from
+# the scanned tree, so links go only to GitHub's own pages (a file named "[x](https://evil)"
+# stays text) and never carry credentials.
+_MARKDOWN = re.compile(
+    r"`(?P<code>[^`\n]+)`"
+    r"|\*\*(?P<bold>[^*\n]+)\*\*"
+    r"|\[(?P<label>[^\]\n]+)\]\((?P<href>[^\s()]+)\)"
+    r"|(?P<bare>https://[^\s<>`\"'()]+)"
+)
+LINK_HOSTS = frozenset({"github.com", "docs.github.com", "cli.github.com"})
+
+
+def _link(url: str, label: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme != "https" or parts.hostname not in LINK_HOSTS or "@" in parts.netloc:
+        return None
+    return f'<a href="{escape(url, quote=True)}" rel="noopener noreferrer">{escape(label)}</a>'
+
+
+def markdown(text: object) -> str:
+    """`text` as HTML: the safe Markdown subset above, the rest escaped."""
+    raw = clean_text(str(text))
+    out: list[str] = []
+    pos = 0
+    for m in _MARKDOWN.finditer(raw):
+        out.append(escape(raw[pos : m.start()], quote=True))
+        pos = m.end()
+        if m["code"] is not None:
+            out.append(f"<code>{escape(m['code'], quote=True)}</code>")
+        elif m["bold"] is not None:
+            out.append(f"<b>{escape(m['bold'], quote=True)}</b>")
+        elif m["label"] is not None:
+            out.append(_link(m["href"], m["label"]) or escape(m.group(), quote=True))
+        else:
+            url = m["bare"].rstrip(".,;:!?")  # the sentence's full stop is not the URL's
+            tail = m["bare"][len(url) :]
+            out.append((_link(url, url) or escape(url, quote=True)) + escape(tail))
+    out.append(escape(raw[pos:], quote=True))
+    return "".join(out)
 
 
 def _sev(label: str) -> str:
@@ -115,13 +164,29 @@ def _expiry(info: TokenInfo | None, now: datetime) -> tuple[str, str]:
     return "unknown", ""
 
 
-def _finding_item(f: Finding) -> str:
-    fix = f'<div class="fix">Fix: {_e(f.remediation)}</div>' if f.remediation else ""
+def _finding_item(f: Finding, *, fix: bool = True) -> str:
+    """One finding; its fix below it unless the token's card says it once for all (`fix`)."""
+    shown_fix = (
+        f'<div class="fix">Fix: {markdown(f.remediation)}</div>' if fix and f.remediation else ""
+    )
     where = f" — {_place(f.location)}" if f.token is None else ""
     return (
         f"<li>{_sev(f.severity.label)} <code>{_e(f.rule_id)}</code> "
-        f'<span class="msg">{_e(f.message)}</span>{where}{fix}</li>'
+        f'<span class="msg">{markdown(f.message)}</span>{where}{shown_fix}</li>'
     )
+
+
+def _fixes(findings: Sequence[Finding]) -> str:
+    """A token's fix, once: each distinct remediation of its findings, most severe first."""
+    texts = list(
+        dict.fromkeys(
+            f.remediation for f in sorted(findings, key=lambda f: -int(f.severity)) if f.remediation
+        )
+    )
+    if not texts:
+        return ""
+    items = "".join(f"<li>{markdown(t)}</li>" for t in texts)
+    return f'<div class="fix what-to-do"><b>What to do</b><ul>{items}</ul></div>'
 
 
 def _token_card(token: Token, findings: Sequence[Finding], now: datetime) -> str:
@@ -133,7 +198,7 @@ def _token_card(token: Token, findings: Sequence[Finding], now: datetime) -> str
     places = "".join(f"<li>{_place(c.location)}</li>" for c in token.candidates[:50])
     if len(token.candidates) > 50:
         places += f"<li>… and {len(token.candidates) - 50} more</li>"
-    items = "".join(_finding_item(f) for f in findings)
+    items = "".join(_finding_item(f, fix=False) for f in findings)
     return (
         f'<section class="card token" data-sha256="{_e(ref.sha256)}">'
         f'<h3><code class="preview">{_e(ref.preview)}</code> '
@@ -144,6 +209,7 @@ def _token_card(token: Token, findings: Sequence[Finding], now: datetime) -> str
         f'<div class="power">{_scopes(info)}</div>'
         f"<div><b>Places</b><ul>{places}</ul></div>"
         + (f"<div><b>Findings</b><ul>{items}</ul></div>" if items else "")
+        + _fixes(findings)
         + "</section>"
     )
 

@@ -18,13 +18,29 @@ def counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
+WIDTH = 120  # columns the table fits: the detail wraps under itself
+DIGEST_SHOWN = 16  # hex digits of the SHA-256 (`revoke --token` takes them; JSON has all 64)
+
+
 def render_text(outcomes: Sequence[Outcome], *, stream: TextIO, dry_run: bool) -> None:
-    """A table and a summary line."""
+    """A table that fits 120 columns and a summary line."""
+    import textwrap
+
     from tabulate import tabulate
 
-    rows = [[o.preview, o.sha256, o.host, o.status, safe(o.detail)] for o in outcomes]
+    headers = ["TOKEN", "SHA256", "HOST", "STATUS", "DETAIL"]
+    cells = [[o.preview, o.sha256[:DIGEST_SHOWN], safe(o.host), o.status] for o in outcomes]
+    # tabulate's widths: a header and 2 spaces of padding at least, then 2 between columns
+    used = sum(
+        max(len(h) + 2, 0, *(len(r[i]) for r in cells)) + 2 for i, h in enumerate(headers[:4])
+    )
+    room = max(30, WIDTH - used)
+    rows = [
+        [*r, "\n".join(textwrap.wrap(safe(o.detail), room, break_on_hyphens=False))]
+        for r, o in zip(cells, outcomes, strict=True)
+    ]
     if rows:
-        stream.write(tabulate(rows, headers=["TOKEN", "SHA256", "HOST", "STATUS", "DETAIL"]) + "\n")
+        stream.write(tabulate(rows, headers=headers, disable_numparse=True) + "\n")
     by = ", ".join(f"{n} {s}" for s, n in counts(outcomes).items()) or "nothing to do"
     head = "patlint revoke (dry run, nothing sent)" if dry_run else "patlint revoke"
     stream.write(f"{head}: {len(outcomes)} token{'s' if len(outcomes) != 1 else ''}: {by}\n")

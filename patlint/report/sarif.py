@@ -1,8 +1,10 @@
 """`--format sarif`: SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
 
-Each rule carries its help text and docs link; each result carries its location (line and
-column for text, byte offset for binary files), related places, the finding fingerprint as a
-partial fingerprint, and only the token's kind, redacted preview and SHA-256 digest.
+Each rule carries its help text and docs link. A finding is one result per file it marks (a
+token committed in three files marks all three on a pull request): each carries its location
+(line and column for text, byte offset for binary files), the other places as related
+locations, the fingerprint of the finding at that path as its partial fingerprint, and only
+the token's kind, redacted preview and SHA-256 digest.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from typing import Any, TextIO
 
 from patlint.model import Finding, Location, ScanResult, Severity
 from patlint.report.common import (
+    Place,
     ReportMeta,
     clean_data,
     json_path,
     narrowing_note,
+    places_of,
     token_info_dict,
 )
 
@@ -108,7 +112,13 @@ def location(loc: Location, *, ident: int | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {}
     if loc.commit:
         props["commit"] = loc.commit
-    for name in ("commit_date", "in_head", "blob"):  # history scans (patlint.sources.history.blobs)
+    for name in (
+        "commit_date",
+        "author_name",
+        "author_email",
+        "in_head",
+        "blob",
+    ):  # history (patlint.sources.history.blobs)
         if getattr(loc, name) is not None:
             props[name] = getattr(loc, name)
     if loc.path != json_path(loc.path) or artifact_uri(loc.path) != loc.path:
@@ -118,25 +128,40 @@ def location(loc: Location, *, ident: int | None = None) -> dict[str, Any]:
     return out
 
 
-def result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
-    """A SARIF result for one finding."""
+RELATED_MAX = 100  # related locations per result (GitHub code scanning keeps the first 100)
+
+
+def results(f: Finding, rule_index: dict[str, int]) -> list[dict[str, Any]]:
+    """One SARIF result per file the finding marks (see `places_of`), primary first."""
+    return [result(f, rule_index, place) for place in places_of(f)]
+
+
+def result(f: Finding, rule_index: dict[str, int], place: Place | None = None) -> dict[str, Any]:
+    """A SARIF result for one finding at one place (its primary place by default)."""
+    place = place or places_of(f)[0]
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "level": LEVELS[f.severity],
         "message": {"text": f.message},
-        "locations": [location(f.location)],
-        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "locations": [location(place.location)],
+        "partialFingerprints": {FINGERPRINT_KEY: place.fingerprint},
     }
     if f.rule_id in rule_index:
         out["ruleIndex"] = rule_index[f.rule_id]
-    if f.related:
-        out["relatedLocations"] = [location(r, ident=i + 1) for i, r in enumerate(f.related)]
+    if place.others:
+        out["relatedLocations"] = [
+            location(r, ident=i + 1) for i, r in enumerate(place.others[:RELATED_MAX])
+        ]
     props: dict[str, Any] = {
         "severity": f.severity.label,
         "confidence": f.confidence.label,
-        "fingerprint": f.fingerprint,
+        "fingerprint": place.fingerprint,
         "context": f.context.to_dict(),
     }
+    if place.fingerprint != f.fingerprint:
+        props["findingFingerprint"] = f.fingerprint  # the finding's, as JSON and baselines have it
+    if len(place.others) > RELATED_MAX:
+        props["relatedCount"] = len(place.others)
     if f.token is not None:
         props["token"] = {
             "kind": f.token.kind,
@@ -204,7 +229,9 @@ def build(result_: ScanResult, meta: ReportMeta) -> dict[str, Any]:
                 "invocations": [invocation],
                 "columnKind": "unicodeCodePoints",
                 "results": [
-                    result(f, rule_index) for f in [*result_.findings, *result_.suppressed]
+                    r
+                    for f in [*result_.findings, *result_.suppressed]
+                    for r in results(f, rule_index)
                 ],
             }
         ],

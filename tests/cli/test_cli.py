@@ -94,16 +94,18 @@ def test_text_report_and_summary(tree: tuple[Path, dict[str, str]]) -> None:
     root, toks = tree
     code, out, _ = scan(str(root))
     assert code == 1
-    assert redact(toks["ghp"]) in out
-    assert "Tokens seen in several places:" in out
-    last = out.strip().splitlines()[-1]
-    detection = [
-        line
-        for line in out.splitlines()
-        if line.split()[1:2] and line.split()[1].startswith("github-")
-    ]
-    assert len(detection) == 8
-    assert last.startswith("patlint: ") and "in 8 tokens; 4 files" in last
+    # one block per token, opened by its preview and digest
+    heads = [line for line in out.splitlines() if "  sha256 " in line and not line[0].isspace()]
+    assert len(heads) == 8
+    (ghp,) = [h for h in heads if h.startswith(redact(toks["ghp"]) + "  ")]
+    block = out[out.index(ghp) :].split("\n\n")[0]
+    assert (
+        "  where    docker.json:4:16  auth, base64\n           plain.env:1:11  TOKEN_GHP\n" in block
+    )
+    assert "token-stored-in-several-places  is stored in 2 places" in block
+    summary = out.strip().split("\n\n")[-1].split("patlint: ", 1)[1].replace("\n  ", " ")
+    assert "in 8 tokens; 4 files" in summary
+    assert all(len(line) <= 120 for line in out.splitlines())
     for t in toks.values():
         assert t not in out
 

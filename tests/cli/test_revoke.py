@@ -139,7 +139,7 @@ def test_declined_confirmation_revokes_nothing(
         input="n\n",
     )
     assert res.exit_code == 1
-    assert "Revoke these 3 token(s) on ghe.example.com, github.com?" in res.stderr
+    assert "Revoke these 3 tokens on ghe.example.com, github.com?" in res.stderr
     assert "patlint: nothing revoked" in res.stderr
     assert com.revocations == [] and emulator.requests == [] and emulator2.requests == []
 
@@ -178,7 +178,7 @@ def test_confirmed_revocation_sends_each_token_to_its_own_host_only(
     assert emulator.tokens[leaked["ghp"]].valid is False  # the emulator revoked it
     # the output names each token by preview and digest only
     for key in ("ghp", "pat", "ghes"):
-        line = next(ln for ln in res.stdout.splitlines() if sha256_hex(leaked[key]) in ln)
+        line = next(ln for ln in res.stdout.splitlines() if sha256_hex(leaked[key])[:16] in ln)
         assert "submitted" in line
     assert "patlint revoke: 4 tokens: 1 skipped, 3 submitted" in res.stdout
     assert_no_plaintext(res, leaked)

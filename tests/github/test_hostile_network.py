@@ -800,7 +800,7 @@ def test_revocation_to_a_silent_host_fails_every_batch_with_one_notice(
     assert srv.connections == 1
     assert len(said) == 1 and said[0].startswith("github.com could not be reached"), said
     # never "not revoked": the batch that met the silence may have been received (review 2)
-    assert "6 token(s) not confirmed revoked" in said[0] and "not revoked" not in said[0], said
+    assert "6 tokens not confirmed revoked" in said[0] and "not revoked" not in said[0], said
 
 
 def test_org_inventory_stops_at_the_first_silence(serve: Any, token: Any) -> None:

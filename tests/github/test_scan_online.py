@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from patlint.cli import cli
 from patlint.model import redact
 from tests.github_emulator import Emulator
+from tests.report.textblocks import parse
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -91,14 +92,14 @@ def test_json_report_has_god_token_and_no_expiration(
 def test_text_report_shows_the_policy_findings(tree: dict[str, Any], emulator: Emulator) -> None:
     code, out, _err = run(str(tree["root"]), "--github-api", emulator.base_url)
     assert code == 1
-    lines = out.splitlines()
-    god_line = next(line for line in lines if " god-token " in line)
-    assert god_line.startswith("critical") and redact(tree["god"]) in god_line
-    assert "deploy.env:1:10" in god_line
-    noexp = next(line for line in lines if " no-expiration " in line)
-    assert noexp.startswith("high") and redact(tree["god"]) in noexp
-    assert not any(" no-expiration " in line and redact(tree["short"]) in line for line in lines)
-    assert "verification: online;" in lines[-1]
+    report = parse(out)
+    god = report.blocks[redact(tree["god"])]
+    assert god.head.endswith("  CRITICAL") and god.where[0].startswith("deploy.env:1:10")
+    assert god.findings[0][:2] == ("critical", "god-token")
+    assert ("high", "no-expiration") in [f[:2] for f in god.findings]
+    assert "live" in god.github and "scopes " in god.github
+    assert "no-expiration" not in [f[1] for f in report.blocks[redact(tree["short"])].findings]
+    assert "verification: online;" in report.summary
     for name in ("god", "short", "fine", "dead"):
         assert tree[name] not in out
 

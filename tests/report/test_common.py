@@ -47,7 +47,10 @@ def test_undecodable_names_and_lone_surrogates(
     assert res.exit_code == 1, res.output
     text = out.read_bytes().decode("utf-8")
     escaped = "dir\\\\xff" if fmt in ("json", "sarif") else "dir\\xff"  # JSON doubles "\\"
-    assert f"plaintext in {escaped}/.git-credentials" in text
+    if fmt == "text":  # the block names the place; its one-line findings may be cut short
+        assert f"  where    {escaped}/.git-credentials:1:" in text
+    else:
+        assert f"plaintext in {escaped}/.git-credentials" in text
     if fmt == "json":
         doc = json.loads(text)
         messages = [f["message"] for f in doc["findings"]]

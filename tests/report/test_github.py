@@ -73,3 +73,78 @@ def test_clean_scan_prints_only_the_summary(tmp_path: Path) -> None:
     assert res.stdout.startswith("patlint: 0 findings in 0 tokens;")
     assert "::" not in res.stdout
     assert res.stdout.count("\n") == 1
+
+
+def _github(root: Path, *args: str) -> tuple[int, list[str]]:
+    res = CliRunner().invoke(
+        cli,
+        ["scan", "--offline", "--no-progress", "--format", "github", *args, str(root)],
+        catch_exceptions=False,
+    )
+    return res.exit_code, res.stdout.splitlines()
+
+
+def test_a_token_in_three_files_marks_each_file(tmp_path: Path, token: TokenFactory) -> None:
+    leaked = token("ghp")
+    for name in ("a.env", "b.env", "c.env"):
+        (tmp_path / name).write_text(f"GH_TOKEN={leaked}\n")
+    code, lines = _github(tmp_path)
+    assert code == 1 and not any(leaked in ln for ln in lines)
+    errors = [ln for ln in lines if ln.startswith("::error ")]
+    assert [ln.split(",", 1)[0] for ln in errors] == [
+        "::error file=a.env",
+        "::error file=b.env",
+        "::error file=c.env",
+    ]
+    assert "Also at b.env:1:10, c.env:1:10." in errors[0]
+    assert "Also at a.env:1:10, c.env:1:10." in errors[1]
+    several = [ln for ln in lines if "token-stored-in-several-places" in ln]
+    assert [ln.split(",", 1)[0] for ln in several] == [
+        "::notice file=a.env",
+        "::notice file=b.env",
+        "::notice file=c.env",
+    ]
+
+
+def test_annotations_stay_within_what_github_shows_most_severe_first(
+    tmp_path: Path, token: TokenFactory
+) -> None:
+    # GitHub shows 10 errors, 10 warnings and 10 notices per step and drops the rest: the most
+    # severe are annotated, the rest are plain log lines, and one notice says so.
+    wf = tmp_path / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "ci.yml").write_text(
+        "on: push\npermissions: {contents: read}\njobs:\n  a:\n    runs-on: x\n    steps:\n"
+        + "".join(f"      - run: echo\n        env: {{T{i}: {token('ghp')}}}\n" for i in range(3))
+    )
+    (tmp_path / "many.env").write_text("".join(f"T{i}={token('ghp')}\n" for i in range(12)))
+    (tmp_path / "users.env").write_text("".join(f"U{i}={token('ghu')}\n" for i in range(11)))
+    code, lines = _github(tmp_path)
+    assert code == 1
+    errors = [ln for ln in lines if ln.startswith("::error ")]
+    warnings = [ln for ln in lines if ln.startswith("::warning ")]
+    notices = [ln for ln in lines if ln.startswith("::notice ")]
+    assert (len(errors), len(warnings)) == (10, 10) and 1 <= len(notices) <= 10
+    # the three critical token-literal-in-ci first, then high ones
+    assert all("token-literal-in-ci (critical)" in ln for ln in errors[:3])
+    assert all("(high)" in ln for ln in errors[3:])
+    rest = [ln for ln in lines if ln.startswith("patlint: not annotated: ")]
+    assert len(rest) == 3 + 15 + 11 - 20  # every finding is still in the log
+    assert rest[0].startswith("patlint: not annotated: error github-classic-pat (high) at ")
+    assert rest[-1].startswith("patlint: not annotated: warning github-app-user-token (medium) at ")
+    assert notices[0].startswith("::notice title=patlint::9 findings are not annotated")
+    assert lines[-1].startswith("patlint: 29 findings (3 critical, 15 high, 11 medium)")
+
+
+def test_not_annotated_lines_cannot_start_a_workflow_command(
+    tmp_path: Path, token: TokenFactory
+) -> None:
+    # A file name with a newline and `::` would start a command of its own in a plain line.
+    names = [f"x\n::error file=evil::{i}.env" for i in range(12)]
+    for name in names:
+        (tmp_path / name).write_text(f"T={token('ghp')}\n")
+    code, lines = _github(tmp_path)
+    assert code == 1
+    assert sum(ln.startswith("::error ") for ln in lines) == 10
+    assert not any(ln.startswith("::error file=evil") for ln in lines)
+    assert sum(ln.startswith("patlint: not annotated: ") for ln in lines) == 2

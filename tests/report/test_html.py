@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -108,8 +109,12 @@ def test_scan_report_renders_with_tokens_places_power_and_findings(
     assert god not in raw and short not in raw  # no plaintext token anywhere
     static = Elements()
     static.feed(raw)
-    # nothing to fetch: no element has a src/href, the CSS has no url(), a CSP forbids the rest
-    assert not [a for _t, a in static.tags if {"src", "href"} & set(a)]
+    # nothing to fetch: no element has a src, the CSS has no url(), a CSP forbids the rest;
+    # the only links (followed on a click, never fetched) go to GitHub's own pages
+    assert not [a for _t, a in static.tags if "src" in a]
+    hrefs = [a["href"] for t, a in static.tags if "href" in a]
+    assert hrefs and all(t == "a" for t, a in static.tags if "href" in a)
+    assert all(str(h).startswith("https://github.com/") for h in hrefs), hrefs
     assert "url(" not in raw.split("</style>", 1)[0]
     assert "default-src 'none'" in raw
     dom = dump_dom(page, tmp_path)
@@ -147,3 +152,52 @@ def test_empty_scan_renders(tmp_path: Path) -> None:
     dom = dump_dom(page, tmp_path)
     assert "No tokens found." in dom
     assert '<p class="summary" id="summary">0 findings' in dom
+
+
+def test_fix_text_once_per_token_with_markdown_rendered_and_hostile_links_kept_as_text(
+    tmp_path: Path, token: object
+) -> None:
+    leaked = token("ghp")  # type: ignore[operator]
+    root = tmp_path / "tree"
+    wf = root / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    # one token, several findings about it; a key that is Markdown: the message names it
+    (wf / "ci.yml").write_text(
+        "on: push\npermissions: {}\njobs:\n  b:\n    runs-on: x\n"
+        "    steps:\n      - run: make\n        env:\n"
+        f"          '[x](https://evil.example/p) https://evil.example/q': {leaked}\n"
+        f"      - run: make\n        env:\n          GH_TOKEN: {leaked}\n"
+    )
+    # a file name that is Markdown and HTML: it must stay text
+    evil = "[click](https:⁄⁄evil.example) **x** <b>y<⁄b>.env".replace("⁄", "_")
+    (root / evil).write_text(f"T={leaked}\n")
+    page = tmp_path / "report.html"
+    res = CliRunner().invoke(
+        cli,
+        ["scan", "--offline", "--no-progress", "--format", "html", "-o", str(page), str(root)],
+    )
+    assert res.exit_code == 1, res.stderr
+    raw = page.read_text()
+    assert leaked not in raw
+    dom = dump_dom(page, tmp_path)
+    parsed = Elements()
+    parsed.feed(dom)
+    (card,) = dom.split('<section class="card token"')[1:]
+    # the fix is said once per token, not under each of its findings
+    assert card.count('class="fix what-to-do"') == 1
+    assert card.count("Fix:") == 0
+    fixes = card.split('class="fix what-to-do"', 1)[1]
+    items = fixes.split("</ul>", 1)[0].count("<li>")
+    assert items == len(set(re.findall(r"<li>(.*?)</li>", fixes.split("</ul>", 1)[0])))
+    # Markdown rendered: `code` is <code>, links are <a>, and no backtick is left in the fix
+    body = fixes.split("</ul>", 1)[0]
+    assert "<code>${{ secrets.NAME }}</code>" in body
+    assert '<a href="https://github.com/settings/tokens" rel="noopener noreferrer">' in body
+    text_of_fix = re.sub(r"<[^>]+>", "", body)
+    assert "`" not in text_of_fix and "**" not in text_of_fix
+    # the hostile name: no link to it, no <b> element made from it, shown as typed
+    links = [a.get("href") for tag, a in parsed.tags if tag == "a"]
+    assert links and all(str(h).startswith("https://github.com/") for h in links), links
+    assert "[x](https://evil.example/p) https://evil.example/q" in " ".join(parsed.text)
+    assert not [a for tag, a in parsed.tags if tag == "b" and "y" in str(a)]
+    assert evil in " ".join(parsed.text)

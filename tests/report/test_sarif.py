@@ -88,7 +88,9 @@ def test_sarif_report_validates_and_locates_each_finding(
     assert "How to fix it" in classic["help"]["text"]
     assert classic["properties"]["security-severity"] == "8.0"
 
-    by_rule = {r["ruleId"]: r for r in run["results"]}
+    by_rule: dict[str, Any] = {}
+    for r in run["results"]:
+        by_rule.setdefault(r["ruleId"], r)  # the primary place of each finding comes first
     detected = {"github-classic-pat", "github-oauth-token", "github-app-user-token"}
     assert detected <= set(by_rule)  # offline policy rules may add findings of their own
     assert all(r["ruleId"] in rules for r in run["results"])
@@ -108,6 +110,14 @@ def test_sarif_report_validates_and_locates_each_finding(
     }
     assert len(text["partialFingerprints"]["patlint/v1"]) == 64
     assert "suppressions" not in text
+    (copy,) = [
+        r
+        for r in run["results"]
+        if r["ruleId"] == "github-classic-pat"
+        and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "copy.txt"
+    ]
+    assert copy["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "app.env"
+    assert copy["properties"]["findingFingerprint"] == text["partialFingerprints"]["patlint/v1"]
 
     binary = by_rule["github-oauth-token"]["locations"][0]["physicalLocation"]
     assert binary["artifactLocation"]["uri"] == "blob.bin"
@@ -178,3 +188,43 @@ def test_sarif_carries_commit_and_baseline_suppression(validator: Any) -> None:
     assert res["suppressions"] == [{"kind": "external", "justification": "baseline"}]
     assert "ruleIndex" not in res  # no rule metadata given
     assert secret.reveal() not in out.getvalue()
+
+
+def test_a_token_in_three_files_is_one_result_per_file(
+    tmp_path: Path, token: TokenFactory, validator: Any
+) -> None:
+    # Code scanning marks each file on the pull request, not the first one only.
+    leaked = token("ghp")
+    for name in ("a.env", "b.env", "c/d.env"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(f"X=1\nGH_TOKEN={leaked}\nAGAIN={leaked}\n")
+    code, doc, raw = _sarif(str(tmp_path))
+    assert code == 1 and leaked not in raw
+    validator.validate(doc)
+    results = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "github-classic-pat"]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results]
+    assert uris == ["a.env", "b.env", "c/d.env"]
+    assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results] == [
+        2,
+        2,
+        2,
+    ]
+    digest = sha256_hex(leaked)
+    from patlint.model import finding_fingerprint
+
+    assert [r["partialFingerprints"]["patlint/v1"] for r in results] == [
+        finding_fingerprint("github-classic-pat", p, digest) for p in uris
+    ]
+    # every other place (other files, the second line of the same file) stays related
+    related = [
+        (
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            loc["physicalLocation"]["region"]["startLine"],
+        )
+        for loc in results[1]["relatedLocations"]
+    ]
+    assert related == [("a.env", 2), ("a.env", 3), ("b.env", 3), ("c/d.env", 2), ("c/d.env", 3)]
+    several = [
+        r for r in doc["runs"][0]["results"] if r["ruleId"] == "token-stored-in-several-places"
+    ]
+    assert len(several) == 3

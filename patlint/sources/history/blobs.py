@@ -42,7 +42,7 @@ from typing import IO, Any, BinaryIO, Protocol, cast
 
 from patlint.errors import PatlintError
 from patlint.ignorespec import IgnoreSpec
-from patlint.model import Candidate, PlaceFinding, ScanStats, Skip
+from patlint.model import Candidate, Location, PlaceFinding, ScanStats, Skip
 from patlint.sources import gitcmd
 from patlint.sources.history.attribution import (
     _attribute,
@@ -513,14 +513,37 @@ def read_history(
         out.candidates = follow_renames(repo, out.candidates)
     except PatlintError as exc:  # rename detection reads blobs a damaged clone may not have
         stats.notices.append(f"renamed files not followed ({exc})")
+    _add_authors(repo, out)
     if revs.tip is None and not out.commits and revs.commits:
         stats.notices.append(f"{repo}: the repository has no commits yet; nothing to scan")
     mb = stats.bytes_scanned / 1e6
     stats.notices.append(
-        f"git history ({revs.description}): {out.commits} commits, {out.blobs_read} unique "
-        f"blobs read once ({mb:.1f} MB), {len(hits)} with tokens"
+        f"git history ({revs.description}): {out.commits} commit{_s(out.commits)}, "
+        f"{out.blobs_read} unique blob{_s(out.blobs_read)} read once ({mb:.1f} MB), "
+        f"{len(hits)} with tokens"
     )
     return out
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def _add_authors(repo: str, out: HistoryCollected) -> None:
+    """Each history place gets the author (name, email) of the commit that added it there."""
+    from patlint.sources.history.authors import commit_authors
+
+    locs = [c.location for c in out.candidates] + [p.location for p in out.places]
+    authors = commit_authors(repo, (loc.commit for loc in locs if loc.commit))
+    if not authors:
+        return
+
+    def signed(loc: Location) -> Location:
+        who = authors.get(loc.commit or "")
+        return replace(loc, author_name=who[0], author_email=who[1]) if who else loc
+
+    out.candidates = [replace(c, location=signed(c.location)) for c in out.candidates]
+    out.places = [replace(p, location=signed(p.location)) for p in out.places]
 
 
 def _read_blobs(

@@ -27,6 +27,7 @@ from patlint.engine.run import Collected, ScanOptions, finish, run_scan
 from patlint.errors import ConfigError
 from patlint.model import Finding, ScanResult
 from patlint.sources.history.blobs import HistoryCollected
+from tests.report.textblocks import parse, unwrap
 
 TokenFactory = Callable[..., str]
 START = datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc)
@@ -493,6 +494,8 @@ def test_cli_json_carries_commit_data(leaky: tuple[Repo, list[str]]):
         "offset": 16,
         "commit": commits[0],
         "commit_date": "2024-01-02T12:00:00+00:00",
+        "author_name": "Octo Cat",
+        "author_email": "octo@example.com",
         "in_head": False,
         "blob": repo.blob(commits[0], "ci/deploy.sh"),
     }
@@ -510,21 +513,26 @@ def test_cli_text_groups_by_token_with_the_introducing_commit(leaky: tuple[Repo,
     repo, commits = leaky
     code, out, _ = run_cli("--history", str(repo.path))
     assert code == 1
-    rows = [ln for ln in out.splitlines() if ln.startswith("high")]
-    assert len(rows) == 1
-    assert f"ci/deploy.sh:1:17 @ {commits[0][:10]} 2024-01-02 (+2 more commits)" in rows[0]
-    assert "GH_TOKEN, not in HEAD" in rows[0]
-    assert (
-        f"ci/deploy.sh:1:17@{commits[0][:10]}, ci/deploy.sh:2:17@{commits[1][:10]}, "
-        f"ci/deploy.sh:2:17@{commits[2][:10]}"
-    ) in out
+    (block,) = parse(out).blocks.values()
+    assert [f[:2] for f in block.findings] == [("high", "github-classic-pat")]
+    # one place: the introducing commit, its date and author; the later commits counted
+    assert block.where == [
+        "ci/deploy.sh:1:17  GH_TOKEN, not in HEAD",
+        f"@ {commits[0][:10]} 2024-01-02 by Octo Cat <octo@example.com> (+2 more commits)",
+    ]
+    assert block.command == (
+        f"git -C {repo.path} cat-file blob {repo.blob(commits[0], 'ci/deploy.sh')[:12]}"
+        f" | patlint revoke --file - --token {block.head.split()[-2]} --yes"
+    )
+    code, out, _ = run_cli("--history", "-v", str(repo.path))
+    assert "@ " + commits[1][:10] not in out  # -v lists places, not every commit of a place
 
 
 def test_cli_range_and_errors(leaky: tuple[Repo, list[str]], tmp_path: Path):
     repo, commits = leaky
     code, out, _ = run_cli("--range", f"{commits[2]}..HEAD", str(repo.path))  # implies --history
     assert code == 0
-    assert "git history (range " in out and "0 with tokens" in out
+    assert "git history (range " in out and "0 with tokens" in unwrap(out)
     code, _, err = run_cli("--history", str(tmp_path))
     assert code == 2 and "not a git repository" in err
     code, _, err = run_cli("--history", "--since", "HEAD", "--range", "a..b", str(repo.path))
@@ -585,6 +593,8 @@ def test_cli_sarif_carries_commit_data(leaky: tuple[Repo, list[str]]):
     assert loc["properties"] == {
         "commit": commits[0],
         "commit_date": "2024-01-02T12:00:00+00:00",
+        "author_name": "Octo Cat",
+        "author_email": "octo@example.com",
         "in_head": False,
         "blob": repo.blob(commits[0], "ci/deploy.sh"),
     }

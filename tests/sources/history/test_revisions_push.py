@@ -17,6 +17,7 @@ import pytest
 
 from patlint.engine.history import collect_history
 from patlint.errors import ConfigError
+from tests.report.textblocks import parse, unwrap
 from tests.sources.history.test_blobs import Repo, history, where
 
 TokenFactory = Callable[..., str]
@@ -200,7 +201,7 @@ def main_pushed(tmp_path: Path) -> Pusher:
     assert code == 0, out
     # first push: no remote refs yet, every commit of main scanned
     assert p.calls() == [(0, f"{Z40}..{main}")]
-    assert "new branch: every commit of" in out and "1 commits" in out
+    assert "new branch: every commit of" in out and "1 commit," in unwrap(out)
     assert p.remote_has("main") == main
     return p
 
@@ -217,13 +218,14 @@ def test_pre_push_blocks_a_new_branch_that_adds_a_token(pusher: Pusher, token: T
     assert code == 1, out
     assert pusher.calls() == [(1, f"{Z40}..{tip}")]
     assert pusher.remote_has("feature") is None  # git refused the push
-    row = next(ln for ln in out.splitlines() if ln.startswith("high"))
-    assert "github-classic-pat" in row and f"deploy.sh:1:17 @ {leak[:10]}" in row
-    assert f"{t[:4]}…{t[-4:]}" in row and t not in out
+    block = parse(out).blocks[f"{t[:4]}…{t[-4:]}"]
+    assert block.findings[0][:2] == ("high", "github-classic-pat") and t not in out
+    assert block.where[0] == "deploy.sh:1:17  GH_TOKEN, still in HEAD"
+    assert block.where[1].startswith(f"@ {leak[:10]} ")
     assert (
         f"git history (new branch: commits of {tip[:12]} not on any remote-tracking ref): "
         "2 commits, 2 unique blobs"
-    ) in out
+    ) in unwrap(out)
 
     # Once the token is gone from the branch's history, the same new branch pushes.
     repo.git("reset", "-q", "--hard", "main")
@@ -261,7 +263,7 @@ def test_pre_push_does_not_rescan_what_the_remote_has(pusher: Pusher, token: Tok
     code, out = pusher.push("copy")
     assert code == 0, out
     assert pusher.calls() == [(0, f"{Z40}..{old}")]
-    assert "not on any remote-tracking ref): 0 commits, 0 unique blobs" in out
+    assert "not on any remote-tracking ref): 0 commits, 0 unique blobs" in unwrap(out)
     assert pusher.remote_has("copy") == old
     # ... though the token is there: a scan of the whole history finds it
     _, result = history(repo)
@@ -273,7 +275,7 @@ def test_pre_push_does_not_rescan_what_the_remote_has(pusher: Pusher, token: Tok
     code, out = pusher.push("copy")
     assert code == 0, out
     assert pusher.calls() == [(0, f"{old}..{new}")]
-    assert f"git history (range {old}..{new}): 1 commits, 1 unique blobs" in out
+    assert f"git history (range {old}..{new}): 1 commit, 1 unique blob read" in unwrap(out)
 
 
 def test_pre_push_update_with_a_token_is_blocked(pusher: Pusher, token: TokenFactory):
@@ -296,7 +298,7 @@ def test_pre_push_deleting_a_branch_scans_nothing(pusher: Pusher):
     code, out = pusher.push("--delete", "gone")
     assert code == 0, out
     assert pusher.calls() == [(0, f"{main}..{Z40}")]
-    assert "git history (deleted branch: --range ends in all zeros): nothing to scan" in out
+    assert "git history (deleted branch: --range ends in all zeros): nothing to scan" in unwrap(out)
     assert pusher.remote_has("gone") is None
 
 
@@ -320,5 +322,5 @@ def test_pre_push_force_over_commits_never_fetched(
     assert code == 1, out
     # the remote tip is unknown here: the hook falls back to "what no remote-tracking ref has"
     assert pusher.calls() == [(1, f"{Z40}..{ours}")]
-    assert "1 commits" in out and "ours.env:1:3" in out
+    assert "1 commit," in unwrap(out) and "ours.env:1:3" in out
     assert pusher.remote_has("main") == theirs

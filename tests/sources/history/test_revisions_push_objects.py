@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from patlint.errors import ConfigError
+from tests.report.textblocks import parse, unwrap
 from tests.sources.history.test_blobs import Repo, history
 from tests.sources.history.test_revisions_push import Z40, Pusher, main_pushed
 
@@ -63,8 +64,8 @@ def test_push_of_a_clean_tree_tag_passes(pushed: Pusher):
     assert pushed.remote_has("refs/tags/snapshot") == tree
     assert (
         f"git history (tree {tree[:12]}: not a commit, every blob in it): "
-        "0 commits, 1 unique blobs read once"
-    ) in out
+        "0 commits, 1 unique blob read once"
+    ) in unwrap(out)
 
 
 def test_push_of_a_tree_tag_with_a_token_is_refused(pushed: Pusher, token: TokenFactory):
@@ -79,10 +80,12 @@ def test_push_of_a_tree_tag_with_a_token_is_refused(pushed: Pusher, token: Token
     assert code == 1, out
     assert pushed.calls() == [(1, f"{Z40}..{tag}")]
     assert pushed.remote_has("refs/tags/conf-snapshot") is None  # git refused the push
-    row = next(ln for ln in out.splitlines() if ln.startswith("high"))
-    assert "github-classic-pat" in row and "conf/deploy.env:2:10" in row and "HEAD" not in row
-    assert f"{t[:4]}…{t[-4:]}" in row and t not in out
-    assert f"tree {tree[:12]}: not a commit, every blob in it): 0 commits, 3 unique blobs" in out
+    block = parse(out).blocks[f"{t[:4]}…{t[-4:]}"]
+    assert block.findings[0][:2] == ("high", "github-classic-pat") and t not in out
+    assert block.where[0].startswith("conf/deploy.env:2:10") and "HEAD" not in block.where[0]
+    assert f"tree {tree[:12]}: not a commit, every blob in it): 0 commits, 3 unique blobs" in (
+        unwrap(out)
+    )
 
 
 def test_push_of_blob_tags(pushed: Pusher, token: TokenFactory):
@@ -94,7 +97,9 @@ def test_push_of_blob_tags(pushed: Pusher, token: TokenFactory):
     assert code == 0, out
     assert pushed.calls() == [(0, f"{Z40}..{clean}")]
     assert pushed.remote_has("refs/tags/notes") == clean
-    assert f"git history (blob {clean[:12]}: not a commit): 0 commits, 1 unique blobs" in out
+    assert f"git history (blob {clean[:12]}: not a commit): 0 commits, 1 unique blob " in (
+        unwrap(out)
+    )
 
     leak = blob(repo, f"oauth token: {t}\n")
     repo.git("tag", "leak", leak)
@@ -102,9 +107,9 @@ def test_push_of_blob_tags(pushed: Pusher, token: TokenFactory):
     assert code == 1, out
     assert pushed.calls() == [(1, f"{Z40}..{leak}")]
     assert pushed.remote_has("refs/tags/leak") is None
-    row = next(ln for ln in out.splitlines() if ln.startswith("high"))
-    assert "github-oauth-token" in row and f"<blob {leak[:12]}>:1:14" in row
-    assert t not in out
+    block = parse(out).blocks[f"{t[:4]}…{t[-4:]}"]
+    assert block.findings[0][:2] == ("high", "github-oauth-token") and t not in out
+    assert block.where[0].startswith(f"<blob {leak[:12]}>:1:14")
 
 
 def test_tree_and_blob_findings_say_where(tmp_path: Path, token: TokenFactory):
@@ -132,7 +137,7 @@ def test_tree_and_blob_findings_say_where(tmp_path: Path, token: TokenFactory):
     assert (loc.path, loc.line, loc.commit, loc.in_head) == (f"<blob {leak[:12]}>", 1, None, None)
     assert loc.note == f"pushed blob {leak[:12]}, not in a commit"
     assert hist.stats.notices == [
-        f"git history (blob {leak[:12]}: not a commit): 0 commits, 1 unique blobs read once "
+        f"git history (blob {leak[:12]}: not a commit): 0 commits, 1 unique blob read once "
         "(0.0 MB), 1 with tokens"
     ]
     # Only the new-ref form takes a tree or blob: as an ordinary range end it is an error.
