@@ -17,9 +17,9 @@ from typing import Any
 Path = tuple[str | int, ...]
 NODE_BUDGET = 200_000  # unique nodes walked per file
 EXPANSION_LIMIT = 1_000_000  # alias-expanded size above which a file is called an alias bomb
-MAX_NESTING = (
-    100  # deeper flow/indent nesting is parsed by the pure-Python loader (libyaml recurses)
-)
+# Deeper flow/indent nesting (an upper bound, counted before parsing) is parsed by the
+# pure-Python loader (libyaml recurses), which refuses to compose deeper than this.
+MAX_NESTING = 100
 MERGE_DEPTH = 8
 
 
@@ -44,18 +44,19 @@ def format_path(path: Path) -> str:
     return out or "(document)"
 
 
-_BRACKETS = re.compile(r"[\[\]{}]")
+_BRACKETS = re.compile(r"[\[{]+|[\]}]+")
 
 
 def _nesting_estimate(text: str) -> int:
     """An upper bound on how deep the YAML nests (flow brackets, indentation)."""
     depth = top = 0
-    for m in _BRACKETS.finditer(text):  # only the brackets: a loop over every character cost
-        if m.group() in "[{":  # more than composing the YAML
-            depth += 1
+    for m in _BRACKETS.finditer(text):  # runs of brackets: a loop over every character cost
+        run = m.end() - m.start()  # more than composing the YAML
+        if text[m.start()] in "[{":
+            depth += run
             top = max(top, depth)
-        elif depth:
-            depth -= 1
+        else:
+            depth = max(depth - run, 0)
     indent = max((len(m.group(1)) for m in re.finditer(r"(?m)^( +)\S", text)), default=0)
     return max(top, indent // 2)
 
@@ -66,7 +67,9 @@ def compose_documents(text: str) -> list[Any]:
 
     loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     if _nesting_estimate(text) > MAX_NESTING:
-        loader = yaml.SafeLoader  # libyaml's composer recurses in C and can crash the process
+        # libyaml's composer recurses in C and can crash the process; pyyaml's own scanner
+        # costs time quadratic in the depth (its simple-key list), so it stops at MAX_NESTING.
+        loader = _depth_limited_loader()
     try:
         return [d for d in yaml.compose_all(text, Loader=loader) if d is not None]
     except yaml.MarkedYAMLError as exc:
@@ -77,8 +80,37 @@ def compose_documents(text: str) -> list[Any]:
         raise ParseFailure(reason, mark.line + 1, mark.column + 1) from None
     except yaml.YAMLError as exc:
         raise ParseFailure(exc.__class__.__name__) from None
-    except RecursionError:
+    except (RecursionError, _TooDeep):
         raise ParseFailure(f"nesting deeper than {MAX_NESTING} levels") from None
+
+
+class _TooDeep(Exception):
+    """The document nests deeper than MAX_NESTING (raised by the pure-Python composer)."""
+
+
+_DEPTH_LIMITED: Any = None
+
+
+def _depth_limited_loader() -> Any:
+    """pyyaml's pure-Python SafeLoader, refusing to compose deeper than MAX_NESTING."""
+    global _DEPTH_LIMITED
+    if _DEPTH_LIMITED is None:
+        import yaml
+
+        class DepthLimited(yaml.SafeLoader):
+            _depth = 0
+
+            def compose_node(self, parent: Any, index: Any) -> Any:
+                self._depth += 1
+                try:
+                    if self._depth > MAX_NESTING:
+                        raise _TooDeep()
+                    return super().compose_node(parent, index)
+                finally:
+                    self._depth -= 1
+
+        _DEPTH_LIMITED = DepthLimited
+    return _DEPTH_LIMITED
 
 
 def is_map(node: Any) -> bool:
