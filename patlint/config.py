@@ -154,19 +154,24 @@ def _bound_untrusted(found: Config, source: str) -> None:
         )
     for pattern in found.exclude:
         if len(pattern) > UNTRUSTED_PATTERN_MAX:
+            from patlint.redaction import redact_text  # cut after redaction, never before
+
             raise ConfigError(
                 f"{source}: exclude: a pattern of {len(pattern)} characters, longer than the "
                 f"{UNTRUSTED_PATTERN_MAX} a config found in the scanned tree may set: "
-                f"{pattern[:40]!r}…; " + _trusted_places("")
+                f"{redact_text(pattern)[:40]!r}…; " + _trusted_places("")
             )
 
 
 def _allow(value: object, where: str) -> frozenset[str]:
     items = _str_list(value, where)
-    for item in items:
+    for n, item in enumerate(items, 1):
         if not _HEX64.match(item.lower()):
+            # Nothing of the entry is shown: it may be the token itself, pasted by mistake.
             raise ConfigError(
-                f"{where}: expected SHA-256 hex digests (a finding fingerprint or a token sha256), got {item[:12]!r}…"
+                f"{where}: entry {n} is not a SHA-256 hex digest (a finding fingerprint or a "
+                "token sha256); if it is a token, use its sha256 from "
+                "`patlint scan --format json` instead"
             )
     return frozenset(i.lower() for i in items)
 

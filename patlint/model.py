@@ -310,6 +310,7 @@ INCOMPLETE_REASONS = frozenset(
         "unreadable",  # no permission
         "os-error",  # any other error while listing or opening
         "read-error",  # failed while reading
+        "reader-error",  # a structured reader failed on the file: only its text was scanned
         "path-too-long",  # longer than PATH_MAX: no system call can name it
         "missing-object",  # git history: an object that is not in the repository
         "corrupt-object",  # git history: an object git cannot read

@@ -49,6 +49,8 @@ _HEX_RUN = re.compile(r"[0-9A-Fa-f]{40,}")  # one pass over hex runs (faster tha
 # Every shape starts with one of these (any case): no match, no need for the shapes regex.
 _PREFIX = re.compile(f"[Gg][Hh][{_SHORT}{_SHORT.upper()}]_|[Gg][Ii][Tt][Hh][Uu][Bb]_[Pp][Aa][Tt]_")
 _LONG_B64 = re.compile("[A-Za-z0-9+/_-]{32,}")  # the shortest base64 that can hide a token
+_HEAD = 8  # a learned token (8 characters or more) is looked up by its first 8
+_B64_RUN = re.compile(f"[A-Za-z0-9+/_-]{{{_HEAD},}}")
 MAX_DEPTH = 2  # base64 in percent-encoding (or the other way round) is as deep as we look
 
 
@@ -113,8 +115,16 @@ class Redactor:
         self.every_hex40 = every_hex40
         self._previews: dict[str, str] = {}  # lower-cased plaintext of a learned token -> preview
         self._hex: set[str] = set()  # learned 40-hex tokens (lower-cased)
-        self._other: list[str] = []  # learned tokens of no known shape (lower-cased)
+        # Learned tokens of no known shape (a custom rule's): a tree may hold thousands, so
+        # they are found by set look-ups over runs of their alphabet (linear in the text), not
+        # by one alternation of them all (which costs their number times the text).
+        self._other: set[str] = set()  # lower-cased
+        self._other_heads: set[str] = set()  # their first _HEAD characters
+        self._other_lengths: set[int] = set()
+        self._other_chars: set[str] = set()  # their characters, both cases
+        self._other_b64: set[str] = set()  # the first _HEAD characters of their base64 fragments
         self._compiled: tuple[re.Pattern[str], list[re.Pattern[str]]] | None = None
+        self._other_runs: re.Pattern[str] | None = None
         self.learn(known)
 
     def learn(self, secrets: Iterable[Secret]) -> None:
@@ -133,35 +143,96 @@ class Redactor:
             if _HEX40.fullmatch(value):
                 self._hex.add(lowered)  # a set, however many: a history scan may find many
             else:
-                self._other.append(lowered)  # a custom rule's token: rare, and few
+                self._learn_other(value, lowered)
             self._compiled = None
+
+    def _learn_other(self, value: str, lowered: str) -> None:
+        self._other.add(lowered)
+        self._other_heads.add(lowered[:_HEAD])
+        self._other_lengths.add(len(lowered))
+        for c in lowered:
+            upper = c.upper()
+            self._other_chars.add(c)
+            if len(upper) == 1 and upper.lower() == c:
+                self._other_chars.add(upper)
+        # base64 of it as found (a custom token may mix cases: `CORP-b77e…`), lower or upper
+        fragments = _fragments_of(value) | _fragments_of(lowered)
+        self._other_b64.update(f[:_HEAD] for f in fragments)
 
     def _regexes(self) -> tuple[re.Pattern[str], list[re.Pattern[str]]]:
         """(every token raw, [where base64 may hide one]), compiled once after each `learn`."""
         if self._compiled is not None:
             return self._compiled
-        other = "|".join(re.escape(k) for k in sorted(self._other, key=len, reverse=True))
-        tokens = re.compile(f"{_SHAPES}|{other}" if other else _SHAPES, re.IGNORECASE)
-        fragments = set(_prefix_fragments()).union(*(_fragments_of(v) for v in self._other))
-        # Where base64 may hide a token: a prefix's (or a learned token's) fragment, and, once
-        # 40-hex tokens are known, a stretch that encodes hex digits. Two passes: one regex
-        # for both is several times slower.
-        alternatives = sorted(fragments, key=len, reverse=True)
+        tokens = re.compile(_SHAPES, re.IGNORECASE)
+        # Where base64 may hide a token: a prefix's fragment, and, once 40-hex tokens are
+        # known, a stretch that encodes hex digits. Two passes: one regex for both is several
+        # times slower. (A learned token's fragments are looked up: `_other_b64_hits`.)
+        alternatives = sorted(_prefix_fragments(), key=len, reverse=True)
         b64 = [re.compile("|".join(re.escape(f) for f in alternatives))]
         if self._hex:
             b64.append(re.compile(_hex_b64_quads()))
         self._compiled = (tokens, b64)
+        if self._other:
+            chars = "".join(re.escape(c) for c in sorted(self._other_chars))
+            self._other_runs = re.compile(f"[{chars}]{{{min(self._other_lengths)},}}")
         return self._compiled
+
+    def _find_other(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, preview) of each learned token of no known shape in `text` (any letter
+        case; leftmost, longest first, not overlapping): a set look-up at each position of
+        each run of their characters, so the cost is linear in `text` however many they are."""
+        self._regexes()
+        if self._other_runs is None:
+            return []
+        lengths = sorted(self._other_lengths, reverse=True)
+        out: list[tuple[int, int, str]] = []
+        for m in self._other_runs.finditer(text):
+            run = m.group().lower()
+            base = m.start()
+            i, last = 0, len(run) - min(lengths)
+            while i <= last:
+                if run[i : i + _HEAD] in self._other_heads:
+                    hit = next((n for n in lengths if run[i : i + n] in self._other), 0)
+                    if hit:
+                        out.append((base + i, base + i + hit, self._previews[run[i : i + hit]]))
+                        i += hit
+                        continue
+                i += 1
+        return out
+
+    def _other_b64_hits(self, text: str) -> list[int]:
+        """Where base64 text may hide a learned token of no known shape: the positions of
+        the first characters of its fragments (set look-ups, linear in `text`)."""
+        if not self._other:
+            return []
+        heads = self._other_b64
+        hits: list[int] = []
+        for m in _B64_RUN.finditer(text):
+            run, base = m.group(), m.start()
+            hits += [base + i for i in range(len(run) - _HEAD + 1) if run[i : i + _HEAD] in heads]
+        return hits
+
+    def _sub_tokens(self, text: str) -> str:
+        """`text` with every raw token replaced: learned ones of no known shape, then shapes."""
+        found = self._find_other(text)
+        if found:
+            pieces, done = [], 0
+            for start, end, preview in found:
+                pieces += [text[done:start], preview]
+                done = end
+            text = "".join(pieces) + text[done:]
+        return self._regexes()[0].sub(self._preview, text)
 
     def __call__(self, text: str) -> str:
         """`text` with every token replaced by its preview: a few C-speed regex passes, and
         Python work only where something token-like is (about 15 ms per MB of JSON report)."""
         if self._other or _PREFIX.search(text) is not None:
-            text = self._regexes()[0].sub(self._preview, text)
+            text = self._sub_tokens(text)
         if self._hex or self.every_hex40:
             text = _HEX_RUN.sub(self._hex_preview, text)
         if _LONG_B64.search(text) is not None:
             hits = [m.start() for rx in self._regexes()[1] for m in rx.finditer(text)]
+            hits += self._other_b64_hits(text)
             if hits:
                 text = self._replace_runs(text, hits, _B64_CHARS, "base64")
         if "%" in text:
@@ -221,6 +292,7 @@ class Redactor:
         tokens, b64 = self._regexes()
         out: list[str] = []
         for text in decoded:
+            out += [preview for _, _, preview in self._find_other(text)]
             out += [self._preview(m) for m in tokens.finditer(text)]
             if self._hex:  # decoded, a token may run into other hex digits: every window
                 for m in _HEX_RUN.finditer(text):
@@ -229,6 +301,7 @@ class Redactor:
                     out += [self._previews[w] for w in windows if w in self._hex]
             if depth < MAX_DEPTH:
                 hits = [m.start() for rx in b64 for m in rx.finditer(text)]
+                hits += self._other_b64_hits(text)
                 for start, end in _runs(text, hits, _B64_CHARS):
                     out += self._decoded_previews(text[start:end], "base64", depth)
                 hits = [m.start() for m in _PCT.finditer(text)]

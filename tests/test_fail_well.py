@@ -242,3 +242,19 @@ def test_path_longer_than_path_max_makes_the_scan_incomplete(
     )
     text = CliRunner().invoke(cli, ["scan", "--offline", str(root)])
     assert "INCOMPLETE: 1 could not be read (-v lists them)" in text.stderr + text.stdout
+
+
+def test_the_unexpected_error_hint_names_a_command_that_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hint said "run with --debug", but `patlint scan --debug` is no such option."""
+
+    def boom(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("patlint.engine.run.run_scan", boom)
+    res = CliRunner().invoke(cli, ["scan", "--offline", str(tmp_path)])
+    assert res.exit_code == 3, res.output
+    assert "patlint --debug scan" in res.stderr, res.stderr
+    again = CliRunner().invoke(cli, ["--debug", "scan", "--offline", str(tmp_path)])
+    assert again.exit_code == 3 and "Traceback (most recent call last)" in again.stderr

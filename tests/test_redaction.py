@@ -179,3 +179,53 @@ def test_escapes_around_a_token_survive_and_the_output_stays_valid_json(
         assert json.loads(out)["path"].startswith(name[:1] if name[0] != "\\" else "\\x1b"), out
         assert not _shows(out, t) and not _shows(out, hex_token), out
     assert r(f"a\\x1b{pct}") == f"a\\x1b{redact(t)}"  # a table's escape
+
+
+def test_many_learned_tokens_of_no_known_shape_cost_linear_time(rng: random.Random) -> None:
+    """Custom-rule tokens are learned by the thousand when a tree holds them by the thousand:
+    one alternation of them all (and of their base64 fragments) made every flush cost
+    N x output size, 472 s for 16,000 of them. Now one pass finds every one of them."""
+    alphabet = "0123456789abcdef"
+    odd = ["CORP-" + "".join(rng.choice(alphabet) for _ in range(32)) for _ in range(16_000)]
+    start = time.perf_counter()
+    r = Redactor([Secret(v, "legacy") for v in odd])
+    lines = [
+        f'{{"k": "{v}", "b64": "{base64.b64encode(b"u:" + v.encode()).decode()}"}}' for v in odd
+    ]
+    text = "\n".join(lines)
+    out = r(text)
+    elapsed = time.perf_counter() - start
+    assert all(v not in out and v.lower() not in out.lower() for v in odd[::97])
+    assert out.count("…") == 2 * len(odd)  # each raw and each base64 form, replaced
+    assert elapsed < 10.0, f"{elapsed:.2f} s"
+
+
+def test_a_message_cut_short_never_keeps_part_of_a_token(rng: random.Random, tmp_path: Any) -> None:
+    """Cutting before redacting left any 1 to 19 body characters after the prefix, which the
+    shape (20 or more) no longer matches: `cannot_parse`'s 200 characters, the `allow:` entry
+    echoed by the config error, the org table's names."""
+    from patlint.config import load_file
+    from patlint.errors import ConfigError
+    from patlint.model import OrgToken
+    from patlint.report.org import render_text
+    from patlint.sources.readers.structured import cannot_parse
+
+    t = make_token("ghp", rng)
+    for lead in range(170, 200):  # every cut from 1 to 26 characters into the token
+        out = cannot_parse("gh/hosts.yml", "!" + "a" * lead + t)
+        assert t[:5] not in out, (lead, out)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"allow: [{t}]\n")
+    with pytest.raises(ConfigError) as err:
+        load_file(cfg)
+    assert t[:5] not in str(err.value), str(err.value)
+    from patlint.model import OrgResult, ScanStats
+    from patlint.report.common import ReportMeta
+
+    meta = ReportMeta(version="0", config_source="-", fail_on="high", exit_code=0, verification="")
+    for lead in range(20, 40):
+        e = OrgToken(source="saml", id=1, kind="ghp", owner="o", name="x" * lead + " " + t)
+        result = OrgResult([], [], [], ScanStats(), org="acme", inventory=[e])
+        buf = io.StringIO()
+        render_text(result, stream=buf, meta=meta)
+        assert t[:5] not in buf.getvalue(), lead

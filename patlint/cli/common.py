@@ -124,9 +124,10 @@ class _Group(click.Group):
 
                 click.echo("".join(traceback.format_exception(exc)).rstrip("\n"), err=True)
                 ctx.exit(EXIT_ERROR)
+            name = ctx.invoked_subcommand or "<command>"
             click.echo(
                 f"patlint: unexpected error: {exc.__class__.__name__}: {redact_text(str(exc))}"
-                " (run with --debug for details)",
+                f" (for the traceback, run again as `patlint --debug {name} …`)",
                 err=True,
             )
             ctx.exit(EXIT_ERROR)

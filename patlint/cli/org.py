@@ -9,7 +9,14 @@ from typing import Any, TextIO
 import click
 
 from patlint import __version__
-from patlint.cli.common import SEVERITIES, VERDICT, _write_atomic, check_output
+from patlint.cli.common import (
+    EXIT_FINDINGS,
+    SEVERITIES,
+    VERDICT,
+    _redactor,
+    _write_atomic,
+    check_output,
+)
 from patlint.errors import ConfigError
 
 
@@ -104,7 +111,7 @@ def org(
     from patlint.errors import GitHubError
     from patlint.github.app import app_jwt, installation_token
     from patlint.github.client import GitHubClient
-    from patlint.github.org import fine_grained_tokens, saml_tokens
+    from patlint.github.org import IncompleteListing, fine_grained_tokens, saml_tokens
     from patlint.github.transport import make_session
     from patlint.github.verify import build_options, route
     from patlint.hosts import normalize_host
@@ -125,6 +132,9 @@ def org(
         if not value:
             raise click.UsageError(f"--token-env {token_env}: the variable is not set")
         owner_token = Secret(value, "ghp")
+        # Learned before anything is sent: a 40-hex owner token has no shape the redactor
+        # knows, and an API can echo it (in a login, a title, a URL).
+        _redactor().learn([owner_token])
     check_output(output)
     # The key is read (bounded) and signed before anything is sent: a wrong file is exit 2 now,
     # not after the network part (and `--private-key /dev/zero` is not read forever).
@@ -152,6 +162,7 @@ def org(
             session.close()
     entries = []
     failed: list[str] = []
+    partial = 0  # listings that failed after some of it was read (kept)
     try:
         client = GitHubClient(
             session, base, timeout=options.timeout, connect_timeout=options.connect_timeout
@@ -160,16 +171,24 @@ def org(
             try:
                 inst = installation_token(client, org_name, jwt)
                 entries += fine_grained_tokens(client, org_name, inst)
+            except IncompleteListing as exc:
+                entries += exc.partial
+                partial += 1
+                failed.append(f"every fine-grained token: {exc}")
             except GitHubError as exc:
                 failed.append(f"fine-grained tokens: {exc}")
         if owner_token is not None:
             try:
                 entries += saml_tokens(client, org_name, owner_token)
+            except IncompleteListing as exc:
+                entries += exc.partial
+                partial += 1
+                failed.append(f"every SAML-authorized token: {exc}")
             except GitHubError as exc:
                 failed.append(f"SAML-authorized tokens: {exc}")
     finally:
         session.close()
-    if failed and len(failed) == (jwt is not None) + (owner_token is not None):
+    if not partial and failed and len(failed) == (jwt is not None) + (owner_token is not None):
         # Nothing could be listed: one clear line, no empty report that reads as "clean".
         raise ConfigError(
             f"organization {org_name} on {host} ({base}): could not list "
@@ -177,11 +196,14 @@ def org(
             + " (check the network path to the API, --host, --github-api and the credentials)"
         )
     notices = [
-        f"incomplete inventory: could not list {what}; the report shows the other tokens only"
+        f"incomplete inventory: could not list {what}; the report shows the tokens listed "
+        "only, and the exit code is at least 1"
         for what in failed
     ]
     result = audit(entries, ruleset, org=org_name, host=host, allow=config.allow, notices=notices)
     code = exit_code(result.findings, Severity.parse(fail_on))
+    if failed:  # an incomplete inventory never reads as clean
+        code = max(code, EXIT_FINDINGS)
     click.get_current_context().meta[VERDICT] = code
     meta = ReportMeta(
         version=__version__,

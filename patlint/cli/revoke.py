@@ -212,6 +212,7 @@ def revoke(
         from patlint.model import Secret
 
         auth = Secret(value, "ghp")
+        _redactor().learn([auth])  # a 40-hex GHES token has no shape the redactor knows
     if dry_run:
         outcomes += [
             Outcome(

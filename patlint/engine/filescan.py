@@ -238,7 +238,16 @@ def scan_structured(
     result, spans = searched if searched is not None else scan_buffer(data, rel, detector)
     hits = FileHits(data, rel, list(result.candidates), spans)
     for reader in readers:
-        out = join(reader.read(data, rel, st), hits, list(result.candidates), st, detector)
+        try:
+            out = join(reader.read(data, rel, st), hits, list(result.candidates), st, detector)
+        except Exception as exc:  # one hostile file must never end the scan
+            # A reader bug a crafted file reaches: keep what the text detectors found, and say
+            # the file was not fully read (counted as incomplete). Only the exception's class is
+            # shown: its message may quote the file, and so a token.
+            result.skip = Skip(
+                rel, "reader-error", f"{reader.name} reader failed: {type(exc).__name__}"
+            )
+            continue
         if out.candidates:
             digests = {c.secret.digest for c in out.candidates}
             result.candidates = [c for c in result.candidates if c.secret.digest not in digests]

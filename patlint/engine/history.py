@@ -13,9 +13,11 @@ from patlint.engine.filescan import (
     scan_stream,
     scan_structured,
 )
-from patlint.model import Rule, Skip
+from patlint.engine.names import NameScan
+from patlint.model import Candidate, Rule, Skip
 from patlint.sources.archives import HEAD, kind_of
 from patlint.sources.history.blobs import HistoryCollected, Progress, read_history
+from patlint.sources.names import NameBatch
 from patlint.sources.readers import READER_MAX_BYTES
 from patlint.sources.readers.registry import may_have_readers, readers_for
 from patlint.sources.reading import Prefixed
@@ -33,6 +35,12 @@ class BlobScan:
         self.max_size = max_size
         self.archives = archives
         self.blobs = 0
+        self._names = NameScan(detector)
+
+    def names(self, batch: NameBatch) -> list[tuple[Candidate, int]]:
+        """The tokens in a batch of the history's paths (a path is a place, as in a tree
+        scan), each with the index of the path it is in."""
+        return self._names.search(batch)
 
     def __call__(self, stream: BinaryIO, path: str, shown: str, size: int) -> FileResult:
         """Scan `size` bytes of `stream`, shown as `shown` (see `BlobScanner`)."""

@@ -23,22 +23,28 @@ class NameScan:
         return batched_names(items, self._scan)
 
     def _scan(self, batch: NameBatch) -> None:
+        self.candidates += [c for c, _ in self.search(batch)]
+
+    def search(self, batch: NameBatch) -> list[tuple[Candidate, int]]:
+        """The tokens in `batch` not found at their place before, each with the index of the
+        path it is in (the history scan places it at that path's blob)."""
         if not self.detector.may_hit(batch.blob):
-            return
+            return []
+        out: list[tuple[Candidate, int]] = []
         for hit in self.detector.scan(batch.blob):
             place, note = batch.place(hit.offset)
             secret = Secret(hit.token, hit.rule.token_kind)
             if (place, secret.digest) in self._seen:
                 continue
             self._seen.add((place, secret.digest))
-            self.candidates.append(
-                Candidate(
-                    rule_id=hit.rule.id,
-                    secret=secret,
-                    location=Location(place, note=note),
-                    context=Context(file_type=FILE_TYPE, encoding=hit.encoding),
-                    severity=hit.rule.severity,
-                    confidence=hit.rule.confidence,
-                    checksum_valid=hit.checksum_valid,
-                )
+            candidate = Candidate(
+                rule_id=hit.rule.id,
+                secret=secret,
+                location=Location(place, note=note),
+                context=Context(file_type=FILE_TYPE, encoding=hit.encoding),
+                severity=hit.rule.severity,
+                confidence=hit.rule.confidence,
+                checksum_valid=hit.checksum_valid,
             )
+            out.append((candidate, batch.index(hit.offset)))
+        return out

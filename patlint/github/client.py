@@ -4,7 +4,13 @@ Safety rules enforced here, whatever the caller asks (the transport, transport.p
 - only GET, never a write (not even a deliberately invalid one);
 - a circuit breaker per host: the first timeout or failed connection marks the host down for
   the rest of the run, and every request still queued for it fails at once (`HostDown`), so N
-  tokens for a silent host cost one token's wait, not N.
+  tokens for a silent host cost one token's wait, not N;
+- a rate-limit breaker per host: a rate limit is waited out once per host (every request to it
+  pauses, not just the one that was limited); a limit longer than `max_rate_limit_wait`, or a
+  limit again after that wait, stops every request to the host for the rest of the run
+  (`RateLimited`): N tokens cost one wait, and a host that said "stop" is not sent more;
+- a bad-credential breaker per host: after `MAX_REJECTED_IN_A_ROW` 401s in a row (with no
+  accepted token between), nothing more is sent there in this run (`TooManyRejected`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from patlint.github.transport import (
     check_base_url,
     exchange,
     header_numbers,
+    resolve_within,
 )
 from patlint.model import Secret
 
@@ -45,6 +52,20 @@ class Unreachable(GitHubError):
 
 class HostDown(Unreachable):
     """Not sent: the host did not answer earlier in this run (see `Unreachable`)."""
+
+
+MAX_REJECTED_IN_A_ROW = 10
+
+
+class TooManyRejected(GitHubError):
+    """Not sent: the last `MAX_REJECTED_IN_A_ROW` tokens sent to the host were bad credentials.
+
+    Checksum-valid fakes cost nothing to make, and many bad credentials from one address make
+    GitHub lock out even valid tokens: the rest of the run sends no more there."""
+
+
+class RateLimited(GitHubError):
+    """Not sent: the host rate-limited this run past what we wait for (see `GitHubClient.get`)."""
 
 
 @dataclass(slots=True)
@@ -65,12 +86,16 @@ class Pacer:
     next_start: float = 0.0
     paused_until: float = 0.0
     clock: Callable[[], float] = time.monotonic
+    stop: threading.Event = field(default_factory=threading.Event)  # the run is ending
+    closed: bool = False  # a breaker tripped: nothing more is sent to this host
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
     def acquire(self, deadline: float | None = None) -> bool:
-        """Wait for a slot; False when the deadline passes first."""
+        """Wait for a slot; False when the deadline passes first (or the run is stopping)."""
         with self._cond:
             while True:
+                if self.stop.is_set() or self.closed:
+                    return False
                 now = self.clock()
                 start_at = max(self.next_start, self.paused_until)
                 if self.inflight < self.window and now >= start_at:
@@ -95,6 +120,17 @@ class Pacer:
                 self.window = max(1, self.window // 2)
                 self.interval = min(self.max_interval, max(self.bad_interval, self.interval * 2))
                 self.next_start = max(self.next_start, self.clock() + self.interval)
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Refuse every request from now on (waiting ones included)."""
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Wake every waiting request (to see `stop`)."""
+        with self._cond:
             self._cond.notify_all()
 
     def pause(self, seconds: float) -> None:
@@ -135,6 +171,10 @@ class GitHubClient:
         self._clock = clock
         self._wall = wall_clock
         self._down: str | None = None  # why the host is down for this run (circuit breaker)
+        self._limited: str | None = None  # why it rate-limited us for the rest of the run
+        self._resume_at: float | None = None  # when the one rate-limit wait ends
+        self._rejected_in_a_row = 0  # 401s since the last accepted credential
+        self._resolved = False  # the host's name resolved within the connect timeout
         self._down_lock = threading.Lock()
 
     @property
@@ -143,11 +183,42 @@ class GitHubClient:
         with self._down_lock:
             return self._down
 
+    @property
+    def limited(self) -> str | None:
+        """Why the host was given up for rate limits in this run (see `GitHubClient.get`)."""
+        with self._down_lock:
+            return self._limited
+
+    def _rate_limited(self, response: Response, wait: float, sent_at: float) -> bool:
+        """Whether this rate-limited answer trips the rate-limit breaker (else: wait once)."""
+        with self._down_lock:
+            again = self._resume_at is not None and sent_at >= self._resume_at
+            if self._limited is None and (wait > self.max_rate_limit_wait or again):
+                kind = rate_limit_kind(response) or "a"
+                self._limited = f"HTTP {response.status}: {kind} rate limit"
+            if self._limited is not None:
+                self.pacer.close()
+                return True
+            self._resume_at = max(self._resume_at or 0.0, self._clock() + wait)
+            return False
+
+    def _check_rejected(self) -> None:
+        """Raise TooManyRejected once the bad-credential breaker has tripped."""
+        with self._down_lock:
+            rejected = self._rejected_in_a_row
+        if rejected >= MAX_REJECTED_IN_A_ROW:
+            raise TooManyRejected(
+                f"{self.host}: not sent: the last {rejected} tokens in a row sent there were "
+                "bad credentials (likely fakes; many more from this address make GitHub lock "
+                "out even valid tokens)"
+            )
+
     def trip(self, problem: str) -> None:
         """Mark the host down for the rest of the run (the first reason is kept)."""
         with self._down_lock:
             if self._down is None:
                 self._down = problem
+        self.pacer.close()
 
     def get(
         self,
@@ -173,14 +244,34 @@ class GitHubClient:
         body: Any = None
         while True:
             attempts += 1
+            self._check_rejected()  # before queueing for a slot (spaced out after 401s)
             if not self.pacer.acquire(deadline):
+                if self.pacer.stop.is_set():
+                    raise GitHubError(f"{self.host}: not sent (the run is stopping)")
+                self._check_rejected()
+                down = self.down
+                if down is not None:
+                    raise HostDown(f"{self.host}: {down} (host skipped for the rest of the run)")
+                limited = self.limited
+                if limited is not None:
+                    raise RateLimited(f"{self.host}: {limited} (host not asked again in this run)")
+                if self.pacer.paused_until > self._clock():
+                    raise RateLimited(f"{self.host}: rate-limited; gave up waiting (deadline)")
                 raise GitHubError(f"{self.host}: gave up waiting for a request slot (deadline)")
             outcome = "other"
             try:
                 down = self.down  # checked once a slot is ours: tokens queued behind a
                 if down is not None:  # silent host's first request are not sent at all
                     raise HostDown(f"{self.host}: {down} (host skipped for the rest of the run)")
+                self._check_rejected()
+                limited = self.limited
+                if limited is not None:
+                    raise RateLimited(f"{self.host}: {limited} (host not asked again in this run)")
                 budget = self._budget(deadline)
+                if not self._resolved:  # first contact: resolution gets the connect timeout
+                    resolve_within(self.host, max(0.001, min(self.connect_timeout, budget)))
+                    self._resolved = True
+                sent_at = self._clock()
                 status, headers, body = exchange(
                     self.session,
                     "GET",
@@ -199,6 +290,13 @@ class GitHubClient:
                     outcome = "bad"
                 elif 200 <= status < 300:
                     outcome = "ok"
+                with self._down_lock:
+                    if outcome == "bad":
+                        self._rejected_in_a_row += 1
+                        if self._rejected_in_a_row >= MAX_REJECTED_IN_A_ROW:
+                            self.pacer.close()
+                    elif outcome == "ok":
+                        self._rejected_in_a_row = 0
             except ExchangeError as exc:
                 if not exc.retryable:
                     raise GitHubError(f"{self.host}: {exc.problem}") from None
@@ -222,10 +320,9 @@ class GitHubClient:
             wait = self.rate_limit_wait(response)
             if wait is None:
                 return response
-            if wait > self.max_rate_limit_wait or attempts > self.max_retries + 2:
+            if self._rate_limited(response, wait, sent_at) or attempts > self.max_retries + 2:
                 return response
-            if rate_limit_kind(response) == "secondary":
-                self.pacer.pause(wait)
+            self.pacer.pause(wait)  # no request to this host before then, whichever token
             if not self._wait(wait, deadline):
                 return response
             waited += wait

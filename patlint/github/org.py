@@ -57,6 +57,21 @@ def next_link(link: str | None) -> str | None:
     return None
 
 
+class IncompleteListing(GitHubError):
+    """A listing that failed after some of it was read: `partial` holds what was read."""
+
+    def __init__(self, message: str, partial: list[OrgToken]) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
+def _keep_partial(exc: GitHubError, out: list[OrgToken]) -> GitHubError:
+    """The error to raise when a listing fails: what was read so far is kept with it."""
+    if not out:
+        return exc
+    return IncompleteListing(f"{exc} (stopped after {len(out)} listed)", out)
+
+
 def paginate(
     client: GitHubClient, path: str, secret: Any, params: Mapping[str, str] | None = None
 ) -> Iterator[Any]:
@@ -117,6 +132,16 @@ def fine_grained_tokens(
 ) -> list[OrgToken]:
     """The approved fine-grained tokens with access to `org` (GitHub App installation token)."""
     out: list[OrgToken] = []
+    try:
+        _fine_grained(client, org, secret, list_repositories, out)
+    except GitHubError as exc:
+        raise _keep_partial(exc, out) from None
+    return out
+
+
+def _fine_grained(
+    client: GitHubClient, org: str, secret: Any, list_repositories: bool, out: list[OrgToken]
+) -> None:
     for item in paginate(client, f"/orgs/{org}/personal-access-tokens", secret):
         if not isinstance(item, dict) or not isinstance(item.get("id"), int):
             continue
@@ -147,12 +172,19 @@ def fine_grained_tokens(
                 granted_at=parse_time(item.get("access_granted_at")),
             )
         )
-    return out
 
 
 def saml_tokens(client: GitHubClient, org: str, secret: Any) -> list[OrgToken]:
     """Classic and OAuth tokens authorized for `org`'s SAML SSO (SSH keys are left out)."""
     out: list[OrgToken] = []
+    try:
+        _saml(client, org, secret, out)
+    except GitHubError as exc:
+        raise _keep_partial(exc, out) from None
+    return out
+
+
+def _saml(client: GitHubClient, org: str, secret: Any, out: list[OrgToken]) -> None:
     for item in paginate(client, f"/orgs/{org}/credential-authorizations", secret):
         if not isinstance(item, dict):
             continue
@@ -176,7 +208,6 @@ def saml_tokens(client: GitHubClient, org: str, secret: Any) -> list[OrgToken]:
                 last_eight=str(last8) if isinstance(last8, str) and last8 else None,
             )
         )
-    return out
 
 
 def org_repositories(client: GitHubClient, org: str, secret: Any) -> list[dict[str, Any]]:

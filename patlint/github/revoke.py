@@ -90,9 +90,10 @@ class Revoker:
                 out.extend(self._outcome(s, FAILED, why) for s in rest)
                 n = len(rest) + len(batch)
                 self.notify(
-                    f"{self.host} could not be reached ({self.down}); {n} token{'' if n == 1 else 's'} "
-                    "not revoked "
-                    "there; check the network path to it (or --github-api) and run again"
+                    f"{self.host} could not be reached ({self.down}); {n} "
+                    f"token{'' if n == 1 else 's'} not confirmed revoked there (the batch it met "
+                    "may or may not have been received; the rest were not sent); check the "
+                    "network path to it (or --github-api) and run again"
                 )
                 break
         return out

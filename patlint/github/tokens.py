@@ -1,4 +1,6 @@
-"""Turn GitHub API responses into TokenInfo: status from status code and headers, never body words.
+"""Turn GitHub API responses into TokenInfo: status from status code and headers, never body words
+(but a 2xx counts only with a body shaped as GitHub's identity answer: a captive portal's page
+or a cut answer is no "live").
 
 Also: X-OAuth-Scopes parsing, the two formats of
 GitHub-Authentication-Token-Expiration, and X-GitHub-SSO.
@@ -88,6 +90,23 @@ def _reset_text(response: Response) -> str:
     return ""
 
 
+def _not_an_identity_answer(response: Response, kind: str) -> str | None:
+    """What a 2xx answer of the identity endpoint lacks to be GitHub's, or None: JSON (the
+    transport parses only a complete JSON answer), and an object with a string `login` (for
+    an installation token, a `repositories` list)."""
+    body = response.body
+    if body is None:
+        return "no complete JSON body"
+    if not isinstance(body, dict):
+        return "the JSON body is not an object"
+    if kind == "ghs":
+        if not isinstance(body.get("repositories"), list):
+            return "no list of repositories in the body"
+    elif not isinstance(body.get("login"), str):
+        return "no login in the body"
+    return None
+
+
 def _owner(body: object, kind: str) -> str | None:
     if not isinstance(body, dict):
         return None
@@ -152,6 +171,13 @@ def classify(response: Response, kind: str, host: str, *, now: datetime) -> Toke
             what = TokenStatus.UNVERIFIED
             reason = f"unexpected HTTP {status} from {response.url_path or 'the API'} on {host}"
         return TokenInfo(what, reason=reason, **base)  # type: ignore[arg-type]
+    missing = _not_an_identity_answer(response, kind)
+    if missing is not None:  # a captive portal, a proxy's login page, a cut answer
+        return TokenInfo(
+            TokenStatus.UNVERIFIED,
+            reason=f"the API answered {status} without a GitHub answer: {missing}",
+            **base,  # type: ignore[arg-type]
+        )
     undetermined: list[str] = []
     raw_exp = response.header("github-authentication-token-expiration")
     expires_at = parse_expiration(raw_exp) if raw_exp else None

@@ -225,6 +225,28 @@ def _shutdown(sock: socket.socket) -> None:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)  # wakes a blocked recv() with EOF
 
 
+def resolve_within(host: str, seconds: float) -> None:
+    """Resolve `host` in a thread of its own, waiting at most `seconds`: name resolution runs
+    before any socket exists (so outside the watchdog and the connect timeout), and a resolver
+    whose packets are dropped stalls for as long as the C library retries (40 s and more).
+
+    Raises ExchangeError (retryable, so the breaker trips) when it takes longer. A failure in
+    time is left to the request itself, which reports it as a failed connection.
+    """
+    if not host or _is_ip(host.strip("[]")):
+        return
+    done = threading.Event()
+
+    def lookup() -> None:
+        with contextlib.suppress(OSError, UnicodeError):
+            socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
+        done.set()
+
+    threading.Thread(target=lookup, name="patlint-resolve", daemon=True).start()
+    if not done.wait(seconds):
+        raise ExchangeError(f"name resolution timed out after {seconds:g}s", retryable=True)
+
+
 def exchange(
     session: requests.Session,
     method: str,

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from patlint.errors import GitHubError
 from patlint.github.cache import VerificationCache
-from patlint.github.client import GitHubClient, Pacer, Unreachable
+from patlint.github.client import (
+    GitHubClient,
+    Pacer,
+    RateLimited,
+    TooManyRejected,
+    Unreachable,
+)
 from patlint.github.tokens import (
     FINE_GRAINED_PROBES,
     FINE_GRAINED_UNDETERMINED,
@@ -207,19 +213,24 @@ class GitHubResolver:
         session: requests.Session | None = None,
         cache: VerificationCache | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.options = options
+        # Set when the run is interrupted: rate-limit waits end, queued requests are not sent.
+        self._stop = threading.Event()
         self._session = session
         self._cache = cache
         if cache is None and options.use_cache:
             self._cache = VerificationCache(ttl=options.cache_ttl)
         self._now = now
-        self._sleep = sleep
+        self._sleep = sleep or self._interruptible_sleep
         self._clients: dict[str, GitHubClient] = {}
         # API base URL -> (host, first reason, digests it left unverified): the circuit breaker
         self._down: dict[str, tuple[str, str, set[str]]] = {}
+        # API base URL -> (host, first reason, digests it left unverified): rate-limit breaker
+        self._limited: dict[str, tuple[str, str, set[str]]] = {}
         self._capped: set[str] = set()  # digests not sent: over the verification cap
+        self._rejected: set[str] = set()  # digests not sent: too many bad credentials in a row
         self._lock = threading.Lock()
         self._notices: list[str] = []
         self.results: dict[str, TokenInfo] = {}
@@ -269,13 +280,22 @@ class GitHubResolver:
                     jobs.append((token, r))
         if jobs:
             session = self._session or make_session(self.options.concurrency)
+            pool = ThreadPoolExecutor(
+                max_workers=self.options.concurrency, thread_name_prefix="patlint-verify"
+            )
             try:
-                with ThreadPoolExecutor(
-                    max_workers=self.options.concurrency, thread_name_prefix="patlint-verify"
-                ) as pool:
-                    results = list(
-                        pool.map(lambda job: (job, self._verify(job[0], job[1], session)), jobs)
-                    )
+                results = list(
+                    pool.map(lambda job: (job, self._verify(job[0], job[1], session)), jobs)
+                )
+            except BaseException:
+                # SIGTERM or Ctrl-C: no queued token is sent, no wait is slept out; a request
+                # in flight ends within its exchange budget. (Leaving the `with` of a pool
+                # ran every queued token first.)
+                self._halt()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            else:
+                pool.shutdown()
             finally:
                 if self._session is None:
                     session.close()
@@ -287,6 +307,18 @@ class GitHubResolver:
             self._cache.save(known=[t.secret for t in tokens])
         self.results = {digest: merge(infos) for digest, infos in answers.items()}
         return dict(self.results)
+
+    def _interruptible_sleep(self, seconds: float) -> None:
+        """A wait that ends early when the run is interrupted (see `_halt`)."""
+        self._stop.wait(seconds)
+
+    def _halt(self) -> None:
+        """Stop every wait and every queued request of this run."""
+        self._stop.set()
+        with self._lock:
+            clients = list(self._clients.values())
+        for client in clients:
+            client.pacer.wake()
 
     def _cap_reason(self) -> str:
         o = self.options
@@ -313,6 +345,27 @@ class GitHubResolver:
                 "their policy rules were skipped; where this machine cannot reach it, "
                 "scan with --offline"
             )
+        for base_url, (host, reason, digests) in self._limited.items():
+            left = {d for d in digests if d in self.results and not self.results[d].verified}
+            left -= told
+            if not left:
+                continue
+            told |= left
+            n = len(left)
+            out.append(
+                f"GitHub rate-limited the check of {n} token{'s' if n != 1 else ''} at {host} "
+                f"({base_url}: {reason}); the host was not asked again in this run and their "
+                "policy rules were skipped; try again later, or scan with --offline"
+            )
+        rejected = {d for d in self._rejected if d in self.results} - told
+        if rejected:
+            told |= rejected
+            n = len(rejected)
+            reason = self.results[min(rejected)].reason
+            out.append(
+                f"not verified: {n} token{'s' if n != 1 else ''} ({reason}); "
+                "their policy rules were skipped"
+            )
         capped = {d for d in self._capped if d in self.results and not self.results[d].verified}
         if capped:
             told |= capped
@@ -336,9 +389,14 @@ class GitHubResolver:
             infos = by_status.get(status, [])
             if infos:
                 n = len(infos)
+                hint = (
+                    "; try again later, or scan with --offline"
+                    if status is TokenStatus.RATE_LIMITED
+                    else ""
+                )
                 out.append(
                     f"{label} {n} token{'s' if n != 1 else ''} ({infos[0].reason}); "
-                    "their policy rules were skipped"
+                    f"their policy rules were skipped{hint}"
                 )
         return out
 
@@ -366,6 +424,7 @@ class GitHubResolver:
                     pacer=Pacer(
                         max_window=self.options.concurrency,
                         bad_interval=self.options.bad_interval,
+                        stop=self._stop,
                     ),
                     sleep=self._sleep,
                 )
@@ -405,9 +464,24 @@ class GitHubResolver:
                 entry = self._down.setdefault(r.base_url, (r.host, client.down or str(exc), set()))
                 entry[2].add(token.secret.digest)
             return self._info(token, r.host, TokenStatus.UNREACHABLE, str(exc), now)
+        except TooManyRejected as exc:
+            with self._lock:
+                self._rejected.add(token.secret.digest)
+            return self._info(token, r.host, TokenStatus.UNVERIFIED, str(exc), now)
+        except RateLimited as exc:
+            with self._lock:
+                entry = self._limited.setdefault(
+                    r.base_url, (r.host, client.limited or str(exc), set())
+                )
+                entry[2].add(token.secret.digest)
+            return self._info(token, r.host, TokenStatus.RATE_LIMITED, str(exc), now)
         except GitHubError as exc:
             return self._info(token, r.host, TokenStatus.UNREACHABLE, str(exc), now)
         info = classify(resp, token.secret.kind, r.host, now=now)
+        if info.status is TokenStatus.RATE_LIMITED and client.limited is not None:
+            with self._lock:  # the answer that tripped the rate-limit breaker
+                entry = self._limited.setdefault(r.base_url, (r.host, client.limited, set()))
+                entry[2].add(token.secret.digest)
         if info.status is not TokenStatus.VALID:
             return info
         try:

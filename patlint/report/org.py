@@ -6,6 +6,7 @@ import json
 from typing import Any, TextIO
 
 from patlint.model import OrgResult, OrgToken
+from patlint.redaction import redact_text
 from patlint.report.common import ReportMeta, finding_dict
 from patlint.report.text import safe
 
@@ -75,7 +76,7 @@ def render_text(result: OrgResult, *, stream: TextIO, meta: ReportMeta) -> None:
             e.preview,
             e.source,
             safe(e.owner),
-            safe(e.name[:40]),
+            safe(redact_text(e.name)[:40]),  # redacted before the cut: no partial token
             e.repository_count,
             safe(_power(e)[:60]),
             _date(e.expires_at) or ("expired" if e.expired else "never"),

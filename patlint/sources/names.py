@@ -33,15 +33,19 @@ class NameBatch:
         encoded = [r.encode("utf-8", "surrogateescape") for r in rels]
         return cls(encoded, b"\n".join(encoded))
 
-    def place(self, offset: int) -> tuple[str, str]:
-        """The named place holding blob offset `offset`: (the path up to and including the
-        name it is in, "file name" or "folder name")."""
+    def index(self, offset: int) -> int:
+        """The index of the path holding blob offset `offset`."""
         if not self._starts:
             at = 0
             for e in self.paths:
                 self._starts.append(at)
                 at += len(e) + 1
-        i = bisect.bisect_right(self._starts, offset) - 1
+        return bisect.bisect_right(self._starts, offset) - 1
+
+    def place(self, offset: int) -> tuple[str, str]:
+        """The named place holding blob offset `offset`: (the path up to and including the
+        name it is in, "file name" or "folder name")."""
+        i = self.index(offset)
         path = self.paths[i]
         end = path.find(b"/", offset - self._starts[i])
         place = (path if end < 0 else path[:end]).decode("utf-8", "surrogateescape")

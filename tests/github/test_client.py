@@ -126,7 +126,9 @@ def test_primary_rate_limit_waits_until_reset_then_retries(emulator: Emulator, t
         403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}, count=1
     )
     sleeps = Sleeps()
-    resp = client(emulator, sleeps, wall_clock=lambda: reset - 20.0).get("/user", Secret(t, "ghp"))
+    # a fake clock: the wait pauses the whole host (no quota is left for any token)
+    c = client(emulator, sleeps, wall_clock=lambda: reset - 20.0, clock=sleeps.now)
+    resp = c.get("/user", Secret(t, "ghp"))
     assert resp.status == 200
     assert sleeps.calls == [21.0]  # until reset, plus one second
     assert len(emulator.requests) == 2

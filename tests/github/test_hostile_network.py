@@ -317,14 +317,72 @@ def test_huge_body_leaves_the_token_unverified_with_the_reason(serve: Any, token
     )
 
 
-def test_deeply_nested_json_body_is_no_body(serve: Any, token: Any) -> None:
+def test_deeply_nested_json_body_is_no_answer(serve: Any, token: Any) -> None:
     body = b"[" * 200_000 + b"]" * 200_000  # json.loads: RecursionError
     head = HEAD_OK.replace(b"X-OAuth-Scopes: repo\r\n", b"X-OAuth-Scopes: gist\r\n")
     srv = serve(raw_answer(head, body))
     info, _ = resolve(srv.url, token("ghp"))
-    assert info.status is TokenStatus.VALID
-    assert info.scopes == frozenset({"gist"})
-    assert "owner" in info.undetermined
+    assert info.status is TokenStatus.UNVERIFIED
+    assert "without a GitHub answer" in info.reason
+
+
+HTML_OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n"
+
+
+def cut_by_content_length(conn: socket.socket, srv: RawServer) -> None:
+    """A "complete" 200 whose Content-Length (10) ends the JSON after `{"login":`."""
+    srv.read_request(conn)
+    srv.send(conn, HEAD_OK + b'Content-Length: 10\r\n\r\n{"login": "octocat", "id": 1}')
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "kind"),
+    [
+        (cut_by_content_length, "ghp"),
+        (raw_answer(HTML_OK, b"<html>captive portal login</html>"), "ghp"),  # a captive portal
+        (raw_answer(HEAD_OK, b"{}"), "ghp"),
+        (raw_answer(HEAD_OK, b'{"login": 7}'), "ghp"),
+        (raw_answer(HEAD_OK, b'["octocat"]'), "ghp"),
+        (raw_answer(HEAD_OK, b'{"login": "octocat"}'), "ghs"),  # not an installation's answer
+    ],
+    ids=["cut-json", "html", "empty-object", "login-not-a-string", "list", "ghs-user-shape"],
+)
+def test_a_200_without_a_github_answer_is_never_a_live_token(
+    serve: Any, token: Any, behaviour: Behaviour, kind: str
+) -> None:
+    """A captive portal, a proxy's login page or a cut answer is not GitHub saying "live"."""
+    srv = serve(behaviour)
+    value = token(kind)
+    opts = VerifyOptions(
+        api={"github.com": srv.url}, use_cache=False, backoff=0.01, timeout=0.5, max_retries=0
+    )
+    info = GitHubResolver(opts).resolve([tok(value, kind)])[Secret(value, kind).digest]
+    assert info.status is TokenStatus.UNVERIFIED, info
+    assert "the API answered 200 without a GitHub answer" in info.reason
+    assert not info.never_expires
+
+
+def test_a_captive_portal_answer_is_not_cached_as_a_live_token(
+    serve: Any, token: Any, tmp_path: Path, home: Path
+) -> None:
+    srv = serve(raw_answer(HTML_OK, b"<html>captive portal login</html>"))
+    root = _tree(tmp_path, token("ghp"))
+    res = CliRunner().invoke(
+        cli,
+        [
+            *("scan", "--no-progress", "--format", "json"),
+            *("--config", str(tmp_path / "patlint.yaml")),
+            *("--github-api", srv.url, str(root)),
+        ],
+        catch_exceptions=False,
+    )
+    report = json.loads(res.stdout)
+    [tinfo] = report["tokens"]
+    assert tinfo["verification"]["status"] == "unverified", tinfo
+    assert not any("no-expiration" in f["rule_id"] for f in report["findings"]), report
+    assert "the token is live" not in res.stdout
+    cache = home / ".cache" / "patlint" / "verification-v1.json"
+    assert not cache.exists() or '"valid"' not in cache.read_text()
 
 
 def test_gzip_bomb_is_inflated_no_further_than_the_cap(serve: Any, token: Any) -> None:
@@ -741,6 +799,8 @@ def test_revocation_to_a_silent_host_fails_every_batch_with_one_notice(
     assert all(o.detail.startswith("not sent: github.com did not answer") for o in out[2:])
     assert srv.connections == 1
     assert len(said) == 1 and said[0].startswith("github.com could not be reached"), said
+    # never "not revoked": the batch that met the silence may have been received (review 2)
+    assert "6 tokens not confirmed revoked" in said[0] and "not revoked" not in said[0], said
 
 
 def test_org_inventory_stops_at_the_first_silence(serve: Any, token: Any) -> None:
@@ -758,3 +818,42 @@ def test_org_inventory_stops_at_the_first_silence(serve: Any, token: Any) -> Non
         saml_tokens(c, "acme", owner)
     assert time.monotonic() - start < 0.5
     assert srv.connections == 1
+
+
+def test_a_resolver_that_never_answers_costs_the_connect_timeout_once(
+    serve: Any, token: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Name resolution ran outside every budget: a resolver whose packets are dropped stalled
+    the first request for as long as glibc retried (40 s with ndots:5 and search domains), and
+    the notice then said "timed out after 10s". Now it has the connect timeout."""
+    srv = serve(raw_answer(HEAD_OK))
+    released = threading.Event()
+    real = socket.getaddrinfo
+    calls: list[str] = []
+
+    def stalled(host: Any, *args: Any, **kw: Any) -> Any:
+        if host == "localhost":
+            calls.append(host)
+            released.wait(8)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", stalled)
+    url = srv.url.replace("127.0.0.1", "localhost")
+    values = [token("ghp") for _ in range(4)]
+    opts = VerifyOptions(
+        api={"github.com": url}, use_cache=False, timeout=2.0, connect_timeout=1.0, max_retries=0
+    )
+    r = GitHubResolver(opts)
+    start = time.monotonic()
+    try:
+        infos = r.resolve([tok(v) for v in values])
+    finally:
+        took = time.monotonic() - start
+        released.set()
+    assert took < 3.0, took
+    assert len(calls) == 1  # the other tokens are not sent (the breaker)
+    assert {i.status for i in infos.values()} == {TokenStatus.UNREACHABLE}
+    [notice] = r.notices()
+    assert "name resolution timed out after 1s" in notice, notice
+    assert srv.connections == 0

@@ -398,3 +398,65 @@ def test_next_page_stays_under_the_api_base_path() -> None:
         "/orgs/a",
         {"page": "3"},
     )
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "html"])
+def test_an_api_that_echoes_a_legacy_owner_token_never_shows_it(
+    emulator: Emulator, token: Any, fmt: str
+) -> None:
+    """A 40-hex owner token (still common on GHES) has no shape the redactor knows: `org` must
+    teach it, as a scan teaches the tokens it finds, or an echoing API prints it."""
+    owner = token("legacy")
+    echoed = {
+        "login": owner,
+        "credential_id": 1,
+        "credential_type": "personal access token",
+        "authorized_credential_title": f"ci {owner}",
+        "scopes": ["repo", "admin:org"],
+        "token_last_eight": owner[-8:],
+        "credential_authorized_at": "2020-01-01T00:00:00Z",
+    }
+    emulator.inject(200, body=[echoed], path="/orgs/acme/credential-authorizations")
+    res = org_cli(emulator, "--token-env", "OWN", "--format", fmt, OWN=owner)
+    assert res.exit_code == 1, res.output
+    assert "admin:org" in res.stdout  # the entry is reported
+    for text in (res.stdout, res.stderr):
+        assert owner not in text.lower() and owner.upper() not in text
+
+
+@pytest.mark.parametrize(
+    ("scopes", "rule"), [(["repo", "admin:org", "delete_repo"], "god-token"), (["gist"], None)]
+)
+def test_a_page_that_fails_keeps_the_pages_read_and_the_inventory_is_incomplete(
+    emulator: Emulator, scopes: list[str], rule: str | None
+) -> None:
+    """Page 2 answering 500 threw page 1 away (its god token too) and exited 2; and an
+    incomplete inventory could exit 0, reading as clean."""
+    item = {
+        "login": "octo",
+        "credential_id": 1,
+        "credential_type": "personal access token",
+        "authorized_credential_title": "ci",
+        "scopes": scopes,
+        "token_last_eight": "abcdefgh",
+        "credential_authorized_at": iso(-1),
+        "authorized_credential_expires_at": iso(20),
+        "credential_accessed_at": iso(-1),
+    }
+    path = "/orgs/acme/credential-authorizations"
+    nxt = f'<{emulator.base_url}{path}?page=2>; rel="next"'
+    emulator.inject(200, body=[item], headers={"Link": nxt}, path=path)
+    emulator.inject(500, body={"message": "boom"}, path=path, count=100)
+    # without the god token, no finding reaches --fail-on critical: only the incompleteness
+    fail_on = "high" if rule else "critical"
+    res = org_cli(
+        emulator, "--token-env", "OWN", "--format", "json", "--fail-on", fail_on, OWN=OWNER_TOKEN
+    )
+    assert res.exit_code == 1, res.output
+    doc = json.loads(res.stdout)
+    assert [(e["source"], e["id"]) for e in doc["inventory"]] == [("saml", 1)]
+    rules = {f["rule_id"] for f in doc["findings"]}
+    assert (rule in rules) if rule else "god-token" not in rules, rules
+    assert any("incomplete inventory" in n and "after 1 listed" in n for n in doc["notices"]), doc[
+        "notices"
+    ]

@@ -5,8 +5,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import signal
 import socket
 import stat
+import subprocess
+import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -275,6 +279,107 @@ def test_long_rate_limit_is_rate_limited_not_invalid(emulator: Emulator, token: 
     assert info.status is TokenStatus.RATE_LIMITED
     assert "primary rate limit until 2100-01-01 00:00:00 UTC" in info.reason
     assert r.notices()[0].startswith("GitHub rate-limited the check of 1 token")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Retry-After": "1"}, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "+1"}],
+    ids=["secondary-429", "primary-403"],
+)
+def test_a_rate_limit_storm_costs_one_wait_not_one_per_token(
+    emulator: Emulator, token: Any, headers: dict[str, str]
+) -> None:
+    """A host that answers every request with a rate limit: each token used to wait (and ask
+    again) on its own, 95 s per 8 tokens at the default 60 s. Now the host is waited for once,
+    and when it limits again every token left is rate-limited at once, none sent."""
+    values = [token("ghp") for _ in range(8)]
+    for v in values:
+        emulator.add(v)
+    status = 429 if "Retry-After" in headers else 403
+    if "x-ratelimit-reset" in headers:
+        headers = {**headers, "x-ratelimit-reset": str(int(time.time()) + 1)}
+    emulator.inject(status, headers=headers, count=10_000)
+    r = resolver({"github.com": emulator.base_url})
+    start = time.monotonic()
+    infos = r.resolve([tok(v, "ghp") for v in values])
+    took = time.monotonic() - start
+    assert {i.status for i in infos.values()} == {TokenStatus.RATE_LIMITED}, infos
+    assert len(emulator.requests) <= 3, len(emulator.requests)
+    assert took < 6, took
+    [notice] = r.notices()
+    assert notice.startswith("GitHub rate-limited the check of 8 tokens"), notice
+    assert "could not be reached" not in notice and "--offline" in notice, notice
+
+
+def test_a_long_secondary_limit_stops_every_request_to_the_host(
+    emulator: Emulator, token: Any
+) -> None:
+    """GitHub said "wait 27 hours": sending the other tokens anyway can get an integration
+    banned. The first answer is the only request."""
+    values = [token("ghp") for _ in range(6)]
+    for v in values:
+        emulator.add(v)
+    emulator.inject(429, headers={"Retry-After": "100000"}, count=10_000)
+    r = resolver({"github.com": emulator.base_url})
+    infos = r.resolve([tok(v, "ghp") for v in values])
+    assert {i.status for i in infos.values()} == {TokenStatus.RATE_LIMITED}, infos
+    assert len(emulator.requests) == 1
+
+
+def test_checksum_valid_fakes_stop_being_sent_after_ten_rejected_in_a_row(
+    emulator: Emulator, token: Any
+) -> None:
+    """Fakes cost nothing to make: 100 of them (the default cap) cost 194 s and 100 bad
+    credentials from this machine's address, and GitHub locks out even valid tokens after many."""
+    fakes = [token("ghp") for _ in range(30)]  # none known to the emulator: 401 each
+    r = resolver({"github.com": emulator.base_url})
+    infos = r.resolve([tok(v, "ghp") for v in fakes])
+    assert len(emulator.requests) == 10
+    statuses = sorted(i.status.value for i in infos.values())
+    assert statuses == ["invalid"] * 10 + ["unverified"] * 20, statuses
+    unsent = [i for i in infos.values() if i.status is TokenStatus.UNVERIFIED]
+    assert all("10 tokens in a row" in i.reason for i in unsent), unsent[0].reason
+    [notice] = [n for n in r.notices() if "in a row" in n]
+    assert notice.startswith("not verified: 20 tokens"), notice
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["TERM", "INT"]
+)
+def test_a_signal_during_a_rate_limit_wait_stops_the_scan_at_once(
+    emulator: Emulator, token: Any, tmp_path: Path, signum: int, code: int
+) -> None:
+    """`timeout`, CI cancellation and Ctrl-C: the verification threads used to run every
+    queued token (and sleep out each rate-limit wait) before the process could exit."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(6):
+        (tree / f"f{i}.env").write_text(f"GITHUB_TOKEN={token('ghp')}\n")
+    emulator.inject(429, headers={"Retry-After": "30"}, count=10_000)
+    out = tmp_path / "report.json"
+    cmd = [
+        *(sys.executable, "-m", "patlint", "scan", "--no-progress", "--no-cache"),
+        *("--github-api", emulator.base_url, "--format", "json", "-o", str(out), str(tree)),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        end = time.monotonic() + 20
+        while not emulator.requests and time.monotonic() < end:
+            time.sleep(0.05)
+        assert emulator.requests, "no request reached the API"
+        time.sleep(0.5)  # now waiting out the rate limit
+        assert proc.poll() is None
+        sent = time.monotonic()
+        proc.send_signal(signum)
+        proc.communicate(timeout=40)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == code
+    assert took < 3, f"{took:.1f} s"
+    assert not out.exists()
 
 
 def test_redirect_to_another_host_is_not_followed(

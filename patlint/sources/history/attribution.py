@@ -205,6 +205,15 @@ def _place(
                 "blob": oid,
             }
             for c in hit.candidates:
+                if c.context.file_type == NAME_TYPE:  # a token in the path: only where it is
+                    named = c.location.path
+                    if not _under(path, named) and any(_under(p, named) for _, p, _, _ in places):
+                        continue
+                    where_named = {**where, "path": named}
+                    key = (age, named, 0, c.rule_id, oid)
+                    relocated = _relocate(c.location, notes, where_named)
+                    keyed.append((key, replace(c, location=relocated)))
+                    continue
                 key = (age, path, c.location.offset or 0, c.rule_id, oid)
                 at = _inside(c.location.path, hit.path, where)
                 keyed.append((key, replace(c, location=_relocate(c.location, notes, at))))
@@ -230,6 +239,14 @@ def _inside(shown: str, blob_path: str, where: dict[str, Any]) -> dict[str, Any]
     if shown.startswith(blob_path + "!"):
         return {**where, "path": where["path"] + shown[len(blob_path) :]}
     return where
+
+
+NAME_TYPE = "path"  # the file type of a candidate found in a path (sources/names.py)
+
+
+def _under(path: str, named: str) -> bool:
+    """Whether `path` is the named file, or a file in the named folder."""
+    return path == named or path.startswith(named + "/")
 
 
 @dataclass(frozen=True, slots=True)

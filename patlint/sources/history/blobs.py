@@ -62,6 +62,8 @@ from patlint.sources.history.revisions import (
     open_repo,
     resolve_revisions,
 )
+from patlint.sources.names import BATCH as NAME_BATCH
+from patlint.sources.names import NameBatch
 
 Progress = Any  # Callable[[int, int, int], None]: blobs, bytes, candidates so far
 
@@ -84,6 +86,49 @@ class BlobScanner(Protocol):
 
     def __call__(self, stream: BinaryIO, path: str, shown: str, size: int) -> ScannedBlob:
         """The blob's candidates and place findings (every byte of `stream` or a skip)."""
+
+
+class PathScanner(Protocol):
+    """A `BlobScanner` that also searches paths as names (`names`): optional."""
+
+    def names(self, batch: NameBatch) -> list[tuple[Candidate, int]]:
+        """The tokens in a batch of paths, each with the index of the path it is in."""
+
+
+class _PathNames:
+    """The paths the listing names, searched as names in batches (when the scanner can):
+    a hit joins the hits of the blob its path names (see `_place`)."""
+
+    def __init__(self, scan: BlobScanner) -> None:
+        self.scanner = cast("PathScanner | None", scan if hasattr(scan, "names") else None)
+        self.paths: list[str] = []
+        self.oids: list[str] = []
+        self.found: list[tuple[Candidate, str]] = []
+
+    def add(self, path: str, oid: str) -> None:
+        if self.scanner is None:
+            return
+        self.paths.append(path)
+        self.oids.append(oid)
+        if len(self.paths) >= NAME_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.scanner is not None and self.paths:
+            for candidate, i in self.scanner.names(NameBatch.of(self.paths)):
+                self.found.append((candidate, self.oids[i]))
+        self.paths, self.oids = [], []
+
+    def into(self, hits: dict[str, _Hit]) -> dict[str, _Hit]:
+        """`hits` with the name hits found so far added."""
+        self._flush()
+        for candidate, oid in self.found:
+            hit = hits.get(oid)
+            if hit is None:
+                hits[oid] = hit = _Hit(candidate.location.path, [], [])
+            hit.candidates.append(candidate)
+        self.found = []
+        return hits
 
 
 PIPE_BYTES = 1 << 20  # pipe buffer asked for between cat-file --batch and the scanner
@@ -405,6 +450,7 @@ def read_history(
         stats.notices.append(f"git history ({revs.description}): nothing to scan")
         return out
     bad_refs = _bad_refs(repo) if "--all" in revs.args else []
+    walked: list[str] = []  # commits the tolerant walk listed (when rev-list failed)
     try:
         hits, pipe_missing, unreadable = _read_blobs(
             repo, revs, scan, out, max_file_size, exclude, progress, listing=None
@@ -413,17 +459,27 @@ def read_history(
         out = HistoryCollected(description=revs.description)  # start again, tolerantly
         stats = out.stats
         walk_problems: list[Skip] = []
-        listing = _tolerant_listing(repo, revs, walk_problems)
+        listing = _tolerant_listing(repo, revs, walk_problems, walked)
         hits, pipe_missing, unreadable = _read_blobs(
             repo, revs, scan, out, max_file_size, exclude, progress, listing=listing
         )
         stats.skipped.extend(walk_problems)
         stats.notices.append(
-            f"git rev-list could not walk the history ({exc}); every object reachable "
-            "without the unreadable ones was listed another way and scanned"
+            f"git rev-list could not walk the history ({exc}); patlint walked it object by "
+            f"object instead and scanned what it could read ({len(walked)} commits)"
         )
+        if not (walk_problems or pipe_missing or unreadable or stats.incomplete() or bad_refs):
+            # rev-list failed, yet the walk met nothing it could not read: never call that complete
+            stats.skipped.append(
+                Skip(
+                    "<history>",
+                    "corrupt-object",
+                    f"git rev-list failed ({exc}) and the cause was not found: "
+                    "part of the history may not have been scanned",
+                )
+            )
     stats.skipped[:0] = bad_refs
-    out.commits = _count_commits(repo, revs)
+    out.commits = max(_count_commits(repo, revs), len(walked))
     out.blobs_with_hits = len(hits)
     _damage_notices(stats, bad_refs, pipe_missing, unreadable)
     tip_paths, gitlinks = _tip_tree(repo, revs.tip, set(hits))
@@ -509,6 +565,7 @@ def _read_blobs(
     """
     stats = out.stats
     hits: dict[str, _Hit] = {}
+    names = _PathNames(scan)  # a path can hold a token too, as in a tree scan
     missing: list[str] = []
     unreadable: list[str] = []
     done = 0  # items handled, across restarts
@@ -531,6 +588,8 @@ def _read_blobs(
             for kind, oid, path, size in pipe.items():
                 shown = path or f"<blob {oid[:12]}>"
                 done += 1
+                if path:
+                    names.add(path, oid)
                 if kind == "excluded":
                     stats.skipped.append(Skip(shown, "excluded", "config exclude"))
                     continue
@@ -562,7 +621,11 @@ def _read_blobs(
                 except OSError:
                     died = (oid, shown)
                     break
-                if res.skip is not None and pipe.batch.poll() is not None:
+                if (
+                    res.skip is not None
+                    and res.skip.reason == "read-error"
+                    and pipe.batch.poll() is not None
+                ):
                     died = (oid, shown)  # read-error: cat-file died inside this blob
                     break
                 out.blobs_read += 1
@@ -582,7 +645,7 @@ def _read_blobs(
             unreadable.extend(pipe.unreadable)
             pipe.close(ok=ok)
         if died is None:
-            return hits, missing, unreadable
+            return names.into(hits), missing, unreadable
         oid, shown = died
         stats.skipped.append(
             Skip(shown, "corrupt-object", f"blob {oid}: git cannot read it (cat-file stopped)")
@@ -594,7 +657,7 @@ def _read_blobs(
                 "was not scanned"
             )
             stats.skipped.append(Skip("<history>", "corrupt-object", "not scanned: too damaged"))
-            return hits, missing, unreadable
+            return names.into(hits), missing, unreadable
         missing.clear()  # the next pipeline lists them again
         unreadable.clear()
 

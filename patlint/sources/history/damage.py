@@ -82,10 +82,18 @@ def _bad_refs(repo: str) -> list[Skip]:
     return skips
 
 
-def _tolerant_listing(repo: str, revs: _Revisions, problems: list[Skip]) -> Iterator[bytes]:
+def _tolerant_listing(
+    repo: str, revs: _Revisions, problems: list[Skip], walked: list[str] | None = None
+) -> Iterator[bytes]:
     """`<oid> <path>` for every blob reachable from the revisions, like `rev-list --objects`,
     walking trees through cat-file so that a tree git cannot read is skipped (in `problems`)
-    instead of ending the listing. Slower than rev-list: only used after rev-list failed."""
+    instead of ending the listing. Slower than rev-list: only used after rev-list failed.
+
+    The commits come from `rev-list --boundary`; when even that fails (a commit is missing or
+    unreadable), the commits are walked here, parent by parent, from the tips the revisions
+    name: a parent that cannot be read is a skip, every readable commit is still listed.
+    `walked` receives the commits listed.
+    """
     objects = _ObjectReader(repo)
     seen_trees: set[str] = set()
     seen_blobs: set[str] = set()
@@ -129,8 +137,14 @@ def _tolerant_listing(repo: str, revs: _Revisions, problems: list[Skip]) -> Iter
         proc = _git(repo, "rev-list", "--boundary", "--ignore-missing", *revs.args, check=False)
         included: list[str] = []
         excluded: list[str] = []
-        for line in proc.stdout.decode("ascii", "replace").split():
-            (excluded if line.startswith("-") else included).append(line.lstrip("-"))
+        loose: list[tuple[str, str]] = []  # trees and blobs a ref names directly
+        if proc.returncode == 0:
+            for line in proc.stdout.decode("ascii", "replace").split():
+                (excluded if line.startswith("-") else included).append(line.lstrip("-"))
+        else:
+            included, excluded, loose = _walk_commits(repo, revs, objects, problems)
+        if walked is not None:
+            walked.extend(included)
         for commit in excluded:  # what the excluded side has is not new: rev-list's rule
             tree = objects.tree_of(commit)
             if tree is not None:
@@ -148,8 +162,92 @@ def _tolerant_listing(repo: str, revs: _Revisions, problems: list[Skip]) -> Iter
                 )
                 continue
             yield from walk(tree, "", True)
+        for kind, oid in loose:
+            if kind == "blob":
+                if oid not in seen_blobs:
+                    seen_blobs.add(oid)
+                    yield oid.encode("ascii")
+            else:
+                yield from walk(oid, "", True)
     finally:
         objects.close()
+
+
+def _tips(repo: str, revs: _Revisions) -> tuple[list[str], list[str]]:
+    """(start, stop) object ids the revisions name, resolved without walking any history."""
+    args: list[str] = []
+    for arg in revs.args:
+        # A...B needs their merge base, which needs the history: take both sides whole
+        # (this scans more than the range, never less)
+        args += arg.split("...", 1) if "..." in arg else [arg]
+    start: list[str] = []
+    stop: list[str] = []
+    if "--all" in args:  # rev-list --all includes HEAD (detached or not), rev-parse --all not
+        head = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False)
+        start += [o for o in head.stdout.decode("ascii", "replace").split() if _HEX.fullmatch(o)]
+    proc = _git(repo, "rev-parse", "--revs-only", *args, check=False)
+    for line in proc.stdout.decode("ascii", "replace").split():
+        if _HEX.fullmatch(line.lstrip("^")):
+            (stop if line.startswith("^") else start).append(line.lstrip("^"))
+    return start, stop
+
+
+def _walk_commits(
+    repo: str, revs: _Revisions, objects: _ObjectReader, problems: list[Skip]
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """(commits to scan, boundary commits, trees and blobs named by a ref) found by walking
+    parents through cat-file, as `rev-list --boundary` would list them; each commit that
+    cannot be read is a skip in `problems`."""
+    start, stop = _tips(repo, revs)
+    hidden: set[str] = set()  # every commit the stop side reaches: not new
+    stack = list(stop)
+    while stack:
+        oid = stack.pop()
+        if oid in hidden:
+            continue
+        hidden.add(oid)
+        stack += objects.commit_parents(oid) or []
+    included: list[str] = []
+    boundary: list[str] = []
+    loose: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    todo = [(oid, "") for oid in reversed(start)]  # (object, the commit that names it)
+    while todo:
+        oid, child = todo.pop()
+        if oid in seen:
+            continue
+        seen.add(oid)
+        if oid in hidden:
+            boundary.append(oid)
+            continue
+        got = objects.read(oid)
+        if got is None or got[0] not in ("commit", "tag", "tree", "blob"):
+            what = "missing-object" if objects.missing else "corrupt-object"
+            why = "not in the repository" if objects.missing else "git cannot read it"
+            behind = "; the history behind it was not scanned" if child else ""
+            problems.append(Skip(f"<commit {oid[:12]}>", what, f"commit {oid}: {why}{behind}"))
+            continue
+        kind, data = got
+        if kind == "tag":  # peel: `object <id>` is the first line
+            target = data.split(b"\n", 1)[0].removeprefix(b"object ").decode("ascii", "replace")
+            if _HEX.fullmatch(target):
+                todo.append((target, child))
+            continue
+        if kind != "commit":
+            loose.append((kind, oid))
+            continue
+        included.append(oid)
+        todo += [(p, oid) for p in reversed(_parents(data))]
+    return included, boundary, loose
+
+
+def _parents(commit: bytes) -> list[str]:
+    """The parent ids of a raw commit object (its header lines, before the first blank line)."""
+    out = []
+    for line in commit.split(b"\n\n", 1)[0].split(b"\n"):
+        if line.startswith(b"parent "):
+            out.append(line[7:].decode("ascii", "replace"))
+    return out
 
 
 def _tree_entries(data: bytes, oid_bytes: int) -> Iterator[tuple[bytes, str, str]]:
@@ -173,6 +271,7 @@ class _ObjectReader:
     def __init__(self, repo: str) -> None:
         self.repo = repo
         self.proc: subprocess.Popen[bytes] | None = None
+        self.missing = False  # the last object read was not in the repository at all
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self.proc is None or self.proc.poll() is not None:
@@ -190,11 +289,13 @@ class _ObjectReader:
         """(type, content), or None when git cannot read the object."""
         proc = self._start()
         assert proc.stdin is not None and proc.stdout is not None
+        self.missing = False
         try:
             proc.stdin.write(oid.encode("ascii") + b"\n")
             proc.stdin.flush()
             head = proc.stdout.readline().split()
             if len(head) != 3:
+                self.missing = head[-1:] == [b"missing"]
                 return None
             size = int(head[2])
             data = proc.stdout.read(size)
@@ -213,6 +314,11 @@ class _ObjectReader:
         if got is None or got[0] != "commit" or not got[1].startswith(b"tree "):
             return None
         return got[1][5 : got[1].find(b"\n")].decode("ascii", "replace")
+
+    def commit_parents(self, commit: str) -> list[str] | None:
+        """The parents of a commit, or None when it cannot be read as one."""
+        got = self.read(commit)
+        return _parents(got[1]) if got is not None and got[0] == "commit" else None
 
     def close(self) -> None:
         """Stop the git process."""

@@ -80,7 +80,7 @@ class DockerConfigReader:
             return out
         ctx = Context(file_type="docker-config", usage="container-registry")
         if b"\\" in data:  # a JSON escape: text the file holds escaped
-            out.decoded = decoded_strings(doc, ctx)
+            out.decoded = decoded_strings(doc, ctx, rel=rel, notices=out.notices)
         legacy = basename(rel) == ".dockercfg"
         auths = doc if legacy else doc.get("auths", {})
         if not isinstance(auths, dict):

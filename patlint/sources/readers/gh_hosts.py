@@ -66,7 +66,12 @@ class GhHostsReader:
         hub = basename(rel) == "hub"
         file_type = "hub-config" if hub else "gh-hosts"
         if b"\\" in data:  # a double-quoted escape: text the file holds escaped
-            out.decoded = decoded_strings(doc, Context(file_type=file_type, usage="gh-cli"))
+            out.decoded = decoded_strings(
+                doc,
+                Context(file_type=file_type, usage="gh-cli"),
+                rel=rel,
+                notices=out.notices,
+            )
         loc = Locator(data)
         for host_key, entry in doc.items():
             host = str(host_key).lower()

@@ -64,7 +64,10 @@ def find_on_line(data: bytes, text: str, start: int) -> int | None:
 
 def cannot_parse(rel: str, reason: str) -> str:
     """The notice for a credential file the reader could not understand."""
-    reason = " ".join(reason.split())[:200]
+    from patlint.redaction import redact_text
+
+    # redacted before it is cut: a token cut after its prefix no longer has a token's shape
+    reason = redact_text(" ".join(reason.split()))[:200]
     return f"cannot parse {rel}: {reason}, scanned as text"
 
 
@@ -77,7 +80,7 @@ class Locator:
 
     def find(self, raw: str, *, near: int = 0) -> int | None:
         """Byte offset of the next unused occurrence of `raw` at or after `near`."""
-        needle = raw.encode("utf-8")
+        needle = encode(raw)  # a JSON "\udcff" is a lone surrogate: strict UTF-8 refuses it
         if not needle:
             return None
         start = max(near, self.used.get(needle, 0))
@@ -90,19 +93,39 @@ class Locator:
         return at
 
 
-def decoded_strings(doc: Any, context: Context, limit: int = 100_000) -> list[Decoded]:
-    """Every string key and value of parsed JSON or YAML data (at most `limit`), to scan."""
+MIN_TOKEN_CHARS = 8  # no token is shorter: a shorter string is not worth searching
+
+
+def decoded_strings(
+    doc: Any,
+    context: Context,
+    limit: int = 100_000,
+    *,
+    rel: str = "",
+    notices: list[str] | None = None,
+) -> list[Decoded]:
+    """Every string key and value of parsed JSON or YAML data that could hold a token, in
+    document order, at most `limit` of them (past it, a notice in `notices` says so)."""
     out: list[Decoded] = []
     stack = [doc]
-    while stack and len(out) < limit:
+    while stack:
         node = stack.pop()
         if isinstance(node, str):
+            if len(node) < MIN_TOKEN_CHARS:
+                continue
+            if len(out) >= limit:
+                if notices is not None:
+                    notices.append(
+                        f"{rel}: more than {limit:,} strings; the escaped text of the rest was "
+                        "not searched (its plain text was)"
+                    )
+                break
             out.append(Decoded(node, context))
         elif isinstance(node, Mapping):
-            for k, v in node.items():
-                stack += [k, v]
+            for k, v in reversed(list(node.items())):
+                stack += [v, k]
         elif isinstance(node, list | tuple):
-            stack.extend(node)
+            stack.extend(reversed(node))
     return out
 
 

@@ -157,3 +157,54 @@ def test_unreadable_packed_blob_stops_cat_file_and_the_scan_goes_on_after_it(
     assert [(s["path"], s["detail"]) for s in corrupt] == [
         ("f3.txt", f"blob {victim}: git cannot read it (cat-file stopped)")
     ]
+
+
+def test_a_missing_commit_is_named_and_every_readable_commit_still_scanned(
+    repo: Path, token: Any
+) -> None:
+    """`rev-list` fails on a missing commit, and so did `rev-list --boundary`: the history was
+    reported complete with nothing scanned (exit 0 even with --fail-on-incomplete)."""
+    a, b, c = token("ghp"), token("ghp"), token("ghp")
+    commit(repo, {"secret.env": f"A={a}\n", "keep.env": f"B={b}\n"}, "c1")
+    git(repo, "branch", "old")  # a second ref still reaches c1
+    git(repo, "rm", "-q", "secret.env")
+    git(repo, "commit", "-qm", "c2")
+    commit(repo, {"x.env": f"C={c}\n"}, "c3")
+    c2 = git(repo, "rev-parse", "HEAD~1")
+    (repo / ".git" / "objects" / c2[:2] / c2[2:]).unlink()
+    code, report, _ = history(repo)
+    assert code == 1
+    assert found(report) == {preview(a), preview(b), preview(c)}
+    missing = [s for s in report["skipped"] if s["reason"] == "missing-object"]
+    assert missing == [
+        {
+            "path": f"<commit {c2[:12]}>",
+            "reason": "missing-object",
+            "detail": f"commit {c2}: not in the repository; the history behind it was not scanned",
+        }
+    ]
+    assert report["summary"]["incomplete"] == 1
+    assert not any("every object reachable" in n for n in report["notices"])
+    res = CliRunner().invoke(
+        cli, ["scan", "--offline", "--history", "--fail-on-incomplete", str(repo)]
+    )
+    assert res.exit_code == 1 and "INCOMPLETE" in res.output, res.output
+
+
+def test_a_missing_commit_on_the_only_branch_still_scans_the_tip(repo: Path, token: Any) -> None:
+    a, c = token("ghp"), token("ghp")
+    c1 = commit(repo, {"secret.env": f"A={a}\n"}, "c1")
+    git(repo, "rm", "-q", "secret.env")
+    git(repo, "commit", "-qm", "c2")
+    commit(repo, {"x.env": f"C={c}\n"}, "c3")
+    c2 = git(repo, "rev-parse", "HEAD~1")
+    (repo / ".git" / "objects" / c2[:2] / c2[2:]).unlink()
+    code, report, _ = history(repo)
+    assert code == 1 and found(report) == {preview(c)}  # c1 is only reachable through c2
+    assert report["summary"]["incomplete"] == 1
+    assert report["summary"]["files_scanned"] == 1
+    code, report, _ = history(repo, "--range", f"{c1}..HEAD")  # a pull request's range
+    assert code == 1 and found(report) == {preview(c)}
+    assert [(s["path"], s["reason"]) for s in report["skipped"]] == [
+        (f"<commit {c2[:12]}>", "missing-object")
+    ]
