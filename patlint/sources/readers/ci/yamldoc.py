@@ -45,6 +45,7 @@ def format_path(path: Path) -> str:
 
 
 _BRACKETS = re.compile(r"[\[{]+|[\]}]+")
+_INDENT = re.compile(r"(?m)^ +(?=\S)")
 
 
 def _nesting_estimate(text: str) -> int:
@@ -57,7 +58,7 @@ def _nesting_estimate(text: str) -> int:
             top = max(top, depth)
         else:
             depth = max(depth - run, 0)
-    indent = max((len(m.group(1)) for m in re.finditer(r"(?m)^( +)\S", text)), default=0)
+    indent = max(map(len, _INDENT.findall(text)), default=0)
     return max(top, indent // 2)
 
 
@@ -232,10 +233,14 @@ class Doc:
         roots = compose_documents(text)
         starts = [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
         doc = cls(text, roots, starts)
-        doc._index()
-        # Without `*` there is no alias: every node is its own, and counting them is enough.
-        size = _expanded_size if "*" in text else _tree_size
-        doc.expansion = max((size(r) for r in roots), default=0)
+        counts = doc._index()
+        if counts is not None:
+            # No node reached twice (no alias) and the whole tree indexed: the alias-expanded
+            # size is each document's node count, already taken by the index walk.
+            doc.expansion = max(counts, default=0)
+        else:
+            size = _expanded_size if "*" in text else _tree_size
+            doc.expansion = max((size(r) for r in roots), default=0)
         return doc
 
     def index_of(self, mark: Any) -> int:
@@ -253,34 +258,55 @@ class Doc:
         line = max(1, min(line, len(self.line_starts)))
         return self.line_starts[line - 1] + max(column, 1) - 1
 
-    def _index(self) -> None:
+    def _index(self) -> list[int] | None:
+        """Every scalar (keys too) with its first path and span, sorted by position; returns
+        each document's node count, or None when a node was reached twice (an alias: counts
+        would not be the alias-expanded size) or the node budget ran out."""
         visited: set[int] = set()
         budget = NODE_BUDGET
-        stack: list[tuple[Any, Path, bool]] = [(r, (), False) for r in reversed(self.roots)]
-        while stack:
-            node, path, is_key = stack.pop()
-            if id(node) in visited:
-                continue
-            visited.add(id(node))
-            budget -= 1
-            if budget < 0:
-                self.truncated = True
+        shared = False
+        counts: list[int] = []
+        scalars = self.scalars
+        line_starts = self.line_starts
+        last_line = len(line_starts) - 1
+        size = len(self.text)
+        for root in self.roots:
+            before = len(visited)
+            stack: list[tuple[Any, Path, bool]] = [(root, (), False)]
+            while stack:
+                node, path, is_key = stack.pop()
+                nid = id(node)
+                if nid in visited:
+                    shared = True
+                    continue
+                visited.add(nid)
+                budget -= 1
+                if budget < 0:
+                    self.truncated = True
+                    break
+                kind = node.id
+                if kind == "scalar":
+                    mark = node.start_mark  # index_of, inline: this runs for every scalar
+                    start = min(line_starts[min(mark.line, last_line)] + mark.column, size)
+                    mark = node.end_mark
+                    end = min(line_starts[min(mark.line, last_line)] + mark.column, size)
+                    scalars.append(Scalar(node, path, start, max(end, start + 1), is_key))
+                elif kind == "sequence":
+                    value = node.value
+                    for i in range(len(value) - 1, -1, -1):
+                        stack.append((value[i], (*path, i), False))
+                else:
+                    for k, v in reversed(node.value):
+                        key = text_of(k)
+                        sub = (*path, key if key is not None else "?")
+                        stack.append((v, sub, False))
+                        stack.append((k, path, True))
+            counts.append(len(visited) - before)
+            if self.truncated:
                 break
-            if node.id == "scalar":
-                start = self.index_of(node.start_mark)
-                end = max(self.index_of(node.end_mark), start + 1)
-                self.scalars.append(Scalar(node, path, start, end, is_key))
-            elif node.id == "sequence":
-                for i in range(len(node.value) - 1, -1, -1):
-                    stack.append((node.value[i], (*path, i), False))
-            else:
-                for k, v in reversed(node.value):
-                    key = text_of(k)
-                    sub = (*path, key if key is not None else "?")
-                    stack.append((v, sub, False))
-                    stack.append((k, path, True))
-        self.scalars.sort(key=lambda s: s.start)
-        self.starts = [s.start for s in self.scalars]
+        scalars.sort(key=lambda s: s.start)
+        self.starts = [s.start for s in scalars]
+        return None if shared or self.truncated else counts
 
     def scalar_at(self, index: int) -> Scalar | None:
         """The scalar whose span holds a character index (None: a comment or structure)."""

@@ -7,6 +7,7 @@ import random
 import re
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -185,3 +186,52 @@ def test_alias_bombs_are_still_measured_with_aliases_expanded() -> None:
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
     assert Doc.parse("\n".join(lines) + "\n").expansion > EXPANSION_LIMIT
     assert Doc.parse("a: [1, 2, {b: c}]\n").expansion == 8  # no `*`: nodes counted directly
+
+
+def _expansion_reference(text: str) -> int:
+    """`Doc.expansion` as first computed: a separate walk per document after the index."""
+    from patlint.sources.readers.ci import yamldoc
+
+    roots = yamldoc.compose_documents(text)
+    size = yamldoc._expanded_size if "*" in text else yamldoc._tree_size
+    return max((size(r) for r in roots), default=0)
+
+
+_ALIASED = [
+    "a: &x [1, 2]\nb: *x\nc: '*'\n",
+    "a: &x {k: v}\nb: [*x, *x, {c: *x}]\n",
+    "base: &b {a: 1}\nx:\n  <<: *b\n  y: 2\n",
+    "a: &a [x, &b [y]]\nb: [*a, *b]\n",
+    "--- &r [a, *r]\n",  # a cycle
+    "a: 1\n---\nb: &q [1, 2, 3]\nc: *q\n---\n[x, y]\n",
+    "cron: '0 0 * * *'\npaths: ['**.md']\n",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees=st.lists(_TREES, min_size=1, max_size=3))
+def test_expansion_taken_by_the_index_walk_is_the_alias_walks(trees: list[Any]) -> None:
+    from patlint.sources.readers.ci.yamldoc import Doc
+
+    text = yaml.safe_dump_all(trees)
+    doc = Doc.parse(text)
+    assert doc.expansion == _expansion_reference(text)
+    for s in doc.scalars:  # spans computed inline as `index_of` computes them
+        start = doc.index_of(s.node.start_mark)
+        assert (s.start, s.end) == (start, max(doc.index_of(s.node.end_mark), start + 1))
+
+
+@pytest.mark.parametrize("text", _ALIASED)
+def test_expansion_with_aliases_is_the_alias_walks(text: str) -> None:
+    from patlint.sources.readers.ci.yamldoc import Doc
+
+    assert Doc.parse(text).expansion == _expansion_reference(text)
+
+
+def test_expansion_when_the_node_budget_runs_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    from patlint.sources.readers.ci import yamldoc
+
+    monkeypatch.setattr(yamldoc, "NODE_BUDGET", 5)
+    text = "a: [1, 2, 3, 4, 5, 6, 7]\nb: c\n"
+    doc = yamldoc.Doc.parse(text)
+    assert doc.truncated and doc.expansion == _expansion_reference(text) == 12
