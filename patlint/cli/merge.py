@@ -22,6 +22,14 @@ from patlint.report import FORMATS
     "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE."
 )
 @click.option(
+    "--report",
+    "extra",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write a FORMAT report to FILE, from the same merge (repeatable), "
+    "e.g. --report sarif=fleet.sarif --report html=fleet.html.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
     help="Exit 1 when a finding is at or above this severity [default: low].",
@@ -66,6 +74,7 @@ def merge(
     reports: tuple[str, ...],
     fmt: str,
     output: str | None,
+    extra: tuple[str, ...],
     fail_on: str | None,
     offline: bool,
     config_file: str | None,
@@ -87,10 +96,11 @@ def merge(
     \b
     Examples:
       patlint merge shard-*.json --format sarif -o fleet.sarif
+      patlint merge shard-*.json --format json -o fleet.json --report html=fleet.html
       patlint merge --offline a.json b.json --format json -o all.json
     """
     from patlint import __version__
-    from patlint.cli.scan import _github_resolver
+    from patlint.cli.scan import _extra_reports, _github_resolver
     from patlint.config import resolve_trusted
     from patlint.engine.merge import MergeResolver, Reader, merge_reports
     from patlint.engine.ruleset import build_ruleset
@@ -102,6 +112,7 @@ def merge(
     from patlint.sources.report_json import parse_report
 
     check_output(output)
+    extra_reports = _extra_reports(extra)
     config = resolve_trusted(config_file)
     ruleset = build_ruleset(config, extra_dirs=rules_dirs)
     rules = {r.id: r for r in ruleset.known}
@@ -130,5 +141,16 @@ def merge(
     code = exit_code(result.findings, threshold)
     click.get_current_context().meta[VERDICT] = code
     verification = resolver.summary()
-    _emit(fmt, output, result, config, threshold.label, code, verification, ruleset, verbose)
+    _emit(
+        fmt,
+        output,
+        result,
+        config,
+        threshold.label,
+        code,
+        verification,
+        ruleset,
+        verbose,
+        extra_reports,
+    )
     return code

@@ -119,8 +119,7 @@ def combine(reports: Sequence[LoadedReport]) -> Merged:
                     old.detail,
                 ):
                     repos[r.name] = r
-        out.stats.files_scanned += rep.files_scanned
-        out.stats.bytes_scanned += rep.bytes_scanned
+    out.stats.files_scanned, out.stats.bytes_scanned = _counted(reports)
     out.candidates = canonical(out.candidates)
     out.places = canonical(out.places)
     out.stats.skipped.sort(key=lambda s: (s.path, s.reason, s.detail))
@@ -141,6 +140,38 @@ def combine(reports: Sequence[LoadedReport]) -> Merged:
             )
         out.stats.notices.append(_merged_notice(statuses, covered))
     return Merged(out, infos, fleet)
+
+
+def _counted(reports: Sequence[LoadedReport]) -> tuple[int, int]:
+    """Files and bytes scanned, each shard's counted once: a shard's report given twice (an
+    artifact uploaded again) or inside a merged report given beside it is not counted again,
+    so merging stays idempotent and associative. Reports without shards (plain scans) are
+    counted once per identical content."""
+    files = size = 0
+    counted: set[str] = set()
+    plain: set[tuple[object, ...]] = set()
+    widest_first = sorted(reports, key=lambda r: -len(r.fleet.shards) if r.fleet else 0)
+    for rep in widest_first:
+        if rep.fleet is not None and rep.fleet.shards:
+            if counted.intersection(rep.fleet.shards):
+                continue
+            counted.update(rep.fleet.shards)
+        else:
+            key = (
+                rep.files_scanned,
+                rep.bytes_scanned,
+                tuple(
+                    sorted(
+                        (c.secret.digest, c.rule_id, _loc_key(c.location)) for c in rep.candidates
+                    )
+                ),
+            )
+            if key in plain:
+                continue
+            plain.add(key)
+        files += rep.files_scanned
+        size += rep.bytes_scanned
+    return files, size
 
 
 def _checked(info: TokenInfo) -> datetime:

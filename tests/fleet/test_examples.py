@@ -191,18 +191,19 @@ def test_gitlab_fleet_pipeline(tmp_path: Path, token: Any, emulator: Emulator) -
             assert not (collected / name).exists()
             shutil.copy(work / name, collected / name)
     env = _env(tmp_path, bindir, {**ci["variables"], "CI_PROJECT_DIR": str(collected)})
-    script = "\n".join(merge["script"][:-1])  # the last line fails the job on findings
-    _bash(script, collected, env)
-    fleet = json.loads((collected / "fleet.json").read_text())
-    _, whole = scan_json(listing)
-    assert places(fleet) == places(whole)
-    assert {t["verification"]["status"] for t in fleet["tokens"]} == {"valid"}
+    # one merge: the text report to the job log (it fails the job on findings), the rest to files
     proc = subprocess.run(
-        ["bash", "-c", merge["script"][-1]],
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", "\n".join(merge["script"])],
         cwd=collected,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+    fleet = json.loads((collected / "fleet.json").read_text())
+    _, whole = scan_json(listing)
+    assert places(fleet) == places(whole)
+    assert {t["verification"]["status"] for t in fleet["tokens"]} == {"valid"}
+    assert json.loads((collected / "fleet.sarif").read_text())["runs"][0]["results"]
+    assert "<html" in (collected / "fleet.html").read_text().lower()
     assert proc.returncode == 1 and "token-stored-in-several-places" in proc.stdout

@@ -121,6 +121,10 @@ def test_merging_is_associative_and_commutative(tmp_path: Path, token: Any) -> N
     assert flat["fleet"] == nested["fleet"] == shuffled["fleet"] == twice["fleet"]
     assert flat["skipped"] == nested["skipped"] == shuffled["skipped"]
     assert flat["notices"] == nested["notices"] == shuffled["notices"]
+    counts = ("files_scanned", "bytes_scanned", "tokens", "findings", "by_severity")
+    for key in counts:  # the summary too: a shard given again, or inside a merge, counts once
+        assert flat["summary"][key] == nested["summary"][key] == shuffled["summary"][key]
+        assert flat["summary"][key] == twice["summary"][key] == whole["summary"][key], key
     assert places(flat) == places(whole)
     assert _findings(flat) == _findings(whole)
 
