@@ -26,6 +26,7 @@ from typing import BinaryIO
 from urllib.parse import SplitResult, urlsplit
 
 from patlint.errors import ConfigError
+from patlint.kinds import KINDS
 
 SCHEMES = ("https", "ssh", "file")
 DEFAULT_PORTS = {"https": 443, "ssh": 22}
@@ -36,6 +37,29 @@ _HOST = re.compile(
     r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$"
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A user that is a token: GitHub takes one as the user of an https URL. A legacy 40-hex token
+# has no shape the redactor knows, so as a repository's name it would be in every report.
+_TOKEN_PREFIXES = tuple(k.prefix.lower() for k in KINDS.values() if k.prefix)
+_HEXRUN = re.compile(r"[0-9A-Fa-f]{32,}")
+_TOKEN_USER = (
+    "the URL's user is a token: the list travels between CI jobs and the name is in every "
+    "report; let a git credential helper (or `url.<base>.insteadOf` in the runner's git "
+    "config) add it"
+)
+
+
+def _token_user(user: str | None) -> bool:
+    """True when the user of a URL looks like a token (or is too long to be a user name)."""
+    if not user:
+        return False
+    from urllib.parse import unquote
+
+    plain = unquote(user)
+    return (
+        len(plain) > 64
+        or _HEXRUN.search(plain) is not None
+        or any(p in plain.lower() for p in _TOKEN_PREFIXES)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +132,8 @@ def parse_line(line: str) -> Repo:
     scp = _SCP.match(text)
     if scp and "/" not in text.split(":", 1)[0] and not text.startswith((".", "/", "~")):
         host, path = scp.group("host"), scp.group("path")
+        if _token_user(scp.group("user")):
+            raise ValueError(_TOKEN_USER)
         if " " in text:
             raise ValueError("a space in a repository URL")
         if not _HOST.match(host):
@@ -126,6 +152,8 @@ def _url_repo(text: str, parts: SplitResult, scheme: str) -> Repo:
             "the URL holds a password or token: the list travels between CI jobs; let a git "
             "credential helper (or `url.<base>.insteadOf` in the runner's git config) add it"
         )
+    if _token_user(parts.username):
+        raise ValueError(_TOKEN_USER)
     try:
         port = parts.port
     except ValueError:
@@ -187,7 +215,8 @@ def parse_repos(text: str, source: str) -> list[Repo]:
         try:
             repo = parse_line(stripped)
         except ValueError as exc:
-            shown = "" if "password" in str(exc) else f": {stripped[:200]!r}"
+            secret = "password" in str(exc) or str(exc) == _TOKEN_USER
+            shown = "" if secret else f": {stripped[:200]!r}"
             raise ConfigError(f"--repos {source}:{number}: {exc}{shown}") from None
         if repo.normalized not in seen:
             seen.add(repo.normalized)

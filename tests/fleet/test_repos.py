@@ -205,3 +205,26 @@ def test_a_remote_that_never_answers_is_stopped_and_leaves_nothing_running(
         pytest.fail("the fake ssh (the fetch's child) is still running")
     leftovers = list((Path(os.environ["XDG_CACHE_HOME"]) / "patlint" / "repos").glob(".fetch-*"))
     assert leftovers == []  # the half-done clone was removed, no mirror looks whole
+
+
+@pytest.mark.parametrize("kind", ["legacy", "ghp"])
+def test_a_token_as_the_user_of_a_url_is_refused_and_not_echoed(
+    tmp_path: Path, token: Any, kind: str
+) -> None:
+    # GitHub takes a token as the user of an https URL (`https://TOKEN@github.com/o/r`); a
+    # legacy 40-hex one has no shape the redactor knows, so as a repository's name it went
+    # into every report (fleet.repositories, each place's repository) in plaintext.
+    secret = token(kind)
+    make_repo(tmp_path / "r", [{"a.txt": "clean\n"}])
+    for line in (f"https://{secret}@github.com/o/r", f"ssh://{secret}@github.com/o/r"):
+        listing = tmp_path / "repos.txt"
+        listing.write_text(f"{tmp_path / 'r'}\n{line}\n")
+        code, out, err = run(
+            ["scan", "--offline", "--history", "--repos", str(listing), "--format", "json"]
+        )
+        assert code == 2 and "repos.txt:2" in err and "token" in err, err
+        assert secret not in out + err
+    # an ordinary user name stays accepted
+    assert parse_repos("https://alice@github.com/o/r\ngit@github.com:o/r\n", "l")[0].scheme == (
+        "https"
+    )
