@@ -32,6 +32,7 @@ from patlint.model import (
     Candidate,
     FleetInfo,
     Location,
+    PlaceFinding,
     RepoStatus,
     Rule,
     ScanResult,
@@ -78,8 +79,11 @@ class Merged:
 def combine(reports: Sequence[LoadedReport]) -> Merged:
     """Unite the reports: every place once, every skip and notice once, the fleet covered."""
     out = Collected()
-    seen_c: set[tuple[object, ...]] = set()
-    seen_p: set[tuple[object, ...]] = set()
+    # One place named by several reports (a shard given twice; or a forged report copying an
+    # honest one's place, digests are in every artifact): the claim that hides less wins,
+    # whatever the order, so no report can suppress or weaken another's place.
+    seen_c: dict[tuple[object, ...], Candidate] = {}
+    seen_p: dict[tuple[object, ...], PlaceFinding] = {}
     seen_s: set[tuple[str, str, str]] = set()
     notices: dict[str, None] = {}
     infos: dict[str, TokenInfo] = {}
@@ -89,15 +93,15 @@ def combine(reports: Sequence[LoadedReport]) -> Merged:
     for rep in reports:
         for c in rep.candidates:
             key = (c.secret.digest, c.rule_id, _loc_key(c.location))
-            if key not in seen_c:
-                seen_c.add(key)
-                out.candidates.append(c)
+            have_c = seen_c.get(key)
+            if have_c is None or _stronger(c, have_c):
+                seen_c[key] = c
         for p in rep.places:
             digest = p.secret.digest if p.secret is not None else ""
             pkey = (digest, p.rule_id, p.message, _loc_key(p.location))
-            if pkey not in seen_p:
-                seen_p.add(pkey)
-                out.places.append(p)
+            have_p = seen_p.get(pkey)
+            if have_p is None or (have_p.suppress is not None and p.suppress is None):
+                seen_p[pkey] = p
         for s in rep.skipped:
             if (s.path, s.reason, s.detail) not in seen_s:
                 seen_s.add((s.path, s.reason, s.detail))
@@ -119,6 +123,8 @@ def combine(reports: Sequence[LoadedReport]) -> Merged:
                     old.detail,
                 ):
                     repos[r.name] = r
+    out.candidates = list(seen_c.values())
+    out.places = list(seen_p.values())
     out.stats.files_scanned, out.stats.bytes_scanned = _counted(reports)
     out.candidates = canonical(out.candidates)
     out.places = canonical(out.places)
@@ -176,6 +182,14 @@ def _counted(reports: Sequence[LoadedReport]) -> tuple[int, int]:
 
 def _checked(info: TokenInfo) -> datetime:
     return info.checked_at or datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _stronger(new: Candidate, have: Candidate) -> bool:
+    """True when `new` hides less than `have` (not suppressed; checksum known valid)."""
+    return (new.suppress is None, new.checksum_valid is True) > (
+        have.suppress is None,
+        have.checksum_valid is True,
+    )
 
 
 def _shard_order(shards: set[str]) -> tuple[str, ...]:

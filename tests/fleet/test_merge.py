@@ -165,3 +165,49 @@ def test_reports_of_another_version_or_malformed_are_refused(tmp_path: Path, tok
     (tmp_path / "nojson.json").write_text("{")
     code, _, err = run(["merge", "--offline", str(tmp_path / "nojson.json")])
     assert code == 2 and "not JSON" in err
+
+
+def _honest_shard(tmp_path: Path, token: Any, emulator: Emulator) -> tuple[Path, str, Path]:
+    """A tree with a live `repo, admin:org` token, scanned online into an honest report."""
+    value = token()
+    emulator.add(value, scopes="repo, admin:org")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "deploy.env").write_text(f"GH_TOKEN={value}\n")
+    honest = tmp_path / "honest.json"
+    code, _, err = run(
+        [
+            *("scan", str(tree), "--format", "json", "-o", str(honest), "--no-cache"),
+            *("--no-progress", "--github-api", emulator.base_url),
+        ]
+    )
+    assert code == 1, err
+    return honest, value, tree
+
+
+def _severities(report: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(f["rule_id"], f["severity"]) for f in report["findings"]}
+
+
+def test_a_hostile_shard_cannot_suppress_another_shards_token(
+    tmp_path: Path, token: Any, emulator: Emulator
+) -> None:
+    # Shard reports are artifacts of other jobs (pull-request jobs too). A forged one that
+    # names the same place as an honest shard (digests are in every report artifact) with
+    # `suppress: "*"` replaced the honest place when it was given first: the token vanished.
+    honest, _, _ = _honest_shard(tmp_path, token, emulator)
+    data = json.loads(honest.read_text())
+    for t in data["tokens"]:
+        for d in t["detections"]:
+            d["suppress"] = "*"
+            d["checksum_valid"] = False
+    for p in data["collected"]["places"]:
+        p["suppress"] = "*"
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(data))
+    alone = _offline_merge(str(honest))
+    assert alone["findings"]
+    for order in ((forged, honest), (honest, forged)):
+        merged = _offline_merge(*map(str, order))
+        assert _severities(merged) == _severities(alone), order
+        assert merged["summary"]["suppressed"] == 0
