@@ -40,6 +40,7 @@ from patlint.model import (
     Skip,
     Token,
     TokenInfo,
+    TokenStatus,
 )
 from patlint.sources.report_json import MISSING_SHARD, LoadedReport
 from patlint.sources.repos import shards_of
@@ -111,8 +112,7 @@ def combine(reports: Sequence[LoadedReport]) -> Merged:
                 notices[n] = None
         for digest, info in rep.infos.items():
             have = infos.get(digest)
-            if have is None or _checked(info) > _checked(have):
-                infos[digest] = info
+            infos[digest] = info if have is None else _worst(have, info)
         if rep.fleet is not None:
             any_fleet = True
             shards.update(rep.fleet.shards)
@@ -189,6 +189,52 @@ def _stronger(new: Candidate, have: Candidate) -> bool:
     return (new.suppress is None, new.checksum_valid is True) > (
         have.suppress is None,
         have.checksum_valid is True,
+    )
+
+
+# What a token's record says it can do, least to most: a report cannot vouch for itself (a
+# shard's report may be forged), so when two disagree the more dangerous claim is kept.
+_DANGER = {
+    TokenStatus.INVALID: 0,
+    TokenStatus.UNVERIFIED: 1,
+    TokenStatus.RATE_LIMITED: 1,
+    TokenStatus.UNREACHABLE: 1,
+    TokenStatus.SSO_REQUIRED: 2,
+    TokenStatus.VALID: 3,
+}
+_LEVEL = {"none": 0, "read": 1, "write": 2, "admin": 3}
+
+
+def _worst(a: TokenInfo, b: TokenInfo) -> TokenInfo:
+    """Two reports' records of one token as one, the most dangerous reading of each fact: the
+    more alive status; of equal ones, the later record with every scope and permission either
+    grants, "never expires" if either says so, the later expiry. Independent of the order."""
+    if _DANGER[a.status] != _DANGER[b.status]:
+        return a if _DANGER[a.status] > _DANGER[b.status] else b
+    late, early = (
+        (a, b) if (_checked(a), a.status.value) >= (_checked(b), b.status.value) else (b, a)
+    )
+    scopes = (
+        None
+        if late.scopes is None and early.scopes is None
+        else (late.scopes or frozenset()) | (early.scopes or frozenset())
+    )
+    perms: dict[str, str] | None = None
+    if late.permissions is not None or early.permissions is not None:
+        perms = dict(early.permissions or {})
+        for name, level in (late.permissions or {}).items():
+            if _LEVEL.get(level, 0) >= _LEVEL.get(perms.get(name, ""), -1):
+                perms[name] = level
+    never = True if late.never_expires or early.never_expires else late.never_expires
+    expires = [x.expires_at for x in (late, early) if x.expires_at is not None]
+    return replace(
+        late,
+        scopes=scopes,
+        permissions=perms,
+        never_expires=never,
+        expires_at=None if never else max(expires, default=None),
+        sso_orgs=tuple(dict.fromkeys((*late.sso_orgs, *early.sso_orgs))),
+        undetermined=tuple(dict.fromkeys((*late.undetermined, *early.undetermined))),
     )
 
 

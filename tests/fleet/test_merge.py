@@ -211,3 +211,39 @@ def test_a_hostile_shard_cannot_suppress_another_shards_token(
         merged = _offline_merge(*map(str, order))
         assert _severities(merged) == _severities(alone), order
         assert merged["summary"]["suppressed"] == 0
+
+
+def test_a_hostile_shard_cannot_downgrade_what_another_shard_verified(
+    tmp_path: Path, token: Any, emulator: Emulator
+) -> None:
+    # The token cannot be read again (an offline merge; a file or mirror the merging job
+    # lacks): each token keeps what a shard recorded. The most recent record won, so a forged
+    # shard dated later said "revoked" (or live with no scopes) and every finding went away.
+    honest, _, tree = _honest_shard(tmp_path, token, emulator)
+    data = json.loads(honest.read_text())
+    [verified] = [t["verification"] for t in data["tokens"]]
+    assert verified["status"] == "valid" and "admin:org" in verified["scopes"]
+    alone = _offline_merge(str(honest))
+    lies = {
+        "revoked": {"status": "invalid", "scopes": None, "reason": "Bad credentials"},
+        "no scopes": {"scopes": [], "never_expires": False},
+    }
+    for name, lie in lies.items():
+        forged_data = json.loads(honest.read_text())
+        forged_data["tokens"][0]["verification"].update(lie, checked_at="2999-01-01T00:00:00Z")
+        forged = tmp_path / f"forged-{name}.json"
+        forged.write_text(json.dumps(forged_data))
+        for order in ((forged, honest), (honest, forged)):
+            merged = _offline_merge(*map(str, order))
+            assert _severities(merged) == _severities(alone), (name, order)
+            [kept] = [t["verification"] for t in merged["tokens"]]
+            assert kept["status"] == "valid" and "admin:org" in kept["scopes"], name
+    # online, the file under --root is read again and GitHub's answer is what counts
+    code, out, err = run(
+        [
+            *("merge", str(tmp_path / "forged-revoked.json"), "--format", "json", "--no-cache"),
+            *("--root", str(tree), "--github-api", emulator.base_url),
+        ]
+    )
+    assert code == 1, err
+    assert json.loads(out)["tokens"][0]["verification"]["status"] == "valid"
