@@ -14,7 +14,7 @@ is used only when all of this holds, else it is ignored (and written again after
 - it starts with MAGIC, then the exact key text of what it was compiled from (the cache's
   version, the hyperscan package's version, the machine, the mode, the flags and every
   expression) — the file name is only a digest of that text;
-- the SHA-256 of the serialized database that follows matches the one stored: a truncated or
+- the BLAKE2b-256 digest of the serialized database that follows matches the one stored: a truncated or
   corrupted file is never handed to Hyperscan's deserializer (which does not check);
 - Hyperscan accepts it and can allocate scratch space for it (a database built for another
   processor is refused there).
@@ -55,10 +55,18 @@ def key_text(hyperscan: Any, mode: int, expressions: Sequence[bytes], flags: int
     return json.dumps([*parts, [e.hex() for e in expressions]]).encode("ascii") + b"\n"
 
 
-def _path(directory: str, key: bytes) -> str:
-    import hashlib
+def _digest(data: bytes) -> bytes:
+    """BLAKE2b-256 of `data`, without loading OpenSSL (hashlib's import does: the pre-commit
+    path loads it only once a token is found; `_blake2` is what hashlib.blake2b is)."""
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # an interpreter without the module: hashlib's, OpenSSL and all
+        from hashlib import blake2b
+    return blake2b(data, digest_size=32).digest()
 
-    return os.path.join(directory, PREFIX + hashlib.sha256(key).hexdigest()[:32] + SUFFIX)
+
+def _path(directory: str, key: bytes) -> str:
+    return os.path.join(directory, PREFIX + _digest(key).hex()[:32] + SUFFIX)
 
 
 def _own_dir(directory: str) -> bool:
@@ -110,8 +118,6 @@ def _read_own(path: str) -> bytes | None:
 
 def load(hyperscan: Any, mode: int, expressions: Sequence[bytes], flags: int) -> Any | None:
     """The cached database compiled from exactly these expressions, or None."""
-    import hashlib
-
     directory = cache_dir()
     if not _own_dir(directory):
         return None
@@ -124,7 +130,7 @@ def load(hyperscan: Any, mode: int, expressions: Sequence[bytes], flags: int) ->
     if not data.startswith(head) or len(data) <= digest_end:
         return None
     payload = data[digest_end:]
-    if hashlib.sha256(payload).digest() != data[len(head) : digest_end]:
+    if _digest(payload) != data[len(head) : digest_end]:
         return None
     try:
         db = hyperscan.loadb(payload, mode)
@@ -136,7 +142,6 @@ def load(hyperscan: Any, mode: int, expressions: Sequence[bytes], flags: int) ->
 
 def store(hyperscan: Any, db: Any, mode: int, expressions: Sequence[bytes], flags: int) -> None:
     """Write the database atomically (0600 file, 0700 folder); a failure only costs a compile."""
-    import hashlib
     import tempfile
 
     directory = cache_dir()
@@ -151,7 +156,7 @@ def store(hyperscan: Any, db: Any, mode: int, expressions: Sequence[bytes], flag
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as stream:
-            stream.write(MAGIC + key + hashlib.sha256(payload).digest() + payload)
+            stream.write(MAGIC + key + _digest(payload) + payload)
         os.replace(tmp, _path(directory, key))
         tmp = None
         _prune(directory)
