@@ -555,12 +555,17 @@ class _Database:
 
     def _compile(self) -> Any:
         if self._db is None:
-            exprs = self._expressions
-            db = self._hyperscan.Database(mode=self._hyperscan.HS_MODE_BLOCK)
-            db.compile(
-                expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
-                flags=[self._flags] * len(exprs),
-            )  # fmt: skip
+            from patlint.detectors import hscache
+
+            hs, exprs, flags = self._hyperscan, self._expressions, self._flags
+            db = hscache.load(hs, hs.HS_MODE_BLOCK, exprs, flags)  # ~20 µs instead of ~30 ms
+            if db is None:
+                db = hs.Database(mode=hs.HS_MODE_BLOCK)
+                db.compile(
+                    expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
+                    flags=[flags] * len(exprs),
+                )  # fmt: skip
+                hscache.store(hs, db, hs.HS_MODE_BLOCK, exprs, flags)
             self._db = db
         return self._db
 

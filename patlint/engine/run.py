@@ -87,6 +87,12 @@ def _init_worker(rules: Sequence[Rule], max_size: int, archives: bool = True) ->
     _WORKER_ARCHIVES = archives
 
 
+def _use_detector(detector: Detector, max_size: int, archives: bool) -> None:
+    """This process's detector for the workers it forks (their `_init_worker` keeps it)."""
+    global _WORKER_DETECTOR, _WORKER_MAX, _WORKER_ARCHIVES
+    _WORKER_DETECTOR, _WORKER_MAX, _WORKER_ARCHIVES = detector, max_size, archives
+
+
 def _scan_batch(batch: Sequence[tuple[str, str]]) -> tuple[int, int, list[FileResult]]:
     """Scan a batch in a worker: (files scanned clean, their bytes, every other result).
 
@@ -226,10 +232,10 @@ def collect(
             if progress is not None:
                 progress(stats.files_scanned, stats.bytes_scanned, len(candidates))
 
-        # forked workers inherit the compiled detector
-        _init_worker(rules, options.max_file_size, options.archives)
-        assert _WORKER_DETECTOR is not None
-        _prepare_workers(_WORKER_DETECTOR)
+        # Forked workers inherit the compiled detector: the one the name search uses here too
+        # (a second Detector compiled the pre-check's database again, ~30 ms, mid-scan).
+        _use_detector(detector, options.max_file_size, options.archives)
+        _prepare_workers(detector)
         run_batches(
             jobs,
             _init_worker,

@@ -68,13 +68,15 @@ def test_json_report_contexts_and_profiles(home: Path, token: Any) -> None:
     assert doc["summary"]["files_scanned"] == 4
     # --all: the dependency tree is scanned too; --profile repository: plain tree scan. Both
     # also read patlint's own parsed-rules cache in ~/.cache (pruned by the default profile).
+    # With Hyperscan, its compiled keyword databases are there too (hs-*.db).
     assert (home / ".cache" / "patlint" / "rules-v1.json").is_file()
+    databases = len(list((home / ".cache" / "patlint").glob("hs-*.db")))
     res = CliRunner().invoke(cli, ["scan", "--offline", "--all", "--format", "json", str(home)])
-    assert json.loads(res.output)["summary"]["files_scanned"] == 6
+    assert json.loads(res.output)["summary"]["files_scanned"] == 6 + databases
     res = CliRunner().invoke(
         cli, ["scan", "--offline", "--profile", "repository", "--format", "json", str(home)]
     )
-    assert json.loads(res.output)["summary"]["files_scanned"] == 6
+    assert json.loads(res.output)["summary"]["files_scanned"] == 6 + databases
 
 
 def test_env_flag(home: Path, token: Any, monkeypatch: Any) -> None:

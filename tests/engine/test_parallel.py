@@ -87,3 +87,27 @@ def test_workers_fork_from_one_thread_after_the_compile_thread(
     with pytest.raises(RuntimeError, match="compile failed"):
         _found(tmp_path, jobs=2)
     assert threading.active_count() == 1
+
+
+def test_parallel_scan_compiles_one_detector_for_names_and_workers(
+    tmp_path: Path, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The name search used a Detector of its own: its pre-check database (~30 ms to compile)
+    # was compiled a second time in the middle of the scan.
+    from patlint.detectors.pattern import Detector
+
+    made: list[Detector] = []
+
+    class Counted(Detector):
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            super().__init__(*args, **kw)
+            made.append(self)
+
+    monkeypatch.setattr(run_mod, "Detector", Counted)
+    planted = _tree(tmp_path, token)
+    (tmp_path / "d0" / f"name-{token('ghp')}.txt").write_text("x")  # a token the name search finds
+    ruleset = build_ruleset(Config())
+    result = run_scan([str(tmp_path)], ruleset, ScanOptions(jobs=2))
+    assert {t.secret.reveal() for t in result.tokens} >= planted
+    assert len(result.tokens) == len(planted) + 1
+    assert len(made) == 1
