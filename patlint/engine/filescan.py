@@ -248,8 +248,8 @@ def scan_structured(
                 rel, "reader-error", f"{reader.name} reader failed: {type(exc).__name__}"
             )
             continue
-        if out.candidates:
-            digests = {c.secret.digest for c in out.candidates}
+        if out.candidates or out.absorbed:
+            digests = {c.secret.digest for c in out.candidates} | out.absorbed
             result.candidates = [c for c in result.candidates if c.secret.digest not in digests]
             result.candidates.extend(out.candidates)
         result.places.extend(out.places)

@@ -35,6 +35,9 @@ class Joined:
     candidates: list[Candidate] = field(default_factory=list)
     places: list[PlaceFinding] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # tokens only a place finding reports (`TokenPlace.absorbs`): the file's own hits of them
+    # are dropped too
+    absorbed: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +68,10 @@ def join(
     per_value = values_candidates(
         reading.values, detector, data=data, rel=rel, hits=hits, text=text
     )
-    for cands in per_value:
-        out.candidates += cands
     places = token_places(reading.values, per_value)
+    out.absorbed = _absorbed(reading.values, per_value)
+    for cands in per_value:
+        out.candidates += [c for c in cands if c.secret.digest not in out.absorbed]
     if reading.relabel is not None:
         labelled, made = reading.relabel(text)
         out.candidates += labelled
@@ -78,10 +82,23 @@ def join(
     out.places = places
     if reading.decoded:  # keys and values the reader unescaped: tokens the text could hide
         seen = {c.secret.digest for c in text} | {c.secret.digest for c in out.candidates}
+        seen |= out.absorbed
         out.candidates += decoded_candidates(
             reading.decoded, rel=rel, data=data, detector=detector, seen=seen
         )
     return out
+
+
+def _absorbed(values: Sequence[Value], found: Sequence[Sequence[Candidate]]) -> set[str]:
+    """Digests of the tokens that a value's place finding reports instead of a detection
+    finding (`TokenPlace.absorbs`), unless another value of the file holds them as well."""
+    absorbed: set[str] = set()
+    kept: set[str] = set()
+    for value, cands in zip(values, found, strict=True):
+        kinds = value.place.absorbs if value.place is not None else frozenset()
+        for c in cands:
+            (absorbed if c.secret.kind in kinds else kept).add(c.secret.digest)
+    return absorbed - kept
 
 
 def values_candidates(

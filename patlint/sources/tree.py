@@ -103,7 +103,7 @@ def _walk_dir(root: str, options: WalkOptions, excluder: _Excluder) -> Iterator[
                 relative_to_root(root, ""), "gitignored", "ignored by git (use --no-gitignore)"
             )
         yield from _from_list(root, real_root, listed, options, excluder)
-        if options.read_git_config:
+        if options.read_git_config and _is_real_dir(os.path.join(root, ".git")):
             yield from _git_config(os.path.join(root, ".git"), root, "", excluder)
     else:
         yield from _scandir(root, real_root, options, excluder)
@@ -128,18 +128,38 @@ def _git_ignored(path: str) -> bool:
     return proc.returncode == 0
 
 
+def _is_real_dir(path: str) -> bool:
+    """True when `path` is a folder itself, not a link to one (nor a `.git` file: `gitdir:`)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _git_config(
     git_dir: str, display_root: str, rel_dir: str, excluder: _Excluder
-) -> Iterator[FileRef]:
+) -> Iterator[FileRef | Skip]:
     """`.git/config` of a repository and the configs of its submodules and worktrees (only
-    those files: objects, refs and the rest of `.git` are never entered)."""
+    those files: objects, refs and the rest of `.git` are never entered).
+
+    `git_dir` is a real folder of the tree (the callers check: a `.git` file's `gitdir:` or a
+    link is never followed out). A config that is a link, a FIFO or a device is passed over
+    with a Skip saying so; a missing one (most have no `config.worktree`) silently.
+    """
     for path, rel in _git_config_files(git_dir, f"{rel_dir}/.git" if rel_dir else ".git", 0):
         try:
             st = os.lstat(path)
         except OSError:
             continue
-        if stat.S_ISREG(st.st_mode) and not excluder.excluded(rel):
-            yield FileRef(path, _shown(display_root, rel), st.st_size)
+        if excluder.excluded(rel):
+            continue
+        shown = _shown(display_root, rel)
+        if stat.S_ISREG(st.st_mode):
+            yield FileRef(path, shown, st.st_size)
+        elif stat.S_ISLNK(st.st_mode):
+            yield Skip(shown, "symlink", "a git config that is a link is never followed")
+        else:
+            yield Skip(shown, _type_reason(st.st_mode))
 
 
 _GIT_DIR_DEPTH = 16  # submodules of submodules, names with slashes: far enough, and bounded
@@ -440,6 +460,8 @@ def _scandir(
                     continue
                 file_path, tst = target
                 if stat.S_ISDIR(tst.st_mode):
+                    if entry.name in ALWAYS_PRUNED:
+                        continue  # a link named `.git`: neither entered nor read as a config
                     key = (tst.st_dev, tst.st_ino)
                     if key in seen_dirs:
                         yield Skip(

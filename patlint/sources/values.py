@@ -22,12 +22,17 @@ class TokenPlace:
 
     One per token and `scope` (the values of one registry entry or config key share a scope),
     or with `each_token=False` one per scope: for its first token.
+
+    A token of a kind in `absorbs` is reported by this place finding alone, at its severity:
+    no detection finding, and never sent to GitHub (the token `actions/checkout` persists in
+    `.git/config` is the job's own installation token, there by design until the job ends).
     """
 
     rule_id: str
     message: str  # one sentence, never the secret
     scope: str = ""
     each_token: bool = True
+    absorbs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

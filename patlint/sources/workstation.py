@@ -1,4 +1,5 @@
-"""The workstation audit: what `patlint scan ~` walks, prunes and adds (env, credential helpers).
+"""The scan profiles: what `patlint scan ~` walks, prunes and adds (env, credential helpers),
+and what a repository scan adds (its repositories' git config files).
 
 The CLI calls `plan_scan` once with its flags; the result says which roots and walk options
 to use and which extra values (environment variables, helper secrets) the engine searches too.
@@ -47,6 +48,13 @@ def workstation_walk(walk: WalkOptions, *, scan_all: bool) -> WalkOptions:
     )
 
 
+def repository_walk(walk: WalkOptions) -> WalkOptions:
+    """A repository scan reads the git config files of the repositories inside the scanned
+    folders too (`.git/config`, submodules' and worktrees' configs; nothing else in `.git`):
+    a token in a remote URL sits on the disk of every clone."""
+    return replace(walk, read_git_config=True)
+
+
 def plan_scan(
     roots: Sequence[str],
     walk: WalkOptions,
@@ -66,6 +74,8 @@ def plan_scan(
     if chosen == "workstation":
         walk = workstation_walk(walk, scan_all=scan_all)
         out_roots += platform.outside_roots(roots, env)
+    else:
+        walk = repository_walk(walk)
     values: list[Value] = []
     if scan_env:
         from patlint.sources.env import env_values

@@ -23,6 +23,7 @@ PLAINTEXT_STORE = "plaintext-credential-store"
 IN_SHELL_HISTORY = "token-in-shell-history"
 IN_SHELL_RC = "token-in-shell-rc"
 IN_REMOTE_URL = "token-in-git-remote-url"
+CHECKOUT_PERSISTED = "checkout-persisted-credentials"
 
 PARSE_LIMIT = 2 << 20  # structured parsing (YAML, XML, JSON) stops here; text detectors still run
 DECODED_NOTE = "written escaped"  # a token the reader decoded from an escape (see Decoded)

@@ -111,10 +111,9 @@ def test_keychain_helper_is_fine(home: Path) -> None:
     assert scan_home(home).findings == []
 
 
-def test_repository_profile_does_not_read_git_config(
-    home: Path, token: Any, tmp_path: Path
-) -> None:
-    """CI scans a checkout whose .git/config may hold the job's own token: not in repo mode."""
+def test_repository_profile_reads_git_config(home: Path, token: Any, tmp_path: Path) -> None:
+    """A repository scan reads the checkout's own .git/config (issue 19): a token in a remote
+    URL sits on the disk of every clone."""
     t = token("ghp")
     repo = tmp_path / "checkout"
     repo.mkdir()
@@ -128,10 +127,10 @@ def test_repository_profile_does_not_read_git_config(
     plan = plan_scan([str(repo)], WalkOptions(), profile=None)
     assert plan.profile == "repository"
     result = run_scan(plan.roots, ruleset(), ScanOptions(walk=plan.walk, jobs=1))
-    assert result.tokens == []
-    plan = plan_scan([str(repo)], WalkOptions(), profile="workstation")
-    result = run_scan(plan.roots, ruleset(), ScanOptions(walk=plan.walk, jobs=1))
     assert [c.location.path for t_ in result.tokens for c in t_.candidates] == [".git/config"]
+    assert [f.rule_id for f in result.findings if f.rule_id == "token-in-git-remote-url"] == [
+        "token-in-git-remote-url"
+    ]
 
 
 def test_parser_handles_git_syntax() -> None:
