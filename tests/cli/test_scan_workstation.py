@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from patlint.cli import cli
 from patlint.model import redact
-from tests.report.textblocks import parse
 from tests.github_emulator import Emulator
+from tests.report.textblocks import parse
 from tests.sources.home import write
 
 
