@@ -222,3 +222,17 @@ def test_classic_where_fine_grained_would_do() -> None:
         == []
     )
     assert verdicts("classic-where-fine-grained-would-do", token(kind="gho", scopes=["repo"])) == []
+
+
+def test_a_hostile_docker_login_line_only_adds_findings() -> None:
+    """`echo $GOD | docker login ghcr.io` makes the place a registry credential: the
+    classic-token advice goes quiet (registries take classic tokens only) but god-token stays
+    and overscoped-for-context fires, at a higher severity than the advice it replaces."""
+    scopes = ["repo", "admin:org", "delete_repo", "write:packages"]
+    t = token(kind="ghp", scopes=scopes, contexts=[{"usage": "container-registry"}])
+    assert verdicts("god-token", t)
+    assert "also holds admin:org, delete_repo, repo;" in verdicts("overscoped-for-context", t)[0]
+    assert (
+        RULES["overscoped-for-context"].severity
+        > RULES["classic-where-fine-grained-would-do"].severity
+    )
