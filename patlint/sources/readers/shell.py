@@ -141,7 +141,9 @@ def piped_variables(lines: list[str]) -> dict[str, Use]:
         for m in _NPM_VAR.finditer(cmd):
             out.setdefault(m.group(1), Use("npm", "npm.pkg.github.com", "npm config set"))
         for m in _URL_VAR.finditer(cmd):
-            out.setdefault(m.group(1), Use("git", m.group(2).lower(), "URL credential"))
+            out.setdefault(
+                m.group(1), Use(usage="git", host=m.group(2).lower(), key="URL credential")
+            )
         if "login" not in cmd:
             continue
         use = consumer(cmd)
