@@ -7,16 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from patlint.model import Severity, Token
+from patlint.model import Confidence, Severity, Token
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """One violation: a one-sentence message (never the secret) and an optional severity change."""
+    """One violation: a one-sentence message (never the secret), optional severity change, and
+    `confidence` when the check is less sure than its rule says (the finding takes the lower)."""
 
     message: str
     severity: Severity | None = None
     remediation: str | None = None
+    confidence: Confidence | None = None
 
 
 @dataclass(frozen=True, slots=True)

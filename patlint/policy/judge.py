@@ -130,7 +130,11 @@ def _policy_findings(
                 rule_id=rule.id,
                 message=verdict.message,
                 severity=verdict.severity or rule.severity,
-                confidence=rule.confidence,
+                confidence=(
+                    rule.confidence
+                    if verdict.confidence is None
+                    else min(rule.confidence, verdict.confidence)
+                ),
                 location=primary.location,
                 token=TokenRef.of(token.secret),
                 context=primary.context,

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from patlint.cli import cli
 from patlint.model import redact
+from tests.github_emulator import Emulator
 from tests.report.textblocks import parse
 from tests.sources.home import write
 
@@ -90,3 +91,42 @@ def test_env_flag(home: Path, token: Any, monkeypatch: Any) -> None:
     assert [
         (f["rule_id"], f["location"]["path"], f["context"]["key"]) for f in doc["findings"]
     ] == [("github-classic-pat", "env:GH_TOKEN", "GH_TOKEN")]
+
+
+def _cr_pat_home(home: Path, tok: str) -> None:
+    auth = base64.b64encode(f"octocat:{tok}".encode()).decode()
+    write(home, ".bashrc", f"alias ll='ls -l'\nexport CR_PAT={tok}\n")
+    write(home, ".docker/config.json", json.dumps({"auths": {"ghcr.io": {"auth": auth}}}))
+
+
+def test_cr_pat_holding_repo_is_overscoped_end_to_end(
+    home: Path, token: Any, emulator: Emulator
+) -> None:
+    """The issue's case: CR_PAT in .bashrc + ghcr.io in Docker's config, GitHub says the token
+    holds repo on top of the packages scopes."""
+    t = token("ghp")
+    emulator.add(t, scopes="repo, write:packages, read:packages")
+    _cr_pat_home(home, t)
+    res = CliRunner().invoke(
+        cli, ["scan", "--github-api", emulator.base_url, "--format", "json", str(home)]
+    )
+    assert t not in res.output
+    doc = json.loads(res.output)
+    [f] = [f for f in doc["findings"] if f["rule_id"] == "overscoped-for-context"]
+    assert "container-registry credential (ghcr.io) but also holds repo;" in f["message"]
+    assert "~/.docker/config.json" in f["message"] and "~/.bashrc" in f["message"]
+    assert f["confidence"] == "medium"
+
+
+def test_cr_pat_with_only_packages_scopes_is_not_overscoped(
+    home: Path, token: Any, emulator: Emulator
+) -> None:
+    t = token("ghp")
+    emulator.add(t, scopes="write:packages, read:packages")
+    _cr_pat_home(home, t)
+    res = CliRunner().invoke(
+        cli, ["scan", "--github-api", emulator.base_url, "--format", "json", str(home)]
+    )
+    doc = json.loads(res.output)
+    assert emulator.seen(t)  # it was verified, so the silence is a judgement
+    assert [f for f in doc["findings"] if f["rule_id"] == "overscoped-for-context"] == []

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from patlint.errors import ConfigError
+from patlint.model import Confidence
 from patlint.policy.scopes import ContextScopesCheck, GodTokenCheck
-from tests.policy.helpers import token, verdicts
+from tests.policy.helpers import RULES, token, verdicts
 
 
 def test_god_token_lists_the_dangerous_scopes() -> None:
@@ -101,7 +102,9 @@ def test_npmrc_token_needs_read_packages() -> None:
         (["read:packages"], [{"usage": "container-registry", "host": "ghcr.io"}]),
         (["repo"], [{"usage": "git"}]),
         (["repo", "write:packages"], [{"usage": "git"}, {"usage": "container-registry"}]),
-        (["repo", "admin:org"], [{"usage": "git"}, {}]),  # one place of unknown use: no verdict
+        (["repo", "admin:org"], [{}, {"key": "SOME_TOKEN"}]),  # no place of known use
+        (["repo", "admin:org"], [{"usage": "git"}, {"key": "GH_TOKEN"}]),  # general API use
+        (["read:packages"], [{"key": "CR_PAT"}, {}]),
         (["repo", "admin:org"], [{"usage": "shell-history"}]),  # use not in the table
     ],
 )
@@ -110,6 +113,92 @@ def test_not_overscoped(scopes: list[str], contexts: list[dict[str, str]]) -> No
         verdicts("overscoped-for-context", token(kind="ghp", scopes=scopes, contexts=contexts))
         == []
     )
+
+
+def _check(t: object) -> list[object]:
+    from patlint.policy.examples import FROZEN_NOW
+
+    rule = RULES["overscoped-for-context"]
+    check = ContextScopesCheck()
+    params = check.parse_params(rule.params, "x")
+    return list(check.evaluate(t, params, now=FROZEN_NOW))  # type: ignore[arg-type]
+
+
+def test_partial_usage_is_judged_over_the_known_places_at_lower_confidence() -> None:
+    t = token(
+        kind="ghp",
+        scopes=["repo", "read:packages", "write:packages"],
+        contexts=[
+            {"usage": "container-registry", "host": "ghcr.io", "path": "home/.docker/config.json"},
+            {"path": "home/notes.txt"},
+        ],
+    )
+    [v] = _check(t)
+    assert v.confidence is Confidence.MEDIUM  # type: ignore[attr-defined]
+    msg = v.message  # type: ignore[attr-defined]
+    assert "is used as a container-registry credential (ghcr.io) but also holds repo;" in msg
+    assert "judged on home/.docker/config.json" in msg
+    assert "not on home/notes.txt" in msg and "(use unknown)" in msg
+
+
+def test_usage_inferred_from_a_conventional_name() -> None:
+    t = token(kind="ghp", scopes=["repo", "write:packages"], contexts=[{"key": "cr_pat"}])
+    [v] = _check(t)
+    assert v.confidence is Confidence.MEDIUM  # type: ignore[attr-defined]
+    assert "(CR_PAT, by its name)" in v.message  # type: ignore[attr-defined]
+    assert "but also holds repo;" in v.message  # type: ignore[attr-defined]
+
+
+def test_fully_known_usage_keeps_the_rule_confidence() -> None:
+    t = token(
+        kind="ghp", scopes=["repo", "write:packages"], contexts=[{"usage": "container-registry"}]
+    )
+    [v] = _check(t)
+    assert v.confidence is None  # type: ignore[attr-defined]
+    assert "judged on" not in v.message  # type: ignore[attr-defined]
+
+
+def test_a_hostile_name_never_lowers_what_the_scopes_deserve() -> None:
+    """Naming a god token's variable CR_PAT must not quiet god-token, nor any other rule."""
+    scopes = ["repo", "admin:org", "delete_repo", "write:packages"]
+    named = token(kind="ghp", scopes=scopes, contexts=[{"key": "CR_PAT"}])
+    plain = token(kind="ghp", scopes=scopes, contexts=[{}])
+    for rule_id in RULES:
+        if RULES[rule_id].check in {"context-scopes"} or RULES[rule_id].kind != "policy":
+            continue
+        assert len(verdicts(rule_id, named)) >= len(verdicts(rule_id, plain)), rule_id
+    assert verdicts("god-token", named)
+    # and the name only adds: the overscoped verdict appears, naming what is not needed
+    assert (
+        "also holds admin:org, delete_repo, repo;" in verdicts("overscoped-for-context", named)[0]
+    )
+
+
+def test_a_token_shaped_variable_name_is_never_printed() -> None:
+    t = token(
+        kind="ghp", scopes=["repo", "write:packages"], contexts=[{"usage": "container-registry"}]
+    )
+    key = "ghp_" + "A1b2" * 9
+    t2 = token(
+        kind="ghp",
+        scopes=["repo", "write:packages"],
+        contexts=[{"usage": "container-registry"}, {"key": key}],
+    )
+    for v in _check(t) + _check(t2):
+        assert key not in v.message  # type: ignore[attr-defined]
+        assert "ghp_A1b2" not in v.message  # type: ignore[attr-defined]
+
+
+def test_context_scopes_names_must_name_a_known_usage() -> None:
+    base = {"usages": {"git": {"enough": ["repo"], "minimal": "m", "fine_grained": "f"}}}
+    with pytest.raises(ConfigError, match=r"x.names.CR_PAT: expected a usage"):
+        ContextScopesCheck().parse_params({**base, "names": {"CR_PAT": "nope"}}, "x")
+    with pytest.raises(ConfigError, match=r"is not a variable name"):
+        ContextScopesCheck().parse_params({**base, "names": {"a b": "git"}}, "x")
+    with pytest.raises(ConfigError, match=r"partial_confidence: expected"):
+        ContextScopesCheck().parse_params({**base, "partial_confidence": "very"}, "x")
+    with pytest.raises(ConfigError, match=r"also listed under usages"):
+        ContextScopesCheck().parse_params({**base, "general": ["git"]}, "x")
 
 
 def test_context_scopes_params_are_validated() -> None:
@@ -133,3 +222,17 @@ def test_classic_where_fine_grained_would_do() -> None:
         == []
     )
     assert verdicts("classic-where-fine-grained-would-do", token(kind="gho", scopes=["repo"])) == []
+
+
+def test_a_hostile_docker_login_line_only_adds_findings() -> None:
+    """`echo $GOD | docker login ghcr.io` makes the place a registry credential: the
+    classic-token advice goes quiet (registries take classic tokens only) but god-token stays
+    and overscoped-for-context fires, at a higher severity than the advice it replaces."""
+    scopes = ["repo", "admin:org", "delete_repo", "write:packages"]
+    t = token(kind="ghp", scopes=scopes, contexts=[{"usage": "container-registry"}])
+    assert verdicts("god-token", t)
+    assert "also holds admin:org, delete_repo, repo;" in verdicts("overscoped-for-context", t)[0]
+    assert (
+        RULES["overscoped-for-context"].severity
+        > RULES["classic-where-fine-grained-would-do"].severity
+    )

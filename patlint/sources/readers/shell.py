@@ -115,18 +115,44 @@ def variable_before(cmd: str, col: int) -> str | None:
     return None
 
 
+_HERE_VAR = re.compile(r"""<<<\s*["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)""")
+_PASSWORD_VAR = re.compile(r"""(?:\s-p|--password)(?:\s+|=)["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)""")
+_NPM_VAR = re.compile(
+    r"""//npm\.pkg\.github\.com/:_authToken[\s=]+["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)""", re.I
+)
+_URL_VAR = re.compile(
+    r"""https?://(?:[^\s/@:$]*:)?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?@(github\.com)\b""", re.I
+)
+# Lines longer than this, or past this many, are not read for uses (hostile files are big).
+MAX_USE_LINE = 4096
+MAX_USE_LINES = 20_000
+
+
 def piped_variables(lines: list[str]) -> dict[str, Use]:
-    """Variables whose value a later command pipes into a login (`echo $CR_PAT | docker login`)."""
+    """Variables a command gives to a login or a config: `echo $CR_PAT | docker login`,
+    `gh auth login --with-token <<< $T`, `docker login -p $T`,
+    `npm config set //npm.pkg.github.com/:_authToken $T`, `git clone https://$T@github.com/…`.
+    Only the first MAX_USE_LINES lines of at most MAX_USE_LINE characters are read."""
     out: dict[str, Use] = {}
-    for line in lines:
-        cmd = command_of(line)
-        if "|" not in cmd or "login" not in cmd:
+    for line in lines[:MAX_USE_LINES]:
+        if len(line) > MAX_USE_LINE or "$" not in line:
             continue
-        first = cmd.split("|", 1)[0]
+        cmd = command_of(line)
+        for m in _NPM_VAR.finditer(cmd):
+            out.setdefault(m.group(1), Use("npm", "npm.pkg.github.com", "npm config set"))
+        for m in _URL_VAR.finditer(cmd):
+            out.setdefault(
+                m.group(1), Use(usage="git", host=m.group(2).lower(), key="URL credential")
+            )
+        if "login" not in cmd:
+            continue
         use = consumer(cmd)
         if use is None:
             continue
-        for m in _PIPE_VAR.finditer(first):
+        given = [*_HERE_VAR.finditer(cmd), *_PASSWORD_VAR.finditer(cmd)]
+        if "|" in cmd:
+            given += list(_PIPE_VAR.finditer(cmd.split("|", 1)[0]))
+        for m in given:
             out.setdefault(m.group(1), use)
     return out
 

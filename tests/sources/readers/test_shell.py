@@ -129,3 +129,44 @@ def test_command_substitution_is_not_a_leak(home: Path) -> None:
     write(home, ".bashrc", 'export GH_TOKEN="$(gh auth token)"\nexport CR_PAT=$(pass show cr)\n')
     result = scan_home(home)
     assert (result.tokens, result.findings) == ([], [])
+
+
+def test_uses_of_variables_in_an_rc_file(home: Path, token: Any) -> None:
+    t_here, t_p, t_npm, t_git, t_user = (token("ghp") for _ in range(5))
+    lines = [
+        f"export GHT={t_here}",
+        f"export DP={t_p}",
+        f"export NT={t_npm}",
+        f"export GT={t_git}",
+        f"export ME={t_user}",
+        'gh auth login --with-token <<< "$GHT"',
+        "docker login ghcr.io -u $ME -p $DP",
+        "npm config set //npm.pkg.github.com/:_authToken $NT",
+        "git clone https://x:${GT}@github.com/acme/x.git",
+    ]
+    write(home, ".bashrc", "\n".join(lines) + "\n")
+    result = scan_home(home)
+    p = "~/.bashrc"
+    usage = {t: at(result, t, p)[0].context.usage for t in (t_here, t_p, t_npm, t_git, t_user)}
+    assert usage == {
+        t_here: "gh-cli",
+        t_p: "container-registry",
+        t_npm: "npm",
+        t_git: "git",
+        t_user: "shell-rc",  # the user name given to -u is no password
+    }
+    [c] = at(result, t_npm, p)
+    assert (c.context.key, c.context.host) == ("NT", "npm.pkg.github.com")
+
+
+def test_uses_are_read_only_from_bounded_lines(home: Path, token: Any) -> None:
+    """A huge hostile rc file: uses past the line cap, or on over-long lines, are not read."""
+    from patlint.sources.readers.shell import MAX_USE_LINE
+
+    t1, t2 = token("ghp"), token("ghp")
+    long_use = "echo $A | docker login ghcr.io --password-stdin #" + "x" * MAX_USE_LINE
+    text = f"export A={t1}\nexport B={t2}\n{long_use}\n" + "echo $B | docker login ghcr.io\n"
+    write(home, ".bashrc", text)
+    result = scan_home(home)
+    assert at(result, t1, "~/.bashrc")[0].context.usage == "shell-rc"
+    assert at(result, t2, "~/.bashrc")[0].context.usage == "container-registry"
