@@ -103,9 +103,18 @@ def bindings(env: Mapping, path: Path, *, composite: bool) -> dict[str, Binding]
     return out
 
 
-def step_envs(wf: Workflow, job: Job) -> list[tuple[Step, dict[str, Binding]]]:
+def step_envs(ci: CiModel, wf: Workflow, job: Job) -> list[tuple[Step, dict[str, Binding]]]:
     """Each step of a job with the secret bindings it sees (workflow, job and step `env:`,
-    the innermost winning; a composite action's steps: their own, token-like inputs too)."""
+    the innermost winning; a composite action's steps: their own, token-like inputs too).
+    Computed once per job of a file (`CiModel.memo`), for every rule that asks."""
+    key = ("step_envs", id(job))
+    cached: list[tuple[Step, dict[str, Binding]]] | None = ci.memo.get(key)
+    if cached is None:
+        cached = ci.memo[key] = _step_envs(wf, job)
+    return cached
+
+
+def _step_envs(wf: Workflow, job: Job) -> list[tuple[Step, dict[str, Binding]]]:
     env: dict[str, Binding] = {}
     if not wf.composite:
         env.update(bindings(wf.env, ("env",), composite=False))

@@ -46,7 +46,7 @@ def check(ci: CiModel, found: Sequence[Candidate]) -> list[PlaceFinding]:
             continue
         gh_uses: dict[int, _GhUse] = {}
         for job in wf.jobs:
-            _job(out, job, step_envs(wf, job), gh_uses)
+            _job(out, job, step_envs(ci, wf, job), gh_uses)
         for use in gh_uses.values():
             if use.blocked or not use.subcommands:
                 continue

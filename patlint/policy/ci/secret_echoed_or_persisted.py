@@ -41,7 +41,7 @@ def _job(out: Places, wf: Workflow, job: Job) -> None:
         and (s.with_.text("persist-credentials") or "").strip().lower() != "false"
         for s in job.steps
     )
-    for step, env in step_envs(wf, job):
+    for step, env in step_envs(out.ci, wf, job):
         run = step.run
         if run is not None and run.text is not None:
             names = {n: pat(b.secrets) or b.secrets[0] for n, b in env.items()}

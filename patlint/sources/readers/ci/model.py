@@ -157,6 +157,7 @@ class CiModel:
     failure: Failure | None = None
     workflows: tuple[Workflow, ...] = ()
     scripts: tuple[Script, ...] = ()
+    memo: dict[Any, Any] = field(default_factory=dict)  # what several rules derive, once
     _byte_lines: list[int] = field(default_factory=list)
 
     # -- positions ---------------------------------------------------------------------------
