@@ -171,6 +171,71 @@ def test_recipe_a_policy_check(
     assert toy[0].token is not None and toy[0].token.sha256 == sha256_hex(t)
 
 
+def test_recipe_a_ci_rule(
+    tmp_path: Path, toy_package: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CI rule: its YAML, a module over the CI reader's model and its row in policy.ci.RULES."""
+    toy_package(
+        "toycirule",
+        """
+        from patlint.model import PlaceFinding
+
+
+        def check(ci, found):
+            for wf in ci.workflows:
+                for job in wf.jobs:
+                    if job.steps and len(job.steps) > 2:
+                        index = ci.index_of(job.steps[0].with_.pairs[0].key_node) if job.steps[0].with_.pairs else 0
+                        loc = ci.location(index)
+                        yield PlaceFinding(
+                            rule_id="toy-long-job",
+                            message=f"job {job.id} has {len(job.steps)} steps",
+                            location=loc,
+                            secret=None,
+                            context=ci.context(job.path),
+                        )
+        """,
+    )
+    import patlint.policy.ci as ci_rules
+
+    monkeypatch.setattr(ci_rules, "RULES", [*ci_rules.RULES, ("toy-long-job", "toypkg.toycirule")])
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "toy.yml").write_text(
+        textwrap.dedent(
+            """\
+            - id: toy-long-job
+              name: A job with many steps
+              kind: policy
+              check: place
+              severity: low
+              confidence: high
+              description: A toy CI rule of the recipe test.
+              remediation: Split it.
+              examples:
+                - path: .github/workflows/ci.yml
+                  text: "jobs: {a: {steps: [{run: a}, {run: b}, {run: c}]}}"
+              negative_examples:
+                - path: .github/workflows/ci.yml
+                  text: "jobs: {a: {steps: [{run: a}]}}"
+            """
+        )
+    )
+    tree = tmp_path / "tree"
+    (tree / ".github" / "workflows").mkdir(parents=True)
+    (tree / ".github" / "workflows" / "ci.yml").write_text(
+        "on: push\npermissions: {}\njobs:\n  big:\n    steps:\n"
+        "      - {uses: actions/checkout@v4, with: {fetch-depth: 0}}\n"
+        "      - run: make\n      - run: make test\n"
+        "  small:\n    steps: [{run: make}]\n"
+    )
+    result = _scan(tree, extra_dirs=[str(rules)])
+    toy = [f for f in result.findings if f.rule_id == "toy-long-job"]
+    assert [(f.message, f.location.line, f.context.key) for f in toy] == [
+        ("job big has 3 steps", 6, "jobs.big")
+    ]
+
+
 def test_recipe_a_report_format(
     tmp_path: Path,
     toy_package: Callable[..., Any],

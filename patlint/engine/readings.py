@@ -77,6 +77,10 @@ def join(
         out.candidates += labelled
         places += made
     places += reading.places
+    if reading.ci is not None:  # a CI file: its rules, over the reader's model
+        from patlint.policy.ci import places as ci_places
+
+        places += ci_places(reading.ci, text)
     if reading.credential_file:
         out.candidates, places = finish(out.candidates, places, rel, st)
     out.places = places

@@ -2,10 +2,10 @@
 
 A reader parses the whole file once and says what it learned, without searching for tokens:
 the values that may hold one, each with a richer context (host, usage, key) than a line of text
-gives; facts about the place itself (`PlaceFinding`: a world-readable credential file,
-`permissions: write-all` in a workflow, an unparsable file); and, for readers that label the
-file's own hits (shell files, workflows), how to label them. The engine runs the detector and
-joins (`patlint.engine.readings`). Readers are registered explicitly in
+gives; facts about the place itself (`PlaceFinding`: a world-readable credential file, an
+unreadable part); for a CI file, its parsed model, which the CI policy rules read; and, for
+readers that label the file's own hits (shell files, workflows), how to label them. The
+engine runs the detector and the CI rules and joins (`patlint.engine.readings`). Readers are registered explicitly in
 `patlint.sources.readers.registry.REGISTRY`.
 """
 
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from patlint.model import Candidate, PlaceFinding
 
 if TYPE_CHECKING:  # a scan of plain files imports no more than the registry needs
+    from patlint.sources.readers.ci.model import CiModel
     from patlint.sources.values import Decoded, Value
 
 READER_MAX_BYTES = 8 << 20  # larger files get the text detectors only
@@ -39,6 +40,7 @@ class Reading:
     # `credential-file-readable-by-others` when it holds one and others may read it.
     credential_file: bool = False
     relabel: Relabel | None = None  # shell files and workflows: the file's hits, re-labelled
+    ci: CiModel | None = None  # a CI file's parsed model: the engine runs `patlint.policy.ci`
 
 
 class FileReader(Protocol):
