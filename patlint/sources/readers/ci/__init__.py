@@ -76,10 +76,9 @@ def _escaped_scalars(doc: Doc) -> list[Decoded]:
     """Double-quoted scalars written with escapes (`"\\x67hp_…"`), keys and job ids too: their
     decoded text, which the text detectors never saw."""
     out = []
-    for s in doc.scalars:
-        if getattr(s.node, "style", None) == '"' and "\\" in doc.text[s.start : s.end]:
-            offset = len(doc.text[: s.start].encode("utf-8", "surrogateescape"))
-            out.append(Decoded(s.node.value, Context(file_type=FILE_TYPE, usage=USAGE), offset))
+    for node, start, _end in doc.escaped():
+        offset = len(doc.text[:start].encode("utf-8", "surrogateescape"))
+        out.append(Decoded(node.value, Context(file_type=FILE_TYPE, usage=USAGE), offset))
     return out
 
 

@@ -62,12 +62,28 @@ def _nesting_estimate(text: str) -> int:
     return max(top, indent // 2)
 
 
+def _too_deep(text: str) -> bool:
+    """`_nesting_estimate(text) > MAX_NESTING`, without its walk for most files: nesting is at
+    most the number of opening brackets, and an indent deep enough is one regex search."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return _DEEP_INDENT.search(text) is not None
+    return _nesting_estimate(text) > MAX_NESTING
+
+
+# Where an alias (`*name`) could start: at a token's start (after a blank or line break, a flow
+# indicator, `:` or `?` (flow context), a closing quote), with an anchor-name character after it (libyaml and pyyaml both allow
+# only `[0-9A-Za-z_-]`). Over-matches (`ls *_386` in a script, `*bold*` in a comment), never
+# misses one: a `*` elsewhere is inside a scalar or a comment, or a syntax error.
+_ALIAS = re.compile(r"(?:^|(?<=[\s\[\]{},:?'\"\ufeff]))\*[0-9A-Za-z_-]")
+_DEEP_INDENT = re.compile(f"(?m)^ {{{2 * (MAX_NESTING + 1)},}}(?=\\S)")
+
+
 def compose_documents(text: str) -> list[Any]:
     """Compose every document of `text` into pyyaml nodes; raise ParseFailure when malformed."""
     import yaml
 
     loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    if _nesting_estimate(text) > MAX_NESTING:
+    if _too_deep(text):
         # libyaml's composer recurses in C and can crash the process; pyyaml's own scanner
         # costs time quadratic in the depth (its simple-key list), so it stops at MAX_NESTING.
         loader = _depth_limited_loader()
@@ -222,26 +238,66 @@ class Doc:
     text: str
     roots: list[Any]
     line_starts: list[int]
-    scalars: list[Scalar] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)
     truncated: bool = False  # the node budget ran out
     expansion: int = 0  # alias-expanded node count (capped at EXPANSION_LIMIT + 1)
+    # The scalar index, built on first use (most CI files have no hit to label):
+    _scalars: list[Scalar] | None = None
+    _starts: list[int] = field(default_factory=list)
+    _quoted: list[Any] = field(default_factory=list)  # double-quoted scalar nodes, no alias
 
     @classmethod
     def parse(cls, text: str) -> Doc:
-        """Parse and index `text`; raise ParseFailure when it is not YAML."""
+        """Parse and size `text` (its scalar index waits for a first use); raise ParseFailure
+        when it is not YAML."""
         roots = compose_documents(text)
         starts = [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
         doc = cls(text, roots, starts)
-        counts = doc._index()
-        if counts is not None:
+        if _ALIAS.search(text) is None:
+            # No alias, so no node is shared: each document's node count is its expanded
+            # size and the number of unique nodes (what the index walk would count).
+            counts = [_tree_size(r, doc._quoted) for r in roots]
+            doc.truncated = sum(counts) > NODE_BUDGET
+            doc.expansion = max(counts, default=0)
+            return doc
+        counts_or_none = doc._index()
+        if counts_or_none is not None:
             # No node reached twice (no alias) and the whole tree indexed: the alias-expanded
             # size is each document's node count, already taken by the index walk.
-            doc.expansion = max(counts, default=0)
+            doc.expansion = max(counts_or_none, default=0)
         else:
-            size = _expanded_size if "*" in text else _tree_size
-            doc.expansion = max((size(r) for r in roots), default=0)
+            doc.expansion = max((_expanded_size(r) for r in roots), default=0)
         return doc
+
+    @property
+    def scalars(self) -> list[Scalar]:
+        """Every scalar (keys too) with its first path and span, sorted by position."""
+        if self._scalars is None:
+            self._index()
+        assert self._scalars is not None
+        return self._scalars
+
+    @property
+    def starts(self) -> list[int]:
+        """The start of each of `scalars`."""
+        if self._scalars is None:
+            self._index()
+        return self._starts
+
+    def escaped(self) -> list[tuple[Any, int, int]]:
+        """(node, start, end) of the double-quoted scalars (keys too) whose source holds a
+        backslash, in file order: the scalars whose text the file writes escaped."""
+        text = self.text
+        if "\\" not in text:
+            return []
+        if self._scalars is not None or self.truncated:
+            spans = [(s.node, s.start, s.end) for s in self.scalars if s.node.style == '"']
+        else:
+            spans = []
+            for node in self._quoted:
+                start = self.index_of(node.start_mark)
+                spans.append((node, start, max(self.index_of(node.end_mark), start + 1)))
+            spans.sort(key=lambda t: t[1])
+        return [t for t in spans if "\\" in text[t[1] : t[2]]]
 
     def index_of(self, mark: Any) -> int:
         """Character index of a pyyaml mark (computed from its line and column)."""
@@ -266,7 +322,8 @@ class Doc:
         budget = NODE_BUDGET
         shared = False
         counts: list[int] = []
-        scalars = self.scalars
+        scalars: list[Scalar] = []
+        self._scalars = scalars
         line_starts = self.line_starts
         last_line = len(line_starts) - 1
         size = len(self.text)
@@ -305,7 +362,7 @@ class Doc:
             if self.truncated:
                 break
         scalars.sort(key=lambda s: s.start)
-        self.starts = [s.start for s in scalars]
+        self._starts = [s.start for s in scalars]
         return None if shared or self.truncated else counts
 
     def scalar_at(self, index: int) -> Scalar | None:
@@ -375,8 +432,9 @@ def value_positions(text: str, node: Any, start: int) -> list[int]:
     return out
 
 
-def _tree_size(root: Any) -> int:
-    """`_expanded_size` of a tree without aliases (no node is shared): its node count, capped."""
+def _tree_size(root: Any, quoted: list[Any] | None = None) -> int:
+    """`_expanded_size` of a tree without aliases (no node is shared): its node count, capped;
+    the double-quoted scalars it holds are added to `quoted`."""
     cap = EXPANSION_LIMIT + 1
     count = 0
     stack = [root]
@@ -385,9 +443,13 @@ def _tree_size(root: Any) -> int:
         count += 1
         if count >= cap:
             return cap
-        if node.id == "sequence":
+        kind = node.id
+        if kind == "scalar":
+            if quoted is not None and node.style == '"':
+                quoted.append(node)
+        elif kind == "sequence":
             stack.extend(node.value)
-        elif node.id == "mapping":
+        else:
             for k, v in node.value:
                 stack.append(k)
                 stack.append(v)
