@@ -164,6 +164,8 @@ def _merged(node: Any) -> tuple[tuple[tuple[Any, Any], ...], dict[str, tuple[Any
         node, _MERGED, None
     )
     if cached is None:
+        cached = _plain(node)
+    if cached is None:
         out: list[tuple[Any, Any]] = []
         _merge_into(node, out, set(), 0, set())
         by_key: dict[str, tuple[Any, Any]] = {}
@@ -173,6 +175,22 @@ def _merged(node: Any) -> tuple[tuple[tuple[Any, Any], ...], dict[str, tuple[Any
                 by_key.setdefault(key, (k, v))
         cached = (tuple(out), by_key)
         setattr(node, _MERGED, cached)
+    return cached
+
+
+def _plain(node: Any) -> tuple[tuple[tuple[Any, Any], ...], dict[str, tuple[Any, Any]]] | None:
+    """`_merged` of a mapping without `<<` or a repeated key (most of them): its own pairs, or
+    None when it has either (then `_merge_into` resolves them)."""
+    by_key: dict[str, tuple[Any, Any]] = {}
+    for pair in node.value:
+        k = pair[0]
+        if k.id == "scalar":
+            key = str(k.value)
+            if key == "<<" or key in by_key:
+                return None
+            by_key[key] = pair
+    cached = (tuple(node.value), by_key)
+    setattr(node, _MERGED, cached)
     return cached
 
 
