@@ -60,9 +60,6 @@ def test_recipe_a_reader(
         class ToyReader:
             name = "toyrc"
 
-            def matches(self, rel):
-                return rel.endswith(".toycreds")
-
             def read(self, data, rel, st):
                 out = Reading()
                 offset = 0
@@ -87,7 +84,7 @@ def test_recipe_a_reader(
     [c] = [c for tok in before.tokens for c in tok.candidates]
     assert c.context.file_type == "text"  # no reader knows the file yet
 
-    row = ("toypkg.toyrc", registry._Names(suffixes=(".toycreds",)))
+    row = registry.Row("toypkg.toyrc", suffixes=(".toycreds",), credential=False)
     registry.REGISTRY = (*registry.REGISTRY, row)
     registry.refresh()
     try:

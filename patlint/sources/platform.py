@@ -5,16 +5,18 @@ dot-files there, not `~/Library`); what differs is the credential helper (`osxke
 `desktop`) and `~/Library/Caches`, which a home scan prunes. Windows uses `%APPDATA%` for
 the GitHub CLI and NuGet, `_netrc` and the PowerShell history.
 
-Every reader asks this module which shown paths it owns, the CLI asks it what a home
-directory scan prunes and always reads, and which known credential files lie outside the
-scanned folders (`$DOCKER_CONFIG`, `$GH_CONFIG_DIR`, `%APPDATA%`…).
+Which files are credential files, and where each lives in a home directory, is said once, on
+the readers' registry rows (`patlint.sources.readers.registry`); this module resolves those
+places on this system (`BASES`: `$XDG_CONFIG_HOME`, `$DOCKER_CONFIG`, `$GH_CONFIG_DIR`,
+`%APPDATA%`…) and says what a home directory scan prunes, always reads, and which known
+credential files lie outside the scanned folders.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 # Caches, dependency trees, toolchains and browser profiles: skipped in a home-directory scan
 # (`--all` scans them), except for the known credential files below.
@@ -65,70 +67,13 @@ PRUNE_DIRS = frozenset(
     }
 )
 
-# Shell histories and start-up files (the shell reader reads these; the home profile always does).
-SHELL_HISTORIES = frozenset(
-    {".bash_history", ".zsh_history", ".zhistory", ".histfile", ".sh_history", "fish_history"}
-)
-SHELL_RC_FILES = frozenset(
-    {
-        ".bashrc",
-        ".bash_profile",
-        ".bash_login",
-        ".bash_aliases",
-        ".profile",
-        ".zshrc",
-        ".zshenv",
-        ".zprofile",
-        ".zlogin",
-        ".kshrc",
-        ".envrc",
-    }
-)
-PS_HISTORY = "ConsoleHost_history.txt"
-
-# Known credential file names (exact file names, matched in any folder).
-CREDENTIAL_NAMES = frozenset(
-    {
-        ".git-credentials",
-        ".gitconfig",
-        ".netrc",
-        "_netrc",
-        ".npmrc",
-        ".dockercfg",
-        ".env",
-        "settings.xml",
-        "settings-security.xml",
-        "NuGet.Config",
-        "nuget.config",
-        "NuGet.config",
-        "gradle.properties",
-        "config.fish",
-    }
-    | SHELL_HISTORIES
-    | SHELL_RC_FILES
-    | {PS_HISTORY}
-)
-
-# Known credential files named by their folder too: (folder, file) suffixes of the shown path.
-CREDENTIAL_SUFFIXES = (
-    ".docker/config.json",
-    "containers/auth.json",
-    "gh/hosts.yml",
-    "GitHub CLI/hosts.yml",
-    ".config/hub",
-    "git/credentials",
-    "git/config",
-    ".git/config",
-    ".gem/credentials",
-)
-
 
 def always_include() -> tuple[str, ...]:
-    """gitignore-style patterns of the files a home scan reads even inside pruned folders."""
-    names = [f"**/{n}" for n in sorted(CREDENTIAL_NAMES)]
-    names += ["**/.env.*"]
-    names += [f"**/{s}" for s in CREDENTIAL_SUFFIXES]
-    return tuple(names)
+    """gitignore-style patterns of the files a home scan reads even inside pruned folders: the
+    credential files the readers' registry rows name."""
+    from patlint.sources.readers.registry import credential_patterns
+
+    return credential_patterns()
 
 
 def is_home(path: str, env: Mapping[str, str] | None = None) -> bool:
@@ -174,72 +119,61 @@ def gh_config_dir(env: Mapping[str, str], system: str) -> str:
     return os.path.join(home_dir(env), ".config", "gh")
 
 
+def _data_home(env: Mapping[str, str], system: str) -> str:
+    """`$XDG_DATA_HOME`, else `~/.local/share`."""
+    return env.get("XDG_DATA_HOME") or os.path.join(home_dir(env), ".local", "share")
+
+
+def _gradle_home(env: Mapping[str, str], system: str) -> str:
+    """`$GRADLE_USER_HOME`, else `~/.gradle`."""
+    return env.get("GRADLE_USER_HOME") or os.path.join(home_dir(env), ".gradle")
+
+
+# The base folders a registry row's `Home` names; None: not on this system (or not set).
+BASES: dict[str, Callable[[Mapping[str, str], str], str | None]] = {
+    "~": lambda env, _system: home_dir(env),
+    "config": config_home,
+    "data": _data_home,
+    "appdata": lambda env, _system: appdata(env),
+    "docker": lambda env, _system: docker_config_dir(env),
+    "gh": gh_config_dir,
+    "gradle": _gradle_home,
+    "runtime": lambda env, _system: env.get("XDG_RUNTIME_DIR") or None,
+}
+
+
+def _on(rule: str | None, system: str) -> bool:
+    """Whether a `Home.system` rule (None, `win32`, `!win32`) holds on `system`."""
+    if rule is None:
+        return True
+    return system != rule[1:] if rule.startswith("!") else system == rule
+
+
 def credential_files(
     env: Mapping[str, str] | None = None, system: str | None = None
 ) -> list[tuple[str, str]]:
-    """(reader kind, absolute path) of the user's known credential files on this system."""
+    """(reader module, absolute path) of the user's known credential files on this system:
+    where each registry row says its file lives (`Row.home`), resolved here."""
+    from patlint.sources.readers.registry import REGISTRY
+
     env = os.environ if env is None else env
     system = system or sys.platform
-    home = home_dir(env)
-    cfg = config_home(env, system)
-    out = [
-        ("docker", os.path.join(docker_config_dir(env), "config.json")),
-        ("docker", os.path.join(home, ".dockercfg")),
-        ("gh", os.path.join(gh_config_dir(env, system), "hosts.yml")),
-        ("hub", os.path.join(cfg, "hub")),
-        ("git-credentials", os.path.join(home, ".git-credentials")),
-        ("git-credentials", os.path.join(cfg, "git", "credentials")),
-        ("git-config", os.path.join(home, ".gitconfig")),
-        ("git-config", os.path.join(cfg, "git", "config")),
-        ("npm", os.path.join(env.get("NPM_CONFIG_USERCONFIG") or os.path.join(home, ".npmrc"))),
-        ("maven", os.path.join(home, ".m2", "settings.xml")),
-        (
-            "gradle",
-            os.path.join(
-                env.get("GRADLE_USER_HOME") or os.path.join(home, ".gradle"), "gradle.properties"
-            ),
-        ),
-        ("netrc", os.path.join(home, "_netrc" if system == "win32" else ".netrc")),
-        ("shell", os.path.join(home, ".bash_history")),
-        ("shell", os.path.join(home, ".zsh_history")),
-        ("shell", env.get("HISTFILE") or os.path.join(home, ".bash_history")),
-        (
-            "shell",
-            os.path.join(
-                env.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share"),
-                "fish",
-                "fish_history",
-            ),
-        ),
-    ]
-    if system == "win32":
-        out += [
-            ("nuget", os.path.join(appdata(env), "NuGet", "NuGet.Config")),
-            (
-                "shell",
-                os.path.join(
-                    appdata(env),
-                    "Microsoft",
-                    "Windows",
-                    "PowerShell",
-                    "PSReadLine",
-                    "ConsoleHost_history.txt",
-                ),
-            ),
-        ]
-    else:
-        out.append(("nuget", os.path.join(home, ".nuget", "NuGet", "NuGet.Config")))
-        runtime = env.get("XDG_RUNTIME_DIR")
-        if runtime:
-            out.append(("docker", os.path.join(runtime, "containers", "auth.json")))
-        out.append(("docker", os.path.join(cfg, "containers", "auth.json")))
     seen: set[str] = set()
-    unique = []
-    for kind, path in out:
-        if path not in seen:
-            seen.add(path)
-            unique.append((kind, path))
-    return unique
+    out = []
+    for row in REGISTRY:
+        for home in row.home:
+            if not _on(home.system, system):
+                continue
+            path = env.get(home.env) if home.env else None
+            if not path:
+                base = BASES[home.base](env, system)
+                if base is None:
+                    continue
+                path = os.path.join(base, *home.path.split("/"))
+            if path not in seen:
+                seen.add(path)
+                out.append((row.module, path))
+    return out
 
 
 def outside_roots(

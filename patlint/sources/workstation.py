@@ -87,7 +87,7 @@ def plan_scan(
         configs = [
             p
             for kind, p in platform.credential_files(env)
-            if kind == "docker" and os.path.isfile(p)
+            if kind == "docker_config" and os.path.isfile(p)
         ]
         asked = ask_helpers(configs, timeout=helper_timeout, env=env)
         values += asked.values

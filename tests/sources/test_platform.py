@@ -23,26 +23,26 @@ def test_linux_xdg_and_overrides() -> None:
         "XDG_RUNTIME_DIR": "/run/u",
     }
     got = paths(env, "linux")
-    assert got["docker"] == [
+    assert got["docker_config"] == [
         "/d/config.json",
         "/h/.dockercfg",
         "/run/u/containers/auth.json",
         "/h/cfg/containers/auth.json",
     ]
-    assert got["gh"] == ["/h/cfg/gh/hosts.yml"]
-    assert got["git-credentials"] == ["/h/.git-credentials", "/h/cfg/git/credentials"]
+    assert got["gh_hosts"] == ["/h/cfg/gh/hosts.yml", "/h/cfg/hub"]
+    assert got["git_credentials"] == ["/h/.git-credentials", "/h/cfg/git/credentials"]
     assert got["netrc"] == ["/h/.netrc"]
     assert got["nuget"] == ["/h/.nuget/NuGet/NuGet.Config"]
 
 
 def test_gh_config_dir_wins() -> None:
-    assert paths({"HOME": "/h", "GH_CONFIG_DIR": "/g"}, "linux")["gh"] == ["/g/hosts.yml"]
+    assert paths({"HOME": "/h", "GH_CONFIG_DIR": "/g"}, "linux")["gh_hosts"][0] == "/g/hosts.yml"
 
 
 def test_macos_uses_dot_config_not_library() -> None:
     got = paths({"HOME": "/Users/me"}, "darwin")
-    assert got["gh"] == ["/Users/me/.config/gh/hosts.yml"]
-    assert got["git-credentials"] == [
+    assert got["gh_hosts"][0] == "/Users/me/.config/gh/hosts.yml"
+    assert got["git_credentials"] == [
         "/Users/me/.git-credentials",
         "/Users/me/.config/git/credentials",
     ]
@@ -51,7 +51,9 @@ def test_macos_uses_dot_config_not_library() -> None:
 def test_windows_appdata() -> None:
     env = {"USERPROFILE": "C:/Users/me", "APPDATA": "C:/Users/me/AppData/Roaming"}
     got = paths(env, "win32")
-    assert got["gh"] == [os.path.join("C:/Users/me/AppData/Roaming", "GitHub CLI", "hosts.yml")]
+    assert got["gh_hosts"][0] == os.path.join(
+        "C:/Users/me/AppData/Roaming", "GitHub CLI", "hosts.yml"
+    )
     assert got["nuget"] == [os.path.join("C:/Users/me/AppData/Roaming", "NuGet", "NuGet.Config")]
     assert got["netrc"] == [os.path.join("C:/Users/me", "_netrc")]
     assert os.path.join("PSReadLine", "ConsoleHost_history.txt") in got["shell"][-1]

@@ -5,8 +5,9 @@ the values that may hold one, each with a richer context (host, usage, key) than
 gives; facts about the place itself (`PlaceFinding`: a world-readable credential file, an
 unreadable part); for a CI file, its parsed model, which the CI policy rules read; and, for
 readers that label the file's own hits (shell files, workflows), how to label them. The
-engine runs the detector and the CI rules and joins (`patlint.engine.readings`). Readers are registered explicitly in
-`patlint.sources.readers.registry.REGISTRY`.
+engine runs the detector and the CI rules and joins (`patlint.engine.readings`). Readers are
+registered explicitly in `patlint.sources.readers.registry.REGISTRY`, whose rows name the
+files each reads.
 """
 
 from __future__ import annotations
@@ -44,12 +45,9 @@ class Reading:
 
 
 class FileReader(Protocol):
-    """A structured reader for one kind of file."""
+    """A structured reader for one kind of file; its registry row names the files it reads."""
 
     name: str
-
-    def matches(self, rel: str) -> bool:
-        """Cheap test on the shown path (POSIX separators, may start with `~/`)."""
 
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Parse `data`; never raise on malformed input (report it as a PlaceFinding or notice).
@@ -57,3 +55,12 @@ class FileReader(Protocol):
         `st` is the file's stat, for permission checks; None when there is no file behind
         `data` (a blob from git history): then no permission-based place finding is made.
         """
+
+
+class AskingReader(FileReader, Protocol):
+    """A reader whose row leaves some file names to it (`Row.ask_names`, `Row.ask_suffixes`):
+    a `config` is git's only inside `.git/`, a `.yml` is a pipeline only at a CI's path."""
+
+    def matches(self, rel: str) -> bool:
+        """Whether the reader reads the file shown as `rel` (POSIX separators, may start with
+        `~/`); asked only for the names its row leaves to it."""

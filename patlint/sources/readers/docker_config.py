@@ -52,11 +52,7 @@ class DockerConfigReader:
     name = "docker-config"
 
     def matches(self, rel: str) -> bool:
-        """Docker and Podman credential files by their usual names."""
-        if rel.endswith((".docker/config.json", "containers/auth.json")):
-            return True
-        if basename(rel) == ".dockercfg":
-            return True
+        """Asked for a `config.json` its row does not name: the one in `$DOCKER_CONFIG`."""
         env_dir = os.environ.get("DOCKER_CONFIG")
         if env_dir and rel.endswith("/config.json"):
             from patlint.sources.paths import relative_to_root

@@ -7,7 +7,7 @@ import re
 
 from patlint.model import Context
 from patlint.sources.readers import Reading
-from patlint.sources.readers.structured import basename, iter_lines
+from patlint.sources.readers.structured import iter_lines
 from patlint.sources.values import Value
 
 _ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
@@ -34,11 +34,6 @@ class DotenvReader:
     """`.env` and `.env.*`."""
 
     name = "dotenv"
-
-    def matches(self, rel: str) -> bool:
-        """By file name."""
-        name = basename(rel)
-        return name == ".env" or name.startswith(".env.")
 
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Each variable's value, by name."""

@@ -19,7 +19,6 @@ from patlint.sources.readers.structured import (
     basename,
     cannot_parse,
     decoded_strings,
-    parent_name,
 )
 from patlint.sources.values import TokenPlace, Value
 
@@ -43,13 +42,6 @@ class GhHostsReader:
     """`gh/hosts.yml`, `GitHub CLI/hosts.yml` (Windows), `.config/hub`."""
 
     name = "gh-hosts"
-
-    def matches(self, rel: str) -> bool:
-        """gh's hosts file by its folder, and hub's config."""
-        name = basename(rel)
-        if name == "hosts.yml":
-            return parent_name(rel) in ("gh", "GitHub CLI")
-        return name == "hub" and parent_name(rel) == ".config"
 
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Each host's `oauth_token` and each `users.<login>.oauth_token`."""

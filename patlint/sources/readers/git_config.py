@@ -177,16 +177,14 @@ class GitConfigReader:
     name = "git-config"
 
     def matches(self, rel: str) -> bool:
-        """Repository and user git config files."""
+        """Asked for a `config` or `config.worktree` its row does not name: a submodule's
+        (`.git/modules/…/config`), a worktree's, a bare repository's (`name.git/config`)."""
         if rel.endswith("git/config"):
             return True
-        name = basename(rel)
-        if name == ".gitconfig":
-            return True
         inside = "/" + rel
-        if name == "config":
+        if basename(rel) == "config":
             return "/.git/modules/" in inside
-        return name == "config.worktree" and "/.git/" in inside
+        return "/.git/" in inside
 
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Remote URLs with credentials, url rewrites with credentials, plaintext helpers."""

@@ -13,7 +13,7 @@ import urllib.parse
 
 from patlint.model import Context
 from patlint.sources.readers import Reading
-from patlint.sources.readers.structured import PLAINTEXT_STORE, basename, iter_lines
+from patlint.sources.readers.structured import PLAINTEXT_STORE, iter_lines
 from patlint.sources.values import TokenPlace, Value
 
 _LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*)://([^@/\s]*)@([^/\s?#]+)")
@@ -23,10 +23,6 @@ class GitCredentialsReader:
     """`.git-credentials` and `git/credentials`."""
 
     name = "git-credentials"
-
-    def matches(self, rel: str) -> bool:
-        """The store's two default file names."""
-        return basename(rel) == ".git-credentials" or rel.endswith("git/credentials")
 
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Each line's password (and user name) decoded, with the host."""

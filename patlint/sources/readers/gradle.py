@@ -7,7 +7,7 @@ import re
 
 from patlint.model import Context
 from patlint.sources.readers import Reading
-from patlint.sources.readers.structured import basename, iter_lines
+from patlint.sources.readers.structured import iter_lines
 from patlint.sources.values import Value
 
 _PROP = re.compile(r"^\s*([^#!\s=:][^=:\s]*)\s*[=:\s]\s*(.*?)\s*$")
@@ -17,10 +17,6 @@ class GradlePropertiesReader:
     """`gradle.properties` (user `~/.gradle` and project files)."""
 
     name = "gradle"
-
-    def matches(self, rel: str) -> bool:
-        """By file name."""
-        return basename(rel) == "gradle.properties"
 
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Each property's value; `gpr.*` properties are for maven.pkg.github.com."""

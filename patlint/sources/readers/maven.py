@@ -11,7 +11,6 @@ from patlint.model import Context
 from patlint.sources.readers import Reading
 from patlint.sources.readers.structured import (
     Locator,
-    basename,
     cannot_parse,
     decoded_xml,
     normalize_host,
@@ -24,10 +23,6 @@ class MavenSettingsReader:
     """`settings.xml` (Maven user and global settings)."""
 
     name = "maven"
-
-    def matches(self, rel: str) -> bool:
-        """By file name."""
-        return basename(rel) == "settings.xml"
 
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Server passwords with the host of the repository using that server id."""

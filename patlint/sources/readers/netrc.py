@@ -7,7 +7,6 @@ import re
 
 from patlint.model import Context
 from patlint.sources.readers import Reading
-from patlint.sources.readers.structured import basename
 from patlint.sources.values import Value
 
 _WORD = re.compile(rb'"((?:[^"\\]|\\.)*)"|(\S+)')
@@ -17,10 +16,6 @@ class NetrcReader:
     """`.netrc` and `_netrc` (Windows)."""
 
     name = "netrc"
-
-    def matches(self, rel: str) -> bool:
-        """By file name."""
-        return basename(rel) in (".netrc", "_netrc")
 
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """`password` and `login` values with the machine they are for."""

@@ -53,10 +53,6 @@ class NotebookReader:
 
     name = "notebook"
 
-    def matches(self, rel: str) -> bool:
-        """By extension."""
-        return rel.endswith(".ipynb")
-
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Each cell's code and saved outputs, decoded, by cell number: every token in them is
         reported where it is written in the file."""

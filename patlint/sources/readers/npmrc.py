@@ -12,7 +12,7 @@ import re
 
 from patlint.model import Context
 from patlint.sources.readers import Reading
-from patlint.sources.readers.structured import basename, iter_lines, normalize_host
+from patlint.sources.readers.structured import iter_lines, normalize_host
 from patlint.sources.values import Value
 
 _ENTRY = re.compile(
@@ -24,10 +24,6 @@ class NpmrcReader:
     """`.npmrc` files anywhere."""
 
     name = "npmrc"
-
-    def matches(self, rel: str) -> bool:
-        """By file name."""
-        return basename(rel) == ".npmrc"
 
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Auth values with the registry host they are scoped to."""

@@ -8,7 +8,6 @@ from patlint.model import Context
 from patlint.sources.readers import Reading
 from patlint.sources.readers.structured import (
     Locator,
-    basename,
     cannot_parse,
     decoded_xml,
     normalize_host,
@@ -28,10 +27,6 @@ class NugetConfigReader:
     """`NuGet.Config` / `nuget.config` (any case)."""
 
     name = "nuget"
-
-    def matches(self, rel: str) -> bool:
-        """By file name, case-insensitively."""
-        return basename(rel).lower() == "nuget.config"
 
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """Clear-text passwords with the host of the package source they belong to."""

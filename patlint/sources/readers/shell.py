@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from patlint.model import Candidate, Context, PlaceFinding
-from patlint.sources.platform import PS_HISTORY, SHELL_HISTORIES, SHELL_RC_FILES
 from patlint.sources.readers import Reading
+from patlint.sources.readers.registry import PS_HISTORY, SHELL_HISTORIES
 from patlint.sources.readers.structured import (
     IN_SHELL_HISTORY,
     IN_SHELL_RC,
@@ -25,11 +25,7 @@ from patlint.sources.readers.structured import (
     enrich,
     first_per_token,
     normalize_host,
-    parent_name,
 )
-
-HISTORIES = SHELL_HISTORIES
-RC_FILES = SHELL_RC_FILES
 
 _ZSH_EXT = re.compile(r"^: \d+:\d+;")
 _FISH_CMD = re.compile(r"^- cmd: ")
@@ -162,13 +158,6 @@ class ShellReader:
 
     name = "shell"
 
-    def matches(self, rel: str) -> bool:
-        """By file name (fish files by their folder)."""
-        name = basename(rel)
-        if name in HISTORIES or name in RC_FILES or name == PS_HISTORY:
-            return True
-        return name == "config.fish" and parent_name(rel) == "fish"
-
     def read(self, data: bytes, rel: str, st: os.stat_result | None) -> Reading:
         """How to label the file's hits: with the variable or command each token is given to."""
 
@@ -186,7 +175,7 @@ def _relabel(
     cands: list[Candidate] = []
     places: list[PlaceFinding] = []
     name = basename(rel)
-    history = name in HISTORIES or name == PS_HISTORY
+    history = name in SHELL_HISTORIES or name == PS_HISTORY  # else an rc file (its row)
     kind = "shell-history" if history else "shell-rc"
     lines = data.decode("utf-8", "surrogateescape").split("\n")
     piped = piped_variables(lines)

@@ -157,9 +157,8 @@ def test_excludes_and_pruned_folders_apply_to_submodule_configs(
 
 
 def test_reader_claims_config_files_inside_git_only() -> None:
-    from patlint.sources.readers.git_config import GitConfigReader
+    from patlint.sources.readers.registry import readers_for
 
-    reader = GitConfigReader()
     claimed = [
         "~/p/.git/modules/lib/config",
         ".git/modules/a/modules/b/config",
@@ -167,8 +166,8 @@ def test_reader_claims_config_files_inside_git_only() -> None:
         ".git/config.worktree",
     ]
     ignored = ["~/.ssh/config", "p/modules/lib/config", "config.worktree", "p/.git/modules/x"]
-    assert [reader.matches(r) for r in claimed] == [True] * 4
-    assert [reader.matches(r) for r in ignored] == [False] * 4
+    assert [[r.name for r in readers_for(p)] for p in claimed] == [["git-config"]] * 4
+    assert [readers_for(p) for p in ignored] == [[]] * 4
 
 
 def test_linked_modules_and_worktrees_folders_are_not_followed(

@@ -19,7 +19,7 @@ from patlint.config import Config
 from patlint.detectors.pattern import Detector
 from patlint.engine import filescan
 from patlint.engine.ruleset import build_ruleset
-from patlint.sources.readers import FileReader, Reading
+from patlint.sources.readers import FileReader, Reading, registry
 from patlint.sources.readers.registry import READERS
 from patlint.tokengen import make_token
 
@@ -43,7 +43,7 @@ STAT = os.stat(__file__)
 
 
 def _path_for(reader: FileReader) -> str:
-    found = [p for p in SAMPLE_PATHS if reader.matches(p)]
+    found = [p for p in SAMPLE_PATHS if reader in registry.readers_for(p)]
     assert found, f"reader {reader.name!r} matches none of SAMPLE_PATHS: add one"
     return found[0]
 
