@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from patlint.errors import ConfigError
+from patlint.kinds import CHECKSUM_KINDS
 from patlint.model import Finding, finding_fingerprint
 
 SCHEMA_VERSION = 1
@@ -24,7 +25,7 @@ SCHEMA_VERSION = 1
 # its `hashed_secret` is SHA-1("ghp") for every classic token: such entries match no token.
 _PREFIX_ONLY = {
     hashlib.sha1(p.encode(), usedforsecurity=False).hexdigest(): p
-    for p in ("ghp", "gho", "ghu", "ghs", "ghr")
+    for p in sorted(CHECKSUM_KINDS)  # the kinds its regex knows: ghp, gho, ghu, ghs, ghr
 }
 _HEX64 = frozenset("0123456789abcdef")
 

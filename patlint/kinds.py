@@ -25,11 +25,15 @@ class Kind:
     pat: bool = False  # a personal access token: GitHub reports its expiry
     classic: bool = False  # carries classic OAuth scopes (X-OAuth-Scopes)
     revocable: bool = False  # GitHub's credential revocation API accepts it
+    settings: str | None = None  # the settings page its owner revokes it on (None: none)
     # Base62 characters after the prefix, the checksum's 6 included, when every token of the
     # kind is `prefix` + that many (what patlint/tokengen.py generates; the rule's pattern
     # in rules/detect/github.yml says the same). None: another shape (github_pat_, legacy).
     body: int | None = None
 
+
+_CLASSIC_SETTINGS = "https://github.com/settings/tokens"
+_APP_AUTHORIZATIONS = "https://github.com/settings/apps/authorizations"
 
 KINDS: Mapping[str, Kind] = {
     k.id: k
@@ -43,6 +47,7 @@ KINDS: Mapping[str, Kind] = {
             pat=True,
             classic=True,
             revocable=True,
+            settings=_CLASSIC_SETTINGS,
             body=36,
         ),
         Kind(
@@ -53,6 +58,7 @@ KINDS: Mapping[str, Kind] = {
             identity="/user",
             pat=True,
             revocable=True,
+            settings="https://github.com/settings/personal-access-tokens",
         ),
         Kind(
             "gho",
@@ -62,6 +68,7 @@ KINDS: Mapping[str, Kind] = {
             identity="/user",
             classic=True,
             revocable=True,
+            settings="https://github.com/settings/applications",
             body=36,
         ),
         Kind(
@@ -71,6 +78,7 @@ KINDS: Mapping[str, Kind] = {
             checksum=True,
             identity="/user",
             revocable=True,
+            settings=_APP_AUTHORIZATIONS,
             body=36,
         ),
         Kind(
@@ -89,6 +97,7 @@ KINDS: Mapping[str, Kind] = {
             checksum=True,
             identity=None,
             revocable=True,
+            settings=_APP_AUTHORIZATIONS,
             body=76,
         ),
         Kind(
@@ -99,6 +108,7 @@ KINDS: Mapping[str, Kind] = {
             identity="/user",
             pat=True,
             classic=True,
+            settings=_CLASSIC_SETTINGS,
         ),
     )
 }
@@ -110,3 +120,11 @@ PAT_KINDS = frozenset(k for k, v in KINDS.items() if v.pat)
 CLASSIC_KINDS = frozenset(k for k, v in KINDS.items() if v.classic)
 CLASSIC_PAT_KINDS = CLASSIC_KINDS & PAT_KINDS
 REVOCABLE_KINDS = frozenset(k for k, v in KINDS.items() if v.revocable)
+CHECKSUM_KINDS = frozenset(k for k, v in KINDS.items() if v.checksum)
+
+
+def settings_page(kind: str) -> str:
+    """Where the owner of a token of `kind` revokes it by hand (the classic tokens page for a
+    kind without one: an installation token, an unknown kind)."""
+    found = KINDS.get(kind)
+    return found.settings if found is not None and found.settings else _CLASSIC_SETTINGS

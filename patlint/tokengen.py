@@ -78,8 +78,9 @@ def make_placeholder(kind: str) -> str:
     """The all-`X` documentation placeholder of a kind (shape-valid, so built at run time too)."""
     if kind == "github_pat":
         return "github_pat_11" + "X" * 20 + "_" + "X" * 59
-    if kind in ("ghp", "gho", "ghu", "ghs"):
-        return f"{kind}_" + "X" * 36
+    body = TOKEN_KINDS[kind].body if kind in TOKEN_KINDS else None
+    if body is not None:
+        return TOKEN_KINDS[kind].prefix + "X" * body
     raise ValueError(f"no placeholder form for token kind {kind!r}")
 
 

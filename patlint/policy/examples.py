@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from patlint.kinds import PAT_KINDS
+from patlint.kinds import KINDS, PAT_KINDS
 from patlint.model import (
     Candidate,
     Confidence,
@@ -194,6 +194,10 @@ def check_policy_examples(rule: Rule) -> list[str]:
 
 def token_leak(message: str) -> bool:
     """True when a message holds something token-shaped (messages must show previews only)."""
-    return (
-        re.search(r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}", message) is not None
-    )
+    return _TOKEN_SHAPED.search(message) is not None
+
+
+# A kind's prefix (legacy hex tokens have none) and 20 or more characters of its body.
+_TOKEN_SHAPED = re.compile(
+    "|".join(f"{re.escape(k.prefix)}[A-Za-z0-9_]{{20,}}" for k in KINDS.values() if k.prefix)
+)

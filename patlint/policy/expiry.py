@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from patlint.kinds import KIND_NAMES
+from patlint.kinds import KIND_NAMES, PAT_KINDS
 from patlint.model import Token, TokenInfo, TokenStatus
 from patlint.policy.base import NO_CONTEXT, PolicyContext, Verdict
 from patlint.policy.params import only_keys, positive_int, str_list
@@ -42,11 +42,9 @@ class NoExpirationCheck:
     name = "no-expiration"
 
     def parse_params(self, params: Mapping[str, Any], where: str) -> KindsParams:
-        """Params: kinds (default: ghp, github_pat, legacy)."""
+        """Params: kinds (default: the personal access token kinds, `kinds.PAT_KINDS`)."""
         only_keys(params, {"kinds"}, where)
-        return KindsParams(
-            frozenset(str_list(params, "kinds", where, ["ghp", "github_pat", "legacy"]))
-        )
+        return KindsParams(frozenset(str_list(params, "kinds", where, sorted(PAT_KINDS))))
 
     def evaluate(
         self, token: Token, params: KindsParams, *, now: datetime, ctx: PolicyContext = NO_CONTEXT

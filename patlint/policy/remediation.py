@@ -14,14 +14,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from patlint.kinds import CLASSIC_PAT_KINDS, REVOCABLE_KINDS
+from patlint.kinds import CLASSIC_PAT_KINDS, REVOCABLE_KINDS, settings_page
 from patlint.model import Context, Location, Token, TokenInfo
 
 NEW_FINE_GRAINED = "https://github.com/settings/personal-access-tokens/new"
-CLASSIC_TOKENS = "https://github.com/settings/tokens"
 NEW_CLASSIC = "https://github.com/settings/tokens/new"
-APP_AUTHORIZATIONS = "https://github.com/settings/apps/authorizations"
-OAUTH_APPS = "https://github.com/settings/applications"
 # Policy checks whose fix is "replace the token": their findings get the replacement text.
 REPLACEMENT_CHECKS = frozenset(
     {"god-token", "context-scopes", "classic-token", "no-expiration", "lifetime"}
@@ -253,14 +250,7 @@ def _revoke_step(kind: str) -> str:
             "An installation token expires within an hour and cannot be revoked by patlint; "
             "remove it, and rotate the app's private key if it was minted outside GitHub Actions."
         )
-    if kind in ("gho",):
-        where = OAUTH_APPS
-    elif kind in ("ghu", "ghr"):
-        where = APP_AUTHORIZATIONS
-    elif kind == "github_pat":
-        where = "https://github.com/settings/personal-access-tokens"
-    else:
-        where = CLASSIC_TOKENS
+    where = settings_page(kind)
     how = "`patlint revoke` or " if kind in REVOCABLE_KINDS else ""
     return f"Revoke it ({how}{where}) and remove it from the file and from git history."
 

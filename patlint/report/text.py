@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from patlint.kinds import KIND_NAMES, REVOCABLE_KINDS
+from patlint.kinds import KIND_NAMES, REVOCABLE_KINDS, settings_page
 from patlint.model import Finding, Location, ScanResult, Token, TokenInfo, TokenRef, TokenStatus
 from patlint.report.common import ReportMeta, clean_text, shown
 
@@ -34,14 +34,6 @@ _STYLES = {
     "info": "2",
     "bold": "1",
     "dim": "2",
-}
-_SETTINGS = {  # where each kind is revoked by hand
-    "ghp": "https://github.com/settings/tokens",
-    "legacy": "https://github.com/settings/tokens",
-    "github_pat": "https://github.com/settings/personal-access-tokens",
-    "gho": "https://github.com/settings/applications",
-    "ghu": "https://github.com/settings/apps/authorizations",
-    "ghr": "https://github.com/settings/apps/authorizations",
 }
 
 
@@ -372,7 +364,7 @@ def _next_step(token: Token | None, ref: TokenRef, meta: ReportMeta, room: int) 
     if command is not None:
         lines += command
     else:
-        say(f"revoke it at {_SETTINGS.get(ref.kind, _SETTINGS['ghp'])}")
+        say(f"revoke it at {settings_page(ref.kind)}")
     if token is not None:
         from patlint.policy.remediation import storage_for
 
