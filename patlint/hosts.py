@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 GITHUB_COM = "github.com"
+# GitHub's own container registries (a GHES or GHE.com one is `containers.<host>`).
+GITHUB_REGISTRIES = ("ghcr.io", "docker.pkg.github.com")
 
 
 def split_api_flag(value: str) -> tuple[str, str]:

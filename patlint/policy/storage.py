@@ -75,11 +75,11 @@ class HostParams:
     github_hosts: tuple[str, ...]
 
 
+# The shipped rule's `github_hosts` (rules/policy/hygiene.yml; a test keeps them equal).
 DEFAULT_GITHUB_HOSTS = (
     "github.com",
     "*.github.com",
     "ghcr.io",
-    "*.ghcr.io",
     "*.githubusercontent.com",
     "*.ghe.com",
     "*github*",

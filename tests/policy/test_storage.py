@@ -230,3 +230,14 @@ def test_wrong_host_knows_subdomains_of_configured_ghes_hosts(token: Any) -> Non
     [v] = check.evaluate(stored, check.parse_params({}, "p"), now=NOW, ctx=ctx)
     assert "for notgit.corp.example in ~/.netrc:1" in v.message
     assert len(list(check.evaluate(stored, check.parse_params({}, "p"), now=NOW))) == 3
+
+
+def test_default_github_hosts_are_the_rules_yaml() -> None:
+    # One fact: the check's default (used when a config drops the param) is the shipped rule's.
+    from patlint.config import Config
+    from patlint.engine.ruleset import build_ruleset
+    from patlint.policy.storage import DEFAULT_GITHUB_HOSTS
+
+    known = build_ruleset(Config()).known
+    [rule] = [r for r in known if r.params.get("github_hosts") is not None]
+    assert tuple(rule.params["github_hosts"]) == DEFAULT_GITHUB_HOSTS

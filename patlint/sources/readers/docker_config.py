@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from patlint.hosts import GITHUB_REGISTRIES
 from patlint.model import Context
 from patlint.sources.readers import Reading
 from patlint.sources.readers.structured import (
@@ -32,7 +33,6 @@ from patlint.sources.readers.structured import (
 )
 from patlint.sources.values import TokenPlace, Value
 
-GITHUB_REGISTRIES = ("ghcr.io", "docker.pkg.github.com")
 _HELPER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _SECRET_FIELDS = ("identitytoken", "registrytoken", "password")
 
