@@ -32,7 +32,7 @@ from patlint.model import (
     ScanResult,
     Skip,
 )
-from patlint.sources.repos import Repo, Shard
+from patlint.sources.repos import Repo, Shard, select
 
 SCANNED, STALE, NOT_SCANNED = "scanned", "stale", "not-scanned"
 Progress = Callable[[int, int, int], None]
@@ -98,7 +98,7 @@ def scan_fleet(
     from patlint.sources.mirrors import MirrorCache
 
     shard = fleet.shard
-    selected = [r for r in repos if shard is None or shard.holds(r)]
+    selected = select(repos, shard)
     cache = MirrorCache(fleet.cache, timeout=fleet.fetch_timeout)
     out = Collected()
     stats = out.stats

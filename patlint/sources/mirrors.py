@@ -32,8 +32,6 @@ from patlint.errors import ConfigError
 from patlint.sources import gitcmd
 from patlint.sources.repos import Repo
 
-DEFAULT_FETCH_JOBS = 4
-DEFAULT_FETCH_TIMEOUT = 3600.0
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@")
 
 

@@ -199,11 +199,6 @@ def normalize_path(path: str) -> str:
     return _fold(path)
 
 
-def normalize(name: str) -> str:
-    """The normalized name of a repository line (ValueError for a line that is none)."""
-    return parse_line(name).normalized
-
-
 def parse_repos(text: str, source: str) -> list[Repo]:
     """Every repository of a list, each once (by normalized name), in the order listed."""
     out: list[Repo] = []

@@ -39,7 +39,6 @@ ZERO = "0" * 40
 _HEX = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _ZERO = re.compile(r"0{40}(?:0{24})?")
 _BRANCH = re.compile(r"[A-Za-z0-9._/-]{1,255}")
-HISTORY_MODES = ("auto", "full", "none")
 
 GITHUB_FETCH = "actions/checkout needs `fetch-depth: 0` for history scans"
 GITLAB_FETCH = 'set `GIT_DEPTH: "0"` (a full clone) for history scans'

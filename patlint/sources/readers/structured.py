@@ -34,12 +34,6 @@ def basename(rel: str) -> str:
     return rel.rsplit("/", 1)[-1]
 
 
-def parent_name(rel: str) -> str:
-    """Name of the folder holding the file (empty at the top)."""
-    parts = rel.rsplit("/", 2)
-    return parts[-2] if len(parts) >= 2 else ""
-
-
 def iter_lines(data: bytes) -> Iterator[tuple[int, str]]:
     """(byte offset, text) of each line; undecodable bytes kept as surrogates, `\r` dropped."""
     offset = 0
@@ -240,18 +234,6 @@ def finish(
     if place is not None:
         kept.append(place)
     return unique, kept
-
-
-def is_github_host(host: str | None) -> bool:
-    """True for github.com, its API/registry hosts, *.ghe.com and GitHub-named GHES hosts."""
-    if not host:
-        return False
-    h = host.lower().rstrip(".")
-    return (
-        h in ("github.com", "ghcr.io", "docker.pkg.github.com")
-        or h.endswith((".github.com", ".ghe.com", ".githubusercontent.com"))
-        or "github" in h
-    )
 
 
 def normalize_host(value: str) -> str:

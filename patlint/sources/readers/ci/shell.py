@@ -79,13 +79,6 @@ def variable_refs(text: str, names: dict[str, str]) -> Iterator[Ref]:
         yield Ref(m.start(), m.end(), f"${name}", names[name])
 
 
-def secret_refs(text: str, env_names: dict[str, str]) -> list[Ref]:
-    """Every secret reference in a script: expressions and variables bound to secrets."""
-    refs = [Ref(s, e, n, n) for s, e, n in expression_secrets(text)]
-    refs.extend(variable_refs(text, env_names))
-    return sorted(refs, key=lambda r: r.start)
-
-
 @dataclass(frozen=True, slots=True)
 class Stage:
     """One command of a pipeline, as offsets into the script."""
