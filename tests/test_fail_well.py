@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from patlint.cli import cli
-from tests.github.test_hostile_network import RawServer, silent
+from tests.github.test_transport_hostile_network import RawServer, silent
 
 PATLINT = [sys.executable, "-m", "patlint"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.github.test_hostile_network import RawServer, silent
+from tests.github.test_transport_hostile_network import RawServer, silent
 from tests.report.textblocks import parse, unwrap
 
 EVIL_NAME = "evil\x1b[2J\x1b]0;pwned\x07.txt"
