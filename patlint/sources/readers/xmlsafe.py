@@ -14,12 +14,18 @@ def parse_xml(data: bytes) -> tuple[ET.Element | None, str | None]:
     """(root element, None) or (None, why it cannot be parsed)."""
     if len(data) > PARSE_LIMIT:
         return None, "larger than the parse limit"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4]:
+        # UTF-16 or UTF-32 (the scan transcodes such files before a reader sees them): the
+        # DTD test below reads ASCII, which these spell with NULs in between.
+        return None, "not UTF-8 XML (UTF-16 or UTF-32)"
     if _DTD.search(data):
         return None, "DTDs and entities are not accepted"
     try:
         return ET.fromstring(data), None  # noqa: S314 - no DTD, so no entity expansion
     except ET.ParseError as exc:
         return None, f"not valid XML ({exc})"
+    except (ValueError, LookupError):  # a declared encoding ElementTree cannot read
+        return None, "not valid XML (an encoding it cannot read is declared)"
 
 
 def local(tag: str) -> str:
