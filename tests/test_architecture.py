@@ -167,3 +167,65 @@ def test_no_module_is_over_700_lines() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert not long, f"split these modules (over {MAX_LINES} lines): {long}"
+
+
+# Tests mirror the code: `patlint/<pkg>/<module>.py` is tested in `tests/<pkg>/test_<module>.py`
+# (or `test_<module>_<topic>.py`). A module tested elsewhere names the file that tests it and
+# why; the list may only shrink (a listed module that gains its mirror fails the test).
+MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
+    # Data and protocols only, nothing to run.
+    "errors": ("tests/test_fail_well.py", "exception classes; the exit codes they map to"),
+    "policy.base": ("tests/test_recipes.py", "Verdict, PolicyContext, the PolicyCheck protocol"),
+    "sources.readers.ci.common": ("tests/sources/readers/ci/test_ci_yaml.py", "two constants"),
+    "sources.values": ("tests/engine/test_readings.py", "the values readers return"),
+    # Commands and formats: their output is the golden files, one per command and format.
+    "cli.baseline": ("tests/test_golden.py", "golden baseline-create"),
+    "cli.rules": ("tests/test_golden.py", "golden rules, rules-check, explain"),
+    "cli.merge": ("tests/engine/test_merge.py", "`patlint merge` end to end"),
+    "cli.common": ("tests/cli/test_cli.py", "the CLI contract: exit codes, formats, errors"),
+    "report.json_report": ("tests/test_golden.py", "golden scan.json, history.json"),
+    "report.gitlab_codequality": ("tests/test_golden.py", "golden scan.gitlab-codequality"),
+    "report.gitlab_secret_detection": ("tests/test_golden.py", "golden scan.gitlab-secret-…"),
+    "report.revoke": ("tests/test_golden.py", "golden revoke.dry-run.*"),
+    "report.org": ("tests/test_redaction.py", "the org table through the redactor"),
+    # Wiring and helpers tested through what they wire.
+    "catalog.ruleset": ("tests/catalog/test_rules.py", "rule selection with the rules"),
+    "engine.ruleset": ("tests/catalog/test_rules.py", "three lines of wiring"),
+    "engine.run": ("tests/engine/test_parallel.py", "the pipeline, serial and parallel"),
+    "engine.examples": ("tests/test_rule_examples.py", "every rule example as its own test"),
+    "engine.names": ("tests/sources/test_names.py", "tokens in file names, with sources.names"),
+    "github.app": ("tests/github/test_org.py", "the org audit's app token"),
+    "github.writes": ("tests/github/test_transport_hostile_network.py", "POSTs to hostile hosts"),
+    "policy.examples": ("tests/test_rule_examples.py", "policy rule examples"),
+    "policy.ci.common": ("tests/policy/ci/test_registry.py", "helpers of the CI rules' tests"),
+    "policy.ci.literals": ("tests/policy/ci/test_token_literal_in_ci.py", "its one rule's"),
+    "sources.history.attribution": ("tests/sources/history/test_blobs.py", "blob authors"),
+    "sources.mirrors": ("tests/engine/test_fleet.py", "bare mirrors fetched by `--repos`"),
+    "sources.places": ("tests/policy/test_storage_scan.py", "stored places of a token"),
+    "sources.readers.ci.model": ("tests/policy/ci/test_registry.py", "read by every CI rule"),
+    "sources.readers.ci.shell": ("tests/sources/readers/ci/test_ci_robustness.py", "scripts"),
+    "sources.readers.structured": ("tests/sources/readers/test_decoded.py", "readers' helpers"),
+    "sources.report_json": ("tests/engine/test_merge.py", "reports read back by merge"),
+    "sources.tararchive": ("tests/sources/test_archives.py", "tar members, with archives"),
+}
+
+
+def _unmirrored() -> set[str]:
+    out = set()
+    for path in PACKAGE.rglob("*.py"):
+        if path.name in ("__init__.py", "__main__.py") or "__pycache__" in path.parts:
+            continue
+        rel = path.relative_to(PACKAGE)
+        folder = ROOT / "tests" / rel.parent
+        if (folder / f"test_{path.stem}.py").exists() or any(folder.glob(f"test_{path.stem}_*.py")):
+            continue
+        out.add(".".join(rel.with_suffix("").parts))
+    return out
+
+
+def test_tests_mirror_the_code_file_for_file() -> None:
+    unmirrored = _unmirrored()
+    assert unmirrored - set(MIRROR_EXCEPTIONS) == set(), "add tests/<pkg>/test_<module>.py"
+    assert set(MIRROR_EXCEPTIONS) - unmirrored == set(), "mirrored now: drop the exception"
+    for module, (test_file, why) in MIRROR_EXCEPTIONS.items():
+        assert (ROOT / test_file).is_file() and why, module

@@ -15,18 +15,22 @@ from patlint.detectors.pattern import Detector
 MAX_SIZE = 4 << 20  # a credential file larger than this is not one a tool wrote
 
 
+# The credential files (by their reader's registry row) whose tools log in with their token.
+_TOOLS = {"gh_hosts": "gh", "docker_config": "docker login", "git_credentials": "git credentials"}
+
+
 def tool_files() -> list[tuple[str, str, str]]:
-    """(tool, file on disk, the name its reader knows) for this user's tools."""
-    home = os.path.expanduser("~")
-    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-    gh_dir = os.environ.get("GH_CONFIG_DIR") or os.path.join(xdg, "gh")
-    docker_dir = os.environ.get("DOCKER_CONFIG") or os.path.join(home, ".docker")
-    return [
-        ("gh", os.path.join(gh_dir, "hosts.yml"), ".config/gh/hosts.yml"),
-        ("docker login", os.path.join(docker_dir, "config.json"), ".docker/config.json"),
-        ("git credentials", os.path.join(home, ".git-credentials"), ".git-credentials"),
-        ("git credentials", os.path.join(xdg, "git", "credentials"), ".config/git/credentials"),
-    ]
+    """(tool, file on disk, the name its reader knows) for this user's tools: where the
+    registry rows say those files live (`patlint.sources.platform.credential_files`)."""
+    from patlint.sources.paths import relative_to_root
+    from patlint.sources.platform import credential_files
+
+    out = []
+    for module, path in credential_files():
+        if module in _TOOLS:
+            tool = "hub" if os.path.basename(path) == "hub" else _TOOLS[module]
+            out.append((tool, path, relative_to_root(path, "")))
+    return out
 
 
 def _shown(path: str) -> str:
