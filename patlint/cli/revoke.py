@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import click
 
@@ -126,13 +125,13 @@ def revoke(
     """
     from patlint.config import Config
     from patlint.detectors.pattern import Detector
-    from patlint.engine.revoke_plan import plan_revocation
-    from patlint.engine.revoke_targets import from_report, from_text, merge
+    from patlint.engine.revoke_plan import dry_run_outcomes, execute, plan_revocation
+    from patlint.engine.revoke_targets import from_report, from_text, merge, only_digests
     from patlint.engine.ruleset import build_ruleset
-    from patlint.github.revoke import DRY_RUN, FAILED, Revoker
+    from patlint.errors import ConfigError
+    from patlint.github.revoke import FAILED
     from patlint.github.verify import build_options
     from patlint.hosts import normalize_host
-    from patlint.model import Outcome
     from patlint.report.revoke import render_json, render_text
 
     if not reports and not files:
@@ -170,12 +169,14 @@ def revoke(
     targets = merge(parts)
     _redactor().learn(t.secret for t in targets.found)
     if prefixes:
-        targets = _only_digests(targets, prefixes)
+        try:
+            targets = only_digests(targets, prefixes)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc), param_hint="--token") from None
     for note in targets.notes:
         click.echo(f"patlint: {note}", err=True)
     revocation = plan_revocation(targets, build_options({}, {}, github_api))
     outcomes = revocation.outcomes
-    plan = revocation.by_api
     queued = revocation.queued
     from patlint.engine.own_tools import used_by
 
@@ -214,18 +215,7 @@ def revoke(
         auth = Secret(value, "ghp")
         _redactor().learn([auth])  # a 40-hex GHES token has no shape the redactor knows
     if dry_run:
-        outcomes += [
-            Outcome(
-                s.preview,
-                s.digest,
-                s.kind,
-                h,
-                DRY_RUN,
-                f"would be sent to {base}/credentials/revoke"
-                + (f"; breaks {', '.join(in_use[s.digest])}" if s.digest in in_use else ""),
-            )
-            for base, h, s in queued
-        ]
+        outcomes += dry_run_outcomes(revocation, in_use)
     elif queued:
         if not yes:
             if "-" in files or not _can_prompt():
@@ -245,22 +235,12 @@ def revoke(
             ):
                 click.echo("patlint: nothing revoked", err=True)
                 return EXIT_FINDINGS
-        from patlint.github.transport import make_session
-
-        session = make_session(1)
-        try:
-            for base, (h, secrets) in plan.items():
-                revoker = Revoker(
-                    session,
-                    base,
-                    h,
-                    auth=auth if h in ghes else None,
-                    max_wait=max_wait,
-                    notify=lambda msg: click.echo(f"patlint: {msg}", err=True),
-                )
-                outcomes += revoker.revoke(secrets)
-        finally:
-            session.close()
+        outcomes += execute(
+            revocation,
+            auth=auth,
+            max_wait=max_wait,
+            notify=lambda msg: click.echo(f"patlint: {msg}", err=True),
+        )
     render = render_json if fmt == "json" else render_text
     render(outcomes, stream=sys.stdout, dry_run=dry_run)
     if prefixes and not outcomes:
@@ -285,26 +265,6 @@ def _digest_prefixes(values: tuple[str, ...]) -> list[str]:
                 param_hint="--token",
             )
         out.append(p)
-    return out
-
-
-def _only_digests(targets: Any, prefixes: list[str]) -> Any:
-    """The targets whose SHA-256 starts with one of `prefixes`; a note for a prefix that
-    matches none (and a usage error for one that matches several: which one is meant?)."""
-    from patlint.engine.revoke_targets import Targets
-
-    out = Targets(notes=list(targets.notes))
-    for p in prefixes:
-        hits = [t for t in targets.found if t.secret.digest.startswith(p)]
-        if len(hits) > 1:
-            raise click.BadParameter(
-                f"{p} starts the SHA-256 of {len(hits)} tokens: give more of it",
-                param_hint="--token",
-            )
-        if not hits:
-            out.notes.append(f"no token with sha256 {p}… in the input: nothing to revoke for it")
-        out.found += [t for t in hits if t not in out.found]
-    out.missing = [m for m in targets.missing if any(m[1].startswith(p) for p in prefixes)]
     return out
 
 

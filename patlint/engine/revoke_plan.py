@@ -3,10 +3,11 @@ endpoint it goes to, or why it is skipped (a kind the API does not accept, a hos
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from patlint.engine.revoke_targets import Targets
-from patlint.github.revoke import SKIPPED, revocable
+from patlint.github.revoke import DRY_RUN, SKIPPED, revocable
 from patlint.github.verify import VerifyOptions, route
 from patlint.hosts import GITHUB_COM
 from patlint.kinds import KIND_NAMES
@@ -54,3 +55,41 @@ def plan_revocation(targets: Targets, options: VerifyOptions) -> RevokePlan:
             else:
                 plan.by_api.setdefault(r.base_url, (h, []))[1].append(s)
     return plan
+
+
+def dry_run_outcomes(plan: RevokePlan, in_use: Mapping[str, Sequence[str]]) -> list[Outcome]:
+    """What a dry run reports for each queued token: where it would go, what it would break."""
+    return [
+        Outcome(
+            s.preview,
+            s.digest,
+            s.kind,
+            h,
+            DRY_RUN,
+            f"would be sent to {base}/credentials/revoke"
+            + (f"; breaks {', '.join(in_use[s.digest])}" if s.digest in in_use else ""),
+        )
+        for base, h, s in plan.queued
+    ]
+
+
+def execute(
+    plan: RevokePlan, *, auth: Secret | None, max_wait: float, notify: Callable[[str], None]
+) -> list[Outcome]:
+    """Send each queued token to its revocation endpoint (`auth`: the one GHES token, for the
+    GHES host of the plan only); the outcome of each."""
+    from patlint.github.revoke import Revoker
+    from patlint.github.transport import make_session
+
+    ghes = set(plan.ghes)
+    outcomes: list[Outcome] = []
+    session = make_session(1)
+    try:
+        for base, (h, secrets) in plan.by_api.items():
+            revoker = Revoker(
+                session, base, h, auth=auth if h in ghes else None, max_wait=max_wait, notify=notify
+            )
+            outcomes += revoker.revoke(secrets)
+    finally:
+        session.close()
+    return outcomes

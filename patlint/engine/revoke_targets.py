@@ -258,3 +258,18 @@ def merge(parts: Sequence[Targets]) -> Targets:
         out.missing.extend(part.missing)
         out.notes.extend(part.notes)
     return out
+
+
+def only_digests(targets: Targets, prefixes: Sequence[str]) -> Targets:
+    """The targets whose SHA-256 starts with one of `prefixes`; a note for a prefix that
+    matches none, and ConfigError for one that matches several (which one is meant?)."""
+    out = Targets(notes=list(targets.notes))
+    for p in prefixes:
+        hits = [t for t in targets.found if t.secret.digest.startswith(p)]
+        if len(hits) > 1:
+            raise ConfigError(f"{p} starts the SHA-256 of {len(hits)} tokens: give more of it")
+        if not hits:
+            out.notes.append(f"no token with sha256 {p}… in the input: nothing to revoke for it")
+        out.found += [t for t in hits if t not in out.found]
+    out.missing = [m for m in targets.missing if any(m[1].startswith(p) for p in prefixes)]
+    return out

@@ -47,3 +47,47 @@ def test_a_legacy_token_is_not_said_to_expire_within_an_hour(token: Callable[...
         "legacy": "GitHub's revocation API does not accept this kind (legacy 40-hex token)",
         "ghs": "GitHub's revocation API does not accept this kind (ghs_ expires within an hour)",
     }
+
+
+def test_a_dry_run_says_where_each_token_would_go_and_what_it_breaks(
+    token: Callable[..., str],
+) -> None:
+    from patlint.engine.revoke_plan import dry_run_outcomes
+
+    a, b = Secret(token("ghp"), "ghp"), Secret(token("gho"), "gho")
+    plan = plan_revocation(
+        Targets(found=[Target(a, ("github.com",)), Target(b, ("github.com",))]), VerifyOptions()
+    )
+    got = dry_run_outcomes(plan, {b.digest: ["gh (~/.config/gh/hosts.yml)"]})
+    assert [(o.sha256, o.status, o.detail) for o in got] == [
+        (a.digest, "dry-run", "would be sent to https://api.github.com/credentials/revoke"),
+        (
+            b.digest,
+            "dry-run",
+            "would be sent to https://api.github.com/credentials/revoke; "
+            "breaks gh (~/.config/gh/hosts.yml)",
+        ),
+    ]
+
+
+def test_only_digests_keeps_the_tokens_asked_for_and_refuses_an_ambiguous_prefix(
+    token: Callable[..., str],
+) -> None:
+    import pytest
+
+    from patlint.engine.revoke_targets import only_digests
+    from patlint.errors import ConfigError
+
+    a, b = Secret(token("ghp"), "ghp"), Secret(token("ghp"), "ghp")
+    targets = Targets(
+        found=[Target(a, ("github.com",)), Target(b, ("github.com",))],
+        missing=[("p", "ab" * 32, "ghp", "gone"), ("q", "cd" * 32, "ghp", "gone")],
+        notes=["n"],
+    )
+    got = only_digests(targets, [a.digest[:16], "ab", "f" * 64])
+    assert [t.secret for t in got.found] == [a] and [m[0] for m in got.missing] == ["p"]
+    assert got.notes[0] == "n" and "no token with sha256 ffffffffffff" in got.notes[-1]
+    common = next(i for i in range(64) if a.digest[i] != b.digest[i])
+    if common:  # both digests start alike: that prefix names two tokens
+        with pytest.raises(ConfigError, match="starts the SHA-256 of 2 tokens"):
+            only_digests(targets, [a.digest[:common]])
