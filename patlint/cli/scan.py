@@ -386,7 +386,19 @@ def scan(
             repos, ruleset, options, fleet_options, resolver=resolver, progress=progress
         )
     elif history or since_rev or rev_range:
-        result = _scan_history(roots, ruleset, options, resolver, progress, since_rev, rev_range)
+        from patlint.engine.history import scan_history
+
+        if len(roots) != 1 or roots[0] == "-":
+            raise click.UsageError("--history takes one repository directory (default: .)")
+        result = scan_history(
+            roots[0],
+            ruleset,
+            options,
+            resolver=resolver,
+            progress=progress,
+            since=since_rev,
+            rev_range=rev_range,
+        )
     else:
         from dataclasses import replace
 
@@ -416,7 +428,10 @@ def scan(
     result.notices.extend(baseline_notices)
     all_tokens = result.tokens
     if statuses:
-        result = _only_status(result, statuses)
+        from patlint.engine.run import only_statuses
+
+        wanted = frozenset(v for s in statuses for v in STATUS_FILTERS[s])
+        result = only_statuses(result, wanted, f"--status {', '.join(statuses)}")
     code = exit_code(result.findings, threshold)
     verification = "offline" if resolver is None else resolver.summary()
     code = _require_verification(result, code, all_tokens) if require_verification else code
@@ -486,29 +501,6 @@ def _github_resolver(
     return GitHubResolver(options)
 
 
-def _only_status(result: Any, statuses: Sequence[str]) -> Any:
-    """--status: the tokens GitHub answered one of these ways, and only their findings."""
-    from dataclasses import replace
-
-    wanted = {v for s in statuses for v in STATUS_FILTERS[s]}
-
-    def status(info: Any) -> str | None:
-        return None if info is None else str(info.status.value)
-
-    tokens = [t for t in result.tokens if status(t.info) in wanted]
-    keep = {t.secret.digest for t in tokens}
-    findings = [f for f in result.findings if f.token is not None and f.token.sha256 in keep]
-    suppressed = [f for f in result.suppressed if f.token is not None and f.token.sha256 in keep]
-    hidden = len(result.findings) - len(findings)
-    notices = [
-        *result.notices,
-        f"--status {', '.join(statuses)}: {len(tokens)} of {len(result.tokens)} "
-        f"token{'s' if len(result.tokens) != 1 else ''} shown; {hidden} "
-        f"finding{'s' if hidden != 1 else ''} about other tokens and places hidden",
-    ]
-    return replace(result, tokens=tokens, findings=findings, suppressed=suppressed, notices=notices)
-
-
 def _require_verification(result: Any, code: int, tokens: Sequence[Any]) -> int:
     """--require-verification: tokens GitHub gave no definite answer about make the exit code 1
     (all tokens found, also those --status hides)."""
@@ -547,35 +539,6 @@ def _baseline_options(path: str | None) -> tuple[frozenset[str], frozenset[str],
 
     loaded = load(Path(path))
     return loaded.keys, loaded.sha1s, list(loaded.notices)
-
-
-def _scan_history(
-    roots: Sequence[str],
-    ruleset: Any,
-    options: Any,
-    resolver: Any,
-    progress: Any,
-    since_rev: str | None,
-    rev_range: str | None,
-) -> Any:
-    """`--history`: every blob in the repository's history once, then the shared pipeline."""
-    from patlint.engine.history import collect_history
-    from patlint.engine.run import Collected, finish
-
-    if len(roots) != 1 or roots[0] == "-":
-        raise click.UsageError("--history takes one repository directory (default: .)")
-    hist = collect_history(
-        roots[0],
-        ruleset.detectors,
-        max_file_size=options.max_file_size,
-        exclude=options.walk.exclude,
-        since=since_rev,
-        rev_range=rev_range,
-        progress=progress,
-        archives=options.archives,
-    )
-    collected = Collected(candidates=hist.candidates, places=hist.places, stats=hist.stats)
-    return finish(collected, ruleset, options, resolver=resolver)
 
 
 def _fleet_options(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from patlint.detectors.pattern import Detector
 from patlint.engine.filescan import (
@@ -22,6 +22,11 @@ from patlint.sources.readers import READER_MAX_BYTES
 from patlint.sources.readers.registry import may_have_readers, readers_for
 from patlint.sources.reading import Prefixed
 from patlint.sources.transcode import sniff
+
+if TYPE_CHECKING:
+    from patlint.catalog.ruleset import RuleSet
+    from patlint.engine.run import Resolver, ScanOptions
+    from patlint.model import ScanResult
 
 ARCHIVE_IN_MEMORY = 64 << 20  # an archive blob is opened in memory (zipfile seeks) up to this
 
@@ -124,3 +129,31 @@ def collect_history(
         rev_range=rev_range,
         progress=progress,
     )
+
+
+def scan_history(
+    root: str,
+    ruleset: RuleSet,
+    options: ScanOptions,
+    *,
+    resolver: Resolver | None,
+    progress: Progress | None,
+    since: str | None,
+    rev_range: str | None,
+) -> ScanResult:
+    """`scan --history`: every blob in the repository's history once, then the shared
+    pipeline (resolve, judge) as a tree scan."""
+    from patlint.engine.run import Collected, finish
+
+    hist = collect_history(
+        root,
+        ruleset.detectors,
+        max_file_size=options.max_file_size,
+        exclude=options.walk.exclude,
+        since=since,
+        rev_range=rev_range,
+        progress=progress,
+        archives=options.archives,
+    )
+    collected = Collected(candidates=hist.candidates, places=hist.places, stats=hist.stats)
+    return finish(collected, ruleset, options, resolver=resolver)

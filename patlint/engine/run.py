@@ -333,3 +333,24 @@ def finish(
 def exit_code(findings: Sequence[Finding], fail_on: Severity) -> int:
     """1 when any active finding is at or above the threshold, else 0."""
     return 1 if any(f.severity >= fail_on for f in findings) else 0
+
+
+def only_statuses(result: ScanResult, wanted: frozenset[str | None], label: str) -> ScanResult:
+    """The tokens GitHub answered one of the `wanted` ways (None: no answer at all) and only
+    their findings; a notice, starting with `label`, says how much was hidden."""
+
+    def status(info: TokenInfo | None) -> str | None:
+        return None if info is None else str(info.status.value)
+
+    tokens = [t for t in result.tokens if status(t.info) in wanted]
+    keep = {t.secret.digest for t in tokens}
+    findings = [f for f in result.findings if f.token is not None and f.token.sha256 in keep]
+    suppressed = [f for f in result.suppressed if f.token is not None and f.token.sha256 in keep]
+    hidden = len(result.findings) - len(findings)
+    notices = [
+        *result.notices,
+        f"{label}: {len(tokens)} of {len(result.tokens)} "
+        f"token{'s' if len(result.tokens) != 1 else ''} shown; {hidden} "
+        f"finding{'s' if hidden != 1 else ''} about other tokens and places hidden",
+    ]
+    return replace(result, tokens=tokens, findings=findings, suppressed=suppressed, notices=notices)
