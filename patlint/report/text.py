@@ -347,13 +347,27 @@ def _command_lines(lead: str, words: Sequence[str], room: int) -> list[str] | No
     return lines if all(len(ln) <= room for ln in lines) else None
 
 
-def _next_step(token: Token | None, ref: TokenRef, meta: ReportMeta, room: int) -> list[str]:
+def _next_step(
+    token: Token | None,
+    ref: TokenRef,
+    findings: Sequence[Finding],
+    meta: ReportMeta,
+    room: int,
+) -> list[str]:
     """The one next step, as lines: revoke (or delete) it, then where its replacement lives."""
     info = token.info if token is not None else None
     lines: list[str] = []
 
     def say(text: str) -> None:
         lines.extend(textwrap.wrap(safe(text), room, break_on_hyphens=False))
+
+    if token is None and findings:
+        # No token record: a place rule took the token over (the job's own checkout token is
+        # never verified nor revoked), so the step is that rule's fix, not the kind's advice.
+        worst = max(findings, key=lambda f: int(f.severity))
+        if worst.remediation:
+            say(worst.remediation)
+            return lines
 
     if info is not None and info.status is TokenStatus.INVALID:
         say("delete it from every place above: GitHub already rejects it, nothing to revoke")
@@ -397,7 +411,7 @@ def _token_block(
     lines += lay.labelled("where", _place_lines(lay, token, findings))
     lines += lay.labelled("GitHub", [_github(token.info if token else None, meta, lay.room)])
     lines += lay.labelled("findings", _finding_lines(lay, findings))
-    return lines + lay.labelled("next", _next_step(token, ref, meta, lay.room))
+    return lines + lay.labelled("next", _next_step(token, ref, findings, meta, lay.room))
 
 
 def _place_finding(lay: _Layout, f: Finding) -> list[str]:
