@@ -31,6 +31,7 @@ _ORDER = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # The same holds for any body of 32 or more hex digits (a custom rule's `CORP-<32 hex>`): at
 # 6, one random secret in ~38,000 was dropped as a placeholder.
 _LEGACY = re.compile(r"[0-9a-fA-F]{32,}")
+_APP_ID = re.compile(r"[0-9]+_")
 _LEGACY_REPEAT = re.compile(r"(.)\1{9}")
 _LEGACY_ASCENDING = 10
 
@@ -44,11 +45,13 @@ def shannon_entropy(text: str) -> float:
 
 
 def token_body(token: str) -> str:
-    """The random part of a token: what follows the kind prefix."""
+    """The random part of a token: what follows the kind prefix (and a `ghs_<app id>_`'s id:
+    App 333333 is a real number, not a placeholder's run)."""
     if token.startswith("github_pat_"):
         return token[len("github_pat_") :]
     if len(token) > 4 and token[3] == "_":
-        return token[4:]
+        app = _APP_ID.match(token, 4) if token.startswith("ghs_") else None
+        return token[app.end() :] if app else token[4:]
     return token
 
 

@@ -12,6 +12,7 @@ from patlint.config import Config
 from patlint.detectors.pattern import Detector
 from patlint.detectors.validators import looks_like_placeholder
 from patlint.engine.ruleset import build_ruleset
+from patlint.tokengen import make_token
 
 TokenFactory = Callable[..., str]
 DETECTOR = Detector(build_ruleset(Config()).detectors)
@@ -70,3 +71,16 @@ def test_a_hex_secret_of_a_custom_rule_with_a_run_is_still_found(run: str) -> No
     assert not looks_like_placeholder(f"CORP-{value}")
     assert looks_like_placeholder("CORP-" + "0" * 32)
     assert looks_like_placeholder("CORP-0123456789abcdef" + "f" * 16)
+
+
+@pytest.mark.parametrize("app_id", ["333333", "1000000", "111111"])
+def test_an_app_id_with_a_run_is_not_a_placeholder(app_id: str) -> None:
+    """`ghs_<app id>_<JWT>`: the id is GitHub's number (App 333333 exists as surely as 123456),
+    so runs are judged on the JWT only; the property test hit this with a generated id."""
+    token = make_token("ghs_jwt", random.Random(1))
+    _prefix, _old, jwt = token.split("_", 2)
+    shaped = f"ghs_{app_id}_{jwt}"
+    assert not looks_like_placeholder(shaped)
+    hits = DETECTOR.scan(f"TOKEN={shaped}\n".encode())
+    assert [h.token for h in hits] == [shaped]
+    assert looks_like_placeholder(f"ghs_{app_id}_" + "x" * 40)
