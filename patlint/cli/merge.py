@@ -54,6 +54,13 @@ from patlint.report import FORMATS
     help="Extra rule folders (the same the scans used).",
 )
 @click.option(
+    "--repos",
+    "repos_file",
+    metavar="FILE",
+    help="The repository list the shards scanned (`-`: standard input): tokens are read again "
+    "only from these repositories (a report names places, it does not choose them).",
+)
+@click.option(
     "--repos-cache",
     metavar="DIR",
     type=click.Path(file_okay=False),
@@ -79,6 +86,7 @@ def merge(
     offline: bool,
     config_file: str | None,
     rules_dirs: tuple[str, ...],
+    repos_file: str | None,
     repos_cache: str | None,
     root: str,
     github_api: tuple[str, ...],
@@ -90,12 +98,13 @@ def merge(
     Tokens are deduplicated by SHA-256 with all their places united; then verification,
     policy and rendering happen once, on the merged set: GitHub is asked once per token. A
     report holds no token, so each is read again from the place its report names (the git
-    blob in the repository's mirror, or the file under --root); nothing plaintext is ever
-    written. Reports of another patlint or schema version are refused (exit 2).
+    blob in the mirror of a repository of --repos FILE, or the file under --root); nothing
+    plaintext is ever written. Reports of another patlint or schema version are refused
+    (exit 2).
 
     \b
     Examples:
-      patlint merge shard-*.json --format sarif -o fleet.sarif
+      patlint merge shard-*.json --repos repos.txt --format sarif -o fleet.sarif
       patlint merge shard-*.json --format json -o fleet.json --report html=fleet.html
       patlint merge --offline a.json b.json --format json -o all.json
     """
@@ -110,6 +119,7 @@ def merge(
     from patlint.model import Severity
     from patlint.report.json_report import SCHEMA_VERSION
     from patlint.sources.report_json import parse_report
+    from patlint.sources.repos import read_repos
 
     check_output(output)
     extra_reports = _extra_reports(extra)
@@ -131,8 +141,11 @@ def merge(
         allow=config.allow, github_hosts=configured_hosts(config.github_api, github_api)
     )
     inner = None if offline else _github_resolver(config, github_api, no_cache, None)
+    listed = read_repos(repos_file) if repos_file is not None else None
     reader = (
-        None if offline else Reader(ruleset.detectors, root=root, cache=repos_cache, timeout=3600.0)
+        None
+        if offline
+        else Reader(ruleset.detectors, root=root, cache=repos_cache, timeout=3600.0, repos=listed)
     )
     resolver = MergeResolver(inner, reader, {})
     result = merge_reports(loaded, ruleset, options, resolver=resolver)

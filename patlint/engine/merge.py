@@ -43,7 +43,7 @@ from patlint.model import (
     TokenStatus,
 )
 from patlint.sources.report_json import MISSING_SHARD, LoadedReport
-from patlint.sources.repos import shards_of
+from patlint.sources.repos import Repo, shards_of
 
 MAX_FILE = 256 << 20  # a file read again for its token
 _RANK = {SCANNED: 0, STALE: 1, NOT_SCANNED: 2}
@@ -266,20 +266,62 @@ def _merged_notice(statuses: Sequence[RepoStatus], covered: Sequence[str]) -> st
 
 
 class Reader:
-    """Reads tokens again from their places; each git directory and blob once."""
+    """Reads tokens again from their places; each git directory and blob once.
+
+    A report is another job's artifact, so it names places, it does not choose them: a file is
+    read only when its path stays inside --root (no absolute path, no `..`, no link out), a
+    blob only from --root's repository or one of the `repos` the merging job was given (the
+    list the shards scanned; the list's own spelling is fetched, never the report's). Any
+    other place is not read; the token keeps what its report recorded, with a notice."""
 
     def __init__(
-        self, detectors: Sequence[Rule], *, root: str, cache: str | None, timeout: float
+        self,
+        detectors: Sequence[Rule],
+        *,
+        root: str,
+        cache: str | None,
+        timeout: float,
+        repos: Sequence[Repo] | None = None,
     ) -> None:
         from patlint.detectors.pattern import Detector
 
         self.detector = Detector(detectors)
         self.root = root
+        self.real_root = os.path.realpath(root)
         self.cache = cache
         self.timeout = timeout
+        self.repos = {r.normalized: r for r in repos} if repos is not None else None
         self._gitdirs: dict[str, str | None] = {}
         self._cands: dict[tuple[str | None, str], list[Candidate]] = {}
-        self.notes: list[str] = []
+        self._refused: dict[str, None] = {}  # repositories not given (shown safely)
+        self._outside = 0  # places whose path leads outside --root
+        self._problems: list[str] = []
+
+    @property
+    def notes(self) -> list[str]:
+        """What the merging job would not or could not read, one notice per kind of reason."""
+        out = list(self._problems)
+        if self._outside:
+            out.append(
+                f"merge: {self._outside} place(s) not read again: the path leads outside --root "
+                "(absolute, `..`, or through a link out of it); a report names only places "
+                "under the folder it scanned"
+            )
+        if self._refused:
+            names = list(self._refused)
+            shown = ", ".join(names[:10]) + (
+                f" and {len(names) - 10} more" if len(names) > 10 else ""
+            )
+            why = (
+                "not in the --repos list given to merge"
+                if self.repos is not None
+                else "give merge --repos FILE (the list the shards scanned) to read them"
+            )
+            out.append(
+                f"merge: {len(names)} repositor{'y' if len(names) == 1 else 'ies'} not read "
+                f"again ({why}): {shown}"
+            )
+        return out
 
     def _gitdir(self, repository: str | None) -> str | None:
         if repository is None:
@@ -291,25 +333,37 @@ class Reader:
 
         path: str | None = None
         try:
-            repo = parse_line(repository)
+            named = parse_line(repository)
         except ValueError:
-            repo = None
-        if repo is not None and repo.local:
+            named = None
+        repo = self.repos.get(named.normalized) if named and self.repos is not None else None
+        if repo is None:
+            self._refused[shown_name(repository)] = None
+        elif repo.local:
             path = local(repo).path
-        elif repo is not None:
+        else:
             mirrors = MirrorCache(self.cache, timeout=self.timeout)
             path = mirrors.existing(repo)
             if path is None:
                 got = mirrors.fetch(repo)
                 path = got.path
                 if got.problem and path is None:
-                    self.notes.append(f"merge: repository {repository}: {got.problem}")
+                    self._problems.append(f"merge: repository {repo.name}: {got.problem}")
         self._gitdirs[repository] = path
         return path
 
+    def inside(self, rel: str) -> str | None:
+        """The file `rel` names under --root, resolved; None when it would lead outside."""
+        parts = rel.replace(os.sep, "/").split("/")
+        if not rel or "\0" in rel or os.path.isabs(rel) or ".." in parts:
+            return None
+        real = os.path.realpath(os.path.join(self.real_root, rel))
+        top = self.real_root.rstrip(os.sep) + os.sep
+        return real if real.startswith(top) else None
+
     def _candidates(self, loc: Location) -> list[Candidate]:
         from patlint.engine.filescan import scan_bytes, scan_path
-        from patlint.engine.revoke_targets import _read_blob
+        from patlint.engine.revoke_targets import _read_blob, _unescape
 
         key = (loc.repository, f"blob:{loc.blob}" if loc.blob else f"path:{loc.path}")
         if key in self._cands:
@@ -321,19 +375,36 @@ class Reader:
             if data is not None:
                 found = scan_bytes(data, loc.path, self.detector).candidates
         elif loc.repository is None:
-            name = loc.path if os.path.isabs(loc.path) else os.path.join(self.root, loc.path)
-            if os.path.isfile(name):
-                found = scan_path(name, loc.path, self.detector, max_size=MAX_FILE).candidates
+            # both names the path can stand for: reports write a non-UTF-8 byte as `\xNN`
+            names = [self.inside(rel) for rel in dict.fromkeys((loc.path, _unescape(loc.path)))]
+            if all(n is None for n in names):
+                self._outside += 1
+            for name in names:
+                if name is not None and os.path.isfile(name):
+                    found += scan_path(name, loc.path, self.detector, max_size=MAX_FILE).candidates
         self._cands[key] = found
         return found
 
-    def secret(self, token: Token) -> Secret | None:
-        """The token itself, read again from one of its places; None when none has it."""
+    def found(self, token: Token) -> list[Candidate]:
+        """The token as read again at each of its places (the contexts the files give, not
+        what the reports claim); empty when no place has it."""
+        out: list[Candidate] = []
         for c in token.candidates:
-            for found in self._candidates(c.location):
-                if found.secret.digest == token.secret.digest and not found.secret.sealed:
-                    return found.secret
-        return None
+            for got in self._candidates(c.location):
+                if got.secret.digest == token.secret.digest and not got.secret.sealed:
+                    out.append(got)
+        return out
+
+
+def shown_name(name: str) -> str:
+    """A name a report gave, fit for a notice: control characters escaped, cut short, and not
+    at all when it looks like a token (a legacy 40-hex token has no shape to redact)."""
+    from patlint.sources.repos import looks_like_token
+
+    if looks_like_token(name):
+        return "(a name that looks like a token, not shown)"
+    text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in name)
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 class MergeResolver:
@@ -353,15 +424,18 @@ class MergeResolver:
         live: list[Token] = []
         lost: list[str] = []
         for t in tokens:
-            secret = self.reader.secret(t) if self.reader is not None else None
-            if secret is None:
+            again = self.reader.found(t) if self.reader is not None else []
+            if not again:
                 if self.reader is not None:
                     lost.append(t.secret.preview)
                 if t.secret.digest in self.recorded:
                     out[t.secret.digest] = self.recorded[t.secret.digest]
                 continue
-            self.revealed.append(secret)
-            live.append(replace(t, secret=secret))
+            self.revealed.append(again[0].secret)
+            # Where it is sent, and whether it may be, is decided by the places as read again
+            # (their hosts, their checksums), never by a report's claims: a forged shard can
+            # name an honest place with its own `context.host`.
+            live.append(replace(t, secret=again[0].secret, candidates=tuple(again)))
         if self.inner is not None and live:
             out.update(self.inner.resolve(live))
             self._notices.extend(self.inner.notices())

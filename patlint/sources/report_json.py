@@ -204,8 +204,23 @@ def _location(r: _Reader, obj: dict[str, Any], where: str) -> Location:
         moved_from=r.opt_text(obj.get("moved_from"), f"{where}.moved_from"),
         author_name=r.opt_text(obj.get("author_name"), f"{where}.author_name"),
         author_email=r.opt_text(obj.get("author_email"), f"{where}.author_email"),
-        repository=r.opt_text(obj.get("repository"), f"{where}.repository"),
+        repository=_repository(r, obj.get("repository"), f"{where}.repository"),
     )
+
+
+def _repository(r: _Reader, value: Any, where: str) -> str | None:
+    """A repository as a `--repos` list names it (what a fleet scan writes): anything else is
+    no scan's output, and is not echoed (a token as a URL's user would be shown in full)."""
+    from patlint.sources.repos import looks_like_token, parse_line
+
+    name = r.opt_text(value, where)
+    if name is not None:
+        try:
+            parse_line(name)
+        except ValueError as exc:
+            why = "" if looks_like_token(str(exc)) else f" ({exc})"
+            r.fail(where, f"a repository as a --repos list names it{why}")
+    return name
 
 
 def _context(r: _Reader, obj: dict[str, Any], where: str) -> Context:

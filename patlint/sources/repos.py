@@ -55,11 +55,13 @@ def _token_user(user: str | None) -> bool:
     from urllib.parse import unquote
 
     plain = unquote(user)
-    return (
-        len(plain) > 64
-        or _HEXRUN.search(plain) is not None
-        or any(p in plain.lower() for p in _TOKEN_PREFIXES)
-    )
+    return len(plain) > 64 or looks_like_token(plain)
+
+
+def looks_like_token(text: str) -> bool:
+    """True when `text` holds a token kind's prefix or a run of 32 or more hex digits (a
+    legacy 40-hex token has no shape the redactor knows): not to be shown."""
+    return _HEXRUN.search(text) is not None or any(p in text.lower() for p in _TOKEN_PREFIXES)
 
 
 @dataclass(frozen=True, slots=True)
