@@ -123,6 +123,7 @@ def merge(
 
     check_output(output)
     extra_reports = _extra_reports(extra)
+    listed = read_repos(repos_file) if repos_file is not None else None
     config = resolve_trusted(config_file)
     ruleset = build_ruleset(config, extra_dirs=rules_dirs)
     rules = {r.id: r for r in ruleset.known}
@@ -141,14 +142,13 @@ def merge(
         allow=config.allow, github_hosts=configured_hosts(config.github_api, github_api)
     )
     inner = None if offline else _github_resolver(config, github_api, no_cache, None)
-    listed = read_repos(repos_file) if repos_file is not None else None
     reader = (
         None
         if offline
         else Reader(ruleset.detectors, root=root, cache=repos_cache, timeout=3600.0, repos=listed)
     )
     resolver = MergeResolver(inner, reader, {})
-    result = merge_reports(loaded, ruleset, options, resolver=resolver)
+    result = merge_reports(loaded, ruleset, options, resolver=resolver, listed=listed)
     _redactor().learn(resolver.revealed)  # legacy 40-hex: known, not by shape
     result.notices[:0] = config.notices
     code = exit_code(result.findings, threshold)

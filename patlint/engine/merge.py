@@ -20,6 +20,7 @@ not on how the reports were grouped or ordered.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -43,7 +44,7 @@ from patlint.model import (
     TokenStatus,
 )
 from patlint.sources.report_json import MISSING_SHARD, LoadedReport
-from patlint.sources.repos import Repo, shards_of
+from patlint.sources.repos import Repo, Shard, normalize, shard_of, shards_of
 
 MAX_FILE = 256 << 20  # a file read again for its token
 _RANK = {SCANNED: 0, STALE: 1, NOT_SCANNED: 2}
@@ -77,8 +78,14 @@ class Merged:
     fleet: FleetInfo | None = None
 
 
-def combine(reports: Sequence[LoadedReport]) -> Merged:
-    """Unite the reports: every place once, every skip and notice once, the fleet covered."""
+def combine(reports: Sequence[LoadedReport], listed: Sequence[Repo] | None = None) -> Merged:
+    """Unite the reports: every place once, every skip and notice once, the fleet covered.
+
+    What a report says it covered (`fleet.shards`, a repository `scanned`) cannot be checked
+    without scanning again, so it is trusted: merge only your own run's artifacts. What can be
+    compared is: two reports that claim one shard with different contents, a report listing
+    repositories of a shard it does not claim, and, given `listed` (the list the shards
+    scanned), a listed repository that no report of its (given) shard mentions."""
     out = Collected()
     # One place named by several reports (a shard given twice; or a forged report copying an
     # honest one's place, digests are in every artifact): the claim that hides less wins,
@@ -133,6 +140,19 @@ def combine(reports: Sequence[LoadedReport]) -> Merged:
     fleet = None
     if any_fleet:
         covered = _shard_order(shards)
+        out.stats.notices += _disagreements(reports)
+        if listed is not None:
+            absent = _unaccounted(listed, repos, covered)
+            for name, shard in absent:
+                detail = f"in the --repos list, in no report of shard {shard}"
+                repos[name] = RepoStatus(name, NOT_SCANNED, detail)
+                out.stats.skipped.append(Skip(name, "repository-not-scanned", detail))
+            if absent:
+                out.stats.notices.append(
+                    f"merge: {len(absent)} repositor{'y' if len(absent) == 1 else 'ies'} of the "
+                    "--repos list in no report of a shard that was given: the reports cover less "
+                    "than they claim (merge only the artifacts of your own run)"
+                )
         statuses = tuple(sorted(repos.values(), key=lambda r: r.name))
         fleet = FleetInfo(covered, statuses)
         missing = missing_shards(covered)
@@ -146,6 +166,67 @@ def combine(reports: Sequence[LoadedReport]) -> Merged:
             )
         out.stats.notices.append(_merged_notice(statuses, covered))
     return Merged(out, infos, fleet)
+
+
+def _in_shard(name: str, shard: Shard) -> bool:
+    try:
+        return shard_of(normalize(name), shard.total) == shard.index
+    except ValueError:
+        return False
+
+
+def _disagreements(reports: Sequence[LoadedReport]) -> list[str]:
+    """Where reports' coverage claims contradict each other or themselves (one notice each)."""
+    out: list[str] = []
+    contents: dict[str, set[str]] = {}
+    for rep in reports:
+        if rep.fleet is None or len(rep.fleet.shards) != 1:
+            continue  # a merged report (several shards) holds parts that are compared alone
+        claim = rep.fleet.shards[0]
+        what = (
+            sorted((r.name, r.status, r.detail) for r in rep.fleet.repositories),
+            sorted(
+                repr((c.secret.digest, c.rule_id, _loc_key(c.location))) for c in rep.candidates
+            ),
+            rep.files_scanned,
+            rep.bytes_scanned,
+        )
+        contents.setdefault(claim, set()).add(hashlib.sha256(repr(what).encode()).hexdigest())
+        parsed = shards_of([claim])
+        if parsed and not all(_in_shard(r.name, parsed[0]) for r in rep.fleet.repositories):
+            out.append(
+                f"merge: {rep.source} claims shard {claim} but lists repositories of other shards "
+                "(a report made from another list, or not what it claims)"
+            )
+    for claim, seen in sorted(contents.items()):
+        if len(seen) > 1:
+            out.append(
+                f"merge: {len(seen)} reports claim shard {claim} with different contents (a job "
+                "run twice, or a report that is not what it claims: merge only the artifacts of "
+                "your own run)"
+            )
+    return out
+
+
+def _unaccounted(
+    listed: Sequence[Repo], statuses: Mapping[str, RepoStatus], covered: Sequence[str]
+) -> list[tuple[str, Shard]]:
+    """Listed repositories that no report mentions although a report of their shard was given."""
+    named = set()
+    for name in statuses:
+        try:
+            named.add(normalize(name))
+        except ValueError:
+            continue
+    given = shards_of(covered)
+    out: list[tuple[str, Shard]] = []
+    for repo in listed:
+        if repo.normalized in named:
+            continue
+        shard = next((s for s in given if shard_of(repo.normalized, s.total) == s.index), None)
+        if shard is not None:
+            out.append((repo.name, shard))
+    return out
 
 
 def _counted(reports: Sequence[LoadedReport]) -> tuple[int, int]:
@@ -465,9 +546,10 @@ def merge_reports(
     options: ScanOptions,
     *,
     resolver: MergeResolver,
+    listed: Sequence[Repo] | None = None,
 ) -> ScanResult:
     """One result for the union of the reports, verified and judged once."""
-    merged = combine(reports)
+    merged = combine(reports, listed)
     resolver.recorded = merged.infos
     result = finish(merged.collected, ruleset, options, resolver=resolver)
     result.fleet = merged.fleet

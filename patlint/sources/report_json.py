@@ -352,7 +352,7 @@ def _fleet(r: _Reader, obj: dict[str, Any]) -> FleetInfo:
         e = r.obj(entry, where)
         repos.append(
             RepoStatus(
-                r.text(e.get("name"), f"{where}.name"),
+                _repository(r, r.text(e.get("name"), f"{where}.name"), f"{where}.name") or "",
                 r.text(e.get("status"), f"{where}.status"),
                 r.text(e.get("detail", ""), f"{where}.detail"),
             )

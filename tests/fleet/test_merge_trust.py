@@ -218,6 +218,12 @@ def test_a_repository_name_that_hides_a_token_is_neither_named_nor_echoed(
         if code == 2:  # a name no scan writes (a token as the URL's user): the report is refused
             assert "tokens[0].locations[0].repository: expected a repository" in err
             assert legacy not in out + err
+            data["tokens"][0]["locations"][0]["repository"] = None
+            data["fleet"] = {"shards": ["1/1"], "repositories": [{"name": name}]}
+            forged.write_text(json.dumps(data))
+            code, out, err = run(["merge", "--offline", str(forged)])
+            assert code == 2 and "fleet.repositories[0].name: expected a repository" in err
+            assert legacy not in out + err
         else:  # a name a scan may write: refused for re-reading, and the notice hides it
             notices = " ".join(json.loads(out)["notices"])
             assert "1 repository not read again" in notices and legacy not in notices
@@ -306,3 +312,73 @@ def test_a_forged_checksum_claim_cannot_keep_a_token_from_being_verified(
     _, merged, _ = _merge(str(forged), str(honest), *api)
     assert merged["tokens"][0]["verification"]["status"] == "valid"
     assert [r.token for r in emulator.requests if r.path == "/user"] == [value]
+
+
+# --- item 6: coverage claims (trusted: merge only your own run's artifacts) --------------------
+
+
+def _shards(tmp_path: Path, listing: Path) -> list[Path]:
+    out = []
+    for k in (1, 2, 3):
+        path = tmp_path / f"s{k}.json"
+        code, _, err = run(
+            [
+                *("scan", "--offline", "--history", "--repos", str(listing), "--shard"),
+                *(f"{k}/3", "--format", "json", "-o", str(path), "--no-progress"),
+            ]
+        )
+        assert code in (0, 1), err
+        out.append(path)
+    return out
+
+
+def _offline(*args: str) -> dict[str, Any]:
+    code, out, err = run(["merge", "--offline", "--format", "json", *args])
+    assert code in (0, 1), err
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
+def test_shard_claims_that_disagree_are_noticed(tmp_path: Path, token: Any) -> None:
+    from tests.fleet.helpers import make_fleet
+
+    listing, _ = make_fleet(tmp_path, token)
+    reports = _shards(tmp_path, listing)
+    held = [json.loads(r.read_text())["fleet"]["repositories"] for r in reports]
+    k = next(i for i in range(3) if held[i])  # a shard that holds repositories (names vary)
+    other = (k + 1) % 3
+    claim = f"{k + 1}/3"
+    honest = _offline(*map(str, reports), str(reports[k]))  # a shard given twice: nothing said
+    assert not any(" claim" in n for n in honest["notices"]), honest["notices"]
+    # A forged report of shard k that scanned nothing: it hides what shard k found, and, given
+    # instead of the real one, that shard k's repositories were ever missing.
+    empty = json.loads(reports[k].read_text())
+    assert empty["fleet"]["shards"] == [claim]
+    empty.update(tokens=[], findings=[])
+    empty["fleet"]["repositories"] = []
+    empty["collected"]["places"] = []
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(empty))
+    both = _offline(*map(str, reports), str(forged))
+    assert any(
+        f"2 reports claim shard {claim} with different contents" in n for n in both["notices"]
+    ), both["notices"]
+    # given instead of the real shard, only the list the shards scanned can tell
+    instead = [str(forged) if i == k else str(r) for i, r in enumerate(reports)]
+    alone = _offline(*instead)
+    assert not any("in no report" in n for n in alone["notices"])
+    told = _offline(*instead, "--repos", str(listing))
+    names = {r["name"] for r in held[k]}
+    status = {r["name"]: r for r in told["fleet"]["repositories"]}
+    for name in names:
+        assert status[name]["status"] == "not-scanned", status
+    assert any(f"{len(names)} repositor" in n and "in no report" in n for n in told["notices"])
+    assert told["summary"]["incomplete"] >= len(names)
+    # a report that claims another shard but lists repositories of shard k
+    odd = json.loads(reports[other].read_text())
+    odd["fleet"]["repositories"] += held[k]
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps(odd))
+    mixed = _offline(*[str(wrong) if i == other else str(r) for i, r in enumerate(reports)])
+    said = f"wrong.json claims shard {other + 1}/3 but lists repositories of other shards"
+    assert any(said in n for n in mixed["notices"]), mixed["notices"]
