@@ -2,10 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import click
 
 from patlint.cli.common import SEVERITIES, VERDICT, _emit, _redactor, check_output
 from patlint.report import FORMATS
+
+# All the reports of one merge together (each is also at most MAX_DOCUMENT, 64 MiB): a merge of
+# 10,000 shards' reports (as many as --shard allows) must not parse 640 GB into memory.
+MAX_MERGE_TOTAL = 512 << 20
+
+
+def _read_reports(paths: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """Each report's text in turn, all of them within MAX_MERGE_TOTAL: ConfigError (exit 2)
+    before any is read when their sizes already say so, else when the reading does."""
+    import os
+    import stat
+
+    from patlint.errors import ConfigError
+    from patlint.inputs import MAX_DOCUMENT, read_text
+
+    limit = MAX_MERGE_TOTAL
+    sizes = 0
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # read_text says why
+        if stat.S_ISREG(st.st_mode):
+            sizes += st.st_size
+    why = "(each report is at most 64 MiB): a runaway or forged report? merge fewer at a time"
+    if sizes > limit:
+        raise ConfigError(f"merge: the reports total {sizes} bytes, more than {limit} {why}")
+    total = 0
+    for path in paths:
+        left = limit - total
+        try:
+            text = read_text(path, min(MAX_DOCUMENT, left), path)
+        except ConfigError:
+            if left >= MAX_DOCUMENT:
+                raise
+            raise ConfigError(f"merge: the reports total more than {limit} bytes {why}") from None
+        total += len(text.encode("utf-8", "surrogatepass"))
+        yield path, text
 
 
 @click.command("merge")
@@ -115,7 +155,6 @@ def merge(
     from patlint.engine.ruleset import build_ruleset
     from patlint.engine.run import ScanOptions, exit_code
     from patlint.hosts import configured_hosts
-    from patlint.inputs import MAX_DOCUMENT, read_text
     from patlint.model import Severity
     from patlint.report.json_report import SCHEMA_VERSION
     from patlint.sources.report_json import parse_report
@@ -129,13 +168,13 @@ def merge(
     rules = {r.id: r for r in ruleset.known}
     loaded = [
         parse_report(
-            read_text(path, MAX_DOCUMENT, path),
+            text,
             path,
             version=__version__,
             schema_version=SCHEMA_VERSION,
             rules=rules,
         )
-        for path in reports
+        for path, text in _read_reports(reports)
     ]
     threshold = Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.LOW)
     options = ScanOptions(

@@ -12,6 +12,7 @@ wrong (exit 2).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,7 @@ from patlint.model import (
 )
 
 MISSING_SHARD = "missing-shard"  # a merge's own skip: worked out again at every merge
+_WORD = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 class ReportedSecret(Secret):
@@ -115,6 +117,20 @@ class _Reader:
             self.fail(where, "true, false or null")
         return value
 
+    def word(self, value: Any, where: str) -> str:
+        """A name patlint writes (a kind, a skip reason, a status): letters, digits, `-_.:`."""
+        text = self.text(value, where)
+        if not _WORD.fullmatch(text):
+            self.fail(where, "a name of letters, digits and -_.: (at most 64)")
+        return text
+
+    def preview(self, value: Any, where: str) -> str:
+        """A token's redacted preview: short, printable, nothing that can move a terminal."""
+        text = self.text(value, where)
+        if len(text) > 64 or not text.isprintable():
+            self.fail(where, "a redacted preview (printable, at most 64 characters)")
+        return text
+
     def sha(self, value: Any, where: str) -> str:
         text = self.text(value, where)
         if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
@@ -176,7 +192,7 @@ def parse_report(
         obj = r.obj(entry, where)
         skip = Skip(
             r.text(obj.get("path"), f"{where}.path"),
-            r.text(obj.get("reason"), f"{where}.reason"),
+            r.word(obj.get("reason"), f"{where}.reason"),
             r.text(obj.get("detail", ""), f"{where}.detail"),
         )
         if skip.reason != MISSING_SHARD:
@@ -236,8 +252,8 @@ def _context(r: _Reader, obj: dict[str, Any], where: str) -> Context:
 def _secret(r: _Reader, obj: dict[str, Any], where: str) -> ReportedSecret:
     return ReportedSecret(
         r.sha(obj.get("sha256"), f"{where}.sha256"),
-        r.text(obj.get("kind"), f"{where}.kind"),
-        r.text(obj.get("preview"), f"{where}.preview"),
+        r.word(obj.get("kind"), f"{where}.kind"),
+        r.preview(obj.get("preview"), f"{where}.preview"),
     )
 
 
@@ -309,7 +325,7 @@ def token_info(r: _Reader, obj: dict[str, Any], where: str) -> TokenInfo:
     perms = obj.get("permissions")
     return TokenInfo(
         status,
-        kind=r.text(obj.get("kind"), f"{where}.kind"),
+        kind=r.word(obj.get("kind"), f"{where}.kind"),
         host=r.text(obj.get("host", "github.com"), f"{where}.host"),
         owner=r.opt_text(obj.get("owner"), f"{where}.owner"),
         scopes=(
@@ -353,7 +369,7 @@ def _fleet(r: _Reader, obj: dict[str, Any]) -> FleetInfo:
         repos.append(
             RepoStatus(
                 _repository(r, r.text(e.get("name"), f"{where}.name"), f"{where}.name") or "",
-                r.text(e.get("status"), f"{where}.status"),
+                r.word(e.get("status"), f"{where}.status"),
                 r.text(e.get("detail", ""), f"{where}.detail"),
             )
         )

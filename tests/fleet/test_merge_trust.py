@@ -382,3 +382,122 @@ def test_shard_claims_that_disagree_are_noticed(tmp_path: Path, token: Any) -> N
     mixed = _offline(*[str(wrong) if i == other else str(r) for i, r in enumerate(reports)])
     said = f"wrong.json claims shard {other + 1}/3 but lists repositories of other shards"
     assert any(said in n for n in mixed["notices"]), mixed["notices"]
+
+
+# --- not reached before: many or huge reports, terminal escapes, output targets ---------------
+
+
+def test_the_reports_of_a_merge_are_bounded_in_total(
+    tmp_path: Path, token: Any, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each report is read up to 64 MiB; 10,000 of them (a shard count merge accepts) were
+    # 640 GB of JSON, parsed one after the other into memory with no overall bound.
+    import patlint.cli.merge as merge_cli
+
+    honest, _, _ = honest_shard(tmp_path, token, emulator)
+    size = honest.stat().st_size
+    monkeypatch.setattr(merge_cli, "MAX_MERGE_TOTAL", size * 3)
+    copies = []
+    for i in range(4):
+        copy = tmp_path / f"copy-{i}.json"
+        copy.write_bytes(honest.read_bytes())
+        copies.append(str(copy))
+    code, out, err = run(["merge", "--offline", "--format", "json", *copies[:3]])
+    assert code == 1, err  # up to the bound: merged
+    code, out, err = run(["merge", "--offline", "--format", "json", *copies])
+    assert code == 2 and out == ""
+    assert f"the reports total {size * 4} bytes, more than {size * 3}" in err
+    # a FIFO or a growing file cannot go past it either: what is read counts, not what stat says
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    import threading
+
+    def feed() -> None:
+        with open(fifo, "wb") as f:
+            f.write(honest.read_bytes() * 2)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    code, out, err = run(["merge", "--offline", "--format", "json", *copies[:2], str(fifo)])
+    writer.join(10)
+    assert code == 2 and "more than" in err, err
+
+
+def test_escapes_in_a_shard_report_never_reach_the_terminal(
+    tmp_path: Path, token: Any, emulator: Emulator
+) -> None:
+    honest, _, _ = honest_shard(tmp_path, token, emulator)
+    esc = "\x1b]0;pwned\x07\x1b[2J\x1b[31m\u202e"
+    forged = tmp_path / "forged.json"
+    # names patlint writes (a kind, a preview, a skip reason, a status) never hold one: the
+    # report is refused, naming where, not echoing it
+    for where in ("preview", "kind", "reason", "status"):
+        data = json.loads(honest.read_text())
+        data["skipped"].append({"path": "p", "reason": "symlink", "detail": ""})
+        data["fleet"] = {"shards": ["1/1"], "repositories": [{"name": "r", "status": "scanned"}]}
+        target = {
+            "preview": data["tokens"][0],
+            "kind": data["tokens"][0],
+            "reason": data["skipped"][-1],
+            "status": data["fleet"]["repositories"][0],
+        }[where]
+        target[where] += esc
+        forged.write_text(json.dumps(data))
+        code, out, err = run(["merge", "--offline", str(forged)])
+        assert code == 2 and f".{where}: expected" in err, err
+        assert "\x1b" not in out + err
+    # free text (file names, notes, keys, hosts, notices, details) is shown, escaped
+    data = json.loads(honest.read_text())
+    data["collected"]["notices"].append(f"note{esc}")
+    data["skipped"].append({"path": f"p{esc}", "reason": "symlink", "detail": f"d{esc}"})
+    data["tokens"][0]["locations"][0]["note"] = f"n{esc}"
+    data["tokens"][0]["locations"][0]["author_name"] = f"a{esc}"
+    data["tokens"][0]["contexts"][0]["key"] = f"k{esc}"
+    data["tokens"][0]["contexts"][0]["host"] = f"h{esc}"
+    data["fleet"] = {
+        "shards": ["1/1"],
+        "repositories": [{"name": "r", "status": "not-scanned", "detail": f"d{esc}"}],
+    }
+    forged.write_text(json.dumps(data))
+    for fmt in ("text", "github"):
+        code, out, err = run(["merge", "--offline", "--verbose", "--format", fmt, str(forged)])
+        assert code == 1, err
+        assert "pwned" in out  # shown...
+        for bad in ("\x1b", "\x07", "\u202e"):
+            assert bad not in out + err, (fmt, bad, out)  # ...escaped
+
+
+def test_report_targets_a_link_or_a_fifo_write_nothing_else_and_never_hang(
+    tmp_path: Path, token: Any, emulator: Emulator
+) -> None:
+    import stat
+
+    honest, _, _ = honest_shard(tmp_path, token, emulator)
+    # A checkout the merge job runs in (a merge request's) commits `fleet.json` as a link to a
+    # file of the runner, or to a device: the report replaces the link, writes nothing there.
+    victim = tmp_path / "authorized_keys"
+    victim.write_text("ssh-ed25519 AAAA keep\n")
+    work = tmp_path / "job"
+    work.mkdir()
+    (work / "fleet.json").symlink_to(victim)
+    (work / "fleet.sarif").symlink_to("/dev/full")  # a device: writing through it fails late
+    args = ["merge", "--offline", str(honest)]
+    targets = [
+        "--report",
+        f"json={work / 'fleet.json'}",
+        "--report",
+        f"sarif={work / 'fleet.sarif'}",
+    ]
+    code, _, err = run([*args, *targets])
+    assert code == 1, err
+    assert victim.read_text() == "ssh-ed25519 AAAA keep\n"
+    for name in ("fleet.json", "fleet.sarif"):
+        assert stat.S_ISREG(os.lstat(work / name).st_mode), name
+    json.loads((work / "fleet.json").read_text())
+    # a FIFO nobody reads: a clear error, not a merge that never ends
+    os.mkfifo(work / "fleet.html")
+    code, _, err = run([*args, "--report", f"html={work / 'fleet.html'}"])
+    assert code == 2 and "nobody reads" in err, err
+    # a folder that does not exist: refused before any work
+    code, _, err = run([*args, "--report", f"json={work / 'missing' / 'x.json'}"])
+    assert code == 2 and "does not exist" in err
