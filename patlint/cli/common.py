@@ -328,6 +328,9 @@ def _write_atomic(path: str, write: Any) -> None:
         raise
 
 
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # not on Windows, which has no FIFOs to wait on
+
+
 def _in_place(path: str) -> bool:
     """True for an output written in place (`/dev/null`, a FIFO, a terminal, `/dev/stdout`);
     False for a regular file or a new path, replaced whole. A link is written through only
@@ -353,7 +356,7 @@ def _open_in_place(path: str, wait: float = 5.0) -> int:
     deadline = time.monotonic() + wait
     while True:
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(path, os.O_WRONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
             if exc.errno != errno.ENXIO:
                 raise
@@ -363,7 +366,8 @@ def _open_in_place(path: str, wait: float = 5.0) -> int:
                 ) from None
             time.sleep(0.05)
             continue
-        os.set_blocking(fd, True)
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
         return fd
 
 
@@ -402,7 +406,7 @@ def check_output(path: str | None, flag: str = "-o") -> None:
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(tmp)
-    if existing is not None and not os.access(path, os.W_OK):
+    if existing is not None and not os.path.islink(path) and not os.access(path, os.W_OK):
         raise ConfigError(f"{flag} {path}: the file is not writable")
 
 

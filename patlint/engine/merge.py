@@ -7,12 +7,14 @@ as one unsharded `scan --repos` would: GitHub is asked once per token for the wh
 
 Verifying needs the token and a report holds none (only its SHA-256). So the merge reads each
 token again from the place the report names: the git blob (`git cat-file`, through the
-hardened helper) in the repository of the location — a local path as listed, or the mirror of
-a URL in --repos-cache (fetched again when the merging job has none) — or the file, relative to
---root. Only a token whose SHA-256 is the report's is kept, and it lives only in memory: no
-artifact of a fleet ever holds a plaintext token. A token that cannot be read again keeps what
-its report recorded (if the shard verified it) with a notice. With --offline nothing is read
-again and each token keeps what its report recorded.
+hardened helper) in the repository of the location — one of the `--repos FILE` list given to
+merge: a local path as listed, or the mirror of a URL in --repos-cache (fetched again when the
+merging job has none) — or the file, inside --root. A report names places, it does not choose
+them (see Reader). Only a token whose SHA-256 is the report's is kept, and it lives only in
+memory: no artifact of a fleet ever holds a plaintext token; it is sent only to the hosts its
+places, as read again, name. A token that cannot be read again keeps what its report recorded
+(if the shard verified it) with a notice. With --offline nothing is read again and each token
+keeps what its report recorded.
 
 Merging is associative and commutative in content: the result depends on the set of places,
 not on how the reports were grouped or ordered.
