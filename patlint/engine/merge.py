@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
@@ -468,6 +468,27 @@ class Reader:
         self._cands[key] = found
         return found
 
+    def prefetch(self, tokens: Sequence[Token]) -> None:
+        """Read every blob the tokens' places name, one `git cat-file --batch` per repository
+        (a process per blob cost ~3 ms: a token in 500 versions of a file took 1.4 s)."""
+        from patlint.engine.filescan import scan_bytes
+
+        wanted: dict[str | None, dict[str, str]] = {}  # repository -> blob -> path it is read as
+        for t in tokens:
+            for c in t.candidates:
+                loc = c.location
+                if loc.blob is not None and (loc.repository, f"blob:{loc.blob}") not in self._cands:
+                    wanted.setdefault(loc.repository, {}).setdefault(loc.blob, loc.path)
+        for repository, blobs in wanted.items():
+            gitdir = self._gitdir(repository)
+            for blob in blobs:
+                self._cands[(repository, f"blob:{blob}")] = []
+            if gitdir is None:
+                continue
+            for blob, data in read_blobs(gitdir, blobs):
+                found = scan_bytes(data, blobs[blob], self.detector).candidates
+                self._cands[(repository, f"blob:{blob}")] = found
+
     def found(self, token: Token) -> list[Candidate]:
         """The token as read again at each of its places (the contexts the files give, not
         what the reports claim); empty when no place has it."""
@@ -477,6 +498,55 @@ class Reader:
                 if got.secret.digest == token.secret.digest and not got.secret.sealed:
                     out.append(got)
         return out
+
+
+def read_blobs(gitdir: str, blobs: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    """(blob, bytes) of each blob git can read in `gitdir`, through one hardened `git cat-file
+    --batch`: one request at a time, each answer of announced size read before the next. Ids
+    that are not 7 to 64 hex digits are not asked for; other objects, missing or ambiguous
+    ids and blobs over MAX_FILE are left out."""
+    import contextlib
+    import re
+    import subprocess
+
+    from patlint.sources import gitcmd
+
+    wanted = [b for b in blobs if re.fullmatch(r"[0-9a-f]{7,64}", b)]
+    if not wanted:
+        return
+    proc = subprocess.Popen(
+        gitcmd.argv(gitdir, "cat-file", "--batch"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=gitcmd.env(),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for blob in wanted:
+            proc.stdin.write(blob.encode("ascii") + b"\n")
+            proc.stdin.flush()
+            head = proc.stdout.readline(512).split()
+            if len(head) != 3 or not head[2].isdigit():
+                continue  # "<id> missing" / "<id> ambiguous": nothing more to read for it
+            size = int(head[2])
+            keep = head[1] == b"blob" and size <= MAX_FILE
+            data = proc.stdout.read(size) if keep else b""
+            rest = size - len(data) + 1  # and the newline after the object
+            while rest > 0:
+                chunk = proc.stdout.read(min(rest, 1 << 20))
+                if not chunk:
+                    raise OSError("git cat-file ended in the middle of an object")
+                rest -= len(chunk)
+            if keep and len(data) == size:
+                yield blob, data
+    except OSError:
+        return  # what was read is kept; the other places are not read again (a notice says so)
+    finally:
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        proc.wait()
 
 
 def shown_name(name: str) -> str:
@@ -506,6 +576,8 @@ class MergeResolver:
         out: dict[str, TokenInfo] = {}
         live: list[Token] = []
         lost: list[str] = []
+        if self.reader is not None:
+            self.reader.prefetch(tokens)
         for t in tokens:
             again = self.reader.found(t) if self.reader is not None else []
             if not again:

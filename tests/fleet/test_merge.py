@@ -232,3 +232,50 @@ def test_a_hostile_shard_cannot_downgrade_what_another_shard_verified(
     )
     assert code == 1, err
     assert json.loads(out)["tokens"][0]["verification"]["status"] == "valid"
+
+
+def test_blobs_are_read_again_through_one_git_process_per_repository(
+    tmp_path: Path, token: Any, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from patlint.engine.merge import read_blobs
+    from tests.fleet.helpers import git, make_repo
+
+    value = token()
+    emulator.add(value)
+    versions = [
+        {"deploy.env": f"GH_TOKEN={value}\nversion={i}\n"} for i in range(25)
+    ]  # one a day (make_repo)
+    repo = make_repo(tmp_path / "repo", [*versions, {"big.bin": "x" * 100}])
+    blob = git(repo, "rev-parse", "HEAD:deploy.env")
+    tree = git(repo, "rev-parse", "HEAD^{tree}")
+    asked = [blob, "0" * 40, "not-hex", tree, blob[:7], git(repo, "rev-parse", "HEAD:big.bin")]
+    got = dict(read_blobs(str(repo), asked))
+    assert got == {
+        blob: f"GH_TOKEN={value}\nversion=24\n".encode(),
+        blob[:7]: f"GH_TOKEN={value}\nversion=24\n".encode(),
+        asked[-1]: b"x" * 100,
+    }
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{repo}\n")
+    report = tmp_path / "r.json"
+    scan_json(listing, "-o", str(report))
+    spawned: list[list[str]] = []
+    popen = subprocess.Popen
+
+    def counting(args: Any, *a: Any, **kw: Any) -> Any:
+        spawned.append(list(args))
+        return popen(args, *a, **kw)
+
+    monkeypatch.setattr(subprocess, "Popen", counting)
+    code, out, err = run(
+        [
+            *("merge", str(report), "--repos", str(listing), "--format", "json", "--no-cache"),
+            *("--github-api", emulator.base_url),
+        ]
+    )
+    assert code == 1, err
+    [tok] = json.loads(out)["tokens"]
+    assert len(tok["locations"]) == 25 and tok["verification"]["status"] == "valid"
+    assert [a[-2:] for a in spawned if "cat-file" in a] == [["cat-file", "--batch"]]
