@@ -25,7 +25,9 @@ VERBOSE_PLACES = 20
 DIGEST_SHOWN = 16  # hex digits of the SHA-256 a block shows (revoke --token takes them)
 RULE_COLUMN = 24  # a longer rule id pushes its own message right, not every other one
 LABEL = 11  # columns before a block's values: two spaces and the label
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # newlines too: a name cannot fake a line
+# Control characters (newlines too: a name cannot fake a line), and the invisible ones that
+# reorder or hide text on a terminal (bidi overrides and isolates, zero-width marks)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _STYLES = {
     "critical": "1;31",
     "high": "31",
@@ -47,7 +49,12 @@ _SETTINGS = {  # where each kind is revoked by hand
 
 def safe(text: str) -> str:
     """Escape control characters (ANSI escapes included) so a file cannot rewrite the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", clean_text(text))
+    return _CONTROL.sub(_escaped, clean_text(text))
+
+
+def _escaped(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -540,7 +547,7 @@ def render(
         for s in result.stats.skipped:
             detail = f": {safe(s.detail)}" if s.detail else ""
             out += textwrap.wrap(
-                f"skipped: {shown(s.path)}: {s.reason}{detail}",
+                f"skipped: {shown(s.path)}: {safe(s.reason)}{detail}",
                 lay.width,
                 subsequent_indent="      ",
                 break_on_hyphens=False,
