@@ -167,3 +167,19 @@ def test_no_module_is_over_700_lines() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert not long, f"split these modules (over {MAX_LINES} lines): {long}"
+
+
+def test_every_package_is_shipped_in_the_wheel() -> None:
+    # `[tool.setuptools] packages` lists packages by hand: `patlint.policy.ci` was missing, so
+    # `pip install .` shipped no CI rule and every workflow became a reader error (81 of the real
+    # trees' files, "INCOMPLETE"), while the editable checkout the tests run on had them.
+    import pytest
+
+    tomllib = pytest.importorskip("tomllib")
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    packages = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "patlint").rglob("*.py")
+    }
+    assert packages - listed == set()
