@@ -136,20 +136,6 @@ def _size(path: str) -> int:
         return 0
 
 
-def _batches(files: Iterable[FileRef]) -> Iterator[list[tuple[str, str]]]:
-    batch: list[tuple[str, str]] = []
-    size = 0
-    for f in files:
-        batch.append(f[:2])  # (path, rel) as a plain tuple
-        if f[2] > 0:  # the size, -1 when the walker did not stat the file
-            size += f[2]
-        if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
 def collect(
     roots: Sequence[str],
     rules: Sequence[Rule],
@@ -169,30 +155,65 @@ def collect(
     # pool scans what was handed out (walk skips are kept apart and put first, as if the walk
     # had finished before the scan).
     from patlint.engine.names import NameScan
+    from patlint.sources.names import BATCH as NAMES_BATCH
 
     names = NameScan(detector)  # a token can be a file or folder name too
-    walker = names.wrap(walk(paths, options.walk))
+    # Every shown path (files and skipped places) goes to the name search, NAMES_BATCH at a
+    # time, as `NameScan.wrap` would: the loops below do it inline (one generator layer per
+    # file less on a path that runs for every file of the tree).
+    named: list[str] = []
+    walker = walk(paths, options.walk)
     walk_skipped: list[Skip] = []
     files: list[FileRef] = []
     total = 0
     parallel = False
     for item in walker:
-        if isinstance(item, Skip):
+        if type(item) is not FileRef:
+            assert isinstance(item, Skip)
             walk_skipped.append(item)
-            continue
-        files.append(item)
-        total += item.size if item.size >= 0 else _size(item.path)
+            named.append(item.path)
+        else:
+            named.append(item.rel)
+            files.append(item)
+            total += item.size if item.size >= 0 else _size(item.path)
+        if len(named) >= NAMES_BATCH:
+            names.scan_names(named)
+            named = []
         if jobs > 1 and (total >= PARALLEL_MIN_BYTES or len(files) >= PARALLEL_MIN_FILES):
             parallel = True
             break
 
-    def rest_of_walk() -> Iterator[FileRef]:
-        yield from files
+    def batches() -> Iterator[list[tuple[str, str]]]:
+        """The rest of the walk in batches of BATCH_FILES files or BATCH_BYTES (the files walked
+        so far first), searching names on the way; skips are kept apart."""
+        nonlocal named
+        batch: list[tuple[str, str]] = []
+        size = 0
+        for f in files:
+            batch.append(f[:2])  # (path, rel) as a plain tuple
+            if f[2] > 0:  # the size, -1 when the walker did not stat the file
+                size += f[2]
+            if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+                yield batch
+                batch, size = [], 0
         for item in walker:
-            if isinstance(item, Skip):
+            if type(item) is not FileRef:
+                assert isinstance(item, Skip)
                 walk_skipped.append(item)
+                named.append(item.path)
             else:
-                yield item
+                named.append(item[1])
+                batch.append(item[:2])
+                if item[2] > 0:
+                    size += item[2]
+                if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+                    yield batch
+                    batch, size = [], 0
+            if len(named) >= NAMES_BATCH:
+                names.scan_names(named)
+                named = []
+        if batch:
+            yield batch
 
     dropped: set[str] = set()  # each worker drops a rule on its own: say it once
 
@@ -241,7 +262,7 @@ def collect(
             _init_worker,
             (list(rules), options.max_file_size, options.archives),
             _scan_batch,
-            _batches(rest_of_walk()),
+            batches(),
             take,
         )
     else:
@@ -256,6 +277,7 @@ def collect(
         stats.bytes_scanned += clean_bytes
         for res in results:
             absorb(res)
+    names.scan_names(named)  # the last shown paths
     candidates.extend(names.candidates)
     # Workers finish in any order: sort what they skipped so reports are reproducible.
     stats.skipped.sort(key=lambda s: (s.path, s.reason))
