@@ -6,12 +6,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from patlint.errors import ConfigError, RuleError
 from patlint.inputs import MAX_RULES, read_text
 from patlint.kinds import RULE_TOKEN_KINDS
 from patlint.model import Confidence, Rule, Severity, Trigger
+
+if TYPE_CHECKING:
+    from patlint.catalog.cache import RuleFileCache as CheckedMemo
 
 RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KINDS = ("detector", "policy")
@@ -61,16 +64,6 @@ POLICY_CHECKS = frozenset(
 )
 
 
-class CheckedMemo(Protocol):
-    """Remembers which exact rule-file texts passed validation (`catalog.cache.RuleFileCache`)."""
-
-    def checked(self, text: str, where: str) -> bool:
-        """True when this text of this file passed the same validation code before."""
-
-    def mark_checked(self, text: str, where: str) -> None:
-        """Record that this text of this file passed validation."""
-
-
 def load_rule_files(
     paths: Iterable[Path], *, parse: YamlParser | None = None, memo: CheckedMemo | None = None
 ) -> list[Rule]:
@@ -84,11 +77,8 @@ def load_rule_files(
 def load_rule_file(
     path: Path, *, parse: YamlParser | None = None, memo: CheckedMemo | None = None
 ) -> list[Rule]:
-    """Load one YAML file holding a list of rules (`parse`: yamlio.safe_load or a cache of it).
-
-    `memo` (the shipped rules' cache only): a file whose exact text passed validation before,
-    by this same code, skips the costly checks of its regular expressions (the backtracking
-    guard and the trigger checks, ~4 ms of every start-up); every other check still runs."""
+    """Load one YAML file holding a list of rules (`parse`: yamlio.safe_load or a cache of it;
+    `memo`: the shipped rules' cache, where a text that passed before skips the regex guards)."""
     try:
         text = read_text(path, MAX_RULES, "rule file")
     except ConfigError as exc:
