@@ -122,10 +122,27 @@ def _prepare_workers(detector: Detector) -> None:
     thread.start()
     try:
         preload()
+        _preload_worker_modules()
     finally:
         thread.join()
     if failed:
         raise failed[0]
+
+
+def _preload_worker_modules() -> None:
+    """What every worker imported again on its own after the fork (~25 ms of CPU each on the
+    real trees, measured with a profile of each worker): its set-up (`ctypes` for the
+    parent-death signal, `queue` for its inbox), the joining of a structured file's hits with
+    its reader (`engine.readings`, `hashlib`) and the CI rules a workflow runs (imported on
+    first use). Archives' modules stay lazy: most trees hold none."""
+    import ctypes  # noqa: F401
+    import queue  # noqa: F401
+
+    import patlint.engine.readings  # noqa: F401
+    from patlint.policy.ci import RULES, rule
+
+    for _rule_id, module in RULES:
+        rule(module)
 
 
 def _size(path: str) -> int:
