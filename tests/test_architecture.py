@@ -229,3 +229,18 @@ def test_tests_mirror_the_code_file_for_file() -> None:
     assert set(MIRROR_EXCEPTIONS) - unmirrored == set(), "mirrored now: drop the exception"
     for module, (test_file, why) in MIRROR_EXCEPTIONS.items():
         assert (ROOT / test_file).is_file() and why, module
+
+
+def test_every_package_is_shipped_by_the_wheel() -> None:
+    """A package folder missing from pyproject's list works in an editable install and is
+    absent from a real one (the CI rules once vanished that way: every example stopped firing)."""
+    import re
+
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    listed_block = re.search(r"^packages = \[(.*?)\]", text, re.S | re.M)
+    assert listed_block is not None
+    listed = set(re.findall(r'"([\w.]+)"', listed_block.group(1)))
+    on_disk = {
+        ".".join(init.parent.relative_to(ROOT).parts) for init in PACKAGE.rglob("__init__.py")
+    }
+    assert on_disk - listed == set()

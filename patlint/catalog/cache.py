@@ -96,12 +96,25 @@ def same_json(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def checker_stamp() -> list[Any]:
+    """What validating a rule depends on: patlint's version and catalog/rules.py."""
+    return [
+        CACHE_VERSION,
+        __version__,
+        *_file_stamp(os.path.join(os.path.dirname(__file__), "rules.py")),
+    ]
+
+
 class RuleFileCache:
-    """`load` has `yamlio.safe_load`'s signature; `save` writes new entries (only when any)."""
+    """`load` has `yamlio.safe_load`'s signature; `save` writes new entries (only when any).
+
+    It also remembers which texts passed validation (`checked`, `mark_checked`), stamped with
+    the validating code, so a start-up does not run the regular-expression guards again."""
 
     def __init__(self, path: str | None = None) -> None:
         self.path = path or cache_path()
         self._stamp = parser_stamp()
+        self._checker = checker_stamp()
         self._entries: dict[str, dict[str, Any]] = {}
         self._dirty = False
         text = _read_own_file(self.path)
@@ -143,6 +156,18 @@ class RuleFileCache:
             self._entries[key] = {"text": text, "data": data}  # newest last
             self._dirty = True
         return data
+
+    def checked(self, text: str, where: str) -> bool:
+        """True when this exact text of `where` passed validation by this same code before."""
+        entry = self._entries.get(self._key(where))
+        return entry is not None and entry["text"] == text and entry.get("checked") == self._checker
+
+    def mark_checked(self, text: str, where: str) -> None:
+        """Record that this text of `where` passed validation (only beside its parsed data)."""
+        entry = self._entries.get(self._key(where))
+        if entry is not None and entry["text"] == text and entry.get("checked") != self._checker:
+            entry["checked"] = self._checker
+            self._dirty = True
 
     def save(self) -> None:
         """Write the cache atomically (0600 file, 0700 folder); failures only cost the next parse."""

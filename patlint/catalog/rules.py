@@ -6,12 +6,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from patlint.errors import ConfigError, RuleError
 from patlint.inputs import MAX_RULES, read_text
 from patlint.kinds import RULE_TOKEN_KINDS
 from patlint.model import Confidence, Rule, Severity, Trigger
+
+if TYPE_CHECKING:
+    from patlint.catalog.cache import RuleFileCache as CheckedMemo
 
 RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KINDS = ("detector", "policy")
@@ -61,16 +64,21 @@ POLICY_CHECKS = frozenset(
 )
 
 
-def load_rule_files(paths: Iterable[Path], *, parse: YamlParser | None = None) -> list[Rule]:
+def load_rule_files(
+    paths: Iterable[Path], *, parse: YamlParser | None = None, memo: CheckedMemo | None = None
+) -> list[Rule]:
     """Load every rule from the given YAML files, validating each."""
     rules: list[Rule] = []
     for path in paths:
-        rules.extend(load_rule_file(path, parse=parse))
+        rules.extend(load_rule_file(path, parse=parse, memo=memo))
     return rules
 
 
-def load_rule_file(path: Path, *, parse: YamlParser | None = None) -> list[Rule]:
-    """Load one YAML file holding a list of rules (`parse`: yamlio.safe_load or a cache of it)."""
+def load_rule_file(
+    path: Path, *, parse: YamlParser | None = None, memo: CheckedMemo | None = None
+) -> list[Rule]:
+    """Load one YAML file holding a list of rules (`parse`: yamlio.safe_load or a cache of it;
+    `memo`: the shipped rules' cache, where a text that passed before skips the regex guards)."""
     try:
         text = read_text(path, MAX_RULES, "rule file")
     except ConfigError as exc:
@@ -85,11 +93,18 @@ def load_rule_file(path: Path, *, parse: YamlParser | None = None) -> list[Rule]
         return []
     if not isinstance(data, list):
         raise RuleError(f"{path}: expected a list of rules at the top level")
-    return [parse_rule(item, source=str(path), index=i) for i, item in enumerate(data)]
+    trusted = memo is not None and memo.checked(text, str(path))
+    rules = [
+        parse_rule(item, source=str(path), index=i, trusted=trusted) for i, item in enumerate(data)
+    ]
+    if memo is not None and not trusted:
+        memo.mark_checked(text, str(path))
+    return rules
 
 
-def parse_rule(item: Any, *, source: str, index: int) -> Rule:
-    """Validate one rule mapping and build a Rule."""
+def parse_rule(item: Any, *, source: str, index: int, trusted: bool = False) -> Rule:
+    """Validate one rule mapping and build a Rule (`trusted`: this exact rule passed every check
+    before; the regular-expression guards are not run again)."""
     where = f"{source}: rule #{index + 1}"
     if not isinstance(item, Mapping):
         raise RuleError(f"{where}: expected a mapping with id, name, kind, …")
@@ -146,11 +161,11 @@ def parse_rule(item: Any, *, source: str, index: int) -> Rule:
         "opt_in": opt_in,
     }
     if kind == "detector":
-        return Rule(**common, **_parse_detector(item, err))
+        return Rule(**common, **_parse_detector(item, err, trusted))
     return Rule(**common, **_parse_policy(item, err))
 
 
-def _parse_detector(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
+def _parse_detector(item: Mapping[str, Any], err: Any, trusted: bool = False) -> dict[str, Any]:
     token_kind = item.get("token_kind")
     if token_kind not in RULE_TOKEN_KINDS:
         raise err(
@@ -163,7 +178,7 @@ def _parse_detector(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
         compiled = re.compile(pattern.encode("utf-8"))
     except re.error as exc:
         raise err("pattern", f"does not compile: {exc}") from None
-    risk = backtracking_risk(pattern)
+    risk = None if trusted else backtracking_risk(pattern)
     if risk:
         raise err("pattern", f"refused: {risk} (prone to catastrophic backtracking)")
     if compiled.groups != 1:
@@ -199,7 +214,7 @@ def _parse_detector(item: Mapping[str, Any], err: Any) -> dict[str, Any]:
         window = (window["before"], window["after"])
     trigger = item.get("trigger")
     if trigger is not None:
-        trigger = _parse_trigger(trigger, keywords, err)
+        trigger = _parse_trigger(trigger, keywords, err, trusted)
     elif any(_is_word(k) for k in keywords):
         word = next(k for k in keywords if _is_word(k))
         raise err(
@@ -225,7 +240,7 @@ def _is_word(keyword: str) -> bool:
     return keyword.isascii() and keyword.isalpha()
 
 
-def _parse_trigger(value: Any, keywords: Sequence[str], err: Any) -> Trigger:
+def _parse_trigger(value: Any, keywords: Sequence[str], err: Any, trusted: bool = False) -> Trigger:
     """Validate a `trigger: {literals: [...], before: REGEX, after: REGEX}` mapping."""
     if not isinstance(value, Mapping) or not set(value) <= {"literals", "before", "after"}:
         raise err("trigger", "expected a mapping with literals, and optionally before and after")
@@ -241,11 +256,13 @@ def _parse_trigger(value: Any, keywords: Sequence[str], err: Any) -> Trigger:
         regex = value.get(name, "")
         if not isinstance(regex, str):
             raise err("trigger", f"{name}: expected a regular expression")
-        problem = trigger_regex_problem(regex, fixed_width=name == "before")
+        problem = None if trusted else trigger_regex_problem(regex, fixed_width=name == "before")
         if problem:
             raise err("trigger", f"{name}: {problem}")
         parts[name] = regex
     trigger = Trigger(tuple(literals), parts["before"], parts["after"])
+    if trusted:
+        return trigger
     implied = trigger_required_text(trigger)
     if not all(any(k in text for k in keywords) for text in implied):
         raise err(

@@ -90,7 +90,7 @@ def select_rules(
 
     base = builtin_rules_dir()
     cache = RuleFileCache()  # the shipped files only: parsed once, not on every start-up
-    rules = load_rule_files(rule_files(base), parse=cache.load)
+    rules = load_rule_files(rule_files(base), parse=cache.load, memo=cache)
     default_ids = load_ruleset_ids(base / "rulesets" / "default.yml", parse=cache.load)
     cache.save()
     user_rules: list[Rule] = []

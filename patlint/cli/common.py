@@ -304,7 +304,6 @@ def _write_atomic(path: str, write: Any) -> None:
     Only regular files (or new paths) are replaced: `-o /dev/null`, a FIFO or a terminal is
     written in place, never swapped for a regular file. What is written passes the redactor.
     """
-    import stat
 
     redactor = _redactor()
 
@@ -313,12 +312,8 @@ def _write_atomic(path: str, write: Any) -> None:
         write(cast(TextIO, redacting))
         redacting.flush()
 
-    try:
-        existing = os.stat(path)
-    except OSError:
-        existing = None
-    if existing is not None and not stat.S_ISREG(existing.st_mode):
-        with open(path, "w", encoding="utf-8") as stream:
+    if _in_place(path):
+        with os.fdopen(_open_in_place(path), "w", encoding="utf-8") as stream:
             redacted(stream)
         return
     directory = os.path.dirname(os.path.abspath(path))
@@ -331,6 +326,49 @@ def _write_atomic(path: str, write: Any) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # not on Windows, which has no FIFOs to wait on
+
+
+def _in_place(path: str) -> bool:
+    """True for an output written in place (`/dev/null`, a FIFO, a terminal, `/dev/stdout`);
+    False for a regular file or a new path, replaced whole. A link is written through only
+    when it is the system's (`/dev/…`, `/proc/…`): a link in a checkout (`fleet.json ->
+    ~/.ssh/authorized_keys`, `-> /dev/sda`) is replaced, nothing is written where it points."""
+    import stat
+
+    try:
+        link = os.lstat(path)
+        st = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
+    except OSError:
+        return False
+    if stat.S_ISREG(st.st_mode):
+        return False
+    return not stat.S_ISLNK(link.st_mode) or os.path.abspath(path).startswith(("/dev/", "/proc/"))
+
+
+def _open_in_place(path: str, wait: float = 5.0) -> int:
+    """Open an output written in place without blocking: a FIFO nobody reads is an error
+    after `wait` seconds (a reader may still be starting), not a run that never ends."""
+    import errno
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:
+                raise
+            if time.monotonic() >= deadline:
+                raise ConfigError(
+                    f"{path}: a FIFO nobody reads; the report was not written"
+                ) from None
+            time.sleep(0.05)
+            continue
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
+        return fd
 
 
 def check_output(path: str | None, flag: str = "-o") -> None:
@@ -352,8 +390,10 @@ def check_output(path: str | None, flag: str = "-o") -> None:
         raise ConfigError(f"{flag} {path}: cannot write there ({exc.strerror})") from None
     if existing is not None and stat.S_ISDIR(existing.st_mode):
         raise ConfigError(f"{flag} {path}: is a folder; name a file to write the report to")
-    if existing is not None and not stat.S_ISREG(existing.st_mode):
+    if _in_place(path):
         return  # /dev/null, a FIFO, a terminal: written in place (see _write_atomic)
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        existing = None  # a link to a device or FIFO: the link is replaced
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise ConfigError(f"{flag} {path}: the folder {directory} does not exist")
@@ -366,7 +406,7 @@ def check_output(path: str | None, flag: str = "-o") -> None:
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(tmp)
-    if existing is not None and not os.access(path, os.W_OK):
+    if existing is not None and not os.path.islink(path) and not os.access(path, os.W_OK):
         raise ConfigError(f"{flag} {path}: the file is not writable")
 
 

@@ -28,7 +28,10 @@ _ORDER = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # occurs in ~1 in 30,000 random tokens and an ascending run of 8 in ~1 in 15 million, so
 # those limits would drop real tokens. A run of 10 (either kind) occurs in ~1 in 2 billion:
 # that is a placeholder (`0000…`, `0123456789abcdef…`), not a token GitHub issued.
-_LEGACY = re.compile(r"[0-9a-f]{40}")
+# The same holds for any body of 32 or more hex digits (a custom rule's `CORP-<32 hex>`): at
+# 6, one random secret in ~38,000 was dropped as a placeholder.
+_LEGACY = re.compile(r"[0-9a-fA-F]{32,}")
+_APP_ID = re.compile(r"[0-9]+_")
 _LEGACY_REPEAT = re.compile(r"(.)\1{9}")
 _LEGACY_ASCENDING = 10
 
@@ -42,18 +45,20 @@ def shannon_entropy(text: str) -> float:
 
 
 def token_body(token: str) -> str:
-    """The random part of a token: what follows the kind prefix."""
+    """The random part of a token: what follows the kind prefix (and a `ghs_<app id>_`'s id:
+    App 333333 is a real number, not a placeholder's run)."""
     if token.startswith("github_pat_"):
         return token[len("github_pat_") :]
     if len(token) > 4 and token[3] == "_":
-        return token[4:]
+        app = _APP_ID.match(token, 4) if token.startswith("ghs_") else None
+        return token[app.end() :] if app else token[4:]
     return token
 
 
 def looks_like_placeholder(token: str) -> bool:
     """True for documentation placeholders: long runs, ascending runs, marker words."""
     body = token_body(token)
-    legacy = _LEGACY.fullmatch(token) is not None
+    legacy = _LEGACY.fullmatch(body) is not None or _LEGACY.search(token) is not None
     repeat, ascending = (_LEGACY_REPEAT, _LEGACY_ASCENDING) if legacy else (_REPEAT, 8)
     if repeat.search(body) or _PLACEHOLDER_WORDS.search(body):
         return True

@@ -12,7 +12,7 @@ from typing import BinaryIO, cast
 
 from patlint.detectors.pattern import Detector, Hit
 from patlint.model import Candidate, Context, Location, PlaceFinding, Secret, Skip
-from patlint.sources.archives import HEAD, kind_of, may_be_archive
+from patlint.sources.archives import HEAD, MAGICS, TAR_MAGIC_AT, kind_of, may_be_archive
 from patlint.sources.readers import READER_MAX_BYTES, FileReader
 from patlint.sources.reading import (
     OPEN_FLAGS,
@@ -23,7 +23,15 @@ from patlint.sources.reading import (
     read_chunk,
     read_fd,
 )
-from patlint.sources.transcode import Codec, OffsetMap, Utf8Stream, decode, file_width, sniff
+from patlint.sources.transcode import (
+    NUL_WINDOW,
+    Codec,
+    OffsetMap,
+    Utf8Stream,
+    decode,
+    file_width,
+    sniff,
+)
 
 CHUNK = 8 << 20  # bytes read and scanned at once
 OVERLAP = 16 << 10  # carried into the next chunk so no token (or base64 region) is cut in two
@@ -123,6 +131,20 @@ def scan_data(
 
 
 PRECHECK_MIN_FILES = 200  # a scan of fewer files: compiling the pre-check costs more than it saves
+# A first byte after which a file may be UTF-16/32 text (a byte order mark, or NUL) or an
+# archive (its magic); `plain_head` is true without a look at anything else for the others.
+_ODD_FIRST = frozenset(b"\xff\xfe\0" + bytes(m[0] for m in MAGICS))
+
+
+def plain_head(data: bytes) -> bool:
+    """True only when `sniff(data)` is None and `may_be_archive(data)` is False (no byte order
+    mark, no NUL in the first NUL_WINDOW bytes, no archive magic), in one call instead of two:
+    the tree scan asks this for every file without a keyword. False: ask those two."""
+    return (
+        (not data or data[0] not in _ODD_FIRST)
+        and data.find(b"\0", 0, NUL_WINDOW) < 0
+        and data.find(b"ustar", TAR_MAGIC_AT, TAR_MAGIC_AT + 5) < 0
+    )
 
 
 def scan_paths(
@@ -174,10 +196,9 @@ def scan_paths(
                         data = read(fd, size + 1)
                         if len(data) != size:
                             data = b""  # short read or grown: scan_path streams it
-                        elif (
-                            not may_hit(data)
-                            and sniff(data) is None
-                            and not (archives and may_be_archive(data))
+                        elif not may_hit(data) and (
+                            plain_head(data)
+                            or (sniff(data) is None and not (archives and may_be_archive(data)))
                         ):
                             clean += 1
                             clean_bytes += len(data)

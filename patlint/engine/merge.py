@@ -7,12 +7,14 @@ as one unsharded `scan --repos` would: GitHub is asked once per token for the wh
 
 Verifying needs the token and a report holds none (only its SHA-256). So the merge reads each
 token again from the place the report names: the git blob (`git cat-file`, through the
-hardened helper) in the repository of the location — a local path as listed, or the mirror of
-a URL in --repos-cache (fetched again when the merging job has none) — or the file, relative to
---root. Only a token whose SHA-256 is the report's is kept, and it lives only in memory: no
-artifact of a fleet ever holds a plaintext token. A token that cannot be read again keeps what
-its report recorded (if the shard verified it) with a notice. With --offline nothing is read
-again and each token keeps what its report recorded.
+hardened helper) in the repository of the location — one of the `--repos FILE` list given to
+merge: a local path as listed, or the mirror of a URL in --repos-cache (fetched again when the
+merging job has none) — or the file, inside --root. A report names places, it does not choose
+them (see Reader). Only a token whose SHA-256 is the report's is kept, and it lives only in
+memory: no artifact of a fleet ever holds a plaintext token; it is sent only to the hosts its
+places, as read again, name. A token that cannot be read again keeps what its report recorded
+(if the shard verified it) with a notice. With --offline nothing is read again and each token
+keeps what its report recorded.
 
 Merging is associative and commutative in content: the result depends on the set of places,
 not on how the reports were grouped or ordered.
@@ -20,8 +22,9 @@ not on how the reports were grouped or ordered.
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
@@ -43,7 +46,7 @@ from patlint.model import (
     TokenStatus,
 )
 from patlint.sources.report_json import MISSING_SHARD, LoadedReport
-from patlint.sources.repos import shards_of
+from patlint.sources.repos import Repo, Shard, normalize, shard_of, shards_of
 
 MAX_FILE = 256 << 20  # a file read again for its token
 _RANK = {SCANNED: 0, STALE: 1, NOT_SCANNED: 2}
@@ -77,8 +80,14 @@ class Merged:
     fleet: FleetInfo | None = None
 
 
-def combine(reports: Sequence[LoadedReport]) -> Merged:
-    """Unite the reports: every place once, every skip and notice once, the fleet covered."""
+def combine(reports: Sequence[LoadedReport], listed: Sequence[Repo] | None = None) -> Merged:
+    """Unite the reports: every place once, every skip and notice once, the fleet covered.
+
+    What a report says it covered (`fleet.shards`, a repository `scanned`) cannot be checked
+    without scanning again, so it is trusted: merge only your own run's artifacts. What can be
+    compared is: two reports that claim one shard with different contents, a report listing
+    repositories of a shard it does not claim, and, given `listed` (the list the shards
+    scanned), a listed repository that no report of its (given) shard mentions."""
     out = Collected()
     # One place named by several reports (a shard given twice; or a forged report copying an
     # honest one's place, digests are in every artifact): the claim that hides less wins,
@@ -133,6 +142,19 @@ def combine(reports: Sequence[LoadedReport]) -> Merged:
     fleet = None
     if any_fleet:
         covered = _shard_order(shards)
+        out.stats.notices += _disagreements(reports)
+        if listed is not None:
+            absent = _unaccounted(listed, repos, covered)
+            for name, shard in absent:
+                detail = f"in the --repos list, in no report of shard {shard}"
+                repos[name] = RepoStatus(name, NOT_SCANNED, detail)
+                out.stats.skipped.append(Skip(name, "repository-not-scanned", detail))
+            if absent:
+                out.stats.notices.append(
+                    f"merge: {len(absent)} repositor{'y' if len(absent) == 1 else 'ies'} of the "
+                    "--repos list in no report of a shard that was given: the reports cover less "
+                    "than they claim (merge only the artifacts of your own run)"
+                )
         statuses = tuple(sorted(repos.values(), key=lambda r: r.name))
         fleet = FleetInfo(covered, statuses)
         missing = missing_shards(covered)
@@ -146,6 +168,67 @@ def combine(reports: Sequence[LoadedReport]) -> Merged:
             )
         out.stats.notices.append(_merged_notice(statuses, covered))
     return Merged(out, infos, fleet)
+
+
+def _in_shard(name: str, shard: Shard) -> bool:
+    try:
+        return shard_of(normalize(name), shard.total) == shard.index
+    except ValueError:
+        return False
+
+
+def _disagreements(reports: Sequence[LoadedReport]) -> list[str]:
+    """Where reports' coverage claims contradict each other or themselves (one notice each)."""
+    out: list[str] = []
+    contents: dict[str, set[str]] = {}
+    for rep in reports:
+        if rep.fleet is None or len(rep.fleet.shards) != 1:
+            continue  # a merged report (several shards) holds parts that are compared alone
+        claim = rep.fleet.shards[0]
+        what = (
+            sorted((r.name, r.status, r.detail) for r in rep.fleet.repositories),
+            sorted(
+                repr((c.secret.digest, c.rule_id, _loc_key(c.location))) for c in rep.candidates
+            ),
+            rep.files_scanned,
+            rep.bytes_scanned,
+        )
+        contents.setdefault(claim, set()).add(hashlib.sha256(repr(what).encode()).hexdigest())
+        parsed = shards_of([claim])
+        if parsed and not all(_in_shard(r.name, parsed[0]) for r in rep.fleet.repositories):
+            out.append(
+                f"merge: {rep.source} claims shard {claim} but lists repositories of other shards "
+                "(a report made from another list, or not what it claims)"
+            )
+    for claim, seen in sorted(contents.items()):
+        if len(seen) > 1:
+            out.append(
+                f"merge: {len(seen)} reports claim shard {claim} with different contents (a job "
+                "run twice, or a report that is not what it claims: merge only the artifacts of "
+                "your own run)"
+            )
+    return out
+
+
+def _unaccounted(
+    listed: Sequence[Repo], statuses: Mapping[str, RepoStatus], covered: Sequence[str]
+) -> list[tuple[str, Shard]]:
+    """Listed repositories that no report mentions although a report of their shard was given."""
+    named = set()
+    for name in statuses:
+        try:
+            named.add(normalize(name))
+        except ValueError:
+            continue
+    given = shards_of(covered)
+    out: list[tuple[str, Shard]] = []
+    for repo in listed:
+        if repo.normalized in named:
+            continue
+        shard = next((s for s in given if shard_of(repo.normalized, s.total) == s.index), None)
+        if shard is not None:
+            out.append((repo.name, shard))
+    return out
 
 
 def _counted(reports: Sequence[LoadedReport]) -> tuple[int, int]:
@@ -266,20 +349,62 @@ def _merged_notice(statuses: Sequence[RepoStatus], covered: Sequence[str]) -> st
 
 
 class Reader:
-    """Reads tokens again from their places; each git directory and blob once."""
+    """Reads tokens again from their places; each git directory and blob once.
+
+    A report is another job's artifact, so it names places, it does not choose them: a file is
+    read only when its path stays inside --root (no absolute path, no `..`, no link out), a
+    blob only from --root's repository or one of the `repos` the merging job was given (the
+    list the shards scanned; the list's own spelling is fetched, never the report's). Any
+    other place is not read; the token keeps what its report recorded, with a notice."""
 
     def __init__(
-        self, detectors: Sequence[Rule], *, root: str, cache: str | None, timeout: float
+        self,
+        detectors: Sequence[Rule],
+        *,
+        root: str,
+        cache: str | None,
+        timeout: float,
+        repos: Sequence[Repo] | None = None,
     ) -> None:
         from patlint.detectors.pattern import Detector
 
         self.detector = Detector(detectors)
         self.root = root
+        self.real_root = os.path.realpath(root)
         self.cache = cache
         self.timeout = timeout
+        self.repos = {r.normalized: r for r in repos} if repos is not None else None
         self._gitdirs: dict[str, str | None] = {}
         self._cands: dict[tuple[str | None, str], list[Candidate]] = {}
-        self.notes: list[str] = []
+        self._refused: dict[str, None] = {}  # repositories not given (shown safely)
+        self._outside = 0  # places whose path leads outside --root
+        self._problems: list[str] = []
+
+    @property
+    def notes(self) -> list[str]:
+        """What the merging job would not or could not read, one notice per kind of reason."""
+        out = list(self._problems)
+        if self._outside:
+            out.append(
+                f"merge: {self._outside} place(s) not read again: the path leads outside --root "
+                "(absolute, `..`, or through a link out of it); a report names only places "
+                "under the folder it scanned"
+            )
+        if self._refused:
+            names = list(self._refused)
+            shown = ", ".join(names[:10]) + (
+                f" and {len(names) - 10} more" if len(names) > 10 else ""
+            )
+            why = (
+                "not in the --repos list given to merge"
+                if self.repos is not None
+                else "give merge --repos FILE (the list the shards scanned) to read them"
+            )
+            out.append(
+                f"merge: {len(names)} repositor{'y' if len(names) == 1 else 'ies'} not read "
+                f"again ({why}): {shown}"
+            )
+        return out
 
     def _gitdir(self, repository: str | None) -> str | None:
         if repository is None:
@@ -291,25 +416,37 @@ class Reader:
 
         path: str | None = None
         try:
-            repo = parse_line(repository)
+            named = parse_line(repository)
         except ValueError:
-            repo = None
-        if repo is not None and repo.local:
+            named = None
+        repo = self.repos.get(named.normalized) if named and self.repos is not None else None
+        if repo is None:
+            self._refused[shown_name(repository)] = None
+        elif repo.local:
             path = local(repo).path
-        elif repo is not None:
+        else:
             mirrors = MirrorCache(self.cache, timeout=self.timeout)
             path = mirrors.existing(repo)
             if path is None:
                 got = mirrors.fetch(repo)
                 path = got.path
                 if got.problem and path is None:
-                    self.notes.append(f"merge: repository {repository}: {got.problem}")
+                    self._problems.append(f"merge: repository {repo.name}: {got.problem}")
         self._gitdirs[repository] = path
         return path
 
+    def inside(self, rel: str) -> str | None:
+        """The file `rel` names under --root, resolved; None when it would lead outside."""
+        parts = rel.replace(os.sep, "/").split("/")
+        if not rel or "\0" in rel or os.path.isabs(rel) or ".." in parts:
+            return None
+        real = os.path.realpath(os.path.join(self.real_root, rel))
+        top = self.real_root.rstrip(os.sep) + os.sep
+        return real if real.startswith(top) else None
+
     def _candidates(self, loc: Location) -> list[Candidate]:
         from patlint.engine.filescan import scan_bytes, scan_path
-        from patlint.engine.revoke_targets import _read_blob
+        from patlint.engine.revoke_targets import _read_blob, _unescape
 
         key = (loc.repository, f"blob:{loc.blob}" if loc.blob else f"path:{loc.path}")
         if key in self._cands:
@@ -321,19 +458,106 @@ class Reader:
             if data is not None:
                 found = scan_bytes(data, loc.path, self.detector).candidates
         elif loc.repository is None:
-            name = loc.path if os.path.isabs(loc.path) else os.path.join(self.root, loc.path)
-            if os.path.isfile(name):
-                found = scan_path(name, loc.path, self.detector, max_size=MAX_FILE).candidates
+            # both names the path can stand for: reports write a non-UTF-8 byte as `\xNN`
+            names = [self.inside(rel) for rel in dict.fromkeys((loc.path, _unescape(loc.path)))]
+            if all(n is None for n in names):
+                self._outside += 1
+            for name in names:
+                if name is not None and os.path.isfile(name):
+                    found += scan_path(name, loc.path, self.detector, max_size=MAX_FILE).candidates
         self._cands[key] = found
         return found
 
-    def secret(self, token: Token) -> Secret | None:
-        """The token itself, read again from one of its places; None when none has it."""
+    def prefetch(self, tokens: Sequence[Token]) -> None:
+        """Read every blob the tokens' places name, one `git cat-file --batch` per repository
+        (a process per blob cost ~3 ms: a token in 500 versions of a file took 1.4 s)."""
+        from patlint.engine.filescan import scan_bytes
+
+        wanted: dict[str | None, dict[str, str]] = {}  # repository -> blob -> path it is read as
+        for t in tokens:
+            for c in t.candidates:
+                loc = c.location
+                if loc.blob is not None and (loc.repository, f"blob:{loc.blob}") not in self._cands:
+                    wanted.setdefault(loc.repository, {}).setdefault(loc.blob, loc.path)
+        for repository, blobs in wanted.items():
+            gitdir = self._gitdir(repository)
+            for blob in blobs:
+                self._cands[(repository, f"blob:{blob}")] = []
+            if gitdir is None:
+                continue
+            for blob, data in read_blobs(gitdir, blobs):
+                found = scan_bytes(data, blobs[blob], self.detector).candidates
+                self._cands[(repository, f"blob:{blob}")] = found
+
+    def found(self, token: Token) -> list[Candidate]:
+        """The token as read again at each of its places (the contexts the files give, not
+        what the reports claim); empty when no place has it."""
+        out: list[Candidate] = []
         for c in token.candidates:
-            for found in self._candidates(c.location):
-                if found.secret.digest == token.secret.digest and not found.secret.sealed:
-                    return found.secret
-        return None
+            for got in self._candidates(c.location):
+                if got.secret.digest == token.secret.digest and not got.secret.sealed:
+                    out.append(got)
+        return out
+
+
+def read_blobs(gitdir: str, blobs: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    """(blob, bytes) of each blob git can read in `gitdir`, through one hardened `git cat-file
+    --batch`: one request at a time, each answer of announced size read before the next. Ids
+    that are not 7 to 64 hex digits are not asked for; other objects, missing or ambiguous
+    ids and blobs over MAX_FILE are left out."""
+    import contextlib
+    import re
+    import subprocess
+
+    from patlint.sources import gitcmd
+
+    wanted = [b for b in blobs if re.fullmatch(r"[0-9a-f]{7,64}", b)]
+    if not wanted:
+        return
+    proc = subprocess.Popen(
+        gitcmd.argv(gitdir, "cat-file", "--batch"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=gitcmd.env(),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for blob in wanted:
+            proc.stdin.write(blob.encode("ascii") + b"\n")
+            proc.stdin.flush()
+            head = proc.stdout.readline(512).split()
+            if len(head) != 3 or not head[2].isdigit():
+                continue  # "<id> missing" / "<id> ambiguous": nothing more to read for it
+            size = int(head[2])
+            keep = head[1] == b"blob" and size <= MAX_FILE
+            data = proc.stdout.read(size) if keep else b""
+            rest = size - len(data) + 1  # and the newline after the object
+            while rest > 0:
+                chunk = proc.stdout.read(min(rest, 1 << 20))
+                if not chunk:
+                    raise OSError("git cat-file ended in the middle of an object")
+                rest -= len(chunk)
+            if keep and len(data) == size:
+                yield blob, data
+    except OSError:
+        return  # what was read is kept; the other places are not read again (a notice says so)
+    finally:
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        proc.wait()
+
+
+def shown_name(name: str) -> str:
+    """A name a report gave, fit for a notice: control characters escaped, cut short, and not
+    at all when it looks like a token (a legacy 40-hex token has no shape to redact)."""
+    from patlint.sources.repos import looks_like_token
+
+    if looks_like_token(name):
+        return "(a name that looks like a token, not shown)"
+    text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in name)
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 class MergeResolver:
@@ -352,16 +576,21 @@ class MergeResolver:
         out: dict[str, TokenInfo] = {}
         live: list[Token] = []
         lost: list[str] = []
+        if self.reader is not None:
+            self.reader.prefetch(tokens)
         for t in tokens:
-            secret = self.reader.secret(t) if self.reader is not None else None
-            if secret is None:
+            again = self.reader.found(t) if self.reader is not None else []
+            if not again:
                 if self.reader is not None:
                     lost.append(t.secret.preview)
                 if t.secret.digest in self.recorded:
                     out[t.secret.digest] = self.recorded[t.secret.digest]
                 continue
-            self.revealed.append(secret)
-            live.append(replace(t, secret=secret))
+            self.revealed.append(again[0].secret)
+            # Where it is sent, and whether it may be, is decided by the places as read again
+            # (their hosts, their checksums), never by a report's claims: a forged shard can
+            # name an honest place with its own `context.host`.
+            live.append(replace(t, secret=again[0].secret, candidates=tuple(again)))
         if self.inner is not None and live:
             out.update(self.inner.resolve(live))
             self._notices.extend(self.inner.notices())
@@ -391,9 +620,10 @@ def merge_reports(
     options: ScanOptions,
     *,
     resolver: MergeResolver,
+    listed: Sequence[Repo] | None = None,
 ) -> ScanResult:
     """One result for the union of the reports, verified and judged once."""
-    merged = combine(reports)
+    merged = combine(reports, listed)
     resolver.recorded = merged.infos
     result = finish(merged.collected, ruleset, options, resolver=resolver)
     result.fleet = merged.fleet

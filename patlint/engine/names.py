@@ -25,6 +25,12 @@ class NameScan:
     def _scan(self, batch: NameBatch) -> None:
         self.candidates += [c for c, _ in self.search(batch)]
 
+    def scan_names(self, shown: list[str]) -> None:
+        """Search these shown paths (what `wrap` does for each batch of BATCH of them, for a
+        caller that walks itself: the tree scan's feeding loop)."""
+        if shown:
+            self._scan(NameBatch.of(shown))
+
     def search(self, batch: NameBatch) -> list[tuple[Candidate, int]]:
         """The tokens in `batch` not found at their place before, each with the index of the
         path it is in (the history scan places it at that path's blob)."""

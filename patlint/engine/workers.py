@@ -160,14 +160,23 @@ class Workers:
             self.terminate()
 
     def run(self, batches: Iterator[Batch], on_result: Callable[[Any], None]) -> None:
-        """Scan every batch; `on_result` gets each answer in the main thread, in finishing order.
+        """Scan every batch; `on_result` gets each answer in the main thread, in the order the
+        batches came (whichever worker finished first), so a scan's report does not depend on
+        which worker was quicker.
 
         Each worker holds up to DEPTH batches (the one it scans and the next), so it never
         waits for the parent between two. The main thread pulls batches (that is: walks) when
-        a worker has room, and while every worker is full and no batch is ready yet.
+        a worker has room, and while every worker is full and no batch is ready yet. A worker
+        answers its batches in the order it got them, so each pipe's answers are matched to
+        their batches by a queue of numbers; an answer that came early waits (at most
+        jobs × DEPTH of them) until those before it are in.
         """
         conns = list(self._conns)
         held = dict.fromkeys(conns, 0)
+        sent: dict[Connection, deque[int]] = {c: deque() for c in conns}
+        early: dict[int, Any] = {}  # answers that came before an earlier batch's
+        next_out = 0  # the number of the next answer `on_result` gets
+        count = 0  # batches sent so far
         ready: deque[Batch] = deque()
         exhausted = False
 
@@ -191,6 +200,8 @@ class Workers:
                         break
                     self._send(conn, ready.popleft())
                     held[conn] += 1
+                    sent[conn].append(count)
+                    count += 1
             busy = [c for c in conns if held[c]]
             if not busy:
                 return
@@ -201,7 +212,10 @@ class Workers:
                 assert isinstance(done, Connection)
                 answer = self._receive(done)
                 held[done] -= 1
-                on_result(answer)
+                early[sent[done].popleft()] = answer
+                while next_out in early:
+                    on_result(early.pop(next_out))
+                    next_out += 1
 
     def _send(self, conn: Connection, batch: Batch) -> None:
         try:

@@ -180,11 +180,13 @@ def places_of(f: Finding) -> list[Place]:
 
 
 def shown(path: str) -> str:
-    """A path for a terminal: control characters and undecodable bytes escaped."""
-    return display_path(path)
+    """A path for a terminal: control characters, undecodable bytes and the invisible
+    characters that reorder text (bidi overrides, zero-width marks) escaped."""
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", display_path(path))
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
 def display_path(path: str) -> str:

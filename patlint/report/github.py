@@ -26,7 +26,19 @@ COMMANDS = {
 # Annotations GitHub shows per step and level (error, warning, notice): the rest are dropped.
 # A job shows 50 in all, so a job with one patlint step (at most 30) keeps every one of them.
 PER_STEP = 10
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # all but the newline of "Fix:"
+# all but the newline of "Fix:", and the invisible characters that reorder text (bidi)
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def _visible(text: str) -> str:
+    """Control characters (ANSI escapes in a name, an author, a key, a shard's notice) and
+    bidi marks as \\xNN / \\uNNNN: they cannot recolour or reorder the log."""
+    return _CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        clean_text(text),
+    )
 
 
 def escape_data(text: str) -> str:
@@ -69,8 +81,7 @@ def annotation(f: Finding, meta: ReportMeta, place: Place | None = None) -> str:
     rule = meta.rules.get(f.rule_id)
     if rule is not None and rule.references:
         text += f"\nDocs: {rule.references[0]}"
-    # other control characters (ANSI escapes in a name, an author, a key) cannot recolour the log
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", clean_text(text))
+    text = _visible(text)
     return f"::{COMMANDS[f.severity]} {','.join(props)}::{escape_data(text)}"
 
 
@@ -118,7 +129,7 @@ def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta) -> None:
     for notice in [*result.stats.notices, *result.notices]:
         if left["notice"] > 0:
             left["notice"] -= 1
-            stream.write(f"::notice title=patlint::{escape_data(notice)}\n")
+            stream.write(f"::notice title=patlint::{escape_data(_visible(notice))}\n")
         else:
             stream.write(f"patlint: note: {safe(notice)}\n")
     stream.write(summary_line(result, meta) + "\n")

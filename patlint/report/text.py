@@ -25,7 +25,9 @@ VERBOSE_PLACES = 20
 DIGEST_SHOWN = 16  # hex digits of the SHA-256 a block shows (revoke --token takes them)
 RULE_COLUMN = 24  # a longer rule id pushes its own message right, not every other one
 LABEL = 11  # columns before a block's values: two spaces and the label
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # newlines too: a name cannot fake a line
+# Control characters (newlines too: a name cannot fake a line), and the invisible ones that
+# reorder or hide text on a terminal (bidi overrides and isolates, zero-width marks)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _STYLES = {
     "critical": "1;31",
     "high": "31",
@@ -39,7 +41,12 @@ _STYLES = {
 
 def safe(text: str) -> str:
     """Escape control characters (ANSI escapes included) so a file cannot rewrite the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", clean_text(text))
+    return _CONTROL.sub(_escaped, clean_text(text))
+
+
+def _escaped(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -339,13 +346,27 @@ def _command_lines(lead: str, words: Sequence[str], room: int) -> list[str] | No
     return lines if all(len(ln) <= room for ln in lines) else None
 
 
-def _next_step(token: Token | None, ref: TokenRef, meta: ReportMeta, room: int) -> list[str]:
+def _next_step(
+    token: Token | None,
+    ref: TokenRef,
+    findings: Sequence[Finding],
+    meta: ReportMeta,
+    room: int,
+) -> list[str]:
     """The one next step, as lines: revoke (or delete) it, then where its replacement lives."""
     info = token.info if token is not None else None
     lines: list[str] = []
 
     def say(text: str) -> None:
         lines.extend(textwrap.wrap(safe(text), room, break_on_hyphens=False))
+
+    if token is None and findings:
+        # No token record: a place rule took the token over (the job's own checkout token is
+        # never verified nor revoked), so the step is that rule's fix, not the kind's advice.
+        worst = max(findings, key=lambda f: int(f.severity))
+        if worst.remediation:
+            say(worst.remediation)
+            return lines
 
     if info is not None and info.status is TokenStatus.INVALID:
         say("delete it from every place above: GitHub already rejects it, nothing to revoke")
@@ -389,7 +410,7 @@ def _token_block(
     lines += lay.labelled("where", _place_lines(lay, token, findings))
     lines += lay.labelled("GitHub", [_github(token.info if token else None, meta, lay.room)])
     lines += lay.labelled("findings", _finding_lines(lay, findings))
-    return lines + lay.labelled("next", _next_step(token, ref, meta, lay.room))
+    return lines + lay.labelled("next", _next_step(token, ref, findings, meta, lay.room))
 
 
 def _place_finding(lay: _Layout, f: Finding) -> list[str]:
@@ -518,7 +539,7 @@ def render(
         for s in result.stats.skipped:
             detail = f": {safe(s.detail)}" if s.detail else ""
             out += textwrap.wrap(
-                f"skipped: {shown(s.path)}: {s.reason}{detail}",
+                f"skipped: {shown(s.path)}: {safe(s.reason)}{detail}",
                 lay.width,
                 subsequent_indent="      ",
                 break_on_hyphens=False,

@@ -12,6 +12,7 @@ wrong (exit 2).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,7 @@ from patlint.model import (
 )
 
 MISSING_SHARD = "missing-shard"  # a merge's own skip: worked out again at every merge
+_WORD = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 class ReportedSecret(Secret):
@@ -115,6 +117,20 @@ class _Reader:
             self.fail(where, "true, false or null")
         return value
 
+    def word(self, value: Any, where: str) -> str:
+        """A name patlint writes (a kind, a skip reason, a status): letters, digits, `-_.:`."""
+        text = self.text(value, where)
+        if not _WORD.fullmatch(text):
+            self.fail(where, "a name of letters, digits and -_.: (at most 64)")
+        return text
+
+    def preview(self, value: Any, where: str) -> str:
+        """A token's redacted preview: short, printable, nothing that can move a terminal."""
+        text = self.text(value, where)
+        if len(text) > 64 or not text.isprintable():
+            self.fail(where, "a redacted preview (printable, at most 64 characters)")
+        return text
+
     def sha(self, value: Any, where: str) -> str:
         text = self.text(value, where)
         if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
@@ -176,7 +192,7 @@ def parse_report(
         obj = r.obj(entry, where)
         skip = Skip(
             r.text(obj.get("path"), f"{where}.path"),
-            r.text(obj.get("reason"), f"{where}.reason"),
+            r.word(obj.get("reason"), f"{where}.reason"),
             r.text(obj.get("detail", ""), f"{where}.detail"),
         )
         if skip.reason != MISSING_SHARD:
@@ -204,8 +220,23 @@ def _location(r: _Reader, obj: dict[str, Any], where: str) -> Location:
         moved_from=r.opt_text(obj.get("moved_from"), f"{where}.moved_from"),
         author_name=r.opt_text(obj.get("author_name"), f"{where}.author_name"),
         author_email=r.opt_text(obj.get("author_email"), f"{where}.author_email"),
-        repository=r.opt_text(obj.get("repository"), f"{where}.repository"),
+        repository=_repository(r, obj.get("repository"), f"{where}.repository"),
     )
+
+
+def _repository(r: _Reader, value: Any, where: str) -> str | None:
+    """A repository as a `--repos` list names it (what a fleet scan writes): anything else is
+    no scan's output, and is not echoed (a token as a URL's user would be shown in full)."""
+    from patlint.sources.repos import looks_like_token, parse_line
+
+    name = r.opt_text(value, where)
+    if name is not None:
+        try:
+            parse_line(name)
+        except ValueError as exc:
+            why = "" if looks_like_token(str(exc)) else f" ({exc})"
+            r.fail(where, f"a repository as a --repos list names it{why}")
+    return name
 
 
 def _context(r: _Reader, obj: dict[str, Any], where: str) -> Context:
@@ -221,8 +252,8 @@ def _context(r: _Reader, obj: dict[str, Any], where: str) -> Context:
 def _secret(r: _Reader, obj: dict[str, Any], where: str) -> ReportedSecret:
     return ReportedSecret(
         r.sha(obj.get("sha256"), f"{where}.sha256"),
-        r.text(obj.get("kind"), f"{where}.kind"),
-        r.text(obj.get("preview"), f"{where}.preview"),
+        r.word(obj.get("kind"), f"{where}.kind"),
+        r.preview(obj.get("preview"), f"{where}.preview"),
     )
 
 
@@ -294,7 +325,7 @@ def token_info(r: _Reader, obj: dict[str, Any], where: str) -> TokenInfo:
     perms = obj.get("permissions")
     return TokenInfo(
         status,
-        kind=r.text(obj.get("kind"), f"{where}.kind"),
+        kind=r.word(obj.get("kind"), f"{where}.kind"),
         host=r.text(obj.get("host", "github.com"), f"{where}.host"),
         owner=r.opt_text(obj.get("owner"), f"{where}.owner"),
         scopes=(
@@ -337,8 +368,8 @@ def _fleet(r: _Reader, obj: dict[str, Any]) -> FleetInfo:
         e = r.obj(entry, where)
         repos.append(
             RepoStatus(
-                r.text(e.get("name"), f"{where}.name"),
-                r.text(e.get("status"), f"{where}.status"),
+                _repository(r, r.text(e.get("name"), f"{where}.name"), f"{where}.name") or "",
+                r.word(e.get("status"), f"{where}.status"),
                 r.text(e.get("detail", ""), f"{where}.detail"),
             )
         )

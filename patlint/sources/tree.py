@@ -401,6 +401,7 @@ def _scandir(
     display_root = shown_root or root
     shown_prefix = _shown_prefix(display_root)
     always = excluder.always_matcher(options.always_include)
+    could_match = always.could_match
     excluded = excluder.excluded if excluder.active else None  # no call per file without one
     while stack:
         directory, rel_dir, pruned = stack.pop()
@@ -413,6 +414,15 @@ def _scandir(
             continue
         subdirs: list[tuple[str, str, bool]] = []
         for entry in entries:
+            if pruned and not could_match(entry.name):
+                # Inside a pruned folder only always-included files are read: a file whose
+                # name cannot be one is passed over before any other work (the home profile
+                # lists every file of node_modules and the caches to find the few that are).
+                try:
+                    if not entry.is_dir(follow_symlinks=False):
+                        continue
+                except OSError:
+                    pass  # said below, as for any entry
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
@@ -633,6 +643,16 @@ class _AlwaysMatcher:
         self.suffix_names = frozenset(x.rsplit("/", 1)[-1] for x in suffixes)
         self.prefixes = tuple(prefixes)
         self.spec = IgnoreSpec(rest) if rest else None
+
+    def could_match(self, name: str) -> bool:
+        """False when no file named `name` is always read, wherever it is (`match` is then
+        False too); True says only "ask `match`"."""
+        return (
+            name in self.names
+            or name in self.suffix_names
+            or self.spec is not None
+            or bool(self.prefixes and name.startswith(self.prefixes))
+        )
 
     def match(self, rel: str, name: str | None = None) -> bool:
         """Whether the file shown as `rel` (named `name`, its last part) is always read."""

@@ -169,3 +169,48 @@ def test_a_fifo_at_the_cache_path_is_not_waited_on(home: Path) -> None:
     )
     assert out.stdout.split() == [str(len(build_ruleset(Config()).known))]
     assert stat.S_ISREG(path.stat().st_mode)  # replaced by a real cache after the parse
+
+
+def test_validated_rules_are_not_guarded_again_until_text_or_checker_change(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The regular-expression guards (backtracking, triggers) ran on every start-up (~4 ms of a
+    # pre-commit run); the cache now remembers that a shipped file's exact text passed them.
+    from patlint.catalog import rules as rules_mod
+
+    cold = build_ruleset(Config())
+    guarded: list[str] = []
+    real_risk = rules_mod.backtracking_risk
+
+    def counting(pattern: str) -> str | None:
+        guarded.append(pattern)
+        return real_risk(pattern)
+
+    monkeypatch.setattr(rules_mod, "backtracking_risk", counting)
+    warm = build_ruleset(Config())
+    assert warm == cold
+    assert guarded == []  # the same texts, checked by the same code: not again
+    stamp = rule_cache.checker_stamp()
+    monkeypatch.setattr(rule_cache, "checker_stamp", lambda: [*stamp[:-1], stamp[-1] + 1])
+    assert build_ruleset(Config()) == cold
+    assert guarded  # rules.py changed (an upgrade, an edited checkout): every rule is checked
+    n = len(guarded)
+    assert build_ruleset(Config()) == cold
+    assert len(guarded) == n  # and remembered again
+
+
+def test_a_refused_rule_is_never_remembered_as_checked(tmp_path: Path) -> None:
+    from patlint.catalog.rules import load_rule_file
+
+    bad = (
+        "- id: bad\n  name: n\n  kind: detector\n  severity: high\n  description: d\n"
+        "  remediation: r\n  examples: [x]\n  negative_examples: [y]\n  token_kind: ghp\n"
+        "  pattern: '((a+)+)'\n  keywords: [aa]\n"
+    )
+    path = tmp_path / "r.yml"
+    path.write_text(bad)
+    cache = RuleFileCache(str(tmp_path / "c.json"))
+    for _ in range(2):
+        with pytest.raises(RuleError, match="backtracking"):
+            load_rule_file(path, parse=cache.load, memo=cache)
+        assert not cache.checked(bad, str(path))

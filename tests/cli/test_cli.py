@@ -312,7 +312,9 @@ def test_entry_point_leaves_fast_but_loses_nothing(tmp_path: Path, token: TokenF
     import sys
 
     tree = tmp_path / "tree"
-    for i in range(500):  # enough files for the worker processes
+    from patlint.engine.run import PARALLEL_MIN_FILES
+
+    for i in range(PARALLEL_MIN_FILES + 100):  # enough files for the worker processes
         (tree / f"d{i % 7}").mkdir(parents=True, exist_ok=True)
         (tree / f"d{i % 7}" / f"f{i}.py").write_text(f"x = {i}\n" * 50)
     secrets = [token("ghp") for _ in range(40)]
@@ -322,7 +324,7 @@ def test_entry_point_leaves_fast_but_loses_nothing(tmp_path: Path, token: TokenF
     res = subprocess.run([*cmd, "--format", "json", str(tree)], capture_output=True, check=False)
     assert res.returncode == 1, res.stderr
     doc = json.loads(res.stdout)  # complete: the last buffered block was flushed
-    assert len(doc["tokens"]) == 40 and doc["summary"]["files_scanned"] == 540
+    assert len(doc["tokens"]) == 40 and doc["summary"]["files_scanned"] == PARALLEL_MIN_FILES + 140
     out = tmp_path / "r.sarif"
     res = subprocess.run(
         [*cmd, "--format", "sarif", "-o", str(out), str(tree)], capture_output=True, check=False

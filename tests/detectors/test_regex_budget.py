@@ -112,7 +112,9 @@ def test_a_custom_pattern_the_guard_lets_through_stops_at_its_budget(
 
 def test_the_budget_holds_in_worker_processes(slow_tree: tuple[Path, Path, str]) -> None:
     rules, root, tok = slow_tree
-    for i in range(500):  # enough files for the parallel scan
+    from patlint.engine.run import PARALLEL_MIN_FILES
+
+    for i in range(PARALLEL_MIN_FILES + 100):  # enough files for the parallel scan
         (root / f"f{i:03}.txt").write_text("nothing here\n")
     proc, took = run(
         *("scan", "--offline", "--format", "json", "--rules", str(rules), "-j", "2", "."),

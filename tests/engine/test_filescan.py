@@ -211,3 +211,35 @@ def test_the_pre_check_of_a_stream_changes_nothing(
             total += len(with_precheck)
     assert False in answers and True in answers  # streams turned away and streams let through
     assert total > 20
+
+
+def test_plain_head_is_true_only_where_sniff_and_the_archive_test_say_plain() -> None:
+    # The tree scan's one test of a file's first bytes stands for two calls (UTF-16/32 and
+    # archive magic); it may say "ask them" too often, never "plain" for a file that is not.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from patlint.sources.archives import MAGICS, TAR_MAGIC_AT, may_be_archive
+    from patlint.sources.transcode import sniff
+
+    marks = [b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\0\0", b"\0\0\xfe\xff", *MAGICS, b"\0", b""]
+    tails = st.binary(max_size=600) | st.text(max_size=600).map(lambda t: t.encode("utf-8"))
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.sampled_from(marks), tails, st.booleans(), st.integers(0, 600))
+    def check(mark: bytes, tail: bytes, tar: bool, nul_at: int) -> None:
+        data = mark + tail
+        if tar:
+            data = data.ljust(TAR_MAGIC_AT, b"a")[:TAR_MAGIC_AT] + b"ustar" + data[TAR_MAGIC_AT:]
+        if nul_at < len(data) and nul_at % 3 == 0:
+            data = data[:nul_at] + b"\0" + data[nul_at + 1 :]
+        if filescan.plain_head(data):
+            assert sniff(data) is None
+            assert not may_be_archive(data)
+
+    check()
+    for plain in (b"", b"x", b"def f():\n    pass\n", "é".encode() * 400):
+        assert filescan.plain_head(plain)
+    utf16 = "text".encode("utf-16-le")
+    assert sniff(utf16) is not None and not filescan.plain_head(utf16)
+    assert not filescan.plain_head(b"PK\x03\x04rest")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.fleet.helpers import make_fleet, places, run, scan_json
+from tests.fleet.helpers import honest_shard, make_fleet, places, run, scan_json
 from tests.github_emulator import Emulator
 
 pytestmark = pytest.mark.usefixtures("git_env")
@@ -44,11 +44,14 @@ def test_merged_shards_equal_the_unsharded_run_and_github_sees_each_token_once(
         path = tmp_path / f"shard-{k}.json"
         _, report = scan_json(listing, "--shard", f"{k}/3", "-o", str(path))
         reports.append(str(path))
-    # the merging job has no mirrors yet: it fetches again what it must read tokens from
+    # the merging job has no mirrors yet: it fetches again what it must read tokens from, of
+    # the repositories of the list it is given (the one the shards scanned)
     code, out, err = run(
         [
             "merge",
             *reports,
+            "--repos",
+            str(listing),
             "--format",
             "json",
             "--no-cache",
@@ -167,24 +170,6 @@ def test_reports_of_another_version_or_malformed_are_refused(tmp_path: Path, tok
     assert code == 2 and "not JSON" in err
 
 
-def _honest_shard(tmp_path: Path, token: Any, emulator: Emulator) -> tuple[Path, str, Path]:
-    """A tree with a live `repo, admin:org` token, scanned online into an honest report."""
-    value = token()
-    emulator.add(value, scopes="repo, admin:org")
-    tree = tmp_path / "tree"
-    tree.mkdir()
-    (tree / "deploy.env").write_text(f"GH_TOKEN={value}\n")
-    honest = tmp_path / "honest.json"
-    code, _, err = run(
-        [
-            *("scan", str(tree), "--format", "json", "-o", str(honest), "--no-cache"),
-            *("--no-progress", "--github-api", emulator.base_url),
-        ]
-    )
-    assert code == 1, err
-    return honest, value, tree
-
-
 def _severities(report: dict[str, Any]) -> set[tuple[str, str]]:
     return {(f["rule_id"], f["severity"]) for f in report["findings"]}
 
@@ -195,7 +180,7 @@ def test_a_hostile_shard_cannot_suppress_another_shards_token(
     # Shard reports are artifacts of other jobs (pull-request jobs too). A forged one that
     # names the same place as an honest shard (digests are in every report artifact) with
     # `suppress: "*"` replaced the honest place when it was given first: the token vanished.
-    honest, _, _ = _honest_shard(tmp_path, token, emulator)
+    honest, _, _ = honest_shard(tmp_path, token, emulator)
     data = json.loads(honest.read_text())
     for t in data["tokens"]:
         for d in t["detections"]:
@@ -219,7 +204,7 @@ def test_a_hostile_shard_cannot_downgrade_what_another_shard_verified(
     # The token cannot be read again (an offline merge; a file or mirror the merging job
     # lacks): each token keeps what a shard recorded. The most recent record won, so a forged
     # shard dated later said "revoked" (or live with no scopes) and every finding went away.
-    honest, _, tree = _honest_shard(tmp_path, token, emulator)
+    honest, _, tree = honest_shard(tmp_path, token, emulator)
     data = json.loads(honest.read_text())
     [verified] = [t["verification"] for t in data["tokens"]]
     assert verified["status"] == "valid" and "admin:org" in verified["scopes"]
@@ -247,3 +232,50 @@ def test_a_hostile_shard_cannot_downgrade_what_another_shard_verified(
     )
     assert code == 1, err
     assert json.loads(out)["tokens"][0]["verification"]["status"] == "valid"
+
+
+def test_blobs_are_read_again_through_one_git_process_per_repository(
+    tmp_path: Path, token: Any, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from patlint.engine.merge import read_blobs
+    from tests.fleet.helpers import git, make_repo
+
+    value = token()
+    emulator.add(value)
+    versions = [
+        {"deploy.env": f"GH_TOKEN={value}\nversion={i}\n"} for i in range(25)
+    ]  # one a day (make_repo)
+    repo = make_repo(tmp_path / "repo", [*versions, {"big.bin": "x" * 100}])
+    blob = git(repo, "rev-parse", "HEAD:deploy.env")
+    tree = git(repo, "rev-parse", "HEAD^{tree}")
+    asked = [blob, "0" * 40, "not-hex", tree, blob[:7], git(repo, "rev-parse", "HEAD:big.bin")]
+    got = dict(read_blobs(str(repo), asked))
+    assert got == {
+        blob: f"GH_TOKEN={value}\nversion=24\n".encode(),
+        blob[:7]: f"GH_TOKEN={value}\nversion=24\n".encode(),
+        asked[-1]: b"x" * 100,
+    }
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{repo}\n")
+    report = tmp_path / "r.json"
+    scan_json(listing, "-o", str(report))
+    spawned: list[list[str]] = []
+    popen = subprocess.Popen
+
+    def counting(args: Any, *a: Any, **kw: Any) -> Any:
+        spawned.append(list(args))
+        return popen(args, *a, **kw)
+
+    monkeypatch.setattr(subprocess, "Popen", counting)
+    code, out, err = run(
+        [
+            *("merge", str(report), "--repos", str(listing), "--format", "json", "--no-cache"),
+            *("--github-api", emulator.base_url),
+        ]
+    )
+    assert code == 1, err
+    [tok] = json.loads(out)["tokens"]
+    assert len(tok["locations"]) == 25 and tok["verification"]["status"] == "valid"
+    assert [a[-2:] for a in spawned if "cat-file" in a] == [["cat-file", "--batch"]]

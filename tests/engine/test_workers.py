@@ -56,6 +56,19 @@ def test_every_batch_is_answered_once_by_initialised_workers(method: str) -> Non
     assert len({pid for pid, _rels, _tag in answers}) <= 2
 
 
+def _slow_first(batch: Batch) -> list[str]:
+    if batch[0][1] == "0-0":
+        time.sleep(0.3)  # the other worker answers several batches meanwhile
+    return [rel for _path, rel in batch]
+
+
+def test_answers_come_in_batch_order_whichever_worker_is_quicker() -> None:
+    answers: list[list[str]] = []
+    with Workers(2, _init, (7,), _slow_first, method="fork") as workers:
+        workers.run(iter(_batches(12)), answers.append)
+    assert answers == [[f"{i}-{j}" for j in range(3)] for i in range(12)]
+
+
 def test_an_error_in_a_worker_is_raised_in_the_parent() -> None:
     got: list[int] = []
     with pytest.raises(ValueError, match="cannot scan 'bad'"):

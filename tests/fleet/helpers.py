@@ -11,6 +11,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from patlint.cli import cli
+from tests.github_emulator import Emulator
 
 
 def git(repo: Path, *args: str) -> str:
@@ -85,3 +86,21 @@ def make_fleet(tmp_path: Path, token: Any) -> tuple[Path, dict[str, str]]:
         f"file://{tmp_path / 'delta'}/\nfile://{tmp_path / 'unreachable'}\n"
     )
     return listing, t
+
+
+def honest_shard(tmp_path: Path, token: Any, emulator: Emulator) -> tuple[Path, str, Path]:
+    """A tree with a live `repo, admin:org` token, scanned online into an honest report."""
+    value = token()
+    emulator.add(value, scopes="repo, admin:org")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "deploy.env").write_text(f"GH_TOKEN={value}\n")
+    honest = tmp_path / "honest.json"
+    code, _, err = run(
+        [
+            *("scan", str(tree), "--format", "json", "-o", str(honest), "--no-cache"),
+            *("--no-progress", "--github-api", emulator.base_url),
+        ]
+    )
+    assert code == 1, err
+    return honest, value, tree

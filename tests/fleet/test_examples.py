@@ -82,8 +82,12 @@ def test_github_actions_fleet_workflow(
     assert str(len(shards)) == wf["env"]["SHARDS"] and shards == list(range(1, len(shards) + 1))
     assert merge["needs"] == "scan" and merge["if"] == "${{ !cancelled() }}"
     assert merge["permissions"]["security-events"] == "write"
-    download = next(s for s in merge["steps"] if "download-artifact" in s.get("uses", ""))
+    downloads = [s for s in merge["steps"] if "download-artifact" in s.get("uses", "")]
+    download = next(s for s in downloads if "pattern" in s["with"])
     assert download["with"]["merge-multiple"] is True
+    # the merge reads tokens again only from the list the shards scanned: it downloads it too
+    assert any(s["with"].get("name") == "patlint-repos" for s in downloads)
+    assert any("--repos repos.txt" in s.get("run", "") for s in merge["steps"])
     uploads = [s for s in scan["steps"] if "upload-artifact" in s.get("uses", "")]
     assert "${{ matrix.shard }}" in uploads[0]["with"]["name"]
     assert "${{ matrix.shard }}" in uploads[0]["with"]["path"]  # unique file names too
@@ -161,6 +165,7 @@ def test_gitlab_fleet_pipeline(tmp_path: Path, token: Any, emulator: Emulator) -
     assert isinstance(total, int) and 1 < total <= 200
     assert merge["needs"] == [{"job": "patlint-shard", "artifacts": True}]
     assert merge["when"] == "always" and shard["artifacts"]["when"] == "always"
+    assert "--repos repos.txt" in merge["script"][0]
     assert "$CI_NODE_INDEX" in shard["artifacts"]["paths"][0]  # unique names: no overwrite
 
     listing, secrets = make_fleet(tmp_path, token)
@@ -171,7 +176,7 @@ def test_gitlab_fleet_pipeline(tmp_path: Path, token: Any, emulator: Emulator) -
     project.mkdir()
     shutil.copy(listing, project / "repos.txt")
     collected = tmp_path / "merge-job"
-    collected.mkdir()
+    shutil.copytree(project, collected)  # the merge job's checkout: repos.txt is in it
     for k in range(1, total + 1):
         work = tmp_path / f"job-{k}"
         shutil.copytree(project, work)

@@ -236,3 +236,75 @@ def test_a_hostile_docker_login_line_only_adds_findings() -> None:
         RULES["overscoped-for-context"].severity
         > RULES["classic-where-fine-grained-would-do"].severity
     )
+
+
+# Each conventional name, the use its public documentation gives it (cited next to the name in
+# rules/policy/scopes.yml), scopes that use needs (no verdict) and one it does not (a verdict).
+_DOCUMENTED_NAMES = [
+    ("CR_PAT", "container-registry", ["read:packages", "write:packages"], "repo"),
+    ("GHCR_TOKEN", "container-registry", ["read:packages"], "repo"),
+    ("HOMEBREW_GITHUB_PACKAGES_TOKEN", "container-registry", ["read:packages"], "repo"),
+    ("NODE_AUTH_TOKEN", "npm", ["read:packages"], "repo"),
+    ("NPM_TOKEN", "npm", ["write:packages"], "admin:org"),
+    ("HOMEBREW_GITHUB_API_TOKEN", "homebrew", ["public_repo", "gist", "workflow"], "repo"),
+    ("GORELEASER_GITHUB_TOKEN", "release", ["repo"], "admin:org"),
+    ("RENOVATE_TOKEN", "renovate", ["repo", "workflow"], "delete_repo"),
+    ("GITHUB_COM_TOKEN", "read-only-api", [], "public_repo"),
+    ("RENOVATE_GITHUB_COM_TOKEN", "read-only-api", [], "read:user"),
+    ("DANGER_GITHUB_API_TOKEN", "pull-request-bot", ["public_repo"], "admin:repo_hook"),
+]
+
+
+@pytest.mark.parametrize(("name", "usage", "enough", "extra"), _DOCUMENTED_NAMES)
+def test_a_documented_name_is_judged_by_its_use(
+    name: str, usage: str, enough: list[str], extra: str
+) -> None:
+    check = ContextScopesCheck()
+    params = check.parse_params(RULES["overscoped-for-context"].params, "x")
+    assert params.names[name] == usage
+    # found as a workflow's env entry and as a dotenv line: the last part of the key is the name
+    for key in (name, f"jobs.release.env.{name}", name.lower()):
+        ok = token(kind="ghp", scopes=enough, contexts=[{"key": key}])
+        assert verdicts("overscoped-for-context", ok) == [], (name, key)
+        over = token(kind="ghp", scopes=[*enough, extra], contexts=[{"key": key}])
+        [msg] = verdicts("overscoped-for-context", over)
+        assert f"is used only as a {usage} credential" in msg
+        assert f"but also holds {extra};" in msg
+        assert f"({name}, by its name)" in msg
+
+
+@pytest.mark.parametrize(
+    "key", ["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"]
+)
+def test_gh_cli_names_are_general_use_and_never_judged(key: str) -> None:
+    """gh reads these for every command (`gh api` included): any scope may be needed, so a
+    token also stored as one is never called over-scoped, even next to a registry login."""
+    god = ["repo", "admin:org", "delete_repo", "write:packages"]
+    t = token(kind="ghp", scopes=god, contexts=[{"usage": "container-registry"}, {"key": key}])
+    assert verdicts("overscoped-for-context", t) == []
+    assert verdicts("god-token", t)  # the general name quiets only this rule
+
+
+def test_hub_config_is_general_use_without_a_name() -> None:
+    """hub's ~/.config/hub `oauth_token` is read as a gh-cli place (gh_hosts reader)."""
+    t = token(
+        kind="gho",
+        scopes=["repo", "read:org", "gist", "admin:org"],
+        contexts=[
+            {"usage": "gh-cli", "file_type": "hub-config", "key": "github.com[0].oauth_token"}
+        ],
+    )
+    assert verdicts("overscoped-for-context", t) == []
+
+
+def test_a_name_must_be_the_whole_last_part_of_the_key() -> None:
+    for key in ("MY_RENOVATE_TOKEN", "RENOVATE_TOKEN_OLD", "GITHUB_COM_TOKEN2", "x.RENOVATE"):
+        t = token(kind="ghp", scopes=["repo", "admin:org"], contexts=[{"key": key}])
+        assert verdicts("overscoped-for-context", t) == [], key
+
+
+def test_the_read_only_use_needs_no_scope_and_names_every_extra() -> None:
+    t = token(kind="ghp", scopes=["public_repo", "gist"], contexts=[{"key": "GITHUB_COM_TOKEN"}])
+    [msg] = verdicts("overscoped-for-context", t)
+    assert "but also holds gist, public_repo;" in msg
+    assert "read-only-api: no scope at all" in msg

@@ -294,3 +294,25 @@ def _run_next_steps(tmp_path: Path, token: TokenFactory, emulator: Any, com: Any
         assert done.returncode == 0, command + "\n" + done.stdout + done.stderr
         assert com.revoked()[-1] == secret
     assert com.revoked() == [in_file, in_history]
+
+
+def test_a_persisted_checkout_token_says_to_stop_persisting_it(
+    tmp_path: Path, token: TokenFactory
+) -> None:
+    """The job's own token in `.git/config` is not revoked or re-minted by the reader: the one
+    next step is the finding's fix (`persist-credentials: false`), not the kind's advice."""
+    import base64
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    job = token("ghs")
+    header = base64.b64encode(f"x-access-token:{job}".encode()).decode()
+    key = "http.https://github.com/.extraheader"
+    subprocess.run(
+        ["git", "-C", str(tmp_path), "config", key, f"AUTHORIZATION: basic {header}"], check=True
+    )
+    code, out = scan("--offline", str(tmp_path))
+    assert code == 1 and job not in out and header not in out
+    (block,) = parse(out).blocks.values()
+    assert block.findings[0][1] == "checkout-persisted-credentials"
+    assert "persist-credentials: false" in block.next
+    assert "mint one when needed" not in block.next

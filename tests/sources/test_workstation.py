@@ -122,3 +122,33 @@ def test_always_include_fast_matcher_agrees_with_gitignore_semantics() -> None:
         "s/nuget.CONFIG",
     ]
     assert [f for f in files if fast.match(f)] == [f for f in files if spec.match_file(f)]
+    # The walk passes over a name inside a pruned tree when `could_match` says no: it must
+    # never say no where `match` would say yes.
+    assert all(fast.could_match(f.rsplit("/", 1)[-1]) for f in files if fast.match(f))
+    assert not fast.could_match("index.js")
+
+
+def test_the_name_shortcut_in_pruned_trees_changes_no_walk(home: Path, monkeypatch: Any) -> None:
+    from patlint.sources import platform
+    from patlint.sources.tree import FileRef, WalkOptions, _AlwaysMatcher, walk
+
+    names = [
+        ".npmrc", ".env", ".env.local", ".envrc", "index.js", "config.json", "hosts.yml",
+        "config", "credentials", "settings.xml", "NuGet.Config", "README.md",
+    ]  # fmt: skip
+    dirs = ["node_modules/a", "node_modules/a/.docker", "node_modules/b/gh", ".cache/x/git",
+            ".cache/x/.git", "code/.venv/lib/GitHub CLI", "code/src"]  # fmt: skip
+    for d in dirs:
+        for n in names:
+            write(home, f"{d}/{n}", "x\n")
+    options = WalkOptions(
+        use_gitignore=False,
+        prune_dirs=frozenset({"node_modules", ".cache", ".venv"}),
+        always_include=platform.always_include(),
+    )
+    fast = [r for r in walk([str(home)], options) if isinstance(r, FileRef)]
+    monkeypatch.setattr(_AlwaysMatcher, "could_match", lambda self, name: True)
+    slow = [r for r in walk([str(home)], options) if isinstance(r, FileRef)]
+    assert fast == slow
+    assert len(fast) < len(dirs) * len(names)  # pruned trees were pruned
+    assert any("node_modules/a/.docker/config.json" in r.rel for r in fast)

@@ -11,11 +11,15 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from patlint.engine.run import ScanOptions, run_scan
 from patlint.model import ScanResult, sha256_hex
 from patlint.sources.tree import WalkOptions
 from patlint.sources.workstation import plan_scan
 from tests.sources.home import ruleset
+
+pytestmark = pytest.mark.usefixtures("git_env")
 
 RULE = "checkout-persisted-credentials"
 LEAK = "token-in-git-remote-url"
@@ -103,14 +107,21 @@ def test_checkout_with_a_pat_is_still_a_leak(tmp_path: Path, token: Any) -> None
 
 
 def test_same_header_in_a_user_gitconfig_is_not_a_checkout(tmp_path: Path, token: Any) -> None:
-    t = token("ghs")
-    (tmp_path / "repo").mkdir()
+    """Only a checkout's own `.git/config` is actions/checkout's: the same header in a tracked
+    `gitconfig` file is no checkout finding, while the real checkout beside it is one."""
+    t, job = token("ghs"), token("ghs")
+    repo = tmp_path / "repo"
+    repo.mkdir()
     header = base64.b64encode(f"x-access-token:{t}".encode()).decode()
-    (tmp_path / "repo" / "gitconfig").write_text(
+    (repo / "gitconfig").write_text(
         f'[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic {header}\n'
     )
-    result = scan_repo(tmp_path / "repo")
-    assert not [f for f in result.findings if f.rule_id == RULE]
+    (tmp_path / "v").mkdir()
+    vendored = checkout(tmp_path / "v", job)
+    os.rename(vendored, repo / "vendor")
+    result = scan_repo(repo)
+    # control: the checkout's own config is read (the old code read none and found nothing)
+    assert [f.location.path for f in result.findings if f.rule_id == RULE] == ["vendor/.git/config"]
 
 
 def test_hostile_names_never_print_the_token(tmp_path: Path, token: Any) -> None:
@@ -136,8 +147,16 @@ def test_hostile_names_never_print_the_token(tmp_path: Path, token: Any) -> None
             assert t not in proc.stdout + proc.stderr, fmt
 
 
+def real_nested_repo(path: Path, tok: str) -> None:
+    """A nested repository whose own `.git/config` holds `tok`: the positive control that
+    proves `.git/config` files are read at all in the scan beside the hostile ones."""
+    path.mkdir(parents=True)
+    git("init", "-q", cwd=path)
+    git("remote", "add", "origin", f"https://x:{tok}@github.com/a/ok.git", cwd=path)
+
+
 def test_git_symlink_and_gitdir_file_are_not_followed(tmp_path: Path, token: Any) -> None:
-    t = token("ghp")
+    t, ok = token("ghp"), token("ghp")
     outside = tmp_path / "outside"
     outside.mkdir()
     git("init", "-q", cwd=outside)
@@ -152,12 +171,15 @@ def test_git_symlink_and_gitdir_file_are_not_followed(tmp_path: Path, token: Any
     cfg = tree / "c" / ".git" / "config"
     cfg.unlink()
     cfg.symlink_to(outside / ".git" / "config")
+    assert "x:" + t in (tree / "c" / ".git" / "config").read_text()  # the link does lead there
+    real_nested_repo(tree / "d", ok)
     result = scan_repo(tree)
-    assert result.tokens == []
+    # the real nested config is read; none of the three ways out of the tree is followed
+    assert [x.secret.digest for x in result.tokens] == [sha256_hex(ok)]
 
 
 def test_config_fifo_huge_and_include_traversal(tmp_path: Path, token: Any) -> None:
-    t = token("ghp")
+    t, ok = token("ghp"), token("ghp")
     secret = tmp_path / "secret.config"
     secret.write_text(f'[remote "o"]\n\turl = https://x:{t}@github.com/a/b\n')
     tree = tmp_path / "tree"
@@ -169,17 +191,29 @@ def test_config_fifo_huge_and_include_traversal(tmp_path: Path, token: Any) -> N
     git("init", "-q", cwd=tree / "inc")
     git("config", "include.path", "../../../secret.config", cwd=tree / "inc")
     git("config", "includeIf.gitdir:/.path", str(secret), cwd=tree / "inc")
+    # git itself follows the include: the token is one `git config` away
+    proc = subprocess.run(
+        ["git", "config", "remote.o.url"], cwd=tree / "inc", capture_output=True, text=True
+    )
+    assert t in proc.stdout
     (tree / "big").mkdir()
     git("init", "-q", cwd=tree / "big")
     with open(tree / "big" / ".git" / "config", "a") as fh:
         fh.write("[core]\n" + "\tx = y\n" * 400_000)
+    real_nested_repo(tree / "zz", ok)
     result = scan_repo(tree)  # returns: a FIFO would hang a reader that opened it
-    assert result.tokens == []
+    # read past the FIFO and the huge file to the real config; the included file never read
+    assert [x.secret.digest for x in result.tokens] == [sha256_hex(ok)]
 
 
 def test_fsmonitor_and_deep_nesting_run_nothing(tmp_path: Path, token: Any) -> None:
-    t = token("ghp")
-    marker = tmp_path / "ran"
+    """A real git runs `core.fsmonitor` on every index read; the scan reads the same
+    `.git/config` files (finding the token in them) and runs nothing they name."""
+    t, top = token("ghp"), token("ghp")
+    marker = tmp_path / "RAN-fsmonitor"
+    prog = tmp_path / "evil-fsmonitor"
+    prog.write_text(f"#!/bin/sh\necho \"$0 $*\" >> '{marker}'\nexit 0\n")
+    prog.chmod(0o755)
     tree = tmp_path / "tree"
     deep = tree
     for i in range(20):
@@ -188,9 +222,21 @@ def test_fsmonitor_and_deep_nesting_run_nothing(tmp_path: Path, token: Any) -> N
     git("init", "-q", cwd=deep)
     git("remote", "add", "origin", f"https://x:{t}@github.com/a/b.git", cwd=deep)
     git("init", "-q", cwd=tree)
+    git("remote", "add", "origin", f"https://x:{top}@github.com/a/top.git", cwd=tree)
     for d in (tree, deep):
-        git("config", "core.fsmonitor", f"touch {marker}; false", cwd=d)
+        (d / "README").write_text("hello\n")
+        git("add", "README", cwd=d)
+        git("-c", "core.fsmonitor=false", "commit", "-q", "-m", "init", cwd=d)
+        git("config", "core.fsmonitor", str(prog), cwd=d)
+        git("config", "core.untrackedCache", "true", cwd=d)
         git("config", "core.hooksPath", str(tmp_path), cwd=d)
-    result = scan_repo(tree)
     assert not marker.exists()
-    assert [t_.secret.digest for t_ in result.tokens] == [sha256_hex(t)]
+    result = scan_repo(tree)
+    assert not marker.exists(), marker.read_text()
+    # the token in the same .git/config as the fsmonitor setting is found, at both depths
+    assert sorted(x.secret.digest for x in result.tokens) == sorted(
+        [sha256_hex(t), sha256_hex(top)]
+    )
+    # control: the trap is armed; a plain `git status` in that repository runs the program
+    git("status", "--porcelain", cwd=deep)
+    assert marker.exists()
