@@ -42,6 +42,23 @@ def read_stream(stream: BinaryIO, limit: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
+FIFO_WAIT = 5.0  # seconds a FIFO may go without a writer before it is an error
+
+
+def _wait_for_a_writer(fd: int, what: str) -> None:
+    """A FIFO opened without blocking reads end-of-file until a writer opens it (`<(…)`, a
+    pipe from another job), which read a late writer's report as empty: wait for one, for at
+    most FIFO_WAIT seconds (a FIFO in a scanned tree has no writer: a clear error, no hang)."""
+    import select
+
+    if not hasattr(select, "poll"):
+        return
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP)
+    if not poller.poll(int(FIFO_WAIT * 1000)):
+        raise ConfigError(f"{what}: a FIFO nothing wrote to within {FIFO_WAIT:g} s; not read")
+
+
 def read_file(path: str | os.PathLike[str], limit: int, what: str) -> bytes:
     """The bytes of `path`, at most `limit` of them; ConfigError when unreadable or larger."""
     try:
@@ -54,6 +71,8 @@ def read_file(path: str | os.PathLike[str], limit: int, what: str) -> bytes:
             raise ConfigError(f"{what}: is a directory")
         if stat.S_ISREG(info.st_mode) and info.st_size > limit:
             raise ConfigError(f"{what}: {info.st_size} bytes, larger than {_mib(limit)}; not read")
+        if stat.S_ISFIFO(info.st_mode):
+            _wait_for_a_writer(fd, what)
         if not stat.S_ISREG(info.st_mode):
             os.set_blocking(fd, True)  # a FIFO or device the user named: wait for its data
         with os.fdopen(fd, "rb", buffering=0) as stream:

@@ -35,3 +35,45 @@ def test_directories_missing_files_and_bad_utf8_are_clear_errors(tmp_path: Path)
     bad.write_bytes(b"ok\xff")
     with pytest.raises(ConfigError, match=r"not UTF-8 text .* at byte 2"):
         read_text(bad, 10, "--config bad")
+
+
+def test_a_fifo_whose_writer_comes_late_is_read_whole(tmp_path: Path) -> None:
+    """A report given as a FIFO (`<(…)`, a pipe from another job) was read as empty when its
+    writer had not opened it yet: O_NONBLOCK opens a FIFO at once and reads end-of-file."""
+    import os
+    import threading
+    import time
+
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+
+    def late_writer() -> None:
+        time.sleep(0.5)
+        with open(fifo, "wb") as f:
+            f.write(b'{"late": true}\n')
+
+    writer = threading.Thread(target=late_writer, daemon=True)
+    writer.start()
+    try:
+        assert read_text(fifo, 1 << 20, "report") == '{"late": true}\n'
+    finally:
+        release = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a writer still waiting opens
+        writer.join(10)
+        os.close(release)
+
+
+def test_a_fifo_nobody_writes_to_is_a_clear_error_not_a_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    import patlint.inputs
+
+    monkeypatch.setattr(patlint.inputs, "FIFO_WAIT", 0.3)
+    fifo = tmp_path / ".patlint.yaml"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    with pytest.raises(ConfigError, match=r"nothing wrote to within 0\.3 s"):
+        read_text(fifo, 1 << 20, "config")
+    assert time.monotonic() - start < 5
