@@ -21,7 +21,7 @@ from patlint.engine.filescan import FileResult, scan_bytes, scan_path
 from patlint.errors import ConfigError
 from patlint.hosts import GITHUB_COM
 from patlint.model import Candidate, Secret
-from patlint.sources import gitcmd
+from patlint.sources import gitcmd, gitguard
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +97,7 @@ def _read_blob(root: str, blob: str) -> bytes | None:
     if not all(ch in "0123456789abcdef" for ch in blob) or not 7 <= len(blob) <= 64:
         return None
     try:
-        proc = subprocess.run(
-            gitcmd.argv(root, "cat-file", "blob", blob),
-            capture_output=True,
-            env=gitcmd.env(),
-            check=False,
-            timeout=60,
-        )
+        proc = gitguard.run(gitcmd.argv(root, "cat-file", "blob", blob), timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return proc.stdout if proc.returncode == 0 else None

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from patlint.errors import ConfigError
-from patlint.sources import gitcmd
+from patlint.sources import gitcmd, gitguard
 from patlint.sources.history.revisions import open_repo
 
 ZERO = "0" * 40
@@ -205,13 +205,12 @@ def _word(value: str) -> str:
 
 def _git(repo: str, *args: str) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            gitcmd.argv(repo, *args),
-            capture_output=True,
-            text=True,
-            env=gitcmd.env(),
-            check=False,
-            timeout=120,
+        proc = gitguard.run(gitcmd.argv(repo, *args), timeout=120)
+        return subprocess.CompletedProcess(
+            proc.args,
+            proc.returncode,
+            proc.stdout.decode("utf-8", "replace"),
+            proc.stderr.decode("utf-8", "replace"),
         )
     except FileNotFoundError:
         raise ConfigError("git is not installed (or not on PATH); history scans need it") from None

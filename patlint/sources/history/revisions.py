@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 
 from patlint.errors import ConfigError, PatlintError
-from patlint.sources import gitcmd
+from patlint.sources import gitcmd, gitguard
 from patlint.sources.gitowner import check_own_history
 
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
@@ -30,13 +30,7 @@ class _Revisions:
 def _git(repo: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
     """Run a short git command in `repo` and capture its output."""
     try:
-        proc = subprocess.run(
-            gitcmd.argv(repo, *args),
-            capture_output=True,
-            env=gitcmd.env(),
-            check=False,
-            timeout=600,
-        )
+        proc = gitguard.run(gitcmd.argv(repo, *args), timeout=600)
     except FileNotFoundError:
         raise ConfigError("git is not installed (or not on PATH); --history needs it") from None
     if check and proc.returncode != 0:
