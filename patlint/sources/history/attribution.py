@@ -159,7 +159,7 @@ def _tip_tree(repo: str, tip: str | None, blobs: set[str]) -> tuple[dict[str, se
         proc.wait()
         watch.close()
     if watch.fired:
-        raise gitguard.GitStalled(["git", "ls-tree"], watch.stall, watch.notice())
+        raise gitguard.GitStalled(["git ls-tree"], watch.stall, watch.notice())
     return paths, links
 
 

@@ -306,7 +306,7 @@ class _ObjectReader:
             if self.watch is not None and self.watch.fired:  # not damage: git was stopped
                 notice = self.watch.notice()
                 self.close()
-                raise gitguard.GitStalled(["git", "cat-file"], 0, notice)
+                raise gitguard.GitStalled(["git cat-file"], 0, notice)
         if len(data) != size:
             self.close()  # it died inside the object
             return None
