@@ -242,3 +242,19 @@ def test_cat_file_leaves_out_missing_objects_and_keeps_only_what_is_asked(
     blob = git(r, "rev-parse", "HEAD:app.env")
     got = list(gitguard.cat_file(str(r), ["0" * 40, blob], lambda t, n: 3 if t == b"blob" else 0))
     assert got == [(blob, b"blob", len((r / "app.env").read_bytes()), b"GH=")]
+
+
+def test_tree_scan_with_a_fifo_gitignore_in_the_work_tree_is_bounded(
+    repo: tuple[Path, str],
+) -> None:
+    """`git ls-files --exclude-standard` opens every `.gitignore` of the work tree: a FIFO one
+    (committed content of a hostile checkout, not in the git dir) stops it. The watch stops git
+    and the folder is walked instead (the FIFO itself is skipped, never opened)."""
+    r, shown = repo
+    (r / "sub").mkdir()
+    os.mkfifo(r / "sub" / ".gitignore")
+    code, report, said, took = patlint(str(r), stall=1)
+    assert took < 30
+    assert code == 1
+    assert shown in {t["preview"] for t in report["tokens"]}
+    assert "git stopped answering" in said
