@@ -47,6 +47,9 @@ def open_repo(path: str) -> str:
     """Check that `path` is inside a git repository; ConfigError (exit 2) when it is not."""
     if not os.path.isdir(path):
         raise ConfigError(f"{path}: not a directory (--history needs a git repository)")
+    why = gitguard.precheck(path)
+    if why is not None:  # `read_history` skips such a repository before; the others stop here
+        raise ConfigError(f"{path}: git would wait for ever in this repository ({why})")
     proc = _git(path, "rev-parse", "--git-dir", check=False)
     if proc.returncode != 0:
         raise ConfigError(f"{path}: not a git repository ({_first_line(proc.stderr)})")
