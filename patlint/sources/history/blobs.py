@@ -447,7 +447,7 @@ def _read_history(
     lists every object it can reach without it; cat-file stops at an unreadable blob: it is
     started again after it).
     """
-    open_repo(repo)
+    open_repo(repo, checked=True)
     revs = resolve_revisions(repo, since=since, rev_range=rev_range)
     out = HistoryCollected(description=revs.description)
     stats = out.stats

@@ -43,11 +43,12 @@ def _first_line(stderr: bytes) -> str:
     return lines[0] if lines else "no message"
 
 
-def open_repo(path: str) -> str:
-    """Check that `path` is inside a git repository; ConfigError (exit 2) when it is not."""
+def open_repo(path: str, *, checked: bool = False) -> str:
+    """Check that `path` is inside a git repository; ConfigError (exit 2) when it is not, or
+    when git would hang there (`gitguard.precheck`, unless the caller `checked` already)."""
     if not os.path.isdir(path):
         raise ConfigError(f"{path}: not a directory (--history needs a git repository)")
-    why = gitguard.precheck(path)
+    why = None if checked else gitguard.precheck(path)
     if why is not None:  # `read_history` skips such a repository before; the others stop here
         raise ConfigError(f"{path}: git would wait for ever in this repository ({why})")
     proc = _git(path, "rev-parse", "--git-dir", check=False)
