@@ -27,6 +27,7 @@ request/answer loop over `git cat-file --batch` the history authors and `merge` 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import subprocess
@@ -82,7 +83,7 @@ def _kind(path: str) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        if exc.errno == 40:  # ELOOP
+        if exc.errno == errno.ELOOP:
             return "a symbolic link loop"
         return None  # no permission and the like: git fails, it does not wait
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
