@@ -485,7 +485,7 @@ class Reader:
                 self._cands[(repository, f"blob:{blob}")] = []
             if gitdir is None:
                 continue
-            for blob, data in read_blobs(gitdir, blobs):
+            for blob, data in read_blobs(gitdir, blobs, self._problems):
                 found = scan_bytes(data, blobs[blob], self.detector).candidates
                 self._cands[(repository, f"blob:{blob}")] = found
 
@@ -500,53 +500,28 @@ class Reader:
         return out
 
 
-def read_blobs(gitdir: str, blobs: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-    """(blob, bytes) of each blob git can read in `gitdir`, through one hardened `git cat-file
-    --batch`: one request at a time, each answer of announced size read before the next. Ids
-    that are not 7 to 64 hex digits are not asked for; other objects, missing or ambiguous
-    ids and blobs over MAX_FILE are left out."""
-    import contextlib
+def read_blobs(
+    gitdir: str, blobs: Iterable[str], notices: list[str] | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """(blob, bytes) of each blob git can read in `gitdir`, through one hardened and watched
+    `git cat-file --batch` (`patlint.sources.gitguard.cat_file`). Ids that are not 7 to 64 hex
+    digits are not asked for; other objects, missing or ambiguous ids and blobs over MAX_FILE
+    are left out; a git that stops answering is stopped (a line in `notices` says so)."""
     import re
-    import subprocess
 
-    from patlint.sources import gitcmd
+    from patlint.sources import gitguard
 
     wanted = [b for b in blobs if re.fullmatch(r"[0-9a-f]{7,64}", b)]
     if not wanted:
         return
-    proc = subprocess.Popen(
-        gitcmd.argv(gitdir, "cat-file", "--batch"),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=gitcmd.env(),
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
-        for blob in wanted:
-            proc.stdin.write(blob.encode("ascii") + b"\n")
-            proc.stdin.flush()
-            head = proc.stdout.readline(512).split()
-            if len(head) != 3 or not head[2].isdigit():
-                continue  # "<id> missing" / "<id> ambiguous": nothing more to read for it
-            size = int(head[2])
-            keep = head[1] == b"blob" and size <= MAX_FILE
-            data = proc.stdout.read(size) if keep else b""
-            rest = size - len(data) + 1  # and the newline after the object
-            while rest > 0:
-                chunk = proc.stdout.read(min(rest, 1 << 20))
-                if not chunk:
-                    raise OSError("git cat-file ended in the middle of an object")
-                rest -= len(chunk)
-            if keep and len(data) == size:
-                yield blob, data
-    except OSError:
-        return  # what was read is kept; the other places are not read again (a notice says so)
-    finally:
-        for stream in (proc.stdin, proc.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
-        proc.wait()
+    if (why := gitguard.precheck(gitdir)) is not None:
+        if notices is not None:
+            notices.append(f"{gitdir}: blobs not read again, git would wait on it ({why})")
+        return
+    keep = lambda kind, size: size if kind == b"blob" and size <= MAX_FILE else 0  # noqa: E731
+    for blob, kind, size, data in gitguard.cat_file(gitdir, wanted, keep, notices):
+        if kind == b"blob" and size <= MAX_FILE:
+            yield blob, data
 
 
 def shown_name(name: str) -> str:

@@ -8,6 +8,7 @@ revoking needs access to the places themselves.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from patlint.engine.filescan import FileResult, scan_bytes, scan_path
 from patlint.errors import ConfigError
 from patlint.hosts import GITHUB_COM
 from patlint.model import Candidate, Secret
-from patlint.sources import gitcmd
+from patlint.sources import gitcmd, gitguard
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +94,18 @@ def _unescape(path: str) -> str:
     return os.fsdecode(raw)
 
 
+@functools.lru_cache(maxsize=16)
+def _blocked(root: str) -> bool:
+    return gitguard.precheck(root) is not None
+
+
 def _read_blob(root: str, blob: str) -> bytes | None:
     if not all(ch in "0123456789abcdef" for ch in blob) or not 7 <= len(blob) <= 64:
         return None
+    if _blocked(root):
+        return None  # git would wait for ever there (a FIFO in its git dir): not read again
     try:
-        proc = subprocess.run(
-            gitcmd.argv(root, "cat-file", "blob", blob),
-            capture_output=True,
-            env=gitcmd.env(),
-            check=False,
-            timeout=60,
-        )
+        proc = gitguard.run(gitcmd.argv(root, "cat-file", "blob", blob), timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return proc.stdout if proc.returncode == 0 else None

@@ -25,7 +25,7 @@ import stat
 import subprocess
 
 from patlint.errors import ConfigError
-from patlint.sources import gitcmd
+from patlint.sources import gitcmd, gitguard
 
 _ALTERNATES_DEPTH = 5  # git's own limit on alternates of alternates
 
@@ -64,12 +64,9 @@ def check_own_history(root: str) -> None:
 
 def _git_dirs(root: str) -> tuple[str | None, str | None]:
     try:
-        proc = subprocess.run(
+        proc = gitguard.run(
             gitcmd.argv(root, "rev-parse", "--absolute-git-dir", "--git-common-dir"),
-            capture_output=True,
-            env=gitcmd.env(),
             timeout=60,
-            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None, None
@@ -104,14 +101,11 @@ def _points_back(git_dir: str, common: str, dotgit: str, real_root: str) -> bool
 
 def _core_worktree(git_dir: str) -> str | None:
     try:
-        proc = subprocess.run(
+        proc = gitguard.run(
             gitcmd.argv(
                 git_dir, "config", "--file", os.path.join(git_dir, "config"), "core.worktree"
             ),
-            capture_output=True,
-            env=gitcmd.env(),
             timeout=60,
-            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

@@ -92,6 +92,9 @@ def _covered_roots(roots: list[str]) -> set[int]:
 def _walk_dir(root: str, options: WalkOptions, excluder: _Excluder) -> Iterator[FileRef | Skip]:
     real_root = os.path.realpath(root)
     found = _git_files(root) if options.use_gitignore else None
+    if isinstance(found, str):  # git would hang in this repository: walk the folder instead
+        yield Skip(relative_to_root(root, ""), "git-not-run", found)
+        found = None
     if found is not None:
         listed, unopened = found
         for folder, why in unopened:  # git said so on stderr only: never silently dropped
@@ -113,16 +116,10 @@ def _git_ignored(path: str) -> bool:
     """True when git ignores the folder `path` (it is inside a work tree and matched by an ignore rule)."""
     import subprocess
 
-    from patlint.sources import gitcmd
+    from patlint.sources import gitcmd, gitguard
 
     try:
-        proc = subprocess.run(
-            gitcmd.argv(path, "check-ignore", "-q", ".", tree=True),
-            capture_output=True,
-            env=gitcmd.env(),
-            timeout=30,
-            check=False,
-        )
+        proc = gitguard.run(gitcmd.argv(path, "check-ignore", "-q", ".", tree=True), timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return proc.returncode == 0
@@ -235,25 +232,28 @@ def _git_unopened(stderr: bytes) -> list[tuple[str, str]]:
     return out
 
 
-def _git_files(root: str) -> tuple[list[str], list[tuple[str, str]]] | None:
+def _git_files(root: str) -> tuple[list[str], list[tuple[str, str]]] | str | None:
     """Tracked plus untracked-not-ignored files under `root`, and the folders git could not
-    open (a path longer than PATH_MAX, no permission), or None outside a git work tree."""
+    open (a path longer than PATH_MAX, no permission), or None outside a git work tree; a
+    sentence when git must not be run there (it would hang: `gitguard`) or was stopped."""
     if not _in_git_work_tree(root):
         return None
     import subprocess
 
-    from patlint.sources import gitcmd
+    from patlint.sources import gitcmd, gitguard
 
+    why = gitguard.precheck(root)
+    if why is not None:
+        return f"{why}: git was not run; the folder was walked instead (.gitignore not applied)"
     try:
-        proc = subprocess.run(
+        proc = gitguard.run(
             gitcmd.argv(
                 root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", tree=True
             ),
-            capture_output=True,
-            env=gitcmd.env(),
             timeout=120,
-            check=False,
         )
+    except gitguard.GitStalled as exc:
+        return f"{exc}; the folder was walked instead (.gitignore not applied)"
     except (OSError, subprocess.TimeoutExpired):
         return None
     if proc.returncode != 0:

@@ -250,3 +250,31 @@ def test_a_list_of_a_million_repositories_is_refused_fast(tmp_path: Path) -> Non
     assert time.monotonic() - started < 2.0
     code, _, err = run(["merge", "--offline", "--repos", str(listing), str(listing)])
     assert code == 2 and f"more than {MAX_REPOS:,} repositories" in err
+
+
+def test_a_local_repository_whose_git_dir_blocks_is_skipped_and_the_others_scanned(
+    tmp_path: Path, token: Any
+) -> None:
+    """A FIFO where git opens a file would stop git for ever: that repository is named and
+    skipped, every other one is scanned, the report is written (`gitguard.precheck`)."""
+    import json
+    import time
+
+    from tests.fleet.helpers import run_bounded
+
+    kept = token()
+    a = make_repo(tmp_path / "a", [{"cfg.env": f"T={kept}\n"}])
+    b = make_repo(tmp_path / "b", [{"x.env": f"T={token()}\n"}])
+    os.mkfifo(b / ".git" / "objects" / "info" / "alternates")
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{b}\n{a}\n")
+    start = time.monotonic()
+    code, out, err = run_bounded(
+        ["scan", "--offline", "--history", "--repos", str(listing), "--format", "json"]
+    )
+    assert time.monotonic() - start < 30
+    assert code == 1, err
+    report = json.loads(out)
+    assert {r for _, r, _, _ in places(report)} == {str(a)}
+    assert any("alternates is a FIFO" in n for n in report["notices"])
+    assert report["summary"]["incomplete"] >= 1

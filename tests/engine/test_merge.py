@@ -279,3 +279,40 @@ def test_blobs_are_read_again_through_one_git_process_per_repository(
     [tok] = json.loads(out)["tokens"]
     assert len(tok["locations"]) == 25 and tok["verification"]["status"] == "valid"
     assert [a[-2:] for a in spawned if "cat-file" in a] == [["cat-file", "--batch"]]
+
+
+def test_reading_again_from_a_repository_whose_git_dir_blocks_finishes(
+    tmp_path: Path, token: Any, emulator: Emulator
+) -> None:
+    """`merge --repos` reads each token again from its blob; a loose object swapped for a FIFO
+    after the scan must not hang it: the token is kept as the shard recorded it, with a notice."""
+    import os
+    import time
+
+    from tests.fleet.helpers import git, make_repo, run_bounded
+
+    value = token()
+    emulator.add(value)
+    repo = make_repo(tmp_path / "repo", [{"deploy.env": f"GH_TOKEN={value}\n"}])
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{repo}\n")
+    report = tmp_path / "r.json"
+    scan_json(listing, "-o", str(report))
+    blob = git(repo, "rev-parse", "HEAD:deploy.env")
+    loose = repo / ".git" / "objects" / blob[:2] / blob[2:]
+    loose.unlink()
+    os.mkfifo(loose)
+    start = time.monotonic()
+    code, out, err = run_bounded(
+        [
+            *("merge", str(report), "--repos", str(listing), "--format", "json", "--no-cache"),
+            *("--github-api", emulator.base_url),
+        ]
+    )
+    assert time.monotonic() - start < 30
+    assert code == 1, err
+    merged = json.loads(out)
+    [tok] = merged["tokens"]
+    assert tok["verification"] is None  # not read again: never sent (offline shard: nothing kept)
+    assert emulator.seen(value) == []
+    assert any("is a FIFO" in n for n in merged["notices"])

@@ -39,3 +39,48 @@ def test_file_name_that_is_not_utf8_is_found_again(
         [sha256_hex(t), sha256_hex(other)]
     )
     assert targets.missing == []
+
+
+def test_a_history_place_in_a_repository_git_would_hang_in_is_not_read_again(
+    tmp_path: Path, token: Callable[..., str], git_env: None
+) -> None:
+    """A report of `scan --history` names blobs; when the repository's git dir has since got a
+    FIFO where git opens a file, the places are not read (the token is listed as missing),
+    and `revoke` does not hang. Run in a child so a regression fails instead of hanging."""
+    import subprocess
+    import sys
+
+    t = token("ghp")
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "app.env").write_text(f"GH_TOKEN={t}\n")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+    report = tmp_path / "report.json"
+    res = CliRunner().invoke(
+        cli, ["scan", "--offline", "--history", "--format", "json", "-o", str(report), str(root)]
+    )
+    assert res.exit_code == 1, res.stderr
+    os.mkfifo(root / ".git" / "objects" / "info" / "alternates")
+    code = (
+        "import sys\n"
+        "from patlint.config import Config\n"
+        "from patlint.detectors.pattern import Detector\n"
+        "from patlint.engine.revoke_targets import from_report\n"
+        "from patlint.engine.ruleset import build_ruleset\n"
+        "d = Detector(build_ruleset(Config()).detectors)\n"
+        "t = from_report(sys.argv[1], d, root=sys.argv[2])\n"
+        "print(len(t.found), len(t.missing))\n"
+    )
+    import time
+
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(report), str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0", "1"]
+    assert time.monotonic() - start < 20  # found before git runs, not by the 30 s watch

@@ -104,3 +104,19 @@ def honest_shard(tmp_path: Path, token: Any, emulator: Emulator) -> tuple[Path, 
     )
     assert code == 1, err
     return honest, value, tree
+
+
+def run_bounded(args: list[str], deadline: float = 60) -> tuple[int, str, str]:
+    """`patlint ARGS` in a child process: a hang fails the test instead of the whole suite."""
+    import sys
+
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "patlint", *args],
+            capture_output=True,
+            text=True,
+            timeout=deadline,
+        )
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"patlint {args[0]} hung (more than {deadline} s)") from None
+    return proc.returncode, proc.stdout, proc.stderr

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from patlint.model import Candidate, PlaceFinding
-from patlint.sources import gitcmd
+from patlint.sources import gitcmd, gitguard
 from patlint.sources.history.renames import _relocate
 from patlint.sources.history.revisions import _first_line, _git, _Revisions
 
@@ -68,6 +68,7 @@ def _attribute(
         stderr=errors,
         env=gitcmd.env(),
     )
+    watch = gitguard.Watch([proc], f"{repo}: git log")
     assert proc.stdout is not None
     commit, date, rank = "", "", 0
     new_oid: str | None = None
@@ -93,6 +94,9 @@ def _attribute(
         errors.seek(0)
         stderr = errors.read(4096)
         errors.close()
+        watch.close()
+    if watch.fired:
+        raise gitguard.GitStalled(args, watch.stall, watch.notice())
     if code != 0:
         notices.append(
             f"git log stopped early (exit {code}: {_first_line(stderr)}): some findings may name "
@@ -136,6 +140,7 @@ def _tip_tree(repo: str, tip: str | None, blobs: set[str]) -> tuple[dict[str, se
         stderr=subprocess.DEVNULL,
         env=gitcmd.env(),
     )
+    watch = gitguard.Watch([proc], f"{repo}: git ls-tree")
     assert proc.stdout is not None
     try:
         for entry in _split_nul(proc.stdout):
@@ -152,6 +157,9 @@ def _tip_tree(repo: str, tip: str | None, blobs: set[str]) -> tuple[dict[str, se
     finally:
         proc.stdout.close()
         proc.wait()
+        watch.close()
+    if watch.fired:
+        raise gitguard.GitStalled(["git ls-tree"], watch.stall, watch.notice())
     return paths, links
 
 
@@ -161,11 +169,8 @@ def _shallow_boundary(repo: str) -> frozenset[str]:
         return frozenset()
     where = _git(repo, "rev-parse", "--git-path", "shallow").stdout.decode().strip()
     path = where if os.path.isabs(where) else os.path.join(repo, where)
-    try:
-        with open(path, encoding="ascii") as fh:
-            return frozenset(line.strip() for line in fh if line.strip())
-    except OSError:
-        return frozenset()
+    text = gitguard.read_small(path, 64 << 20)  # never blocks: a FIFO there gives ""
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _place(

@@ -11,12 +11,10 @@ The text is shown as it is (reports escape control characters; the redactor hide
 
 from __future__ import annotations
 
-import contextlib
 import re
-import subprocess
 from collections.abc import Iterable
 
-from patlint.sources import gitcmd
+from patlint.sources import gitguard
 
 HEADER_MAX = 64 << 10  # bytes of a commit object kept: its headers (a message can be huge)
 FIELD_MAX = 256  # characters kept of a name or an email
@@ -52,38 +50,9 @@ def commit_authors(repo: str, commits: Iterable[str]) -> dict[str, tuple[str, st
     out: dict[str, tuple[str, str]] = {}
     if not wanted:
         return out
-    proc = subprocess.Popen(
-        gitcmd.argv(repo, "cat-file", "--batch"),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=gitcmd.env(),
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
-        for oid in wanted:
-            # One request at a time: each answer is read before the next is asked for.
-            proc.stdin.write(oid.encode("ascii") + b"\n")
-            proc.stdin.flush()
-            head = proc.stdout.readline(512).split()
-            if len(head) != 3 or not head[2].isdigit():
-                continue  # "<oid> missing": nothing more to read for it
-            size = int(head[2])
-            kept = proc.stdout.read(min(size, HEADER_MAX))
-            rest = size - len(kept) + 1  # and the newline after the object
-            while rest > 0:
-                chunk = proc.stdout.read(min(rest, 1 << 20))
-                if not chunk:
-                    raise OSError("git cat-file ended in the middle of a commit")
-                rest -= len(chunk)
-            author = _author(kept) if head[1] == b"commit" else None
-            if author is not None:
-                out[oid] = author
-    except OSError:
-        pass  # what was read is kept; the other findings carry no author
-    finally:
-        for stream in (proc.stdin, proc.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
-        proc.wait()
+    keep = lambda kind, size: min(size, HEADER_MAX) if kind == b"commit" else 0  # noqa: E731
+    for oid, _, _, headers in gitguard.cat_file(repo, wanted, keep):
+        author = _author(headers)
+        if author is not None:
+            out[oid] = author
     return out

@@ -43,7 +43,7 @@ from typing import IO, Any, BinaryIO, Protocol, cast
 from patlint.errors import PatlintError
 from patlint.ignorespec import IgnoreSpec
 from patlint.model import Candidate, Location, PlaceFinding, ScanStats, Skip
-from patlint.sources import gitcmd
+from patlint.sources import gitcmd, gitguard
 from patlint.sources.history.attribution import (
     _attribute,
     _Hit,
@@ -52,6 +52,7 @@ from patlint.sources.history.attribution import (
     _tip_tree,
 )
 from patlint.sources.history.damage import _bad_refs, _damage_notices, _tolerant_listing
+from patlint.sources.history.pathnames import PathNames
 from patlint.sources.history.renames import follow_renames
 from patlint.sources.history.revisions import (
     _count_commits,
@@ -62,8 +63,6 @@ from patlint.sources.history.revisions import (
     open_repo,
     resolve_revisions,
 )
-from patlint.sources.names import BATCH as NAME_BATCH
-from patlint.sources.names import NameBatch
 
 Progress = Any  # Callable[[int, int, int], None]: blobs, bytes, candidates so far
 
@@ -86,49 +85,6 @@ class BlobScanner(Protocol):
 
     def __call__(self, stream: BinaryIO, path: str, shown: str, size: int) -> ScannedBlob:
         """The blob's candidates and place findings (every byte of `stream` or a skip)."""
-
-
-class PathScanner(Protocol):
-    """A `BlobScanner` that also searches paths as names (`names`): optional."""
-
-    def names(self, batch: NameBatch) -> list[tuple[Candidate, int]]:
-        """The tokens in a batch of paths, each with the index of the path it is in."""
-
-
-class _PathNames:
-    """The paths the listing names, searched as names in batches (when the scanner can):
-    a hit joins the hits of the blob its path names (see `_place`)."""
-
-    def __init__(self, scan: BlobScanner) -> None:
-        self.scanner = cast("PathScanner | None", scan if hasattr(scan, "names") else None)
-        self.paths: list[str] = []
-        self.oids: list[str] = []
-        self.found: list[tuple[Candidate, str]] = []
-
-    def add(self, path: str, oid: str) -> None:
-        if self.scanner is None:
-            return
-        self.paths.append(path)
-        self.oids.append(oid)
-        if len(self.paths) >= NAME_BATCH:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.scanner is not None and self.paths:
-            for candidate, i in self.scanner.names(NameBatch.of(self.paths)):
-                self.found.append((candidate, self.oids[i]))
-        self.paths, self.oids = [], []
-
-    def into(self, hits: dict[str, _Hit]) -> dict[str, _Hit]:
-        """`hits` with the name hits found so far added."""
-        self._flush()
-        for candidate, oid in self.found:
-            hit = hits.get(oid)
-            if hit is None:
-                hits[oid] = hit = _Hit(candidate.location.path, [], [])
-            hit.candidates.append(candidate)
-        self.found = []
-        return hits
 
 
 PIPE_BYTES = 1 << 20  # pipe buffer asked for between cat-file --batch and the scanner
@@ -275,6 +231,8 @@ class _Pipeline:
             bufsize=1 << 16,
         )
         _grow_pipe(self.batch.stdout)
+        procs = [p for p in (self.revlist, self.check, self.batch) if p is not None]
+        self.watch = gitguard.Watch(procs, f"{repo}: git history")
         self.feeder = threading.Thread(target=self._feed, name="patlint-git-feed", daemon=True)
         self.feeder.start()
 
@@ -355,6 +313,7 @@ class _Pipeline:
             if item is _DONE:
                 return
             if item[0] == "error":
+                self.stalled()
                 raise PatlintError(f"reading git objects failed: {item[1]}")
             yield item
 
@@ -368,6 +327,7 @@ class _Pipeline:
         """Read the next `<oid> <type> <size>` header from cat-file --batch."""
         line = self.stdout.readline()
         if not line:
+            self.stalled()
             raise _CatFileDied(f"git cat-file ended early: {self._stderr(2)}")
         parts = line.split()
         if len(parts) == 2 and parts[1] == b"missing":
@@ -375,6 +335,11 @@ class _Pipeline:
         if len(parts) != 3:
             raise PatlintError("git cat-file --batch: unexpected output")
         return parts[0].decode("ascii"), parts[1].decode("ascii"), int(parts[2])
+
+    def stalled(self) -> None:
+        """GitStalled when the watch stopped git (then no answer means nothing about the data)."""
+        if self.watch.fired:
+            raise gitguard.GitStalled(["git"], self.watch.stall, self.watch.notice())
 
     def _stderr(self, i: int) -> str:
         f = self.errors[i]
@@ -398,8 +363,10 @@ class _Pipeline:
         if self.lister is not None:
             self.lister.join(timeout=10)
         codes = {id(p): p.wait() for p in procs}
+        self.watch.close()
         try:
             if ok:
+                self.stalled()
                 if self.revlist is not None and codes[id(self.revlist)] != 0:
                     raise _RevListFailed(self._stderr(0))
                 for i, (name, p) in enumerate(
@@ -434,6 +401,44 @@ def read_history(
     rev_range: str | None = None,
     progress: Progress | None = None,
 ) -> HistoryCollected:
+    """Scan every unique blob in the history of `repo` once and attribute hits to commits
+    (`_read_history`), unless git would hang there: a repository whose git directory holds a
+    FIFO, a device… where git opens a file (`gitguard.precheck`), or where a git command stops
+    answering (`gitguard.Watch`), is skipped with a notice naming the reason."""
+    why = gitguard.precheck(repo) if os.path.isdir(repo) else None
+    if why is not None:
+        return _not_read(repo, f"{why}: git would wait on it for ever")
+    try:
+        return _read_history(
+            repo,
+            scan,
+            max_file_size=max_file_size,
+            exclude=exclude,
+            since=since,
+            rev_range=rev_range,
+            progress=progress,
+        )
+    except gitguard.GitStalled as exc:
+        return _not_read(repo, str(exc))
+
+
+def _not_read(repo: str, why: str) -> HistoryCollected:
+    out = HistoryCollected(description=f"{repo}: not read")
+    out.stats.skipped.append(Skip("<history>", "repository-not-scanned", why))
+    out.stats.notices.append(f"{repo}: git history not scanned: {why}")
+    return out
+
+
+def _read_history(
+    repo: str,
+    scan: BlobScanner,
+    *,
+    max_file_size: int,
+    exclude: Sequence[str] = (),
+    since: str | None = None,
+    rev_range: str | None = None,
+    progress: Progress | None = None,
+) -> HistoryCollected:
     """Scan every unique blob in the history of `repo` once and attribute hits to commits.
 
     What git cannot give is skipped with a notice naming it, and everything else is still
@@ -442,7 +447,7 @@ def read_history(
     lists every object it can reach without it; cat-file stops at an unreadable blob: it is
     started again after it).
     """
-    open_repo(repo)
+    open_repo(repo, checked=True)
     revs = resolve_revisions(repo, since=since, rev_range=rev_range)
     out = HistoryCollected(description=revs.description)
     stats = out.stats
@@ -565,7 +570,7 @@ def _read_blobs(
     """
     stats = out.stats
     hits: dict[str, _Hit] = {}
-    names = _PathNames(scan)  # a path can hold a token too, as in a tree scan
+    names = PathNames(scan)  # a path can hold a token too, as in a tree scan
     missing: list[str] = []
     unreadable: list[str] = []
     done = 0  # items handled, across restarts
@@ -644,6 +649,7 @@ def _read_blobs(
             missing.extend(pipe.missing_ids)
             unreadable.extend(pipe.unreadable)
             pipe.close(ok=ok)
+        pipe.stalled()  # a read that failed because the watch stopped git is no corrupt blob
         if died is None:
             return names.into(hits), missing, unreadable
         oid, shown = died

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from patlint.errors import ConfigError
-from patlint.sources import gitcmd
+from patlint.sources import gitcmd, gitguard
 from patlint.sources.history.revisions import open_repo
 
 ZERO = "0" * 40
@@ -204,16 +204,17 @@ def _word(value: str) -> str:
 
 def _git(repo: str, *args: str) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            gitcmd.argv(repo, *args),
-            capture_output=True,
-            text=True,
-            env=gitcmd.env(),
-            check=False,
-            timeout=120,
-        )
+        proc = gitguard.run(gitcmd.argv(repo, *args), timeout=120)
     except FileNotFoundError:
         raise ConfigError("git is not installed (or not on PATH); history scans need it") from None
+    except gitguard.GitStalled as exc:  # a failed command: the plan says what is missing
+        return subprocess.CompletedProcess(exc.cmd, -9, "", str(exc))
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
 
 
 def _present(repo: str, sha: str) -> bool:
@@ -231,7 +232,10 @@ def _resolve(repo: str, ref: str) -> str | None:
 
 
 def _need(repo: str, sha: str, what: str, fetch: str) -> None:
-    open_repo(repo)  # not a repository at all: say so, not "missing commit"
+    try:
+        open_repo(repo)  # not a repository at all, or one git hangs in: say so
+    except gitguard.GitStalled as exc:
+        raise ConfigError(f"{repo}: {exc}") from None
     if _present(repo, sha):
         return
     shallow = " (the clone is shallow)" if _shallow(repo) else ""

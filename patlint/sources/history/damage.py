@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Iterator, Sequence
 
 from patlint.model import ScanStats, Skip
-from patlint.sources import gitcmd
+from patlint.sources import gitcmd, gitguard
 from patlint.sources.history.revisions import _HEX, _git, _Revisions
 
 
@@ -67,12 +67,9 @@ def _bad_refs(repo: str) -> list[Skip]:
             refs.append((oid, name))
     if not refs:
         return skips
-    check = subprocess.run(
+    check = gitguard.run(
         gitcmd.argv(repo, "cat-file", "--batch-check=%(objectname)"),
         input="".join(f"{oid}\n" for oid, _ in refs).encode("ascii"),
-        capture_output=True,
-        env=gitcmd.env(),
-        check=False,
         timeout=600,
     )
     answers = check.stdout.decode("ascii", "replace").splitlines()
@@ -271,6 +268,7 @@ class _ObjectReader:
     def __init__(self, repo: str) -> None:
         self.repo = repo
         self.proc: subprocess.Popen[bytes] | None = None
+        self.watch: gitguard.Watch | None = None
         self.missing = False  # the last object read was not in the repository at all
 
     def _start(self) -> subprocess.Popen[bytes]:
@@ -283,6 +281,7 @@ class _ObjectReader:
                 stderr=subprocess.DEVNULL,
                 env=gitcmd.env(),
             )
+            self.watch = gitguard.Watch([self.proc], f"{self.repo}: git cat-file")
         return self.proc
 
     def read(self, oid: str) -> tuple[str, bytes] | None:
@@ -303,6 +302,11 @@ class _ObjectReader:
         except (OSError, ValueError):
             self.close()
             return None
+        finally:
+            if self.watch is not None and self.watch.fired:  # not damage: git was stopped
+                notice = self.watch.notice()
+                self.close()
+                raise gitguard.GitStalled(["git cat-file"], 0, notice)
         if len(data) != size:
             self.close()  # it died inside the object
             return None
@@ -331,3 +335,6 @@ class _ObjectReader:
                 self.proc.kill()
             self.proc.wait()
             self.proc = None
+        if self.watch is not None:
+            self.watch.close()
+            self.watch = None

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from patlint.errors import ConfigError, PatlintError
 from patlint.model import Candidate, Location
-from patlint.sources import gitcmd
+from patlint.sources import gitcmd, gitguard
 from patlint.sources.history.revisions import _first_line
 
 RENAME_PATHSPECS_MAX = 1000  # more paths than this: diff whole commits (still renames only)
@@ -69,12 +68,9 @@ def _renames(repo: str, commits: Sequence[str], paths: Sequence[str]) -> list[tu
     if len(paths) <= RENAME_PATHSPECS_MAX:
         args += ["--", *(f":(literal){p}" for p in paths)]
     try:
-        proc = subprocess.run(
+        proc = gitguard.run(
             gitcmd.argv(repo, *args),
             input="".join(f"{c}\n" for c in commits).encode("ascii"),
-            capture_output=True,
-            env=gitcmd.env(),
-            check=False,
             timeout=600,
         )
     except FileNotFoundError:

@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 
 from patlint.errors import ConfigError, PatlintError
-from patlint.sources import gitcmd
+from patlint.sources import gitcmd, gitguard
 from patlint.sources.gitowner import check_own_history
 
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
@@ -30,13 +30,7 @@ class _Revisions:
 def _git(repo: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
     """Run a short git command in `repo` and capture its output."""
     try:
-        proc = subprocess.run(
-            gitcmd.argv(repo, *args),
-            capture_output=True,
-            env=gitcmd.env(),
-            check=False,
-            timeout=600,
-        )
+        proc = gitguard.run(gitcmd.argv(repo, *args), timeout=600)
     except FileNotFoundError:
         raise ConfigError("git is not installed (or not on PATH); --history needs it") from None
     if check and proc.returncode != 0:
@@ -49,10 +43,14 @@ def _first_line(stderr: bytes) -> str:
     return lines[0] if lines else "no message"
 
 
-def open_repo(path: str) -> str:
-    """Check that `path` is inside a git repository; ConfigError (exit 2) when it is not."""
+def open_repo(path: str, *, checked: bool = False) -> str:
+    """Check that `path` is inside a git repository; ConfigError (exit 2) when it is not, or
+    when git would hang there (`gitguard.precheck`, unless the caller `checked` already)."""
     if not os.path.isdir(path):
         raise ConfigError(f"{path}: not a directory (--history needs a git repository)")
+    why = None if checked else gitguard.precheck(path)
+    if why is not None:  # `read_history` skips such a repository before; the others stop here
+        raise ConfigError(f"{path}: git would wait for ever in this repository ({why})")
     proc = _git(path, "rev-parse", "--git-dir", check=False)
     if proc.returncode != 0:
         raise ConfigError(f"{path}: not a git repository ({_first_line(proc.stderr)})")

@@ -243,3 +243,35 @@ def test_pre_push_refs_or_the_first_push() -> None:
     first = ci_range.pre_push({"PRE_COMMIT_LOCAL_BRANCH": "refs/heads/topic"})
     assert first.scan_args() == ["--history", "--range", f"{ZERO}..refs/heads/topic"]
     assert ci_range.pre_push({}).rev_range == f"{ZERO}..HEAD"
+
+
+@pytest.mark.parametrize("how", ["fifo-head", "include-fifo"])
+def test_a_checkout_git_would_hang_in_is_a_clear_error_not_a_hang(
+    repos: Repos, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO at `.git/HEAD` (found before git runs) or named by the config's `include.path`
+    (git is stopped by the watch): the plan fails with a message naming why, in seconds."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from patlint.sources import gitguard
+
+    dotgit = repos.clone / ".git"
+    if how == "fifo-head":
+        (dotgit / "HEAD").unlink()
+        os.mkfifo(dotgit / "HEAD")
+    else:
+        os.mkfifo(dotgit / "more.cfg")
+        with open(dotgit / "config", "a") as f:
+            f.write(f"[include]\n\tpath = {dotgit / 'more.cfg'}\n")
+    monkeypatch.setenv(gitguard.STALL_ENV, "0.5")
+    event = pr_event(repos.main, repos.feature)
+    pool = ThreadPoolExecutor(1)
+    job = pool.submit(ci_range.github, str(repos.clone), "pull_request", event, "auto")
+    try:
+        with pytest.raises(ConfigError) as err:
+            job.result(timeout=30)  # a hang fails here instead of stopping the suite
+    finally:
+        pool.shutdown(wait=False)
+    said = str(err.value)
+    assert ("HEAD is a FIFO" in said) if how == "fifo-head" else ("git stopped answering" in said)

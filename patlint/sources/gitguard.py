@@ -1,0 +1,378 @@
+"""Bounded git: no content of a scanned repository can make a git command patlint runs hang.
+
+git opens the files of a git directory with a plain blocking `open()`: a FIFO (or a link to
+one, or a device) at `HEAD`, `config`, `packed-refs`, `objects/info/alternates`, a loose object
+or a pack stops the git process for ever, and the scan with it. An unpacked archive or a CI
+artifact can carry such a `.git`, so this is the attacker's to choose. Two defences:
+
+1. `precheck`: before any git command, the files git opens at start are looked at without
+   opening them (`stat`): `HEAD`, `config`, `commondir`, `packed-refs`, `shallow`,
+   `info/grafts`, `info/exclude`, `index`, every loose ref, `objects/info/alternates` and the
+   object folders it names (recursively), every loose object and pack file. Anything there
+   that is not a regular file (or a folder where git expects one) is named, and the caller
+   leaves git out (a tree scan walks the folder itself; `--history` skips that repository
+   with a notice).
+2. `Watch`: the pre-check cannot know every file git may open (a config `include.path`, an
+   attribute file…), so every git process runs watched: when neither it nor patlint has used
+   any CPU for `stall_seconds()` (default 30 s, `PATLINT_GIT_STALL_SECONDS`), it is blocked on
+   something that will never come, and it is killed; the caller keeps what was read and says
+   so. A git busy walking a large history uses CPU, so it is never mistaken for a stall (on
+   Linux the CPU time of each git process is read from /proc; elsewhere only patlint's own is
+   seen, and the limit is four times longer).
+
+`run` is `subprocess.run` for git, watched and with a hard `timeout`; `cat_file` is the one
+request/answer loop over `git cat-file --batch` the history authors and `merge` share.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from patlint.sources import gitcmd
+
+STALL_ENV = "PATLINT_GIT_STALL_SECONDS"
+STALL_DEFAULT = 30.0
+_POLL = 0.2  # seconds between two looks at the CPU counters
+_HAS_PROC = os.path.isfile("/proc/self/stat")
+_SELF_TICKS = 2  # CPU ticks (10 ms) of patlint's reading thread that count as work
+
+# Files of a git directory git opens when it starts or resolves a revision (relative paths).
+_GIT_FILES = ("HEAD", "config", "commondir", "packed-refs", "shallow", "index", "gitdir")
+_GIT_FILES_DEEP = ("info/grafts", "info/exclude", "info/attributes", "objects/info/alternates")
+_MAX_ALTERNATES = 5  # levels of alternates git itself follows
+_MAX_ENTRIES = 2_000_000  # entries looked at per repository (refs, loose objects, packs)
+
+
+class GitStalled(subprocess.TimeoutExpired):
+    """A git process stopped answering (and was killed): its output so far is `output`."""
+
+    def __init__(self, cmd: Sequence[str], timeout: float, why: str) -> None:
+        super().__init__(list(cmd), timeout)
+        self.why = why
+
+    def __str__(self) -> str:
+        return self.why
+
+
+def stall_seconds() -> float:
+    """Seconds without CPU use after which a git process counts as hung (environment knob)."""
+    raw = os.environ.get(STALL_ENV, "")
+    try:
+        value = float(raw) if raw else STALL_DEFAULT
+    except ValueError:
+        value = STALL_DEFAULT
+    value = value if value > 0 else STALL_DEFAULT
+    return value if _HAS_PROC else value * 4
+
+
+# --- 1. the pre-check ------------------------------------------------------------------------
+
+
+def _kind(path: str) -> str | None:
+    """What is at `path` when git could not read it as a plain file without blocking: a FIFO,
+    a device, a socket, a link loop; None for a regular file or nothing at all."""
+    try:
+        mode = os.stat(path).st_mode  # follows links: what git's open() would reach
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        return None  # no permission and the like: git fails, it does not wait
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_small(path: str, limit: int = 1 << 16) -> str:
+    """A regular file's first bytes as text, opened without blocking; "" for anything else."""
+    if _kind(path) is not None:
+        return ""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        return os.read(fd, limit).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+
+
+def find_git_dir(path: str) -> str | None:
+    """The git directory git would use for `path` (its `.git` folder, the folder a `.git` file
+    names, or a bare repository itself), found without running git; None when there is none."""
+    here = os.path.abspath(path)
+    while True:
+        dotgit = os.path.join(here, ".git")
+        if os.path.lexists(dotgit):
+            if os.path.isdir(dotgit):
+                return dotgit
+            text = read_small(dotgit)
+            if text.startswith("gitdir:"):
+                return os.path.normpath(os.path.join(here, text[7:].strip()))
+            return dotgit  # not a folder, not a `gitdir:` file: the pre-check names it
+        if os.path.isdir(os.path.join(here, "objects")) and os.path.lexists(
+            os.path.join(here, "HEAD")
+        ):
+            return here  # a bare repository
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def precheck(path: str) -> str | None:
+    """Why git would block in the repository at `path` (a sentence naming the file), or None.
+
+    Only `stat` is used (nothing is opened but small regular files read without blocking), so
+    the pre-check itself cannot hang."""
+    git_dir = find_git_dir(path)
+    if git_dir is None:
+        return None
+    what = _kind(git_dir)
+    if what is not None:
+        return f"{git_dir} is {what}"
+    dirs = [git_dir]
+    common = read_small(os.path.join(git_dir, "commondir")).strip()
+    if common:
+        dirs.append(os.path.normpath(os.path.join(git_dir, common)))
+    budget = [_MAX_ENTRIES]
+    for d in dirs:
+        for name in (*_GIT_FILES, *_GIT_FILES_DEEP):
+            what = _kind(os.path.join(d, name))
+            if what is not None:
+                return f"{os.path.join(d, name)} is {what}"
+        found = _tree(os.path.join(d, "refs"), budget)
+        if found:
+            return found
+    return _objects(os.path.join(dirs[-1], "objects"), 0, budget)
+
+
+def _tree(folder: str, budget: list[int]) -> str | None:
+    """The first entry under `folder` (recursively) that is not a regular file or folder."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return None
+    for entry in entries:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return None  # too many to look at: the watch still bounds git
+        if entry.is_dir(follow_symlinks=False):
+            found = _tree(entry.path, budget)
+            if found:
+                return found
+        elif not entry.is_file(follow_symlinks=False):
+            what = _kind(entry.path)
+            if what is not None:
+                return f"{entry.path} is {what}"
+    return None
+
+
+def _objects(objects: str, depth: int, budget: list[int]) -> str | None:
+    """The object store: loose objects, packs, and the stores `info/alternates` names."""
+    what = _kind(objects)
+    if what is not None:
+        return f"{objects} is {what}"
+    for name in ("info/alternates", "info/http-alternates", "info/packs", "info/commit-graph"):
+        what = _kind(os.path.join(objects, name))
+        if what is not None:
+            return f"{os.path.join(objects, name)} is {what}"
+    found = _tree(objects, budget)
+    if found:
+        return found
+    if depth >= _MAX_ALTERNATES:
+        return None
+    for line in read_small(os.path.join(objects, "info", "alternates")).splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", '"')):
+            continue
+        found = _objects(os.path.normpath(os.path.join(objects, line)), depth + 1, budget)
+        if found:
+            return found
+    return None
+
+
+# --- 2. the watch --------------------------------------------------------------------------
+
+
+def _ticks(stat_path: str) -> int:
+    """utime + stime (clock ticks) from a /proc stat file; -1 when it cannot be read."""
+    try:
+        with open(stat_path, "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+class Watch:
+    """Kills the watched git processes when none of them, nor the patlint thread that reads
+    them (the one that made the watch), uses any CPU for `stall` seconds while one of them
+    still runs: they wait on something that never comes."""
+
+    def __init__(
+        self, procs: Sequence[subprocess.Popen[bytes]], what: str, stall: float | None = None
+    ) -> None:
+        self.procs = list(procs)
+        self.what = what
+        self.stall = stall_seconds() if stall is None else stall
+        self.fired = False
+        self._owner = f"/proc/self/task/{threading.get_native_id()}/stat"  # the reading thread
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="patlint-git-watch", daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> tuple[int, ...]:
+        if _HAS_PROC:
+            own = _ticks(self._owner)
+            return (own // _SELF_TICKS, *(_ticks(f"/proc/{p.pid}/stat") for p in self.procs))
+        return (int(time.process_time() / (0.01 * _SELF_TICKS)),)
+
+    def _run(self) -> None:
+        base = self._sample()
+        quiet = time.monotonic()
+        while not self._done.wait(_POLL):
+            if all(p.poll() is not None for p in self.procs):
+                return
+            now = self._sample()
+            if now != base:
+                base, quiet = now, time.monotonic()
+                continue
+            if time.monotonic() - quiet >= self.stall:
+                self.fired = True
+                for p in self.procs:
+                    with contextlib.suppress(OSError):
+                        p.kill()
+                return
+
+    def notice(self) -> str:
+        """One line for the report: which git command was stopped, and why."""
+        return (
+            f"{self.what}: git stopped answering (no progress for {self.stall:g} s: a file of the "
+            "repository blocks it, e.g. a FIFO) and was stopped; what it gave before is kept"
+        )
+
+    def close(self) -> None:
+        self._done.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
+
+
+def run(
+    args: Sequence[str],
+    *,
+    timeout: float,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
+    what: str = "",
+) -> subprocess.CompletedProcess[bytes]:
+    """`subprocess.run(args, capture_output=True)` for a git command, watched (`Watch`) and
+    bounded by `timeout`; GitStalled (a `subprocess.TimeoutExpired`) when it was stopped."""
+    proc = subprocess.Popen(
+        list(args),
+        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=gitcmd.env() if env is None else env,
+    )
+    watch = Watch([proc], what or f"git {_verb(args)}")
+    try:
+        out, err = proc.communicate(input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise GitStalled(
+            args, timeout, f"git {_verb(args)} took longer than {timeout:g} s"
+        ) from None
+    finally:
+        watch.close()
+    if watch.fired:
+        raise GitStalled(args, watch.stall, watch.notice())
+    return subprocess.CompletedProcess(list(args), proc.returncode, out, err)
+
+
+def _verb(args: Sequence[str]) -> str:
+    """The git subcommand of a command line built by `gitcmd.argv` (after `-C repo`)."""
+    rest = list(args)
+    if "-C" in rest:
+        rest = rest[rest.index("-C") + 2 :]
+    return rest[0] if rest else "?"
+
+
+# --- the cat-file --batch loop -------------------------------------------------------------
+
+
+def cat_file(
+    repo: str,
+    oids: Iterable[str],
+    keep: Callable[[bytes, int], int],
+    notices: list[str] | None = None,
+) -> Iterator[tuple[str, bytes, int, bytes]]:
+    """(id, type, size, kept bytes) of each object git can read in `repo`, through one hardened
+    `git cat-file --batch`, watched: one request at a time, each answer of announced size read
+    before the next. `keep(type, size)` says how many of the object's first bytes to keep (the
+    rest is read and dropped). Missing or ambiguous ids are left out; when git dies or stalls,
+    what was read is kept (a stall adds a line to `notices`)."""
+    wanted = list(oids)
+    if not wanted:
+        return
+    proc = subprocess.Popen(
+        gitcmd.argv(repo, "cat-file", "--batch"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=gitcmd.env(),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    watch = Watch([proc], f"{repo}: git cat-file")
+    try:
+        for oid in wanted:
+            proc.stdin.write(oid.encode("ascii") + b"\n")
+            proc.stdin.flush()
+            head = proc.stdout.readline(512).split()
+            if len(head) != 3 or not head[2].isdigit():
+                if watch.fired or proc.poll() is not None:
+                    break
+                continue  # "<id> missing" / "<id> ambiguous": nothing more to read for it
+            size = int(head[2])
+            want = max(0, min(keep(head[1], size), size))
+            data = proc.stdout.read(want) if want else b""
+            rest = size - len(data) + 1  # and the newline after the object
+            while rest > 0:
+                chunk = proc.stdout.read(min(rest, 1 << 20))
+                if not chunk:
+                    raise OSError("git cat-file ended in the middle of an object")
+                rest -= len(chunk)
+            if len(data) == want:
+                yield oid, head[1], size, data
+    except OSError:
+        pass  # what was read is kept
+    finally:
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        if watch.fired or proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.kill()
+        proc.wait()
+        watch.close()
+        if watch.fired and notices is not None:
+            notices.append(watch.notice())

@@ -1,0 +1,260 @@
+"""A repository's git directory can never hang a scan (`patlint.sources.gitguard`).
+
+A FIFO where git expects a file (`HEAD`, `config`, `objects/info/alternates`, a loose object, a
+pack, a ref…) blocks git's `open()` for ever. Every case runs the real `patlint` command in a
+child process with a deadline, so a regression fails here instead of hanging the suite: each
+must finish in seconds, say which file stopped it, and still report what it could read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from patlint.sources import gitguard
+
+DEADLINE = 60  # a hang fails the test after this; the scans below take a few seconds
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def patlint(*args: str, stall: float | None = None) -> tuple[int, dict[str, Any], str, float]:
+    env = dict(os.environ)
+    if stall is not None:
+        env[gitguard.STALL_ENV] = str(stall)
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "patlint", "scan", "--offline", "--format", "json", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=DEADLINE,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"patlint scan {' '.join(args)} hung (more than {DEADLINE} s)")
+    took = time.monotonic() - start
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    said = [proc.stderr, *report["notices"], *(str(s.get("detail")) for s in report["skipped"])]
+    return proc.returncode, report, "\n".join(said), took
+
+
+@pytest.fixture
+def repo(tmp_path: Path, git_env: None, token: Any) -> tuple[Path, str]:
+    """A repository with one commit holding a token; (its folder, the token's preview)."""
+    r = tmp_path / "repo"
+    r.mkdir()
+    git(r, "init", "-q")
+    value = token("ghp")
+    (r / "app.env").write_text(f"GH={value}\n")
+    git(r, "add", "-A")
+    git(r, "commit", "-q", "-m", "x")
+    return r, f"{value[:4]}…{value[-4:]}"
+
+
+def _fifo(path: Path) -> None:
+    if path.is_dir():
+        os.rmdir(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+
+
+def _loose_object(r: Path) -> Path:
+    oid = git(r, "rev-parse", "HEAD:app.env")
+    return r / ".git" / "objects" / oid[:2] / oid[2:]
+
+
+def _pack(r: Path) -> Path:
+    git(r, "repack", "-adq")
+    return next((r / ".git" / "objects" / "pack").glob("*.idx"))
+
+
+def _alternate_with_fifo(r: Path) -> Path:
+    store = r.parent / "borrowed" / "objects"
+    (store / "ab").mkdir(parents=True)
+    os.mkfifo(store / "ab" / ("c" * 38))
+    (r / ".git" / "objects" / "info" / "alternates").write_text(f"{store}\n")
+    return store / "ab" / ("c" * 38)
+
+
+# Each place: how to plant the FIFO (returns the path that must be named).
+PLACES: dict[str, Callable[[Path], Path]] = {
+    "alternates": lambda r: r / ".git" / "objects" / "info" / "alternates",
+    "HEAD": lambda r: r / ".git" / "HEAD",
+    "config": lambda r: r / ".git" / "config",
+    "packed-refs": lambda r: r / ".git" / "packed-refs",
+    "shallow": lambda r: r / ".git" / "shallow",
+    "grafts": lambda r: r / ".git" / "info" / "grafts",
+    "loose-ref": lambda r: r / ".git" / "refs" / "heads" / "stall",
+    "loose-object": _loose_object,
+    "pack-idx": _pack,
+}
+
+
+@pytest.mark.parametrize("place", sorted(PLACES))
+def test_history_with_a_fifo_in_the_git_dir_finishes_and_names_it(
+    repo: tuple[Path, str], place: str
+) -> None:
+    r, _ = repo
+    target = PLACES[place](r)
+    _fifo(target)
+    code, report, said, took = patlint("--history", str(r))
+    assert took < 20
+    assert code == 0  # the repository was not read: no findings, exit by findings
+    assert str(target) in said and "FIFO" in said
+    skipped = report["summary"]["incomplete"]
+    assert skipped, report["summary"]  # never reported as a complete clean scan
+
+
+def test_history_with_alternates_naming_a_store_that_holds_a_fifo(repo: tuple[Path, str]) -> None:
+    r, _ = repo
+    fifo = _alternate_with_fifo(r)
+    code, report, said, took = patlint("--history", str(r))
+    assert took < 20 and code == 0
+    assert str(fifo) in said
+    assert report["summary"]["incomplete"]
+
+
+def test_history_with_a_symlink_to_a_fifo_is_refused_too(repo: tuple[Path, str]) -> None:
+    r, _ = repo
+    fifo = r.parent / "outside.fifo"
+    os.mkfifo(fifo)
+    packed = r / ".git" / "packed-refs"
+    packed.symlink_to(fifo)
+    code, _, said, took = patlint("--history", str(r))
+    assert took < 20 and code == 0
+    assert str(packed) in said and "FIFO" in said
+
+
+def test_a_fifo_the_precheck_cannot_know_is_stopped_by_the_watch(repo: tuple[Path, str]) -> None:
+    """`include.path` in the repository's config can name any file: no list of git's files
+    can hold it. The watch stops git when it waits without using CPU."""
+    r, _ = repo
+    fifo = r / ".git" / "more.cfg"
+    os.mkfifo(fifo)
+    with open(r / ".git" / "config", "a") as f:
+        f.write(f"[include]\n\tpath = {fifo}\n")
+    code, report, said, took = patlint("--history", str(r), stall=1)
+    assert took < 30
+    assert code == 0
+    assert "git stopped answering" in said
+    assert report["summary"]["incomplete"]
+
+
+def test_tree_scan_with_a_fifo_in_the_git_dir_walks_the_folder_instead(
+    repo: tuple[Path, str],
+) -> None:
+    r, shown = repo
+    _fifo(r / ".git" / "index")
+    code, report, said, took = patlint(str(r))
+    assert took < 20
+    assert code == 1  # the token in the work tree is still found
+    assert shown in {t["preview"] for t in report["tokens"]}
+    assert str(r / ".git" / "index") in said and "FIFO" in said
+
+
+def test_tree_scan_when_git_stalls_walks_the_folder_instead(repo: tuple[Path, str]) -> None:
+    r, shown = repo
+    fifo = r / ".git" / "more.cfg"
+    os.mkfifo(fifo)
+    with open(r / ".git" / "config", "a") as f:
+        f.write(f"[include]\n\tpath = {fifo}\n")
+    code, report, said, took = patlint(str(r), stall=1)
+    assert took < 30
+    assert code == 1
+    assert "git stopped answering" in said
+    assert shown in {t["preview"] for t in report["tokens"]}
+
+
+def test_precheck_names_the_first_file_git_would_block_on(repo: tuple[Path, str]) -> None:
+    r, _ = repo
+    assert gitguard.precheck(str(r)) is None  # a sound repository passes
+    os.mkfifo(r / ".git" / "shallow")
+    why = gitguard.precheck(str(r))
+    assert why == f"{r / '.git' / 'shallow'} is a FIFO"
+
+
+def test_precheck_follows_a_dotgit_file_to_its_git_dir(
+    tmp_path: Path, repo: tuple[Path, str]
+) -> None:
+    r, _ = repo
+    tree = tmp_path / "unpacked"
+    tree.mkdir()
+    (tree / ".git").write_text(f"gitdir: {r / '.git'}\n")
+    os.mkfifo(r / ".git" / "packed-refs")
+    assert gitguard.precheck(str(tree)) == f"{r / '.git' / 'packed-refs'} is a FIFO"
+
+
+def test_run_is_bounded_by_the_watch(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r, _ = repo
+    fifo = r / ".git" / "more.cfg"
+    os.mkfifo(fifo)
+    with open(r / ".git" / "config", "a") as f:
+        f.write(f"[include]\n\tpath = {fifo}\n")
+    monkeypatch.setenv(gitguard.STALL_ENV, "0.5")
+    start = time.monotonic()
+    with pytest.raises(gitguard.GitStalled) as err:
+        gitguard.run(["git", "-C", str(r), "rev-parse", "HEAD"], timeout=DEADLINE)
+    assert time.monotonic() - start < 10
+    assert "git stopped answering" in str(err.value)
+    assert isinstance(err.value, subprocess.TimeoutExpired)  # old `except` clauses still hold
+
+
+def test_cat_file_keeps_what_it_read_before_a_stall(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r, _ = repo
+    head = git(r, "rev-parse", "HEAD")
+    blob = git(r, "rev-parse", "HEAD:app.env")
+    git(r, "repack", "-adq")  # every object in the pack…
+    stuck = r / ".git" / "objects" / "ee" / ("e" * 38)
+    stuck.parent.mkdir()
+    os.mkfifo(stuck)  # …and one loose "object" that blocks whoever opens it
+    monkeypatch.setenv(gitguard.STALL_ENV, "0.5")
+    notices: list[str] = []
+    got = list(gitguard.cat_file(str(r), [head, blob, "e" * 40, head], lambda t, n: n, notices))
+    assert [oid for oid, *_ in got] == [head, blob]
+    assert got[1][3].startswith(b"GH=")
+    assert notices and "git stopped answering" in notices[0]
+
+
+def test_cat_file_leaves_out_missing_objects_and_keeps_only_what_is_asked(
+    repo: tuple[Path, str],
+) -> None:
+    r, _ = repo
+    blob = git(r, "rev-parse", "HEAD:app.env")
+    got = list(gitguard.cat_file(str(r), ["0" * 40, blob], lambda t, n: 3 if t == b"blob" else 0))
+    assert got == [(blob, b"blob", len((r / "app.env").read_bytes()), b"GH=")]
+
+
+def test_tree_scan_with_a_fifo_gitignore_in_the_work_tree_is_bounded(
+    repo: tuple[Path, str],
+) -> None:
+    """`git ls-files --exclude-standard` opens every `.gitignore` of the work tree: a FIFO one
+    (committed content of a hostile checkout, not in the git dir) stops it. The watch stops git
+    and the folder is walked instead (the FIFO itself is skipped, never opened)."""
+    r, shown = repo
+    (r / "sub").mkdir()
+    os.mkfifo(r / "sub" / ".gitignore")
+    code, report, said, took = patlint(str(r), stall=1)
+    assert took < 30
+    assert code == 1
+    assert shown in {t["preview"] for t in report["tokens"]}
+    assert "git stopped answering" in said
