@@ -36,20 +36,32 @@ def _float(value: float) -> str:
 
 def dumps(data: Any) -> str:
     """`data` as indented JSON (2 spaces, sorted keys, UTF-8 text, every string cleaned)."""
+    return "".join(_chunks(data))
+
+
+def dump(data: Any, stream: TextIO) -> None:
+    """Write `dumps(data)` and a newline to `stream` (in chunks: the text is not copied whole
+    once more; nothing is written before the whole document is encoded)."""
+    for chunk in _chunks(data):
+        stream.write(chunk)
+    stream.write("\n")
+
+
+def _chunks(data: Any) -> list[str]:
     try:
         return _encode(data)
     except (_Unknown, RecursionError):
         import json
 
-        return json.dumps(clean_data(data), indent=2, sort_keys=True, ensure_ascii=False)
+        return [json.dumps(clean_data(data), indent=2, sort_keys=True, ensure_ascii=False)]
 
 
-def dump(data: Any, stream: TextIO) -> None:
-    """Write `dumps(data)` and a newline to `stream`."""
-    stream.write(dumps(data) + "\n")
+CHUNK_PIECES = 4096  # small strings joined into one chunk: a few MB of report is not held as
+# hundreds of thousands of string objects
 
 
-def _encode(data: Any) -> str:
+def _encode(data: Any) -> list[str]:
+    chunks: list[str] = []
     out: list[str] = []
     add = out.append
     esc = encode_basestring
@@ -119,7 +131,11 @@ def _encode(data: Any) -> str:
             else:
                 add(between)
             value(item, inner)
+            if len(out) > CHUNK_PIECES:
+                chunks.append("".join(out))
+                out.clear()
         add("\n" + indent + "]")
 
     value(data, "")
-    return "".join(out)
+    chunks.append("".join(out))
+    return chunks

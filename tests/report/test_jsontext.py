@@ -70,3 +70,10 @@ def test_dump_writes_one_line_ending() -> None:
     dump({"a": ["\udcff"]}, stream)
     assert stream.getvalue() == '{\n  "a": [\n    "\\\\xff"\n  ]\n}\n'
     stream.getvalue().encode("utf-8")  # valid UTF-8 text, surrogate cleaned
+
+
+def test_a_large_report_is_written_in_chunks_with_the_same_text() -> None:
+    data = {"tokens": [{"path": f"dir/{i}\udcff", "n": i, "ok": [True, None]} for i in range(5000)]}
+    stream = io.StringIO()
+    dump(data, stream)
+    assert stream.getvalue() == reference(data) + "\n"
