@@ -12,7 +12,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 Path = tuple[str | int, ...]
 NODE_BUDGET = 200_000  # unique nodes walked per file
@@ -204,9 +204,13 @@ def seq(node: Any) -> list[Any]:
     return list(node.value) if is_seq(node) else []
 
 
-@dataclass(frozen=True, slots=True)
-class Scalar:
-    """A scalar node with the first path it was reached by and its character span."""
+class Scalar(NamedTuple):
+    """A scalar node with the first path it was reached by and its character span.
+
+    A named tuple, not a frozen dataclass: one is made for every scalar of every workflow
+    (~10,000 on the real trees' 81 workflows), and a frozen dataclass's `__init__` (one
+    `object.__setattr__` a field) cost ~1.2 µs each against ~0.3 µs, ~10 % of the CI reader.
+    """
 
     node: Any
     path: Path
