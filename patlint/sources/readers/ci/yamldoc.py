@@ -290,11 +290,17 @@ class Doc:
                     break
                 kind = node.id
                 if kind == "scalar":
-                    mark = node.start_mark  # index_of, inline: this runs for every scalar
-                    start = min(line_starts[min(mark.line, last_line)] + mark.column, size)
+                    # index_of, inline and without min() calls: this runs for every scalar
+                    mark = node.start_mark
+                    line = mark.line
+                    start = line_starts[line if line < last_line else last_line] + mark.column
+                    start = start if start < size else size
                     mark = node.end_mark
-                    end = min(line_starts[min(mark.line, last_line)] + mark.column, size)
-                    scalars.append(Scalar(node, path, start, max(end, start + 1), is_key))
+                    line = mark.line
+                    end = line_starts[line if line < last_line else last_line] + mark.column
+                    end = end if end < size else size
+                    end = end if end > start else start + 1
+                    scalars.append(Scalar(node, path, start, end, is_key))
                 elif kind == "sequence":
                     value = node.value
                     for i in range(len(value) - 1, -1, -1):

@@ -235,3 +235,15 @@ def test_expansion_when_the_node_budget_runs_out(monkeypatch: pytest.MonkeyPatch
     text = "a: [1, 2, 3, 4, 5, 6, 7]\nb: c\n"
     doc = yamldoc.Doc.parse(text)
     assert doc.truncated and doc.expansion == _expansion_reference(text) == 12
+
+
+@pytest.mark.parametrize("brk", ["\x85", "\u2028", "\u2029"])
+def test_line_breaks_pyyaml_counts_and_the_index_does_not_stay_inside_the_text(brk: str) -> None:
+    # pyyaml counts NEL, LS and PS as line breaks; the index's line starts do not: a mark's
+    # line may lie past the last line the index knows, and every span must stay in the text.
+    text = f"on: push{brk}{brk}{brk}jobs:{brk}  a:{brk}    runs-on: x{brk}{brk}\n# end: y\n"
+    doc = Doc.parse(text)
+    assert doc.scalars, "the keys and values are indexed"
+    for s in doc.scalars:
+        assert 0 <= s.start < s.end <= len(text) + 1
+    assert max(s.node.end_mark.line for s in doc.scalars) >= len(doc.line_starts)
