@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from patlint.config import Config
@@ -140,6 +140,25 @@ def test_nesting_estimate_looks_only_at_brackets_and_indents(text: str) -> None:
     from patlint.sources.readers.ci.yamldoc import _nesting_estimate
 
     assert _nesting_estimate(text) == _nesting_reference(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["[", "{", "]", "}", "x", ": ", "\n", " " * 50, " " * 101, "[" * 60]),
+        max_size=60,
+    ).map("".join)
+)
+@example(text="[" * 101)
+@example(text="{" * 50 + "[" * 51)
+@example(text="\n" + " " * 202 + "x")
+@example(text=" " * 202 + "x")
+@example(text=" " * 201 + "x\n" + "[" * 100)
+def test_the_quick_nesting_check_never_passes_a_deep_text(text: str) -> None:
+    from patlint.sources.readers.ci.yamldoc import MAX_NESTING, _may_nest_deeper, _nesting_estimate
+
+    if _nesting_estimate(text) > MAX_NESTING:
+        assert _may_nest_deeper(text)
 
 
 def test_merged_mappings_are_looked_up_as_before() -> None:
