@@ -59,14 +59,14 @@ def _hex_b64_quads() -> str:
     base64 text holding a 40-hex token (at any alignment) holds such a stretch."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
     hexdigits = b"0123456789abcdefABCDEF"
-    pos: list[set[str]] = [set(), set(), set(), set()]
-    for b0 in hexdigits:
-        for b1 in hexdigits:
-            for b2 in hexdigits:
-                pos[0].add(alphabet[b0 >> 2])
-                pos[1].add(alphabet[((b0 & 3) << 4) | (b1 >> 4)])
-                pos[2].add(alphabet[((b1 & 15) << 2) | (b2 >> 6)])
-                pos[3].add(alphabet[b2 & 63])
+    # Each quad character depends on at most two of the three bytes: pairs, not triples
+    # (10,648 iterations cost start-up ~3.5 ms once a 40-hex token was found).
+    pos: list[set[str]] = [
+        {alphabet[b0 >> 2] for b0 in hexdigits},
+        {alphabet[((b0 & 3) << 4) | (b1 >> 4)] for b0 in hexdigits for b1 in hexdigits},
+        {alphabet[((b1 & 15) << 2) | (b2 >> 6)] for b1 in hexdigits for b2 in hexdigits},
+        {alphabet[b2 & 63] for b2 in hexdigits},
+    ]
     quad = "".join(f"[{''.join(sorted(p))}]" for p in pos)
     return f"{quad}(?:{quad}){{11,}}"  # the first quad spelled out: 6x faster in `re`
 

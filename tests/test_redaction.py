@@ -20,6 +20,7 @@ from patlint.redaction import (
     _B64_CHARS,
     RedactingWriter,
     Redactor,
+    _hex_b64_quads,
     _runs,
     redact_text,
     trie_alternation,
@@ -266,3 +267,16 @@ def test_the_trie_finds_the_same_base64_runs_as_the_plain_alternation(
 def test_the_trie_of_no_word_matches_nothing_everywhere() -> None:
     assert trie_alternation(["", "abc"]) == "abc"
     assert re.compile(trie_alternation(["ab", "abcd", "ac"])).fullmatch("abcd")
+
+
+def test_hex_quads_are_those_of_every_three_hex_digits() -> None:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    triples = [bytes([a, b, c]) for a in b"0123456789abcdefABCDEF" for b in b"0123456789abcdefABCDEF"
+               for c in b"0123456789abcdefABCDEF"]  # fmt: skip
+    pos: list[set[str]] = [set(), set(), set(), set()]
+    for t in triples:
+        for i, ch in enumerate(base64.b64encode(t).decode()):
+            pos[i].add(ch)
+    quad = "".join(f"[{''.join(sorted(p))}]" for p in pos)
+    assert _hex_b64_quads() == f"{quad}(?:{quad}){{11,}}"
+    assert set(alphabet) >= set().union(*pos)
