@@ -59,14 +59,14 @@ def _hex_b64_quads() -> str:
     base64 text holding a 40-hex token (at any alignment) holds such a stretch."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
     hexdigits = b"0123456789abcdefABCDEF"
-    pos: list[set[str]] = [set(), set(), set(), set()]
-    for b0 in hexdigits:
-        for b1 in hexdigits:
-            for b2 in hexdigits:
-                pos[0].add(alphabet[b0 >> 2])
-                pos[1].add(alphabet[((b0 & 3) << 4) | (b1 >> 4)])
-                pos[2].add(alphabet[((b1 & 15) << 2) | (b2 >> 6)])
-                pos[3].add(alphabet[b2 & 63])
+    # Each quad character depends on at most two of the three bytes: pairs, not triples
+    # (10,648 iterations cost start-up ~3.5 ms once a 40-hex token was found).
+    pos: list[set[str]] = [
+        {alphabet[b0 >> 2] for b0 in hexdigits},
+        {alphabet[((b0 & 3) << 4) | (b1 >> 4)] for b0 in hexdigits for b1 in hexdigits},
+        {alphabet[((b1 & 15) << 2) | (b2 >> 6)] for b1 in hexdigits for b2 in hexdigits},
+        {alphabet[b2 & 63] for b2 in hexdigits},
+    ]
     quad = "".join(f"[{''.join(sorted(p))}]" for p in pos)
     return f"{quad}(?:{quad}){{11,}}"  # the first quad spelled out: 6x faster in `re`
 
@@ -96,6 +96,34 @@ def _fragments_of(value: str) -> set[str]:
                 _b64_fragments(form.replace("_", underscore).encode("utf-8", "surrogateescape"))
             )
     return out
+
+
+def trie_alternation(words: Iterable[str]) -> str:
+    """A regex matching any of `words`, their common prefixes factored out (`ab(?:c|d)`).
+
+    `re` tries an alternation's branches one by one at every position whose character may
+    start one: over a 565 KB report, 108 base64 fragments cost 8.4 ms as `a|b|…`, 2.2 ms as a
+    trie. Where a word is a prefix of another, the shorter may match: only where matches
+    start is used (each grows to its whole run of base64), and the runs are the same.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        if not word:
+            continue  # an empty word would match everywhere
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + build(node[ch]) for ch in sorted(node) if ch]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")" + ("?" if "" in node else "")
+
+    return build(trie)
 
 
 @cache
@@ -167,8 +195,7 @@ class Redactor:
         # Where base64 may hide a token: a prefix's fragment, and, once 40-hex tokens are
         # known, a stretch that encodes hex digits. Two passes: one regex for both is several
         # times slower. (A learned token's fragments are looked up: `_other_b64_hits`.)
-        alternatives = sorted(_prefix_fragments(), key=len, reverse=True)
-        b64 = [re.compile("|".join(re.escape(f) for f in alternatives))]
+        b64 = [re.compile(trie_alternation(_prefix_fragments()))]
         if self._hex:
             b64.append(re.compile(_hex_b64_quads()))
         self._compiled = (tokens, b64)

@@ -6,14 +6,25 @@ import base64
 import io
 import json
 import random
+import re
 import time
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from patlint.model import Secret, redact
-from patlint.redaction import RedactingWriter, Redactor, redact_text
+from patlint.redaction import (
+    _B64_CHARS,
+    RedactingWriter,
+    Redactor,
+    _hex_b64_quads,
+    _runs,
+    redact_text,
+    trie_alternation,
+)
 from patlint.tokengen import make_token
 
 PREFIXED = ["ghp", "gho", "ghu", "ghs", "ghr", "github_pat", "ghs_jwt"]
@@ -229,3 +240,43 @@ def test_a_message_cut_short_never_keeps_part_of_a_token(rng: random.Random, tmp
         buf = io.StringIO()
         render_text(result, stream=buf, meta=meta)
         assert t[:5] not in buf.getvalue(), lead
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.text("abAB+/_-", min_size=1, max_size=6), min_size=1, max_size=12),
+    pieces=st.lists(st.text('abAB+/_- .%"', max_size=8), max_size=40),
+)
+def test_the_trie_finds_the_same_base64_runs_as_the_plain_alternation(
+    words: list[str], pieces: list[str]
+) -> None:
+    # Where matches start is what the redactor uses (each grows to its run of base64
+    # characters): the trie may match a shorter word where one is a prefix of another, so
+    # its starts are a superset, and the runs they grow to are the same.
+    text = "".join(p for pair in zip(pieces, words * 4, strict=False) for p in pair)
+    plain = re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
+    trie = re.compile(trie_alternation(words))
+    for w in words:
+        assert trie.fullmatch(w)
+    a = [m.start() for m in plain.finditer(text)]
+    b = [m.start() for m in trie.finditer(text)]
+    assert set(a) <= set(b)
+    assert _runs(text, a, _B64_CHARS) == _runs(text, b, _B64_CHARS)
+
+
+def test_the_trie_of_no_word_matches_nothing_everywhere() -> None:
+    assert trie_alternation(["", "abc"]) == "abc"
+    assert re.compile(trie_alternation(["ab", "abcd", "ac"])).fullmatch("abcd")
+
+
+def test_hex_quads_are_those_of_every_three_hex_digits() -> None:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    triples = [bytes([a, b, c]) for a in b"0123456789abcdefABCDEF" for b in b"0123456789abcdefABCDEF"
+               for c in b"0123456789abcdefABCDEF"]  # fmt: skip
+    pos: list[set[str]] = [set(), set(), set(), set()]
+    for t in triples:
+        for i, ch in enumerate(base64.b64encode(t).decode()):
+            pos[i].add(ch)
+    quad = "".join(f"[{''.join(sorted(p))}]" for p in pos)
+    assert _hex_b64_quads() == f"{quad}(?:{quad}){{11,}}"
+    assert set(alphabet) >= set().union(*pos)

@@ -118,13 +118,15 @@ def _policy_findings(
 
     check = CHECKS[rule.check]
     params = check.parse_params(rule.params, f"rules.{rule.id}.params")
-    active = [c for c in token.candidates if not covers(c.suppress, rule.id)]
-    # shown at a place that is not allowed at all, when there is one (the real leak, not the
-    # fixture next to it that carries `# patlint: ignore[<detection rule>]`)
-    plain = [c for c in active if not covers(c.suppress, c.rule_id)]
-    primary = (plain or active or list(token.candidates))[0]
     ctx = PolicyContext(github_hosts=github_hosts)
+    primary = None
     for verdict in check.evaluate(token, params, now=now, ctx=ctx):
+        if primary is None:  # only for a token the rule flags: most (token, rule) pairs pass
+            active = [c for c in token.candidates if not covers(c.suppress, rule.id)]
+            # shown at a place that is not allowed at all, when there is one (the real leak,
+            # not the fixture next to it that carries `# patlint: ignore[<detection rule>]`)
+            plain = [c for c in active if not covers(c.suppress, c.rule_id)]
+            primary = (plain or active or list(token.candidates))[0]
         yield (
             Finding(
                 rule_id=rule.id,
@@ -193,12 +195,18 @@ def judge(
         else:
             suppressed.append(replace(finding, suppressed=reason))
 
+    policies = ruleset.policies  # a property that filters every rule: once, not per token
+    # `check: place` rules judge nothing per token (their findings are the readers' places):
+    # passed over, unless they carry params, which their check refuses (a ConfigError).
+    per_token = [r.check != "place" or bool(r.params) for r in policies]
     for token in tokens:
         for finding, inline in _detection_findings(token, rules):
             place(finding, inline)
-        for rule in ruleset.policies:
+        for rule, judged in zip(policies, per_token, strict=True):
             if rule.requires == "github" and (token.info is None or not token.info.verified):
                 skipped_github.add(rule.id)
+                continue
+            if not judged:
                 continue
             for finding, inline in _policy_findings(token, rule, now, options.github_hosts):
                 place(finding, inline)

@@ -8,11 +8,11 @@ One entry per place (see `patlint.report.gitlab`); suppressed findings are left 
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from patlint.model import ScanResult
-from patlint.report.common import ReportMeta, clean_data, json_path
+from patlint.report import jsontext
+from patlint.report.common import ReportMeta, json_path
 from patlint.report.gitlab import CODE_QUALITY_SEVERITY, describe, places
 
 
@@ -45,5 +45,4 @@ def build(result: ScanResult, meta: ReportMeta) -> list[dict[str, Any]]:
 
 def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta) -> None:
     """Write the Code Quality report."""
-    json.dump(clean_data(build(result, meta)), stream, indent=2, sort_keys=True, ensure_ascii=False)
-    stream.write("\n")
+    jsontext.dump(build(result, meta), stream)

@@ -11,14 +11,14 @@ source line (`raw_source_code_extract`): it holds the token. Suppressed findings
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
 from patlint.model import ScanResult
-from patlint.report.common import ReportMeta, clean_data, json_path
+from patlint.report import jsontext
+from patlint.report.common import ReportMeta, json_path
 from patlint.report.gitlab import SECRET_DETECTION_SEVERITY, describe, places
 
 SCHEMA_VERSION = "15.2.4"
@@ -109,5 +109,4 @@ def build(result: ScanResult, meta: ReportMeta, *, now: float | None = None) -> 
 
 def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta) -> None:
     """Write the Secret Detection report."""
-    json.dump(clean_data(build(result, meta)), stream, indent=2, sort_keys=True, ensure_ascii=False)
-    stream.write("\n")
+    jsontext.dump(build(result, meta), stream)

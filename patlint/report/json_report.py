@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from patlint.model import PlaceFinding, ScanResult
+from patlint.report import jsontext
 from patlint.report.common import (
     ReportMeta,
-    clean_data,
     finding_dict,
     json_path,
     location_dict,
@@ -112,5 +111,4 @@ def build(result: ScanResult, meta: ReportMeta) -> dict[str, Any]:
 def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta) -> None:
     """Write the JSON report."""
     # Messages and notices may quote a file name with undecodable bytes: keep the JSON UTF-8.
-    json.dump(clean_data(build(result, meta)), stream, indent=2, sort_keys=True, ensure_ascii=False)
-    stream.write("\n")
+    jsontext.dump(build(result, meta), stream)

@@ -9,16 +9,15 @@ the token's kind, redacted preview and SHA-256 digest.
 
 from __future__ import annotations
 
-import json
 import os
 import urllib.parse
 from typing import Any, TextIO
 
 from patlint.model import Finding, Location, ScanResult, Severity
+from patlint.report import jsontext
 from patlint.report.common import (
     Place,
     ReportMeta,
-    clean_data,
     json_path,
     narrowing_note,
     places_of,
@@ -250,5 +249,4 @@ def build(result_: ScanResult, meta: ReportMeta) -> dict[str, Any]:
 
 def render(result: ScanResult, *, stream: TextIO, meta: ReportMeta) -> None:
     """Write the SARIF log."""
-    json.dump(clean_data(build(result, meta)), stream, indent=2, sort_keys=True, ensure_ascii=False)
-    stream.write("\n")
+    jsontext.dump(build(result, meta), stream)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
+import pytest
+
+from patlint.catalog.ruleset import RuleSet
 from patlint.config import Config
 from patlint.engine.ruleset import build_ruleset
 from patlint.engine.run import ScanOptions
+from patlint.errors import ConfigError
 from patlint.model import (
     Candidate,
     Confidence,
@@ -80,3 +85,20 @@ def test_packages_only_classic_token_is_not_told_to_go_fine_grained(token: Token
     )
     findings, _ = judge([_token(token("ghp"), info)], ruleset, ScanOptions(), [])
     assert "classic-where-fine-grained-would-do" in {f.rule_id for f in findings}
+
+
+def test_place_rules_are_passed_over_per_token_unless_their_params_must_be_refused(
+    token: TokenFactory,
+) -> None:
+    # `check: place` rules judge nothing per token; judge() no longer asks them for each
+    # token, but one that carries params is still refused as its check refuses it.
+    ruleset = build_ruleset(Config())
+    tok = _token(token("ghp"), None)
+    places = [r for r in ruleset.policies if r.check == "place"]
+    assert places, "the shipped rules have place rules"
+    findings, suppressed = judge([tok], ruleset, ScanOptions(), [])
+    assert not {f.rule_id for f in findings + suppressed} & {r.id for r in places}
+    bad = dataclasses.replace(places[0], params={"x": 1})
+    odd = RuleSet(known=ruleset.known, enabled=(*ruleset.enabled, bad))
+    with pytest.raises(ConfigError, match="take no params"):
+        judge([tok], odd, ScanOptions(), [])

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from patlint.config import Config
@@ -143,6 +143,25 @@ def test_nesting_estimate_looks_only_at_brackets_and_indents(text: str) -> None:
     assert _nesting_estimate(text) == _nesting_reference(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["[", "{", "]", "}", "x", ": ", "\n", " " * 50, " " * 101, "[" * 60]),
+        max_size=60,
+    ).map("".join)
+)
+@example(text="[" * 101)
+@example(text="{" * 50 + "[" * 51)
+@example(text="\n" + " " * 202 + "x")
+@example(text=" " * 202 + "x")
+@example(text=" " * 201 + "x\n" + "[" * 100)
+def test_the_quick_nesting_check_never_passes_a_deep_text(text: str) -> None:
+    from patlint.sources.readers.ci.yamldoc import MAX_NESTING, _nesting_estimate, _too_deep
+
+    if _nesting_estimate(text) > MAX_NESTING:
+        assert _too_deep(text)
+
+
 def test_merged_mappings_are_looked_up_as_before() -> None:
     # Lookups come from a per-node index now: own keys win over merged ones, the first merge
     # over later ones, and a key that is not a string is still listed (once) by `items`.
@@ -236,3 +255,15 @@ def test_expansion_when_the_node_budget_runs_out(monkeypatch: pytest.MonkeyPatch
     text = "a: [1, 2, 3, 4, 5, 6, 7]\nb: c\n"
     doc = yamldoc.Doc.parse(text)
     assert doc.truncated and doc.expansion == _expansion_reference(text) == 12
+
+
+@pytest.mark.parametrize("brk", ["\x85", "\u2028", "\u2029"])
+def test_line_breaks_pyyaml_counts_and_the_index_does_not_stay_inside_the_text(brk: str) -> None:
+    # pyyaml counts NEL, LS and PS as line breaks; the index's line starts do not: a mark's
+    # line may lie past the last line the index knows, and every span must stay in the text.
+    text = f"on: push{brk}{brk}{brk}jobs:{brk}  a:{brk}    runs-on: x{brk}{brk}\n# end: y\n"
+    doc = Doc.parse(text)
+    assert doc.scalars, "the keys and values are indexed"
+    for s in doc.scalars:
+        assert 0 <= s.start < s.end <= len(text) + 1
+    assert max(s.node.end_mark.line for s in doc.scalars) >= len(doc.line_starts)
