@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "patlint.hosts",
             "patlint.scopes",
             "patlint.model",
+            "patlint.records",
             "patlint.suppress",
             "patlint.inputs",
             "patlint.yamlio",

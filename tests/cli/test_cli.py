@@ -262,6 +262,7 @@ def test_offline_scan_start_up_is_light(home: Path, tmp_path: Path, token: Token
         "patlint.github.client",
         "patlint.github.tokens",
         "patlint.policy.remediation",
+        "patlint.records",
     )
     code = (
         "import sys\nfrom patlint.cli import main\n"
