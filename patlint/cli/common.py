@@ -221,7 +221,7 @@ def _emit(
         write(extra_fmt, extra_path)
     write(fmt, output)
     if output and fmt != "text":
-        from patlint.report.text import summary_line
+        from patlint.report.common import summary_line
 
         click.echo(summary_line(result, meta), err=True)
     step_summary(result, meta)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from patlint.model import Finding, Location, TokenInfo, finding_fingerprint
+from patlint.model import Finding, Location, ScanResult, TokenInfo, finding_fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,3 +194,55 @@ def display_path(path: str) -> str:
     raw = os.fsencode(path)
     text = raw.decode("utf-8", "backslashreplace")
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+# Control characters (newlines too: a name cannot fake a line), and the invisible ones that
+# reorder or hide text on a terminal (bidi overrides and isolates, zero-width marks)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def safe(text: str) -> str:
+    """Escape control characters (ANSI escapes included) so a file cannot rewrite the terminal."""
+    return _CONTROL.sub(_escaped, clean_text(text))
+
+
+def _escaped(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """`1 file`, `2 files` (or the plural given)."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def summary_line(result: ScanResult, meta: ReportMeta) -> str:
+    """`patlint: N findings (…) in M tokens; files …; skipped …; suppressed …; config …`."""
+    counts: dict[str, int] = {}
+    for f in result.findings:
+        counts[f.severity.label] = counts.get(f.severity.label, 0) + 1
+    order = ["critical", "high", "medium", "low", "info"]
+    sev = ", ".join(f"{counts[s]} {s}" for s in order if s in counts)
+    stats = result.stats
+    mb = stats.bytes_scanned / 1e6
+    skipped = stats.skipped_by_reason()
+    skip_txt = f"{len(stats.skipped)} skipped"
+    if skipped:
+        skip_txt += " (" + ", ".join(f"{k}: {v}" for k, v in skipped.items()) + ")"
+    head = plural(len(result.findings), "finding") + (f" ({sev})" if sev else "")
+    missed = len(stats.incomplete())
+    incomplete = f"INCOMPLETE: {missed} could not be read (-v lists them); " if missed else ""
+    return (
+        f"patlint: {head} in {plural(len(result.tokens), 'token')}; "
+        f"{plural(stats.files_scanned, 'file')} ({mb:.1f} MB) scanned, {skip_txt}; {incomplete}"
+        f"{len(result.suppressed)} suppressed; verification: {meta.verification}; "
+        f"config: {safe(meta.config_source)}{_narrowed(meta)}"
+    )
+
+
+def _narrowed(meta: ReportMeta) -> str:
+    """` (narrowed by the scanned tree's config: 2: exclude vendor/, disable x)`, or nothing."""
+    if not meta.config_narrowed:
+        return ""
+    n = len(meta.config_narrowed)
+    return f" (narrowed by the scanned tree's config: {n}: {safe(', '.join(meta.config_narrowed))})"

@@ -17,7 +17,13 @@ from typing import TextIO
 
 from patlint.kinds import KIND_NAMES, REVOCABLE_KINDS, settings_page
 from patlint.model import Finding, Location, ScanResult, Token, TokenInfo, TokenRef, TokenStatus
-from patlint.report.common import ReportMeta, clean_text, shown
+from patlint.report.common import ReportMeta, shown
+
+# safe, plural and summary_line live in report.common (a JSON report written to a file prints
+# the summary line without importing this module); still named here, where they always were
+from patlint.report.common import plural as plural
+from patlint.report.common import safe as safe
+from patlint.report.common import summary_line as summary_line
 
 WIDTH = 120  # columns the report fits (a narrower terminal makes it narrower)
 PLACES_SHOWN = 5  # places listed per token (-v: VERBOSE_PLACES), then "… and N more"
@@ -25,9 +31,6 @@ VERBOSE_PLACES = 20
 DIGEST_SHOWN = 16  # hex digits of the SHA-256 a block shows (revoke --token takes them)
 RULE_COLUMN = 24  # a longer rule id pushes its own message right, not every other one
 LABEL = 11  # columns before a block's values: two spaces and the label
-# Control characters (newlines too: a name cannot fake a line), and the invisible ones that
-# reorder or hide text on a terminal (bidi overrides and isolates, zero-width marks)
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _STYLES = {
     "critical": "1;31",
     "high": "31",
@@ -37,21 +40,6 @@ _STYLES = {
     "bold": "1",
     "dim": "2",
 }
-
-
-def safe(text: str) -> str:
-    """Escape control characters (ANSI escapes included) so a file cannot rewrite the terminal."""
-    return _CONTROL.sub(_escaped, clean_text(text))
-
-
-def _escaped(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """`1 file`, `2 files` (or the plural given)."""
-    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def elide(text: str, limit: int) -> str:
@@ -448,38 +436,6 @@ def _allow_hint(lay: _Layout, findings: Sequence[Finding], meta: ReportMeta) -> 
             indent=0,
         )
     return lines
-
-
-def summary_line(result: ScanResult, meta: ReportMeta) -> str:
-    """`patlint: N findings (…) in M tokens; files …; skipped …; suppressed …; config …`."""
-    counts: dict[str, int] = {}
-    for f in result.findings:
-        counts[f.severity.label] = counts.get(f.severity.label, 0) + 1
-    order = ["critical", "high", "medium", "low", "info"]
-    sev = ", ".join(f"{counts[s]} {s}" for s in order if s in counts)
-    stats = result.stats
-    mb = stats.bytes_scanned / 1e6
-    skipped = stats.skipped_by_reason()
-    skip_txt = f"{len(stats.skipped)} skipped"
-    if skipped:
-        skip_txt += " (" + ", ".join(f"{k}: {v}" for k, v in skipped.items()) + ")"
-    head = plural(len(result.findings), "finding") + (f" ({sev})" if sev else "")
-    missed = len(stats.incomplete())
-    incomplete = f"INCOMPLETE: {missed} could not be read (-v lists them); " if missed else ""
-    return (
-        f"patlint: {head} in {plural(len(result.tokens), 'token')}; "
-        f"{plural(stats.files_scanned, 'file')} ({mb:.1f} MB) scanned, {skip_txt}; {incomplete}"
-        f"{len(result.suppressed)} suppressed; verification: {meta.verification}; "
-        f"config: {safe(meta.config_source)}{_narrowed(meta)}"
-    )
-
-
-def _narrowed(meta: ReportMeta) -> str:
-    """` (narrowed by the scanned tree's config: 2: exclude vendor/, disable x)`, or nothing."""
-    if not meta.config_narrowed:
-        return ""
-    n = len(meta.config_narrowed)
-    return f" (narrowed by the scanned tree's config: {n}: {safe(', '.join(meta.config_narrowed))})"
 
 
 def _summary_lines(text: str, width: int) -> list[str]:

@@ -287,6 +287,29 @@ def test_offline_scan_start_up_is_light(home: Path, tmp_path: Path, token: Token
     assert json.loads((tmp_path / "r.json").read_text())["summary"]["files_scanned"] == 2
 
 
+def test_a_json_report_to_a_file_does_not_load_the_text_report(tmp_path: Path) -> None:
+    """The real-tree benchmark's path: the summary line on stderr comes from report.common,
+    the text report's module (and its dataclasses, ~4 ms) stays unloaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom patlint.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "print('text loaded:', 'patlint.report.text' in sys.modules, file=sys.stderr)\n"
+    )
+    (tmp_path / "clean.py").write_text("print('hello')\n")
+    argv = [sys.executable, "-c", code, "scan", "--offline", "--no-progress"]
+    res = subprocess.run(
+        [*argv, "--format", "json", "-o", "r.json", "clean.py"],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    lines = res.stderr.strip().splitlines()
+    assert lines[-1] == "text loaded: False"
+    assert lines[-2].startswith("patlint: 0 findings in 0 tokens; 1 file (0.0 MB) scanned")
+    assert json.loads((tmp_path / "r.json").read_text())["tokens"] == []
+
+
 def test_real_entry_point_exit_codes(tmp_path: Path, token: TokenFactory) -> None:
     """The console script (not CliRunner) honours the same contract."""
     import subprocess
