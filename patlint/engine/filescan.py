@@ -12,7 +12,7 @@ from typing import BinaryIO, cast
 
 from patlint.detectors.pattern import Detector, Hit
 from patlint.model import Candidate, Context, Location, PlaceFinding, Secret, Skip
-from patlint.sources.archives import HEAD, MAGICS, TAR_MAGIC_AT, kind_of, may_be_archive
+from patlint.sources.archive_kinds import HEAD, MAGICS, TAR_MAGIC_AT, kind_of, may_be_archive
 from patlint.sources.readers import READER_MAX_BYTES, FileReader
 from patlint.sources.reading import (
     OPEN_FLAGS,

@@ -263,6 +263,7 @@ def test_offline_scan_start_up_is_light(home: Path, tmp_path: Path, token: Token
         "patlint.github.tokens",
         "patlint.policy.remediation",
         "patlint.records",
+        "patlint.sources.archives",
     )
     code = (
         "import sys\nfrom patlint.cli import main\n"
