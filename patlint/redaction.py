@@ -11,7 +11,10 @@ files written in one piece). It replaces each token it finds with the redacted p
   characters holding a token prefix's encoding (or a known token's) is decoded and searched;
 * **percent-encoded**, fully or partly, with upper- or lower-case hex digits;
 * and every **known** token of this run in all of these forms: tokens the scan found whose
-  shape says nothing (a legacy 40-hex token) are taught with `learn`.
+  shape says nothing (a legacy 40-hex token) are taught with `learn`; a known token of a known
+  shape is also found by its body alone (raw in any case, base64), so an escaped or re-cased
+  prefix (`\\u0067hp_<body>`, `&#103;hp_`, base64 of `Ghp_<body>`) hides nothing; a known
+  40-hex token is found inside a longer run of hex digits too.
 
 A legacy token is plain 40-hex, which is also what a git commit id is: redacting every 40-hex
 string would destroy the commit ids of a history report. So a 40-hex string is redacted only
