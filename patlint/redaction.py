@@ -11,7 +11,10 @@ files written in one piece). It replaces each token it finds with the redacted p
   characters holding a token prefix's encoding (or a known token's) is decoded and searched;
 * **percent-encoded**, fully or partly, with upper- or lower-case hex digits;
 * and every **known** token of this run in all of these forms: tokens the scan found whose
-  shape says nothing (a legacy 40-hex token) are taught with `learn`.
+  shape says nothing (a legacy 40-hex token) are taught with `learn`; a known token of a known
+  shape is also found by its body alone (raw in any case, base64), so an escaped or re-cased
+  prefix (`\\u0067hp_<body>`, `&#103;hp_`, base64 of `Ghp_<body>`) hides nothing; a known
+  40-hex token is found inside a longer run of hex digits too.
 
 A legacy token is plain 40-hex, which is also what a git commit id is: redacting every 40-hex
 string would destroy the commit ids of a history report. So a 40-hex string is redacted only
@@ -46,6 +49,7 @@ _URL_CHARS = _B64_CHARS | frozenset("%.~:@=&?")  # the detector's URL class
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 _HEX40 = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{40}(?![0-9A-Fa-f])")
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{40,}")  # one pass over hex runs (faster than _HEX40)
+_ALL_HEX = re.compile(r"[0-9A-Fa-f]*")
 # Every shape starts with one of these (any case): no match, no need for the shapes regex.
 _PREFIX = re.compile(f"[Gg][Hh][{_SHORT}{_SHORT.upper()}]_|[Gg][Ii][Tt][Hh][Uu][Bb]_[Pp][Aa][Tt]_")
 _LONG_B64 = re.compile("[A-Za-z0-9+/_-]{32,}")  # the shortest base64 that can hide a token
@@ -128,8 +132,20 @@ def trie_alternation(words: Iterable[str]) -> str:
 
 @cache
 def _prefix_fragments() -> frozenset[str]:
-    """Fragments of every token prefix (computed once, when first needed)."""
-    return frozenset().union(*(_fragments_of(p) for p in _PREFIXES))
+    """Fragments of every token prefix (computed once, when first needed), also of the prefix
+    percent-encoded character by character (base64 of `%67%68%70%5F…`), either hex case."""
+    out: set[str] = set().union(*(_fragments_of(p) for p in _PREFIXES))
+    for p in _PREFIXES:
+        for form in {p, p.upper()}:
+            for hexcase in ("%{:02X}", "%{:02x}"):
+                pct = "".join(hexcase.format(b) for b in form.encode("ascii"))
+                out.update(_b64_fragments(pct.encode("ascii")))
+    return frozenset(out)
+
+
+# The prefix of a token of a known shape: what is left (its body) is learned like a token of no
+# known shape, so a known token is found by its body too, whatever became of its prefix.
+_SHAPE_PREFIX = re.compile(r"github_pat_|gh[a-z]_", re.IGNORECASE)
 
 
 class Redactor:
@@ -151,8 +167,16 @@ class Redactor:
         self._other_lengths: set[int] = set()
         self._other_chars: set[str] = set()  # their characters, both cases
         self._other_b64: set[str] = set()  # the first _HEAD characters of their base64 fragments
+        # Whether one of their heads (raw, base64) is all hex digits: if not, a run of hex
+        # digits (a digest, a commit id) holds none of them and is not looked at.
+        self._hex_heads = self._hex_b64_heads = False
+        self._other_b64_min: int | None = None  # the shortest of those fragments
+        self._other_b64_runs = _B64_RUN  # runs long enough to hold one of them
         self._compiled: tuple[re.Pattern[str], list[re.Pattern[str]]] | None = None
         self._other_runs: re.Pattern[str] | None = None
+        # The bodies of learned tokens of a known shape (`ghp_<body>`): a `\u0067hp_<body>`,
+        # `&#103;hp_<body>` or the base64 of `Ghp_<body>` has no prefix the shapes know.
+        self._bodies: Redactor | None = None
         self.learn(known)
 
     def learn(self, secrets: Iterable[Secret]) -> None:
@@ -166,13 +190,29 @@ class Redactor:
                 continue
             self._previews[lowered] = s.preview
             shapes = shapes or re.compile(_SHAPES, re.IGNORECASE)
-            if len(value) < 8 or shapes.fullmatch(value):
-                continue  # the shapes already catch it (or it is too short to be a token)
+            if len(value) < 8:
+                continue  # too short to be a token
+            if shapes.fullmatch(value):
+                self._learn_body(s, value)  # the shapes catch it as it is; its body, anywhere
+                continue
             if _HEX40.fullmatch(value):
                 self._hex.add(lowered)  # a set, however many: a history scan may find many
             else:
                 self._learn_other(value, lowered)
             self._compiled = None
+
+    def _learn_body(self, secret: Secret, value: str) -> None:
+        prefix = _SHAPE_PREFIX.match(value)
+        body = value[prefix.end() :] if prefix else ""
+        if len(body) < 16:
+            return  # a short body could be anything (a word of a note)
+        if self._bodies is None:
+            self._bodies = Redactor()
+        bodies = self._bodies
+        if body.lower() not in bodies._previews:
+            bodies._previews[body.lower()] = secret.preview
+            bodies._learn_other(body, body.lower())
+            bodies._compiled = None
 
     def _learn_other(self, value: str, lowered: str) -> None:
         self._other.add(lowered)
@@ -186,6 +226,14 @@ class Redactor:
         # base64 of it as found (a custom token may mix cases: `CORP-b77e…`), lower or upper
         fragments = _fragments_of(value) | _fragments_of(lowered)
         self._other_b64.update(f[:_HEAD] for f in fragments)
+        self._hex_heads |= _ALL_HEX.fullmatch(lowered[:_HEAD]) is not None
+        self._hex_b64_heads |= any(_ALL_HEX.fullmatch(f[:_HEAD]) for f in fragments)
+        # A run shorter than the shortest fragment holds none: not looked at position by position.
+        shortest = max(_HEAD, min((len(f) for f in fragments), default=_HEAD))
+        if self._other_b64_min is None or shortest < self._other_b64_min:
+            self._other_b64_min = shortest
+            # from a run's start only: a shorter run is not tried again from each position
+            self._other_b64_runs = re.compile(f"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{{{shortest},}}")
 
     def _regexes(self) -> tuple[re.Pattern[str], list[re.Pattern[str]]]:
         """(every token raw, [where base64 may hide one]), compiled once after each `learn`."""
@@ -201,7 +249,8 @@ class Redactor:
         self._compiled = (tokens, b64)
         if self._other:
             chars = "".join(re.escape(c) for c in sorted(self._other_chars))
-            self._other_runs = re.compile(f"[{chars}]{{{min(self._other_lengths)},}}")
+            n = min(self._other_lengths)
+            self._other_runs = re.compile(f"(?<![{chars}])[{chars}]{{{n},}}")
         return self._compiled
 
     def _find_other(self, text: str) -> list[tuple[int, int, str]]:
@@ -213,7 +262,10 @@ class Redactor:
             return []
         lengths = sorted(self._other_lengths, reverse=True)
         out: list[tuple[int, int, str]] = []
+        skip_hex = not self._hex_heads
         for m in self._other_runs.finditer(text):
+            if skip_hex and _ALL_HEX.fullmatch(m.group()):
+                continue  # a digest or commit id: no learned token starts in it
             run = m.group().lower()
             base = m.start()
             i, last = 0, len(run) - min(lengths)
@@ -233,9 +285,12 @@ class Redactor:
         if not self._other:
             return []
         heads = self._other_b64
+        skip_hex = not self._hex_b64_heads
         hits: list[int] = []
-        for m in _B64_RUN.finditer(text):
+        for m in self._other_b64_runs.finditer(text):
             run, base = m.group(), m.start()
+            if skip_hex and _ALL_HEX.fullmatch(run):
+                continue  # a digest or commit id: no fragment starts in it
             hits += [base + i for i in range(len(run) - _HEAD + 1) if run[i : i + _HEAD] in heads]
         return hits
 
@@ -266,7 +321,22 @@ class Redactor:
             hits = [m.start() for m in _PCT.finditer(text)]
             if hits:
                 text = self._replace_runs(text, hits, _URL_CHARS, "percent")
+        if self._bodies is not None:
+            text = self._bodies._sub_bodies(text)
         return text
+
+    def _sub_bodies(self, text: str) -> str:
+        """`text` with every learned token of no known shape replaced, raw or in base64 (the
+        other passes are the outer redactor's): the bodies of tokens of a known shape."""
+        found = self._find_other(text)
+        if found:
+            pieces, done = [], 0
+            for start, end, preview in found:
+                pieces += [text[done:start], preview]
+                done = end
+            text = "".join(pieces) + text[done:]
+        hits = self._other_b64_hits(text)
+        return self._replace_runs(text, hits, _B64_CHARS, "base64") if hits else text
 
     def _preview(self, m: re.Match[str]) -> str:
         token = m.group()
@@ -282,12 +352,26 @@ class Redactor:
         # `\u001b` or `\x1b` (a control character, escaped) runs into a token's hex digits
         lead = {"\\u": 4, "\\x": 2}.get(m.string[max(m.start() - 2, 0) : m.start()], 0)
         if len(value) - lead != 40:
-            return value  # a longer hex string (a SHA-256) is no 40-hex token
+            # A longer hex string (a SHA-256) is no 40-hex token, but a known one may have run
+            # into other hex digits (`a<token>`): every window of it is looked up.
+            return self._known_hex_windows(value) if self._hex else value
         hex40 = value[lead:]
         known = self._previews.get(hex40.lower()) if hex40.lower() in self._hex else None
         if known is not None:
             return value[:lead] + known
         return value[:lead] + redact(hex40) if self.every_hex40 else value
+
+    def _known_hex_windows(self, run: str) -> str:
+        """`run` (hex digits) with every learned 40-hex token in it replaced by its preview."""
+        lowered, pieces, done, i = run.lower(), [], 0, 0
+        while i <= len(run) - 40:
+            window = lowered[i : i + 40]
+            if window in self._hex:
+                pieces += [run[done:i], self._previews[window]]
+                i = done = i + 40
+            else:
+                i += 1
+        return "".join(pieces) + run[done:] if pieces else run
 
     def _replace_runs(
         self, text: str, hits: list[int], chars: frozenset[str], encoding: str

@@ -98,8 +98,10 @@ def test_legacy_hex_is_redacted_when_known_and_commit_ids_survive(rng: random.Ra
     for name, form in _encodings(hex_token).items():
         out = r(f"x {form} y")
         assert not _shows(out, hex_token), (name, out)
-    sha256 = hex_token + "0" * 24  # a longer hex string is no 40-hex token
+    sha256 = commit + "0" * 24  # a longer hex string is no 40-hex token...
     assert r(sha256) == sha256
+    # ...but a known token run into more hex digits is still that token (it was kept whole)
+    assert r(hex_token + "0" * 24) == redact(hex_token) + "0" * 24
     assert redact_text(text) == f"commit {redact(commit)} token {redact(hex_token)}"
 
 
@@ -280,3 +282,65 @@ def test_hex_quads_are_those_of_every_three_hex_digits() -> None:
     quad = "".join(f"[{''.join(sorted(p))}]" for p in pos)
     assert _hex_b64_quads() == f"{quad}(?:{quad}){{11,}}"
     assert set(alphabet) >= set().union(*pos)
+
+
+def _b64_at_every_alignment(data: str) -> list[str]:
+    out = []
+    for lead in ("", "u", "u:"):
+        raw = (lead + data).encode()
+        out += [base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()]
+    return out
+
+
+def test_a_learned_40hex_token_run_into_other_hex_digits_is_redacted(rng: random.Random) -> None:
+    """A known legacy token right next to other hex digits (a name `a<token>`, a path
+    `<token>0`) made a hex run longer than 40, and a longer run was written as it was: the
+    token in plaintext. A longer run is searched for known tokens; a digest stays a digest."""
+    hex_token = make_token("legacy", rng)
+    r = Redactor([Secret(hex_token, "legacy")])
+    for text in (
+        f"a{hex_token}",
+        f"{hex_token}0",
+        f"ff{hex_token.upper()}ff",
+        f"\\u00e9{hex_token}1",
+    ):
+        out = r(f"x {text} y")
+        assert hex_token not in out.lower() and redact(hex_token) in out, out
+    digest = f"{rng.getrandbits(256):064x}"
+    assert r(f"x {digest} y") == f"x {digest} y"
+
+
+@pytest.mark.parametrize("kind", PREFIXED)
+def test_a_learned_token_with_an_escaped_or_recased_prefix_is_redacted(
+    kind: str, rng: random.Random
+) -> None:
+    """Only the prefix told the redactor where a known token was: `\\u0067hp_<body>` (JSON
+    escape), `gh\\x70_`, `&#103;hp_` or the base64 of `Ghp_<body>` / `gHp_<body>` (the
+    fragments were those of the lower- and upper-case prefix only) kept the token's whole
+    body. A learned token's body is now known in every form too."""
+    t = make_token(kind, rng)
+    cut = len("github_pat_") if kind == "github_pat" else 4
+    body = t[cut:]
+    r = Redactor([Secret(t, kind)])
+    forms = [f"\\u{ord(t[0]):04x}{t[1:]}", f"{t[:2]}\\x{ord(t[2]):02x}{t[3:]}", f"&#103;{t[1:]}"]
+    forms += _b64_at_every_alignment(t[0].upper() + t[1:])
+    forms += _b64_at_every_alignment(t[:1] + t[1].upper() + t[2:])
+    forms += _b64_at_every_alignment(f"\\u{ord(t[0]):04x}{t[1:]}")
+    for form in forms:
+        out = r(f"x {form} y")
+        assert body.lower() not in out.lower() and form not in out, (form, out)
+        assert redact(t) in out, (form, out)
+
+
+@pytest.mark.parametrize("kind", ["ghp", "github_pat", "ghs_jwt"])
+def test_base64_of_a_fully_percent_encoded_token_is_redacted(kind: str, rng: random.Random) -> None:
+    """The module promises base64 inside percent-encoding and the other way round; base64 of a
+    token percent-encoded character by character was missed (only `_` as `%5F` was looked
+    for), learned or not."""
+    t = make_token(kind, rng)
+    for hexcase in ("%{:02X}", "%{:02x}"):
+        pct = "".join(hexcase.format(b) for b in t.encode())
+        for form in _b64_at_every_alignment(pct):
+            for r in (Redactor(), Redactor([Secret(t, kind)])):
+                out = r(f"x {form} y")
+                assert form not in out and "…" in out, (form, out)

@@ -661,3 +661,26 @@ def test_config_narrowing_and_source_never_show_a_token(tmp_path: Path, token: A
     doc = json.loads((tmp_path / "report.json").read_text())
     assert "exclude ghp_…" + t["ghp"][-4:] in doc["summary"]["config_narrowed"]
     assert audit.leaks() == []
+
+
+@pytest.mark.parametrize("kind", ["ghp", "github_pat", "legacy"])
+def test_a_found_token_whose_name_elsewhere_is_escaped_or_run_into_hex_never_shows(
+    kind: str, tmp_path: Path, token: Any, home: Path
+) -> None:
+    """A file the walk skips is named in the report: a FIFO named `\\u0067hp_<body>` (its
+    prefix JSON-escaped, so no shape matched) printed the found token's whole body in the JSON
+    report and the `-v` text; a legacy token is named `a<token>0` (a longer hex run was taken
+    for a digest and written whole)."""
+    t = token(kind)
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "app.env").write_text(f"GITHUB_TOKEN={t}\n")
+    name = f"a{t}0" if kind == "legacy" else f"\\u{ord(t[0]):04x}{t[1:]}"
+    os.mkfifo(root / name)
+    audit = Audit({"token": t})
+    for fmt in ("text", "json", "sarif", "github", "junit", "html"):
+        res = audit.run(f"{fmt}", "scan", "-v", "--offline", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 1, (fmt, res.output)
+    res = audit.run("json", "scan", "--offline", "--format", "json", ".", cwd=root)
+    assert [s["reason"] for s in json.loads(res.stdout)["skipped"]] == ["fifo"]  # named there
+    assert audit.leaks() == []

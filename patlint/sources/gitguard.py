@@ -8,12 +8,14 @@ artifact can carry such a `.git`, so this is the attacker's to choose. Two defen
 1. `precheck`: before any git command, the files git opens at start are looked at without
    opening them (`stat`): `HEAD`, `config`, `commondir`, `packed-refs`, `shallow`,
    `info/grafts`, `info/exclude`, `index`, every loose ref, `objects/info/alternates` and the
-   object folders it names (recursively), every loose object and pack file. Anything there
+   object folders it names (recursively), every loose object and pack file, and every file the
+   repository's config names for git to open (includes, followed; `core.excludesFile`,
+   `core.attributesFile`). Anything there
    that is not a regular file (or a folder where git expects one) is named, and the caller
    leaves git out (a tree scan walks the folder itself; `--history` skips that repository
    with a notice).
-2. `Watch`: the pre-check cannot know every file git may open (a config `include.path`, an
-   attribute file…), so every git process runs watched: when neither it nor patlint has used
+2. `Watch`: the pre-check cannot know every file git may open (the user's own config, a
+   `.gitignore` in the work tree…), so every git process runs watched: when neither it nor patlint has used
    any CPU for `stall_seconds()` (default 30 s, `PATLINT_GIT_STALL_SECONDS`), it is blocked on
    something that will never come, and it is killed; the caller keeps what was read and says
    so. A git busy walking a large history uses CPU, so it is never mistaken for a stall (on
@@ -159,10 +161,79 @@ def precheck(path: str) -> str | None:
             what = _kind(os.path.join(d, name))
             if what is not None:
                 return f"{os.path.join(d, name)} is {what}"
+        for name in ("config", "config.worktree"):
+            found = _config_paths(os.path.join(d, name), 0)
+            if found:
+                return found
         found = _tree(os.path.join(d, "refs"), budget)
         if found:
             return found
     return _objects(os.path.join(dirs[-1], "objects"), 0, budget)
+
+
+_MAX_INCLUDE_DEPTH = 10  # git's own limit on nested config includes
+# Config keys naming a file git opens when it starts (includes) or lists a work tree.
+_PATH_KEYS = frozenset({"include.path", "core.excludesfile", "core.attributesfile"})
+
+
+def _config_paths(config: str, depth: int) -> str | None:
+    """The first file a git config (and the configs it includes, recursively) names for git to
+    open that is not a regular file: `include.path`, `includeIf.<cond>.path` (whatever the
+    condition: it is not worth guessing), `core.excludesFile`, `core.attributesFile`. Read as
+    text without blocking (`read_small`); nothing of it is run or followed but by `stat`."""
+    section = ""
+    text = read_small(config).replace("\r\n", "\n").replace("\\\n", "")  # continued lines
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            head = line[1 : line.find("]")] if "]" in line else line[1:]
+            name, _, sub = head.partition(" ")
+            section = name.strip().lower()
+            if section == "includeif" or (section == "include" and sub):
+                section = "include"
+            line = line[line.find("]") + 1 :].strip() if "]" in line else ""
+            if not line:
+                continue
+        key, eq, value = line.partition("=")
+        if not eq or f"{section}.{key.strip().lower()}" not in _PATH_KEYS:
+            continue
+        value = _config_value(value)
+        if not value:
+            continue
+        if value.startswith("~/") or value == "~":
+            value = os.path.expanduser(value)
+        # An include is relative to the config naming it; the other paths to where git runs
+        # (the work tree, the parent of `.git`): both are looked at.
+        bases = {os.path.dirname(config), os.path.dirname(os.path.dirname(config))}
+        for path in sorted({os.path.normpath(os.path.join(b, value)) for b in bases}):
+            what = None if path == os.devnull else _kind(path)
+            if what is not None:
+                return f"{path} (named by {config}) is {what}"
+            if section == "include" and depth < _MAX_INCLUDE_DEPTH and path != os.devnull:
+                found = _config_paths(path, depth + 1)
+                if found:
+                    return found
+    return None
+
+
+def _config_value(raw: str) -> str:
+    """A config value as git reads it: quotes dropped, `\\`-escapes resolved, a `;` or `#`
+    outside quotes starts a comment (`path = x ; y` names `x`)."""
+    out: list[str] = []
+    quoted, i = False, 0
+    while i < len(raw):
+        c = raw[i]
+        if c == '"':
+            quoted = not quoted
+        elif c == "\\" and i + 1 < len(raw):
+            i += 1
+            out.append({"n": "\n", "t": "\t", "b": "\b"}.get(raw[i], raw[i]))
+        elif c in ";#" and not quoted:
+            break
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out).strip()
 
 
 def _tree(folder: str, budget: list[int]) -> str | None:
