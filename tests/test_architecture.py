@@ -184,8 +184,6 @@ MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "cli.merge": ("tests/engine/test_merge.py", "`patlint merge` end to end"),
     "cli.common": ("tests/cli/test_cli.py", "the CLI contract: exit codes, formats, errors"),
     "report.json_report": ("tests/test_golden.py", "golden scan.json, history.json"),
-    "report.gitlab_codequality": ("tests/test_golden.py", "golden scan.gitlab-codequality"),
-    "report.gitlab_secret_detection": ("tests/test_golden.py", "golden scan.gitlab-secret-…"),
     "report.revoke": ("tests/test_golden.py", "golden revoke.dry-run.*"),
     "report.org": ("tests/test_redaction.py", "the org table through the redactor"),
     # Wiring and helpers tested through what they wire.
