@@ -180,9 +180,7 @@ MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "sources.values": ("tests/engine/test_readings.py", "the values readers return"),
     # Commands and formats: their output is the golden files, one per command and format.
     "cli.baseline": ("tests/test_golden.py", "golden baseline-create"),
-    "cli.rules": ("tests/test_golden.py", "golden rules, rules-check, explain"),
     "cli.merge": ("tests/engine/test_merge.py", "`patlint merge` end to end"),
-    "cli.common": ("tests/cli/test_cli.py", "the CLI contract: exit codes, formats, errors"),
     "report.json_report": ("tests/test_golden.py", "golden scan.json, history.json"),
     "report.revoke": ("tests/test_golden.py", "golden revoke.dry-run.*"),
     "report.org": ("tests/test_redaction.py", "the org table through the redactor"),
