@@ -198,7 +198,6 @@ MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "sources.readers.ci.model": ("tests/policy/ci/test_registry.py", "read by every CI rule"),
     "sources.readers.ci.shell": ("tests/sources/readers/ci/test_ci_robustness.py", "scripts"),
     "sources.readers.structured": ("tests/sources/readers/test_decoded.py", "readers' helpers"),
-    "sources.report_json": ("tests/engine/test_merge.py", "reports read back by merge"),
 }
 
 
