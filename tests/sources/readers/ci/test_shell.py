@@ -108,6 +108,13 @@ def found(script: str) -> list[tuple[str, str]]:
         ("cat <<< $T", [("log", "")]),
         # not leaks: outside the workspace, used not printed, a comment, another name
         ("echo $T > /tmp/t", []),
+        # standard output discarded: nothing reaches the log (standard error still does)
+        ("echo $T > /dev/null", []),
+        ("echo $T &>/dev/null", []),
+        ("echo $T 1>>/dev/null", []),
+        ("echo $T | base64 > /dev/null", []),
+        ("cat <<EOF > /dev/null\n$T\nEOF", []),
+        ("echo $T 2>/dev/null", [("log", "")]),
         ("echo $T > ~/.netrc", []),
         ('curl -H "Authorization: token $T" https://api.github.com', []),
         ("echo hi # $T", []),
