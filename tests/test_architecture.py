@@ -195,7 +195,6 @@ MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "sources.history.attribution": ("tests/sources/history/test_blobs.py", "blob authors"),
     "sources.mirrors": ("tests/engine/test_fleet.py", "bare mirrors fetched by `--repos`"),
     "sources.places": ("tests/policy/test_storage_scan.py", "stored places of a token"),
-    "sources.readers.ci.model": ("tests/policy/ci/test_registry.py", "read by every CI rule"),
     "sources.readers.structured": ("tests/sources/readers/test_decoded.py", "readers' helpers"),
 }
 
