@@ -186,7 +186,6 @@ MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "engine.ruleset": ("tests/catalog/test_rules.py", "three lines of wiring"),
     "engine.run": ("tests/engine/test_parallel.py", "the pipeline, serial and parallel"),
     "engine.examples": ("tests/test_rule_examples.py", "every rule example as its own test"),
-    "engine.names": ("tests/sources/test_names.py", "tokens in file names, with sources.names"),
     "github.app": ("tests/github/test_org.py", "the org audit's app token"),
     "github.writes": ("tests/github/test_transport_hostile_network.py", "POSTs to hostile hosts"),
     "policy.examples": ("tests/test_rule_examples.py", "policy rule examples"),
