@@ -191,7 +191,6 @@ MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "policy.examples": ("tests/test_rule_examples.py", "policy rule examples"),
     "policy.ci.common": ("tests/policy/ci/test_registry.py", "helpers of the CI rules' tests"),
     "policy.ci.literals": ("tests/policy/ci/test_token_literal_in_ci.py", "its one rule's"),
-    "sources.places": ("tests/policy/test_storage_scan.py", "stored places of a token"),
     "sources.readers.structured": ("tests/sources/readers/test_decoded.py", "readers' helpers"),
 }
 
