@@ -179,7 +179,6 @@ MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "sources.readers.ci.common": ("tests/sources/readers/ci/test_ci_yaml.py", "two constants"),
     "sources.values": ("tests/engine/test_readings.py", "the values readers return"),
     # Commands and formats: their output is the golden files, one per command and format.
-    "report.org": ("tests/test_redaction.py", "the org table through the redactor"),
     # Wiring and helpers tested through what they wire.
     "catalog.ruleset": ("tests/catalog/test_rules.py", "rule selection with the rules"),
     "engine.ruleset": ("tests/catalog/test_rules.py", "three lines of wiring"),
