@@ -184,7 +184,6 @@ MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "engine.ruleset": ("tests/catalog/test_rules.py", "three lines of wiring"),
     "engine.run": ("tests/engine/test_parallel.py", "the pipeline, serial and parallel"),
     "engine.examples": ("tests/test_rule_examples.py", "every rule example as its own test"),
-    "github.app": ("tests/github/test_org.py", "the org audit's app token"),
     "policy.examples": ("tests/test_rule_examples.py", "policy rule examples"),
     "policy.ci.common": ("tests/policy/ci/test_registry.py", "helpers of the CI rules' tests"),
     "policy.ci.literals": ("tests/policy/ci/test_token_literal_in_ci.py", "its one rule's"),
