@@ -186,7 +186,6 @@ MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "engine.examples": ("tests/test_rule_examples.py", "every rule example as its own test"),
     "policy.examples": ("tests/test_rule_examples.py", "policy rule examples"),
     "policy.ci.common": ("tests/policy/ci/test_registry.py", "helpers of the CI rules' tests"),
-    "sources.readers.structured": ("tests/sources/readers/test_decoded.py", "readers' helpers"),
 }
 
 
