@@ -180,7 +180,6 @@ MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "sources.values": ("tests/engine/test_readings.py", "the values readers return"),
     # Commands and formats: their output is the golden files, one per command and format.
     # Wiring and helpers tested through what they wire.
-    "engine.examples": ("tests/test_rule_examples.py", "every rule example as its own test"),
     "policy.ci.common": ("tests/policy/ci/test_registry.py", "helpers of the CI rules' tests"),
 }
 
