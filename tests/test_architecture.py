@@ -178,9 +178,6 @@ MIRROR_EXCEPTIONS: dict[str, tuple[str, str]] = {
     "policy.base": ("tests/test_recipes.py", "Verdict, PolicyContext, the PolicyCheck protocol"),
     "sources.readers.ci.common": ("tests/sources/readers/ci/test_ci_yaml.py", "two constants"),
     "sources.values": ("tests/engine/test_readings.py", "the values readers return"),
-    # Commands and formats: their output is the golden files, one per command and format.
-    # Wiring and helpers tested through what they wire.
-    "policy.ci.common": ("tests/policy/ci/test_registry.py", "helpers of the CI rules' tests"),
 }
 
 
