@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from patlint.errors import ConfigError
-from patlint.policy.examples import check_policy_examples
 from patlint.policy.usage import UnusedCheck
-from tests.policy.helpers import NOW, RULES, token, verdicts
+from tests.policy.helpers import NOW, token, verdicts
 
 
 def test_last_used_longer_ago_than_days_fires_with_owner_and_days() -> None:
@@ -75,14 +74,3 @@ def test_params_are_validated() -> None:
     with pytest.raises(ConfigError, match=r"w: unknown param\(s\) max_days \(allowed: days\)"):
         UnusedCheck().parse_params({"max_days": 30}, "w")
     assert UnusedCheck().parse_params({}, "w").days == 90
-
-
-def test_rule_examples_catch_a_wrong_threshold() -> None:
-    rule = RULES["token-unused"]
-    assert check_policy_examples(rule) == []
-    # with a one-year threshold the 200-day example no longer fires and the checker says so
-    loose = rule.with_overrides(severity=None, params={"days": 365})
-    problems = check_policy_examples(loose)
-    assert "examples[0] does not fire" in problems
-    strict = rule.with_overrides(severity=None, params={"days": 5})
-    assert "negative_examples[0] fires" in " ".join(problems + check_policy_examples(strict))

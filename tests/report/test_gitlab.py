@@ -1,21 +1,20 @@
-"""`--format gitlab-codequality` and `--format gitlab-secret-detection`, validated against
-GitLab's published JSON schemas (tests/fixtures/gitlab/, see SOURCE.txt there)."""
+"""What GitLab's two formats share (patlint/report/gitlab.py): GitLab's published JSON schemas
+(tests/fixtures/gitlab/, see SOURCE.txt there) and the validators every GitLab test uses, a
+history finding's introducing commit, an empty report. Each format's own report:
+test_gitlab_codequality.py, test_gitlab_secret_detection.py."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 from jsonschema import Draft7Validator
 
 from patlint.cli import cli
-from patlint.model import Secret, finding_fingerprint
 from tests.test_redaction_audit import leaks
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gitlab"
@@ -84,101 +83,6 @@ def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Any:
         )
     finally:
         os.chdir(old)
-
-
-@pytest.fixture
-def tree(tmp_path: Path, token: Any) -> tuple[Path, dict[str, str]]:
-    """A token in three files (one binary), another once, a workflow without permissions."""
-    tokens = {"shared": token("ghp"), "single": token("gho")}
-    root = tmp_path / "tree"
-    (root / "src").mkdir(parents=True)
-    (root / ".github" / "workflows").mkdir(parents=True)
-    (root / "src" / "app.py").write_text(f'# setup\nTOKEN = "{tokens["shared"]}"\n')
-    (root / "deploy.env").write_text(f"GH_TOKEN={tokens['shared']}\nOAUTH={tokens['single']}\n")
-    (root / "blob.bin").write_bytes(b"\x00\x01" * 10 + tokens["shared"].encode() + b"\x00")
-    (root / ".github" / "workflows" / "ci.yml").write_text(
-        "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n"
-    )
-    return root, tokens
-
-
-def test_code_quality_report_has_one_valid_entry_per_place(
-    tree: tuple[Path, dict[str, str]], tmp_path: Path
-) -> None:
-    root, tokens = tree
-    out = tmp_path / "cq.json"
-    res = run(root, "--format", "gitlab-codequality", "-o", str(out), "--report", "json=r.json")
-    assert res.exit_code == 1, res.output
-    report = json.loads(out.read_text(encoding="utf-8"))
-    assert code_quality_errors(report) == []
-    by_rule: dict[str, list[tuple[str, int]]] = {}
-    for item in report:
-        loc = item["location"]
-        by_rule.setdefault(item["check_name"], []).append((loc["path"], loc["lines"]["begin"]))
-    assert sorted(by_rule["github-classic-pat"]) == [
-        ("blob.bin", 1),  # binary: line 1, the byte offset in the description
-        ("deploy.env", 1),
-        ("src/app.py", 2),
-    ]
-    assert by_rule["github-oauth-token"] == [("deploy.env", 2)]
-    assert by_rule["missing-permissions-block"] == [(".github/workflows/ci.yml", 2)]
-    shared = Secret(tokens["shared"], "ghp")
-    for item in report:
-        if item["check_name"] == "github-classic-pat":
-            path = item["location"]["path"]
-            assert item["severity"] == "critical"  # patlint's high
-            assert item["fingerprint"] == finding_fingerprint(
-                "github-classic-pat", path, shared.digest
-            )
-            assert shared.preview in item["description"] and shared.digest in item["description"]
-    binary = next(i for i in report if i["location"]["path"] == "blob.bin")
-    assert "At byte offset 20." in binary["description"]
-    # the finding's own fingerprint is the entry at its primary place (baselines still match)
-    findings = json.loads((root / "r.json").read_text())["findings"]
-    assert {f["fingerprint"] for f in findings} <= {i["fingerprint"] for i in report}
-    assert leaks(out.read_text(), tokens) == []
-
-
-def test_secret_detection_report_validates_against_gitlabs_schema(
-    tree: tuple[Path, dict[str, str]], tmp_path: Path
-) -> None:
-    root, tokens = tree
-    out = tmp_path / "sd.json"
-    sha = "a" * 40
-    res = run(
-        root, "--format", "gitlab-secret-detection", "-o", str(out), env={"CI_COMMIT_SHA": sha}
-    )
-    assert res.exit_code == 1, res.output
-    report = json.loads(out.read_text(encoding="utf-8"))
-    assert secret_detection_errors(report) == []
-    assert report["version"] == "15.2.4"
-    scan = report["scan"]
-    assert scan["type"] == "secret_detection" and scan["status"] == "success"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", scan["start_time"])
-    assert scan["start_time"] <= scan["end_time"]
-    vulns = report["vulnerabilities"]
-    places = sorted(
-        (v["identifiers"][0]["value"], v["location"]["file"], v["location"].get("start_line"))
-        for v in vulns
-    )
-    assert ("github-classic-pat", "blob.bin", None) in places
-    assert ("github-classic-pat", "src/app.py", 2) in places
-    assert ("github-oauth-token", "deploy.env", 2) in places
-    assert len({v["id"] for v in vulns}) == len(vulns)
-    assert all(v["location"]["commit"]["sha"] == sha for v in vulns)
-    classic = next(v for v in vulns if v["location"]["file"] == "src/app.py")
-    assert classic["severity"] == "High"
-    assert classic["identifiers"][0]["url"].startswith("https://")
-    assert "raw_source_code_extract" not in json.dumps(report)
-    assert leaks(out.read_text(), tokens) == []
-
-    # without CI_COMMIT_SHA: GitLab's placeholder, still valid; the ids are stable across runs
-    again = tmp_path / "sd2.json"
-    assert run(root, "--format", "gitlab-secret-detection", "-o", str(again)).exit_code == 1
-    second = json.loads(again.read_text())
-    assert secret_detection_errors(second) == []
-    assert {v["location"]["commit"]["sha"] for v in second["vulnerabilities"]} == {"0000000"}
-    assert sorted(v["id"] for v in second["vulnerabilities"]) == sorted(v["id"] for v in vulns)
 
 
 def test_history_findings_name_their_introducing_commit(

@@ -10,12 +10,9 @@ from urllib.parse import quote
 
 import pytest
 
-from patlint.detectors.pattern import Detector
-from patlint.engine.names import NameScan
 from patlint.engine.run import ScanOptions, run_scan
-from patlint.model import Context, Location, Skip, sha256_hex
-from patlint.sources import names
-from patlint.sources.tree import FileRef, WalkOptions
+from patlint.model import sha256_hex
+from patlint.sources.tree import WalkOptions
 from tests.sources.home import ruleset
 
 
@@ -72,18 +69,3 @@ def test_names_in_a_git_work_tree(tmp_path: Path, token: Any, git_env: None) -> 
     subprocess.run(["git", "-C", str(tmp_path), "add", tracked, ".gitignore"], check=True)
     result = run_scan([str(tmp_path)], ruleset(), ScanOptions())
     assert set(_places(result)) == {sha256_hex(tracked), sha256_hex(untracked)}
-
-
-def test_name_scan_batches_and_a_name_is_one_place(
-    token: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(names, "BATCH", 3)
-    t = token("github_pat")
-    items: list[FileRef | Skip] = [FileRef(f"/x/{i}", f"d/{t}/f{i}", 1) for i in range(7)]
-    items.append(Skip(f"d/{t}/pipe", "fifo"))
-    scan = NameScan(Detector(ruleset().detectors))
-    assert list(scan.wrap(items)) == items  # passed through, in order
-    [c] = scan.candidates
-    assert c.location == Location(f"d/{t}", note="folder name")
-    assert c.context == Context(file_type="path")
-    assert c.secret.digest == sha256_hex(t)

@@ -24,6 +24,8 @@ _PREFIX_WORDS = frozenset({"sudo", "command", "exec", "builtin", "env", "time", 
 _REDIRECT = re.compile(
     r"(?<![<&\d])(?:\d|&)?(>>?|>\|)\s*(\"[^\"]*\"|'[^']*'|\$\{\{.*?\}\}|[^\s;|&<>()]+)"
 )
+# Standard output sent to /dev/null (`>`, `>>`, `1>`, `&>`; not `2>`): nothing reaches the log.
+_DISCARD = re.compile(r"(?<![<&\d])(?:1|&)?(?:>>?|>\|)\s*([\"']?)/dev/null\1(?=$|[\s;|&<>()])")
 _WORD = re.compile(r"(?:\$\{\{.*?\}\}|\"[^\"]*\"|'[^']*'|[^\s\"'$]+|\$)+")
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 
@@ -196,6 +198,11 @@ def stage_args(text: str, stage: Stage) -> list[str]:
     return []
 
 
+def discarded(text: str, stage: Stage) -> bool:
+    """True when a stage's standard output goes to /dev/null."""
+    return _DISCARD.search(text, stage.start, stage.end) is not None
+
+
 def words(text: str) -> list[str]:
     """Shell words, keeping quoted strings and `${{ … }}` expressions whole."""
     return [m.group() for m in _WORD.finditer(text)]
@@ -249,7 +256,12 @@ def leaks(text: str, refs: list[Ref]) -> list[Leak]:
                             targets += [a for a in stage_args(text, s) if not a.startswith("-")]
                     if cmd == "tee":
                         targets += [a for a in stage_args(text, first) if a[:1] not in ("-", "<")]
-                    if not targets and len(pipe) == 1 and cmd != "tee":
+                    if (
+                        not targets
+                        and len(pipe) == 1
+                        and cmd != "tee"
+                        and not discarded(text, first)
+                    ):
                         targets = ["(log)"]
                 heredoc = (hd.group(2), targets)
                 continue
@@ -267,8 +279,11 @@ def leaks(text: str, refs: list[Ref]) -> list[Leak]:
                 if targets:
                     out.extend(_to_targets(r, targets))
                 elif not downstream:
-                    out.append(Leak(r, "log"))
-                elif command_word(text, downstream[-1]) in ENCODERS:
+                    if not discarded(text, first):
+                        out.append(Leak(r, "log"))
+                elif command_word(text, downstream[-1]) in ENCODERS and not discarded(
+                    text, downstream[-1]
+                ):
                     out.append(Leak(r, "encoded-log"))
     return out
 

@@ -1,4 +1,5 @@
-"""The parallel walk gives the same answer as the serial one, also when other threads run."""
+"""The pipeline of patlint/engine/run.py in parallel: the worker walk gives the same answer as the
+serial one, also when other threads run."""
 
 from __future__ import annotations
 
