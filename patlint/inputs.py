@@ -92,3 +92,38 @@ def read_text(path: str | os.PathLike[str], limit: int, what: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def read_own(path: str, limit: int) -> bytes | None:
+    """The bytes of a cache file patlint wrote: a regular file of this user's, writable by no one
+    else, at most `limit` bytes; None for anything else (a link, a FIFO — opened without
+    blocking, then refused — another user's file, a larger one, an error)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        geteuid = getattr(os, "geteuid", None)
+        if (
+            not stat.S_ISREG(st.st_mode)
+            or st.st_mode & 0o022
+            or (geteuid is not None and st.st_uid != geteuid())
+            or st.st_size > limit
+        ):
+            return None
+        chunks = []
+        left = st.st_size + 1
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        return data if len(data) <= limit else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)

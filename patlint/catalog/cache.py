@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import stat
 from typing import Any
 
 from patlint import __version__
@@ -57,30 +56,11 @@ def parser_stamp() -> list[Any]:
 
 def _read_own_file(path: str) -> str | None:
     """The file's text when it is a regular file owned by this user and not writable by others."""
+    from patlint.inputs import read_own
+
+    raw = read_own(path, MAX_CACHE_BYTES)
     try:
-        # O_NONBLOCK: a FIFO put here must not block the open (fstat then rejects it)
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        geteuid = getattr(os, "geteuid", None)
-        if (
-            not stat.S_ISREG(st.st_mode)
-            or st.st_mode & 0o022
-            or (geteuid is not None and st.st_uid != geteuid())
-            or st.st_size > MAX_CACHE_BYTES
-        ):
-            return None
-        with os.fdopen(os.dup(fd), "rb") as stream:
-            raw = stream.read(MAX_CACHE_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8") if raw is not None else None
     except UnicodeDecodeError:
         return None
 

@@ -84,36 +84,9 @@ def _own_dir(directory: str) -> bool:
 
 
 def _read_own(path: str) -> bytes | None:
-    """The bytes of a regular file of this user's, writable by no one else, of bounded size."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        geteuid = getattr(os, "geteuid", None)
-        if (
-            not stat.S_ISREG(st.st_mode)
-            or st.st_mode & 0o022
-            or (geteuid is not None and st.st_uid != geteuid())
-            or st.st_size > MAX_BYTES
-        ):
-            return None
-        chunks = []
-        left = st.st_size + 1
-        while left > 0:
-            chunk = os.read(fd, left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
-        return data if len(data) <= MAX_BYTES else None
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    from patlint.inputs import read_own
+
+    return read_own(path, MAX_BYTES)
 
 
 def load(hyperscan: Any, mode: int, expressions: Sequence[bytes], flags: int) -> Any | None:
