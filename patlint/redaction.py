@@ -294,15 +294,20 @@ class Redactor:
             hits += [base + i for i in range(len(run) - _HEAD + 1) if run[i : i + _HEAD] in heads]
         return hits
 
+    def _sub_other(self, text: str) -> str:
+        """`text` with every learned token of no known shape replaced by its preview."""
+        found = self._find_other(text)
+        if not found:
+            return text
+        pieces, done = [], 0
+        for start, end, preview in found:
+            pieces += [text[done:start], preview]
+            done = end
+        return "".join(pieces) + text[done:]
+
     def _sub_tokens(self, text: str) -> str:
         """`text` with every raw token replaced: learned ones of no known shape, then shapes."""
-        found = self._find_other(text)
-        if found:
-            pieces, done = [], 0
-            for start, end, preview in found:
-                pieces += [text[done:start], preview]
-                done = end
-            text = "".join(pieces) + text[done:]
+        text = self._sub_other(text)
         return self._regexes()[0].sub(self._preview, text)
 
     def __call__(self, text: str) -> str:
@@ -328,13 +333,7 @@ class Redactor:
     def _sub_bodies(self, text: str) -> str:
         """`text` with every learned token of no known shape replaced, raw or in base64 (the
         other passes are the outer redactor's): the bodies of tokens of a known shape."""
-        found = self._find_other(text)
-        if found:
-            pieces, done = [], 0
-            for start, end, preview in found:
-                pieces += [text[done:start], preview]
-                done = end
-            text = "".join(pieces) + text[done:]
+        text = self._sub_other(text)
         hits = self._other_b64_hits(text)
         return self._replace_runs(text, hits, _B64_CHARS, "base64") if hits else text
 

@@ -140,3 +140,23 @@ def fetch_env(protocol: str) -> dict[str, str]:
     for name in ("GIT_PAGER", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
         out.pop(name, None)  # a fetch into a mirror must not be pointed elsewhere
     return out
+
+
+def config_value(raw: str) -> str:
+    """A git config value as git reads it: quotes dropped, `\\`-escapes resolved, a `;` or `#`
+    outside quotes starts a comment (`path = x ; y` names `x`)."""
+    out: list[str] = []
+    quoted, i = False, 0
+    while i < len(raw):
+        c = raw[i]
+        if c == '"':
+            quoted = not quoted
+        elif c == "\\" and i + 1 < len(raw):
+            i += 1
+            out.append({"n": "\n", "t": "\t", "b": "\b"}.get(raw[i], raw[i]))
+        elif c in ";#" and not quoted:
+            break
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out).strip()

@@ -197,7 +197,7 @@ def _config_paths(config: str, depth: int) -> str | None:
         key, eq, value = line.partition("=")
         if not eq or f"{section}.{key.strip().lower()}" not in _PATH_KEYS:
             continue
-        value = _config_value(value)
+        value = gitcmd.config_value(value)
         if not value:
             continue
         if value.startswith("~/") or value == "~":
@@ -214,26 +214,6 @@ def _config_paths(config: str, depth: int) -> str | None:
                 if found:
                     return found
     return None
-
-
-def _config_value(raw: str) -> str:
-    """A config value as git reads it: quotes dropped, `\\`-escapes resolved, a `;` or `#`
-    outside quotes starts a comment (`path = x ; y` names `x`)."""
-    out: list[str] = []
-    quoted, i = False, 0
-    while i < len(raw):
-        c = raw[i]
-        if c == '"':
-            quoted = not quoted
-        elif c == "\\" and i + 1 < len(raw):
-            i += 1
-            out.append({"n": "\n", "t": "\t", "b": "\b"}.get(raw[i], raw[i]))
-        elif c in ";#" and not quoted:
-            break
-        else:
-            out.append(c)
-        i += 1
-    return "".join(out).strip()
 
 
 def _tree(folder: str, budget: list[int]) -> str | None:

@@ -322,3 +322,13 @@ def test_every_git_command_goes_through_the_hardened_helper() -> None:
     ]
     assert raw == []
     assert gitcmd.argv("/r", "ls-files")[:2] == ["git", "--no-pager"]
+
+
+def test_config_values_are_read_as_git_reads_them() -> None:
+    """One reading for the config reader and the pre-check: quotes, escapes, comments."""
+    from patlint.sources.gitcmd import config_value
+
+    assert config_value(' "a b" ; c') == "a b"
+    assert config_value('"x;y" # z') == "x;y"
+    assert config_value(r"p\tq\"r") == 'p\tq"r'
+    assert config_value("  plain  ") == "plain"

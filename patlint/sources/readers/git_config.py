@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from patlint.model import Context, Location, PlaceFinding
+from patlint.sources.gitcmd import config_value
 from patlint.sources.readers import Reading
 from patlint.sources.readers.structured import (
     CHECKOUT_PERSISTED,
@@ -103,7 +104,7 @@ def parse(data: bytes) -> tuple[list[Entry], list[int]]:
         if not kv or not section:
             bad.append(n)
             continue
-        value = _value(kv.group(2) or "")
+        value = config_value(kv.group(2) or "")
         vstart = text.find(kv.group(2)) if kv.group(2) else len(text)
         entries.append(
             Entry(
@@ -117,28 +118,6 @@ def parse(data: bytes) -> tuple[list[Entry], list[int]]:
             )
         )
     return entries, bad
-
-
-def _value(raw: str) -> str:
-    """Unquote a git config value and drop a trailing comment."""
-    out = []
-    quoted = False
-    i = 0
-    while i < len(raw):
-        ch = raw[i]
-        if ch == "\\" and i + 1 < len(raw):
-            nxt = raw[i + 1]
-            out.append({"n": "\n", "t": "\t", "b": "\b"}.get(nxt, nxt))
-            i += 2
-            continue
-        if ch == '"':
-            quoted = not quoted
-        elif ch in "#;" and not quoted:
-            break
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out).strip()
 
 
 def strip_userinfo(url: str) -> str:
