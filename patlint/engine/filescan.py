@@ -4,6 +4,7 @@ sources/reading.py."""
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from collections.abc import Callable, Sequence
@@ -123,7 +124,6 @@ def scan_data(
     result = scan_bytes(data, rel, detector)
     if kind is None:
         return result
-    import io
 
     from patlint.engine.archivescan import merged, scan_archive
 
@@ -359,8 +359,13 @@ def _scan_chunks(
     carry = b""
     base = 0  # stream offset of buf[0]
     file_base = codec.bom if codec is not None else 0  # file offset of buf[0]
-    lines_before = 0  # newlines before buf[0]
+    lines_before = 0  # newlines before stream offset `counted`
+    counted = 0
     line_start = 0  # stream offset where the line containing buf[0] starts
+    # A file read from its start: the newlines of the chunks already passed are counted only
+    # when a later chunk holds a hit, by reading them again (most large files hold none, and
+    # counting costs as much as searching); a pipe or an archive member is counted as it goes.
+    reread = _reread_origin(fh, len(data)) if codec is None else None
     binary: bool | None = False if codec is not None else None
     lead = min(LOOKBEHIND, OVERLAP // 2)
     first = 0  # hits before buf[first] were reported by the previous chunk
@@ -372,10 +377,16 @@ def _scan_chunks(
             binary = looks_binary(buf)
         limit = len(buf) if eof else max(0, len(buf) - OVERLAP)
         if not (precheck and eof and not base) or detector.may_hit(buf):
-            lines = Lines(buf, base, lines_before, line_start)
+            lines: Lines | None = None
             where = OffsetMap(buf, codec, file_base) if codec is not None else None
             for hit in detector.scan(buf, allowed=allowed):
                 if first <= hit.offset < limit:
+                    if lines is None:
+                        if counted < base:
+                            assert reread is not None
+                            lines_before += _newlines_between(reread, counted, base)
+                            counted = base
+                        lines = Lines(buf, base, lines_before, line_start)
                     result.candidates.append(
                         _candidate(hit, lines, rel, binary, file_type, where, codec)
                     )
@@ -388,13 +399,47 @@ def _scan_chunks(
         newline = buf.rfind(b"\n", 0, keep)
         if newline >= 0:
             line_start = base + newline + 1
-        lines_before += buf.count(b"\n", 0, keep)
+        if reread is None:
+            lines_before += buf.count(b"\n", 0, keep)
+            counted = base + keep
         if codec is not None:
             file_base += file_width(buf[:keep], codec)
         carry = buf[keep:]
         base += keep
         first = limit - keep
         data = read_chunk(fh, CHUNK)
+
+
+def _reread_origin(fh: Readable, already: int) -> tuple[int, int] | None:
+    """(descriptor, file offset of the stream's start) when the bytes `fh` gives can be read
+    again with `os.pread` (a regular file), else None; `already`: bytes read from it so far."""
+    if type(fh) is not io.FileIO:
+        return None
+    try:
+        if not fh.seekable():
+            return None
+        fd = fh.fileno()
+        return fd, os.lseek(fd, 0, os.SEEK_CUR) - already
+    except (OSError, ValueError):
+        return None
+
+
+def _newlines_between(reread: tuple[int, int], start: int, end: int) -> int:
+    """Newlines in stream offsets [start, end), read again from the file (fewer when it shrank
+    since: line numbers are then as good as the file's present bytes allow)."""
+    fd, origin = reread
+    count = 0
+    pos = start
+    while pos < end:
+        try:
+            piece = os.pread(fd, min(CHUNK, end - pos), origin + pos)
+        except OSError:
+            break
+        if not piece:
+            break
+        count += piece.count(b"\n")
+        pos += len(piece)
+    return count
 
 
 def scan_bytes(

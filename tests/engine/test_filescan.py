@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -243,3 +244,82 @@ def test_plain_head_is_true_only_where_sniff_and_the_archive_test_say_plain() ->
     utf16 = "text".encode("utf-16-le")
     assert sniff(utf16) is not None and not filescan.plain_head(utf16)
     assert not filescan.plain_head(b"PK\x03\x04rest")
+
+
+@pytest.mark.parametrize("hits_in", [(1,), (2,), (0, 3), (1, 2, 3), ()])
+def test_a_file_streamed_in_chunks_gives_the_lines_scanning_it_whole_gives(
+    tmp_path: Path, token: TokenFactory, monkeypatch: pytest.MonkeyPatch, hits_in: tuple[int, ...]
+) -> None:
+    """A file read from disk counts the newlines of the chunks it passed only when a later
+    chunk holds a hit (it reads them again): the lines are those of a scan of the whole file,
+    whichever chunks hold tokens, and a file without any is not read twice."""
+    monkeypatch.setattr(filescan, "CHUNK", 4096)
+    monkeypatch.setattr(filescan, "OVERLAP", 512)
+    pieces = []
+    for chunk in range(5):
+        body = b"".join(b"line %d of chunk %d\n" % (i, chunk) for i in range(250))
+        if chunk in hits_in:
+            body = body[:2000] + f"GH_TOKEN={token('ghp')}\n".encode() + body[2000:]
+        pieces.append(body)
+    data = b"".join(pieces)
+    assert len(data) > 4 * 4096
+    path = tmp_path / "big.log"
+    path.write_bytes(data)
+    reads: list[int] = []
+    real_pread = os.pread
+
+    def pread(fd: int, n: int, off: int) -> bytes:
+        reads.append(n)
+        return real_pread(fd, n, off)
+
+    monkeypatch.setattr(filescan.os, "pread", pread)
+    streamed = filescan.scan_path(str(path), "big.log", DETECTOR, max_size=1 << 30)
+    whole = filescan.scan_bytes(data, "big.log", DETECTOR)
+
+    def show(res: filescan.FileResult) -> list[tuple[object, ...]]:
+        return [(c.location.line, c.location.column, c.location.offset) for c in res.candidates]
+
+    assert show(streamed) == show(whole)
+    assert len(streamed.candidates) == len(hits_in)
+    assert streamed.bytes_read == len(data)
+    if not [c for c in hits_in if c > 0]:
+        assert reads == []  # nothing found past the first chunk: nothing read again
+    else:
+        assert 0 < sum(reads) < len(data)  # passed bytes read again, each at most once
+
+
+def test_a_file_that_shrank_before_its_newlines_were_counted_still_gives_its_hit(
+    tmp_path: Path, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newlines of a passed chunk are read again from the file: one cut short in the
+    meantime gives what is still there, never an error or a lost token."""
+    monkeypatch.setattr(filescan, "CHUNK", 4096)
+    monkeypatch.setattr(filescan, "OVERLAP", 512)
+    t = token("ghp")
+    data = b"a\n" * 4000 + f"GH_TOKEN={t}\n".encode() + b"b\n" * 100
+    path = tmp_path / "shrinking.log"
+    path.write_bytes(data)
+    real_pread = os.pread
+    monkeypatch.setattr(filescan.os, "pread", lambda fd, n, off: real_pread(fd, n, off)[: n // 2])
+    res = filescan.scan_path(str(path), "shrinking.log", DETECTOR, max_size=1 << 30)
+    assert [c.secret.reveal() for c in res.candidates] == [t]
+    assert res.candidates[0].location.offset == data.index(t.encode())
+
+
+def test_a_stream_that_cannot_be_read_again_counts_its_lines_as_it_goes(
+    token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pipe (git cat-file, standard input) cannot be read again: lines counted eagerly."""
+    monkeypatch.setattr(filescan, "CHUNK", 4096)
+    monkeypatch.setattr(filescan, "OVERLAP", 512)
+    data = b"x\n" * 5000 + f"GH_TOKEN={token('ghp')}\n".encode()
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(write_fd, "wb") as w:
+        import threading
+
+        feeder = threading.Thread(target=lambda: (w.write(data), w.close()))
+        feeder.start()
+        with os.fdopen(read_fd, "rb", buffering=0) as r:
+            res = filescan.scan_stream(r, "<stdin>", DETECTOR, max_size=1 << 30)
+        feeder.join()
+    assert [c.location.line for c in res.candidates] == [5001]
