@@ -255,7 +255,7 @@ def _inventory(result: Any, danger: frozenset[str]) -> str:
             f'<span class="badge{" danger" if _is_dangerous(s, danger) else ""}">{_e(s)}</span>'
             for s in sorted(e.scopes or ())
         )
-        repos = e.repository_count
+        repos = e.repositories_shown
         if e.repositories:
             repos += (
                 " ("

@@ -146,7 +146,8 @@ def test_installation_token_exchange_and_paged_inventory(
     entries = fine_grained_tokens(client, "acme", inst)
     assert [e.id for e in entries] == [1, 2, 3, 4, 5]
     assert entries[1].repositories == ("acme/api", "acme/web", "acme/docs")
-    assert entries[1].repository_count == "3" and entries[0].repository_count == "all"
+    assert entries[1].repository_count == 3 and entries[0].repository_count is None
+    assert (entries[1].repositories_shown, entries[0].repositories_shown) == ("3", "all")
     assert entries[0].permissions == {
         "organization:administration": "write",
         "repository:administration": "write",
@@ -241,6 +242,12 @@ def test_cli_json_inventory_and_exit_code(
     assert doc["summary"]["by_severity"]  # exact findings are checked above
     inv = {(e["source"], e["id"]): e for e in doc["inventory"]}
     assert inv[("fine-grained", 2)]["repositories"] == ["acme/api", "acme/web", "acme/docs"]
+    # a number a JSON consumer can use, null for "all repositories" (and for SAML: unknown)
+    counts = {k: (e["repository_selection"], e["repository_count"]) for k, e in inv.items()}
+    assert counts[("fine-grained", 1)] == ("all", None)
+    assert counts[("fine-grained", 2)] == ("subset", 3)
+    assert counts[("fine-grained", 4)] == ("subset", 0)
+    assert counts[("saml", 501)] == (None, None)
     assert inv[("fine-grained", 1)]["expires_at"] is None
     assert inv[("saml", 501)]["scopes"] == ["admin:org", "delete_repo", "repo"]
     rules = sorted({f["rule_id"] for f in doc["findings"]})
