@@ -59,7 +59,8 @@ def installation_token(
     if resp.status != 200 or not isinstance(resp.body, dict) or "id" not in resp.body:
         raise GitHubError(f"GET /orgs/{org}/installation: unexpected HTTP {resp.status}")
     inst_id = resp.body["id"]
-    if not isinstance(inst_id, int):
+    # bool is an int to isinstance: {"id": true} must not become /app/installations/True/...
+    if not isinstance(inst_id, int) or isinstance(inst_id, bool) or inst_id <= 0:
         raise GitHubError(f"GET /orgs/{org}/installation: no installation id in the answer")
     path = f"/app/installations/{inst_id}/access_tokens"
     down = client.down
