@@ -437,3 +437,28 @@ def test_a_page_that_fails_keeps_the_pages_read_and_the_inventory_is_incomplete(
     assert any("incomplete inventory" in n and "after 1 listed" in n for n in doc["notices"]), doc[
         "notices"
     ]
+
+
+def test_an_id_that_is_a_bool_or_not_positive_is_no_entry_and_no_request(
+    emulator: Emulator, org_emulator: OrgState, keypair: tuple[bytes, bytes]
+) -> None:
+    """bool is an int to isinstance: a grant `{"id": true}` made a `github_pat #True` entry and
+    sent the installation token to GET /orgs/acme/personal-access-tokens/True/repositories."""
+    odd: list[Any] = [True, False, 0, -2]
+    org_emulator.pats["acme"] += [
+        pat(10 + i, "oscar", "odd", "subset", {"repository": {"contents": "read"}}, 30)
+        for i in range(len(odd))
+    ]
+    for i, value in enumerate(odd):
+        org_emulator.pats["acme"][-len(odd) + i]["id"] = value
+    org_emulator.credential_authorizations["acme"] += [
+        {"login": "oscar", "credential_id": value, "credential_type": "personal access token"}
+        for value in odd
+    ]
+    client = GitHubClient(requests.Session(), emulator.base_url)
+    inst = installation_token(client, "acme", app_jwt("4242", keypair[0]))
+    assert [e.id for e in fine_grained_tokens(client, "acme", inst)] == [1, 2, 3, 4, 5]
+    saml = saml_tokens(client, "acme", Secret(OWNER_TOKEN, "ghp"))
+    assert [e.id for e in saml] == [501, 502]
+    paths = [r.path for r in emulator.requests]
+    assert not [p for p in paths if "/True/" in p or "/False/" in p or "/0/" in p or "/-2/" in p]
