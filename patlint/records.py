@@ -69,11 +69,22 @@ class OrgToken:
         return f"{self.kind} #{self.id}"
 
     @property
-    def repository_count(self) -> str:
-        """ "all", "none" or the number of selected repositories ("?" when not listed)."""
+    def repository_count(self) -> int | None:
+        """How many repositories it reaches: 0 for "none", the selection's length when listed;
+        None for "all" (`repository_selection` says so) or when the selection is not known."""
+        if self.repository_selection == "none":
+            return 0
+        if self.repository_selection == "all" or self.repositories is None:
+            return None
+        return len(self.repositories)
+
+    @property
+    def repositories_shown(self) -> str:
+        """The count as a report's column shows it: "all", "none", a number, or "?"."""
         if self.repository_selection in ("all", "none"):
             return self.repository_selection
-        return str(len(self.repositories)) if self.repositories is not None else "?"
+        count = self.repository_count
+        return "?" if count is None else str(count)
 
     def equivalent_scopes(self) -> frozenset[str] | None:
         """Classic scopes that give the same power (fine-grained), or the scopes (classic)."""

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from patlint.errors import ConfigError, GitHubError
-from patlint.github.client import GitHubClient, HostDown, Unreachable
+from patlint.github.client import GitHubClient, HostDown, Unreachable, api_id
 from patlint.github.writes import post_json
 from patlint.model import Secret
 
@@ -58,8 +58,8 @@ def installation_token(
         )
     if resp.status != 200 or not isinstance(resp.body, dict) or "id" not in resp.body:
         raise GitHubError(f"GET /orgs/{org}/installation: unexpected HTTP {resp.status}")
-    inst_id = resp.body["id"]
-    if not isinstance(inst_id, int):
+    inst_id = api_id(resp.body["id"])  # {"id": true} is no /app/installations/True/
+    if inst_id is None:
         raise GitHubError(f"GET /orgs/{org}/installation: no installation id in the answer")
     path = f"/app/installations/{inst_id}/access_tokens"
     down = client.down

@@ -368,3 +368,11 @@ def rate_limit_kind(response: Response) -> str | None:
     if response.status == 429:
         return "secondary"
     return None
+
+
+def api_id(value: object) -> int | None:
+    """An id from an API answer that may go into a path: a positive int, never a bool (an int
+    to isinstance: `{"id": true}` would become `/True/`); None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None

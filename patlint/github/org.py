@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from patlint.errors import GitHubError
-from patlint.github.client import GitHubClient, rate_limit_kind
+from patlint.github.client import GitHubClient, api_id, rate_limit_kind
 from patlint.model import OrgToken
 
 MAX_PAGES = 1000
@@ -143,13 +143,13 @@ def _fine_grained(
     client: GitHubClient, org: str, secret: Any, list_repositories: bool, out: list[OrgToken]
 ) -> None:
     for item in paginate(client, f"/orgs/{org}/personal-access-tokens", secret):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+        if not isinstance(item, dict) or (grant := api_id(item.get("id"))) is None:
             continue
         owner = item.get("owner") if isinstance(item.get("owner"), dict) else {}
         selection = item.get("repository_selection")
         repos: tuple[str, ...] | None = None
         if list_repositories and selection == "subset":
-            path = f"/orgs/{org}/personal-access-tokens/{item['id']}/repositories"
+            path = f"/orgs/{org}/personal-access-tokens/{grant}/repositories"
             repos = tuple(
                 str(r.get("full_name") or r.get("name"))
                 for r in paginate(client, path, secret)
@@ -158,7 +158,7 @@ def _fine_grained(
         out.append(
             OrgToken(
                 source="fine-grained",
-                id=item["id"],
+                id=grant,
                 kind="github_pat",
                 owner=str((owner or {}).get("login") or ""),
                 name=str(item.get("token_name") or ""),
@@ -189,14 +189,15 @@ def _saml(client: GitHubClient, org: str, secret: Any, out: list[OrgToken]) -> N
         if not isinstance(item, dict):
             continue
         kind = CREDENTIAL_KINDS.get(str(item.get("credential_type", "")).lower())
-        if kind is None or not isinstance(item.get("credential_id"), int):
+        credential = api_id(item.get("credential_id"))
+        if kind is None or credential is None:
             continue
         scopes = item.get("scopes")
         last8 = item.get("token_last_eight")
         out.append(
             OrgToken(
                 source="saml",
-                id=item["credential_id"],
+                id=credential,
                 kind=kind,
                 owner=str(item.get("login") or ""),
                 name=str(item.get("authorized_credential_title") or ""),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,6 +217,16 @@ def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
+def tokens_reported(findings: Iterable[Finding]) -> int:
+    """How many distinct tokens the findings are about: one block each in the text report.
+
+    Not `len(result.tokens)`: those are what detection found, without the token a place rule
+    absorbs (the checkout token in `.git/config`, reported by its place finding alone) and with
+    tokens whose every finding is suppressed (counted as suppressed, not listed).
+    """
+    return len({f.token.sha256 for f in findings if f.token is not None})
+
+
 def summary_line(result: ScanResult, meta: ReportMeta) -> str:
     """`patlint: N findings (…) in M tokens; files …; skipped …; suppressed …; config …`."""
     counts: dict[str, int] = {}
@@ -233,7 +244,7 @@ def summary_line(result: ScanResult, meta: ReportMeta) -> str:
     missed = len(stats.incomplete())
     incomplete = f"INCOMPLETE: {missed} could not be read (-v lists them); " if missed else ""
     return (
-        f"patlint: {head} in {plural(len(result.tokens), 'token')}; "
+        f"patlint: {head} in {plural(tokens_reported(result.findings), 'token')}; "
         f"{plural(stats.files_scanned, 'file')} ({mb:.1f} MB) scanned, {skip_txt}; {incomplete}"
         f"{len(result.suppressed)} suppressed; verification: {meta.verification}; "
         f"config: {safe(meta.config_source)}{_narrowed(meta)}"

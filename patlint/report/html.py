@@ -14,7 +14,7 @@ from html import escape
 from typing import Any, TextIO
 
 from patlint.kinds import KIND_NAMES
-from patlint.model import Finding, Location, ScanResult, Token, TokenInfo
+from patlint.model import Finding, Location, ScanResult, Token, TokenInfo, TokenRef
 from patlint.report.common import ReportMeta, clean_text, narrowing_note, shown
 
 TIMELINE_DAYS = 400  # the timeline spans today .. today + this many days
@@ -189,14 +189,36 @@ def _fixes(findings: Sequence[Finding]) -> str:
 def _token_card(
     token: Token, findings: Sequence[Finding], now: datetime, danger: frozenset[str]
 ) -> str:
-    info = token.info
-    ref = token.ref
+    locations = [c.location for c in token.candidates]
+    return _card(token.ref, token.info, locations, findings, now, danger)
+
+
+def _reported_card(findings: Sequence[Finding], now: datetime, danger: frozenset[str]) -> str:
+    """The card of a token only findings know: one a place rule absorbed (the checkout token
+    in `.git/config`), which detection did not report and GitHub was not asked about."""
+    ref = findings[0].token
+    assert ref is not None
+    seen: dict[tuple[str, int | None, str | None], Location] = {}
+    for f in findings:
+        for loc in (f.location, *f.related):
+            seen.setdefault((loc.path, loc.line, loc.commit), loc)
+    return _card(ref, findings[0].token_info, list(seen.values()), findings, now, danger)
+
+
+def _card(
+    ref: TokenRef,
+    info: TokenInfo | None,
+    locations: Sequence[Location],
+    findings: Sequence[Finding],
+    now: datetime,
+    danger: frozenset[str],
+) -> str:
     status = info.status.value if info is not None else "unverified"
     owner = f'<span class="kv">owner <b>{_e(info.owner)}</b></span>' if info and info.owner else ""
     expiry, _bar = _expiry(info, now)
-    places = "".join(f"<li>{_place(c.location)}</li>" for c in token.candidates[:50])
-    if len(token.candidates) > 50:
-        places += f"<li>… and {len(token.candidates) - 50} more</li>"
+    places = "".join(f"<li>{_place(loc)}</li>" for loc in locations[:50])
+    if len(locations) > 50:
+        places += f"<li>… and {len(locations) - 50} more</li>"
     items = "".join(_finding_item(f, fix=False) for f in findings)
     return (
         f'<section class="card token" data-sha256="{_e(ref.sha256)}">'
@@ -255,7 +277,7 @@ def _inventory(result: Any, danger: frozenset[str]) -> str:
             f'<span class="badge{" danger" if _is_dangerous(s, danger) else ""}">{_e(s)}</span>'
             for s in sorted(e.scopes or ())
         )
-        repos = e.repository_count
+        repos = e.repositories_shown
         if e.repositories:
             repos += (
                 " ("
@@ -303,14 +325,24 @@ def render(
         for s in ("critical", "high", "medium", "low", "info")
         if s in counts
     )
-    tokens = sorted(
-        result.tokens,
-        key=lambda t: (
-            -max((int(f.severity) for f in by_token.get(t.secret.digest, [])), default=-1),
-        ),
-    )
     danger = dangerous_scopes(meta)
-    cards = "".join(_token_card(t, by_token.get(t.secret.digest, []), when, danger) for t in tokens)
+
+    def worst(digest: str) -> int:
+        return -max((int(f.severity) for f in by_token.get(digest, [])), default=-1)
+
+    made = [
+        (worst(t.secret.digest), _token_card(t, by_token.get(t.secret.digest, []), when, danger))
+        for t in result.tokens
+    ]
+    # a token only findings know (a place rule absorbed it) has its card too, never dropped
+    carded = {t.secret.digest for t in result.tokens}
+    made += [
+        (worst(d), _reported_card(fs, when, danger))
+        for d, fs in by_token.items()
+        if d not in carded
+    ]
+    made.sort(key=lambda m: m[0])  # stable: in scan order within a severity
+    cards = "".join(card for _, card in made)
     notices = [*result.stats.notices, *result.notices]
     parts = [
         "<!DOCTYPE html>",
@@ -325,7 +357,7 @@ def render(
         f"exit code {meta.exit_code}</p>",
         *([f'<p class="meta narrowed">{_e(note)}</p>'] if (note := narrowing_note(meta)) else []),
         f'<p class="summary" id="summary">{len(result.findings)} findings {summary}· '
-        f"{len(result.tokens)} tokens · {len(result.suppressed)} suppressed</p>",
+        f"{len(made)} tokens · {len(result.suppressed)} suppressed</p>",
         _inventory(result, danger),
         f'<h2>Tokens</h2><div class="cards">{cards or "<p>No tokens found.</p>"}</div>',
         f"<h2>Expiry timeline</h2>{_timeline(result.tokens, when)}",

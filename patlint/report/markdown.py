@@ -22,7 +22,7 @@ from typing import TextIO
 from patlint.kinds import KIND_NAMES
 from patlint.model import Finding, Location, ScanResult, Severity, TokenInfo, TokenStatus
 from patlint.redaction import Redactor
-from patlint.report.common import ReportMeta, clean_text, json_path
+from patlint.report.common import ReportMeta, clean_text, json_path, tokens_reported
 
 LIMIT = 1024 * 1024  # GitHub: "each step is restricted to a maximum size of 1MiB"
 PLACES_SHOWN = 5
@@ -133,7 +133,7 @@ def _places(findings: Iterable[Finding], redact: Callable[[str], str]) -> str:
 
 
 def _head(result: ScanResult, meta: ReportMeta, redact: Callable[[str], str]) -> list[str]:
-    n, t = len(result.findings), len(result.tokens)
+    n, t = len(result.findings), tokens_reported(result.findings)
     verdict = (
         f"❌ fails: findings at or above {md_code(meta.fail_on)} (exit {meta.exit_code})"
         if meta.exit_code == 1

@@ -10,7 +10,7 @@ from patlint.redaction import redact_text
 from patlint.report.common import ReportMeta, finding_dict
 from patlint.report.text import safe
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"  # 2.0: inventory[].repository_count is a number or null
 
 
 def _date(value: Any) -> str:
@@ -77,7 +77,7 @@ def render_text(result: OrgResult, *, stream: TextIO, meta: ReportMeta) -> None:
             e.source,
             safe(e.owner),
             safe(redact_text(e.name)[:40]),  # redacted before the cut: no partial token
-            e.repository_count,
+            e.repositories_shown,
             safe(_power(e)[:60]),
             _date(e.expires_at) or ("expired" if e.expired else "never"),
             _date(e.last_used_at) or ("never" if e.never_used else "unknown"),

@@ -10,15 +10,16 @@ artifact can carry such a `.git`, so this is the attacker's to choose. Two defen
    `info/grafts`, `info/exclude`, `index`, every loose ref, `objects/info/alternates` and the
    object folders it names (recursively), every loose object and pack file, and every file the
    repository's config names for git to open (includes, followed; `core.excludesFile`,
-   `core.attributesFile`). Anything there
-   that is not a regular file (or a folder where git expects one) is named, and the caller
-   leaves git out (a tree scan walks the folder itself; `--history` skips that repository
-   with a notice).
+   `core.attributesFile`); before a tree scan's `git ls-files`, also the `.gitignore` of each
+   folder from the top of the work tree down to the scanned folder. Anything there that is
+   not a regular file (or a folder where git expects one) is named, and the caller leaves git
+   out (a tree scan walks the folder itself; `--history` skips that repository with a
+   notice).
 2. `Watch`: the pre-check cannot know every file git may open (the user's own config, a
-   `.gitignore` in the work tree…), so every git process runs watched: when neither it nor patlint has used
-   any CPU for `stall_seconds()` (default 30 s, `PATLINT_GIT_STALL_SECONDS`), it is blocked on
-   something that will never come, and it is killed; the caller keeps what was read and says
-   so. A git busy walking a large history uses CPU, so it is never mistaken for a stall (on
+   `.gitignore` below the scanned folder: finding one means walking the whole tree), so every
+   git process runs watched: when neither it nor patlint has used any CPU for
+   `stall_seconds()` (default 30 s, `PATLINT_GIT_STALL_SECONDS`), it is blocked on something
+   that will never come, and it is killed; the caller keeps what was read and says so. A git busy walking a large history uses CPU, so it is never mistaken for a stall (on
    Linux the CPU time of each git process is read from /proc; elsewhere only patlint's own is
    seen, and the limit is four times longer).
 
@@ -140,14 +141,24 @@ def find_git_dir(path: str) -> str | None:
         here = parent
 
 
-def precheck(path: str) -> str | None:
+def precheck(path: str, *, work_tree: bool = False) -> str | None:
     """Why git would block in the repository at `path` (a sentence naming the file), or None.
+
+    `work_tree=True` (before `git ls-files --exclude-standard` lists the folder `path`): also
+    the `.gitignore` of each folder from the top of the work tree down to `path`, which git
+    reads before it lists anything. Those further down cannot be known without walking the
+    tree: the watch bounds them. (`git log` and `cat-file` never read a `.gitignore`: a history
+    scan is not refused for one.)
 
     Only `stat` is used (nothing is opened but small regular files read without blocking), so
     the pre-check itself cannot hang."""
     git_dir = find_git_dir(path)
     if git_dir is None:
         return None
+    if work_tree:
+        found = _ignore_files(path)
+        if found:
+            return found
     what = _kind(git_dir)
     if what is not None:
         return f"{git_dir} is {what}"
@@ -169,6 +180,30 @@ def precheck(path: str) -> str | None:
         if found:
             return found
     return _objects(os.path.join(dirs[-1], "objects"), 0, budget)
+
+
+def _ignore_files(path: str) -> str | None:
+    """The first `.gitignore` git reads before listing the folder `path` that is not a regular
+    file: those of the top of the work tree (the folder holding `.git`) and of every folder
+    down to `path`, found the way git finds its repository (from the real path)."""
+    here = os.path.realpath(path)
+    if not os.path.isdir(here):
+        here = os.path.dirname(here)
+    chain = []
+    while True:
+        chain.append(here)
+        if os.path.lexists(os.path.join(here, ".git")):
+            break
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None  # no work tree above (a bare repository): git reads no `.gitignore`
+        here = parent
+    for folder in reversed(chain):
+        name = os.path.join(folder, ".gitignore")
+        what = _kind(name)
+        if what is not None:
+            return f"{name} is {what}"
+    return None
 
 
 _MAX_INCLUDE_DEPTH = 10  # git's own limit on nested config includes

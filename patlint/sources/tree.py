@@ -242,7 +242,7 @@ def _git_files(root: str) -> tuple[list[str], list[tuple[str, str]]] | str | Non
 
     from patlint.sources import gitcmd, gitguard
 
-    why = gitguard.precheck(root)
+    why = gitguard.precheck(root, work_tree=True)
     if why is not None:
         return f"{why}: git was not run; the folder was walked instead (.gitignore not applied)"
     try:

@@ -204,18 +204,41 @@ def test_broken_rule_file_names_file_rule_and_field(tmp_path: Path) -> None:
 
 
 def test_user_rule_folder_adds_a_detector(tmp_path: Path) -> None:
+    # The rule's example used to be an ascending run (`CORP-0123456789abcdef…`), which the
+    # placeholder filter drops: `rules check` failed on the very rule this test loads. It is a
+    # negative example now, and the finding is shown to come from the rule and go with it.
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "corp.yml").write_text(
         "- id: corp-deploy-key\n  name: Corp key\n  kind: detector\n  token_kind: legacy\n"
         "  pattern: '(CORP-[0-9a-f]{32})'\n  keywords: [CORP-]\n  entropy: 2.5\n  severity: medium\n"
-        "  description: d\n  remediation: r\n  examples: ['k=CORP-0123456789abcdef0fedcba987654321']\n"
-        "  negative_examples: ['CORP-1']\n"
+        "  description: d\n  remediation: r\n  examples: ['k=CORP-5e1a9c7b3d2f4086e1b7a9c5d3f20864']\n"
+        "  negative_examples: ['CORP-1', 'k=CORP-0123456789abcdef0fedcba987654321']\n"
     )
-    (tmp_path / "x.cfg").write_text("key = CORP-9f8e7d6c5b4a39281706f5e4d3c2b1a0\n")
-    code, out, _ = scan("--format", "json", "--rules", str(rules), str(tmp_path / "x.cfg"))
+    checked = CliRunner().invoke(cli, ["rules", "check", "--rules", str(rules)])
+    assert checked.exit_code == 0, checked.stdout
+    target = tmp_path / "x.cfg"
+    target.write_text("key = CORP-9f8e7d6c5b4a39281706f5e4d3c2b1a0\n")
+
+    code, out, _ = scan("--format", "json", "--rules", str(rules), str(target))
     assert code == 1
-    assert [f["rule_id"] for f in json.loads(out)["findings"]] == ["corp-deploy-key"]
+    report = json.loads(out)
+    (found,) = report["findings"]
+    assert (found["rule_id"], found["severity"], found["remediation"]) == (
+        "corp-deploy-key",
+        "medium",
+        "r",
+    )
+    assert (found["location"]["line"], found["location"]["column"]) == (1, 7)
+    (tok,) = report["tokens"]
+    assert [d["rule_id"] for d in tok["detections"]] == ["corp-deploy-key"]
+
+    # without the folder, or with the rule file gone from it, nothing finds the key
+    code, out, _ = scan("--format", "json", str(target))
+    assert (code, json.loads(out)["findings"], json.loads(out)["tokens"]) == (0, [], [])
+    (rules / "corp.yml").unlink()
+    code, out, _ = scan("--format", "json", "--rules", str(rules), str(target))
+    assert (code, json.loads(out)["findings"], json.loads(out)["tokens"]) == (0, [], [])
 
 
 def test_version_is_light() -> None:

@@ -76,6 +76,12 @@ def test_an_app_not_installed_or_a_jwt_refused_is_a_clear_error(
     ("installation", "exchange", "said"),
     [
         ({"id": "77/../../../user"}, None, "no installation id in the answer"),
+        # bool is an int to isinstance: POST /app/installations/True/access_tokens
+        ({"id": True}, None, "no installation id in the answer"),
+        ({"id": False}, None, "no installation id in the answer"),
+        ({"id": 0}, None, "no installation id in the answer"),
+        ({"id": -77}, None, "no installation id in the answer"),
+        ({"id": 77.0}, None, "no installation id in the answer"),
         ({"account": {"login": "acme"}}, None, "unexpected HTTP 200"),
         ([77], None, "unexpected HTTP 200"),
         ({"id": 77}, (201, {"expires_at": "soon"}), "'Personal access tokens: read'"),

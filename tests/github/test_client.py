@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from patlint.errors import ConfigError, GitHubError
-from patlint.github.client import GitHubClient, HostDown, Pacer, Unreachable
+from patlint.github.client import GitHubClient, HostDown, Pacer, Unreachable, api_id
 from patlint.github.transport import check_base_url, make_session
 from patlint.model import Secret
 from tests.github_emulator import Emulator
@@ -252,3 +252,8 @@ def test_pacer_deadline() -> None:
     p = Pacer(max_window=1)
     assert p.acquire()
     assert p.acquire(deadline=time.monotonic() + 0.05) is False
+
+
+def test_api_id_is_a_positive_int_and_never_a_bool() -> None:
+    assert [api_id(v) for v in (1, 77, 2**40)] == [1, 77, 2**40]
+    assert [api_id(v) for v in (True, False, 0, -1, 7.0, "7", None, [7])] == [None] * 8

@@ -146,7 +146,8 @@ def test_installation_token_exchange_and_paged_inventory(
     entries = fine_grained_tokens(client, "acme", inst)
     assert [e.id for e in entries] == [1, 2, 3, 4, 5]
     assert entries[1].repositories == ("acme/api", "acme/web", "acme/docs")
-    assert entries[1].repository_count == "3" and entries[0].repository_count == "all"
+    assert entries[1].repository_count == 3 and entries[0].repository_count is None
+    assert (entries[1].repositories_shown, entries[0].repositories_shown) == ("3", "all")
     assert entries[0].permissions == {
         "organization:administration": "write",
         "repository:administration": "write",
@@ -241,6 +242,12 @@ def test_cli_json_inventory_and_exit_code(
     assert doc["summary"]["by_severity"]  # exact findings are checked above
     inv = {(e["source"], e["id"]): e for e in doc["inventory"]}
     assert inv[("fine-grained", 2)]["repositories"] == ["acme/api", "acme/web", "acme/docs"]
+    # a number a JSON consumer can use, null for "all repositories" (and for SAML: unknown)
+    counts = {k: (e["repository_selection"], e["repository_count"]) for k, e in inv.items()}
+    assert counts[("fine-grained", 1)] == ("all", None)
+    assert counts[("fine-grained", 2)] == ("subset", 3)
+    assert counts[("fine-grained", 4)] == ("subset", 0)
+    assert counts[("saml", 501)] == (None, None)
     assert inv[("fine-grained", 1)]["expires_at"] is None
     assert inv[("saml", 501)]["scopes"] == ["admin:org", "delete_repo", "repo"]
     rules = sorted({f["rule_id"] for f in doc["findings"]})
@@ -430,3 +437,28 @@ def test_a_page_that_fails_keeps_the_pages_read_and_the_inventory_is_incomplete(
     assert any("incomplete inventory" in n and "after 1 listed" in n for n in doc["notices"]), doc[
         "notices"
     ]
+
+
+def test_an_id_that_is_a_bool_or_not_positive_is_no_entry_and_no_request(
+    emulator: Emulator, org_emulator: OrgState, keypair: tuple[bytes, bytes]
+) -> None:
+    """bool is an int to isinstance: a grant `{"id": true}` made a `github_pat #True` entry and
+    sent the installation token to GET /orgs/acme/personal-access-tokens/True/repositories."""
+    odd: list[Any] = [True, False, 0, -2]
+    org_emulator.pats["acme"] += [
+        pat(10 + i, "oscar", "odd", "subset", {"repository": {"contents": "read"}}, 30)
+        for i in range(len(odd))
+    ]
+    for i, value in enumerate(odd):
+        org_emulator.pats["acme"][-len(odd) + i]["id"] = value
+    org_emulator.credential_authorizations["acme"] += [
+        {"login": "oscar", "credential_id": value, "credential_type": "personal access token"}
+        for value in odd
+    ]
+    client = GitHubClient(requests.Session(), emulator.base_url)
+    inst = installation_token(client, "acme", app_jwt("4242", keypair[0]))
+    assert [e.id for e in fine_grained_tokens(client, "acme", inst)] == [1, 2, 3, 4, 5]
+    saml = saml_tokens(client, "acme", Secret(OWNER_TOKEN, "ghp"))
+    assert [e.id for e in saml] == [501, 502]
+    paths = [r.path for r in emulator.requests]
+    assert not [p for p in paths if "/True/" in p or "/False/" in p or "/0/" in p or "/-2/" in p]

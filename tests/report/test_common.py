@@ -57,3 +57,44 @@ def test_undecodable_names_and_lone_surrogates(
         assert any("in plaintext in dir\\xff/.git-credentials" in m for m in messages)
         keys = {c.get("key") for f in doc["findings"] for c in [f["context"]]}
         assert "auths.ghcr.io\\ud800.identitytoken" in keys
+
+
+def _persisted_checkout(root: Path, job: str) -> None:
+    """`root` as actions/checkout leaves it with persist-credentials: the job's token in
+    `.git/config`, which the place rule `checkout-persisted-credentials` reports (and absorbs:
+    the token gets no detection finding of its own and is never sent to GitHub)."""
+    import base64
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    header = base64.b64encode(f"x-access-token:{job}".encode()).decode()
+    key = "http.https://github.com/.extraheader"
+    subprocess.run(
+        ["git", "-C", str(root), "config", key, f"AUTHORIZATION: basic {header}"], check=True
+    )
+
+
+@pytest.mark.usefixtures("git_env")
+def test_the_summary_counts_the_tokens_the_report_lists(
+    tmp_path: Path, token: TokenFactory
+) -> None:
+    # The checkout token a place rule absorbs is listed as a token block of its own, yet the
+    # summary counted only the tokens detection found: "1 finding in 0 tokens" for the checkout
+    # alone, "2 findings in 1 token" with a leaked PAT beside it, over two token blocks.
+    from tests.report.textblocks import parse
+
+    root = tmp_path / "repo"
+    _persisted_checkout(root, token("ghs"))
+    res = CliRunner().invoke(cli, ["scan", "--offline", "--no-progress", str(root)])
+    report = parse(res.stdout)
+    assert len(report.blocks) == 1
+    assert report.summary.startswith("patlint: 1 finding (1 low) in 1 token; ")
+
+    (root / "deploy.env").write_text(f"GH_TOKEN={token('ghp')}\n")
+    # a token whose only finding is suppressed is not listed: it counts as suppressed only
+    (root / "old.env").write_text(f"OLD={token('gho')}  # patlint: ignore\n")
+    res = CliRunner().invoke(cli, ["scan", "--offline", "--no-progress", str(root)])
+    report = parse(res.stdout)
+    assert len(report.blocks) == 2
+    assert report.summary.startswith("patlint: 2 findings (1 high, 1 low) in 2 tokens; ")
+    assert "; 1 suppressed; " in report.summary

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from patlint.cli import cli
-from patlint.model import redact
+from patlint.model import redact, sha256_hex
 from tests.github_emulator import Emulator, emulator_running
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -266,3 +266,40 @@ def test_dangerous_scopes_are_the_god_token_rules_high_risk_list(token: object) 
     page = _power_page(token("ghp"), scopes, changed)  # type: ignore[operator]
     assert not _red(page) & {"user", "codespace", "read:packages"}
     assert _red(page) >= {"gist", "admin:foo"}
+
+
+@pytest.mark.usefixtures("git_env")
+def test_a_finding_whose_token_has_no_card_is_listed_not_dropped(
+    tmp_path: Path, token: object
+) -> None:
+    """The checkout token a place rule absorbs (reported by `checkout-persisted-credentials`
+    alone) is not among the tokens detection found, which made the cards: its finding was on no
+    card and in no list, and the page said "1 findings · 0 tokens · No tokens found". It has its
+    card now, as it has its block in the text report."""
+    import base64
+
+    root = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    job = token("ghs")  # type: ignore[operator]
+    header = base64.b64encode(f"x-access-token:{job}".encode()).decode()
+    key = "http.https://github.com/.extraheader"
+    subprocess.run(
+        ["git", "-C", str(root), "config", key, f"AUTHORIZATION: basic {header}"], check=True
+    )
+    page = tmp_path / "report.html"
+    res = CliRunner().invoke(
+        cli, ["scan", "--offline", "--no-progress", "--format", "html", "-o", str(page), str(root)]
+    )
+    assert res.exit_code == 1, res.stderr
+    raw = page.read_text()
+    assert job not in raw and header not in raw
+    static = Elements()
+    static.feed(raw)
+    text = " ".join(static.text)
+    assert "checkout-persisted-credentials" in text
+    assert redact(job) in text and ".git/config" in text
+    assert "persist-credentials: false" in text
+    assert "1 findings" in text and "· 1 tokens ·" in text and "No tokens found" not in text
+    (card,) = [a for tag, a in static.tags if tag == "section" and a.get("class") == "card token"]
+    assert card["data-sha256"] == sha256_hex(job)
+    assert f'<code class="preview">{redact(job)}</code>' in raw

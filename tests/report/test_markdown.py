@@ -294,3 +294,20 @@ def test_escaping_helpers() -> None:
         "run `gh auth login` at <https://github.com/settings/tokens>\\."
     )
     assert md_rich("see https://evil.example/x") == "see https\\:\\/\\/evil\\.example\\/x"
+
+
+@pytest.mark.usefixtures("git_env")
+def test_the_head_counts_the_absorbed_checkout_token_it_lists(tmp_path: Path, token: Any) -> None:
+    # The job's token in `.git/config` is reported by its place rule alone (absorbed: it is not
+    # among the tokens detection found), yet it has its row in the token table: the head said
+    # "1 finding in 0 tokens" over that one row.
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    header = base64.b64encode(f"x-access-token:{token('ghs')}".encode()).decode()
+    key = "http.https://github.com/.extraheader"
+    git_config = ["git", "-C", str(tmp_path / "repo"), "config", key]
+    subprocess.run([*git_config, f"AUTHORIZATION: basic {header}"], check=True)
+    summary = tmp_path / "summary.md"
+    assert scan(tmp_path / "repo", summary, ".").exit_code == 1
+    text = summary.read_text(encoding="utf-8")
+    assert len(table_rows(text, "| token | kind")) == 1
+    assert "## patlint: 1 finding in 1 token\n" in text

@@ -140,7 +140,7 @@ def test_json_keeps_every_field_and_the_counts() -> None:
     out = io.StringIO()
     render_json(result(INVENTORY, (finding(Severity.HIGH),)), stream=out, meta=META)
     doc = json.loads(out.getvalue())
-    assert doc["schema_version"] == "1.0" and doc["tool"] == {"name": "patlint", "version": "9.9"}
+    assert doc["schema_version"] == "2.0" and doc["tool"] == {"name": "patlint", "version": "9.9"}
     assert (doc["org"], doc["host"]) == ("acme", "github.com")
     assert doc["summary"] == {
         "tokens": 4,
@@ -157,3 +157,43 @@ def test_json_keeps_every_field_and_the_counts() -> None:
     assert (second["expired"], second["never_used"], second["last_used_at"]) == (True, True, None)
     assert third["scopes"] == ["admin:org", "repo"] and third["preview"] == "ghp_…1234"
     assert out.getvalue() == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def test_json_repository_count_is_a_number_or_null() -> None:
+    # It was the text column's string ("3", "all", "none", "?"): a consumer summing or comparing
+    # counts got strings. Now a number when known, null when the token reaches all repositories
+    # (`repository_selection` says "all") or when the selection was not listed; the text table
+    # keeps its words.
+    listed = INVENTORY[0]
+    inventory = [
+        listed,
+        OrgToken("fine-grained", 5, "github_pat", "eve", "a", "all"),
+        OrgToken("fine-grained", 6, "github_pat", "frank", "b", "none"),
+        OrgToken("fine-grained", 7, "github_pat", "gina", "c", "subset"),  # list failed
+        OrgToken("fine-grained", 8, "github_pat", "hal", "d", "subset", repositories=()),
+        INVENTORY[2],  # SAML: GitHub says nothing about repositories
+    ]
+    out = io.StringIO()
+    render_json(result(inventory), stream=out, meta=META)
+    got = [
+        (e["id"], e["repository_selection"], e["repository_count"])
+        for e in json.loads(out.getvalue())["inventory"]
+    ]
+    assert got == [
+        (1, "subset", 3),
+        (5, "all", None),
+        (6, "none", 0),
+        (7, "subset", None),
+        (8, "subset", 0),
+        (3, None, None),
+    ]
+    assert all(type(n) is int for _, _, n in got if n is not None)
+    text = io.StringIO()
+    render_text(result(inventory), stream=text, meta=META)
+    table = rows(text.getvalue())
+    assert [table[p][4] for p in ("github_pat #1", "github_pat #5", "github_pat #6")] == [
+        "3",
+        "all",
+        "none",
+    ]
+    assert [table[p][4] for p in ("github_pat #7", "github_pat #8")] == ["?", "0"]

@@ -328,3 +328,53 @@ def test_a_config_naming_dev_null_or_regular_files_is_not_refused(
     with open(r / ".git" / "config", "a") as f:
         f.write("[core]\n\texcludesFile = /dev/null\n[include]\n\tpath = extra.cfg\n")
     assert gitguard.precheck(str(r)) is None
+
+
+# Files git reads before `git ls-files --exclude-standard` lists anything, that a stat can find
+# without walking the tree: (the folder scanned, the FIFO), relative to the repository.
+IGNORE_FILES = {
+    "gitignore-at-the-top": ("", ".gitignore"),
+    "gitignore-above-the-scanned-folder": ("sub", ".gitignore"),
+    "gitignore-of-the-scanned-folder": ("sub", "sub/.gitignore"),
+    "info-exclude": ("", ".git/info/exclude"),
+    "core-excludesfile": ("", "ignores.txt"),
+}
+
+
+@pytest.mark.parametrize("place", sorted(IGNORE_FILES))
+def test_tree_scan_with_a_fifo_ignore_file_git_reads_first_is_named_before_git_runs(
+    repo: tuple[Path, str], token: Any, place: str
+) -> None:
+    """A FIFO `.gitignore` at the top of a checkout cost the watch's full stall (30 s) once per
+    tree scan. The pre-check of a tree scan now also looks at the `.gitignore` of each folder
+    from the top of the work tree down to the folder scanned (git reads them all first), beside
+    `info/exclude` and `core.excludesFile`: git is not run and the folder is walked."""
+    r, _ = repo
+    scanned, fifo = IGNORE_FILES[place]
+    (r / "sub").mkdir()
+    value = token("ghp")
+    (r / "sub" / "deploy.env").write_text(f"GH={value}\n")
+    if place == "core-excludesfile":
+        git(r, "config", "core.excludesFile", "ignores.txt")  # relative: to the work tree
+    _fifo(r / fifo)
+    code, report, said, took = patlint(str(r / scanned))  # the default stall: 30 s
+    assert took < 20, f"{took:.1f} s"
+    assert code == 1
+    assert f"{value[:4]}…{value[-4:]}" in {t["preview"] for t in report["tokens"]}
+    (skip,) = [s for s in report["skipped"] if s["reason"] == "git-not-run"]
+    assert str(r / fifo) in skip["detail"] and "FIFO" in skip["detail"]
+    assert "git was not run" in skip["detail"]
+    assert "git stopped answering" not in said
+
+
+def test_a_fifo_gitignore_does_not_refuse_the_history(repo: tuple[Path, str]) -> None:
+    """`git log` and `cat-file` never read `.gitignore`: only a tree scan's pre-check names it,
+    so `--history` still reads the commits of such a repository."""
+    r, shown = repo
+    os.mkfifo(r / ".gitignore")
+    assert gitguard.precheck(str(r)) is None
+    assert gitguard.precheck(str(r), work_tree=True) == f"{r / '.gitignore'} is a FIFO"
+    code, report, said, took = patlint("--history", str(r))
+    assert took < 20 and code == 1
+    assert shown in {t["preview"] for t in report["tokens"]}
+    assert str(r / ".gitignore") not in said
