@@ -202,6 +202,10 @@ def _emit(
     )
     # legacy 40-hex: known, not by shape (a token read back from a report has no plaintext)
     _redactor().learn(t.secret for t in result.tokens if not t.secret.sealed)
+    # and a token only a place rule knows (the checkout's ghs_ it absorbs is in no Token)
+    _redactor().learn(
+        p.secret for p in result.places if p.secret is not None and not p.secret.sealed
+    )
 
     def write(fmt: str, path: str | None) -> None:
         module = renderer(fmt)

@@ -78,3 +78,33 @@ def test_output_to_a_fifo_or_device_is_written_in_place(
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
     code, _, _ = scan("--format", "json", "-o", "/dev/null", str(tmp_path / "t.txt"))
     assert code == 1 and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+@pytest.mark.usefixtures("git_env")
+def test_a_token_only_a_place_rule_knows_is_redacted_in_its_other_forms_too(
+    tmp_path: Path, token: TokenFactory
+) -> None:
+    """The checkout's `ghs_` in `.git/config` is reported by its place rule alone (it is in no
+    Token): the redactor must learn it all the same, or its body shown elsewhere (here a FIFO
+    named with it, listed among the skips) went out as it is."""
+    import base64
+    import os
+    import subprocess
+
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    ghs = token("ghs")
+    header = base64.b64encode(f"x-access-token:{ghs}".encode()).decode()
+    key = "http.https://github.com/.extraheader"
+    subprocess.run(
+        ["git", "-C", str(repo), "config", key, f"AUTHORIZATION: basic {header}"], check=True
+    )
+    os.mkfifo(repo / f"cache-{ghs[4:]}")
+    code, out, err = scan("--format", "json", "--no-gitignore", str(repo))
+    assert code == 1, err
+    doc = json.loads(out)
+    assert [f["rule_id"] for f in doc["findings"]], doc  # the place rule's finding
+    skipped = [s["path"] for s in doc["skipped"]]
+    assert any(p.startswith("cache-") for p in skipped), skipped
+    for text in (out, err):
+        assert ghs[4:].lower() not in text.lower()
