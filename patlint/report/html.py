@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from patlint.kinds import KIND_NAMES
 from patlint.model import Finding, Location, ScanResult, Token, TokenInfo, TokenRef
-from patlint.report.common import ReportMeta, clean_text, narrowing_note, shown
+from patlint.report.common import ReportMeta, clean_text, narrowing_note, plural, shown
 
 TIMELINE_DAYS = 400  # the timeline spans today .. today + this many days
 
@@ -356,8 +356,8 @@ def render(
         f"verification: {_e(meta.verification)} · config: {_e(meta.config_source)} · "
         f"exit code {meta.exit_code}</p>",
         *([f'<p class="meta narrowed">{_e(note)}</p>'] if (note := narrowing_note(meta)) else []),
-        f'<p class="summary" id="summary">{len(result.findings)} findings {summary}· '
-        f"{len(made)} tokens · {len(result.suppressed)} suppressed</p>",
+        f'<p class="summary" id="summary">{plural(len(result.findings), "finding")} {summary}· '
+        f"{plural(len(made), 'token')} · {len(result.suppressed)} suppressed</p>",
         _inventory(result, danger),
         f'<h2>Tokens</h2><div class="cards">{cards or "<p>No tokens found.</p>"}</div>',
         f"<h2>Expiry timeline</h2>{_timeline(result.tokens, when)}",

@@ -299,7 +299,7 @@ def test_a_finding_whose_token_has_no_card_is_listed_not_dropped(
     assert "checkout-persisted-credentials" in text
     assert redact(job) in text and ".git/config" in text
     assert "persist-credentials: false" in text
-    assert "1 findings" in text and "· 1 tokens ·" in text and "No tokens found" not in text
+    assert "1 finding " in text and "· 1 token ·" in text and "No tokens found" not in text
     (card,) = [a for tag, a in static.tags if tag == "section" and a.get("class") == "card token"]
     assert card["data-sha256"] == sha256_hex(job)
     assert f'<code class="preview">{redact(job)}</code>' in raw
