@@ -219,3 +219,24 @@ def test_hostile_documents_are_still_refused_or_sized() -> None:
 def test_a_document_over_the_budget_counted_by_the_composer_is_truncated() -> None:
     made = yamldoc._compose("a: [" + ", ".join("x" for _ in range(NODE_BUDGET)) + "]\n")[1]
     assert made == [NODE_BUDGET + 3]  # the mapping, `a`, the list and its items
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "base: &b {a: 1, c: 3}\nx:\n  <<: [*b]\n  a: 2\n  ? [k]\n  : v\n  a: 5\n",
+        "x: {a: 1, b: {c: 2}}\n",
+        "x: [a, b]\n",
+        "x: s\n",
+        "x:\n",
+    ],
+)
+def test_keyed_and_pairs_are_entry_and_items(text: str) -> None:
+    (root,) = yamldoc.compose_documents(text)
+    node = yamldoc.get(root, "x")
+    assert list(yamldoc.pairs(node)) == yamldoc.items(node)
+    keys = {yamldoc.text_of(k) for k, _v in yamldoc.items(node)} | {"missing"}
+    assert {k: yamldoc.keyed(node).get(k) for k in keys if k} == {
+        k: yamldoc.entry(node, k) for k in keys if k
+    }
+    assert yamldoc.keyed(None) == {} and yamldoc.pairs(None) == ()
