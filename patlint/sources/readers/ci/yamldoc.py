@@ -152,7 +152,7 @@ def _loaders() -> tuple[Any, Any]:
         import yaml
 
         base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        fast = type("Fast", (_quick_resolver(base),), {})
+        fast = _quick_resolver(base)
 
         class DepthLimited(_quick_resolver(yaml.SafeLoader)):  # type: ignore[misc]
             _depth = 0
@@ -179,8 +179,8 @@ def _quick_resolver(base: Any) -> Any:
     (a SafeLoader has none) on every node, as do `descend_resolver`/`ascend_resolver`, called
     around each node. Here the implicit resolvers of `base` (the same regexes in the same order:
     `on` and `false` still resolve to bool, `1` to int, `~` and an empty plain scalar to null,
-    `<<` to merge) are
-    one table by first character, taken when the class is made.
+    `<<` to merge) are one table by first character, copied when the class is made (once per
+    process: a resolver added to pyyaml's loaders later is not seen; patlint adds none).
 
     `made()` is how many nodes the composer made so far (one `ascend_resolver` call each,
     counted by a C iterator, not a Python method).
