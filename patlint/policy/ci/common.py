@@ -95,8 +95,8 @@ def bindings(env: Mapping, path: Path, *, composite: bool) -> dict[str, Binding]
     out: dict[str, Binding] = {}
     for p in env.pairs:
         value = p.value.text
-        if p.key is None or value is None:
-            continue
+        if p.key is None or value is None or "${{" not in value:
+            continue  # (no `${{ }}` expression, no secret named: most values)
         names = tuple(dict.fromkeys(n for _s, _e, n in secret_names(value, composite=composite)))
         if names:
             out[p.key] = Binding(p.key, names, p.value, (*path, p.key))

@@ -72,12 +72,13 @@ def _job(
     steps: list[tuple[Step, dict[str, Binding]]],
     gh_uses: dict[int, _GhUse],
 ) -> None:
-    texts = list(job.texts())
-    pushes = any(_GIT_PUSH.search(t) for t in texts) or any(
-        action(s.uses, a) for s in job.steps for a in _PUSH_ACTIONS
-    )
-    touches_workflows = any(".github/workflows" in t for t in texts)
-    has_checkout = any(action(s.uses, "actions/checkout") for s in job.steps)
+    # The job's texts searched at once: a NUL between two can be part of no match (neither
+    # `git push` nor the path holds one, and `\b` sees it as a string's end).
+    texts = "\0".join(job.texts())
+    actions = {s.uses.split("@", 1)[0] for s in job.steps}  # as `action` compares them
+    pushes = _GIT_PUSH.search(texts) is not None or not actions.isdisjoint(_PUSH_ACTIONS)
+    touches_workflows = ".github/workflows" in texts
+    has_checkout = "actions/checkout" in actions
     for step, env in steps:
         if action(step.uses, "actions/checkout"):
             _checkout(out, step, pushes, touches_workflows, job.steps)

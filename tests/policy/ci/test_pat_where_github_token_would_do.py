@@ -52,3 +52,29 @@ def test_github_token_other_repo_and_gh_api_are_fine() -> None:
         )
         == []
     )
+
+
+def test_pushes_are_found_within_one_value_and_by_the_action_used() -> None:
+    # The job's texts are searched joined: `git` ending one value and `push` starting the next
+    # is no push; a push action at any version is one.
+    wf = """\
+        on: push
+        jobs:
+          a:
+            env: {A: git, B: push}
+            steps:
+              - uses: actions/checkout@v4
+                with: {token: "${{ secrets.MY_PAT }}"}
+              - run: echo git
+              - run: push
+          b:
+            steps:
+              - uses: actions/checkout@v4
+                with: {token: "${{ secrets.MY_PAT }}"}
+              - uses: Peter-Evans/create-pull-request@v6
+        """
+    got = run(M, ".github/workflows/ci.yml", wf)
+    assert [(where(p)[2], p.message.split("`")[1]) for p in got] == [
+        ("jobs.a.steps[0].with.token", "permissions: {contents: read}"),
+        ("jobs.b.steps[0].with.token", "permissions: {contents: write, pull-requests: write}"),
+    ]

@@ -23,9 +23,10 @@ from patlint.sources.readers.ci.yamldoc import (
     entry,
     format_path,
     get,
-    get_text,
     is_map,
     items,
+    keyed,
+    pairs,
     seq,
     text_of,
 )
@@ -234,10 +235,34 @@ def _text(node: Any) -> Text:
     return Text(text_of(node), node)
 
 
+_NO_PAIRS = Mapping()
+
+
 def _mapping(node: Any) -> Mapping:
-    if not is_map(node):
-        return Mapping()
-    return Mapping(tuple(Pair(text_of(k), k, _text(v)) for k, v in items(node)))
+    # One call per step's `with:` and `env:` (most have neither): the cached merged pairs, read
+    # without a copy, and scalar texts taken inline.
+    if node is None or node.id != "mapping":
+        return _NO_PAIRS
+    return Mapping(
+        tuple(
+            Pair(
+                str(k.value) if k.id == "scalar" else None,
+                k,
+                Text(str(v.value) if v.id == "scalar" else None, v),
+            )
+            for k, v in pairs(node)
+        )
+    )
+
+
+def _value_mapping(found: tuple[Any, Any] | None) -> Mapping:
+    """The Mapping of an `entry`'s value (empty when the key is missing)."""
+    return _mapping(found[1]) if found is not None else _NO_PAIRS
+
+
+def _value_text(found: tuple[Any, Any] | None) -> str | None:
+    """The scalar text of an `entry`'s value (None when the key is missing)."""
+    return text_of(found[1]) if found is not None else None
 
 
 def _pair(node: Any, key: str) -> Pair | None:
@@ -267,7 +292,7 @@ def _workflow(root: Any, *, composite: bool) -> Workflow | None:
         return Workflow(True, frozenset(), Mapping(), None, None, (_job(runs, "runs", ("runs",)),))
     jobs_entry = entry(root, "jobs")
     jobs = []
-    for k, node in items(jobs_entry[1] if jobs_entry else None):
+    for k, node in pairs(jobs_entry[1] if jobs_entry else None):
         job_id = text_of(k) or "?"
         if is_map(node):
             jobs.append(_job(node, job_id, ("jobs", job_id)))
@@ -282,30 +307,40 @@ def _workflow(root: Any, *, composite: bool) -> Workflow | None:
 
 
 def _job(node: Any, job_id: str, path: Path) -> Job:
-    written = seq(get(node, "steps"))
-    steps = tuple(_step(s, i, (*path, "steps", i)) for i, s in enumerate(written) if is_map(s))
-    found = entry(node, "secrets")
+    by_key = keyed(node)
+    found = by_key.get("steps")
+    steps = tuple(
+        _step(s, i, (*path, "steps", i))
+        for i, s in enumerate(seq(found[1] if found is not None else None))
+        if s.id == "mapping"
+    )
+    permissions = by_key.get("permissions")
+    secrets = by_key.get("secrets")
     return Job(
         job_id,
         path,
-        get_text(node, "if") or "",
-        get_text(node, "uses"),
-        _pair(node, "permissions"),
-        _text(found[1]) if found is not None else None,
-        _mapping(get(node, "env")),
+        _value_text(by_key.get("if")) or "",
+        _value_text(by_key.get("uses")),
+        Pair("permissions", permissions[0], _text(permissions[1]))
+        if permissions is not None
+        else None,
+        _text(secrets[1]) if secrets is not None else None,
+        _value_mapping(by_key.get("env")),
         steps,
     )
 
 
 def _step(node: Any, index: int, path: Path) -> Step:
-    run = entry(node, "run")
+    # One call per step of every workflow: its mapping's key index is looked up once.
+    by_key = keyed(node)
+    run = by_key.get("run")
     return Step(
         index,
         path,
-        (get_text(node, "uses") or "").strip().lower(),
-        get_text(node, "if") or "",
-        _mapping(get(node, "with")),
-        _mapping(get(node, "env")),
+        (_value_text(by_key.get("uses")) or "").strip().lower(),
+        _value_text(by_key.get("if")) or "",
+        _value_mapping(by_key.get("with")),
+        _value_mapping(by_key.get("env")),
         _text(run[1]) if run is not None else None,
     )
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
+from collections.abc import Mapping as CMapping
 from dataclasses import dataclass, field
+from itertools import accumulate, tee
+from operator import sub
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 Path = tuple[str | int, ...]
@@ -44,51 +48,79 @@ def format_path(path: Path) -> str:
     return out or "(document)"
 
 
-_BRACKETS = re.compile(r"[\[{]+|[\]}]+")
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _INDENT = re.compile(r"(?m)^ +(?=\S)")
+
+
+def _bracket_depth(text: str) -> int:
+    """How deep `[`/`{` nest (a `]`/`}` with nothing open is ignored), without a Python loop
+    over the brackets: a `${{ }}` expression is two of each, so a workflow has hundreds.
+
+    The depth after each bracket is the running sum of the steps (+1 open, -1 close) minus its
+    running minimum so far (0 included): a closer that would go below 0 only lowers that minimum.
+    """
+    sums, lows = tee(
+        accumulate(map(_BRACKET_STEP.__getitem__, _NOT_BRACKETS.sub("", text)), initial=0)
+    )
+    depth: int = max(map(sub, sums, accumulate(lows, min)))
+    return depth
 
 
 def _nesting_estimate(text: str) -> int:
     """An upper bound on how deep the YAML nests (flow brackets, indentation)."""
-    depth = top = 0
-    for m in _BRACKETS.finditer(text):  # runs of brackets: a loop over every character cost
-        run = m.end() - m.start()  # more than composing the YAML
-        if text[m.start()] in "[{":
-            depth += run
-            top = max(top, depth)
-        else:
-            depth = max(depth - run, 0)
     indent = max(map(len, _INDENT.findall(text)), default=0)
-    return max(top, indent // 2)
+    return max(_bracket_depth(text), indent // 2)
 
 
 def _too_deep(text: str) -> bool:
-    """`_nesting_estimate(text) > MAX_NESTING`, without its walk for most files: nesting is at
-    most the number of opening brackets, and an indent deep enough is one regex search."""
+    """`_nesting_estimate(text) > MAX_NESTING`, without its walks for most files: an indent
+    deep enough needs a run of that many spaces (one substring search), and nesting is at most
+    the number of opening brackets."""
+    if _DEEP_SPACES in text and _DEEP_INDENT.search(text) is not None:
+        return True
     if text.count("[") + text.count("{") <= MAX_NESTING:
-        return _DEEP_INDENT.search(text) is not None
-    return _nesting_estimate(text) > MAX_NESTING
+        return False
+    return _bracket_depth(text) > MAX_NESTING
 
 
 # Where an alias (`*name`) could start: at a token's start (after a blank or line break, a flow
 # indicator, `:` or `?` (flow context), a closing quote), with an anchor-name character after it (libyaml and pyyaml both allow
 # only `[0-9A-Za-z_-]`). Over-matches (`ls *_386` in a script, `*bold*` in a comment), never
 # misses one: a `*` elsewhere is inside a scalar or a comment, or a syntax error.
-_ALIAS = re.compile(r"(?:^|(?<=[\s\[\]{},:?'\"\ufeff]))\*[0-9A-Za-z_-]")
-_DEEP_INDENT = re.compile(f"(?m)^ {{{2 * (MAX_NESTING + 1)},}}(?=\\S)")
+# Written with the `*` first, its left side a look-behind: the regex engine then only stops at
+# a `*` (one fast search for a literal) instead of trying the look-behind at every character,
+# which cost ~9 ms on the real trees' 153 CI files (more than the rest of the parse but libyaml).
+_ALIAS = re.compile(r"\*(?:(?<=^\*)|(?<=[\s\[\]{},:?'\"\ufeff]\*))[0-9A-Za-z_-]")
+_DEEP_SPACES = " " * (2 * (MAX_NESTING + 1))
+_DEEP_INDENT = re.compile(f"(?m)^ {{{len(_DEEP_SPACES)},}}(?=\\S)")
 
 
 def compose_documents(text: str) -> list[Any]:
     """Compose every document of `text` into pyyaml nodes; raise ParseFailure when malformed."""
+    return _compose(text)[0]
+
+
+def _compose(text: str) -> tuple[list[Any], list[int]]:
+    """Every document of `text` as pyyaml nodes, and how many nodes the composer made for each
+    (an alias reuses a node: without one, that is the document's size); raise ParseFailure
+    when malformed."""
     import yaml
 
-    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    if _too_deep(text):
-        # libyaml's composer recurses in C and can crash the process; pyyaml's own scanner
-        # costs time quadratic in the depth (its simple-key list), so it stops at MAX_NESTING.
-        loader = _depth_limited_loader()
+    fast, depth_limited = _loaders()
+    # libyaml's composer recurses in C and can crash the process; pyyaml's own scanner costs
+    # time quadratic in the depth (its simple-key list), so it stops at MAX_NESTING.
+    loader = depth_limited(text) if _too_deep(text) else fast(text)
+    roots: list[Any] = []
+    counts: list[int] = []
+    made = 0
     try:
-        return [d for d in yaml.compose_all(text, Loader=loader) if d is not None]
+        while loader.check_node():
+            root = loader.get_node()
+            if root is not None:
+                roots.append(root)
+                counts.append(loader.made() - made)
+            made = loader.made()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         reason = exc.problem or exc.context or exc.__class__.__name__
@@ -99,22 +131,30 @@ def compose_documents(text: str) -> list[Any]:
         raise ParseFailure(exc.__class__.__name__) from None
     except (RecursionError, _TooDeep):
         raise ParseFailure(f"nesting deeper than {MAX_NESTING} levels") from None
+    finally:
+        loader.dispose()
+    return roots, counts
 
 
 class _TooDeep(Exception):
     """The document nests deeper than MAX_NESTING (raised by the pure-Python composer)."""
 
 
-_DEPTH_LIMITED: Any = None
+_LOADERS: tuple[Any, Any] | None = None
 
 
-def _depth_limited_loader() -> Any:
-    """pyyaml's pure-Python SafeLoader, refusing to compose deeper than MAX_NESTING."""
-    global _DEPTH_LIMITED
-    if _DEPTH_LIMITED is None:
+def _loaders() -> tuple[Any, Any]:
+    """(libyaml's CSafeLoader, pyyaml's pure-Python SafeLoader refusing to compose deeper
+    than MAX_NESTING), each resolving tags with less Python work and counting the nodes it
+    makes; made on first use (yaml is imported lazily)."""
+    global _LOADERS
+    if _LOADERS is None:
         import yaml
 
-        class DepthLimited(yaml.SafeLoader):
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        fast = _quick_resolver(base)
+
+        class DepthLimited(_quick_resolver(yaml.SafeLoader)):  # type: ignore[misc]
             _depth = 0
 
             def compose_node(self, parent: Any, index: Any) -> Any:
@@ -126,8 +166,66 @@ def _depth_limited_loader() -> Any:
                 finally:
                     self._depth -= 1
 
-        _DEPTH_LIMITED = DepthLimited
-    return _DEPTH_LIMITED
+        _LOADERS = (fast, DepthLimited)
+    return _LOADERS
+
+
+def _quick_resolver(base: Any) -> Any:
+    """`base` (a pyyaml loader) with the same tags from a `resolve` that does less per node.
+
+    The composer asks `resolve(kind, value, implicit)` for every node without an explicit tag:
+    libyaml calls back into Python for each, ~13,000 times on the real trees' CI files. pyyaml's
+    own `resolve` looks its resolver lists up twice and joins them, and walks path resolvers
+    (a SafeLoader has none) on every node, as do `descend_resolver`/`ascend_resolver`, called
+    around each node. Here the implicit resolvers of `base` (the same regexes in the same order:
+    `on` and `false` still resolve to bool, `1` to int, `~` and an empty plain scalar to null,
+    `<<` to merge) are one table by first character, copied when the class is made (once per
+    process: a resolver added to pyyaml's loaders later is not seen; patlint adds none).
+
+    `made()` is how many nodes the composer made so far (one `ascend_resolver` call each,
+    counted by a C iterator, not a Python method).
+    """
+    import itertools
+
+    from yaml.nodes import ScalarNode, SequenceNode
+
+    if base.yaml_path_resolvers:
+        raise AssertionError("a loader with path resolvers")  # none in SafeLoader, ever
+    Resolvers = tuple[tuple[str, re.Pattern[str]], ...]
+    implicit: dict[str | None, Resolvers] = {
+        k: tuple(v) for k, v in base.yaml_implicit_resolvers.items()
+    }
+    anywhere = implicit.pop(None, ())
+    table = {k: v + anywhere for k, v in implicit.items()}
+    resolvers_for = table.get
+    str_tag: str = base.DEFAULT_SCALAR_TAG
+    seq_tag: str = base.DEFAULT_SEQUENCE_TAG
+    map_tag: str = base.DEFAULT_MAPPING_TAG
+
+    class QuickResolver(base):  # type: ignore[misc]
+        def __init__(self, stream: Any) -> None:
+            super().__init__(stream)
+            self._made = itertools.count()
+            self._reads = 0
+            self.ascend_resolver = self._made.__next__
+
+        def made(self) -> int:
+            self._reads += 1  # each read takes one number from the counter too
+            return next(self._made) - self._reads + 1
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            pass
+
+        def resolve(self, kind: Any, value: str, implicit_: tuple[bool, bool]) -> str:
+            if kind is ScalarNode:
+                if implicit_[0]:
+                    for tag, regexp in resolvers_for(value[:1], anywhere):
+                        if regexp.match(value):
+                            return tag
+                return str_tag
+            return seq_tag if kind is SequenceNode else map_tag
+
+    return QuickResolver
 
 
 def is_map(node: Any) -> bool:
@@ -152,6 +250,25 @@ def items(node: Any) -> list[tuple[Any, Any]]:
     if not is_map(node):
         return []
     return list(_merged(node)[0])
+
+
+def pairs(node: Any) -> tuple[tuple[Any, Any], ...]:
+    """`items`, as the tuple cached on the node (no copy: one read per mapping built)."""
+    if node is None or node.id != "mapping":
+        return ()
+    return _merged(node)[0]
+
+
+_NO_KEYS: CMapping[str, tuple[Any, Any]] = MappingProxyType({})
+
+
+def keyed(node: Any) -> CMapping[str, tuple[Any, Any]]:
+    """A mapping's (key node, value node) pairs by key text, `<<` merges resolved (own keys
+    win, the first of a repeated key kept), empty for anything else: `entry` for many keys of
+    one mapping, its index looked up once. The index cached on the node: read it only."""
+    if node is None or node.id != "mapping":
+        return _NO_KEYS
+    return _merged(node)[1]
 
 
 _MERGED = "_patlint_merged"  # attribute caching a mapping node's merged pairs and key index
@@ -265,19 +382,17 @@ class Doc:
     # The scalar index, built on first use (most CI files have no hit to label):
     _scalars: list[Scalar] | None = None
     _starts: list[int] = field(default_factory=list)
-    _quoted: list[Any] = field(default_factory=list)  # double-quoted scalar nodes, no alias
 
     @classmethod
     def parse(cls, text: str) -> Doc:
         """Parse and size `text` (its scalar index waits for a first use); raise ParseFailure
         when it is not YAML."""
-        roots = compose_documents(text)
-        starts = [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
-        doc = cls(text, roots, starts)
+        roots, made = _compose(text)
+        doc = cls(text, roots, _line_starts(text))
         if _ALIAS.search(text) is None:
-            # No alias, so no node is shared: each document's node count is its expanded
-            # size and the number of unique nodes (what the index walk would count).
-            counts = [_tree_size(r, doc._quoted) for r in roots]
+            # No alias, so no node is shared: the nodes the composer made for a document are
+            # its expanded size and the number of unique nodes (what the index walk counts).
+            counts = [min(n, EXPANSION_LIMIT + 1) for n in made]
             doc.truncated = sum(counts) > NODE_BUDGET
             doc.expansion = max(counts, default=0)
             return doc
@@ -315,7 +430,7 @@ class Doc:
             spans = [(s.node, s.start, s.end) for s in self.scalars if s.node.style == '"']
         else:
             spans = []
-            for node in self._quoted:
+            for node in _double_quoted(self.roots):
                 start = self.index_of(node.start_mark)
                 spans.append((node, start, max(self.index_of(node.end_mark), start + 1)))
             spans.sort(key=lambda t: t[1])
@@ -460,28 +575,31 @@ def value_positions(text: str, node: Any, start: int) -> list[int]:
     return out
 
 
-def _tree_size(root: Any, quoted: list[Any] | None = None) -> int:
-    """`_expanded_size` of a tree without aliases (no node is shared): its node count, capped;
-    the double-quoted scalars it holds are added to `quoted`."""
-    cap = EXPANSION_LIMIT + 1
-    count = 0
-    stack = [root]
+def _double_quoted(roots: list[Any]) -> list[Any]:
+    """The double-quoted scalars of trees without aliases (no node is shared)."""
+    out = []
+    stack = list(roots)
     while stack:
         node = stack.pop()
-        count += 1
-        if count >= cap:
-            return cap
         kind = node.id
         if kind == "scalar":
-            if quoted is not None and node.style == '"':
-                quoted.append(node)
+            if node.style == '"':
+                out.append(node)
         elif kind == "sequence":
             stack.extend(node.value)
         else:
             for k, v in node.value:
                 stack.append(k)
                 stack.append(v)
-    return count
+    return out
+
+
+def _line_starts(text: str) -> list[int]:
+    """Where each line starts (after `\\n`, `\\r\\n` or `\\r`; not after pyyaml's other breaks)."""
+    if "\r" in text:
+        return [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
+    # Without a CR: the cumulative line lengths, each plus its newline (no loop in Python).
+    return list(accumulate(map((1).__add__, map(len, text.split("\n")[:-1])), initial=0))
 
 
 def _expanded_size(root: Any) -> int:
