@@ -75,6 +75,12 @@ def _hex_b64_quads() -> str:
     return f"{quad}(?:{quad}){{11,}}"  # the first quad spelled out: 6x faster in `re`
 
 
+@cache
+def _hex_b64_regex() -> re.Pattern[str]:
+    """`_hex_b64_quads` compiled once a run needs it (a strict redactor and every learned one)."""
+    return re.compile(_hex_b64_quads())
+
+
 def _b64_fragments(literal: bytes) -> list[str]:
     """The base64 characters fully determined by `literal` at each byte alignment, in both
     alphabets (what any base64 text holding `literal` must contain)."""
@@ -244,8 +250,8 @@ class Redactor:
         # known, a stretch that encodes hex digits. Two passes: one regex for both is several
         # times slower. (A learned token's fragments are looked up: `_other_b64_hits`.)
         b64 = [re.compile(trie_alternation(_prefix_fragments()))]
-        if self._hex:
-            b64.append(re.compile(_hex_b64_quads()))
+        if self._hex or self.every_hex40:  # an error's 40-hex token need not have been found
+            b64.append(_hex_b64_regex())
         self._compiled = (tokens, b64)
         if self._other:
             chars = "".join(re.escape(c) for c in sorted(self._other_chars))
@@ -409,6 +415,11 @@ class Redactor:
                     hexrun = m.group().lower()
                     windows = (hexrun[i : i + 40] for i in range(len(hexrun) - 39))
                     out += [self._previews[w] for w in windows if w in self._hex]
+            if self.every_hex40:  # an error: every standalone 40-hex string, found or not
+                out += [
+                    self._previews.get(m.group().lower()) or redact(m.group())
+                    for m in _HEX40.finditer(text)
+                ]
             if depth < MAX_DEPTH:
                 hits = [m.start() for rx in b64 for m in rx.finditer(text)]
                 hits += self._other_b64_hits(text)

@@ -684,3 +684,25 @@ def test_a_found_token_whose_name_elsewhere_is_escaped_or_run_into_hex_never_sho
     res = audit.run("json", "scan", "--offline", "--format", "json", ".", cwd=root)
     assert [s["reason"] for s in json.loads(res.stdout)["skipped"]] == ["fifo"]  # named there
     assert audit.leaks() == []
+
+
+
+def test_an_error_never_echoes_an_unfound_legacy_token_in_base64(
+    tmp_path: Path, token: Any, home: Path, git_env: None
+) -> None:
+    """Errors are printed before anything is found, so every standalone 40-hex string in one is
+    redacted (`redact_text`): but a 40-hex token the scan never found, base64-encoded in the
+    bad value an error quotes, was written as it came."""
+    legacy = token("legacy")
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    audit = Audit({"legacy": legacy})
+    for lead in ("", "u", "u:"):  # each byte alignment
+        b64 = base64.b64encode(f"{lead}{legacy}".encode()).decode()
+        (root / ".patlint.yaml").write_text(f"fail_on: {b64}\n")
+        res = audit.run(f"config +{len(lead)}", "scan", "--offline", ".", cwd=root)
+        assert res.exit_code == 2 and "fail_on" in res.stderr, res.output
+        res = audit.run(f"flag +{len(lead)}", "scan", "--offline", "--fail-on", b64, ".", cwd=root)
+        assert res.exit_code == 2, res.output
+    assert audit.leaks() == []
