@@ -7,7 +7,8 @@ files written in one piece). It replaces each token it finds with the redacted p
 * **raw**, in any letter case (a lowercased token is as good as the token: the CRC32 checksum
   gives back the letter case in well under a second) — every prefixed kind by its shape
   (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`, the `ghs_<app>_<JWT>` form);
-* **base64** at any of the three byte alignments, standard or URL-safe alphabet: a run of base64
+* **base64** at any of the three byte alignments, standard or URL-safe alphabet, also base64 of
+  base64 (a prefixed token): a run of base64
   characters holding a token prefix's encoding (or a known token's) is decoded and searched;
 * **percent-encoded**, fully or partly, with upper- or lower-case hex digits;
 * and every **known** token of this run in all of these forms: tokens the scan found whose
@@ -146,6 +147,12 @@ def _prefix_fragments() -> frozenset[str]:
             for hexcase in ("%{:02X}", "%{:02x}"):
                 pct = "".join(hexcase.format(b) for b in form.encode("ascii"))
                 out.update(_b64_fragments(pct.encode("ascii")))
+    # base64 of base64 (a Kubernetes secret holding a Docker config): the fragments of the
+    # fragments of each prefix as is or upper-cased; decoding then goes one level deeper
+    for p in _PREFIXES:
+        for form in {p, p.upper()}:
+            for inner in _b64_fragments(form.encode("ascii")):
+                out.update(_b64_fragments(inner.encode("ascii")))
     return frozenset(out)
 
 

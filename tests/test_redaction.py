@@ -344,3 +344,16 @@ def test_base64_of_a_fully_percent_encoded_token_is_redacted(kind: str, rng: ran
             for r in (Redactor(), Redactor([Secret(t, kind)])):
                 out = r(f"x {form} y")
                 assert form not in out and "…" in out, (form, out)
+
+
+@pytest.mark.parametrize("kind", PREFIXED)
+def test_base64_of_base64_is_redacted(kind: str, rng: random.Random) -> None:
+    """A token base64-encoded twice, at every alignment of both encodings, either alphabet,
+    either case: the outer text holds no encoded prefix, so it was written as it came."""
+    t = make_token(kind, rng)
+    r = Redactor()
+    for case in (t, t.upper()):
+        for inner in _b64_at_every_alignment(case):
+            for outer in _b64_at_every_alignment(inner):
+                out = r(f"x {outer} y")
+                assert outer not in out and out.startswith("x ") and "…" in out, (outer, out)

@@ -686,7 +686,6 @@ def test_a_found_token_whose_name_elsewhere_is_escaped_or_run_into_hex_never_sho
     assert audit.leaks() == []
 
 
-
 def test_an_error_never_echoes_an_unfound_legacy_token_in_base64(
     tmp_path: Path, token: Any, home: Path, git_env: None
 ) -> None:
@@ -705,4 +704,44 @@ def test_an_error_never_echoes_an_unfound_legacy_token_in_base64(
         assert res.exit_code == 2 and "fail_on" in res.stderr, res.output
         res = audit.run(f"flag +{len(lead)}", "scan", "--offline", "--fail-on", b64, ".", cwd=root)
         assert res.exit_code == 2, res.output
+    assert audit.leaks() == []
+
+
+def _twice(t: str, lead: str) -> tuple[str, list[str]]:
+    """base64 (URL-safe, so it can name a file) of the base64 of `lead` + `t`, and what of it
+    shows the token: the outer encoding's fragments of the inner text, at every alignment."""
+    inner = base64.b64encode(f"{lead}{t}".encode()).decode()
+    outer = base64.urlsafe_b64encode(inner.encode()).decode().rstrip("=")
+    return outer, _b64_fragments(inner.encode())
+
+
+@pytest.mark.parametrize("kind", ["ghp", "gho", "github_pat"])
+def test_a_token_base64_encoded_twice_never_shows(
+    kind: str, tmp_path: Path, token: Any, home: Path, git_env: None
+) -> None:
+    """base64 of base64 (a Kubernetes secret's `data` holding a Docker config, a value encoded
+    twice by a build script), as a file name every format names and in a value an error
+    quotes: the outer text holds no encoded prefix, so it was written as it came."""
+    v = token("ghp")
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    keys, shows = [], []
+    for lead in ("", "u", "u:"):  # each byte alignment of the token in the inner encoding
+        k = token(kind)
+        keys.append(k)
+        outer, fragments = _twice(k, lead)
+        shows += fragments
+        (root / outer[:255]).write_text(f"GH_TOKEN={v}\n")
+        (root / f"{lead or 'x'}.yaml").write_text(f"fail_on: {outer}\n")
+    audit = Audit({"found": v, **{f"key{i}": k for i, k in enumerate(keys)}})
+    for fmt in ("text", "json", "sarif", "github", "junit", "html"):
+        res = audit.run(fmt, "scan", "-v", "--offline", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 1, (fmt, res.output)
+    for lead in ("x", "u", "u:"):
+        cfg = str(root / f"{lead}.yaml")
+        res = audit.run(lead, "scan", "--offline", "--config", cfg, ".", cwd=root)
+        assert res.exit_code == 2 and "fail_on" in res.stderr, res.output
+    texts = "\n".join(text for _, text in audit.texts)
+    assert [f for f in shows if f in texts] == []
     assert audit.leaks() == []
