@@ -707,6 +707,39 @@ def test_an_error_never_echoes_an_unfound_legacy_token_in_base64(
     assert audit.leaks() == []
 
 
+# --- what the scanned tree puts into a report, wrapped, split or encoded ------------------------
+
+
+def _pieces(t: str, n: int = 16) -> list[str]:
+    """Every `n`-character stretch of `t` (lower-cased): a part of a token long enough to matter."""
+    return [t[i : i + n].lower() for i in range(len(t) - n + 1)]
+
+
+def test_the_text_report_never_breaks_cuts_or_elides_a_token_in_a_name(
+    tmp_path: Path, token: Any
+) -> None:
+    """The text report fits 120 columns before the output's redaction sees it: a long path
+    gave up its middle (`github_pat_11AB…<the rest>`), a message was cut (`… github_pat_11A…`)
+    or wrapped mid-word (`-v`: a file named by a fine-grained token, 93 characters, in the
+    several-places message), and each piece was too short for a shape: the pieces showed."""
+    k, deep, v = token("github_pat"), token("github_pat"), token("ghp")
+    root = tmp_path / "repo"
+    folder = root / ("d" * 40) / deep / ("e" * 40)
+    folder.mkdir(parents=True)
+    (root / k).write_text(f"GH_TOKEN={v}\n")
+    (root / "a.env").write_text(f"GH_TOKEN={v}\n")
+    (folder / "b.env").write_text(f"GH_TOKEN={v}\n")
+    for verbose in ([], ["-v"]):
+        res = CliRunner().invoke(
+            cli, ["scan", *verbose, "--offline", "--no-progress", "--format", "text", str(root)]
+        )
+        assert res.exit_code == 1, res.output
+        assert "token-stored-in-several-places" in res.stdout
+        shown = [p for t in (k, deep) for p in _pieces(t, 12) if p in res.output.lower()]
+        assert shown == [], res.output
+        assert max(len(line) for line in res.stdout.splitlines()) <= 120, res.output
+
+
 def _twice(t: str, lead: str) -> tuple[str, list[str]]:
     """base64 (URL-safe, so it can name a file) of the base64 of `lead` + `t`, and what of it
     shows the token: the outer encoding's fragments of the inner text, at every alignment."""

@@ -199,6 +199,7 @@ def _emit(
         commit=_ci_commit(),
         base=base,
         hook=hook,
+        redact=_redactor(),
     )
     # legacy 40-hex: known, not by shape (a token read back from a report has no plaintext)
     _redactor().learn(t.secret for t in result.tokens if not t.secret.sealed)
