@@ -778,3 +778,51 @@ def test_a_token_base64_encoded_twice_never_shows(
     texts = "\n".join(text for _, text in audit.texts)
     assert [f for f in shows if f in texts] == []
     assert audit.leaks() == []
+
+
+# What may split a token in a name, and how the formats write it: each test output is looked at
+# with all of these taken out (an independent list, not the redactor's).
+SPLITTERS = {"newline": "\n", "ZWSP": "\u200b", "ZWNJ": "\u200c", "ZWJ": "\u200d", "BOM": "\ufeff"}
+_WRITTEN_SPLIT = re.compile(
+    r"\r?\n[ \t]*|[\r\u200b\u200c\u200d\ufeff]|\\[nr]|\\x0[ad]|\\x200[bcd]|\\xfeff|\\u200[bcd]"
+    r"|\\ufeff|%0[aAdD]|&#(?:10|13|x[aAdD]);"
+)
+
+
+def _joined(text: str) -> str:
+    """`text` with every line break (and the indentation after it) and every zero-width
+    character taken out, raw or escaped."""
+    return _WRITTEN_SPLIT.sub("", text)
+
+
+def test_a_token_split_in_a_name_never_shows(
+    tmp_path: Path, token: Any, home: Path, git_env: None
+) -> None:
+    """A file or FIFO named by a token with a line break or a zero-width character in it: the
+    name is echoed (a finding's path, a skipped place, the several-places message) raw, escaped
+    (`\\x0a`, `\\u200b`, `\\n`, `%0A`) or wrapped, and the token in two pieces matched no shape,
+    so both pieces were written. Also base64 wrapped at 76 columns (`base64`, MIME), as a name."""
+    v = token("ghp")
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    keys: dict[str, str] = {"found": v}
+    for name, z in SPLITTERS.items():
+        for at, kind in ((10, "gho"), (30, "github_pat")):
+            k = keys[f"{name} {kind}"] = token(kind)
+            (root / f"{k[:at]}{z}{k[at:]}").write_text(f"GH_TOKEN={v}\n")
+        k = keys[f"{name} fifo"] = token("ghu")
+        os.mkfifo(root / f"{k[:20]}{z}{k[20:]}")
+    k = keys["mime"] = token("github_pat")
+    (root / base64.encodebytes(f"user:{k}".encode()).decode().replace("/", "_")).write_text(
+        f"GH_TOKEN={v}\n"
+    )
+    audit = Audit(keys)
+    for fmt in ("text", "json", "sarif", "github", "junit", "html", "gitlab-codequality"):
+        res = audit.run(fmt, "scan", "-v", "--offline", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 1, (fmt, res.output)
+        for label, text in audit.texts[-2:]:
+            audit.add(f"{label} joined", _joined(text))
+    assert audit.leaks() == []
+    every = "\n".join(_joined(text) for _, text in audit.texts).lower()
+    assert [p for k in keys.values() for p in _pieces(k) if p in every] == []
