@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import random
@@ -433,3 +434,25 @@ def test_base64_wrapped_at_76_columns_is_redacted(kind: str, rng: random.Random)
                     joined = out.replace(sep, "")
                     assert one[8:-8] not in joined and "…" in out, (lead, width, sep, out)
                     assert not any(ln in out for ln in lines if len(ln) > 8), (lead, width, out)
+
+
+@pytest.mark.parametrize("kind", [*PREFIXED, "legacy"])
+def test_a_hex_encoded_token_is_redacted(kind: str, rng: random.Random) -> None:
+    """The token's bytes as hex (`6768705f…`), either hex case, the token as is or upper-cased,
+    at either digit offset, also inside base64 (two levels); a legacy token when learned or in
+    an error. Digests and commit ids are left alone."""
+    t = make_token(kind, rng)
+    hexes = [t.encode().hex(), t.encode().hex().upper(), t.upper().encode().hex()]
+    forms = [*hexes, "a" + hexes[0], base64.b64encode(f"x:{hexes[0]}".encode()).decode()]
+    redactors = [Redactor([Secret(t, kind)]), Redactor(every_hex40=True)]
+    if kind != "legacy":
+        redactors.append(Redactor())
+    for form in forms:
+        for r in redactors:
+            out = r(f"name {form} end")
+            assert form not in out and t.encode().hex()[8:40] not in out.lower(), (form, out)
+            assert out.startswith("name ") and out.endswith(" end") and "…" in out, (form, out)
+    digests = " ".join(hashlib.sha256(bytes([i])).hexdigest() for i in range(50))
+    commits = " ".join(make_token("legacy", rng) for _ in range(20))
+    for r in redactors[:1]:
+        assert r(f"{digests} {commits}") == f"{digests} {commits}"

@@ -826,3 +826,33 @@ def test_a_token_split_in_a_name_never_shows(
     assert audit.leaks() == []
     every = "\n".join(_joined(text) for _, text in audit.texts).lower()
     assert [p for k in keys.values() for p in _pieces(k) if p in every] == []
+
+
+@pytest.mark.parametrize("kind", ["ghp", "ghu", "github_pat", "legacy"])
+def test_a_hex_encoded_token_never_shows(
+    kind: str, tmp_path: Path, token: Any, home: Path, git_env: None
+) -> None:
+    """The token's bytes as hex (`6768705f…`: `xxd -p`, a hex dump, a byte string in a log), in
+    either hex case, as a file name every format names and in a value an error quotes (a
+    legacy token found in the scan, and one that was not)."""
+    t, v = token(kind), token("ghp")
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    (root / "found.env").write_text(f"GH_TOKEN={v}\nGITHUB_TOKEN={t}\n")
+    forms = [t.encode().hex(), t.encode().hex().upper(), t.upper().encode().hex()]
+    for i, form in enumerate(forms):
+        (root / f"{i}{form}"[:255]).write_text(f"GH_TOKEN={v}\n")
+        (root / f"{i}.yaml").write_text(f"fail_on: x{form}\n")
+    audit = Audit({"t": t, "v": v})
+    for fmt in ("text", "json", "sarif", "github", "junit", "html"):
+        res = audit.run(fmt, "scan", "-v", "--offline", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 1, (fmt, res.output)
+    for i in range(len(forms)):
+        cfg = str(root / f"{i}.yaml")
+        res = audit.run(f"config {i}", "scan", "--offline", "--config", cfg, ".", cwd=root)
+        assert res.exit_code == 2 and "fail_on" in res.stderr, res.output
+    texts = "\n".join(text for _, text in audit.texts).lower()
+    assert [p for p in _pieces(t.encode().hex(), 24) if p in texts] == []
+    assert [p for p in _pieces(t.upper().encode().hex(), 24) if p in texts] == []
+    assert audit.leaks() == []
