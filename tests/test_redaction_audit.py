@@ -856,3 +856,45 @@ def test_a_hex_encoded_token_never_shows(
     assert [p for p in _pieces(t.encode().hex(), 24) if p in texts] == []
     assert [p for p in _pieces(t.upper().encode().hex(), 24) if p in texts] == []
     assert audit.leaks() == []
+
+
+def test_an_api_answer_echoing_a_token_split_hex_or_twice_encoded_never_shows(
+    tmp_path: Path, token: Any, emulator: Emulator, home: Path
+) -> None:
+    """The API host is not trusted: an owner login that is a token with a zero-width space or a
+    line break in it, its hex, or its base64 twice, is shown in the reports and kept in the
+    verification cache; the cache and every format show previews only."""
+    echoed = {
+        "zwsp": token("gho"),
+        "newline": token("ghu"),
+        "hex": token("ghp"),
+        "twice": token("github_pat"),
+    }
+    forms = {
+        "zwsp": echoed["zwsp"][:9] + "\u200b" + echoed["zwsp"][9:],
+        "newline": echoed["newline"][:20] + "\n" + echoed["newline"][20:],
+        "hex": echoed["hex"].encode().hex(),
+        "twice": _twice(echoed["twice"], "u:")[0],
+    }
+    lines = []
+    for name, form in forms.items():
+        found = token("ghp")
+        emulator.add(found, scopes="repo", owner=form)
+        lines.append(f"GH_TOKEN_{name.upper()}={found}")
+    (tmp_path / "deploy.env").write_text("\n".join(lines) + "\n")
+    audit = Audit(echoed)
+    for fmt in ("text", "json", "sarif", "html", "junit", "github"):
+        res = audit.run(
+            fmt, "scan", "--format", fmt, "--github-api", emulator.base_url, ".", cwd=tmp_path
+        )
+        assert res.exit_code == 1, res.output
+        for label, text in audit.texts[-2:]:
+            audit.add(f"{label} joined", _joined(text))
+    assert "owner gho_…" in audit.texts[0][1]  # the owner shown, as a preview
+    cache = home / ".cache" / "patlint" / "verification-v1.json"
+    audit.add("cache", cache.read_text(encoding="utf-8"))
+    audit.add("cache joined", _joined(cache.read_text(encoding="utf-8")))
+    assert audit.leaks() == []
+    every = "\n".join(text for _, text in audit.texts).lower()
+    assert echoed["hex"].encode().hex()[8:40] not in every
+    assert [f for f in _twice(echoed["twice"], "u:")[1] if f.lower() in every] == []
