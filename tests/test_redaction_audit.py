@@ -898,3 +898,46 @@ def test_an_api_answer_echoing_a_token_split_hex_or_twice_encoded_never_shows(
     every = "\n".join(text for _, text in audit.texts).lower()
     assert echoed["hex"].encode().hex()[8:40] not in every
     assert [f for f in _twice(echoed["twice"], "u:")[1] if f.lower() in every] == []
+
+
+def test_an_unexpected_error_never_shows_a_split_hex_or_twice_encoded_token(
+    tmp_path: Path, token: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected error's message (and its `--debug` traceback) quoting a token split by a
+    line break or a zero-width joiner, as hex, or base64 twice: redacted, with or without
+    `--debug`; a legacy token nobody found too."""
+    t = {k: token(k) for k in ("ghp", "gho", "ghu", "github_pat", "legacy")}
+    (tmp_path / "x.txt").write_text("nothing\n")
+    message = " / ".join(
+        [
+            f"{t['ghp'][:12]}\n{t['ghp'][12:]}",
+            f"{t['gho'][:6]}\u200d{t['gho'][6:]}",
+            t["ghu"].encode().hex(),
+            _twice(t["github_pat"], "")[0],
+            f"{t['legacy'][:20]}\n{t['legacy'][20:]}",
+            base64.b64encode(t["legacy"].encode().hex().encode()).decode(),
+        ]
+    )
+
+    def boom(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError(f"unexpected {message}")
+
+    monkeypatch.setattr("patlint.engine.run.run_scan", boom)
+    audit = Audit(t)
+    res = audit.run("debug", "scan", "--offline", ".", cwd=tmp_path)
+    assert res.exit_code == 3 and "RuntimeError" in res.stderr, res.output
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        res = CliRunner().invoke(cli, ["scan", "--offline", "."])
+    finally:
+        os.chdir(old)
+    assert res.exit_code == 3 and "unexpected error: RuntimeError" in res.stderr
+    audit.add("no debug stderr", res.stderr)
+    for label, text in list(audit.texts):
+        audit.add(f"{label} joined", _joined(text))
+    assert audit.leaks() == []
+    every = "\n".join(text for _, text in audit.texts).lower()
+    assert t["ghu"].encode().hex()[8:40] not in every
+    assert t["legacy"].encode().hex()[8:40] not in every
+    assert [f for f in _twice(t["github_pat"], "")[1] if f.lower() in every] == []
