@@ -941,3 +941,28 @@ def test_an_unexpected_error_never_shows_a_split_hex_or_twice_encoded_token(
     assert t["ghu"].encode().hex()[8:40] not in every
     assert t["legacy"].encode().hex()[8:40] not in every
     assert [f for f in _twice(t["github_pat"], "")[1] if f.lower() in every] == []
+
+
+def test_a_ref_name_holding_a_split_or_hex_token_never_shows(
+    tmp_path: Path, token: Any, git_env: None
+) -> None:
+    """`--history` names each ref that points to nothing (a note and a `bad-ref` skip): a ref
+    named by a token with a zero-width space in it, or by the token's hex, was written whole."""
+    split, hexed = token("gho"), token("ghp")
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    (root / "a.txt").write_text("nothing\n")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "a")
+    heads = root / ".git" / "refs" / "heads"
+    (heads / f"{split[:10]}\u200b{split[10:]}").write_text("01" * 20 + "\n")
+    (heads / hexed.encode().hex()).write_text("02" * 20 + "\n")
+    audit = Audit({"split": split, "hexed": hexed})
+    for fmt in ("text", "json", "sarif"):
+        res = audit.run(fmt, "scan", "-v", "--history", "--offline", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 0 and "bad-ref" in res.output, res.output
+        for label, text in audit.texts[-2:]:
+            audit.add(f"{label} joined", _joined(text))
+    assert audit.leaks() == []
+    assert hexed.encode().hex()[8:40] not in "\n".join(text for _, text in audit.texts).lower()
