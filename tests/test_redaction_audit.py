@@ -966,3 +966,27 @@ def test_a_ref_name_holding_a_split_or_hex_token_never_shows(
             audit.add(f"{label} joined", _joined(text))
     assert audit.leaks() == []
     assert hexed.encode().hex()[8:40] not in "\n".join(text for _, text in audit.texts).lower()
+
+
+def test_a_file_s_own_text_is_never_echoed(tmp_path: Path, token: Any, git_env: None) -> None:
+    """No format quotes a file's lines (no snippet, no line context): a token split by a
+    zero-width character or a line break, hex- or twice base64-encoded inside a file's text
+    never reaches the output, whatever the redactor makes of it (the line holding a found
+    token is not shown either, only its place)."""
+    found, k = token("ghp"), {z: token("gho") for z in ("\u200b", "\u200c", "\u200d", "\ufeff")}
+    hexed, twice = token("ghu"), token("github_pat")
+    root = tmp_path / "repo"
+    root.mkdir()
+    body = [f"TOKEN={found}  # the marker"]
+    body += [f"SPLIT_{i}={t[:12]}{z}{t[12:]}" for i, (z, t) in enumerate(k.items())]
+    body += [f"HEX={hexed.encode().hex()}", f"TWICE={_twice(twice, '')[0]}"]
+    (root / "app.env").write_text("\n".join(body) + "\n")
+    audit = Audit(
+        {"hexed": hexed, "twice": twice, **{f"split{i}": t for i, t in enumerate(k.values())}}
+    )
+    for fmt in ("text", "json", "sarif", "github", "junit", "html", "gitlab-codequality"):
+        res = audit.run(fmt, "scan", "-v", "--offline", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 1, res.output
+    every = "\n".join(text for _, text in audit.texts)
+    assert "marker" not in every and "SPLIT_" not in every and "TWICE=" not in every
+    assert audit.leaks() == []
