@@ -39,6 +39,7 @@ from typing import IO, Any
 
 from patlint.kinds import KINDS
 from patlint.model import Secret, redact
+from patlint.splits import common_length, split_span, split_stretches
 
 # Token shapes, from the kinds table: `gh?_` + alphanumerics (also a prefix of a token cut short
 # at 20 characters), `github_pat_`, and the installation token's `ghs_<app id>_<JWT>` form.
@@ -64,42 +65,6 @@ _LONG_B64 = re.compile("[A-Za-z0-9+/_-]{32,}")  # the shortest base64 that can h
 _HEAD = 8  # a learned token (8 characters or more) is looked up by its first 8
 _B64_RUN = re.compile(f"[A-Za-z0-9+/_-]{{{_HEAD},}}")
 MAX_DEPTH = 2  # base64 in percent-encoding (or the other way round) is as deep as we look
-
-# What splits a token in text patlint echoes (a name, a key, a message) and is dropped when
-# looking for one: a line break with the next line's indentation (a wrapped report line, base64
-# wrapped at 76 columns), and the invisible characters (zero-width space, non-joiner, joiner,
-# word joiner, byte order mark, soft hyphen, the bidi marks) — raw or as the output formats
-# escape them (JSON and Python `\n`, the text report's `\x0a` / `\u200b` / `\x200b`,
-# GitHub annotations' `%0A`, XML's `&#10;`).
-_INVISIBLE = "\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff"
-_RUN_CLASS = "[A-Za-z0-9+/=_.-]"  # what a token or its base64 is made of
-# after a backslash (JSON, Python, the text report), a `%` (GitHub annotations), an `&#` (XML)
-_AFTER_BACKSLASH = r"(?:[rn]|x0[ad]|u000[ad]|[ux](?:00ad|180e|200[b-f]|206[0-4]|feff)|xad)"
-_AFTER_PERCENT = r"(?:0[ad]|c2%ad|e1%a0%8e|e2%80%8[b-f]|e2%81%a[0-4]|ef%bb%bf)"
-_AFTER_AMP = r"#(?:1[03]|173|6158|820[3-7]|828[89]|829[0-2]|65279|x0*(?:[ad]|ad|180e|200[b-f]|206[0-4]|feff));"
-_SPLIT = rf"(?:\r?\n[ \t]*|[{_INVISIBLE}]|\\{_AFTER_BACKSLASH}|%{_AFTER_PERCENT}|&{_AFTER_AMP})"
-# A splitter between two token or base64 characters, one regex per first character: each
-# starts with a literal (or a small set) that `re` skips to, and looks behind only there.
-# (One regex for them all, or one for the split runs, costs 10 times as much on a report.)
-_SPLIT_AT = [
-    (
-        first,
-        re.compile(
-            rf"{lead}(?<={_RUN_CLASS}{lead}){rest}{_SPLIT}*(?={_RUN_CLASS})",
-            re.IGNORECASE,
-        ),
-    )
-    for first, lead, rest in (
-        ("\n", r"\n", r"[ \t]*"),
-        ("\r", r"\r", r"\n[ \t]*"),
-        ("\\", r"\\", _AFTER_BACKSLASH),
-        ("%", "%", _AFTER_PERCENT),
-        ("&#", "&", _AFTER_AMP),
-        ("", f"[{_INVISIBLE}]", ""),
-    )
-]
-_RUN_SET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_.-")
-_RUN = re.compile(f"{_RUN_CLASS}*")
 
 
 def _hex_b64_quads() -> str:
@@ -394,7 +359,7 @@ class Redactor:
 
     def _sub_split(self, text: str) -> str:
         """`text` with every token that a line break or an invisible character splits (see
-        `_SPLIT`) replaced: each split stretch is redacted joined, and where that changes it,
+        `patlint.splits`) replaced: each split stretch is redacted joined, and where that changes it,
         the part that changed takes the place of what it came from (splitters outside it stay,
         so a report keeps its lines)."""
         shortest = 24 if self._bodies is None else 16  # `ghp_` and 20; a learned body
@@ -402,20 +367,20 @@ class Redactor:
             shortest = min(shortest, *self._other_lengths)
         pieces: list[str] = []
         done = 0
-        for spans in _split_stretches(text):
+        for spans in split_stretches(text):
             joined = "".join(text[lo:hi] for lo, hi in spans)
             if len(joined) < shortest:
                 continue
             redacted = self._redact(joined)
             if redacted == joined:
                 continue
-            head = _common_length(joined, redacted)
+            head = common_length(joined, redacted)
             tail = min(
-                _common_length(joined[::-1], redacted[::-1]),
+                common_length(joined[::-1], redacted[::-1]),
                 len(joined) - head,
                 len(redacted) - head,
             )
-            start, end = _split_span(spans, head, len(joined) - tail)
+            start, end = split_span(spans, head, len(joined) - tail)
             pieces += [text[done:start], redacted[head : len(redacted) - tail]]
             done = end
         return "".join(pieces) + text[done:] if pieces else text
@@ -552,53 +517,6 @@ class Redactor:
                 for start, end in _runs(text, self._hex_hits(text), _HEX_CHARS):
                     out += self._decoded_previews(text[start:end], "hex", depth)
         return out
-
-
-def _common_length(a: str, b: str) -> int:
-    """How many characters `a` and `b` share from their starts."""
-    n = min(len(a), len(b))
-    return next((i for i in range(n) if a[i] != b[i]), n)
-
-
-def _split_stretches(text: str) -> list[list[tuple[int, int]]]:
-    """Each stretch of token or base64 characters that splitters cut in parts, as the parts'
-    (start, end) in `text`."""
-    splits = sorted(m.span() for first, rx in _SPLIT_AT if first in text for m in rx.finditer(text))
-    out: list[list[tuple[int, int]]] = []
-    spans: list[tuple[int, int]] = []
-    after = -1  # where the last splitter of the current stretch ends
-    for at, end in splits:
-        if spans and _RUN.fullmatch(text, after, at) is not None:
-            spans.append((after, at))  # the same stretch goes on
-        else:
-            if spans:
-                run = _RUN.match(text, after)
-                out.append([*spans, (after, run.end() if run else after)])
-            start = at
-            while start > 0 and text[start - 1] in _RUN_SET:
-                start -= 1
-            spans = [(start, at)]
-        after = end
-    if spans:
-        run = _RUN.match(text, after)
-        out.append([*spans, (after, run.end() if run else after)])
-    return out
-
-
-def _split_span(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
-    """Where `start` and `end` (positions in the joined parts) are in the text the parts at
-    `spans` are in: a splitter at `start` stays before it, one at `end` after it."""
-    out = []
-    for target, closing in ((start, False), (end, True)):
-        joined = 0
-        for lo, hi in spans:
-            if target < joined + hi - lo or (closing and target <= joined + hi - lo):
-                out.append(lo + target - joined)
-                break
-            joined += hi - lo
-        else:
-            out.append(spans[-1][1])
-    return out[0], max(out[0], out[1])
 
 
 def _escape_length(text: str, at: int) -> int:
