@@ -7,9 +7,14 @@ files written in one piece). It replaces each token it finds with the redacted p
 * **raw**, in any letter case (a lowercased token is as good as the token: the CRC32 checksum
   gives back the letter case in well under a second) — every prefixed kind by its shape
   (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`, the `ghs_<app>_<JWT>` form);
-* **base64** at any of the three byte alignments, standard or URL-safe alphabet: a run of base64
+* **base64** at any of the three byte alignments, standard or URL-safe alphabet, also base64 of
+  base64 (a prefixed token): a run of base64
   characters holding a token prefix's encoding (or a known token's) is decoded and searched;
 * **percent-encoded**, fully or partly, with upper- or lower-case hex digits;
+* **hex** (the token's bytes as hex digits, `6768705f…`), either hex case, also in base64;
+* **split** by a line break (a wrapped report line, base64 wrapped at 76 columns) or an
+  invisible character (zero-width space, joiner, byte order mark, …), raw or as the output
+  formats escape them: each split stretch is also looked at joined;
 * and every **known** token of this run in all of these forms: tokens the scan found whose
   shape says nothing (a legacy 40-hex token) are taught with `learn`; a known token of a known
   shape is also found by its body alone (raw in any case, base64), so an escaped or re-cased
@@ -34,6 +39,7 @@ from typing import IO, Any
 
 from patlint.kinds import KINDS
 from patlint.model import Secret, redact
+from patlint.splits import common_length, split_span, split_stretches
 
 # Token shapes, from the kinds table: `gh?_` + alphanumerics (also a prefix of a token cut short
 # at 20 characters), `github_pat_`, and the installation token's `ghs_<app id>_<JWT>` form.
@@ -50,6 +56,9 @@ _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 _HEX40 = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{40}(?![0-9A-Fa-f])")
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{40,}")  # one pass over hex runs (faster than _HEX40)
 _ALL_HEX = re.compile(r"[0-9A-Fa-f]*")
+_HEX_CHARS = frozenset("0123456789abcdefABCDEF")
+# The hex of 40 hex digits (each `3x` or `[46][1-6]`): where hex text may hide a 40-hex token.
+_HEX_OF_HEX40 = re.compile(r"(?:3[0-9]|[46][1-6]){40}")
 # Every shape starts with one of these (any case): no match, no need for the shapes regex.
 _PREFIX = re.compile(f"[Gg][Hh][{_SHORT}{_SHORT.upper()}]_|[Gg][Ii][Tt][Hh][Uu][Bb]_[Pp][Aa][Tt]_")
 _LONG_B64 = re.compile("[A-Za-z0-9+/_-]{32,}")  # the shortest base64 that can hide a token
@@ -73,6 +82,12 @@ def _hex_b64_quads() -> str:
     ]
     quad = "".join(f"[{''.join(sorted(p))}]" for p in pos)
     return f"{quad}(?:{quad}){{11,}}"  # the first quad spelled out: 6x faster in `re`
+
+
+@cache
+def _hex_b64_regex() -> re.Pattern[str]:
+    """`_hex_b64_quads` compiled once a run needs it (a strict redactor and every learned one)."""
+    return re.compile(_hex_b64_quads())
 
 
 def _b64_fragments(literal: bytes) -> list[str]:
@@ -140,7 +155,34 @@ def _prefix_fragments() -> frozenset[str]:
             for hexcase in ("%{:02X}", "%{:02x}"):
                 pct = "".join(hexcase.format(b) for b in form.encode("ascii"))
                 out.update(_b64_fragments(pct.encode("ascii")))
+    # base64 of base64 (a Kubernetes secret holding a Docker config) or of hex: the fragments
+    # of each prefix's fragments, or of its hex, as is or upper-cased; decoding then goes one
+    # level deeper
+    for p in _PREFIXES:
+        for form in {p, p.upper()}:
+            for inner in _b64_fragments(form.encode("ascii")):
+                out.update(_b64_fragments(inner.encode("ascii")))
+            hexed = form.encode("ascii").hex()
+            for inner in (hexed, hexed.upper()):
+                out.update(_b64_fragments(inner.encode("ascii")))
     return frozenset(out)
+
+
+@cache
+def _hex_prefixes() -> tuple[re.Pattern[str], ...]:
+    """Where hex text may hide a prefixed token: the hex of a prefix as is or upper-cased, in
+    either hex case (`6768705f`, `4748505F`). Two regexes, each starting with a literal (`676`,
+    `474`) that `re` skips to: a quarter of the cost of one regex over a report."""
+
+    def either_case(regex: str) -> str:  # a trie of hex digits: its only letters are digits
+        return re.sub("[a-f]", lambda m: f"[{m.group()}{m.group().upper()}]", regex)
+
+    out = []
+    for forms in (set(_PREFIXES), {p.upper() for p in _PREFIXES}):
+        hexes = {form.encode("ascii").hex() for form in forms}
+        lead = {h[:3] for h in hexes}.pop()  # `g` is 67, `G` is 47, and all start `gh`/`GH`
+        out.append(re.compile(lead + either_case(trie_alternation(h[3:] for h in hexes))))
+    return tuple(out)
 
 
 # The prefix of a token of a known shape: what is left (its body) is learned like a token of no
@@ -244,8 +286,8 @@ class Redactor:
         # known, a stretch that encodes hex digits. Two passes: one regex for both is several
         # times slower. (A learned token's fragments are looked up: `_other_b64_hits`.)
         b64 = [re.compile(trie_alternation(_prefix_fragments()))]
-        if self._hex:
-            b64.append(re.compile(_hex_b64_quads()))
+        if self._hex or self.every_hex40:  # an error's 40-hex token need not have been found
+            b64.append(_hex_b64_regex())
         self._compiled = (tokens, b64)
         if self._other:
             chars = "".join(re.escape(c) for c in sorted(self._other_chars))
@@ -313,6 +355,38 @@ class Redactor:
     def __call__(self, text: str) -> str:
         """`text` with every token replaced by its preview: a few C-speed regex passes, and
         Python work only where something token-like is (about 15 ms per MB of JSON report)."""
+        return self._redact(self._sub_split(text))
+
+    def _sub_split(self, text: str) -> str:
+        """`text` with every token that a line break or an invisible character splits (see
+        `patlint.splits`) replaced: each split stretch is redacted joined, and where that changes it,
+        the part that changed takes the place of what it came from (splitters outside it stay,
+        so a report keeps its lines)."""
+        shortest = 24 if self._bodies is None else 16  # `ghp_` and 20; a learned body
+        if self._other_lengths:
+            shortest = min(shortest, *self._other_lengths)
+        pieces: list[str] = []
+        done = 0
+        for spans in split_stretches(text):
+            joined = "".join(text[lo:hi] for lo, hi in spans)
+            if len(joined) < shortest:
+                continue
+            redacted = self._redact(joined)
+            if redacted == joined:
+                continue
+            head = common_length(joined, redacted)
+            tail = min(
+                common_length(joined[::-1], redacted[::-1]),
+                len(joined) - head,
+                len(redacted) - head,
+            )
+            start, end = split_span(spans, head, len(joined) - tail)
+            pieces += [text[done:start], redacted[head : len(redacted) - tail]]
+            done = end
+        return "".join(pieces) + text[done:] if pieces else text
+
+    def _redact(self, text: str) -> str:
+        """`text` with every token that nothing splits replaced by its preview."""
         if self._other or _PREFIX.search(text) is not None:
             text = self._sub_tokens(text)
         if self._hex or self.every_hex40:
@@ -326,9 +400,21 @@ class Redactor:
             hits = [m.start() for m in _PCT.finditer(text)]
             if hits:
                 text = self._replace_runs(text, hits, _URL_CHARS, "percent")
+        # the hex of 40 hex digits is looked for in the pass above (`_hex_preview`)
+        hits = [m.start() for rx in _hex_prefixes() for m in rx.finditer(text)]
+        if hits:
+            text = self._replace_runs(text, hits, _HEX_CHARS, "hex")
         if self._bodies is not None:
             text = self._bodies._sub_bodies(text)
         return text
+
+    def _hex_hits(self, text: str) -> list[int]:
+        """Where hex text may hide a token: a prefix's hex, and (once 40-hex tokens are known,
+        or in an error) the hex of 40 hex digits."""
+        hits = [m.start() for rx in _hex_prefixes() for m in rx.finditer(text)]
+        if self._hex or self.every_hex40:
+            hits += [m.start() for m in _HEX_OF_HEX40.finditer(text)]
+        return hits
 
     def _sub_bodies(self, text: str) -> str:
         """`text` with every learned token of no known shape replaced, raw or in base64 (the
@@ -348,6 +434,10 @@ class Redactor:
 
     def _hex_preview(self, m: re.Match[str]) -> str:
         value = m.group()
+        if len(value) >= 80 and _HEX_OF_HEX40.search(value) is not None:
+            previews = self._decoded_previews(value, "hex", 0)  # a 40-hex token, as hex
+            if previews:
+                return " ".join(dict.fromkeys(previews))
         # `\u001b` or `\x1b` (a control character, escaped) runs into a token's hex digits
         lead = {"\\u": 4, "\\x": 2}.get(m.string[max(m.start() - 2, 0) : m.start()], 0)
         if len(value) - lead != 40:
@@ -394,6 +484,8 @@ class Redactor:
         encoded again inside that)."""
         if encoding == "base64":
             decoded = _b64_decodings(run)
+        elif encoding == "hex":
+            decoded = _hex_decodings(run)
         else:
             import urllib.parse
 
@@ -409,6 +501,11 @@ class Redactor:
                     hexrun = m.group().lower()
                     windows = (hexrun[i : i + 40] for i in range(len(hexrun) - 39))
                     out += [self._previews[w] for w in windows if w in self._hex]
+            if self.every_hex40:  # an error: every standalone 40-hex string, found or not
+                out += [
+                    self._previews.get(m.group().lower()) or redact(m.group())
+                    for m in _HEX40.finditer(text)
+                ]
             if depth < MAX_DEPTH:
                 hits = [m.start() for rx in b64 for m in rx.finditer(text)]
                 hits += self._other_b64_hits(text)
@@ -417,6 +514,8 @@ class Redactor:
                 hits = [m.start() for m in _PCT.finditer(text)]
                 for start, end in _runs(text, hits, _URL_CHARS):
                     out += self._decoded_previews(text[start:end], "percent", depth)
+                for start, end in _runs(text, self._hex_hits(text), _HEX_CHARS):
+                    out += self._decoded_previews(text[start:end], "hex", depth)
         return out
 
 
@@ -463,6 +562,17 @@ def _b64_decodings(run: str) -> list[str]:
             out.append(base64.b64decode(chunk + "=" * (-len(chunk) % 4)).decode("latin-1"))
         except (binascii.Error, ValueError):
             continue
+    return out
+
+
+def _hex_decodings(run: str) -> list[str]:
+    """`run` (hex digits) decoded from each of its two digit offsets (latin-1 text)."""
+    out = []
+    for k in range(2):
+        chunk = run[k:]
+        chunk = chunk[: len(chunk) - len(chunk) % 2]
+        if len(chunk) >= 16:
+            out.append(bytes.fromhex(chunk).decode("latin-1"))
     return out
 
 

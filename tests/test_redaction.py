@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import random
@@ -344,3 +345,114 @@ def test_base64_of_a_fully_percent_encoded_token_is_redacted(kind: str, rng: ran
             for r in (Redactor(), Redactor([Secret(t, kind)])):
                 out = r(f"x {form} y")
                 assert form not in out and "…" in out, (form, out)
+
+
+@pytest.mark.parametrize("kind", PREFIXED)
+def test_base64_of_base64_is_redacted(kind: str, rng: random.Random) -> None:
+    """A token base64-encoded twice, at every alignment of both encodings, either alphabet,
+    either case: the outer text holds no encoded prefix, so it was written as it came."""
+    t = make_token(kind, rng)
+    r = Redactor()
+    for case in (t, t.upper()):
+        for inner in _b64_at_every_alignment(case):
+            for outer in _b64_at_every_alignment(inner):
+                out = r(f"x {outer} y")
+                assert outer not in out and out.startswith("x ") and "…" in out, (outer, out)
+
+
+# How a line break or an invisible character may be written where it splits a token: raw, as
+# JSON or Python write it, as the text report escapes it, in a GitHub annotation, in XML.
+SPLITS = {
+    "newline": "\n",
+    "CRLF": "\r\n",
+    "wrapped": "\n" + " " * 52,
+    "ZWSP": "\u200b",
+    "ZWNJ": "\u200c",
+    "ZWJ": "\u200d",
+    "BOM": "\ufeff",
+    "word joiner": "\u2060",
+    "soft hyphen": "\u00ad",
+    "JSON newline": "\\n",
+    "text newline": "\\x0a",
+    "text ZWSP": "\\u200b",
+    "text ZWSP as \\x": "\\x200b",
+    "annotation newline": "%0A",
+    "XML newline": "&#10;",
+    "two": "\u200b\u200d",
+}
+
+
+@pytest.mark.parametrize("kind", [*PREFIXED, "legacy"])
+@pytest.mark.parametrize("split", sorted(SPLITS))
+def test_a_token_split_by_a_line_break_or_an_invisible_character_is_redacted(
+    kind: str, split: str, rng: random.Random
+) -> None:
+    """A name or message echoed with a line break or a zero-width character inside a token (or
+    a report line wrapped inside one): each piece alone matched no shape, so both were written.
+    Learned or not (a legacy token: learned, or in an error), anywhere in the token."""
+    t = make_token(kind, rng)
+    z = SPLITS[split]
+    redactors = [Redactor([Secret(t, kind)]), Redactor(every_hex40=True)]
+    if kind != "legacy":
+        redactors.append(Redactor())
+    for at in (2, 4, 12, 23, len(t) - 5):
+        for r in redactors:
+            out = r(f"file {t[:at]}{z}{t[at:]}: x")
+            joined = out.replace(z, "")
+            pieces = [t[i : i + 12] for i in range(len(t) - 11)]
+            assert [p for p in pieces if p in joined] == [], (at, out)
+            assert out.startswith("file ") and out.endswith(": x") and "…" in out, (at, out)
+
+
+def test_a_split_token_keeps_the_lines_around_it(rng: random.Random) -> None:
+    """Only what held the token is replaced: the lines and words around it stay as they were,
+    an escape (`\\n` in JSON) is kept or dropped whole, and text with no token is untouched."""
+    t = make_token("gho", rng)
+    r = Redactor()
+    text = f"  where    a.env:1:10  GH_TOKEN\n           {t[:10]}\n    {t[10:]}:1:10  KEY\n  next"
+    assert r(text) == f"  where    a.env:1:10  GH_TOKEN\n           {redact(t)}:1:10  KEY\n  next"
+    doc = json.dumps({"path": f"{t[:8]}\n{t[8:]}", "other": "line\nbreak"})
+    assert json.loads(r(doc)) == {"path": redact(t), "other": "line\nbreak"}
+    report = "ghp_…AbCd  classic\n  where    a.env:1:10  GH_TOKEN\n           b.env\nline\u200bword"
+    assert r(report) == report
+
+
+@pytest.mark.parametrize("kind", [*PREFIXED, "legacy"])
+def test_base64_wrapped_at_76_columns_is_redacted(kind: str, rng: random.Random) -> None:
+    """`base64` and MIME break their output every 76 characters (PEM: 64): a line break in the
+    encoded token hid the prefix's fragment or cut the run short of it."""
+    t = make_token(kind, rng)
+    for lead in ("", "user:", "x" * 70):  # the token at different places in the lines
+        data = f"{lead}{t}".encode()
+        for width in (76, 64):
+            one = base64.b64encode(data).decode()
+            lines = [one[i : i + width] for i in range(0, len(one), width)]
+            for sep in ("\n", "\\n", "\r\n"):
+                wrapped = sep.join(lines)
+                for r in (Redactor([Secret(t, kind)]), redact_text):
+                    out = r(f"auth: {wrapped} done")
+                    joined = out.replace(sep, "")
+                    assert one[8:-8] not in joined and "…" in out, (lead, width, sep, out)
+                    assert not any(ln in out for ln in lines if len(ln) > 8), (lead, width, out)
+
+
+@pytest.mark.parametrize("kind", [*PREFIXED, "legacy"])
+def test_a_hex_encoded_token_is_redacted(kind: str, rng: random.Random) -> None:
+    """The token's bytes as hex (`6768705f…`), either hex case, the token as is or upper-cased,
+    at either digit offset, also inside base64 (two levels); a legacy token when learned or in
+    an error. Digests and commit ids are left alone."""
+    t = make_token(kind, rng)
+    hexes = [t.encode().hex(), t.encode().hex().upper(), t.upper().encode().hex()]
+    forms = [*hexes, "a" + hexes[0], base64.b64encode(f"x:{hexes[0]}".encode()).decode()]
+    redactors = [Redactor([Secret(t, kind)]), Redactor(every_hex40=True)]
+    if kind != "legacy":
+        redactors.append(Redactor())
+    for form in forms:
+        for r in redactors:
+            out = r(f"name {form} end")
+            assert form not in out and t.encode().hex()[8:40] not in out.lower(), (form, out)
+            assert out.startswith("name ") and out.endswith(" end") and "…" in out, (form, out)
+    digests = " ".join(hashlib.sha256(bytes([i])).hexdigest() for i in range(50))
+    commits = " ".join(make_token("legacy", rng) for _ in range(20))
+    for r in redactors[:1]:
+        assert r(f"{digests} {commits}") == f"{digests} {commits}"

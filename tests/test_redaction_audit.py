@@ -684,3 +684,309 @@ def test_a_found_token_whose_name_elsewhere_is_escaped_or_run_into_hex_never_sho
     res = audit.run("json", "scan", "--offline", "--format", "json", ".", cwd=root)
     assert [s["reason"] for s in json.loads(res.stdout)["skipped"]] == ["fifo"]  # named there
     assert audit.leaks() == []
+
+
+def test_an_error_never_echoes_an_unfound_legacy_token_in_base64(
+    tmp_path: Path, token: Any, home: Path, git_env: None
+) -> None:
+    """Errors are printed before anything is found, so every standalone 40-hex string in one is
+    redacted (`redact_text`): but a 40-hex token the scan never found, base64-encoded in the
+    bad value an error quotes, was written as it came."""
+    legacy = token("legacy")
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    audit = Audit({"legacy": legacy})
+    for lead in ("", "u", "u:"):  # each byte alignment
+        b64 = base64.b64encode(f"{lead}{legacy}".encode()).decode()
+        (root / ".patlint.yaml").write_text(f"fail_on: {b64}\n")
+        res = audit.run(f"config +{len(lead)}", "scan", "--offline", ".", cwd=root)
+        assert res.exit_code == 2 and "fail_on" in res.stderr, res.output
+        res = audit.run(f"flag +{len(lead)}", "scan", "--offline", "--fail-on", b64, ".", cwd=root)
+        assert res.exit_code == 2, res.output
+    assert audit.leaks() == []
+
+
+# --- what the scanned tree puts into a report, wrapped, split or encoded ------------------------
+
+
+def _pieces(t: str, n: int = 16) -> list[str]:
+    """Every `n`-character stretch of `t` (lower-cased): a part of a token long enough to matter."""
+    return [t[i : i + n].lower() for i in range(len(t) - n + 1)]
+
+
+def test_the_text_report_never_breaks_cuts_or_elides_a_token_in_a_name(
+    tmp_path: Path, token: Any
+) -> None:
+    """The text report fits 120 columns before the output's redaction sees it: a long path
+    gave up its middle (`github_pat_11AB…<the rest>`), a message was cut (`… github_pat_11A…`)
+    or wrapped mid-word (`-v`: a file named by a fine-grained token, 93 characters, in the
+    several-places message), and each piece was too short for a shape: the pieces showed."""
+    k, deep, v = token("github_pat"), token("github_pat"), token("ghp")
+    root = tmp_path / "repo"
+    folder = root / ("d" * 40) / deep / ("e" * 40)
+    folder.mkdir(parents=True)
+    (root / k).write_text(f"GH_TOKEN={v}\n")
+    (root / "a.env").write_text(f"GH_TOKEN={v}\n")
+    (folder / "b.env").write_text(f"GH_TOKEN={v}\n")
+    for verbose in ([], ["-v"]):
+        res = CliRunner().invoke(
+            cli, ["scan", *verbose, "--offline", "--no-progress", "--format", "text", str(root)]
+        )
+        assert res.exit_code == 1, res.output
+        assert "token-stored-in-several-places" in res.stdout
+        shown = [p for t in (k, deep) for p in _pieces(t, 12) if p in res.output.lower()]
+        assert shown == [], res.output
+        assert max(len(line) for line in res.stdout.splitlines()) <= 120, res.output
+
+
+def _twice(t: str, lead: str) -> tuple[str, list[str]]:
+    """base64 (URL-safe, so it can name a file) of the base64 of `lead` + `t`, and what of it
+    shows the token: the outer encoding's fragments of the inner text, at every alignment."""
+    inner = base64.b64encode(f"{lead}{t}".encode()).decode()
+    outer = base64.urlsafe_b64encode(inner.encode()).decode().rstrip("=")
+    return outer, _b64_fragments(inner.encode())
+
+
+@pytest.mark.parametrize("kind", ["ghp", "gho", "github_pat"])
+def test_a_token_base64_encoded_twice_never_shows(
+    kind: str, tmp_path: Path, token: Any, home: Path, git_env: None
+) -> None:
+    """base64 of base64 (a Kubernetes secret's `data` holding a Docker config, a value encoded
+    twice by a build script), as a file name every format names and in a value an error
+    quotes: the outer text holds no encoded prefix, so it was written as it came."""
+    v = token("ghp")
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    keys, shows = [], []
+    for lead in ("", "u", "u:"):  # each byte alignment of the token in the inner encoding
+        k = token(kind)
+        keys.append(k)
+        outer, fragments = _twice(k, lead)
+        shows += fragments
+        (root / outer[:255]).write_text(f"GH_TOKEN={v}\n")
+        (root / f"{lead or 'x'}.yaml").write_text(f"fail_on: {outer}\n")
+    audit = Audit({"found": v, **{f"key{i}": k for i, k in enumerate(keys)}})
+    for fmt in ("text", "json", "sarif", "github", "junit", "html"):
+        res = audit.run(fmt, "scan", "-v", "--offline", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 1, (fmt, res.output)
+    for lead in ("x", "u", "u:"):
+        cfg = str(root / f"{lead}.yaml")
+        res = audit.run(lead, "scan", "--offline", "--config", cfg, ".", cwd=root)
+        assert res.exit_code == 2 and "fail_on" in res.stderr, res.output
+    texts = "\n".join(text for _, text in audit.texts)
+    assert [f for f in shows if f in texts] == []
+    assert audit.leaks() == []
+
+
+# What may split a token in a name, and how the formats write it: each test output is looked at
+# with all of these taken out (an independent list, not the redactor's).
+SPLITTERS = {"newline": "\n", "ZWSP": "\u200b", "ZWNJ": "\u200c", "ZWJ": "\u200d", "BOM": "\ufeff"}
+_WRITTEN_SPLIT = re.compile(
+    r"\r?\n[ \t]*|[\r\u200b\u200c\u200d\ufeff]|\\[nr]|\\x0[ad]|\\x200[bcd]|\\xfeff|\\u200[bcd]"
+    r"|\\ufeff|%0[aAdD]|&#(?:10|13|x[aAdD]);"
+)
+
+
+def _joined(text: str) -> str:
+    """`text` with every line break (and the indentation after it) and every zero-width
+    character taken out, raw or escaped."""
+    return _WRITTEN_SPLIT.sub("", text)
+
+
+def test_a_token_split_in_a_name_never_shows(
+    tmp_path: Path, token: Any, home: Path, git_env: None
+) -> None:
+    """A file or FIFO named by a token with a line break or a zero-width character in it: the
+    name is echoed (a finding's path, a skipped place, the several-places message) raw, escaped
+    (`\\x0a`, `\\u200b`, `\\n`, `%0A`) or wrapped, and the token in two pieces matched no shape,
+    so both pieces were written. Also base64 wrapped at 76 columns (`base64`, MIME), as a name."""
+    v = token("ghp")
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    keys: dict[str, str] = {"found": v}
+    for name, z in SPLITTERS.items():
+        for at, kind in ((10, "gho"), (30, "github_pat")):
+            k = keys[f"{name} {kind}"] = token(kind)
+            (root / f"{k[:at]}{z}{k[at:]}").write_text(f"GH_TOKEN={v}\n")
+        k = keys[f"{name} fifo"] = token("ghu")
+        os.mkfifo(root / f"{k[:20]}{z}{k[20:]}")
+    k = keys["mime"] = token("github_pat")
+    (root / base64.encodebytes(f"user:{k}".encode()).decode().replace("/", "_")).write_text(
+        f"GH_TOKEN={v}\n"
+    )
+    audit = Audit(keys)
+    for fmt in ("text", "json", "sarif", "github", "junit", "html", "gitlab-codequality"):
+        res = audit.run(fmt, "scan", "-v", "--offline", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 1, (fmt, res.output)
+        for label, text in audit.texts[-2:]:
+            audit.add(f"{label} joined", _joined(text))
+    assert audit.leaks() == []
+    every = "\n".join(_joined(text) for _, text in audit.texts).lower()
+    assert [p for k in keys.values() for p in _pieces(k) if p in every] == []
+
+
+@pytest.mark.parametrize("kind", ["ghp", "ghu", "github_pat", "legacy"])
+def test_a_hex_encoded_token_never_shows(
+    kind: str, tmp_path: Path, token: Any, home: Path, git_env: None
+) -> None:
+    """The token's bytes as hex (`6768705f…`: `xxd -p`, a hex dump, a byte string in a log), in
+    either hex case, as a file name every format names and in a value an error quotes (a
+    legacy token found in the scan, and one that was not)."""
+    t, v = token(kind), token("ghp")
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    (root / "found.env").write_text(f"GH_TOKEN={v}\nGITHUB_TOKEN={t}\n")
+    forms = [t.encode().hex(), t.encode().hex().upper(), t.upper().encode().hex()]
+    for i, form in enumerate(forms):
+        (root / f"{i}{form}"[:255]).write_text(f"GH_TOKEN={v}\n")
+        (root / f"{i}.yaml").write_text(f"fail_on: x{form}\n")
+    audit = Audit({"t": t, "v": v})
+    for fmt in ("text", "json", "sarif", "github", "junit", "html"):
+        res = audit.run(fmt, "scan", "-v", "--offline", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 1, (fmt, res.output)
+    for i in range(len(forms)):
+        cfg = str(root / f"{i}.yaml")
+        res = audit.run(f"config {i}", "scan", "--offline", "--config", cfg, ".", cwd=root)
+        assert res.exit_code == 2 and "fail_on" in res.stderr, res.output
+    texts = "\n".join(text for _, text in audit.texts).lower()
+    assert [p for p in _pieces(t.encode().hex(), 24) if p in texts] == []
+    assert [p for p in _pieces(t.upper().encode().hex(), 24) if p in texts] == []
+    assert audit.leaks() == []
+
+
+def test_an_api_answer_echoing_a_token_split_hex_or_twice_encoded_never_shows(
+    tmp_path: Path, token: Any, emulator: Emulator, home: Path
+) -> None:
+    """The API host is not trusted: an owner login that is a token with a zero-width space or a
+    line break in it, its hex, or its base64 twice, is shown in the reports and kept in the
+    verification cache; the cache and every format show previews only."""
+    echoed = {
+        "zwsp": token("gho"),
+        "newline": token("ghu"),
+        "hex": token("ghp"),
+        "twice": token("github_pat"),
+    }
+    forms = {
+        "zwsp": echoed["zwsp"][:9] + "\u200b" + echoed["zwsp"][9:],
+        "newline": echoed["newline"][:20] + "\n" + echoed["newline"][20:],
+        "hex": echoed["hex"].encode().hex(),
+        "twice": _twice(echoed["twice"], "u:")[0],
+    }
+    lines = []
+    for name, form in forms.items():
+        found = token("ghp")
+        emulator.add(found, scopes="repo", owner=form)
+        lines.append(f"GH_TOKEN_{name.upper()}={found}")
+    (tmp_path / "deploy.env").write_text("\n".join(lines) + "\n")
+    audit = Audit(echoed)
+    for fmt in ("text", "json", "sarif", "html", "junit", "github"):
+        res = audit.run(
+            fmt, "scan", "--format", fmt, "--github-api", emulator.base_url, ".", cwd=tmp_path
+        )
+        assert res.exit_code == 1, res.output
+        for label, text in audit.texts[-2:]:
+            audit.add(f"{label} joined", _joined(text))
+    assert "owner gho_…" in audit.texts[0][1]  # the owner shown, as a preview
+    cache = home / ".cache" / "patlint" / "verification-v1.json"
+    audit.add("cache", cache.read_text(encoding="utf-8"))
+    audit.add("cache joined", _joined(cache.read_text(encoding="utf-8")))
+    assert audit.leaks() == []
+    every = "\n".join(text for _, text in audit.texts).lower()
+    assert echoed["hex"].encode().hex()[8:40] not in every
+    assert [f for f in _twice(echoed["twice"], "u:")[1] if f.lower() in every] == []
+
+
+def test_an_unexpected_error_never_shows_a_split_hex_or_twice_encoded_token(
+    tmp_path: Path, token: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected error's message (and its `--debug` traceback) quoting a token split by a
+    line break or a zero-width joiner, as hex, or base64 twice: redacted, with or without
+    `--debug`; a legacy token nobody found too."""
+    t = {k: token(k) for k in ("ghp", "gho", "ghu", "github_pat", "legacy")}
+    (tmp_path / "x.txt").write_text("nothing\n")
+    message = " / ".join(
+        [
+            f"{t['ghp'][:12]}\n{t['ghp'][12:]}",
+            f"{t['gho'][:6]}\u200d{t['gho'][6:]}",
+            t["ghu"].encode().hex(),
+            _twice(t["github_pat"], "")[0],
+            f"{t['legacy'][:20]}\n{t['legacy'][20:]}",
+            base64.b64encode(t["legacy"].encode().hex().encode()).decode(),
+        ]
+    )
+
+    def boom(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError(f"unexpected {message}")
+
+    monkeypatch.setattr("patlint.engine.run.run_scan", boom)
+    audit = Audit(t)
+    res = audit.run("debug", "scan", "--offline", ".", cwd=tmp_path)
+    assert res.exit_code == 3 and "RuntimeError" in res.stderr, res.output
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        res = CliRunner().invoke(cli, ["scan", "--offline", "."])
+    finally:
+        os.chdir(old)
+    assert res.exit_code == 3 and "unexpected error: RuntimeError" in res.stderr
+    audit.add("no debug stderr", res.stderr)
+    for label, text in list(audit.texts):
+        audit.add(f"{label} joined", _joined(text))
+    assert audit.leaks() == []
+    every = "\n".join(text for _, text in audit.texts).lower()
+    assert t["ghu"].encode().hex()[8:40] not in every
+    assert t["legacy"].encode().hex()[8:40] not in every
+    assert [f for f in _twice(t["github_pat"], "")[1] if f.lower() in every] == []
+
+
+def test_a_ref_name_holding_a_split_or_hex_token_never_shows(
+    tmp_path: Path, token: Any, git_env: None
+) -> None:
+    """`--history` names each ref that points to nothing (a note and a `bad-ref` skip): a ref
+    named by a token with a zero-width space in it, or by the token's hex, was written whole."""
+    split, hexed = token("gho"), token("ghp")
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    (root / "a.txt").write_text("nothing\n")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "a")
+    heads = root / ".git" / "refs" / "heads"
+    (heads / f"{split[:10]}\u200b{split[10:]}").write_text("01" * 20 + "\n")
+    (heads / hexed.encode().hex()).write_text("02" * 20 + "\n")
+    audit = Audit({"split": split, "hexed": hexed})
+    for fmt in ("text", "json", "sarif"):
+        res = audit.run(fmt, "scan", "-v", "--history", "--offline", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 0 and "bad-ref" in res.output, res.output
+        for label, text in audit.texts[-2:]:
+            audit.add(f"{label} joined", _joined(text))
+    assert audit.leaks() == []
+    assert hexed.encode().hex()[8:40] not in "\n".join(text for _, text in audit.texts).lower()
+
+
+def test_a_file_s_own_text_is_never_echoed(tmp_path: Path, token: Any, git_env: None) -> None:
+    """No format quotes a file's lines (no snippet, no line context): a token split by a
+    zero-width character or a line break, hex- or twice base64-encoded inside a file's text
+    never reaches the output, whatever the redactor makes of it (the line holding a found
+    token is not shown either, only its place)."""
+    found, k = token("ghp"), {z: token("gho") for z in ("\u200b", "\u200c", "\u200d", "\ufeff")}
+    hexed, twice = token("ghu"), token("github_pat")
+    root = tmp_path / "repo"
+    root.mkdir()
+    body = [f"TOKEN={found}  # the marker"]
+    body += [f"SPLIT_{i}={t[:12]}{z}{t[12:]}" for i, (z, t) in enumerate(k.items())]
+    body += [f"HEX={hexed.encode().hex()}", f"TWICE={_twice(twice, '')[0]}"]
+    (root / "app.env").write_text("\n".join(body) + "\n")
+    audit = Audit(
+        {"hexed": hexed, "twice": twice, **{f"split{i}": t for i, t in enumerate(k.values())}}
+    )
+    for fmt in ("text", "json", "sarif", "github", "junit", "html", "gitlab-codequality"):
+        res = audit.run(fmt, "scan", "-v", "--offline", "--format", fmt, ".", cwd=root)
+        assert res.exit_code == 1, res.output
+    every = "\n".join(text for _, text in audit.texts)
+    assert "marker" not in every and "SPLIT_" not in every and "TWICE=" not in every
+    assert audit.leaks() == []

@@ -122,7 +122,9 @@ class _Group(click.Group):
             if _State.debug:  # the traceback goes through the redactor too
                 import traceback
 
-                click.echo("".join(traceback.format_exception(exc)).rstrip("\n"), err=True)
+                # an error's redactor: it may quote a legacy token nobody found (a 40-hex)
+                trace = "".join(traceback.format_exception(exc)).rstrip("\n")
+                click.echo(redact_text(trace), err=True)
                 ctx.exit(EXIT_ERROR)
             name = ctx.invoked_subcommand or "<command>"
             click.echo(
@@ -199,6 +201,7 @@ def _emit(
         commit=_ci_commit(),
         base=base,
         hook=hook,
+        redact=_redactor(),
     )
     # legacy 40-hex: known, not by shape (a token read back from a report has no plaintext)
     _redactor().learn(t.secret for t in result.tokens if not t.secret.sealed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,9 @@ class ReportMeta:
     # the folder report paths are relative to, as typed (None: several roots, not one place)
     base: str | None = "."
     hook: str = ""  # "commit" or "push" when a pre-commit hook runs the scan (PRE_COMMIT=1)
+    # the run's redactor (the CLI's): a renderer that cuts, elides or wraps text redacts it
+    # first, since a token in pieces is a token no shape finds; None: the renderer builds one
+    redact: Callable[[str], str] | None = None
 
 
 def narrowing_note(meta: ReportMeta) -> str | None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from patlint.model import Outcome
+from patlint.redaction import redact_text
 from patlint.report.text import safe
 
 
@@ -36,7 +37,8 @@ def render_text(outcomes: Sequence[Outcome], *, stream: TextIO, dry_run: bool) -
     )
     room = max(30, WIDTH - used)
     rows = [
-        [*r, "\n".join(textwrap.wrap(safe(o.detail), room, break_on_hyphens=False))]
+        # redacted before it is wrapped: a token broken across lines matches no shape
+        [*r, "\n".join(textwrap.wrap(redact_text(safe(o.detail)), room, break_on_hyphens=False))]
         for r, o in zip(cells, outcomes, strict=True)
     ]
     if rows:

@@ -4,19 +4,22 @@
 Everything fits `width` columns (120, or a narrower terminal): long paths lose their middle,
 long lines are cut or wrapped. Colour only when the CLI asks for it (a terminal, no NO_COLOR).
 Every name, key and message is shown with its control characters escaped, so a file cannot
-rewrite the terminal; the CLI's redaction boundary still sees all of it.
+rewrite the terminal; the CLI's redaction boundary still sees all of it. What is fitted (a path
+that gives up its middle, a message cut or wrapped) is redacted first: a token in pieces is a
+token no shape finds.
 """
 
 from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
 from patlint.kinds import KIND_NAMES, REVOCABLE_KINDS, settings_page
 from patlint.model import Finding, Location, ScanResult, Token, TokenInfo, TokenRef, TokenStatus
+from patlint.redaction import Redactor
 from patlint.report.common import ReportMeta, shown
 
 # safe, plural and summary_line live in report.common (a JSON report written to a file prints
@@ -80,6 +83,12 @@ class _Layout:
     width: int
     paint: Paint
     verbose: bool
+    redact: Callable[[str], str]  # the run's tokens; what is cut, elided or wrapped passes it
+
+    def fitted(self, text: str, room: int) -> str:
+        """`text`, redacted first when it is wider than `room` (so about to be cut, elided or
+        wrapped); what fits is left to the output's redaction."""
+        return text if len(text) <= room else self.redact(text)
 
     @property
     def room(self) -> int:
@@ -94,7 +103,7 @@ class _Layout:
     def wrapped(self, text: str, *, indent: int = LABEL) -> list[str]:
         """`text` wrapped to the width, every line indented by `indent` (the first included)."""
         room = max(20, self.width - indent)
-        lines = textwrap.wrap(text, room, break_on_hyphens=False) or [""]
+        lines = textwrap.wrap(self.fitted(text, room), room, break_on_hyphens=False) or [""]
         return [" " * indent + ln for ln in lines]
 
 
@@ -150,10 +159,13 @@ def _places(token: Token | None, findings: Sequence[Finding]) -> list[tuple[Loca
     return [(loc, max(0, len(commits.get(k, ())) - 1)) for k, loc in out.items()]
 
 
-def _fit(path: str, rest: str, ctx: str, room: int) -> str:
+def _fit(lay: _Layout, path: str, rest: str, ctx: str, room: int) -> str:
     """`path rest  ctx` in `room` columns: the path gives up its middle first (down to a
     readable length), then the line its end (the context, then the author)."""
     line = f"{path}{rest}" + (f"  {ctx}" if ctx else "")
+    if len(line) > room:  # about to lose characters: no token may lose only some of its own
+        path, rest, ctx = lay.redact(path), lay.redact(rest), lay.redact(ctx)
+        line = f"{path}{rest}" + (f"  {ctx}" if ctx else "")
     over = len(line) - room
     if over > 0:
         keep = room - len(rest) - (2 + min(len(ctx), 20) if ctx else 0)  # a little context
@@ -170,10 +182,11 @@ def _place_lines(lay: _Layout, token: Token | None, findings: Sequence[Finding])
     lines = []
     for loc, more in places[:limit]:
         ctx = _context(loc, _ctx_words(token, loc))
-        lines.append(_fit(shown(loc.display()), "", ctx, lay.room))
+        lines.append(_fit(lay, shown(loc.display()), "", ctx, lay.room))
         if loc.commit is not None:  # history: the commit that added it there, on its own line
             more_txt = f" (+{plural(more, 'more commit')})" if more else ""
-            lines.append(cut("  " + _commit(loc).lstrip() + more_txt, lay.room))
+            line = "  " + _commit(loc).lstrip() + more_txt
+            lines.append(cut(lay.fitted(line, lay.room), lay.room))
     if len(places) > limit:
         lines.append(f"… and {len(places) - limit} more (-v lists {VERBOSE_PLACES}, JSON all)")
     return lines
@@ -234,7 +247,7 @@ def _finding_lines(lay: _Layout, findings: Sequence[Finding]) -> list[str]:
     for f in findings:
         head = f"{f.severity.label:<8} {f.rule_id:<{rule_w}}  "
         room = max(10, lay.room - len(head))
-        msg = safe(_short(f.message, f.token.preview) if f.token else f.message)
+        msg = lay.fitted(safe(_short(f.message, f.token.preview) if f.token else f.message), room)
         painted = lay.paint.sev(f.severity.label, 8) + " " + f"{f.rule_id:<{rule_w}}  "
         if not lay.verbose:
             lines.append(painted + cut(msg, room))
@@ -339,14 +352,15 @@ def _next_step(
     ref: TokenRef,
     findings: Sequence[Finding],
     meta: ReportMeta,
-    room: int,
+    lay: _Layout,
 ) -> list[str]:
     """The one next step, as lines: revoke (or delete) it, then where its replacement lives."""
     info = token.info if token is not None else None
     lines: list[str] = []
+    room = lay.room
 
     def say(text: str) -> None:
-        lines.extend(textwrap.wrap(safe(text), room, break_on_hyphens=False))
+        lines.extend(textwrap.wrap(lay.fitted(safe(text), room), room, break_on_hyphens=False))
 
     if token is None and findings:
         # No token record: a place rule took the token over (the job's own checkout token is
@@ -398,13 +412,15 @@ def _token_block(
     lines += lay.labelled("where", _place_lines(lay, token, findings))
     lines += lay.labelled("GitHub", [_github(token.info if token else None, meta, lay.room)])
     lines += lay.labelled("findings", _finding_lines(lay, findings))
-    return lines + lay.labelled("next", _next_step(token, ref, findings, meta, lay.room))
+    return lines + lay.labelled("next", _next_step(token, ref, findings, meta, lay))
 
 
 def _place_finding(lay: _Layout, f: Finding) -> list[str]:
     ctx = [f.context.key or "", f"for {f.context.host}" if f.context.host else ""]
     room = max(20, lay.width - 2 - len(f"{f.severity.label:<8} {f.rule_id}  "))
-    tail = _fit(shown(f.location.display()), _commit(f.location), _context(f.location, ctx), room)
+    tail = _fit(
+        lay, shown(f.location.display()), _commit(f.location), _context(f.location, ctx), room
+    )
     line = "  " + lay.paint.sev(f.severity.label, 8) + f" {f.rule_id}  " + tail
     return [line, *lay.wrapped(safe(f.message), indent=LABEL)]
 
@@ -438,8 +454,9 @@ def _allow_hint(lay: _Layout, findings: Sequence[Finding], meta: ReportMeta) -> 
     return lines
 
 
-def _summary_lines(text: str, width: int) -> list[str]:
+def _summary_lines(text: str, lay: _Layout) -> list[str]:
     """The summary line, broken after its `; ` separators to fit the width."""
+    width = lay.width
     lines: list[str] = []
     for part in text.split("; "):
         if lines and len(lines[-1]) + 2 + len(part) <= width:
@@ -450,11 +467,24 @@ def _summary_lines(text: str, width: int) -> list[str]:
             lines.append(("  " if lines else "") + part)
     out: list[str] = []
     for ln in lines:
+        ln = lay.fitted(ln, width)  # a part too long for a line (a config path) is wrapped
         out += textwrap.wrap(ln, width, subsequent_indent="  ", break_on_hyphens=False) or [ln]
     return out
 
 
 # --- the report --------------------------------------------------------------------------------
+
+
+def _lazy_redactor(result: ScanResult) -> Callable[[str], str]:
+    """A redactor of the run's tokens, built when a first text does not fit (most never)."""
+    built: list[Redactor] = []
+
+    def redact(text: str) -> str:
+        if not built:
+            built.append(Redactor(t.secret for t in result.tokens))
+        return built[0](text)
+
+    return redact
 
 
 def render(
@@ -467,7 +497,7 @@ def render(
     width: int = WIDTH,
 ) -> None:
     """One block per token, the findings about places, notes, skips (-v) and the summary."""
-    lay = _Layout(max(60, width), Paint(color), verbose)
+    lay = _Layout(max(60, width), Paint(color), verbose, meta.redact or _lazy_redactor(result))
     tokens = {t.secret.digest: t for t in result.tokens}
     blocks: dict[str, list[Finding]] = {}
     loose: list[Finding] = []
@@ -489,16 +519,19 @@ def render(
     out += _allow_hint(lay, result.findings, meta)
     for notice in [*result.stats.notices, *result.notices]:
         out += textwrap.wrap(
-            f"note: {safe(notice)}", lay.width, subsequent_indent="      ", break_on_hyphens=False
+            lay.fitted(f"note: {safe(notice)}", lay.width),
+            lay.width,
+            subsequent_indent="      ",
+            break_on_hyphens=False,
         )
     if verbose:
         for s in result.stats.skipped:
             detail = f": {safe(s.detail)}" if s.detail else ""
             out += textwrap.wrap(
-                f"skipped: {shown(s.path)}: {safe(s.reason)}{detail}",
+                lay.fitted(f"skipped: {shown(s.path)}: {safe(s.reason)}{detail}", lay.width),
                 lay.width,
                 subsequent_indent="      ",
                 break_on_hyphens=False,
             )
-    out += _summary_lines(summary_line(result, meta), lay.width)
+    out += _summary_lines(summary_line(result, meta), lay)
     stream.write("\n".join(out) + "\n")

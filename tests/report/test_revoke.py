@@ -79,3 +79,17 @@ def test_json_has_every_digest_in_full_and_the_same_counts(token: Any) -> None:
     for s in secrets:
         assert s not in out.getvalue()
     assert out.getvalue() == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def test_a_token_in_a_long_detail_is_redacted_before_it_is_wrapped(token: Any) -> None:
+    """A detail is an API's answer (hostile too) and is wrapped to the table's width: a
+    fine-grained token it echoes (93 characters) was broken mid-word, and the second line
+    matched no shape when the output's redactor saw it."""
+    from patlint.redaction import Redactor
+
+    echoed = token("github_pat")
+    shown = Redactor()(text([outcome(token("ghp"), "failed", f"GitHub answered 422: {echoed}")]))
+    assert [
+        echoed[i : i + 12] for i in range(len(echoed) - 11) if echoed[i : i + 12] in shown
+    ] == []
+    assert redact(echoed) in shown
