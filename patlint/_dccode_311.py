@@ -1208,8 +1208,8 @@ def __create_fn__():
  return __eq__
 _153 = __create_fn__
 
-def __create_fn__(_type_text, _type_roots, _type_line_starts, _type_truncated, _type_expansion, _type__scalars, _type__starts, _type__quoted, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_truncated, _dflt_expansion, _dflt__scalars, _dflt__starts, _dflt__quoted, _return_type):
- def __init__(self,text:_type_text,roots:_type_roots,line_starts:_type_line_starts,truncated:_type_truncated=_dflt_truncated,expansion:_type_expansion=_dflt_expansion,_scalars:_type__scalars=_dflt__scalars,_starts:_type__starts=_HAS_DEFAULT_FACTORY,_quoted:_type__quoted=_HAS_DEFAULT_FACTORY)->_return_type:
+def __create_fn__(_type_text, _type_roots, _type_line_starts, _type_truncated, _type_expansion, _type__scalars, _type__starts, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_truncated, _dflt_expansion, _dflt__scalars, _dflt__starts, _return_type):
+ def __init__(self,text:_type_text,roots:_type_roots,line_starts:_type_line_starts,truncated:_type_truncated=_dflt_truncated,expansion:_type_expansion=_dflt_expansion,_scalars:_type__scalars=_dflt__scalars,_starts:_type__starts=_HAS_DEFAULT_FACTORY)->_return_type:
   self.text=text
   self.roots=roots
   self.line_starts=line_starts
@@ -1217,20 +1217,19 @@ def __create_fn__(_type_text, _type_roots, _type_line_starts, _type_truncated, _
   self.expansion=expansion
   self._scalars=_scalars
   self._starts=_dflt__starts() if _starts is _HAS_DEFAULT_FACTORY else _starts
-  self._quoted=_dflt__quoted() if _quoted is _HAS_DEFAULT_FACTORY else _quoted
  return __init__
 _154 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(text={self.text!r}, roots={self.roots!r}, line_starts={self.line_starts!r}, truncated={self.truncated!r}, expansion={self.expansion!r}, _scalars={self._scalars!r}, _starts={self._starts!r}, _quoted={self._quoted!r})"
+  return self.__class__.__qualname__ + f"(text={self.text!r}, roots={self.roots!r}, line_starts={self.line_starts!r}, truncated={self.truncated!r}, expansion={self.expansion!r}, _scalars={self._scalars!r}, _starts={self._starts!r})"
  return __repr__
 _155 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.text,self.roots,self.line_starts,self.truncated,self.expansion,self._scalars,self._starts,self._quoted,)==(other.text,other.roots,other.line_starts,other.truncated,other.expansion,other._scalars,other._starts,other._quoted,)
+   return (self.text,self.roots,self.line_starts,self.truncated,self.expansion,self._scalars,self._starts,)==(other.text,other.roots,other.line_starts,other.truncated,other.expansion,other._scalars,other._starts,)
   return NotImplemented
  return __eq__
 _156 = __create_fn__
@@ -3983,8 +3982,8 @@ def __create_fn__():
  return __hash__
 _510 = __create_fn__
 
-def __create_fn__(_type_version, _type_config_source, _type_fail_on, _type_exit_code, _type_verification, _type_rules, _type_config_narrowed, _type_started_at, _type_commit, _type_base, _type_hook, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_rules, _dflt_config_narrowed, _dflt_started_at, _dflt_commit, _dflt_base, _dflt_hook, _return_type):
- def __init__(self,version:_type_version,config_source:_type_config_source,fail_on:_type_fail_on,exit_code:_type_exit_code,verification:_type_verification,rules:_type_rules=_HAS_DEFAULT_FACTORY,config_narrowed:_type_config_narrowed=_dflt_config_narrowed,started_at:_type_started_at=_dflt_started_at,commit:_type_commit=_dflt_commit,base:_type_base=_dflt_base,hook:_type_hook=_dflt_hook)->_return_type:
+def __create_fn__(_type_version, _type_config_source, _type_fail_on, _type_exit_code, _type_verification, _type_rules, _type_config_narrowed, _type_started_at, _type_commit, _type_base, _type_hook, _type_redact, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_rules, _dflt_config_narrowed, _dflt_started_at, _dflt_commit, _dflt_base, _dflt_hook, _dflt_redact, _return_type):
+ def __init__(self,version:_type_version,config_source:_type_config_source,fail_on:_type_fail_on,exit_code:_type_exit_code,verification:_type_verification,rules:_type_rules=_HAS_DEFAULT_FACTORY,config_narrowed:_type_config_narrowed=_dflt_config_narrowed,started_at:_type_started_at=_dflt_started_at,commit:_type_commit=_dflt_commit,base:_type_base=_dflt_base,hook:_type_hook=_dflt_hook,redact:_type_redact=_dflt_redact)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'version',version)
   __dataclass_builtins_object__.__setattr__(self,'config_source',config_source)
   __dataclass_builtins_object__.__setattr__(self,'fail_on',fail_on)
@@ -3996,26 +3995,27 @@ def __create_fn__(_type_version, _type_config_source, _type_fail_on, _type_exit_
   __dataclass_builtins_object__.__setattr__(self,'commit',commit)
   __dataclass_builtins_object__.__setattr__(self,'base',base)
   __dataclass_builtins_object__.__setattr__(self,'hook',hook)
+  __dataclass_builtins_object__.__setattr__(self,'redact',redact)
  return __init__
 _511 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(version={self.version!r}, config_source={self.config_source!r}, fail_on={self.fail_on!r}, exit_code={self.exit_code!r}, verification={self.verification!r}, rules={self.rules!r}, config_narrowed={self.config_narrowed!r}, started_at={self.started_at!r}, commit={self.commit!r}, base={self.base!r}, hook={self.hook!r})"
+  return self.__class__.__qualname__ + f"(version={self.version!r}, config_source={self.config_source!r}, fail_on={self.fail_on!r}, exit_code={self.exit_code!r}, verification={self.verification!r}, rules={self.rules!r}, config_narrowed={self.config_narrowed!r}, started_at={self.started_at!r}, commit={self.commit!r}, base={self.base!r}, hook={self.hook!r}, redact={self.redact!r})"
  return __repr__
 _512 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.version,self.config_source,self.fail_on,self.exit_code,self.verification,self.rules,self.config_narrowed,self.started_at,self.commit,self.base,self.hook,)==(other.version,other.config_source,other.fail_on,other.exit_code,other.verification,other.rules,other.config_narrowed,other.started_at,other.commit,other.base,other.hook,)
+   return (self.version,self.config_source,self.fail_on,self.exit_code,self.verification,self.rules,self.config_narrowed,self.started_at,self.commit,self.base,self.hook,self.redact,)==(other.version,other.config_source,other.fail_on,other.exit_code,other.verification,other.rules,other.config_narrowed,other.started_at,other.commit,other.base,other.hook,other.redact,)
   return NotImplemented
  return __eq__
 _513 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('version','config_source','fail_on','exit_code','verification','rules','config_narrowed','started_at','commit','base','hook',):
+  if type(self) is cls or name in ('version','config_source','fail_on','exit_code','verification','rules','config_narrowed','started_at','commit','base','hook','redact',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -4023,7 +4023,7 @@ _514 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('version','config_source','fail_on','exit_code','verification','rules','config_narrowed','started_at','commit','base','hook',):
+  if type(self) is cls or name in ('version','config_source','fail_on','exit_code','verification','rules','config_narrowed','started_at','commit','base','hook','redact',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -4031,7 +4031,7 @@ _515 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.version,self.config_source,self.fail_on,self.exit_code,self.verification,self.rules,self.config_narrowed,self.started_at,self.commit,self.base,self.hook,))
+  return hash((self.version,self.config_source,self.fail_on,self.exit_code,self.verification,self.rules,self.config_narrowed,self.started_at,self.commit,self.base,self.hook,self.redact,))
  return __hash__
 _516 = __create_fn__
 
@@ -4121,31 +4121,32 @@ def __create_fn__():
  return __hash__
 _528 = __create_fn__
 
-def __create_fn__(_type_width, _type_paint, _type_verbose, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,width:_type_width,paint:_type_paint,verbose:_type_verbose)->_return_type:
+def __create_fn__(_type_width, _type_paint, _type_verbose, _type_redact, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,width:_type_width,paint:_type_paint,verbose:_type_verbose,redact:_type_redact)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'width',width)
   __dataclass_builtins_object__.__setattr__(self,'paint',paint)
   __dataclass_builtins_object__.__setattr__(self,'verbose',verbose)
+  __dataclass_builtins_object__.__setattr__(self,'redact',redact)
  return __init__
 _529 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(width={self.width!r}, paint={self.paint!r}, verbose={self.verbose!r})"
+  return self.__class__.__qualname__ + f"(width={self.width!r}, paint={self.paint!r}, verbose={self.verbose!r}, redact={self.redact!r})"
  return __repr__
 _530 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.width,self.paint,self.verbose,)==(other.width,other.paint,other.verbose,)
+   return (self.width,self.paint,self.verbose,self.redact,)==(other.width,other.paint,other.verbose,other.redact,)
   return NotImplemented
  return __eq__
 _531 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('width','paint','verbose',):
+  if type(self) is cls or name in ('width','paint','verbose','redact',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -4153,7 +4154,7 @@ _532 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('width','paint','verbose',):
+  if type(self) is cls or name in ('width','paint','verbose','redact',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -4161,7 +4162,7 @@ _533 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.width,self.paint,self.verbose,))
+  return hash((self.width,self.paint,self.verbose,self.redact,))
  return __hash__
 _534 = __create_fn__
 
@@ -4591,9 +4592,9 @@ TEXTS = (
     'def __create_fn__(_type_values, _type_places, _type_notices, _type_decoded, _type_credential_file, _type_relabel, _type_ci, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_values, _dflt_places, _dflt_notices, _dflt_decoded, _dflt_credential_file, _dflt_relabel, _dflt_ci, _return_type):\n def __init__(self,values:_type_values=_HAS_DEFAULT_FACTORY,places:_type_places=_HAS_DEFAULT_FACTORY,notices:_type_notices=_HAS_DEFAULT_FACTORY,decoded:_type_decoded=_HAS_DEFAULT_FACTORY,credential_file:_type_credential_file=_dflt_credential_file,relabel:_type_relabel=_dflt_relabel,ci:_type_ci=_dflt_ci)->_return_type:\n  self.values=_dflt_values() if values is _HAS_DEFAULT_FACTORY else values\n  self.places=_dflt_places() if places is _HAS_DEFAULT_FACTORY else places\n  self.notices=_dflt_notices() if notices is _HAS_DEFAULT_FACTORY else notices\n  self.decoded=_dflt_decoded() if decoded is _HAS_DEFAULT_FACTORY else decoded\n  self.credential_file=credential_file\n  self.relabel=relabel\n  self.ci=ci\n return __init__',
     'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(values={self.values!r}, places={self.places!r}, notices={self.notices!r}, decoded={self.decoded!r}, credential_file={self.credential_file!r}, relabel={self.relabel!r}, ci={self.ci!r})"\n return __repr__',
     'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.values,self.places,self.notices,self.decoded,self.credential_file,self.relabel,self.ci,)==(other.values,other.places,other.notices,other.decoded,other.credential_file,other.relabel,other.ci,)\n  return NotImplemented\n return __eq__',
-    'def __create_fn__(_type_text, _type_roots, _type_line_starts, _type_truncated, _type_expansion, _type__scalars, _type__starts, _type__quoted, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_truncated, _dflt_expansion, _dflt__scalars, _dflt__starts, _dflt__quoted, _return_type):\n def __init__(self,text:_type_text,roots:_type_roots,line_starts:_type_line_starts,truncated:_type_truncated=_dflt_truncated,expansion:_type_expansion=_dflt_expansion,_scalars:_type__scalars=_dflt__scalars,_starts:_type__starts=_HAS_DEFAULT_FACTORY,_quoted:_type__quoted=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.text=text\n  self.roots=roots\n  self.line_starts=line_starts\n  self.truncated=truncated\n  self.expansion=expansion\n  self._scalars=_scalars\n  self._starts=_dflt__starts() if _starts is _HAS_DEFAULT_FACTORY else _starts\n  self._quoted=_dflt__quoted() if _quoted is _HAS_DEFAULT_FACTORY else _quoted\n return __init__',
-    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(text={self.text!r}, roots={self.roots!r}, line_starts={self.line_starts!r}, truncated={self.truncated!r}, expansion={self.expansion!r}, _scalars={self._scalars!r}, _starts={self._starts!r}, _quoted={self._quoted!r})"\n return __repr__',
-    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.text,self.roots,self.line_starts,self.truncated,self.expansion,self._scalars,self._starts,self._quoted,)==(other.text,other.roots,other.line_starts,other.truncated,other.expansion,other._scalars,other._starts,other._quoted,)\n  return NotImplemented\n return __eq__',
+    'def __create_fn__(_type_text, _type_roots, _type_line_starts, _type_truncated, _type_expansion, _type__scalars, _type__starts, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_truncated, _dflt_expansion, _dflt__scalars, _dflt__starts, _return_type):\n def __init__(self,text:_type_text,roots:_type_roots,line_starts:_type_line_starts,truncated:_type_truncated=_dflt_truncated,expansion:_type_expansion=_dflt_expansion,_scalars:_type__scalars=_dflt__scalars,_starts:_type__starts=_HAS_DEFAULT_FACTORY)->_return_type:\n  self.text=text\n  self.roots=roots\n  self.line_starts=line_starts\n  self.truncated=truncated\n  self.expansion=expansion\n  self._scalars=_scalars\n  self._starts=_dflt__starts() if _starts is _HAS_DEFAULT_FACTORY else _starts\n return __init__',
+    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(text={self.text!r}, roots={self.roots!r}, line_starts={self.line_starts!r}, truncated={self.truncated!r}, expansion={self.expansion!r}, _scalars={self._scalars!r}, _starts={self._starts!r})"\n return __repr__',
+    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.text,self.roots,self.line_starts,self.truncated,self.expansion,self._scalars,self._starts,)==(other.text,other.roots,other.line_starts,other.truncated,other.expansion,other._scalars,other._starts,)\n  return NotImplemented\n return __eq__',
     "def __create_fn__(_type_name, _type_label, _type_pattern, _type_is_variables, _type_variables_label, _type_script_keys, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,name:_type_name,label:_type_label,pattern:_type_pattern,is_variables:_type_is_variables,variables_label:_type_variables_label,script_keys:_type_script_keys)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'label',label)\n  __dataclass_builtins_object__.__setattr__(self,'pattern',pattern)\n  __dataclass_builtins_object__.__setattr__(self,'is_variables',is_variables)\n  __dataclass_builtins_object__.__setattr__(self,'variables_label',variables_label)\n  __dataclass_builtins_object__.__setattr__(self,'script_keys',script_keys)\n return __init__",
     'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(name={self.name!r}, label={self.label!r}, pattern={self.pattern!r}, is_variables={self.is_variables!r}, variables_label={self.variables_label!r}, script_keys={self.script_keys!r})"\n return __repr__',
     'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.name,self.label,self.pattern,self.is_variables,self.variables_label,self.script_keys,)==(other.name,other.label,other.pattern,other.is_variables,other.variables_label,other.script_keys,)\n  return NotImplemented\n return __eq__',
@@ -4948,12 +4949,12 @@ TEXTS = (
     'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'usage\',\'replacement\',\'storage\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
     'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'usage\',\'replacement\',\'storage\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
     'def __create_fn__():\n def __hash__(self):\n  return hash((self.usage,self.replacement,self.storage,))\n return __hash__',
-    "def __create_fn__(_type_version, _type_config_source, _type_fail_on, _type_exit_code, _type_verification, _type_rules, _type_config_narrowed, _type_started_at, _type_commit, _type_base, _type_hook, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_rules, _dflt_config_narrowed, _dflt_started_at, _dflt_commit, _dflt_base, _dflt_hook, _return_type):\n def __init__(self,version:_type_version,config_source:_type_config_source,fail_on:_type_fail_on,exit_code:_type_exit_code,verification:_type_verification,rules:_type_rules=_HAS_DEFAULT_FACTORY,config_narrowed:_type_config_narrowed=_dflt_config_narrowed,started_at:_type_started_at=_dflt_started_at,commit:_type_commit=_dflt_commit,base:_type_base=_dflt_base,hook:_type_hook=_dflt_hook)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'version',version)\n  __dataclass_builtins_object__.__setattr__(self,'config_source',config_source)\n  __dataclass_builtins_object__.__setattr__(self,'fail_on',fail_on)\n  __dataclass_builtins_object__.__setattr__(self,'exit_code',exit_code)\n  __dataclass_builtins_object__.__setattr__(self,'verification',verification)\n  __dataclass_builtins_object__.__setattr__(self,'rules',_dflt_rules() if rules is _HAS_DEFAULT_FACTORY else rules)\n  __dataclass_builtins_object__.__setattr__(self,'config_narrowed',config_narrowed)\n  __dataclass_builtins_object__.__setattr__(self,'started_at',started_at)\n  __dataclass_builtins_object__.__setattr__(self,'commit',commit)\n  __dataclass_builtins_object__.__setattr__(self,'base',base)\n  __dataclass_builtins_object__.__setattr__(self,'hook',hook)\n return __init__",
-    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(version={self.version!r}, config_source={self.config_source!r}, fail_on={self.fail_on!r}, exit_code={self.exit_code!r}, verification={self.verification!r}, rules={self.rules!r}, config_narrowed={self.config_narrowed!r}, started_at={self.started_at!r}, commit={self.commit!r}, base={self.base!r}, hook={self.hook!r})"\n return __repr__',
-    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.version,self.config_source,self.fail_on,self.exit_code,self.verification,self.rules,self.config_narrowed,self.started_at,self.commit,self.base,self.hook,)==(other.version,other.config_source,other.fail_on,other.exit_code,other.verification,other.rules,other.config_narrowed,other.started_at,other.commit,other.base,other.hook,)\n  return NotImplemented\n return __eq__',
-    'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'version\',\'config_source\',\'fail_on\',\'exit_code\',\'verification\',\'rules\',\'config_narrowed\',\'started_at\',\'commit\',\'base\',\'hook\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
-    'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'version\',\'config_source\',\'fail_on\',\'exit_code\',\'verification\',\'rules\',\'config_narrowed\',\'started_at\',\'commit\',\'base\',\'hook\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
-    'def __create_fn__():\n def __hash__(self):\n  return hash((self.version,self.config_source,self.fail_on,self.exit_code,self.verification,self.rules,self.config_narrowed,self.started_at,self.commit,self.base,self.hook,))\n return __hash__',
+    "def __create_fn__(_type_version, _type_config_source, _type_fail_on, _type_exit_code, _type_verification, _type_rules, _type_config_narrowed, _type_started_at, _type_commit, _type_base, _type_hook, _type_redact, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_rules, _dflt_config_narrowed, _dflt_started_at, _dflt_commit, _dflt_base, _dflt_hook, _dflt_redact, _return_type):\n def __init__(self,version:_type_version,config_source:_type_config_source,fail_on:_type_fail_on,exit_code:_type_exit_code,verification:_type_verification,rules:_type_rules=_HAS_DEFAULT_FACTORY,config_narrowed:_type_config_narrowed=_dflt_config_narrowed,started_at:_type_started_at=_dflt_started_at,commit:_type_commit=_dflt_commit,base:_type_base=_dflt_base,hook:_type_hook=_dflt_hook,redact:_type_redact=_dflt_redact)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'version',version)\n  __dataclass_builtins_object__.__setattr__(self,'config_source',config_source)\n  __dataclass_builtins_object__.__setattr__(self,'fail_on',fail_on)\n  __dataclass_builtins_object__.__setattr__(self,'exit_code',exit_code)\n  __dataclass_builtins_object__.__setattr__(self,'verification',verification)\n  __dataclass_builtins_object__.__setattr__(self,'rules',_dflt_rules() if rules is _HAS_DEFAULT_FACTORY else rules)\n  __dataclass_builtins_object__.__setattr__(self,'config_narrowed',config_narrowed)\n  __dataclass_builtins_object__.__setattr__(self,'started_at',started_at)\n  __dataclass_builtins_object__.__setattr__(self,'commit',commit)\n  __dataclass_builtins_object__.__setattr__(self,'base',base)\n  __dataclass_builtins_object__.__setattr__(self,'hook',hook)\n  __dataclass_builtins_object__.__setattr__(self,'redact',redact)\n return __init__",
+    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(version={self.version!r}, config_source={self.config_source!r}, fail_on={self.fail_on!r}, exit_code={self.exit_code!r}, verification={self.verification!r}, rules={self.rules!r}, config_narrowed={self.config_narrowed!r}, started_at={self.started_at!r}, commit={self.commit!r}, base={self.base!r}, hook={self.hook!r}, redact={self.redact!r})"\n return __repr__',
+    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.version,self.config_source,self.fail_on,self.exit_code,self.verification,self.rules,self.config_narrowed,self.started_at,self.commit,self.base,self.hook,self.redact,)==(other.version,other.config_source,other.fail_on,other.exit_code,other.verification,other.rules,other.config_narrowed,other.started_at,other.commit,other.base,other.hook,other.redact,)\n  return NotImplemented\n return __eq__',
+    'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'version\',\'config_source\',\'fail_on\',\'exit_code\',\'verification\',\'rules\',\'config_narrowed\',\'started_at\',\'commit\',\'base\',\'hook\',\'redact\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
+    'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'version\',\'config_source\',\'fail_on\',\'exit_code\',\'verification\',\'rules\',\'config_narrowed\',\'started_at\',\'commit\',\'base\',\'hook\',\'redact\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
+    'def __create_fn__():\n def __hash__(self):\n  return hash((self.version,self.config_source,self.fail_on,self.exit_code,self.verification,self.rules,self.config_narrowed,self.started_at,self.commit,self.base,self.hook,self.redact,))\n return __hash__',
     "def __create_fn__(_type_location, _type_fingerprint, _type_others, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,location:_type_location,fingerprint:_type_fingerprint,others:_type_others)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'location',location)\n  __dataclass_builtins_object__.__setattr__(self,'fingerprint',fingerprint)\n  __dataclass_builtins_object__.__setattr__(self,'others',others)\n return __init__",
     'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(location={self.location!r}, fingerprint={self.fingerprint!r}, others={self.others!r})"\n return __repr__',
     'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.location,self.fingerprint,self.others,)==(other.location,other.fingerprint,other.others,)\n  return NotImplemented\n return __eq__',
@@ -4966,12 +4967,12 @@ TEXTS = (
     'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'on\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
     'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'on\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
     'def __create_fn__():\n def __hash__(self):\n  return hash((self.on,))\n return __hash__',
-    "def __create_fn__(_type_width, _type_paint, _type_verbose, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,width:_type_width,paint:_type_paint,verbose:_type_verbose)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'width',width)\n  __dataclass_builtins_object__.__setattr__(self,'paint',paint)\n  __dataclass_builtins_object__.__setattr__(self,'verbose',verbose)\n return __init__",
-    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(width={self.width!r}, paint={self.paint!r}, verbose={self.verbose!r})"\n return __repr__',
-    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.width,self.paint,self.verbose,)==(other.width,other.paint,other.verbose,)\n  return NotImplemented\n return __eq__',
-    'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'width\',\'paint\',\'verbose\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
-    'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'width\',\'paint\',\'verbose\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
-    'def __create_fn__():\n def __hash__(self):\n  return hash((self.width,self.paint,self.verbose,))\n return __hash__',
+    "def __create_fn__(_type_width, _type_paint, _type_verbose, _type_redact, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,width:_type_width,paint:_type_paint,verbose:_type_verbose,redact:_type_redact)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'width',width)\n  __dataclass_builtins_object__.__setattr__(self,'paint',paint)\n  __dataclass_builtins_object__.__setattr__(self,'verbose',verbose)\n  __dataclass_builtins_object__.__setattr__(self,'redact',redact)\n return __init__",
+    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(width={self.width!r}, paint={self.paint!r}, verbose={self.verbose!r}, redact={self.redact!r})"\n return __repr__',
+    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.width,self.paint,self.verbose,self.redact,)==(other.width,other.paint,other.verbose,other.redact,)\n  return NotImplemented\n return __eq__',
+    'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'width\',\'paint\',\'verbose\',\'redact\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
+    'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'width\',\'paint\',\'verbose\',\'redact\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
+    'def __create_fn__():\n def __hash__(self):\n  return hash((self.width,self.paint,self.verbose,self.redact,))\n return __hash__',
     "def __create_fn__(_type_description, _type_history, _type_rev_range, _type_skip, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_history, _dflt_rev_range, _dflt_skip, _return_type):\n def __init__(self,description:_type_description,history:_type_history=_dflt_history,rev_range:_type_rev_range=_dflt_rev_range,skip:_type_skip=_dflt_skip)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'description',description)\n  __dataclass_builtins_object__.__setattr__(self,'history',history)\n  __dataclass_builtins_object__.__setattr__(self,'rev_range',rev_range)\n  __dataclass_builtins_object__.__setattr__(self,'skip',skip)\n return __init__",
     'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(description={self.description!r}, history={self.history!r}, rev_range={self.rev_range!r}, skip={self.skip!r})"\n return __repr__',
     'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.description,self.history,self.rev_range,self.skip,)==(other.description,other.history,other.rev_range,other.skip,)\n  return NotImplemented\n return __eq__',
