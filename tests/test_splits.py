@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +55,18 @@ def test_hostile_splitting_costs_about_linear_time(unit: str) -> None:
     assert len(split_stretches(text)) == 1
     Redactor()(text)
     assert time.perf_counter() - started < 5
+
+
+def test_a_summary_line_compiles_only_the_splitters_it_holds(tmp_path: Path) -> None:
+    """The splitter regexes (~0.75 ms each) are compiled when a text first holds their first
+    character, not at import: a clean scan that prints only its (wrapped) summary line, the
+    pre-commit hook's output, compiles the line break's alone."""
+    code = (
+        "import sys\nfrom patlint.cli import main\nimport patlint.splits as s\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('compiled:', s._split_at.cache_info().currsize, file=sys.stderr)\n"
+    )
+    (tmp_path / "clean.py").write_text("print('hello')\n")
+    argv = [sys.executable, "-c", code, "scan", "--offline", "--no-progress", "clean.py"]
+    res = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert res.stderr.strip().splitlines()[-1] == "compiled: 1"
