@@ -323,3 +323,31 @@ def test_a_stream_that_cannot_be_read_again_counts_its_lines_as_it_goes(
             res = filescan.scan_stream(r, "<stdin>", DETECTOR, max_size=1 << 30)
         feeder.join()
     assert [c.location.line for c in res.candidates] == [5001]
+
+
+def test_the_tree_scan_reads_whole_files_at_and_around_its_first_read_size(
+    tmp_path: Path, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file shorter than the first read is taken whole without an fstat; at or past that
+    size, or empty, fstat decides: the token at the very end of each is found, a device named
+    in the batch is skipped (not read as a file), and the counts match scan_path's."""
+    monkeypatch.setattr(filescan, "FIRST_READ", 256)
+    tail = f" {token('ghp')}\n".encode()
+    files = {f"f{n}.txt": b"x" * (n - len(tail)) + tail for n in (255, 256, 257, 600)}
+    files["clean-256.txt"] = b"y" * 256
+    files["empty.txt"] = b""
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    batch = [(str(tmp_path / n), n) for n in files]
+    devices = [p for p in ("/dev/zero", "/dev/null") if os.path.exists(p)]
+    batch += [(p, p) for p in devices]
+    clean, clean_bytes, kept = filescan.scan_paths(batch, DETECTOR, max_size=1 << 20)
+    found = {r.candidates[0].location.path for r in kept if r.candidates}
+    assert found == {"f255.txt", "f256.txt", "f257.txt", "f600.txt"}
+    assert all(len(r.candidates) == 1 for r in kept if r.candidates)
+    assert [r.candidates[0].location.offset for r in kept if r.candidates] == [
+        len(files[n]) - len(tail) + 1 for n in ("f255.txt", "f256.txt", "f257.txt", "f600.txt")
+    ]
+    assert (clean, clean_bytes) == (2, 256)  # clean-256.txt and empty.txt
+    skipped = {r.skip.path: r.skip.reason for r in kept if r.skip is not None}
+    assert skipped == {p: "not-a-regular-file" for p in devices}
