@@ -36,7 +36,8 @@ from patlint.sources.transcode import (
 
 CHUNK = 8 << 20  # bytes read and scanned at once
 # The tree scan's first read of a file: 99% of a real tree's files are smaller, and a read that
-# comes back short needs no fstat (~1 µs a file less). Larger buffers cost more to allocate.
+# comes back short needs no fstat (a 1-byte pread at its end instead: ~0.4 µs a file less).
+# Larger buffers cost more to allocate.
 FIRST_READ = 64 << 10
 OVERLAP = 16 << 10  # carried into the next chunk so no token (or base64 region) is cut in two
 # Already-reported bytes also kept before the next chunk's first reportable offset: what the
@@ -185,6 +186,7 @@ def scan_paths(
     first = min(FIRST_READ, small)
     # Bound once: this loop runs for every file of the tree.
     open_, fstat, read, close, isreg = os.open, os.fstat, os.read, os.close, stat.S_ISREG
+    pread = os.pread
     flags = OPEN_FLAGS
     for path, rel in batch:
         data = b""
@@ -195,12 +197,13 @@ def scan_paths(
                 fd = -1  # scan_path says why
             if fd >= 0:
                 try:
-                    # No fstat for most files: a read shorter than `first` is a regular file
-                    # whole (the walk saw a regular file; a FIFO or device swapped in since
-                    # reads nothing, fails or fills the buffer, and fstat then says what it is;
-                    # one with a live writer hands over what it has, scanned as the file's bytes).
+                    # No fstat for most files: a read shorter than `first` that ends at the
+                    # end of the file (a 1-byte pread there gives nothing; a read may come back
+                    # short on some file systems) is a regular file whole. The walk saw a
+                    # regular file: a FIFO or device swapped in since cannot be pread, reads
+                    # nothing or fills the buffer, and fstat then says what it is.
                     data = read(fd, first)
-                    whole = 0 < len(data) < first
+                    whole = 0 < len(data) < first and not pread(fd, 1, len(data))
                     if not whole:  # empty, larger, or no regular file after all
                         st = fstat(fd)
                         size = st.st_size

@@ -351,3 +351,25 @@ def test_the_tree_scan_reads_whole_files_at_and_around_its_first_read_size(
     assert (clean, clean_bytes) == (2, 256)  # clean-256.txt and empty.txt
     skipped = {r.skip.path: r.skip.reason for r in kept if r.skip is not None}
     assert skipped == {p: "not-a-regular-file" for p in devices}
+
+
+def test_a_short_first_read_is_not_taken_for_the_whole_file(
+    tmp_path: Path, token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read may come back short before the end of a file (some file systems): the first
+    read is taken as the whole file only where nothing follows it, else the rest is read."""
+    path = tmp_path / "short.txt"
+    path.write_bytes(b"x" * 100 + f" {token('ghp')}\n".encode())
+    real_read = os.read
+    calls: list[int] = []
+
+    def short_once(fd: int, n: int) -> bytes:
+        calls.append(n)
+        return real_read(fd, min(n, 10) if len(calls) == 1 else n)
+
+    monkeypatch.setattr(os, "read", short_once)
+    _clean, _bytes, kept = filescan.scan_paths(
+        [(str(path), "short.txt")], DETECTOR, max_size=1 << 20
+    )
+    assert calls[0] == filescan.FIRST_READ
+    assert [c.location.offset for r in kept for c in r.candidates] == [101]
