@@ -169,9 +169,9 @@ def scan_paths(
     keyword: each costs one open, read and close (and an fstat when empty or of FIRST_READ bytes
     or more), and one keyword pass that stops at the first hit. Anything else (a keyword, a
     reader, a large, growing or odd file) goes through `scan_path`, which gives exactly the
-    result it would give alone. A file whose
-    name only hints at a reader (`*.yml` that is no CI file, a dot file that is no rc file)
-    takes the fast path too: without a reader, `scan_path` would only scan its bytes.
+    result it would give alone. A file whose name only hints at a reader (`*.yml` that is no
+    CI file, a dot file that is no rc file) takes the fast path too: without a reader,
+    `scan_path` would only scan its bytes.
     """
     from patlint.sources.readers.registry import may_have_readers_checker, readers_for
 
