@@ -189,12 +189,13 @@ def shown(path: str) -> str:
     return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", display_path(path))
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
 def display_path(path: str) -> str:
-    """A path safe to print: undecodable bytes as \\xNN, control characters escaped."""
+    """A path safe to print: undecodable bytes as \\xNN, control and invisible characters
+    escaped (`_CONTROL`, below: `\\x200b` for a zero-width space, a form `patlint.splits`
+    knows)."""
     raw = os.fsencode(path)
     text = raw.decode("utf-8", "backslashreplace")
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
@@ -213,6 +214,35 @@ def safe(text: str) -> str:
 def _escaped(m: re.Match[str]) -> str:
     code = ord(m.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def lazy_redactor(result: ScanResult) -> Callable[[str], str]:
+    """A redactor of the run's tokens, built when a first text needs it (most runs never)."""
+    from patlint.redaction import Redactor
+
+    built: list[Redactor] = []
+
+    def redact(text: str) -> str:
+        if not built:
+            built.append(Redactor(t.secret for t in result.tokens))
+        return built[0](text)
+
+    return redact
+
+
+def cut(text: str, limit: int, redact: Callable[[str], str]) -> str:
+    """`text` shortened to at most `limit` characters for a field that has a length limit:
+    redacted first (with the run's tokens: `redact`), then cut at a space or line break, so
+    that no token (which holds neither) is cut in two. A piece of one is a token the final
+    redaction pass cannot recognise: a custom rule's, a 40-hex one, a body after its prefix."""
+    if len(text) <= limit:
+        return text
+    text = redact(text)
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]  # one more: a cut right before a space keeps the whole word
+    space = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+    return head[:space].rstrip() if space > 0 else ""
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from patlint.model import ScanResult
 from patlint.report import jsontext
-from patlint.report.common import ReportMeta, json_path
+from patlint.report.common import ReportMeta, cut, json_path, lazy_redactor
 from patlint.report.gitlab import SECRET_DETECTION_SEVERITY, describe, places
 
 SCHEMA_VERSION = "15.2.4"
@@ -52,6 +52,7 @@ def build(result: ScanResult, meta: ReportMeta, *, now: float | None = None) -> 
     end = now if now is not None else datetime.now(timezone.utc).timestamp()
     start = meta.started_at if meta.started_at is not None else end
     vulnerabilities: list[dict[str, Any]] = []
+    redact = meta.redact or lazy_redactor(result)  # before a cut: no token cut in two
     for f in result.findings:
         rule = meta.rules.get(f.rule_id)
         refs = [r for r in getattr(rule, "references", ()) if _URL.fullmatch(r)]
@@ -74,14 +75,15 @@ def build(result: ScanResult, meta: ReportMeta, *, now: float | None = None) -> 
                 location["end_line"] = loc.line
             item: dict[str, Any] = {
                 "id": str(uuid.uuid5(_NAMESPACE, fingerprint)),
-                "name": (getattr(rule, "name", "") or f.rule_id)[:255],
+                "name": cut(getattr(rule, "name", "") or f.rule_id, 255, redact)
+                or "patlint finding",
                 "description": describe(f),
                 "severity": SECRET_DETECTION_SEVERITY[f.severity],
                 "identifiers": [identifier],
                 "location": location,
             }
             if f.remediation:
-                item["solution"] = f.remediation[:7000]
+                item["solution"] = cut(f.remediation, 7000, redact)
             if refs:
                 item["links"] = [{"url": r} for r in refs]
             vulnerabilities.append(item)

@@ -19,8 +19,7 @@ from typing import TextIO
 
 from patlint.kinds import KIND_NAMES, REVOCABLE_KINDS, settings_page
 from patlint.model import Finding, Location, ScanResult, Token, TokenInfo, TokenRef, TokenStatus
-from patlint.redaction import Redactor
-from patlint.report.common import ReportMeta, shown
+from patlint.report.common import ReportMeta, lazy_redactor, shown
 
 # safe, plural and summary_line live in report.common (a JSON report written to a file prints
 # the summary line without importing this module); still named here, where they always were
@@ -475,18 +474,6 @@ def _summary_lines(text: str, lay: _Layout) -> list[str]:
 # --- the report --------------------------------------------------------------------------------
 
 
-def _lazy_redactor(result: ScanResult) -> Callable[[str], str]:
-    """A redactor of the run's tokens, built when a first text does not fit (most never)."""
-    built: list[Redactor] = []
-
-    def redact(text: str) -> str:
-        if not built:
-            built.append(Redactor(t.secret for t in result.tokens))
-        return built[0](text)
-
-    return redact
-
-
 def render(
     result: ScanResult,
     *,
@@ -497,7 +484,7 @@ def render(
     width: int = WIDTH,
 ) -> None:
     """One block per token, the findings about places, notes, skips (-v) and the summary."""
-    lay = _Layout(max(60, width), Paint(color), verbose, meta.redact or _lazy_redactor(result))
+    lay = _Layout(max(60, width), Paint(color), verbose, meta.redact or lazy_redactor(result))
     tokens = {t.secret.digest: t for t in result.tokens}
     blocks: dict[str, list[Finding]] = {}
     loose: list[Finding] = []
