@@ -23,7 +23,9 @@ from patlint.redaction import (
     Redactor,
     _hex_b64_quads,
     _runs,
+    long_runs,
     redact_text,
+    run_table,
     trie_alternation,
 )
 from patlint.tokengen import make_token
@@ -265,6 +267,35 @@ def test_the_trie_finds_the_same_base64_runs_as_the_plain_alternation(
     b = [m.start() for m in trie.finditer(text)]
     assert set(a) <= set(b)
     assert _runs(text, a, _B64_CHARS) == _runs(text, b, _B64_CHARS)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    chars=st.text("ab0_-+/?.é", min_size=1, max_size=6),
+    text=st.text(st.sampled_from(list("ab0_-+/?.é\udc80 \n\u200b\U0001f600AB")), max_size=120),
+    n=st.integers(1, 12),
+)
+def test_long_runs_are_the_runs_the_regex_finds(chars: str, text: str, n: int) -> None:
+    """The redactor's fast run finder gives exactly the spans of `(?<![c])[c]{n,}`, whatever
+    the text holds (characters latin-1 cannot encode, lone surrogates, `?`, which it uses as
+    the stand-in for those); for a class it cannot serve (non-ASCII, `?`) it says so."""
+    table = run_table(chars)
+    if any(not c.isascii() or c == "?" for c in chars):
+        assert table is None
+        return
+    assert table is not None
+    cls = "".join(re.escape(c) for c in sorted(set(chars)))
+    expected = [m.span() for m in re.finditer(f"(?<![{cls}])[{cls}]{{{n},}}", text)]
+    assert long_runs(text, table, n) == expected
+
+
+def test_a_learned_token_with_characters_beyond_ascii_is_still_found() -> None:
+    """A custom rule's token may hold any character: the learned tokens' runs are then found
+    by the regex, not the byte table, with the same result."""
+    token = "Kennwort-ÄÖÜ-7f3Q9zLx2W"
+    out = Redactor([Secret(token, "custom")])(f"pw = {token}; again {token.upper()}!")
+    assert token not in out and token.upper() not in out
+    assert out.count(Secret(token, "custom").preview) == 2
 
 
 def test_the_trie_of_no_word_matches_nothing_everywhere() -> None:
