@@ -145,15 +145,16 @@ def _b64_fragments(literal: bytes) -> list[str]:
     return out
 
 
-def _fragments_of(value: str) -> set[str]:
-    """Fragments of `value` as is and upper-cased (lower-case is how it was learned, or how the
-    prefixes are issued), with `_` as is or percent-encoded (as the detector's keywords)."""
+def _fragments_of(*values: str) -> set[str]:
+    """Fragments of each of `values` as is and upper-cased (lower-case is how it was learned,
+    or how the prefixes are issued), with `_` as is or percent-encoded (as the detector's
+    keywords). Each distinct form is encoded once (a learned token's body has no `_`: one form
+    instead of three; its upper case is its lower case's)."""
+    forms = {v for value in values for v in (value, value.upper())}
+    forms |= {f.replace("_", pct) for f in forms if "_" in f for pct in ("%5F", "%5f")}
     out: set[str] = set()
-    for form in {value, value.upper()}:
-        for underscore in ("_", "%5F", "%5f"):
-            out.update(
-                _b64_fragments(form.replace("_", underscore).encode("utf-8", "surrogateescape"))
-            )
+    for form in forms:
+        out.update(_b64_fragments(form.encode("utf-8", "surrogateescape")))
     return out
 
 
@@ -206,6 +207,13 @@ def _prefix_fragments() -> frozenset[str]:
             for inner in (hexed, hexed.upper()):
                 out.update(_b64_fragments(inner.encode("ascii")))
     return frozenset(out)
+
+
+@cache
+def _prefix_trie() -> re.Pattern[str]:
+    """Where base64 may hide a prefixed token: one regex of all the prefixes' fragments, built
+    once a run (every redactor of the run shares it)."""
+    return re.compile(trie_alternation(_prefix_fragments()))
 
 
 @cache
@@ -302,13 +310,11 @@ class Redactor:
         self._other.add(lowered)
         self._other_heads.add(lowered[:_HEAD])
         self._other_lengths.add(len(lowered))
-        for c in lowered:
-            upper = c.upper()
-            self._other_chars.add(c)
-            if len(upper) == 1 and upper.lower() == c:
-                self._other_chars.add(upper)
+        chars = set(lowered)  # each distinct character once (a JWT body has ~500 characters)
+        self._other_chars |= chars
+        self._other_chars.update(u for c in chars if len(u := c.upper()) == 1 and u.lower() == c)
         # base64 of it as found (a custom token may mix cases: `CORP-b77e…`), lower or upper
-        fragments = _fragments_of(value) | _fragments_of(lowered)
+        fragments = _fragments_of(value, lowered)
         self._other_b64.update(f[:_HEAD] for f in fragments)
         self._hex_heads |= _ALL_HEX.fullmatch(lowered[:_HEAD]) is not None
         self._hex_b64_heads |= any(_ALL_HEX.fullmatch(f[:_HEAD]) for f in fragments)
@@ -325,7 +331,7 @@ class Redactor:
         # Where base64 may hide a token: a prefix's fragment, and, once 40-hex tokens are
         # known, a stretch that encodes hex digits. Two passes: one regex for both is several
         # times slower. (A learned token's fragments are looked up: `_other_b64_hits`.)
-        b64 = [re.compile(trie_alternation(_prefix_fragments()))]
+        b64 = [_prefix_trie()]
         if self._hex or self.every_hex40:  # an error's 40-hex token need not have been found
             b64.append(_hex_b64_regex())
         self._compiled = (tokens, b64)
