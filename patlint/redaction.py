@@ -37,200 +37,47 @@ from collections.abc import Iterable
 from functools import cache
 from typing import IO, Any
 
-from patlint.kinds import KINDS
 from patlint.model import Secret, redact
 from patlint.splits import common_length, split_span, split_stretches
+from patlint.tokenforms import (
+    B64_CHARS,
+    B64_TABLE,
+    HEX_CHARS,
+    HEX_TABLE,
+    PREFIXES,
+    b64_decodings,
+    escape_length,
+    fragments_of,
+    hex_b64_regex,
+    hex_decodings,
+    hex_prefixes,
+    long_runs,
+    prefix_trie,
+    run_table,
+    runs,
+)
 
 # Token shapes, from the kinds table: `gh?_` + alphanumerics (also a prefix of a token cut short
 # at 20 characters), `github_pat_`, and the installation token's `ghs_<app id>_<JWT>` form.
-_PREFIXES = tuple(k.prefix for k in KINDS.values() if k.prefix)
-_SHORT = "".join(sorted(p[2] for p in _PREFIXES if len(p) == 4))
+_SHORT = "".join(sorted(p[2] for p in PREFIXES if len(p) == 4))
 _SHAPES = (
     r"github_pat_[a-z0-9]{20,}(?:_[a-z0-9]+)?"
     r"|ghs_[0-9]{1,20}_[a-z0-9_-]{16,}(?:\.[a-z0-9_-]*){0,2}"
     rf"|gh[{_SHORT}]_[a-z0-9]{{20,}}"
 )
-_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
-_URL_CHARS = _B64_CHARS | frozenset("%.~:@=&?")  # the detector's URL class
+_URL_CHARS = B64_CHARS | frozenset("%.~:@=&?")  # the detector's URL class
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 _HEX40 = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{40}(?![0-9A-Fa-f])")
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{40,}")  # one pass over hex runs (faster than _HEX40)
 _ALL_HEX = re.compile(r"[0-9A-Fa-f]*")
-_HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 # The hex of 40 hex digits (each `3x` or `[46][1-6]`): where hex text may hide a 40-hex token.
 _HEX_OF_HEX40 = re.compile(r"(?:3[0-9]|[46][1-6]){40}")
 # Every shape starts with one of these (any case): no match, no need for the shapes regex.
 _PREFIX = re.compile(f"[Gg][Hh][{_SHORT}{_SHORT.upper()}]_|[Gg][Ii][Tt][Hh][Uu][Bb]_[Pp][Aa][Tt]_")
 _HEAD = 8  # a learned token (8 characters or more) is looked up by its first 8
-
-
-def run_table(chars: Iterable[str]) -> bytes | None:
-    """A `bytes.translate` table for `long_runs`: each of `chars` to `a`, every other byte to a
-    space; None when one of them is not ASCII or is `?` (the stand-in for what latin-1 cannot
-    encode), and the caller keeps its regex."""
-    table = bytearray(b" " * 256)
-    for c in chars:
-        if len(c) != 1 or not c.isascii() or c == "?":
-            return None
-        table[ord(c)] = ord("a")
-    return bytes(table)
-
-
-def long_runs(text: str, table: bytes, n: int) -> list[tuple[int, int]]:
-    """The (start, end) of each maximal run of at least `n` characters of `table`'s class in
-    `text`: what `(?<![c])[c]{n,}` finds, about 5x faster over a report. `re` tries the class
-    at every position and each short run (a word) again from each of its characters; here the
-    text becomes one byte a character (latin-1, `?` for anything it cannot hold: never in the
-    class) mapped to `a` or space, and C's substring search skips to each run of `n` `a`s."""
-    mapped = text.encode("latin-1", "replace").translate(table)
-    find, needle = mapped.find, b"a" * n
-    out: list[tuple[int, int]] = []
-    pos = 0
-    while (start := find(needle, pos)) >= 0:
-        end = find(b" ", start + n)
-        end = len(mapped) if end < 0 else end
-        out.append((start, end))
-        pos = end
-    return out
-
-
-def _table(chars: Iterable[str]) -> bytes:
-    table = run_table(chars)
-    assert table is not None  # ASCII, no `?`
-    return table
-
-
-_B64_TABLE = _table(_B64_CHARS)
-_HEX_TABLE = _table(_HEX_CHARS)
 _LONG_B64_MIN = 32  # the shortest base64 that can hide a token of a known shape
 _HEX_RUN_MIN = 40  # `_HEX_RUN`: a 40-hex token, or longer hex that may hold one
 MAX_DEPTH = 2  # base64 in percent-encoding (or the other way round) is as deep as we look
-
-
-def _hex_b64_quads() -> str:
-    """A regex for 12 or more base64 quads that each encode three hex digits (either case): any
-    base64 text holding a 40-hex token (at any alignment) holds such a stretch."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    hexdigits = b"0123456789abcdefABCDEF"
-    # Each quad character depends on at most two of the three bytes: pairs, not triples
-    # (10,648 iterations cost start-up ~3.5 ms once a 40-hex token was found).
-    pos: list[set[str]] = [
-        {alphabet[b0 >> 2] for b0 in hexdigits},
-        {alphabet[((b0 & 3) << 4) | (b1 >> 4)] for b0 in hexdigits for b1 in hexdigits},
-        {alphabet[((b1 & 15) << 2) | (b2 >> 6)] for b1 in hexdigits for b2 in hexdigits},
-        {alphabet[b2 & 63] for b2 in hexdigits},
-    ]
-    quad = "".join(f"[{''.join(sorted(p))}]" for p in pos)
-    return f"{quad}(?:{quad}){{11,}}"  # the first quad spelled out: 6x faster in `re`
-
-
-@cache
-def _hex_b64_regex() -> re.Pattern[str]:
-    """`_hex_b64_quads` compiled once a run needs it (a strict redactor and every learned one)."""
-    return re.compile(_hex_b64_quads())
-
-
-def _b64_fragments(literal: bytes) -> list[str]:
-    """The base64 characters fully determined by `literal` at each byte alignment, in both
-    alphabets (what any base64 text holding `literal` must contain)."""
-    import binascii  # not base64: its import costs start-up a millisecond
-
-    out = []
-    for k, (start, lost) in enumerate(((0, 0), (2, 4), (3, 2))):
-        enc = binascii.b2a_base64(b"\0" * k + literal, newline=False).decode("ascii")
-        n = (len(literal) * 8 - lost) // 6
-        if n >= 4:
-            std = enc[start : start + n]
-            out += [std, std.replace("+", "-").replace("/", "_")]
-    return out
-
-
-def _fragments_of(*values: str) -> set[str]:
-    """Fragments of each of `values` as is and upper-cased (lower-case is how it was learned,
-    or how the prefixes are issued), with `_` as is or percent-encoded (as the detector's
-    keywords). Each distinct form is encoded once (a learned token's body has no `_`: one form
-    instead of three; its upper case is its lower case's)."""
-    forms = {v for value in values for v in (value, value.upper())}
-    forms |= {f.replace("_", pct) for f in forms if "_" in f for pct in ("%5F", "%5f")}
-    out: set[str] = set()
-    for form in forms:
-        out.update(_b64_fragments(form.encode("utf-8", "surrogateescape")))
-    return out
-
-
-def trie_alternation(words: Iterable[str]) -> str:
-    """A regex matching any of `words`, their common prefixes factored out (`ab(?:c|d)`).
-
-    `re` tries an alternation's branches one by one at every position whose character may
-    start one: over a 565 KB report, 108 base64 fragments cost 8.4 ms as `a|b|…`, 2.2 ms as a
-    trie. Where a word is a prefix of another, the shorter may match: only where matches
-    start is used (each grows to its whole run of base64), and the runs are the same.
-    """
-    trie: dict[str, Any] = {}
-    for word in words:
-        if not word:
-            continue  # an empty word would match everywhere
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}  # a word ends here
-
-    def build(node: dict[str, Any]) -> str:
-        branches = [re.escape(ch) + build(node[ch]) for ch in sorted(node) if ch]
-        if not branches:
-            return ""
-        if len(branches) == 1 and "" not in node:
-            return branches[0]
-        return "(?:" + "|".join(branches) + ")" + ("?" if "" in node else "")
-
-    return build(trie)
-
-
-@cache
-def _prefix_fragments() -> frozenset[str]:
-    """Fragments of every token prefix (computed once, when first needed), also of the prefix
-    percent-encoded character by character (base64 of `%67%68%70%5F…`), either hex case."""
-    out: set[str] = set().union(*(_fragments_of(p) for p in _PREFIXES))
-    for p in _PREFIXES:
-        for form in {p, p.upper()}:
-            for hexcase in ("%{:02X}", "%{:02x}"):
-                pct = "".join(hexcase.format(b) for b in form.encode("ascii"))
-                out.update(_b64_fragments(pct.encode("ascii")))
-    # base64 of base64 (a Kubernetes secret holding a Docker config) or of hex: the fragments
-    # of each prefix's fragments, or of its hex, as is or upper-cased; decoding then goes one
-    # level deeper
-    for p in _PREFIXES:
-        for form in {p, p.upper()}:
-            for inner in _b64_fragments(form.encode("ascii")):
-                out.update(_b64_fragments(inner.encode("ascii")))
-            hexed = form.encode("ascii").hex()
-            for inner in (hexed, hexed.upper()):
-                out.update(_b64_fragments(inner.encode("ascii")))
-    return frozenset(out)
-
-
-@cache
-def _prefix_trie() -> re.Pattern[str]:
-    """Where base64 may hide a prefixed token: one regex of all the prefixes' fragments, built
-    once a run (every redactor of the run shares it)."""
-    return re.compile(trie_alternation(_prefix_fragments()))
-
-
-@cache
-def _hex_prefixes() -> tuple[re.Pattern[str], ...]:
-    """Where hex text may hide a prefixed token: the hex of a prefix as is or upper-cased, in
-    either hex case (`6768705f`, `4748505F`). Two regexes, each starting with a literal (`676`,
-    `474`) that `re` skips to: a quarter of the cost of one regex over a report."""
-
-    def either_case(regex: str) -> str:  # a trie of hex digits: its only letters are digits
-        return re.sub("[a-f]", lambda m: f"[{m.group()}{m.group().upper()}]", regex)
-
-    out = []
-    for forms in (set(_PREFIXES), {p.upper() for p in _PREFIXES}):
-        hexes = {form.encode("ascii").hex() for form in forms}
-        lead = {h[:3] for h in hexes}.pop()  # `g` is 67, `G` is 47, and all start `gh`/`GH`
-        out.append(re.compile(lead + either_case(trie_alternation(h[3:] for h in hexes))))
-    return tuple(out)
 
 
 # The prefix of a token of a known shape: what is left (its body) is learned like a token of no
@@ -314,7 +161,7 @@ class Redactor:
         self._other_chars |= chars
         self._other_chars.update(u for c in chars if len(u := c.upper()) == 1 and u.lower() == c)
         # base64 of it as found (a custom token may mix cases: `CORP-b77e…`), lower or upper
-        fragments = _fragments_of(value, lowered)
+        fragments = fragments_of(value, lowered)
         self._other_b64.update(f[:_HEAD] for f in fragments)
         self._hex_heads |= _ALL_HEX.fullmatch(lowered[:_HEAD]) is not None
         self._hex_b64_heads |= any(_ALL_HEX.fullmatch(f[:_HEAD]) for f in fragments)
@@ -331,9 +178,9 @@ class Redactor:
         # Where base64 may hide a token: a prefix's fragment, and, once 40-hex tokens are
         # known, a stretch that encodes hex digits. Two passes: one regex for both is several
         # times slower. (A learned token's fragments are looked up: `_other_b64_hits`.)
-        b64 = [_prefix_trie()]
+        b64 = [prefix_trie()]
         if self._hex or self.every_hex40:  # an error's 40-hex token need not have been found
-            b64.append(_hex_b64_regex())
+            b64.append(hex_b64_regex())
         self._compiled = (tokens, b64)
         if self._other:
             self._other_table = run_table(self._other_chars)
@@ -385,7 +232,7 @@ class Redactor:
         heads = self._other_b64
         skip_hex = not self._hex_b64_heads
         hits: list[int] = []
-        for base, end in long_runs(text, _B64_TABLE, self._other_b64_min or _HEAD):
+        for base, end in long_runs(text, B64_TABLE, self._other_b64_min or _HEAD):
             if skip_hex and _ALL_HEX.fullmatch(text, base, end):
                 continue  # a digest or commit id: no fragment starts in it
             run = text[base:end]
@@ -447,22 +294,22 @@ class Redactor:
             text = self._sub_tokens(text)
         if self._hex or self.every_hex40:
             text = self._sub_hex_runs(text)
-        long = long_runs(text, _B64_TABLE, _LONG_B64_MIN)
+        long = long_runs(text, B64_TABLE, _LONG_B64_MIN)
         if long:
             # a prefix's (or a 40-hex token's) base64 is a run of 32 characters or more
             b64 = self._regexes()[1]
             hits = [m.start() for lo, hi in long for rx in b64 for m in rx.finditer(text, lo, hi)]
             hits += self._other_b64_hits(text)
             if hits:
-                text = self._replace_runs(text, hits, _B64_CHARS, "base64")
+                text = self._replace_runs(text, hits, B64_CHARS, "base64")
         if "%" in text:
             hits = [m.start() for m in _PCT.finditer(text)]
             if hits:
                 text = self._replace_runs(text, hits, _URL_CHARS, "percent")
         # the hex of 40 hex digits is looked for in the pass above (`_hex_preview`)
-        hits = [m.start() for rx in _hex_prefixes() for m in rx.finditer(text)]
+        hits = [m.start() for rx in hex_prefixes() for m in rx.finditer(text)]
         if hits:
-            text = self._replace_runs(text, hits, _HEX_CHARS, "hex")
+            text = self._replace_runs(text, hits, HEX_CHARS, "hex")
         if self._bodies is not None:
             text = self._bodies._sub_bodies(text)
         return text
@@ -470,7 +317,7 @@ class Redactor:
     def _hex_hits(self, text: str) -> list[int]:
         """Where hex text may hide a token: a prefix's hex, and (once 40-hex tokens are known,
         or in an error) the hex of 40 hex digits."""
-        hits = [m.start() for rx in _hex_prefixes() for m in rx.finditer(text)]
+        hits = [m.start() for rx in hex_prefixes() for m in rx.finditer(text)]
         if self._hex or self.every_hex40:
             hits += [m.start() for m in _HEX_OF_HEX40.finditer(text)]
         return hits
@@ -480,7 +327,7 @@ class Redactor:
         other passes are the outer redactor's): the bodies of tokens of a known shape."""
         text = self._sub_other(text)
         hits = self._other_b64_hits(text)
-        return self._replace_runs(text, hits, _B64_CHARS, "base64") if hits else text
+        return self._replace_runs(text, hits, B64_CHARS, "base64") if hits else text
 
     def _preview(self, m: re.Match[str]) -> str:
         token = m.group()
@@ -496,7 +343,7 @@ class Redactor:
         (`_HEX_RUN.sub`, found the faster way)."""
         pieces: list[str] = []
         done = 0
-        for start, end in long_runs(text, _HEX_TABLE, _HEX_RUN_MIN):
+        for start, end in long_runs(text, HEX_TABLE, _HEX_RUN_MIN):
             new = self._hex_preview(text, start, end)
             if new != text[start:end]:
                 pieces += [text[done:start], new]
@@ -541,12 +388,12 @@ class Redactor:
         hides (the whole run: decoded bytes are never written, they could be anything)."""
         pieces: list[str] = []
         done = 0
-        for start, end in _runs(text, hits, chars):
+        for start, end in runs(text, hits, chars):
             previews = self._decoded_previews(text[start:end], encoding, 0)
             if previews:
                 # An escape the run starts inside (`\n`, `\u001b`, `\x1b` in JSON or a
                 # table) keeps its characters: the output stays valid JSON.
-                keep = min(start + _escape_length(text, start), end)
+                keep = min(start + escape_length(text, start), end)
                 pieces += [text[done:keep], " ".join(dict.fromkeys(previews))]
                 done = end
         return "".join(pieces) + text[done:] if pieces else text
@@ -555,9 +402,9 @@ class Redactor:
         """Previews of the tokens in `run` decoded as `encoding` (and, up to MAX_DEPTH,
         encoded again inside that)."""
         if encoding == "base64":
-            decoded = _b64_decodings(run)
+            decoded = b64_decodings(run)
         elif encoding == "hex":
-            decoded = _hex_decodings(run)
+            decoded = hex_decodings(run)
         else:
             import urllib.parse
 
@@ -581,71 +428,14 @@ class Redactor:
             if depth < MAX_DEPTH:
                 hits = [m.start() for rx in b64 for m in rx.finditer(text)]
                 hits += self._other_b64_hits(text)
-                for start, end in _runs(text, hits, _B64_CHARS):
+                for start, end in runs(text, hits, B64_CHARS):
                     out += self._decoded_previews(text[start:end], "base64", depth)
                 hits = [m.start() for m in _PCT.finditer(text)]
-                for start, end in _runs(text, hits, _URL_CHARS):
+                for start, end in runs(text, hits, _URL_CHARS):
                     out += self._decoded_previews(text[start:end], "percent", depth)
-                for start, end in _runs(text, self._hex_hits(text), _HEX_CHARS):
+                for start, end in runs(text, self._hex_hits(text), HEX_CHARS):
                     out += self._decoded_previews(text[start:end], "hex", depth)
         return out
-
-
-def _escape_length(text: str, at: int) -> int:
-    """How many characters from `at` belong to a backslash escape that starts just before it:
-    `u` and four hex digits, `x` and two, or one (`n`, `t`, …); 0 when no backslash is there."""
-    if at == 0 or text[at - 1] != "\\" or at >= len(text):
-        return 0
-    return {"u": 5, "x": 3}.get(text[at], 1)
-
-
-def _runs(text: str, hits: list[int], chars: frozenset[str]) -> list[tuple[int, int]]:
-    """The maximal runs of `chars` holding the positions `hits` (each run once, in order)."""
-    out: list[tuple[int, int]] = []
-    done = 0
-    for pos in sorted(hits):
-        if pos < done:
-            continue
-        start = pos
-        while start > done and text[start - 1] in chars:
-            start -= 1
-        end = pos
-        while end < len(text) and text[end] in chars:
-            end += 1
-        out.append((start, end))
-        done = end
-    return out
-
-
-def _b64_decodings(run: str) -> list[str]:
-    """`run` decoded from each of its four character offsets (latin-1 text of the bytes)."""
-    import base64
-    import binascii
-
-    std = run.replace("-", "+").replace("_", "/")
-    out = []
-    for k in range(4):
-        chunk = std[k:]
-        if len(chunk) % 4 == 1:
-            chunk = chunk[:-1]  # one character more than whole bytes: it carries no byte
-        if len(chunk) < 8:
-            continue
-        try:
-            out.append(base64.b64decode(chunk + "=" * (-len(chunk) % 4)).decode("latin-1"))
-        except (binascii.Error, ValueError):
-            continue
-    return out
-
-
-def _hex_decodings(run: str) -> list[str]:
-    """`run` (hex digits) decoded from each of its two digit offsets (latin-1 text)."""
-    out = []
-    for k in range(2):
-        chunk = run[k:]
-        chunk = chunk[: len(chunk) - len(chunk) % 2]
-        if len(chunk) >= 16:
-            out.append(bytes.fromhex(chunk).decode("latin-1"))
-    return out
 
 
 def redact_text(text: str) -> str:

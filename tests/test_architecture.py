@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "patlint.yamlio",
             "patlint.ignorespec",
             "patlint.redaction",
+            "patlint.tokenforms",
             "patlint.splits",
         ),
     ),

@@ -7,26 +7,17 @@ import hashlib
 import io
 import json
 import random
-import re
 import time
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from patlint.model import Secret, redact
 from patlint.redaction import (
-    _B64_CHARS,
     RedactingWriter,
     Redactor,
-    _hex_b64_quads,
-    _runs,
-    long_runs,
     redact_text,
-    run_table,
-    trie_alternation,
 )
 from patlint.tokengen import make_token
 
@@ -247,48 +238,6 @@ def test_a_message_cut_short_never_keeps_part_of_a_token(rng: random.Random, tmp
         assert t[:5] not in buf.getvalue(), lead
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    words=st.lists(st.text("abAB+/_-", min_size=1, max_size=6), min_size=1, max_size=12),
-    pieces=st.lists(st.text('abAB+/_- .%"', max_size=8), max_size=40),
-)
-def test_the_trie_finds_the_same_base64_runs_as_the_plain_alternation(
-    words: list[str], pieces: list[str]
-) -> None:
-    # Where matches start is what the redactor uses (each grows to its run of base64
-    # characters): the trie may match a shorter word where one is a prefix of another, so
-    # its starts are a superset, and the runs they grow to are the same.
-    text = "".join(p for pair in zip(pieces, words * 4, strict=False) for p in pair)
-    plain = re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
-    trie = re.compile(trie_alternation(words))
-    for w in words:
-        assert trie.fullmatch(w)
-    a = [m.start() for m in plain.finditer(text)]
-    b = [m.start() for m in trie.finditer(text)]
-    assert set(a) <= set(b)
-    assert _runs(text, a, _B64_CHARS) == _runs(text, b, _B64_CHARS)
-
-
-@settings(max_examples=400, deadline=None)
-@given(
-    chars=st.text("ab0_-+/?.é", min_size=1, max_size=6),
-    text=st.text(st.sampled_from(list("ab0_-+/?.é\udc80 \n\u200b\U0001f600AB")), max_size=120),
-    n=st.integers(1, 12),
-)
-def test_long_runs_are_the_runs_the_regex_finds(chars: str, text: str, n: int) -> None:
-    """The redactor's fast run finder gives exactly the spans of `(?<![c])[c]{n,}`, whatever
-    the text holds (characters latin-1 cannot encode, lone surrogates, `?`, which it uses as
-    the stand-in for those); for a class it cannot serve (non-ASCII, `?`) it says so."""
-    table = run_table(chars)
-    if any(not c.isascii() or c == "?" for c in chars):
-        assert table is None
-        return
-    assert table is not None
-    cls = "".join(re.escape(c) for c in sorted(set(chars)))
-    expected = [m.span() for m in re.finditer(f"(?<![{cls}])[{cls}]{{{n},}}", text)]
-    assert long_runs(text, table, n) == expected
-
-
 def test_a_learned_token_with_characters_beyond_ascii_is_still_found() -> None:
     """A custom rule's token may hold any character: the learned tokens' runs are then found
     by the regex, not the byte table, with the same result."""
@@ -296,24 +245,6 @@ def test_a_learned_token_with_characters_beyond_ascii_is_still_found() -> None:
     out = Redactor([Secret(token, "custom")])(f"pw = {token}; again {token.upper()}!")
     assert token not in out and token.upper() not in out
     assert out.count(Secret(token, "custom").preview) == 2
-
-
-def test_the_trie_of_no_word_matches_nothing_everywhere() -> None:
-    assert trie_alternation(["", "abc"]) == "abc"
-    assert re.compile(trie_alternation(["ab", "abcd", "ac"])).fullmatch("abcd")
-
-
-def test_hex_quads_are_those_of_every_three_hex_digits() -> None:
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    triples = [bytes([a, b, c]) for a in b"0123456789abcdefABCDEF" for b in b"0123456789abcdefABCDEF"
-               for c in b"0123456789abcdefABCDEF"]  # fmt: skip
-    pos: list[set[str]] = [set(), set(), set(), set()]
-    for t in triples:
-        for i, ch in enumerate(base64.b64encode(t).decode()):
-            pos[i].add(ch)
-    quad = "".join(f"[{''.join(sorted(p))}]" for p in pos)
-    assert _hex_b64_quads() == f"{quad}(?:{quad}){{11,}}"
-    assert set(alphabet) >= set().union(*pos)
 
 
 def _b64_at_every_alignment(data: str) -> list[str]:
