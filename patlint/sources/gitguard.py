@@ -7,14 +7,15 @@ artifact can carry such a `.git`, so this is the attacker's to choose. Two defen
 
 1. `precheck`: before any git command, the files git opens at start are looked at without
    opening them (`stat`): `HEAD`, `config`, `commondir`, `packed-refs`, `shallow`,
-   `info/grafts`, `info/exclude`, `index`, every loose ref, `objects/info/alternates` and the
-   object folders it names (recursively), every loose object and pack file, and every file the
-   repository's config names for git to open (includes, followed; `core.excludesFile`,
-   `core.attributesFile`); before a tree scan's `git ls-files`, also the `.gitignore` of each
-   folder from the top of the work tree down to the scanned folder. Anything there that is
-   not a regular file (or a folder where git expects one) is named, and the caller leaves git
-   out (a tree scan walks the folder itself; `--history` skips that repository with a
-   notice).
+   `info/grafts`, `info/exclude`, `index` (and a split index's `sharedindex.*`), every loose
+   ref, `objects/info/alternates` and the object folders it names (recursively), every loose
+   object and pack file, and every file the repository's config names for git to open
+   (includes, followed; `core.excludesFile`, `core.attributesFile`); before a tree scan's
+   `git ls-files`, also the `.gitignore` of each folder from the top of the work tree down to
+   the scanned folder. The repository is the one git finds from the real path (links
+   resolved). Anything there that is not a regular file (or a folder where git expects one)
+   is named, and the caller leaves git out (a tree scan walks the folder itself; `--history`
+   skips that repository with a notice).
 2. `Watch`: the pre-check cannot know every file git may open (the user's own config, a
    `.gitignore` below the scanned folder: finding one means walking the whole tree), so every
    git process runs watched: when neither it nor patlint has used any CPU for
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import stat
 import subprocess
@@ -120,8 +122,10 @@ def read_small(path: str, limit: int = 1 << 16) -> str:
 
 def find_git_dir(path: str) -> str | None:
     """The git directory git would use for `path` (its `.git` folder, the folder a `.git` file
-    names, or a bare repository itself), found without running git; None when there is none."""
-    here = os.path.abspath(path)
+    names, or a bare repository itself), found without running git; None when there is none.
+    Searched from the real path, as git does (it climbs from the folder it runs in, links
+    resolved): a link inside one repository to a folder of another is that other's."""
+    here = os.path.realpath(path)
     while True:
         dotgit = os.path.join(here, ".git")
         if os.path.lexists(dotgit):
@@ -168,7 +172,7 @@ def precheck(path: str, *, work_tree: bool = False) -> str | None:
         dirs.append(os.path.normpath(os.path.join(git_dir, common)))
     budget = [_MAX_ENTRIES]
     for d in dirs:
-        for name in (*_GIT_FILES, *_GIT_FILES_DEEP):
+        for name in (*_GIT_FILES, *_GIT_FILES_DEEP, *_shared_indexes(d)):
             what = _kind(os.path.join(d, name))
             if what is not None:
                 return f"{os.path.join(d, name)} is {what}"
@@ -180,6 +184,17 @@ def precheck(path: str, *, work_tree: bool = False) -> str | None:
         if found:
             return found
     return _objects(os.path.join(dirs[-1], "objects"), 0, budget)
+
+
+def _shared_indexes(git_dir: str) -> list[str]:
+    """The `sharedindex.<id>` files of a split index (`core.splitIndex`): git opens the one the
+    index names before it lists or reads anything. All are looked at (the index is not parsed)."""
+    try:
+        with os.scandir(git_dir) as entries:
+            names = (e.name for e in entries if e.name.startswith("sharedindex."))
+            return list(itertools.islice(names, _MAX_ENTRIES))
+    except OSError:
+        return []
 
 
 def _ignore_files(path: str) -> str | None:

@@ -378,3 +378,52 @@ def test_a_fifo_gitignore_does_not_refuse_the_history(repo: tuple[Path, str]) ->
     assert took < 20 and code == 1
     assert shown in {t["preview"] for t in report["tokens"]}
     assert str(r / ".gitignore") not in said
+
+
+def _split_index(r: Path) -> Path:
+    """The repository's index split (`git update-index --split-index`): git then also opens
+    `sharedindex.<id>`, named inside the index, to list or read the work tree."""
+    git(r, "update-index", "--split-index")
+    (shared,) = (r / ".git").glob("sharedindex.*")
+    return shared
+
+
+def test_tree_scan_with_a_fifo_shared_index_walks_the_folder_instead(
+    repo: tuple[Path, str],
+) -> None:
+    """A split index's shared part is a file git opens before listing anything: a FIFO there
+    stopped `git ls-files` until the watch's 30 s ran out."""
+    r, shown = repo
+    target = _split_index(r)
+    _fifo(target)
+    code, report, said, took = patlint(str(r))
+    assert took < 20
+    assert code == 1  # the token in the work tree is still found
+    assert shown in {t["preview"] for t in report["tokens"]}
+    assert str(target) in said and "FIFO" in said
+
+
+def test_a_folder_reached_through_a_link_is_checked_in_the_repository_git_uses(
+    repo: tuple[Path, str], tmp_path: Path, token: Any
+) -> None:
+    """git finds its repository from the real folder it runs in: a link inside a clean
+    repository to a folder of another one whose index is a FIFO must have that other one
+    checked, not the one the link sits in (git ran there and waited for the watch's 30 s)."""
+    r, _ = repo
+    sub = r / "sub"
+    sub.mkdir()
+    value = token("ghp")
+    (sub / "more.env").write_text(f"GH={value}\n")
+    _fifo(r / ".git" / "index")
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    git(clean, "init", "-q")
+    link = clean / "link"
+    link.symlink_to(sub, target_is_directory=True)
+    found = gitguard.find_git_dir(str(link))
+    assert found is not None and os.path.realpath(found) == str((r / ".git").resolve())
+    code, report, said, took = patlint(str(link))
+    assert took < 20
+    assert code == 1
+    assert f"{value[:4]}…{value[-4:]}" in {t["preview"] for t in report["tokens"]}
+    assert "index" in said and "FIFO" in said
