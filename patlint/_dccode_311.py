@@ -6,58 +6,6 @@ module's .pyc at install (see patlint/dcache.py)."""
 # fmt: off
 # ruff: noqa
 
-def __create_fn__(_type_id, _type_prefix, _type_name, _type_checksum, _type_identity, _type_identity_params, _type_pat, _type_classic, _type_revocable, _type_settings, _type_body, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_identity_params, _dflt_pat, _dflt_classic, _dflt_revocable, _dflt_settings, _dflt_body, _return_type):
- def __init__(self,id:_type_id,prefix:_type_prefix,name:_type_name,checksum:_type_checksum,identity:_type_identity,identity_params:_type_identity_params=_HAS_DEFAULT_FACTORY,pat:_type_pat=_dflt_pat,classic:_type_classic=_dflt_classic,revocable:_type_revocable=_dflt_revocable,settings:_type_settings=_dflt_settings,body:_type_body=_dflt_body)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'id',id)
-  __dataclass_builtins_object__.__setattr__(self,'prefix',prefix)
-  __dataclass_builtins_object__.__setattr__(self,'name',name)
-  __dataclass_builtins_object__.__setattr__(self,'checksum',checksum)
-  __dataclass_builtins_object__.__setattr__(self,'identity',identity)
-  __dataclass_builtins_object__.__setattr__(self,'identity_params',_dflt_identity_params() if identity_params is _HAS_DEFAULT_FACTORY else identity_params)
-  __dataclass_builtins_object__.__setattr__(self,'pat',pat)
-  __dataclass_builtins_object__.__setattr__(self,'classic',classic)
-  __dataclass_builtins_object__.__setattr__(self,'revocable',revocable)
-  __dataclass_builtins_object__.__setattr__(self,'settings',settings)
-  __dataclass_builtins_object__.__setattr__(self,'body',body)
- return __init__
-_0 = __create_fn__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(id={self.id!r}, prefix={self.prefix!r}, name={self.name!r}, checksum={self.checksum!r}, identity={self.identity!r}, identity_params={self.identity_params!r}, pat={self.pat!r}, classic={self.classic!r}, revocable={self.revocable!r}, settings={self.settings!r}, body={self.body!r})"
- return __repr__
-_1 = __create_fn__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.id,self.prefix,self.name,self.checksum,self.identity,self.identity_params,self.pat,self.classic,self.revocable,self.settings,self.body,)==(other.id,other.prefix,other.name,other.checksum,other.identity,other.identity_params,other.pat,other.classic,other.revocable,other.settings,other.body,)
-  return NotImplemented
- return __eq__
-_2 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('id','prefix','name','checksum','identity','identity_params','pat','classic','revocable','settings','body',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-_3 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('id','prefix','name','checksum','identity','identity_params','pat','classic','revocable','settings','body',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-_4 = __create_fn__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.id,self.prefix,self.name,self.checksum,self.identity,self.identity_params,self.pat,self.classic,self.revocable,self.settings,self.body,))
- return __hash__
-_5 = __create_fn__
-
 def __create_fn__(_type_path, _type_line, _type_column, _type_offset, _type_binary, _type_note, _type_commit, _type_commit_date, _type_in_head, _type_blob, _type_moved_from, _type_author_name, _type_author_email, _type_repository, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_line, _dflt_column, _dflt_offset, _dflt_binary, _dflt_note, _dflt_commit, _dflt_commit_date, _dflt_in_head, _dflt_blob, _dflt_moved_from, _dflt_author_name, _dflt_author_email, _dflt_repository, _return_type):
  def __init__(self,path:_type_path,line:_type_line=_dflt_line,column:_type_column=_dflt_column,offset:_type_offset=_dflt_offset,binary:_type_binary=_dflt_binary,note:_type_note=_dflt_note,commit:_type_commit=_dflt_commit,commit_date:_type_commit_date=_dflt_commit_date,in_head:_type_in_head=_dflt_in_head,blob:_type_blob=_dflt_blob,moved_from:_type_moved_from=_dflt_moved_from,author_name:_type_author_name=_dflt_author_name,author_email:_type_author_email=_dflt_author_email,repository:_type_repository=_dflt_repository)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'path',path)
@@ -75,13 +23,13 @@ def __create_fn__(_type_path, _type_line, _type_column, _type_offset, _type_bina
   __dataclass_builtins_object__.__setattr__(self,'author_email',author_email)
   __dataclass_builtins_object__.__setattr__(self,'repository',repository)
  return __init__
-_6 = __create_fn__
+_0 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, column={self.column!r}, offset={self.offset!r}, binary={self.binary!r}, note={self.note!r}, commit={self.commit!r}, commit_date={self.commit_date!r}, in_head={self.in_head!r}, blob={self.blob!r}, moved_from={self.moved_from!r}, author_name={self.author_name!r}, author_email={self.author_email!r}, repository={self.repository!r})"
  return __repr__
-_7 = __create_fn__
+_1 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -89,7 +37,7 @@ def __create_fn__():
    return (self.path,self.line,self.column,self.offset,self.binary,self.note,self.commit,self.commit_date,self.in_head,self.blob,self.moved_from,self.author_name,self.author_email,self.repository,)==(other.path,other.line,other.column,other.offset,other.binary,other.note,other.commit,other.commit_date,other.in_head,other.blob,other.moved_from,other.author_name,other.author_email,other.repository,)
   return NotImplemented
  return __eq__
-_8 = __create_fn__
+_2 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -97,7 +45,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_9 = __create_fn__
+_3 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -105,13 +53,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_10 = __create_fn__
+_4 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.path,self.line,self.column,self.offset,self.binary,self.note,self.commit,self.commit_date,self.in_head,self.blob,self.moved_from,self.author_name,self.author_email,self.repository,))
  return __hash__
-_11 = __create_fn__
+_5 = __create_fn__
 
 def __create_fn__(_type_file_type, _type_key, _type_host, _type_usage, _type_encoding, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_file_type, _dflt_key, _dflt_host, _dflt_usage, _dflt_encoding, _return_type):
  def __init__(self,file_type:_type_file_type=_dflt_file_type,key:_type_key=_dflt_key,host:_type_host=_dflt_host,usage:_type_usage=_dflt_usage,encoding:_type_encoding=_dflt_encoding)->_return_type:
@@ -121,13 +69,13 @@ def __create_fn__(_type_file_type, _type_key, _type_host, _type_usage, _type_enc
   __dataclass_builtins_object__.__setattr__(self,'usage',usage)
   __dataclass_builtins_object__.__setattr__(self,'encoding',encoding)
  return __init__
-_12 = __create_fn__
+_6 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(file_type={self.file_type!r}, key={self.key!r}, host={self.host!r}, usage={self.usage!r}, encoding={self.encoding!r})"
  return __repr__
-_13 = __create_fn__
+_7 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -135,7 +83,7 @@ def __create_fn__():
    return (self.file_type,self.key,self.host,self.usage,self.encoding,)==(other.file_type,other.key,other.host,other.usage,other.encoding,)
   return NotImplemented
  return __eq__
-_14 = __create_fn__
+_8 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -143,7 +91,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_15 = __create_fn__
+_9 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -151,13 +99,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_16 = __create_fn__
+_10 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.file_type,self.key,self.host,self.usage,self.encoding,))
  return __hash__
-_17 = __create_fn__
+_11 = __create_fn__
 
 def __create_fn__(_type_rule_id, _type_secret, _type_location, _type_context, _type_severity, _type_confidence, _type_checksum_valid, _type_suppress, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_checksum_valid, _dflt_suppress, _return_type):
  def __init__(self,rule_id:_type_rule_id,secret:_type_secret,location:_type_location,context:_type_context,severity:_type_severity,confidence:_type_confidence,checksum_valid:_type_checksum_valid=_dflt_checksum_valid,suppress:_type_suppress=_dflt_suppress)->_return_type:
@@ -170,13 +118,13 @@ def __create_fn__(_type_rule_id, _type_secret, _type_location, _type_context, _t
   __dataclass_builtins_object__.__setattr__(self,'checksum_valid',checksum_valid)
   __dataclass_builtins_object__.__setattr__(self,'suppress',suppress)
  return __init__
-_18 = __create_fn__
+_12 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(rule_id={self.rule_id!r}, secret={self.secret!r}, location={self.location!r}, context={self.context!r}, severity={self.severity!r}, confidence={self.confidence!r}, checksum_valid={self.checksum_valid!r}, suppress={self.suppress!r})"
  return __repr__
-_19 = __create_fn__
+_13 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -184,7 +132,7 @@ def __create_fn__():
    return (self.rule_id,self.secret,self.location,self.context,self.severity,self.confidence,self.checksum_valid,self.suppress,)==(other.rule_id,other.secret,other.location,other.context,other.severity,other.confidence,other.checksum_valid,other.suppress,)
   return NotImplemented
  return __eq__
-_20 = __create_fn__
+_14 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -192,7 +140,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_21 = __create_fn__
+_15 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -200,13 +148,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_22 = __create_fn__
+_16 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.rule_id,self.secret,self.location,self.context,self.severity,self.confidence,self.checksum_valid,self.suppress,))
  return __hash__
-_23 = __create_fn__
+_17 = __create_fn__
 
 def __create_fn__(_type_kind, _type_preview, _type_sha256, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,kind:_type_kind,preview:_type_preview,sha256:_type_sha256)->_return_type:
@@ -214,13 +162,13 @@ def __create_fn__(_type_kind, _type_preview, _type_sha256, MISSING, _HAS_DEFAULT
   __dataclass_builtins_object__.__setattr__(self,'preview',preview)
   __dataclass_builtins_object__.__setattr__(self,'sha256',sha256)
  return __init__
-_24 = __create_fn__
+_18 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(kind={self.kind!r}, preview={self.preview!r}, sha256={self.sha256!r})"
  return __repr__
-_25 = __create_fn__
+_19 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -228,7 +176,7 @@ def __create_fn__():
    return (self.kind,self.preview,self.sha256,)==(other.kind,other.preview,other.sha256,)
   return NotImplemented
  return __eq__
-_26 = __create_fn__
+_20 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -236,7 +184,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_27 = __create_fn__
+_21 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -244,13 +192,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_28 = __create_fn__
+_22 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.kind,self.preview,self.sha256,))
  return __hash__
-_29 = __create_fn__
+_23 = __create_fn__
 
 def __create_fn__(_type_status, _type_kind, _type_host, _type_owner, _type_scopes, _type_expires_at, _type_never_expires, _type_sso, _type_sso_orgs, _type_permissions, _type_undetermined, _type_reason, _type_checked_at, _type_last_used_at, _type_never_used, _type_granted_at, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_host, _dflt_owner, _dflt_scopes, _dflt_expires_at, _dflt_never_expires, _dflt_sso, _dflt_sso_orgs, _dflt_permissions, _dflt_undetermined, _dflt_reason, _dflt_checked_at, _dflt_last_used_at, _dflt_never_used, _dflt_granted_at, _return_type):
  def __init__(self,status:_type_status,kind:_type_kind,host:_type_host=_dflt_host,owner:_type_owner=_dflt_owner,scopes:_type_scopes=_dflt_scopes,expires_at:_type_expires_at=_dflt_expires_at,never_expires:_type_never_expires=_dflt_never_expires,sso:_type_sso=_dflt_sso,sso_orgs:_type_sso_orgs=_dflt_sso_orgs,permissions:_type_permissions=_dflt_permissions,undetermined:_type_undetermined=_dflt_undetermined,reason:_type_reason=_dflt_reason,checked_at:_type_checked_at=_dflt_checked_at,last_used_at:_type_last_used_at=_dflt_last_used_at,never_used:_type_never_used=_dflt_never_used,granted_at:_type_granted_at=_dflt_granted_at)->_return_type:
@@ -271,13 +219,13 @@ def __create_fn__(_type_status, _type_kind, _type_host, _type_owner, _type_scope
   __dataclass_builtins_object__.__setattr__(self,'never_used',never_used)
   __dataclass_builtins_object__.__setattr__(self,'granted_at',granted_at)
  return __init__
-_30 = __create_fn__
+_24 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(status={self.status!r}, kind={self.kind!r}, host={self.host!r}, owner={self.owner!r}, scopes={self.scopes!r}, expires_at={self.expires_at!r}, never_expires={self.never_expires!r}, sso={self.sso!r}, sso_orgs={self.sso_orgs!r}, permissions={self.permissions!r}, undetermined={self.undetermined!r}, reason={self.reason!r}, checked_at={self.checked_at!r}, last_used_at={self.last_used_at!r}, never_used={self.never_used!r}, granted_at={self.granted_at!r})"
  return __repr__
-_31 = __create_fn__
+_25 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -285,7 +233,7 @@ def __create_fn__():
    return (self.status,self.kind,self.host,self.owner,self.scopes,self.expires_at,self.never_expires,self.sso,self.sso_orgs,self.permissions,self.undetermined,self.reason,self.checked_at,self.last_used_at,self.never_used,self.granted_at,)==(other.status,other.kind,other.host,other.owner,other.scopes,other.expires_at,other.never_expires,other.sso,other.sso_orgs,other.permissions,other.undetermined,other.reason,other.checked_at,other.last_used_at,other.never_used,other.granted_at,)
   return NotImplemented
  return __eq__
-_32 = __create_fn__
+_26 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -293,7 +241,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_33 = __create_fn__
+_27 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -301,13 +249,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_34 = __create_fn__
+_28 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.status,self.kind,self.host,self.owner,self.scopes,self.expires_at,self.never_expires,self.sso,self.sso_orgs,self.permissions,self.undetermined,self.reason,self.checked_at,self.last_used_at,self.never_used,self.granted_at,))
  return __hash__
-_35 = __create_fn__
+_29 = __create_fn__
 
 def __create_fn__(_type_secret, _type_candidates, _type_info, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_info, _return_type):
  def __init__(self,secret:_type_secret,candidates:_type_candidates,info:_type_info=_dflt_info)->_return_type:
@@ -315,13 +263,13 @@ def __create_fn__(_type_secret, _type_candidates, _type_info, MISSING, _HAS_DEFA
   __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)
   __dataclass_builtins_object__.__setattr__(self,'info',info)
  return __init__
-_36 = __create_fn__
+_30 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(secret={self.secret!r}, candidates={self.candidates!r}, info={self.info!r})"
  return __repr__
-_37 = __create_fn__
+_31 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -329,7 +277,7 @@ def __create_fn__():
    return (self.secret,self.candidates,self.info,)==(other.secret,other.candidates,other.info,)
   return NotImplemented
  return __eq__
-_38 = __create_fn__
+_32 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -337,7 +285,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_39 = __create_fn__
+_33 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -345,13 +293,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_40 = __create_fn__
+_34 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.secret,self.candidates,self.info,))
  return __hash__
-_41 = __create_fn__
+_35 = __create_fn__
 
 def __create_fn__(_type_rule_id, _type_message, _type_severity, _type_confidence, _type_location, _type_token, _type_context, _type_token_info, _type_related, _type_remediation, _type_suppressed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_context, _dflt_token_info, _dflt_related, _dflt_remediation, _dflt_suppressed, _return_type):
  def __init__(self,rule_id:_type_rule_id,message:_type_message,severity:_type_severity,confidence:_type_confidence,location:_type_location,token:_type_token,context:_type_context=_HAS_DEFAULT_FACTORY,token_info:_type_token_info=_dflt_token_info,related:_type_related=_dflt_related,remediation:_type_remediation=_dflt_remediation,suppressed:_type_suppressed=_dflt_suppressed)->_return_type:
@@ -367,13 +315,13 @@ def __create_fn__(_type_rule_id, _type_message, _type_severity, _type_confidence
   __dataclass_builtins_object__.__setattr__(self,'remediation',remediation)
   __dataclass_builtins_object__.__setattr__(self,'suppressed',suppressed)
  return __init__
-_42 = __create_fn__
+_36 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(rule_id={self.rule_id!r}, message={self.message!r}, severity={self.severity!r}, confidence={self.confidence!r}, location={self.location!r}, token={self.token!r}, context={self.context!r}, token_info={self.token_info!r}, related={self.related!r}, remediation={self.remediation!r}, suppressed={self.suppressed!r})"
  return __repr__
-_43 = __create_fn__
+_37 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -381,7 +329,7 @@ def __create_fn__():
    return (self.rule_id,self.message,self.severity,self.confidence,self.location,self.token,self.context,self.token_info,self.related,self.remediation,self.suppressed,)==(other.rule_id,other.message,other.severity,other.confidence,other.location,other.token,other.context,other.token_info,other.related,other.remediation,other.suppressed,)
   return NotImplemented
  return __eq__
-_44 = __create_fn__
+_38 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -389,7 +337,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_45 = __create_fn__
+_39 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -397,13 +345,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_46 = __create_fn__
+_40 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.rule_id,self.message,self.severity,self.confidence,self.location,self.token,self.context,self.token_info,self.related,self.remediation,self.suppressed,))
  return __hash__
-_47 = __create_fn__
+_41 = __create_fn__
 
 def __create_fn__(_type_path, _type_reason, _type_detail, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_detail, _return_type):
  def __init__(self,path:_type_path,reason:_type_reason,detail:_type_detail=_dflt_detail)->_return_type:
@@ -411,13 +359,13 @@ def __create_fn__(_type_path, _type_reason, _type_detail, MISSING, _HAS_DEFAULT_
   __dataclass_builtins_object__.__setattr__(self,'reason',reason)
   __dataclass_builtins_object__.__setattr__(self,'detail',detail)
  return __init__
-_48 = __create_fn__
+_42 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(path={self.path!r}, reason={self.reason!r}, detail={self.detail!r})"
  return __repr__
-_49 = __create_fn__
+_43 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -425,7 +373,7 @@ def __create_fn__():
    return (self.path,self.reason,self.detail,)==(other.path,other.reason,other.detail,)
   return NotImplemented
  return __eq__
-_50 = __create_fn__
+_44 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -433,7 +381,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_51 = __create_fn__
+_45 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -441,13 +389,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_52 = __create_fn__
+_46 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.path,self.reason,self.detail,))
  return __hash__
-_53 = __create_fn__
+_47 = __create_fn__
 
 def __create_fn__(_type_files_scanned, _type_bytes_scanned, _type_skipped, _type_suppressed, _type_notices, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_files_scanned, _dflt_bytes_scanned, _dflt_skipped, _dflt_suppressed, _dflt_notices, _return_type):
  def __init__(self,files_scanned:_type_files_scanned=_dflt_files_scanned,bytes_scanned:_type_bytes_scanned=_dflt_bytes_scanned,skipped:_type_skipped=_HAS_DEFAULT_FACTORY,suppressed:_type_suppressed=_dflt_suppressed,notices:_type_notices=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -457,13 +405,13 @@ def __create_fn__(_type_files_scanned, _type_bytes_scanned, _type_skipped, _type
   self.suppressed=suppressed
   self.notices=_dflt_notices() if notices is _HAS_DEFAULT_FACTORY else notices
  return __init__
-_54 = __create_fn__
+_48 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(files_scanned={self.files_scanned!r}, bytes_scanned={self.bytes_scanned!r}, skipped={self.skipped!r}, suppressed={self.suppressed!r}, notices={self.notices!r})"
  return __repr__
-_55 = __create_fn__
+_49 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -471,7 +419,7 @@ def __create_fn__():
    return (self.files_scanned,self.bytes_scanned,self.skipped,self.suppressed,self.notices,)==(other.files_scanned,other.bytes_scanned,other.skipped,other.suppressed,other.notices,)
   return NotImplemented
  return __eq__
-_56 = __create_fn__
+_50 = __create_fn__
 
 def __create_fn__(_type_literals, _type_before, _type_after, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_before, _dflt_after, _return_type):
  def __init__(self,literals:_type_literals,before:_type_before=_dflt_before,after:_type_after=_dflt_after)->_return_type:
@@ -479,13 +427,13 @@ def __create_fn__(_type_literals, _type_before, _type_after, MISSING, _HAS_DEFAU
   __dataclass_builtins_object__.__setattr__(self,'before',before)
   __dataclass_builtins_object__.__setattr__(self,'after',after)
  return __init__
-_57 = __create_fn__
+_51 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(literals={self.literals!r}, before={self.before!r}, after={self.after!r})"
  return __repr__
-_58 = __create_fn__
+_52 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -493,7 +441,7 @@ def __create_fn__():
    return (self.literals,self.before,self.after,)==(other.literals,other.before,other.after,)
   return NotImplemented
  return __eq__
-_59 = __create_fn__
+_53 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -501,7 +449,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_60 = __create_fn__
+_54 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -509,13 +457,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_61 = __create_fn__
+_55 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.literals,self.before,self.after,))
  return __hash__
-_62 = __create_fn__
+_56 = __create_fn__
 
 def __create_fn__(_type_id, _type_name, _type_kind, _type_severity, _type_confidence, _type_description, _type_remediation, _type_source, _type_references, _type_custom, _type_examples, _type_negative_examples, _type_opt_in, _type_token_kind, _type_pattern, _type_keywords, _type_validator, _type_entropy, _type_paths, _type_window, _type_trigger, _type_check, _type_params, _type_requires, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_references, _dflt_custom, _dflt_examples, _dflt_negative_examples, _dflt_opt_in, _dflt_token_kind, _dflt_pattern, _dflt_keywords, _dflt_validator, _dflt_entropy, _dflt_paths, _dflt_window, _dflt_trigger, _dflt_check, _dflt_params, _dflt_requires, _return_type):
  def __init__(self,id:_type_id,name:_type_name,kind:_type_kind,severity:_type_severity,confidence:_type_confidence,description:_type_description,remediation:_type_remediation,source:_type_source,references:_type_references=_dflt_references,custom:_type_custom=_dflt_custom,examples:_type_examples=_dflt_examples,negative_examples:_type_negative_examples=_dflt_negative_examples,opt_in:_type_opt_in=_dflt_opt_in,token_kind:_type_token_kind=_dflt_token_kind,pattern:_type_pattern=_dflt_pattern,keywords:_type_keywords=_dflt_keywords,validator:_type_validator=_dflt_validator,entropy:_type_entropy=_dflt_entropy,paths:_type_paths=_dflt_paths,window:_type_window=_dflt_window,trigger:_type_trigger=_dflt_trigger,check:_type_check=_dflt_check,params:_type_params=_HAS_DEFAULT_FACTORY,requires:_type_requires=_dflt_requires)->_return_type:
@@ -544,13 +492,13 @@ def __create_fn__(_type_id, _type_name, _type_kind, _type_severity, _type_confid
   __dataclass_builtins_object__.__setattr__(self,'params',_dflt_params() if params is _HAS_DEFAULT_FACTORY else params)
   __dataclass_builtins_object__.__setattr__(self,'requires',requires)
  return __init__
-_63 = __create_fn__
+_57 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(id={self.id!r}, name={self.name!r}, kind={self.kind!r}, severity={self.severity!r}, confidence={self.confidence!r}, description={self.description!r}, remediation={self.remediation!r}, source={self.source!r}, references={self.references!r}, custom={self.custom!r}, examples={self.examples!r}, negative_examples={self.negative_examples!r}, opt_in={self.opt_in!r}, token_kind={self.token_kind!r}, pattern={self.pattern!r}, keywords={self.keywords!r}, validator={self.validator!r}, entropy={self.entropy!r}, paths={self.paths!r}, window={self.window!r}, trigger={self.trigger!r}, check={self.check!r}, params={self.params!r}, requires={self.requires!r})"
  return __repr__
-_64 = __create_fn__
+_58 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -558,7 +506,7 @@ def __create_fn__():
    return (self.id,self.name,self.kind,self.severity,self.confidence,self.description,self.remediation,self.source,self.references,self.custom,self.examples,self.negative_examples,self.opt_in,self.token_kind,self.pattern,self.keywords,self.validator,self.entropy,self.paths,self.window,self.trigger,self.check,self.params,self.requires,)==(other.id,other.name,other.kind,other.severity,other.confidence,other.description,other.remediation,other.source,other.references,other.custom,other.examples,other.negative_examples,other.opt_in,other.token_kind,other.pattern,other.keywords,other.validator,other.entropy,other.paths,other.window,other.trigger,other.check,other.params,other.requires,)
   return NotImplemented
  return __eq__
-_65 = __create_fn__
+_59 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -566,7 +514,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_66 = __create_fn__
+_60 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -574,13 +522,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_67 = __create_fn__
+_61 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.id,self.name,self.kind,self.severity,self.confidence,self.description,self.remediation,self.source,self.references,self.custom,self.examples,self.negative_examples,self.opt_in,self.token_kind,self.pattern,self.keywords,self.validator,self.entropy,self.paths,self.window,self.trigger,self.check,self.params,self.requires,))
  return __hash__
-_68 = __create_fn__
+_62 = __create_fn__
 
 def __create_fn__(_type_tokens, _type_findings, _type_suppressed, _type_stats, _type_notices, _type_fleet, _type_places, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_notices, _dflt_fleet, _dflt_places, _return_type):
  def __init__(self,tokens:_type_tokens,findings:_type_findings,suppressed:_type_suppressed,stats:_type_stats,notices:_type_notices=_HAS_DEFAULT_FACTORY,fleet:_type_fleet=_dflt_fleet,places:_type_places=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -592,13 +540,13 @@ def __create_fn__(_type_tokens, _type_findings, _type_suppressed, _type_stats, _
   self.fleet=fleet
   self.places=_dflt_places() if places is _HAS_DEFAULT_FACTORY else places
  return __init__
-_69 = __create_fn__
+_63 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(tokens={self.tokens!r}, findings={self.findings!r}, suppressed={self.suppressed!r}, stats={self.stats!r}, notices={self.notices!r}, fleet={self.fleet!r}, places={self.places!r})"
  return __repr__
-_70 = __create_fn__
+_64 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -606,7 +554,7 @@ def __create_fn__():
    return (self.tokens,self.findings,self.suppressed,self.stats,self.notices,self.fleet,self.places,)==(other.tokens,other.findings,other.suppressed,other.stats,other.notices,other.fleet,other.places,)
   return NotImplemented
  return __eq__
-_71 = __create_fn__
+_65 = __create_fn__
 
 def __create_fn__(_type_rule_id, _type_message, _type_location, _type_secret, _type_context, _type_severity, _type_suppress, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_secret, _dflt_context, _dflt_severity, _dflt_suppress, _return_type):
  def __init__(self,rule_id:_type_rule_id,message:_type_message,location:_type_location,secret:_type_secret=_dflt_secret,context:_type_context=_HAS_DEFAULT_FACTORY,severity:_type_severity=_dflt_severity,suppress:_type_suppress=_dflt_suppress)->_return_type:
@@ -618,13 +566,13 @@ def __create_fn__(_type_rule_id, _type_message, _type_location, _type_secret, _t
   __dataclass_builtins_object__.__setattr__(self,'severity',severity)
   __dataclass_builtins_object__.__setattr__(self,'suppress',suppress)
  return __init__
-_72 = __create_fn__
+_66 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(rule_id={self.rule_id!r}, message={self.message!r}, location={self.location!r}, secret={self.secret!r}, context={self.context!r}, severity={self.severity!r}, suppress={self.suppress!r})"
  return __repr__
-_73 = __create_fn__
+_67 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -632,7 +580,7 @@ def __create_fn__():
    return (self.rule_id,self.message,self.location,self.secret,self.context,self.severity,self.suppress,)==(other.rule_id,other.message,other.location,other.secret,other.context,other.severity,other.suppress,)
   return NotImplemented
  return __eq__
-_74 = __create_fn__
+_68 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -640,7 +588,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_75 = __create_fn__
+_69 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -648,11 +596,63 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_76 = __create_fn__
+_70 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.rule_id,self.message,self.location,self.secret,self.context,self.severity,self.suppress,))
+ return __hash__
+_71 = __create_fn__
+
+def __create_fn__(_type_id, _type_prefix, _type_name, _type_checksum, _type_identity, _type_identity_params, _type_pat, _type_classic, _type_revocable, _type_settings, _type_body, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_identity_params, _dflt_pat, _dflt_classic, _dflt_revocable, _dflt_settings, _dflt_body, _return_type):
+ def __init__(self,id:_type_id,prefix:_type_prefix,name:_type_name,checksum:_type_checksum,identity:_type_identity,identity_params:_type_identity_params=_HAS_DEFAULT_FACTORY,pat:_type_pat=_dflt_pat,classic:_type_classic=_dflt_classic,revocable:_type_revocable=_dflt_revocable,settings:_type_settings=_dflt_settings,body:_type_body=_dflt_body)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'id',id)
+  __dataclass_builtins_object__.__setattr__(self,'prefix',prefix)
+  __dataclass_builtins_object__.__setattr__(self,'name',name)
+  __dataclass_builtins_object__.__setattr__(self,'checksum',checksum)
+  __dataclass_builtins_object__.__setattr__(self,'identity',identity)
+  __dataclass_builtins_object__.__setattr__(self,'identity_params',_dflt_identity_params() if identity_params is _HAS_DEFAULT_FACTORY else identity_params)
+  __dataclass_builtins_object__.__setattr__(self,'pat',pat)
+  __dataclass_builtins_object__.__setattr__(self,'classic',classic)
+  __dataclass_builtins_object__.__setattr__(self,'revocable',revocable)
+  __dataclass_builtins_object__.__setattr__(self,'settings',settings)
+  __dataclass_builtins_object__.__setattr__(self,'body',body)
+ return __init__
+_72 = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(id={self.id!r}, prefix={self.prefix!r}, name={self.name!r}, checksum={self.checksum!r}, identity={self.identity!r}, identity_params={self.identity_params!r}, pat={self.pat!r}, classic={self.classic!r}, revocable={self.revocable!r}, settings={self.settings!r}, body={self.body!r})"
+ return __repr__
+_73 = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.id,self.prefix,self.name,self.checksum,self.identity,self.identity_params,self.pat,self.classic,self.revocable,self.settings,self.body,)==(other.id,other.prefix,other.name,other.checksum,other.identity,other.identity_params,other.pat,other.classic,other.revocable,other.settings,other.body,)
+  return NotImplemented
+ return __eq__
+_74 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('id','prefix','name','checksum','identity','identity_params','pat','classic','revocable','settings','body',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+_75 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('id','prefix','name','checksum','identity','identity_params','pat','classic','revocable','settings','body',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+_76 = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.id,self.prefix,self.name,self.checksum,self.identity,self.identity_params,self.pat,self.classic,self.revocable,self.settings,self.body,))
  return __hash__
 _77 = __create_fn__
 
@@ -4438,12 +4438,6 @@ def __create_fn__():
 _570 = __create_fn__
 
 TEXTS = (
-    "def __create_fn__(_type_id, _type_prefix, _type_name, _type_checksum, _type_identity, _type_identity_params, _type_pat, _type_classic, _type_revocable, _type_settings, _type_body, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_identity_params, _dflt_pat, _dflt_classic, _dflt_revocable, _dflt_settings, _dflt_body, _return_type):\n def __init__(self,id:_type_id,prefix:_type_prefix,name:_type_name,checksum:_type_checksum,identity:_type_identity,identity_params:_type_identity_params=_HAS_DEFAULT_FACTORY,pat:_type_pat=_dflt_pat,classic:_type_classic=_dflt_classic,revocable:_type_revocable=_dflt_revocable,settings:_type_settings=_dflt_settings,body:_type_body=_dflt_body)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'id',id)\n  __dataclass_builtins_object__.__setattr__(self,'prefix',prefix)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'checksum',checksum)\n  __dataclass_builtins_object__.__setattr__(self,'identity',identity)\n  __dataclass_builtins_object__.__setattr__(self,'identity_params',_dflt_identity_params() if identity_params is _HAS_DEFAULT_FACTORY else identity_params)\n  __dataclass_builtins_object__.__setattr__(self,'pat',pat)\n  __dataclass_builtins_object__.__setattr__(self,'classic',classic)\n  __dataclass_builtins_object__.__setattr__(self,'revocable',revocable)\n  __dataclass_builtins_object__.__setattr__(self,'settings',settings)\n  __dataclass_builtins_object__.__setattr__(self,'body',body)\n return __init__",
-    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(id={self.id!r}, prefix={self.prefix!r}, name={self.name!r}, checksum={self.checksum!r}, identity={self.identity!r}, identity_params={self.identity_params!r}, pat={self.pat!r}, classic={self.classic!r}, revocable={self.revocable!r}, settings={self.settings!r}, body={self.body!r})"\n return __repr__',
-    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.id,self.prefix,self.name,self.checksum,self.identity,self.identity_params,self.pat,self.classic,self.revocable,self.settings,self.body,)==(other.id,other.prefix,other.name,other.checksum,other.identity,other.identity_params,other.pat,other.classic,other.revocable,other.settings,other.body,)\n  return NotImplemented\n return __eq__',
-    'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'id\',\'prefix\',\'name\',\'checksum\',\'identity\',\'identity_params\',\'pat\',\'classic\',\'revocable\',\'settings\',\'body\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
-    'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'id\',\'prefix\',\'name\',\'checksum\',\'identity\',\'identity_params\',\'pat\',\'classic\',\'revocable\',\'settings\',\'body\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
-    'def __create_fn__():\n def __hash__(self):\n  return hash((self.id,self.prefix,self.name,self.checksum,self.identity,self.identity_params,self.pat,self.classic,self.revocable,self.settings,self.body,))\n return __hash__',
     "def __create_fn__(_type_path, _type_line, _type_column, _type_offset, _type_binary, _type_note, _type_commit, _type_commit_date, _type_in_head, _type_blob, _type_moved_from, _type_author_name, _type_author_email, _type_repository, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_line, _dflt_column, _dflt_offset, _dflt_binary, _dflt_note, _dflt_commit, _dflt_commit_date, _dflt_in_head, _dflt_blob, _dflt_moved_from, _dflt_author_name, _dflt_author_email, _dflt_repository, _return_type):\n def __init__(self,path:_type_path,line:_type_line=_dflt_line,column:_type_column=_dflt_column,offset:_type_offset=_dflt_offset,binary:_type_binary=_dflt_binary,note:_type_note=_dflt_note,commit:_type_commit=_dflt_commit,commit_date:_type_commit_date=_dflt_commit_date,in_head:_type_in_head=_dflt_in_head,blob:_type_blob=_dflt_blob,moved_from:_type_moved_from=_dflt_moved_from,author_name:_type_author_name=_dflt_author_name,author_email:_type_author_email=_dflt_author_email,repository:_type_repository=_dflt_repository)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n  __dataclass_builtins_object__.__setattr__(self,'column',column)\n  __dataclass_builtins_object__.__setattr__(self,'offset',offset)\n  __dataclass_builtins_object__.__setattr__(self,'binary',binary)\n  __dataclass_builtins_object__.__setattr__(self,'note',note)\n  __dataclass_builtins_object__.__setattr__(self,'commit',commit)\n  __dataclass_builtins_object__.__setattr__(self,'commit_date',commit_date)\n  __dataclass_builtins_object__.__setattr__(self,'in_head',in_head)\n  __dataclass_builtins_object__.__setattr__(self,'blob',blob)\n  __dataclass_builtins_object__.__setattr__(self,'moved_from',moved_from)\n  __dataclass_builtins_object__.__setattr__(self,'author_name',author_name)\n  __dataclass_builtins_object__.__setattr__(self,'author_email',author_email)\n  __dataclass_builtins_object__.__setattr__(self,'repository',repository)\n return __init__",
     'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, line={self.line!r}, column={self.column!r}, offset={self.offset!r}, binary={self.binary!r}, note={self.note!r}, commit={self.commit!r}, commit_date={self.commit_date!r}, in_head={self.in_head!r}, blob={self.blob!r}, moved_from={self.moved_from!r}, author_name={self.author_name!r}, author_email={self.author_email!r}, repository={self.repository!r})"\n return __repr__',
     'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.line,self.column,self.offset,self.binary,self.note,self.commit,self.commit_date,self.in_head,self.blob,self.moved_from,self.author_name,self.author_email,self.repository,)==(other.path,other.line,other.column,other.offset,other.binary,other.note,other.commit,other.commit_date,other.in_head,other.blob,other.moved_from,other.author_name,other.author_email,other.repository,)\n  return NotImplemented\n return __eq__',
@@ -4516,6 +4510,12 @@ TEXTS = (
     'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'rule_id\',\'message\',\'location\',\'secret\',\'context\',\'severity\',\'suppress\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
     'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'rule_id\',\'message\',\'location\',\'secret\',\'context\',\'severity\',\'suppress\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
     'def __create_fn__():\n def __hash__(self):\n  return hash((self.rule_id,self.message,self.location,self.secret,self.context,self.severity,self.suppress,))\n return __hash__',
+    "def __create_fn__(_type_id, _type_prefix, _type_name, _type_checksum, _type_identity, _type_identity_params, _type_pat, _type_classic, _type_revocable, _type_settings, _type_body, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_identity_params, _dflt_pat, _dflt_classic, _dflt_revocable, _dflt_settings, _dflt_body, _return_type):\n def __init__(self,id:_type_id,prefix:_type_prefix,name:_type_name,checksum:_type_checksum,identity:_type_identity,identity_params:_type_identity_params=_HAS_DEFAULT_FACTORY,pat:_type_pat=_dflt_pat,classic:_type_classic=_dflt_classic,revocable:_type_revocable=_dflt_revocable,settings:_type_settings=_dflt_settings,body:_type_body=_dflt_body)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'id',id)\n  __dataclass_builtins_object__.__setattr__(self,'prefix',prefix)\n  __dataclass_builtins_object__.__setattr__(self,'name',name)\n  __dataclass_builtins_object__.__setattr__(self,'checksum',checksum)\n  __dataclass_builtins_object__.__setattr__(self,'identity',identity)\n  __dataclass_builtins_object__.__setattr__(self,'identity_params',_dflt_identity_params() if identity_params is _HAS_DEFAULT_FACTORY else identity_params)\n  __dataclass_builtins_object__.__setattr__(self,'pat',pat)\n  __dataclass_builtins_object__.__setattr__(self,'classic',classic)\n  __dataclass_builtins_object__.__setattr__(self,'revocable',revocable)\n  __dataclass_builtins_object__.__setattr__(self,'settings',settings)\n  __dataclass_builtins_object__.__setattr__(self,'body',body)\n return __init__",
+    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(id={self.id!r}, prefix={self.prefix!r}, name={self.name!r}, checksum={self.checksum!r}, identity={self.identity!r}, identity_params={self.identity_params!r}, pat={self.pat!r}, classic={self.classic!r}, revocable={self.revocable!r}, settings={self.settings!r}, body={self.body!r})"\n return __repr__',
+    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.id,self.prefix,self.name,self.checksum,self.identity,self.identity_params,self.pat,self.classic,self.revocable,self.settings,self.body,)==(other.id,other.prefix,other.name,other.checksum,other.identity,other.identity_params,other.pat,other.classic,other.revocable,other.settings,other.body,)\n  return NotImplemented\n return __eq__',
+    'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'id\',\'prefix\',\'name\',\'checksum\',\'identity\',\'identity_params\',\'pat\',\'classic\',\'revocable\',\'settings\',\'body\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
+    'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'id\',\'prefix\',\'name\',\'checksum\',\'identity\',\'identity_params\',\'pat\',\'classic\',\'revocable\',\'settings\',\'body\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
+    'def __create_fn__():\n def __hash__(self):\n  return hash((self.id,self.prefix,self.name,self.checksum,self.identity,self.identity_params,self.pat,self.classic,self.revocable,self.settings,self.body,))\n return __hash__',
     "def __create_fn__(_type_message, _type_severity, _type_remediation, _type_confidence, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_severity, _dflt_remediation, _dflt_confidence, _return_type):\n def __init__(self,message:_type_message,severity:_type_severity=_dflt_severity,remediation:_type_remediation=_dflt_remediation,confidence:_type_confidence=_dflt_confidence)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'message',message)\n  __dataclass_builtins_object__.__setattr__(self,'severity',severity)\n  __dataclass_builtins_object__.__setattr__(self,'remediation',remediation)\n  __dataclass_builtins_object__.__setattr__(self,'confidence',confidence)\n return __init__",
     'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(message={self.message!r}, severity={self.severity!r}, remediation={self.remediation!r}, confidence={self.confidence!r})"\n return __repr__',
     'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.message,self.severity,self.remediation,self.confidence,)==(other.message,other.severity,other.remediation,other.confidence,)\n  return NotImplemented\n return __eq__',
