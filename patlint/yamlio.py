@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from itertools import accumulate, tee
+from operator import sub
 from typing import Any
 
 from patlint.errors import ConfigError
@@ -12,19 +14,29 @@ MAX_EXPANDED_NODES = 1_000_000
 MAX_DEPTH = 200
 
 
-_BRACKETS = re.compile(r"[\[\]{}]")
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def flow_depth(text: str) -> int:
-    """Deepest `[`/`{` nesting (an over-estimate when brackets sit inside quoted strings)."""
-    depth = deepest = 0
-    for m in _BRACKETS.finditer(text):
-        if m.group() in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif depth:
-            depth -= 1
-    return deepest
+    """Deepest `[`/`{` nesting (an over-estimate when brackets sit inside quoted strings; a
+    `]`/`}` with nothing open is ignored), without a Python loop over the brackets (a CI
+    workflow's `${{ }}` expressions are hundreds of them).
+
+    The depth after each bracket is the running sum of the steps (+1 open, -1 close) minus its
+    running minimum so far (0 included): a closer that would go below 0 only lowers that minimum.
+    """
+    sums, lows = tee(
+        accumulate(map(_BRACKET_STEP.__getitem__, _NOT_BRACKETS.sub("", text)), initial=0)
+    )
+    depth: int = max(map(sub, sums, accumulate(lows, min)))
+    return depth
+
+
+def flow_deeper_than(text: str, limit: int) -> bool:
+    """`flow_depth(text) > limit`, without its walk for most texts: nesting is at most the
+    number of opening brackets."""
+    return text.count("[") + text.count("{") > limit and flow_depth(text) > limit
 
 
 def _loader() -> Any:
@@ -82,7 +94,7 @@ def safe_load(text: str, where: str, *, error: type[ConfigError] = ConfigError) 
 
     if len(text) > MAX_BYTES:
         raise error(f"{where}: larger than {MAX_BYTES >> 20} MB, refused")
-    if max(flow_depth(text), block_depth(text)) > MAX_DEPTH:
+    if flow_deeper_than(text, MAX_DEPTH) or block_depth(text) > MAX_DEPTH:
         # libyaml recurses per level: refuse before it can overflow the C stack.
         raise error(f"{where}: nested deeper than {MAX_DEPTH} levels, refused")
     loader = _loader()(text)  # one parse: compose, check the node graph, then construct it

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from patlint.errors import ConfigError, RuleError
-from patlint.yamlio import flow_depth, safe_load
+from patlint.yamlio import flow_deeper_than, flow_depth, safe_load
 
 
 def bomb(levels: int) -> str:
@@ -35,6 +37,26 @@ def test_deep_flow_nesting_refused_before_libyaml_sees_it() -> None:
     assert flow_depth(text) == 100_000
     with pytest.raises(RuleError, match=r"rules\.yml: nested deeper than 200 levels, refused"):
         safe_load(text, "rules.yml", error=RuleError)
+
+
+def _depth_by_hand(text: str) -> int:
+    depth = deepest = 0
+    for c in text:
+        if c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}" and depth:
+            depth -= 1  # a closer with nothing open is ignored
+    return deepest
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("[]{}a '\"")), max_size=200), st.integers(0, 12))
+def test_flow_depth_is_the_nesting_a_hand_count_gives(text: str, limit: int) -> None:
+    """The one flow-nesting count (config, rules, gh hosts and CI YAML all use it) is the
+    clamped running count of brackets, and its short cut agrees with it."""
+    assert flow_depth(text) == _depth_by_hand(text)
+    assert flow_deeper_than(text, limit) == (_depth_by_hand(text) > limit)
 
 
 def test_deep_block_nesting_refused() -> None:

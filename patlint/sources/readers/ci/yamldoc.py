@@ -13,10 +13,11 @@ import re
 from collections.abc import Iterator
 from collections.abc import Mapping as CMapping
 from dataclasses import dataclass, field
-from itertools import accumulate, tee
-from operator import sub
+from itertools import accumulate
 from types import MappingProxyType
 from typing import Any, NamedTuple
+
+from patlint.yamlio import flow_deeper_than, flow_depth
 
 Path = tuple[str | int, ...]
 NODE_BUDGET = 200_000  # unique nodes walked per file
@@ -48,29 +49,13 @@ def format_path(path: Path) -> str:
     return out or "(document)"
 
 
-_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
-_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _INDENT = re.compile(r"(?m)^ +(?=\S)")
-
-
-def _bracket_depth(text: str) -> int:
-    """How deep `[`/`{` nest (a `]`/`}` with nothing open is ignored), without a Python loop
-    over the brackets: a `${{ }}` expression is two of each, so a workflow has hundreds.
-
-    The depth after each bracket is the running sum of the steps (+1 open, -1 close) minus its
-    running minimum so far (0 included): a closer that would go below 0 only lowers that minimum.
-    """
-    sums, lows = tee(
-        accumulate(map(_BRACKET_STEP.__getitem__, _NOT_BRACKETS.sub("", text)), initial=0)
-    )
-    depth: int = max(map(sub, sums, accumulate(lows, min)))
-    return depth
 
 
 def _nesting_estimate(text: str) -> int:
     """An upper bound on how deep the YAML nests (flow brackets, indentation)."""
     indent = max(map(len, _INDENT.findall(text)), default=0)
-    return max(_bracket_depth(text), indent // 2)
+    return max(flow_depth(text), indent // 2)
 
 
 def _too_deep(text: str) -> bool:
@@ -79,9 +64,7 @@ def _too_deep(text: str) -> bool:
     the number of opening brackets."""
     if _DEEP_SPACES in text and _DEEP_INDENT.search(text) is not None:
         return True
-    if text.count("[") + text.count("{") <= MAX_NESTING:
-        return False
-    return _bracket_depth(text) > MAX_NESTING
+    return flow_deeper_than(text, MAX_NESTING)
 
 
 # Where an alias (`*name`) could start: at a token's start (after a blank or line break, a flow
