@@ -32,6 +32,7 @@ it is the only place that does, and it never shows it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -46,6 +47,7 @@ from patlint.tokenforms import (
     HEX_TABLE,
     PREFIXES,
     b64_decodings,
+    b64_fragments,
     escape_length,
     fragments_of,
     hex_b64_regex,
@@ -75,7 +77,13 @@ _HEX_OF_HEX40 = re.compile(r"(?:3[0-9]|[46][1-6]){40}")
 # Every shape starts with one of these (any case): no match, no need for the shapes regex.
 _PREFIX = re.compile(f"[Gg][Hh][{_SHORT}{_SHORT.upper()}]_|[Gg][Ii][Tt][Hh][Uu][Bb]_[Pp][Aa][Tt]_")
 _HEAD = 8  # a learned token (8 characters or more) is looked up by its first 8
-_LONG_B64_MIN = 32  # the shortest base64 that can hide a token of a known shape
+_LONGEST_PREFIX = max(map(len, PREFIXES))  # `github_pat_`
+# The shortest string a shape matches is `ghs_<1 digit>_<16>`, 22 characters: its base64 holds
+# at least 28 characters it fixes (at the worst of the three alignments), so no base64 run
+# shorter than that hides a token of a known shape (a learned token's can be shorter: see
+# `_b64_gate`). Tested: tests/test_redaction.py (the shortest token of every shape).
+_SHORTEST_SHAPED = 22
+_LONG_B64_MIN = min(map(len, b64_fragments(b"\0" * _SHORTEST_SHAPED)))
 _HEX_RUN_MIN = 40  # `_HEX_RUN`: a 40-hex token, or longer hex that may hold one
 MAX_DEPTH = 2  # base64 in percent-encoding (or the other way round) is as deep as we look
 
@@ -252,8 +260,36 @@ class Redactor:
 
     def _sub_tokens(self, text: str) -> str:
         """`text` with every raw token replaced: learned ones of no known shape, then shapes."""
-        text = self._sub_other(text)
-        return self._regexes()[0].sub(self._preview, text)
+        return self._sub_shapes(self._sub_other(text))
+
+    def _sub_shapes(self, text: str) -> str:
+        """`text` with every token of a known shape replaced by its preview. Where another
+        token starts inside a match (a prefix that begins a shape of its own), each part gets
+        a preview: with nothing between two tokens (`ghp_<body>ghr_<body>`) the first shape's
+        body class took the second prefix's letters (`…ghr`) and stopped at its `_`, and the
+        second token was written whole. The stretch grows to the end of the last token found
+        in it (an installation token's JWT takes a following token's `_` and letters as its
+        own, up to a `.` the next token's JWT holds), and nothing of it is written as it was."""
+        shapes = self._regexes()[0]
+        pieces: list[str] = []
+        done = pos = 0
+        while (m := shapes.search(text, pos)) is not None:
+            start, end = m.span()
+            cuts = [start]
+            look = start + 1
+            while (inner := _PREFIX.search(text, look, end + _LONGEST_PREFIX)) is not None:
+                if inner.start() >= end:
+                    break
+                after = shapes.match(text, inner.start())
+                if after is not None:
+                    cuts.append(inner.start())
+                    end = max(end, after.end())
+                look = inner.start() + 1
+            cuts.append(end)
+            previews = [self._preview_of(text[a:b]) for a, b in itertools.pairwise(cuts)]
+            pieces += [text[done:start], "".join(previews)]
+            done = pos = end
+        return "".join(pieces) + text[done:] if pieces else text
 
     def __call__(self, text: str) -> str:
         """`text` with every token replaced by its preview: a few C-speed regex passes, and
@@ -294,11 +330,10 @@ class Redactor:
             text = self._sub_tokens(text)
         if self._hex or self.every_hex40:
             text = self._sub_hex_runs(text)
-        long = long_runs(text, B64_TABLE, _LONG_B64_MIN)
-        if long:
-            # a prefix's (or a 40-hex token's) base64 is a run of 32 characters or more
-            b64 = self._regexes()[1]
-            hits = [m.start() for lo, hi in long for rx in b64 for m in rx.finditer(text, lo, hi)]
+        if long_runs(text, B64_TABLE, self._b64_gate()):
+            # A prefix's fragment anywhere: a run too short to hide a shaped token may hide a
+            # learned one, re-cased or nested, that only the prefix before it points at.
+            hits = [m.start() for rx in self._regexes()[1] for m in rx.finditer(text)]
             hits += self._other_b64_hits(text)
             if hits:
                 text = self._replace_runs(text, hits, B64_CHARS, "base64")
@@ -313,6 +348,13 @@ class Redactor:
         if self._bodies is not None:
             text = self._bodies._sub_bodies(text)
         return text
+
+    def _b64_gate(self) -> int:
+        """The shortest base64 run that can hide a token this redactor knows: a text without
+        one is not searched for base64 at all (most messages)."""
+        if self._other_b64_min is None:
+            return _LONG_B64_MIN
+        return min(_LONG_B64_MIN, self._other_b64_min)
 
     def _hex_hits(self, text: str) -> list[int]:
         """Where hex text may hide a token: a prefix's hex, and (once 40-hex tokens are known,
@@ -330,7 +372,9 @@ class Redactor:
         return self._replace_runs(text, hits, B64_CHARS, "base64") if hits else text
 
     def _preview(self, m: re.Match[str]) -> str:
-        token = m.group()
+        return self._preview_of(m.group())
+
+    def _preview_of(self, token: str) -> str:
         known = self._previews.get(token.lower())
         if known is not None:
             return known

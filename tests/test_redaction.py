@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import time
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +16,7 @@ import pytest
 
 from patlint.model import Secret, redact
 from patlint.redaction import (
+    _SHAPES,
     RedactingWriter,
     Redactor,
     redact_text,
@@ -418,3 +420,65 @@ def test_a_hex_encoded_token_is_redacted(kind: str, rng: random.Random) -> None:
     commits = " ".join(make_token("legacy", rng) for _ in range(20))
     for r in redactors[:1]:
         assert r(f"{digests} {commits}") == f"{digests} {commits}"
+
+
+def test_the_shortest_token_of_every_shape_is_redacted_in_base64_alone_or_beside_a_long_run() -> (
+    None
+):
+    """The shortest string a shape matches (`ghs_<1 digit>_<16>`, 22 characters) is 28-30
+    base64 characters: fewer than the 32 once taken as the shortest base64 that can hide a
+    token, so such a run was decoded only when a longer run sat elsewhere in the same text,
+    and (for a while) not even then. Every alignment, alone and beside a 32+ run."""
+    shortest = ["ghs_1_abcdefghijklmnop", "ghp_" + "a1" * 10, "github_pat_" + "b2" * 10]
+    for token in shortest:
+        assert re.fullmatch(_SHAPES, token, re.IGNORECASE), token
+        assert not re.fullmatch(_SHAPES, token[:-1], re.IGNORECASE), token  # the shortest
+        for lead in ("", "x", "xy"):
+            encoded = base64.b64encode((lead + token).encode()).decode().rstrip("=")
+            for text in (encoded, f"{encoded} {'A' * 32}", f"{'A' * 32} {encoded}"):
+                out = Redactor()(text)
+                assert encoded not in out, (token, lead, text)
+
+
+def test_a_learned_token_in_a_short_base64_run_is_redacted_in_any_text() -> None:
+    """A learned token of no known shape is as short as 8 characters, its base64 as short as
+    11: found without any longer run in the text; and a re-cased spelling of it behind an
+    encoded prefix (only the prefix's fragment points at that run) beside a long run."""
+    learned = "CORP-b77e19a2f0"
+    r = Redactor([Secret(learned, "custom")])
+    alone = base64.b64encode(learned.encode()).decode()
+    assert alone not in r(f"value: {alone}")
+    mixed = base64.b64encode(b"ghp_corp-B77E19A2F0").decode()
+    assert mixed not in r(f"{mixed} {'A' * 32}")
+
+
+def test_two_tokens_with_nothing_between_are_both_redacted(rng: random.Random) -> None:
+    """`ghp_<body>ghr_<body>`: the first shape's body class took the second prefix's letters
+    (`…ghr`) and stopped at its `_`, so the second token was written whole (its prefix in the
+    first one's preview, its body after it) by an error message's redactor or any output where
+    the scan had not found them."""
+    kinds = ["ghp", "gho", "ghr", "github_pat", "ghs_jwt"]
+    for first in kinds:
+        for second in kinds:
+            a, b = make_token(first, rng), make_token(second, rng)
+            for text in (a + b, f"x{a}{b}y", a + b.upper(), a + b + a):
+                for out in (Redactor()(text), redact_text(text)):
+                    for t in (a, b):
+                        body = t.split("_", 1)[1] if t.startswith("gh") else t
+                        body = body.removeprefix("pat_")
+                        assert body[-20:].lower() not in out.lower(), (first, second, text, out)
+
+
+def test_a_prefix_inside_a_token_does_not_cut_it(rng: random.Random) -> None:
+    """A prefix's letters inside a token (an installation token's JWT holding `ghp_`, a
+    fine-grained token's first part ending in `gho`) never leave a piece of it unredacted."""
+    for _ in range(200):
+        jwt = make_token("ghs_jwt", rng)
+        at = rng.randrange(jwt.index("_", 4) + 1, len(jwt) - 30)  # in the JWT, after the app id
+        planted = jwt[:at] + rng.choice(["ghp_", "gho_", "github_pat_"]) + jwt[at:]
+        for out in (Redactor()(planted), redact_text(planted)):
+            assert planted[-24:] not in out and planted[at:][-24:] not in out, out
+        pat = make_token("github_pat", rng)
+        recut = pat[:30] + "gho" + pat[33:]  # `…gho_<second part>`
+        out = Redactor()(recut)
+        assert recut[34:][-20:] not in out and recut[11:31] not in out, out
