@@ -34,6 +34,7 @@ import contextlib
 import errno
 import itertools
 import os
+import re
 import stat
 import subprocess
 import threading
@@ -49,7 +50,16 @@ _HAS_PROC = os.path.isfile("/proc/self/stat")
 _SELF_TICKS = 2  # CPU ticks (10 ms) of patlint's reading thread that count as work
 
 # Files of a git directory git opens when it starts or resolves a revision (relative paths).
-_GIT_FILES = ("HEAD", "config", "commondir", "packed-refs", "shallow", "index", "gitdir")
+_GIT_FILES = (
+    "HEAD",
+    "config",
+    "config.worktree",
+    "commondir",
+    "packed-refs",
+    "shallow",
+    "index",
+    "gitdir",
+)
 _GIT_FILES_DEEP = ("info/grafts", "info/exclude", "info/attributes", "objects/info/alternates")
 _MAX_ALTERNATES = 5  # levels of alternates git itself follows
 _MAX_ENTRIES = 2_000_000  # entries looked at per repository (refs, loose objects, packs)
@@ -85,7 +95,7 @@ def _kind(path: str) -> str | None:
     a device, a socket, a link loop; None for a regular file or nothing at all."""
     try:
         mode = os.stat(path).st_mode  # follows links: what git's open() would reach
-    except FileNotFoundError:
+    except (FileNotFoundError, ValueError):  # ValueError: a NUL byte (git stops the name there)
         return None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
@@ -120,29 +130,79 @@ def read_small(path: str, limit: int = 1 << 16) -> str:
         os.close(fd)
 
 
-def find_git_dir(path: str) -> str | None:
-    """The git directory git would use for `path` (its `.git` folder, the folder a `.git` file
-    names, or a bare repository itself), found without running git; None when there is none.
-    Searched from the real path, as git does (it climbs from the folder it runs in, links
-    resolved): a link inside one repository to a folder of another is that other's."""
+def read_small_bytes(path: str, limit: int = 1 << 16) -> bytes:
+    """A regular file's first bytes, opened without blocking; b"" for anything else."""
+    if _kind(path) is not None:
+        return b""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError):
+        return b""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        return os.read(fd, limit)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
+def _git_path(data: bytes) -> str:
+    """A path as git reads it from `.git` (after `gitdir: `) or `commondir`: every byte but the
+    line breaks at its end, up to a NUL (git uses it as a C string); not decoded as UTF-8."""
+    return os.fsdecode(data.rstrip(b"\r\n").split(b"\0", 1)[0])
+
+
+def _valid_git_dir(path: str) -> bool:
+    """Whether git would take the folder as a repository and stop climbing there (it has
+    `HEAD`, `objects` and `refs`; git passes over an empty or partial `.git` folder)."""
+    return (
+        os.path.lexists(os.path.join(path, "HEAD"))
+        and os.path.isdir(os.path.join(path, "objects"))
+        and os.path.isdir(os.path.join(path, "refs"))
+    )
+
+
+def git_dirs(path: str) -> tuple[list[str], str | None]:
+    """(every git directory git looks at when it starts in `path`, the work tree's top): each
+    `.git` it passes over (an empty or partial folder: git opens its `HEAD` to see) and the one
+    it uses (a `.git` folder, the folder a `.git` file names, or a bare repository itself), found
+    without running git; ([], None) when there is none. Searched from the real path, as git
+    does (it climbs from the folder it runs in, links resolved): a link inside one repository
+    to a folder of another is that other's."""
     here = os.path.realpath(path)
+    seen: list[str] = []
     while True:
         dotgit = os.path.join(here, ".git")
         if os.path.lexists(dotgit):
             if os.path.isdir(dotgit):
-                return dotgit
-            text = read_small(dotgit)
-            if text.startswith("gitdir:"):
-                return os.path.normpath(os.path.join(here, text[7:].strip()))
-            return dotgit  # not a folder, not a `gitdir:` file: the pre-check names it
+                seen.append(dotgit)
+                if _valid_git_dir(dotgit):
+                    return seen, here
+            else:
+                data = read_small_bytes(dotgit)
+                if data.startswith(b"gitdir: "):
+                    seen.append(os.path.normpath(os.path.join(here, _git_path(data[8:]))))
+                else:
+                    seen.append(dotgit)  # not a folder, not a `gitdir:` file: named below
+                return seen, here
         if os.path.isdir(os.path.join(here, "objects")) and os.path.lexists(
             os.path.join(here, "HEAD")
         ):
-            return here  # a bare repository
+            return [*seen, here], None  # a bare repository
         parent = os.path.dirname(here)
         if parent == here:
-            return None
+            return seen, None
         here = parent
+
+
+def find_git_dir(path: str) -> str | None:
+    """The git directory git would use for `path` (its `.git` folder, the folder a `.git` file
+    names, or a bare repository itself), found without running git; None when there is none.
+    (See `git_dirs`: the last of them.)"""
+    dirs, _top = git_dirs(path)
+    return dirs[-1] if dirs else None
 
 
 def precheck(path: str, *, work_tree: bool = False) -> str | None:
@@ -156,21 +216,31 @@ def precheck(path: str, *, work_tree: bool = False) -> str | None:
 
     Only `stat` is used (nothing is opened but small regular files read without blocking), so
     the pre-check itself cannot hang."""
-    git_dir = find_git_dir(path)
-    if git_dir is None:
+    candidates, top = git_dirs(path)
+    if not candidates:
         return None
-    if work_tree:
-        found = _ignore_files(path)
+    if work_tree and top is not None:
+        found = _ignore_files(path, top)
         if found:
             return found
+    budget = [_MAX_ENTRIES]
+    for git_dir in candidates:
+        found = _check_git_dir(git_dir, budget)
+        if found:
+            return found
+    return None
+
+
+def _check_git_dir(git_dir: str, budget: list[int]) -> str | None:
+    """The first file of the git directory `git_dir` (and its common directory) git would block
+    on, as a sentence; None when there is none."""
     what = _kind(git_dir)
     if what is not None:
         return f"{git_dir} is {what}"
     dirs = [git_dir]
-    common = read_small(os.path.join(git_dir, "commondir")).strip()
+    common = _git_path(read_small_bytes(os.path.join(git_dir, "commondir")))
     if common:
         dirs.append(os.path.normpath(os.path.join(git_dir, common)))
-    budget = [_MAX_ENTRIES]
     for d in dirs:
         for name in (*_GIT_FILES, *_GIT_FILES_DEEP, *_shared_indexes(d)):
             what = _kind(os.path.join(d, name))
@@ -197,22 +267,20 @@ def _shared_indexes(git_dir: str) -> list[str]:
         return []
 
 
-def _ignore_files(path: str) -> str | None:
+def _ignore_files(path: str, top: str) -> str | None:
     """The first `.gitignore` git reads before listing the folder `path` that is not a regular
-    file: those of the top of the work tree (the folder holding `.git`) and of every folder
-    down to `path`, found the way git finds its repository (from the real path)."""
+    file: those of the top of the work tree `top` (where git found its repository, from the
+    real path) and of every folder down to `path`."""
     here = os.path.realpath(path)
     if not os.path.isdir(here):
         here = os.path.dirname(here)
-    chain = []
-    while True:
-        chain.append(here)
-        if os.path.lexists(os.path.join(here, ".git")):
-            break
+    chain = [here]
+    while here != top:
         parent = os.path.dirname(here)
         if parent == here:
-            return None  # no work tree above (a bare repository): git reads no `.gitignore`
+            break
         here = parent
+        chain.append(here)
     for folder in reversed(chain):
         name = os.path.join(folder, ".gitignore")
         what = _kind(name)
@@ -222,6 +290,7 @@ def _ignore_files(path: str) -> str | None:
 
 
 _MAX_INCLUDE_DEPTH = 10  # git's own limit on nested config includes
+_GIT_BLANKS = " \t\n\v\f\r"  # git's isspace()
 # Config keys naming a file git opens when it starts (includes) or lists a work tree.
 _PATH_KEYS = frozenset({"include.path", "core.excludesfile", "core.attributesfile"})
 
@@ -232,13 +301,17 @@ def _config_paths(config: str, depth: int) -> str | None:
     condition: it is not worth guessing), `core.excludesFile`, `core.attributesFile`. Read as
     text without blocking (`read_small`); nothing of it is run or followed but by `stat`."""
     section = ""
-    text = read_small(config).replace("\r\n", "\n").replace("\\\n", "")  # continued lines
-    for raw in text.splitlines():
-        line = raw.strip()
+    # As git reads it: bytes (a path need not be UTF-8), a byte order mark skipped, lines split
+    # at a line feed only, git's six blanks (not Python's wider whitespace) around them.
+    text = os.fsdecode(read_small_bytes(config)).removeprefix("\ufeff")
+    text = text.replace("\r\n", "\n").replace("\\\n", "")  # continued lines
+    for raw in text.split("\n"):
+        line = raw.strip(_GIT_BLANKS)
         if line.startswith("["):
             head = line[1 : line.find("]")] if "]" in line else line[1:]
-            name, _, sub = head.partition(" ")
-            section = name.strip().lower()
+            name, *rest = re.split(f"[{_GIT_BLANKS}]", head, maxsplit=1)
+            sub = rest[0] if rest else ""
+            section = name.strip(_GIT_BLANKS).lower()
             if section == "includeif" or (section == "include" and sub):
                 section = "include"
             line = line[line.find("]") + 1 :].strip() if "]" in line else ""
@@ -266,8 +339,14 @@ def _config_paths(config: str, depth: int) -> str | None:
     return None
 
 
-def _tree(folder: str, budget: list[int]) -> str | None:
-    """The first entry under `folder` (recursively) that is not a regular file or folder."""
+def _tree(folder: str, budget: list[int], seen: set[str] | None = None) -> str | None:
+    """The first entry under `folder` (recursively, through links to folders as git walks
+    `refs/` and `objects/`; each real folder once) that is not a regular file or folder."""
+    seen = set() if seen is None else seen
+    real = os.path.realpath(folder)
+    if real in seen:
+        return None
+    seen.add(real)
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -276,8 +355,12 @@ def _tree(folder: str, budget: list[int]) -> str | None:
         budget[0] -= 1
         if budget[0] < 0:
             return None  # too many to look at: the watch still bounds git
-        if entry.is_dir(follow_symlinks=False):
-            found = _tree(entry.path, budget)
+        try:
+            is_dir = entry.is_dir()  # follows a link, as git's open() and opendir() do
+        except OSError:
+            is_dir = False
+        if is_dir:
+            found = _tree(entry.path, budget, seen)
             if found:
                 return found
         elif not entry.is_file(follow_symlinks=False):
@@ -301,14 +384,50 @@ def _objects(objects: str, depth: int, budget: list[int]) -> str | None:
         return found
     if depth >= _MAX_ALTERNATES:
         return None
-    for line in read_small(os.path.join(objects, "info", "alternates")).splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", '"')):
+    text = os.fsdecode(read_small_bytes(os.path.join(objects, "info", "alternates")))
+    for raw in text.split("\n"):
+        if not raw or raw.startswith("#"):
             continue
-        found = _objects(os.path.normpath(os.path.join(objects, line)), depth + 1, budget)
-        if found:
-            return found
+        # git unquotes a line that starts with `"` (C style) and keeps the others as they are;
+        # the stripped form too, in case
+        forms = {_unquote_c(raw.rstrip("\r")) if raw.startswith('"') else raw, raw.strip()}
+        for line in sorted(f for f in forms if f):
+            found = _objects(os.path.normpath(os.path.join(objects, line)), depth + 1, budget)
+            if found:
+                return found
     return None
+
+
+_C_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _unquote_c(quoted: str) -> str:
+    """A C-style quoted path as git reads it (`"a\\"b\\303\\251"`: escapes, octal bytes);
+    "" when it is not well formed (git then ignores the line)."""
+    if not (len(quoted) >= 2 and quoted.startswith('"') and quoted.endswith('"')):
+        return ""
+    raw = os.fsencode(quoted[1:-1])
+    out = bytearray()
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c != 0x5C:  # backslash
+            out.append(c)
+            i += 1
+            continue
+        nxt = raw[i + 1 : i + 2].decode("latin-1")
+        if nxt in _C_ESCAPES:
+            out += _C_ESCAPES[nxt].encode()
+            i += 2
+        elif nxt in ('"', "\\"):
+            out += nxt.encode()
+            i += 2
+        elif len(raw) >= i + 4 and all(0x30 <= b <= 0x37 for b in raw[i + 1 : i + 4]):
+            out.append(int(raw[i + 1 : i + 4], 8) & 0xFF)
+            i += 4
+        else:
+            return ""
+    return os.fsdecode(bytes(out))
 
 
 # --- 2. the watch --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -427,3 +428,153 @@ def test_a_folder_reached_through_a_link_is_checked_in_the_repository_git_uses(
     assert code == 1
     assert f"{value[:4]}…{value[-4:]}" in {t["preview"] for t in report["tokens"]}
     assert "index" in said and "FIFO" in said
+
+
+# Ways found by an attacker's review (2026-12-06) to have git open a FIFO the pre-check did
+# not look at: each made a tree scan or `--history` wait for the watch's 30 s, or crashed it.
+
+
+def _config_names_fifo(r: Path, config: str) -> Path:
+    fifo = r.parent / "cfg.fifo"
+    os.mkfifo(fifo)
+    with open(r / ".git" / "config", "ab") as fh:
+        fh.write(config.replace("FIFO", str(fifo)).encode())
+    return fifo
+
+
+CONFIG_TRICKS: dict[str, str] = {
+    # git takes any blank between a section's name and its subsection, a byte order mark
+    # before the first line, and only a line feed as the end of a line
+    "tab-in-header": '[includeIf\t"gitdir:/"]\n\tpath = FIFO\n',
+    "form-feed-in-comment": "[core]\n# \x0c[x]\n\texcludesFile = FIFO\n",
+    "vertical-tab-in-comment": "[core]\n# \x0b[x]\n\texcludesFile = FIFO\n",
+}
+
+
+@pytest.mark.parametrize("trick", sorted(CONFIG_TRICKS))
+def test_config_read_as_git_reads_it(repo: tuple[Path, str], trick: str) -> None:
+    r, shown = repo
+    fifo = _config_names_fifo(r, CONFIG_TRICKS[trick])
+    code, report, said, took = patlint(str(r))
+    assert took < 20 and code == 1
+    assert shown in {t["preview"] for t in report["tokens"]}
+    assert str(fifo) in said and "FIFO" in said
+
+
+def test_config_with_a_byte_order_mark_is_read_as_git_reads_it(repo: tuple[Path, str]) -> None:
+    r, _ = repo
+    fifo = r.parent / "bom.fifo"
+    os.mkfifo(fifo)
+    cfg = r / ".git" / "config"
+    cfg.write_bytes(
+        b"\xef\xbb\xbf[core]\n\texcludesFile = " + bytes(fifo) + b"\n" + cfg.read_bytes()
+    )
+    code, _, said, took = patlint(str(r))
+    assert took < 20 and code == 1
+    assert str(fifo) in said
+
+
+def test_a_fifo_worktree_config_is_named(repo: tuple[Path, str]) -> None:
+    r, _ = repo
+    git(r, "config", "core.repositoryformatversion", "1")
+    git(r, "config", "extensions.worktreeConfig", "true")
+    _fifo(r / ".git" / "config.worktree")
+    code, _, said, took = patlint(str(r))
+    assert took < 20 and code == 1
+    assert str(r / ".git" / "config.worktree") in said
+
+
+def _git_file(r: Path, content: bytes, folder: str) -> Path:
+    """The repository's git directory moved to `folder` (any bytes in its name) and named by a
+    `.git` file holding `content`; its `info/exclude` a FIFO."""
+    moved = Path(os.fsdecode(bytes(r) + b"/" + os.fsencode(folder)))
+    (r / ".git").rename(moved)
+    (r / ".git").write_bytes(content)
+    _fifo(moved / "info" / "exclude")
+    return moved / "info" / "exclude"
+
+
+@pytest.mark.parametrize(
+    ("content", "folder"),
+    [(b"gitdir:  g\n", " g"), (b"gitdir: g\xff\n", "g\udcff"), (b"gitdir: g \r\n", "g ")],
+    ids=["two-spaces", "not-utf8", "trailing-space"],
+)
+def test_a_git_file_is_read_as_git_reads_it(
+    repo: tuple[Path, str], content: bytes, folder: str
+) -> None:
+    """git keeps every byte after `gitdir: ` but a trailing line break."""
+    r, _ = repo
+    _git_file(r, content, folder)
+    code, _, said, took = patlint(str(r))
+    assert took < 20 and code == 1
+    assert "FIFO" in said and "exclude" in said, said
+
+
+@pytest.mark.parametrize("where", [".git", "commondir"])
+def test_a_nul_byte_in_a_git_file_is_no_crash(repo: tuple[Path, str], where: str) -> None:
+    """`os.stat` refuses a name with a NUL (ValueError): the scan crashed (exit 3). git reads
+    the name up to the NUL; a repository git then refuses is said so (exit 2 for --history,
+    the folder walked for a tree scan)."""
+    r, shown = repo
+    if where == ".git":
+        (r / ".git").rename(r / "g")
+        (r / ".git").write_bytes(b"gitdir: g\0x\n")
+    else:
+        (r / ".git" / "commondir").write_bytes(b"..\0x\n")
+    for args in ((str(r),), ("--history", str(r))):
+        proc = subprocess.run(
+            [sys.executable, "-m", "patlint", "scan", "--offline", "--format", "json", *args],
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+        )
+        assert proc.returncode in (0, 1, 2), proc.stderr
+        assert "unexpected error" not in proc.stderr
+        if args[0] != "--history":
+            assert shown in proc.stdout  # the work tree's token is still found
+
+
+def test_a_quoted_alternates_line_is_read_as_git_reads_it(repo: tuple[Path, str]) -> None:
+    r, _ = repo
+    store = r / "ev" / "objects"  # inside the scanned folder: the history may borrow from it
+    (store / "pack").mkdir(parents=True)
+    fifo = store / "pack" / ("pack-" + "0" * 40 + ".idx")  # git opens a pack's index at start
+    os.mkfifo(fifo)
+    (store / "pack" / ("pack-" + "0" * 40 + ".pack")).write_bytes(b"")
+    # C-style quoted (as git writes a path with odd characters), relative to `.git/objects`
+    (r / ".git" / "objects" / "info" / "alternates").write_text('"../../ev/objects"\n')
+    code, _report, said, took = patlint("--history", str(r))
+    assert took < 20 and code == 0
+    assert str(fifo) in said
+
+
+@pytest.mark.parametrize("where", ["refs/heads/d", "objects/pack"])
+def test_a_fifo_behind_a_linked_folder_is_named(repo: tuple[Path, str], where: str) -> None:
+    """git follows a link to a folder under `refs/` and `objects/`: so does the pre-check."""
+    r, _ = repo
+    evil = r.parent / "evil"
+    evil.mkdir()
+    os.mkfifo(evil / ("pack-" + "0" * 40 + ".idx"))
+    target = r / ".git" / where
+    if target.exists():
+        for f in target.iterdir():
+            (evil / f.name).write_bytes(f.read_bytes())
+        shutil.rmtree(target)
+    target.symlink_to(evil, target_is_directory=True)
+    code, _report, said, took = patlint("--history", str(r))
+    assert took < 20 and code == 0
+    assert str(evil) in said or where in said
+
+
+def test_an_invalid_git_folder_below_does_not_hide_the_repository_git_uses(
+    repo: tuple[Path, str],
+) -> None:
+    """git passes over a `.git` folder that is no repository (empty) and climbs on."""
+    r, _ = repo
+    sub = r / "sub"
+    (sub / ".git").mkdir(parents=True)
+    (sub / "x.txt").write_text("x\n")
+    _fifo(r / ".git" / "info" / "exclude")
+    _code, _report, said, took = patlint(str(sub))
+    assert took < 20
+    assert str(r / ".git" / "info" / "exclude") in said and "FIFO" in said
