@@ -25,6 +25,7 @@ EXPANSION_LIMIT = 1_000_000  # alias-expanded size above which a file is called 
 # Deeper flow/indent nesting (an upper bound, counted before parsing) is parsed by the
 # pure-Python loader (libyaml recurses), which refuses to compose deeper than this.
 MAX_NESTING = 100
+SLOW_PARSE_MAX = 128 << 10  # characters the pure-Python loader is given (~1.3 s of parsing)
 MERGE_DEPTH = 8
 
 
@@ -92,8 +93,18 @@ def _compose(text: str) -> tuple[list[Any], list[int]]:
 
     fast, depth_limited = _loaders()
     # libyaml's composer recurses in C and can crash the process; pyyaml's own scanner costs
-    # time quadratic in the depth (its simple-key list), so it stops at MAX_NESTING.
-    loader = depth_limited(text) if _too_deep(text) else fast(text)
+    # time quadratic in the depth (its simple-key list), so it stops at MAX_NESTING. It reads
+    # ~100 KB a second: a large file that only looks deep (brackets in a comment or a string
+    # count too) is not given to it, or a crafted workflow would cost its size in seconds.
+    if _too_deep(text):
+        if len(text) > SLOW_PARSE_MAX:
+            raise ParseFailure(
+                f"nests (or seems to nest) deeper than {MAX_NESTING} levels and is larger than "
+                f"{SLOW_PARSE_MAX >> 10} KiB: not parsed"
+            )
+        loader = depth_limited(text)
+    else:
+        loader = fast(text)
     roots: list[Any] = []
     counts: list[int] = []
     made = 0

@@ -240,3 +240,20 @@ def test_keyed_and_pairs_are_entry_and_items(text: str) -> None:
         k: yamldoc.entry(node, k) for k in keys if k
     }
     assert yamldoc.keyed(None) == {} and yamldoc.pairs(None) == ()
+
+
+def test_a_large_file_that_only_looks_deep_is_not_given_to_the_slow_parser() -> None:
+    """A comment of 101 `[` sent a 3.9 MB workflow to pyyaml's pure-Python parser: 38 s for
+    one file (an attacker's review). Above SLOW_PARSE_MAX such a file is refused quickly, with
+    a reason; a small one is still parsed (and its real nesting still refused)."""
+    import time
+
+    big = "# " + "[" * 101 + "\n" + "x: [" + "1," * (yamldoc.SLOW_PARSE_MAX // 2) + "1]\n"
+    start = time.monotonic()
+    with pytest.raises(yamldoc.ParseFailure, match="not parsed"):
+        Doc.parse(big)
+    assert time.monotonic() - start < 1
+    small = "# " + "[" * 101 + "\non: push\n"
+    assert Doc.parse(small).roots
+    with pytest.raises(yamldoc.ParseFailure, match="deeper than 100"):
+        Doc.parse("x: " + "[" * 150 + "]" * 150 + "\n")
