@@ -22,7 +22,9 @@ from patlint.sources.readers.structured import (
 )
 from patlint.sources.values import TokenPlace, Value
 
-YAML_LIMIT = 1 << 20  # credential YAML is tiny; refuse anything bigger (and alias bombs with it)
+# gh writes a few hundred bytes a host: refuse anything bigger before parsing it (a crafted
+# file costs libyaml and PyYAML's constructor ~7 s a MiB; alias bombs are refused with it)
+YAML_LIMIT = 64 << 10
 MAX_ALIASES = 20
 
 
