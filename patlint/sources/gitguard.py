@@ -384,18 +384,36 @@ def _objects(objects: str, depth: int, budget: list[int]) -> str | None:
         return found
     if depth >= _MAX_ALTERNATES:
         return None
-    text = os.fsdecode(read_small_bytes(os.path.join(objects, "info", "alternates")))
-    for raw in text.split("\n"):
+    stores = alternate_stores(objects)
+    if stores is None:
+        return f"{os.path.join(objects, 'info', 'alternates')} is {_TOO_LARGE}"
+    for store in stores:
+        found = _objects(store, depth + 1, budget)
+        if found:
+            return found
+    return None
+
+
+ALTERNATES_MAX = 4 << 20  # bytes of `objects/info/alternates` read (git reads it whole)
+_TOO_LARGE = f"larger than {ALTERNATES_MAX >> 20} MiB: the stores it names were not checked"
+
+
+def alternate_stores(objects: str) -> list[str] | None:
+    """The object stores `objects/info/alternates` names, as git reads the file: every line
+    (however far down: git reads it whole), a C-quoted one unquoted, the others as they are
+    (and stripped too, in case), joined to `objects`. None when the file is larger than
+    ALTERNATES_MAX: the caller cannot know what it names. The history's ownership check
+    (`gitowner`) and the pre-check read it through here."""
+    data = read_small_bytes(os.path.join(objects, "info", "alternates"), ALTERNATES_MAX + 1)
+    if len(data) > ALTERNATES_MAX:
+        return None
+    out: list[str] = []
+    for raw in os.fsdecode(data).split("\n"):
         if not raw or raw.startswith("#"):
             continue
-        # git unquotes a line that starts with `"` (C style) and keeps the others as they are;
-        # the stripped form too, in case
         forms = {_unquote_c(raw.rstrip("\r")) if raw.startswith('"') else raw, raw.strip()}
-        for line in sorted(f for f in forms if f):
-            found = _objects(os.path.normpath(os.path.join(objects, line)), depth + 1, budget)
-            if found:
-                return found
-    return None
+        out += [os.path.normpath(os.path.join(objects, f)) for f in sorted(f for f in forms if f)]
+    return out
 
 
 _C_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}

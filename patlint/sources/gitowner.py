@@ -21,7 +21,6 @@ error that names the target.
 from __future__ import annotations
 
 import os
-import stat
 import subprocess
 
 from patlint.errors import ConfigError
@@ -113,43 +112,26 @@ def _core_worktree(git_dir: str) -> str | None:
     return value if proc.returncode == 0 and value else None
 
 
-def _read_small(path: str, limit: int) -> bytes | None:
-    """A regular file's first `limit` bytes, opened without blocking (a FIFO the tree put
-    there must not hang the scan), or None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return os.read(fd, limit)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 def _first_line(path: str) -> str | None:
-    data = _read_small(path, 4096)
+    data = gitguard.read_small_bytes(path, 4096)
     line = data.split(b"\n", 1)[0].strip() if data else b""
     return os.fsdecode(line) or None
 
 
 def _alternates(objects: str, depth: int) -> list[str]:
-    """Object stores `objects` borrows from (and those they borrow from), as real paths."""
+    """Object stores `objects` borrows from (and those they borrow from), as real paths, read
+    as git reads `alternates` (`gitguard.alternate_stores`)."""
     if depth >= _ALTERNATES_DEPTH:
         return []
-    text = _read_small(os.path.join(objects, "info", "alternates"), 1 << 20)
-    if not text:
-        return []
+    stores = gitguard.alternate_stores(objects)
+    if stores is None:
+        raise ConfigError(
+            f"{os.path.join(objects, 'info', 'alternates')} is larger than "
+            f"{gitguard.ALTERNATES_MAX >> 20} MiB: --history does not read a repository whose "
+            "borrowed object stores it cannot check"
+        )
     out = []
-    for raw in text.splitlines():
-        line = os.fsdecode(raw.strip())
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith('"') and line.endswith('"'):  # C-quoted
-            line = line[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
-        store = os.path.realpath(os.path.join(objects, line))
-        out += [store, *_alternates(store, depth + 1)]
+    for store in stores:
+        real = os.path.realpath(store)
+        out += [real, *_alternates(real, depth + 1)]
     return out

@@ -132,3 +132,32 @@ def test_a_worktree_and_a_submodule_of_the_users_repository_are_scanned(
     (archive / ".git").write_text(f"gitdir: {other / '.git'}\n")
     code, report, err = history(archive, env={"GIT_DIR": str(other / ".git")})
     assert code == 1 and shown in previews(report), err
+
+
+@pytest.mark.parametrize("form", ["padded", "quoted-octal", "huge"])
+def test_alternates_are_read_whole_and_as_git_unquotes_them(
+    tmp_path: Path, private: tuple[Path, str, str], form: str
+) -> None:
+    """git reads every line of `alternates`, however long the file, and unquotes a C-quoted
+    one: a store named after 1 MiB of comments, or spelled with octal escapes, is still one
+    outside the tree (it was read: the history of the user's other repository reported)."""
+    other, shown, commit = private
+    tree = tmp_path / "archive"
+    tree.mkdir()
+    git(tree, "init", "-q", "-b", "main")
+    store = str(other / ".git" / "objects")
+    if form in ("padded", "huge"):  # past what was read (1 MiB), past what is read (4 MiB)
+        line = "#" * 1000 + "\n"
+        content = line * (1100 if form == "padded" else 4300) + store + "\n"
+    else:
+        content = '"' + "".join(f"\\{ord(c):03o}" if c == "/" else c for c in store) + '"\n'
+    (tree / ".git" / "objects" / "info" / "alternates").write_text(content)
+    git(tree, "update-ref", "refs/heads/x", commit)
+    code, report, err = history(tree)
+    if form == "huge":  # the pre-check already leaves that repository unread, and says why
+        said = " ".join([*report.get("notices", []), *(str(k) for k in report.get("skipped", []))])
+        assert code == 0 and not previews(report) and "larger than 4 MiB" in said, (err, said)
+        assert report["summary"]["incomplete"]
+        return
+    assert code == 2 and "alternates" in err, (code, previews(report), err)
+    assert shown not in err
