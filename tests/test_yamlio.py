@@ -39,7 +39,8 @@ def test_deep_flow_nesting_refused_before_libyaml_sees_it() -> None:
         safe_load(text, "rules.yml", error=RuleError)
 
 
-def _depth_by_hand(text: str) -> int:
+def depth_by_hand(text: str) -> int:
+    """Deepest `[`/`{` nesting, counted by hand (a closer with nothing open ignored)."""
     depth = deepest = 0
     for c in text:
         if c in "[{":
@@ -55,8 +56,8 @@ def _depth_by_hand(text: str) -> int:
 def test_flow_depth_is_the_nesting_a_hand_count_gives(text: str, limit: int) -> None:
     """The one flow-nesting count (config, rules, gh hosts and CI YAML all use it) is the
     clamped running count of brackets, and its short cut agrees with it."""
-    assert flow_depth(text) == _depth_by_hand(text)
-    assert flow_deeper_than(text, limit) == (_depth_by_hand(text) > limit)
+    assert flow_depth(text) == depth_by_hand(text)
+    assert flow_deeper_than(text, limit) == (depth_by_hand(text) > limit)
 
 
 def test_deep_block_nesting_refused() -> None:

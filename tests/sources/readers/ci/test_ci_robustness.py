@@ -18,6 +18,7 @@ from patlint.engine.filescan import FileResult, scan_structured
 from patlint.engine.ruleset import build_ruleset
 from patlint.sources.readers.ci import CiYamlReader, shell
 from patlint.sources.readers.ci.yamldoc import Doc
+from tests.test_yamlio import depth_by_hand
 
 DETECTOR = Detector(build_ruleset(Config()).detectors)
 
@@ -123,16 +124,10 @@ def test_random_bytes_never_raise(rng: random.Random) -> None:
 
 
 def _nesting_reference(text: str) -> int:
-    """The estimate as first written: a loop over every character."""
-    depth = top = 0
-    for ch in text:
-        if ch in "[{":
-            depth += 1
-            top = max(top, depth)
-        elif ch in "]}" and depth:
-            depth -= 1
+    """The estimate as first written: a loop over every character (the flow part is
+    tests/test_yamlio.py's hand count), and the deepest indent."""
     indent = max((len(m.group(1)) for m in re.finditer(r"(?m)^( +)\S", text)), default=0)
-    return max(top, indent // 2)
+    return max(depth_by_hand(text), indent // 2)
 
 
 @settings(max_examples=300, deadline=None)
