@@ -22,7 +22,8 @@ artifact can carry such a `.git`, so this is the attacker's to choose. Two defen
    `stall_seconds()` (default 30 s, `PATLINT_GIT_STALL_SECONDS`), it is blocked on something
    that will never come, and it is killed; the caller keeps what was read and says so. A git busy walking a large history uses CPU, so it is never mistaken for a stall (on
    Linux the CPU time of each git process is read from /proc; elsewhere only patlint's own is
-   seen, and the limit is four times longer).
+   seen, and the limit is four times longer). On Linux a git process waiting to open a FIFO
+   (its wait channel in /proc) is stopped at once, without waiting for the stall.
 
 `run` is `subprocess.run` for git, watched and with a hard `timeout`; `cat_file` is the one
 request/answer loop over `git cat-file --batch` the history authors and `merge` share.
@@ -461,6 +462,18 @@ def _ticks(stat_path: str) -> int:
         return -1
 
 
+def waits_on_fifo(pid: int) -> bool:
+    """Whether process `pid` is blocked opening a FIFO that nobody has open at its other end
+    (Linux: its wait channel is the kernel's `wait_for_partner`). git never opens a FIFO on
+    purpose: one in the repository or the work tree (a `.gitignore` deep in a hostile checkout)
+    would hold it for ever. False when it cannot be told (no /proc, a kernel without symbols)."""
+    try:
+        with open(f"/proc/{pid}/wchan", "rb") as f:
+            return f.read(64) == b"wait_for_partner"
+    except OSError:
+        return False
+
+
 class Watch:
     """Kills the watched git processes when none of them, nor the patlint thread that reads
     them (the one that made the watch), uses any CPU for `stall` seconds while one of them
@@ -473,6 +486,7 @@ class Watch:
         self.what = what
         self.stall = stall_seconds() if stall is None else stall
         self.fired = False
+        self.on_fifo = False  # fired because git waited to open a FIFO (seen in /proc)
         self._owner = f"/proc/self/task/{threading.get_native_id()}/stat"  # the reading thread
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="patlint-git-watch", daemon=True)
@@ -487,22 +501,40 @@ class Watch:
     def _run(self) -> None:
         base = self._sample()
         quiet = time.monotonic()
+        fifo_waits = 0  # polls in a row that saw a git process waiting to open a FIFO
         while not self._done.wait(_POLL):
-            if all(p.poll() is not None for p in self.procs):
+            running = [p for p in self.procs if p.poll() is None]
+            if not running:
                 return
+            if _HAS_PROC and any(waits_on_fifo(p.pid) for p in running):
+                fifo_waits += 1
+                if fifo_waits >= 2:  # not a passing glimpse: the FIFO has no other end
+                    self.on_fifo = True
+                    self._kill()
+                    return
+            else:
+                fifo_waits = 0
             now = self._sample()
             if now != base:
                 base, quiet = now, time.monotonic()
                 continue
             if time.monotonic() - quiet >= self.stall:
-                self.fired = True
-                for p in self.procs:
-                    with contextlib.suppress(OSError):
-                        p.kill()
+                self._kill()
                 return
+
+    def _kill(self) -> None:
+        self.fired = True
+        for p in self.procs:
+            with contextlib.suppress(OSError):
+                p.kill()
 
     def notice(self) -> str:
         """One line for the report: which git command was stopped, and why."""
+        if self.on_fifo:
+            return (
+                f"{self.what}: git stopped answering (it waits to open a FIFO, a named pipe, of "
+                "the repository or its work tree) and was stopped; what it gave before is kept"
+            )
         return (
             f"{self.what}: git stopped answering (no progress for {self.stall:g} s: a file of the "
             "repository blocks it, e.g. a FIFO) and was stopped; what it gave before is kept"

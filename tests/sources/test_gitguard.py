@@ -8,6 +8,7 @@ must finish in seconds, say which file stopped it, and still report what it coul
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -578,3 +579,69 @@ def test_an_invalid_git_folder_below_does_not_hide_the_repository_git_uses(
     _code, _report, said, took = patlint(str(sub))
     assert took < 20
     assert str(r / ".git" / "info" / "exclude") in said and "FIFO" in said
+
+
+def _kernel_names_fifo_opens(tmp_path: Path) -> bool:
+    """Whether /proc/PID/wchan shows a process blocked opening a FIFO (Linux with kallsyms)."""
+    fifo = tmp_path / "probe.fifo"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            time.sleep(0.02)
+            with contextlib.suppress(OSError):
+                if gitguard.waits_on_fifo(proc.pid):
+                    return True
+        return False
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def fifo_aware(tmp_path: Path) -> None:
+    if not _kernel_names_fifo_opens(tmp_path):
+        pytest.skip("this kernel does not show a FIFO open in /proc/PID/wchan")
+
+
+def test_a_fifo_gitignore_below_the_tree_costs_under_a_second_not_the_stall(
+    repo: tuple[Path, str], fifo_aware: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO `.gitignore` in a subfolder (committed content of a hostile checkout: the
+    pre-check cannot find it without walking the tree first) used to cost the watch's whole
+    30 s. git's wait to open a FIFO is seen in /proc and stopped at once, with the reason."""
+    monkeypatch.delenv(gitguard.STALL_ENV, raising=False)
+    r, shown = repo
+    (r / "a" / "b").mkdir(parents=True)
+    os.mkfifo(r / "a" / "b" / ".gitignore")
+    code, report, said, took = patlint(str(r))  # the default stall: 30 s
+    assert took < 10, took
+    assert code == 1
+    assert shown in {t["preview"] for t in report["tokens"]}
+    assert "waits to open a FIFO" in said
+    skipped = {s["path"]: s["reason"] for s in report["skipped"]}
+    assert any(p.endswith(".gitignore") and why == "fifo" for p, why in skipped.items()), skipped
+
+
+def test_run_stops_git_waiting_on_a_fifo_without_the_stall(
+    repo: tuple[Path, str], fifo_aware: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r, _ = repo
+    _global_config_including_a_fifo(r, monkeypatch)
+    monkeypatch.setenv(gitguard.STALL_ENV, "30")
+    start = time.monotonic()
+    with pytest.raises(gitguard.GitStalled) as err:
+        gitguard.run(["git", "-C", str(r), "rev-parse", "HEAD"], timeout=DEADLINE)
+    assert time.monotonic() - start < 5
+    assert "git stopped answering" in str(err.value) and "FIFO" in str(err.value)
+
+
+def test_waits_on_fifo_is_false_for_a_busy_or_finished_process(tmp_path: Path) -> None:
+    proc = subprocess.Popen(["sleep", "5"])
+    try:
+        time.sleep(0.1)
+        assert not gitguard.waits_on_fifo(proc.pid)  # asleep, but not on a FIFO
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not gitguard.waits_on_fifo(proc.pid)  # reaped: no /proc entry
