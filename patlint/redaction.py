@@ -494,7 +494,8 @@ def _strict() -> Redactor:
 
 
 class RedactingWriter:
-    """A text stream that passes everything written through a `Redactor` before `target`.
+    """A text stream that passes everything written through a `Redactor` before `target`
+    (and, for a stream a CI log records, `cilog.defuse`).
 
     Text is held until a flush, so a token written in two pieces is still seen whole; `write`
     is the holding buffer's own (C) method, so a renderer's many small writes cost what they
@@ -502,11 +503,16 @@ class RedactingWriter:
     decodes them into the same held text; `write` refuses bytes, as any text stream does.
     """
 
-    def __init__(self, target: IO[str] | Any, redactor: Redactor) -> None:
+    def __init__(self, target: IO[str] | Any, redactor: Redactor, *, log: bool = False) -> None:
         import io
 
         self.target = target
         self.redactor = redactor
+        # a stream a CI log records (stdout, stderr): no runner command in it (`cilog`), in
+        # the notation `form` of what is written; `commands`: annotations of our own allowed
+        self.log = log
+        self.form = "text"
+        self.commands = False
         self._held = io.StringIO()
         self.write = self._held.write
         self.buffer = _RedactingBuffer(self)
@@ -523,6 +529,10 @@ class RedactingWriter:
             self._held.seek(0)
             self._held.truncate()
             text = self.redactor(text)
+            if self.log:
+                from patlint.cilog import defuse
+
+                text = defuse(text, self.form, commands=self.commands)
             try:
                 self.target.write(text)
             except UnicodeEncodeError:  # a target set to ASCII: UTF-8 bytes, as click does

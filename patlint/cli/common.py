@@ -74,8 +74,8 @@ class _Group(click.Group):
         redactor = Redactor()
         kwargs.setdefault("obj", redactor)  # commands find it with `_redactor()`
         out, err = sys.stdout, sys.stderr
-        sys.stdout = cast(TextIO, RedactingWriter(out, redactor))
-        sys.stderr = cast(TextIO, RedactingWriter(err, redactor))
+        sys.stdout = cast(TextIO, RedactingWriter(out, redactor, log=True))
+        sys.stderr = cast(TextIO, RedactingWriter(err, redactor, log=True))
         try:
             return super().main(*args, **kwargs)
         except click.ClickException as exc:  # not standalone (`main`): shown here, redacted
@@ -100,10 +100,10 @@ class _Group(click.Group):
                 ctx.exit(code)  # each command returns its exit code
             return code
         except ConfigError as exc:
-            click.echo(f"patlint: error: {redact_text(str(exc))}", err=True)
+            click.echo(f"patlint: error: {_one_line(exc)}", err=True)
             ctx.exit(EXIT_USAGE)
         except PatlintError as exc:
-            click.echo(f"patlint: error: {redact_text(str(exc))}", err=True)
+            click.echo(f"patlint: error: {_one_line(exc)}", err=True)
             ctx.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("patlint: interrupted", err=True)
@@ -128,7 +128,7 @@ class _Group(click.Group):
                 ctx.exit(EXIT_ERROR)
             name = ctx.invoked_subcommand or "<command>"
             click.echo(
-                f"patlint: unexpected error: {exc.__class__.__name__}: {redact_text(str(exc))}"
+                f"patlint: unexpected error: {exc.__class__.__name__}: {_one_line(exc)}"
                 f" (for the traceback, run again as `patlint --debug {name} …`)",
                 err=True,
             )
@@ -158,6 +158,14 @@ def cli(debug: bool) -> None:
       eval "$(_PATLINT_COMPLETE=bash_source patlint)"
     """
     _State.debug = debug
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error's message, redacted, on one line: it may quote the scanned tree (a config key, a
+    file name), whose line breaks and control characters are shown escaped, never written."""
+    from patlint.report.common import safe
+
+    return safe(redact_text(str(exc)))
 
 
 def _redactor() -> Redactor:
@@ -221,6 +229,7 @@ def _emit(
         if path:
             _write_atomic(path, lambda stream: module.render(result, stream=stream, **kwargs))
         else:
+            stdout_form(fmt, commands=fmt == "github")
             module.render(result, stream=sys.stdout, **kwargs)
             sys.stdout.flush()  # here, where a reader gone away (broken pipe) is handled
 
@@ -232,6 +241,18 @@ def _emit(
 
         click.echo(summary_line(result, meta), err=True)
     step_summary(result, meta)
+
+
+def stdout_form(fmt: str, *, commands: bool = False) -> None:
+    """Say what stdout carries from now on: report format `fmt` (its notation decides how a
+    runner command in it is escaped, `cilog`), and whether workflow commands of our own
+    (`--format github`, `ci github`) may start a line."""
+    from patlint.cilog import form_of
+
+    if isinstance(sys.stdout, RedactingWriter):
+        sys.stdout.flush()  # what was written before keeps the form it was written in
+        sys.stdout.form = form_of(fmt)
+        sys.stdout.commands = commands
 
 
 def _ci_commit() -> str | None:

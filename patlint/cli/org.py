@@ -16,6 +16,7 @@ from patlint.cli.common import (
     _redactor,
     _write_atomic,
     check_output,
+    stdout_form,
 )
 from patlint.errors import ConfigError
 
@@ -230,6 +231,7 @@ def org(
 
         click.echo(summary_line(result), err=True)
     else:
+        stdout_form(fmt)
         write(sys.stdout)
     return code
 

@@ -7,7 +7,14 @@ import sys
 
 import click
 
-from patlint.cli.common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, SEVERITIES, _redactor
+from patlint.cli.common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    SEVERITIES,
+    _redactor,
+    stdout_form,
+)
 
 
 @click.command()
@@ -242,6 +249,7 @@ def revoke(
             notify=lambda msg: click.echo(f"patlint: {msg}", err=True),
         )
     render = render_json if fmt == "json" else render_text
+    stdout_form(fmt)
     render(outcomes, stream=sys.stdout, dry_run=dry_run)
     if prefixes and not outcomes:
         return EXIT_FINDINGS  # the token asked for was not found: nothing was revoked
