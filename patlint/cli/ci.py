@@ -31,14 +31,18 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from patlint.cli.common import EXIT_USAGE
+from patlint.cli.common import EXIT_USAGE, stdout_form
 from patlint.errors import ConfigError
 
+if TYPE_CHECKING:
+    from patlint.sources.history.ci_range import Plan
+
 PLATFORMS = ("github", "gitlab", "pre-push")
+OUTPUTS = ("findings", "tokens", "sarif-file", "json-file", "exit-code")  # action.yml's outputs
 # GitLab: the reports `patlint ci gitlab` writes in the job's folder (the template's artifacts).
 REPORTS: dict[str, str] = {
     "gitlab-codequality": "gl-code-quality-report.json",
@@ -73,6 +77,7 @@ def ci(platform: str, scan_args: tuple[str, ...]) -> int:
         return _pre_push(env, scan_args)
     try:
         if platform == "github":
+            stdout_form("github", commands=True)  # the annotations are ours
             return _github(env, scan_args)
         return _gitlab(env, scan_args)
     except ConfigError as exc:
@@ -122,9 +127,32 @@ def _github(env: dict[str, str], scan_args: Sequence[str]) -> int:
         outputs.update(findings=str(counts[0]), tokens=str(counts[1]))
         outputs["json-file"] = str(files["json"])
     if files["sarif"].is_file():
-        outputs["sarif-file"] = str(files["sarif"])
+        withheld = _sarif_withheld(event_name, plan)
+        if withheld:
+            click.echo(f"patlint: note: the SARIF report is not offered for upload: {withheld}")
+        else:
+            outputs["sarif-file"] = str(files["sarif"])
     _set_outputs(env, outputs)
     return code
+
+
+def _sarif_withheld(event_name: str, plan: Plan) -> str:
+    """Why this run's SARIF must not go to code scanning ("" when it may). Code scanning takes
+    an upload as the whole state of its ref and category, and marks every alert missing from it
+    fixed: a push's range (only its new commits) would close the alerts of earlier pushes, and
+    `pull_request_target` uploads under the base branch's ref."""
+    if event_name == "pull_request_target":
+        return (
+            "a pull_request_target run uploads under the base branch, whose alerts this scan "
+            "would close"
+        )
+    if plan.rev_range and event_name != "pull_request":
+        return (
+            f"it covers only {plan.rev_range}, and code scanning would take it as the branch's "
+            "whole state and close the alerts of earlier scans; a scan of the tree or of the "
+            "full history (history: none or full) keeps code scanning whole"
+        )
+    return ""
 
 
 def _gitlab(env: dict[str, str], scan_args: Sequence[str]) -> int:
@@ -231,7 +259,9 @@ def _set_outputs(env: Mapping[str, str], values: Mapping[str, str]) -> None:
     if not path:
         return
     lines = []
-    for name, value in values.items():
+    # every output, empty when unknown: nothing printed before (a `::set-output` forged by the
+    # scanned tree) can stand in for a value this run did not give
+    for name, value in {**dict.fromkeys(OUTPUTS, ""), **values}.items():
         delimiter = f"ghadelimiter_{os.urandom(16).hex()}"
         lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
     with open(path, "a", encoding="utf-8") as stream:

@@ -19,6 +19,7 @@ from patlint.cli.ci import REPORTS
 from patlint.model import Secret
 from tests.report.test_gitlab import code_quality_errors, secret_detection_errors
 from tests.report.test_markdown import table_rows, unescape
+from tests.test_cilog import runner_commands
 from tests.test_redaction_audit import leaks
 
 EVENTS = Path(__file__).resolve().parent.parent / "fixtures" / "github"
@@ -216,6 +217,42 @@ def test_push_of_a_new_branch_and_inputs(project: Project) -> None:
     assert not project.summary.exists()  # summary: false
     out = outputs(project.output)
     assert out["exit-code"] == "1" and out["tokens"] == "2"
+    # a push's range is not the branch's whole state: code scanning would close older alerts
+    assert out["sarif-file"] == "" and Path(out["json-file"]).is_file()
+    assert (
+        "patlint: note: the SARIF report is not offered for upload: it covers only" in done.stdout
+    )
+
+
+def test_pull_request_target_offers_no_sarif_for_the_base_branch(project: Project) -> None:
+    """upload-sarif files a pull_request_target run under the base branch's ref (found by an
+    attacker's review): the pull request's commits would read as main's whole state."""
+    event = project.event("gh-event-pull_request_opened.payload.json")
+    done = project.run("github", project.actions_env("pull_request_target", event, offline="1"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = outputs(project.output)
+    assert out["sarif-file"] == "" and out["findings"] != ""
+    assert "a pull_request_target run uploads under the base branch" in done.stdout
+
+
+def test_a_config_in_the_tree_cannot_forge_the_outputs(project: Project) -> None:
+    """A key of the checkout's config holding `\\n::set-output name=findings::0` came out raw in
+    the error: the runner took the forged outputs, and only exit-code was written after them,
+    so `findings` read 0 and `sarif-file` named a SARIF of the attacker's for upload."""
+    forged = "::set-output name=findings::0\n::set-output name=sarif-file::clean.sarif"
+    (project.workspace / ".patlint.yaml").write_text(json.dumps({f"x\n{forged}\ny": 1}))
+    event = project.event("gh-event-pull_request_opened.payload.json")
+    done = project.run("github", project.actions_env("pull_request", event, offline="1"))
+    assert done.returncode == 2, done.stdout + done.stderr
+    commands = runner_commands(done.stdout + "\n" + done.stderr)
+    assert all(c.startswith("::error title=patlint::") for c in commands), commands
+    assert outputs(project.output) == {
+        "findings": "",
+        "tokens": "",
+        "sarif-file": "",
+        "json-file": "",
+        "exit-code": "2",
+    }
 
 
 def test_push_that_deletes_a_tag_scans_nothing(project: Project) -> None:
@@ -223,7 +260,8 @@ def test_push_that_deletes_a_tag_scans_nothing(project: Project) -> None:
     done = project.run("github", project.actions_env("push", event))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "patlint: scanning nothing: refs/tags/simple-tag was deleted" in done.stdout
-    assert outputs(project.output) == {"findings": "0", "tokens": "0", "exit-code": "0"}
+    out = {"findings": "0", "tokens": "0", "exit-code": "0", "sarif-file": "", "json-file": ""}
+    assert outputs(project.output) == out
 
 
 def test_history_none_scans_the_tree_and_a_bad_input_is_one_annotation(project: Project) -> None:
@@ -238,7 +276,10 @@ def test_history_none_scans_the_tree_and_a_bad_input_is_one_annotation(project: 
     done = project.run("github", project.actions_env("pull_request", event, offline="maybe"))
     assert done.returncode == 2
     assert "::error title=patlint::PATLINT_OFFLINE: 'maybe': expected true or false" in done.stdout
-    assert outputs(project.output) == {"exit-code": "2"}
+    assert outputs(project.output) == {
+        "exit-code": "2",
+        **dict.fromkeys(("findings", "tokens", "sarif-file", "json-file"), ""),
+    }
 
 
 def test_a_shallow_checkout_says_to_fetch_the_history(project: Project, tmp_path: Path) -> None:
