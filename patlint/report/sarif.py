@@ -51,6 +51,11 @@ def artifact_uri(path: str) -> str:
     """A relative URI reference for a report path (`~/…` becomes an absolute file: URI)."""
     if path.startswith("~/"):
         path = os.path.expanduser("~") + path[1:]
+    head, bang, member = path.partition("!")
+    if bang and any(part in (".", "..") for part in member.split("/")):
+        # an archive member named `../../x` would resolve (RFC 3986) to another file of the
+        # tree: its slashes are encoded too, so it stays one segment below the archive
+        return artifact_uri(head) + urllib.parse.quote(os.fsencode(bang + member), safe="-._~")
     raw = os.fsencode(path)
     quoted = urllib.parse.quote(raw, safe="/-._~")
     if path.startswith("/"):

@@ -228,3 +228,15 @@ def test_a_token_in_three_files_is_one_result_per_file(
         r for r in doc["runs"][0]["results"] if r["ruleId"] == "token-stored-in-several-places"
     ]
     assert len(several) == 3
+
+
+def test_an_archive_member_named_with_dot_segments_stays_below_its_archive() -> None:
+    """`bundle.zip!../../.github/workflows/release.yml` resolved (RFC 3986) to the tree's own
+    workflow: an alert of the zip would mark another file. Its slashes are encoded now."""
+    from urllib.parse import urljoin
+
+    uri = artifact_uri("sub/bundle.zip!../../.github/workflows/release.yml")
+    assert uri == "sub/bundle.zip%21..%2F..%2F.github%2Fworkflows%2Frelease.yml"
+    assert urljoin("https://x.test/root/", uri).startswith("https://x.test/root/sub/bundle.zip")
+    # a member without dot segments keeps its readable form
+    assert artifact_uri("sub/bundle.zip!docs/a b.txt") == "sub/bundle.zip%21docs/a%20b.txt"
