@@ -90,8 +90,10 @@ def _link(url: str, label: str) -> str | None:
     return f'<a href="{escape(url, quote=True)}" rel="noopener noreferrer">{escape(label)}</a>'
 
 
-def markdown(text: object) -> str:
-    """`text` as HTML: the safe Markdown subset above, the rest escaped."""
+def markdown(text: object, *, links: bool = True) -> str:
+    """`text` as HTML: the safe Markdown subset above, the rest escaped. `links=False` for a
+    finding's message, which quotes the scanned tree (a job named `[Revoke now](https://github.com/login/oauth/…)`
+    would be a live link in a security report): its links stay text."""
     raw = clean_text(str(text))
     out: list[str] = []
     pos = 0
@@ -102,6 +104,8 @@ def markdown(text: object) -> str:
             out.append(f"<code>{escape(m['code'], quote=True)}</code>")
         elif m["bold"] is not None:
             out.append(f"<b>{escape(m['bold'], quote=True)}</b>")
+        elif not links:
+            out.append(escape(m.group(), quote=True))
         elif m["label"] is not None:
             out.append(_link(m["href"], m["label"]) or escape(m.group(), quote=True))
         else:
@@ -169,7 +173,7 @@ def _finding_item(f: Finding, *, fix: bool = True) -> str:
     where = f" — {_place(f.location)}" if f.token is None else ""
     return (
         f"<li>{_sev(f.severity.label)} <code>{_e(f.rule_id)}</code> "
-        f'<span class="msg">{markdown(f.message)}</span>{where}{shown_fix}</li>'
+        f'<span class="msg">{markdown(f.message, links=False)}</span>{where}{shown_fix}</li>'
     )
 
 

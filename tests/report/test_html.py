@@ -303,3 +303,26 @@ def test_a_finding_whose_token_has_no_card_is_listed_not_dropped(
     (card,) = [a for tag, a in static.tags if tag == "section" and a.get("class") == "card token"]
     assert card["data-sha256"] == sha256_hex(job)
     assert f'<code class="preview">{redact(job)}</code>' in raw
+
+
+def test_a_message_quoting_the_tree_makes_no_link() -> None:
+    """A CI job named `[Revoke this token now](https://github.com/login/oauth/authorize?…)`
+    was a live github.com link in the report (consent phishing): the message quotes the tree,
+    so its links stay text; the fix (rule text) keeps its links."""
+    from patlint.model import Confidence, Finding, Location, Severity
+    from patlint.report.html import _finding_item
+
+    bait = "[Revoke this token now](https://github.com/login/oauth/authorize?client_id=Iv1.x)"
+    f = Finding(
+        rule_id="missing-permissions-block",
+        message=f"Job {bait} has no permissions block; see https://github.com/x/y",
+        severity=Severity.MEDIUM,
+        confidence=Confidence.HIGH,
+        location=Location(".github/workflows/ci.yml", 3, 1),
+        token=None,
+        remediation="See [the docs](https://docs.github.com/en/actions).",
+    )
+    item = _finding_item(f)
+    message = item.split('class="msg">', 1)[1].split("</span>", 1)[0]
+    assert "<a " not in message and "Revoke this token now" in message
+    assert '<a href="https://docs.github.com/en/actions"' in item  # the rule's own link
