@@ -48,9 +48,9 @@ def escape_data(text: str) -> str:
 
 def escape_property(text: str) -> str:
     """Escape a workflow-command property value (file, title, …); other control characters
-    (ANSI escapes in a crafted file name) become \\xNN so the log viewer cannot be recoloured."""
-    escaped = escape_data(text).replace(":", "%3A").replace(",", "%2C")
-    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: f"\\x{ord(m.group()):02x}", escaped)
+    (ANSI escapes in a crafted file name) and bidi marks become \\xNN / \\uNNNN so the log
+    viewer cannot be recoloured or reordered."""
+    return _visible(escape_data(text).replace(":", "%3A").replace(",", "%2C"))
 
 
 def annotation(f: Finding, meta: ReportMeta, place: Place | None = None) -> str:

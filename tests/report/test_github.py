@@ -148,3 +148,9 @@ def test_not_annotated_lines_cannot_start_a_workflow_command(
     assert sum(ln.startswith("::error ") for ln in lines) == 10
     assert not any(ln.startswith("::error file=evil") for ln in lines)
     assert sum(ln.startswith("patlint: not annotated: ") for ln in lines) == 2
+
+
+def test_a_property_shows_bidi_marks_escaped() -> None:
+    """`file=invoice\u202etxt.exe` reordered the raw log line (found by an attacker's review)."""
+    assert escape_property("invoice\u202etxt.exe") == "invoice\\u202etxt.exe"
+    assert escape_property("a\u2028b\u200bc\x1b[31m") == "a\\u2028b\\u200bc\\x1b[31m"
