@@ -77,6 +77,10 @@ def test_github_actions_fleet_workflow(
     wf = yaml.safe_load((EXAMPLES / "github-actions-fleet.yml").read_text())
     jobs = wf["jobs"]
     scan, merge = jobs["scan"], jobs["merge"]
+    # values reach shell through `env`, never as `${{ }}` pasted into a script (the project's
+    # own rule for action.yml; the example broke it until an attacker's review said so)
+    runs = [s["run"] for j in jobs.values() for s in j["steps"] if "run" in s]
+    assert runs and all("${{" not in r for r in runs), [r for r in runs if "${{" in r]
     shards = scan["strategy"]["matrix"]["shard"]
     assert scan["strategy"]["fail-fast"] is False and scan["needs"] == "list"
     assert str(len(shards)) == wf["env"]["SHARDS"] and shards == list(range(1, len(shards) + 1))
