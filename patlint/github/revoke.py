@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 
 from patlint.errors import GitHubError
 from patlint.github.client import Unreachable
-from patlint.github.transport import DEFAULT_CONNECT_TIMEOUT, Response, check_base_url
+from patlint.github.transport import (
+    DEFAULT_CONNECT_TIMEOUT,
+    Response,
+    check_base_url,
+    header_numbers,
+)
 from patlint.github.writes import post_json
 from patlint.kinds import REVOCABLE_KINDS
 from patlint.model import Outcome, Secret
@@ -153,13 +158,13 @@ class Revoker:
     def _rate_limit_wait(self, resp: Response) -> float | None:
         if resp.status not in (403, 429):
             return None
-        retry_after = (resp.header("retry-after") or "").strip()
-        if retry_after.isdigit():
-            return float(retry_after)
-        remaining = (resp.header("x-ratelimit-remaining") or "").strip()
-        reset = (resp.header("x-ratelimit-reset") or "").strip()
-        if remaining == "0" and reset.isdigit():
-            return max(0.0, float(reset) - self._wall()) + 1.0
+        retry_after = header_numbers(resp.header("retry-after"))
+        if retry_after:
+            return float(max(retry_after))
+        remaining = header_numbers(resp.header("x-ratelimit-remaining"))
+        reset = header_numbers(resp.header("x-ratelimit-reset"))
+        if 0 in remaining and reset:
+            return max(0.0, float(max(reset)) - self._wall()) + 1.0
         if resp.status == 429:
             return 60.0
         return None
@@ -168,10 +173,10 @@ class Revoker:
         """Before the next batch: wait for the window to reset when no request is left."""
         if not more:
             return
-        remaining = (resp.header("x-ratelimit-remaining") or "").strip()
-        reset = (resp.header("x-ratelimit-reset") or "").strip()
-        if remaining == "0" and reset.isdigit():
-            wait = max(0.0, float(reset) - self._wall()) + 1.0
+        remaining = header_numbers(resp.header("x-ratelimit-remaining"))
+        reset = header_numbers(resp.header("x-ratelimit-reset"))
+        if 0 in remaining and reset:
+            wait = max(0.0, float(max(reset)) - self._wall()) + 1.0
             if wait <= self.max_wait:
                 self.notify(f"{self.host}: revocation quota used up; waiting {wait:.0f}s")
                 self._sleep(wait)

@@ -318,6 +318,12 @@ def exchange(
         if dog.fired:
             raise ExchangeError(f"timed out after {budget:g}s", retryable=True) from None
         raise ExchangeError(f"request failed: {_short(exc)}", retryable=False) from None
+    except ValueError:
+        # requests parses a redirect's Location even when it follows none: `https://[::1/…`
+        # raised out of it (the URL this module sends to passed `check_base_url`)
+        raise ExchangeError(
+            "unreadable answer (a header URL that is no URL)", retryable=False
+        ) from None
     finally:
         dog.stop()
         if local is not None:
@@ -338,9 +344,9 @@ def _read_body(resp: Any, headers: Mapping[str, str]) -> bytes:
     import requests
     import urllib3
 
-    declared = headers.get("content-length", "").strip()
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise ExchangeError(_too_big(f"{int(declared)} bytes announced"), retryable=False)
+    declared = header_numbers(headers.get("content-length"))
+    if declared and max(declared) > MAX_BODY:  # a longer or odd figure: the read stops at it
+        raise ExchangeError(_too_big(f"{max(declared)} bytes announced"), retryable=False)
     chunks: list[bytes] = []
     total = 0
     try:
@@ -410,11 +416,17 @@ def _bearer(secret: Secret) -> Any:
     return _Bearer()
 
 
+_MAX_DIGITS = 100  # far more than any time, count or length (float() fails past 308 digits)
+
+
 def header_numbers(value: str | None) -> list[int]:
-    """The whole numbers in a header value; a header sent twice arrives joined ("0, 4999")."""
+    """The whole numbers in a header value; a header sent twice arrives joined ("0, 4999").
+    ASCII digits only, at most _MAX_DIGITS: `isdigit` alone takes `²` (a Latin-1 byte of a
+    hostile answer), which `int` refuses, and `int` refuses 4,300 digits."""
     if value is None:
         return []
-    return [int(p) for p in (part.strip() for part in value.split(",")) if p.isdigit()]
+    parts = (part.strip() for part in value.split(","))
+    return [int(p) for p in parts if p.isascii() and p.isdigit() and len(p) <= _MAX_DIGITS]
 
 
 def _json(headers: Mapping[str, str], body: bytes) -> Any:

@@ -180,3 +180,19 @@ def test_plain_http_only_to_loopback() -> None:
 
     with pytest.raises(ConfigError, match="plain http is allowed only to loopback"):
         Revoker(requests.Session(), "http://api.github.com", "github.com")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Retry-After": "\u00b2"}, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "9" * 400}],
+    ids=["superscript", "400-digit-reset"],
+)
+def test_a_rate_limit_header_that_is_no_number_is_no_crash(
+    emulator: Emulator, headers: dict[str, str]
+) -> None:
+    """`could not convert string to float: '²'` ended `patlint revoke` with exit 3."""
+    install(emulator)
+    emulator.inject(403, headers=headers, path="/credentials/revoke")
+    sleeps = Sleeps()
+    out = revoker(emulator, sleeps).revoke(secrets(2))
+    assert len(out) == 2 and all(s <= 60 for s in sleeps.calls)
