@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -219,6 +219,18 @@ class TokenStatus(enum.Enum):
     RATE_LIMITED = "rate-limited"
     UNREACHABLE = "unreachable"
     UNVERIFIED = "unverified"  # not asked (offline, or not verifiable)
+
+
+def utc(when: datetime) -> datetime | None:
+    """`when` in UTC (a time without a zone is taken as UTC, as GitHub's are); None when it has
+    no UTC form: an API (or a forged report) may send `9999-12-31 23:59:59 -2359`, which Python
+    parses and then cannot convert (OverflowError in every later comparison or format)."""
+    if when.tzinfo is None:
+        return when.replace(tzinfo=timezone.utc)
+    try:
+        return when.astimezone(timezone.utc)
+    except OverflowError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

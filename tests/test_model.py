@@ -30,3 +30,19 @@ def test_fingerprints_have_no_line_number_and_separate_their_fields() -> None:
     assert fp == finding_fingerprint("no-expiration", "a/b.env", "d" * 64)
     assert fp != finding_fingerprint("no-expiration", "a/b.en", "v" + "d" * 64)  # no run-on
     assert fp != finding_fingerprint("no-expiratio", "na/b.env", "d" * 64)
+
+
+def test_utc_converts_or_says_there_is_no_utc_form() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from patlint.model import utc
+
+    plus2 = timezone(timedelta(hours=2))
+    assert utc(datetime(2030, 1, 1, 2, 0, tzinfo=plus2)) == datetime(
+        2030, 1, 1, tzinfo=timezone.utc
+    )
+    assert utc(datetime(2030, 1, 1)) == datetime(2030, 1, 1, tzinfo=timezone.utc)
+    late = timezone(-timedelta(hours=23, minutes=59))
+    assert utc(datetime(9999, 12, 31, 23, 59, 59, tzinfo=late)) is None
+    early = timezone(timedelta(hours=23, minutes=59))
+    assert utc(datetime(1, 1, 1, 0, 0, 0, tzinfo=early)) is None

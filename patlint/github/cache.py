@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from patlint.model import Secret, TokenInfo, TokenStatus
+from patlint.model import Secret, TokenInfo, TokenStatus, utc
 
 CACHE_FILE = "verification-v1.json"
 CACHE_VERSION = 1
@@ -69,8 +69,8 @@ def info_to_dict(info: TokenInfo) -> dict[str, Any]:
 def info_from_dict(data: Mapping[str, Any]) -> TokenInfo:
     """Inverse of `info_to_dict`; raises ValueError/KeyError/TypeError on bad data."""
 
-    def when(v: Any) -> datetime | None:
-        return datetime.fromisoformat(v) if isinstance(v, str) else None
+    def when(v: Any) -> datetime | None:  # a cache written by a run that trusted a bad date
+        return utc(datetime.fromisoformat(v)) if isinstance(v, str) else None
 
     scopes = data.get("scopes")
     perms = data.get("permissions")

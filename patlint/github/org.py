@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from patlint.errors import GitHubError
 from patlint.github.client import GitHubClient, api_id, rate_limit_kind
-from patlint.model import OrgToken
+from patlint.model import OrgToken, utc
 
 MAX_PAGES = 1000
 PER_PAGE = "100"
@@ -38,7 +38,7 @@ def parse_time(value: Any) -> datetime | None:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+    return utc(when)
 
 
 def said_null(item: Mapping[str, Any], key: str) -> bool:
@@ -99,7 +99,10 @@ def paginate(
 def next_page(base_url: str, url: str) -> tuple[str, dict[str, str]] | None:
     """(path, query) of a next-page URL on the same scheme and host, under the API base path at a
     segment boundary (`/api/v3/…` yes, `/api/v30/…` no); None for anything else."""
-    base, parts = urlsplit(base_url), urlsplit(url)
+    try:
+        base, parts = urlsplit(base_url), urlsplit(url)
+    except ValueError:  # `http://[::1/…` in an answer's Link header: no URL, not followed
+        return None
     prefix = base.path.rstrip("/")
     rest = parts.path[len(prefix) :]
     if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):

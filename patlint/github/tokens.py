@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from patlint.github.client import rate_limit_kind
 from patlint.github.transport import Response, header_numbers
 from patlint.kinds import CLASSIC_KINDS, KINDS, PAT_KINDS
-from patlint.model import TokenInfo, TokenStatus
+from patlint.model import TokenInfo, TokenStatus, utc
 
 _SSO_ORG = re.compile(r"/orgs/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/sso")
 
@@ -38,7 +38,7 @@ def parse_expiration(value: str) -> datetime | None:
             return None
         return naive.replace(tzinfo=timezone.utc)
     try:
-        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
+        return utc(datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z"))
     except ValueError:
         return None
 
@@ -58,7 +58,10 @@ def parse_sso(value: str | None) -> tuple[str | None, str | None, tuple[str, ...
     shown = state
     if rest.startswith("url="):
         url = rest[4:].strip()
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # `https://[::1:bad/…`: an answer's URL that is no URL
+            return state, f"{state}; url=(unreadable)", ()
         m = _SSO_ORG.search(parts.path)
         orgs = (m.group(1),) if m else ()
         shown = f"{state}; url={parts.scheme}://{parts.netloc}{parts.path}"
@@ -132,8 +135,11 @@ def classify(response: Response, kind: str, host: str, *, now: datetime) -> Toke
             **base,  # type: ignore[arg-type]
         )
     if 300 <= status < 400:
-        target = urlsplit(response.header("location") or "")
-        where = f"{target.scheme}://{target.netloc}" if target.netloc else "another location"
+        try:
+            target = urlsplit(response.header("location") or "")
+            where = f"{target.scheme}://{target.netloc}" if target.netloc else "another location"
+        except ValueError:  # `Location: https://[::1/…`
+            where = "another location"
         return TokenInfo(
             TokenStatus.UNREACHABLE,
             reason=f"HTTP {status} redirect to {where} not followed (the token is never sent on)",

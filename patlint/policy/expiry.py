@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from patlint.kinds import KIND_NAMES, PAT_KINDS
-from patlint.model import Token, TokenInfo, TokenStatus
+from patlint.model import Token, TokenInfo, TokenStatus, utc
 from patlint.policy.base import NO_CONTEXT, PolicyContext, Verdict
 from patlint.policy.params import only_keys, positive_int, str_list
 
@@ -25,8 +25,9 @@ def _days(delta: timedelta) -> int:
 
 
 def _utc(when: datetime) -> datetime:
-    """The expiry in UTC: GitHub may send it with any offset (`… +0200`)."""
-    return when.astimezone(timezone.utc) if when.tzinfo is not None else when
+    """The expiry in UTC: GitHub may send it with any offset (`… +0200`); as sent when it has
+    no UTC form (the readers of API answers and reports already refuse those)."""
+    return utc(when) or when
 
 
 @dataclass(frozen=True, slots=True)

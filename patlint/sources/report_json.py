@@ -32,6 +32,7 @@ from patlint.model import (
     Skip,
     TokenInfo,
     TokenStatus,
+    utc,
 )
 
 MISSING_SHARD = "missing-shard"  # a merge's own skip: worked out again at every merge
@@ -141,9 +142,12 @@ class _Reader:
         if value is None:
             return None
         try:
-            return datetime.fromisoformat(self.text(value, where).replace("Z", "+00:00"))
+            when = utc(datetime.fromisoformat(self.text(value, where).replace("Z", "+00:00")))
         except ValueError:
-            self.fail(where, "an ISO 8601 time")
+            when = None
+        if when is None:
+            self.fail(where, "an ISO 8601 time (in UTC between years 1 and 9999)")
+        return when
 
 
 def parse_report(

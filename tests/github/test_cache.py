@@ -166,3 +166,19 @@ def test_cache_is_keyed_by_the_api_that_answered(
     assert len(emulator.requests) == before
     assert (cache_dir() / CACHE_FILE).exists()
     assert code == 1
+
+
+def test_a_cached_expiry_with_no_utc_form_is_read_as_unknown() -> None:
+    """A cache written before the API's readers refused such dates made every later run crash
+    in the policy step for the cache's lifetime (found by an attacker's review)."""
+    from patlint.github.cache import info_from_dict
+
+    info = info_from_dict(
+        {
+            "status": "valid",
+            "kind": "ghp",
+            "host": "github.com",
+            "expires_at": "9999-12-31T23:59:59-23:59",
+        }
+    )
+    assert info.expires_at is None

@@ -129,6 +129,13 @@ FORGED: dict[str, tuple[Edit, str]] = {
         _set("tokens.0.verification", {"status": "valid", "kind": "ghp", "checked_at": "now"}),
         "tokens[0].verification.checked_at: expected an ISO 8601 time",
     ),
+    "time with no UTC form": (  # parsed by Python, then an OverflowError in the policy step
+        _set(
+            "tokens.0.verification",
+            {"status": "valid", "kind": "ghp", "expires_at": "9999-12-31T23:59:59-23:59"},
+        ),
+        "tokens[0].verification.expires_at: expected an ISO 8601 time",
+    ),
     "scopes": (
         _set("tokens.0.verification", {"status": "valid", "kind": "ghp", "scopes": "repo"}),
         "tokens[0].verification.scopes: expected a list",
