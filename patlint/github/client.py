@@ -55,6 +55,7 @@ class HostDown(Unreachable):
 
 
 MAX_REJECTED_IN_A_ROW = 10
+SLOW_BUDGET = 3  # timeouts' worth of slow answers a host may cost a run (`_count_slow`)
 
 
 class TooManyRejected(GitHubError):
@@ -174,6 +175,7 @@ class GitHubClient:
         self._limited: str | None = None  # why it rate-limited us for the rest of the run
         self._resume_at: float | None = None  # when the one rate-limit wait ends
         self._rejected_in_a_row = 0  # 401s since the last accepted credential
+        self._slow = 0.0  # seconds spent in answers slower than half the timeout
         self._resolved = False  # the host's name resolved within the connect timeout
         self._down_lock = threading.Lock()
 
@@ -211,6 +213,22 @@ class GitHubClient:
                 f"{self.host}: not sent: the last {rejected} tokens in a row sent there were "
                 "bad credentials (likely fakes; many more from this address make GitHub lock "
                 "out even valid tokens)"
+            )
+
+    def _count_slow(self, took: float) -> None:
+        """The slow-host breaker: an answer that takes most of the timeout (a 404 after 9 s of
+        10) is no timeout, so the first breaker never trips, and each token would wait its own
+        (63 tokens cost 570 s in an attacker's test). Once such answers add up to
+        SLOW_BUDGET timeouts, the host is given up for the rest of the run."""
+        if took <= self.timeout / 2:
+            return
+        with self._down_lock:
+            self._slow += took
+            spent = self._slow
+        if spent >= SLOW_BUDGET * self.timeout:
+            self.trip(
+                f"answers too slowly ({spent:.0f} s in answers of over {self.timeout / 2:g} s "
+                f"each; limit {SLOW_BUDGET * self.timeout:g} s)"
             )
 
     def trip(self, problem: str) -> None:
@@ -286,6 +304,7 @@ class GitHubClient:
                         "User-Agent": USER_AGENT,
                     },
                 )
+                self._count_slow(self._clock() - sent_at)
                 if status == 401:
                     outcome = "bad"
                 elif 200 <= status < 300:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from patlint.errors import GitHubError
+from patlint.errors import ConfigError, GitHubError
 from patlint.github.cache import VerificationCache
 from patlint.github.client import (
     GitHubClient,
@@ -149,7 +149,11 @@ def route(host: str, options: VerifyOptions) -> Route:
     if host.endswith(".ghe.com"):
         return Route(host, f"https://api.{host}")
     if options.verify_unnamed_hosts:
-        return Route(host, f"https://{host}/api/v3")
+        authority = f"[{host}]" if ":" in host else host  # an IPv6 address, bracketed
+        try:
+            return Route(host, check_base_url(f"https://{authority}/api/v3", host))
+        except ConfigError:  # never the whole scan's error: this token is not sent, that is all
+            return Route(host, None, f"found for {host}, which makes no valid API URL; never sent")
     return Route(
         host,
         None,

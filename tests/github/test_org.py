@@ -371,6 +371,7 @@ def test_next_page_stays_under_the_api_base_path() -> None:
     assert next_page(base, "https://ghe.example.com/api/v30/orgs/a?page=2") is None
     assert next_page(base, "https://evil.example/api/v3/orgs/a?page=2") is None
     assert next_page(base, "http://ghe.example.com/api/v3/orgs/a?page=2") is None
+    assert next_page(base, "https://[::1/api/v3/orgs/a?page=2") is None  # raised ValueError
     assert next_page("https://api.github.com", "https://api.github.com/orgs/a?page=3") == (
         "/orgs/a",
         {"page": "3"},

@@ -857,3 +857,100 @@ def test_a_resolver_that_never_answers_costs_the_connect_timeout_once(
     [notice] = r.notices()
     assert "name resolution timed out after 1s" in notice, notice
     assert srv.connections == 0
+
+
+# --- found by an attacker's review (2026-12-06): answers that crashed or cost minutes ---------
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.1 429 Too Many\r\nRetry-After: \xb2\r\n",
+        b"HTTP/1.1 429 Too Many\r\nRetry-After: " + b"9" * 5000 + b"\r\n",
+        b"HTTP/1.1 429 Too Many\r\nRetry-After: " + b"9" * 400 + b"\r\n",
+        b"HTTP/1.1 403 Forbidden\r\nX-RateLimit-Remaining: 0\r\nX-RateLimit-Reset: "
+        + b"9" * 400
+        + b"\r\n",
+        b"HTTP/1.1 403 Forbidden\r\nX-RateLimit-Remaining: \xb9\r\nX-RateLimit-Reset: 1\r\n",
+    ],
+    ids=["superscript-retry-after", "5000-digits", "400-digits", "400-digit-reset", "superscript"],
+)
+def test_a_rate_limit_header_that_is_no_number_is_no_crash(
+    serve: Any, token: Any, head: bytes
+) -> None:
+    """`str.isdigit` takes `²`, which `int` refuses; `int` refuses 4,300 digits and `float` an
+    int of 400: each ended the run with exit 3 before."""
+    srv = serve(raw_answer(head + b"Content-Type: application/json\r\n", b"{}"))
+    info, took = resolve(srv.url, token("ghp"), max_rate_limit_wait=1)
+    assert not info.verified and info.reason.startswith("HTTP 4")
+    assert took < 5
+
+
+def test_an_odd_content_length_is_no_crash(serve: Any, token: Any) -> None:
+    def behave(conn: socket.socket, srv: RawServer) -> None:
+        srv.read_request(conn)
+        body = b'{"login": "octocat"}'
+        srv.send(conn, b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n")
+        srv.send(conn, b"Content-Type: application/json\r\nX-OAuth-Scopes: repo\r\n\r\n" + body)
+        conn.close()
+
+    info, _ = resolve(serve(behave).url, token("ghp"))
+    assert info.status is TokenStatus.VALID and info.owner == "octocat"
+
+
+@pytest.mark.parametrize("expiry", [b"9999-12-31 23:59:59 -2359", b"0001-01-01 00:00:00 +2359"])
+def test_an_expiry_with_no_utc_form_is_unreadable_not_a_crash(
+    serve: Any, token: Any, expiry: bytes
+) -> None:
+    """Python parses these and cannot convert them to UTC: the policy step crashed (exit 3),
+    and the answer was cached, so the next run crashed too."""
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-OAuth-Scopes: repo\r\n"
+        b"GitHub-Authentication-Token-Expiration: " + expiry + b"\r\n"
+    )
+    info, _ = resolve(serve(raw_answer(head)).url, token("ghp"))
+    assert info.status is TokenStatus.VALID
+    assert info.expires_at is None and info.never_expires is not True
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.1 403 Forbidden\r\nX-GitHub-SSO: required; url=https://[::1:bad/orgs/x/sso\r\n",
+        b"HTTP/1.1 302 Found\r\nLocation: https://[::1/elsewhere\r\n",
+    ],
+    ids=["sso-url", "location"],
+)
+def test_an_answer_url_that_is_no_url_is_no_crash(serve: Any, token: Any, head: bytes) -> None:
+    srv = serve(raw_answer(head + b"Content-Type: application/json\r\n", b"{}"))
+    info, _ = resolve(srv.url, token("ghp"))
+    assert info.status in (TokenStatus.SSO_REQUIRED, TokenStatus.UNREACHABLE), info
+    assert "[::1" not in info.reason
+
+
+def test_a_host_answering_slowly_costs_a_bounded_time_not_each_token_its_own(
+    serve: Any, token: Any
+) -> None:
+    """A 404 after 9 s of a 10 s timeout is no timeout: each of 63 tokens waited its own, one
+    at a time (570 s). Slow answers now add up to at most SLOW_BUDGET timeouts per host."""
+    from patlint.github.client import SLOW_BUDGET
+
+    def slow_404(conn: socket.socket, srv: RawServer) -> None:
+        srv.read_request(conn)
+        srv.idle(0.7)
+        srv.send(
+            conn, b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+        )
+
+    srv = serve(slow_404)
+    values = [token("ghp") for _ in range(20)]
+    opts = VerifyOptions(
+        api={"github.com": srv.url}, use_cache=False, backoff=0.01, timeout=1.0, max_retries=0
+    )
+    start = time.monotonic()
+    infos = GitHubResolver(opts).resolve([tok(v) for v in values])
+    took = time.monotonic() - start
+    assert took < SLOW_BUDGET * 1.0 + 3.0, took  # 14 s (20 × 0.7) before
+    assert srv.connections <= 8
+    given_up = [i for i in infos.values() if "answers too slowly" in i.reason]
+    assert len(given_up) >= 12 and all(not i.verified for i in infos.values())

@@ -206,6 +206,9 @@ def test_non_github_hosts_never_get_a_token_even_with_unnamed_hosts_enabled() ->
     assert route("gitlab.com", opts).base_url is None
     assert route("foo.azurecr.io", opts).base_url is None
     assert route("git.corp.example", opts).base_url == "https://git.corp.example/api/v3"
+    # an IPv6 host from the tree (`https://x:TOKEN@[::1]` in .git-credentials) ended the whole
+    # scan with exit 2 and no report (an unbracketed URL failed the base-URL check)
+    assert route("::1", opts).base_url == "https://[::1]/api/v3"
     assert route("acme.ghe.com", VerifyOptions()).base_url == "https://api.acme.ghe.com"
     assert route("github.com", VerifyOptions()).base_url == "https://api.github.com"
 
