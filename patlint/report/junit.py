@@ -14,12 +14,18 @@ from xml.etree import ElementTree as ET
 from patlint.model import Finding, ScanResult
 from patlint.report.common import ReportMeta, clean_text, json_path
 
-# Characters XML 1.0 does not allow (and surrogates from undecodable path bytes).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Characters XML 1.0 does not allow (and surrogates from undecodable path bytes), and the
+# invisible ones that reorder or hide text where a CI shows test names (bidi overrides: a file
+# `invoice\u202etxt.exe` would read as `invoiceexe.txt`), as the text and GitHub formats do.
+_NOT_XML = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+    "\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def xml_text(text: str) -> str:
-    """Text that is always legal in XML 1.0: forbidden characters become `\\xNN` / `\\uNNNN`."""
+    """Text that is always legal in XML 1.0, without invisible reordering marks: those
+    characters become `\\xNN` / `\\uNNNN`."""
 
     def esc(m: re.Match[str]) -> str:
         code = ord(m.group())

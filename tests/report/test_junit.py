@@ -30,6 +30,13 @@ def test_xml_text_escapes_what_xml_forbids() -> None:
     assert xml_text("a\x00b\x1bc\td\ud8ffe") == "a\\x00b\\x1bc\td\\ud8ffe"
 
 
+def test_xml_text_shows_reordering_marks_escaped() -> None:
+    """A hostile `login` or file name with U+202E reordered a test name in CI's view (an
+    attacker's review found JUnit the one format that kept it raw)."""
+    assert xml_text("invoice\u202etxt.exe") == "invoice\\u202etxt.exe"
+    assert xml_text("a\u200bb\u2066c\ufeff") == "a\\u200bb\\u2066c\\ufeff"
+
+
 @pytest.mark.skipif(os.name == "nt", reason="POSIX file names may hold arbitrary bytes")
 def test_one_failure_per_finding_and_suppressed_as_skipped(
     tmp_path: Path, token: TokenFactory
