@@ -353,6 +353,40 @@ def test_inputs_are_data_never_shell(
     assert not pwned.exists() and ctx["outputs"]["exit-code"] == "2"
 
 
+def _shadowing_packages(where: Path, marker: Path) -> None:
+    """Packages named like what the action runs with `python -m` (committed to the checkout,
+    which is the working directory of every step): each leaves `marker` when imported."""
+    for name in ("patlint", "pip", "venv"):
+        pkg = where / name
+        pkg.mkdir()
+        code = f"open({str(marker)!r}, 'a').write({name!r} + '\\n')\n"
+        code += "print('::set-output name=findings::0')\n"
+        (pkg / "__init__.py").write_text(code)
+        (pkg / "__main__.py").write_text(code)
+
+
+def test_a_checkout_cannot_replace_patlint_or_pip(
+    installed: tuple[Path, Path], project: Project, tmp_path: Path
+) -> None:
+    """`python -m patlint` in the workspace put the checkout first on the import path: a pull
+    request adding `patlint/__main__.py` ran its own code in the job (and in `ci github`'s
+    child scan), forging outputs and SARIF (found by an attacker's review, 2026-12-06)."""
+    marker = tmp_path / "shadowed"
+    _shadowing_packages(project.workspace, marker)
+    ctx = _runner(installed, project).run({"offline": "true"})
+    assert not marker.exists(), marker.read_text()
+    assert ctx["outputs"]["exit-code"] == "1" and ctx["outputs"]["tokens"] == "2"
+
+
+def test_every_python_module_run_by_the_action_and_the_template_is_isolated() -> None:
+    """`-m pip` and `-m venv` run in the checkout too (the install steps): `-I` everywhere."""
+    runs = [s["run"] for s in STEPS if "run" in s]
+    template = (ROOT / "ci" / "gitlab" / "patlint.gitlab-ci.yml").read_text()
+    lines = [ln for text in [*runs, template] for ln in text.splitlines() if " -m " in ln]
+    assert len(lines) >= 6
+    assert all(" -I -m " in ln for ln in lines), lines
+
+
 def test_cache_key_follows_the_package_and_the_interpreter(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "ci" / "github"))
     try:

@@ -136,14 +136,24 @@ def _github(env: dict[str, str], scan_args: Sequence[str]) -> int:
     return code
 
 
+# Events whose GITHUB_REF is the code the job checks out (pull_request: the merge ref). The
+# others (pull_request_target, workflow_run, issue_comment, …) upload under the base or default
+# branch, typically while scanning a pull request's code.
+_SARIF_EVENTS = frozenset({"push", "pull_request", "merge_group", "schedule", "workflow_dispatch"})
+
+
 def _sarif_withheld(event_name: str, plan: Plan) -> str:
     """Why this run's SARIF must not go to code scanning ("" when it may). Code scanning takes
     an upload as the whole state of its ref and category, and marks every alert missing from it
     fixed: a push's range (only its new commits) would close the alerts of earlier pushes, and
-    `pull_request_target` uploads under the base branch's ref."""
-    if event_name == "pull_request_target":
+    `pull_request_target`, `workflow_run` or `issue_comment` upload under the base or default
+    branch's ref."""
+    from patlint.sources.history.ci_range import word
+
+    if event_name not in _SARIF_EVENTS:
         return (
-            "a pull_request_target run uploads under the base branch, whose alerts this scan "
+            f"a {word(event_name)} run uploads under the ref it was started for (the "
+            "base or default branch), not the code checked out for it, whose alerts this scan "
             "would close"
         )
     if plan.rev_range and event_name != "pull_request":
@@ -239,8 +249,10 @@ def _clear(path: Path) -> None:
 
 
 def _run_scan(argv: Sequence[str], env: Mapping[str, str]) -> int:
-    """`patlint scan ARGV` in a child process (same interpreter); its exit code."""
-    cmd = [sys.executable, "-m", "patlint", "scan", *argv]
+    """`patlint scan ARGV` in a child process (same interpreter); its exit code. Isolated
+    (`-I`): the working directory is the scanned checkout, and `python -m` would put it first
+    on the import path, so a `patlint/` package committed there would run instead of us."""
+    cmd = [sys.executable, "-I", "-m", "patlint", "scan", *argv]
     return subprocess.run(cmd, env=dict(env), check=False).returncode
 
 

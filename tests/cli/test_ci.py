@@ -232,7 +232,20 @@ def test_pull_request_target_offers_no_sarif_for_the_base_branch(project: Projec
     assert done.returncode == 1, done.stdout + done.stderr
     out = outputs(project.output)
     assert out["sarif-file"] == "" and out["findings"] != ""
-    assert "a pull_request_target run uploads under the base branch" in done.stdout
+    assert "a pull_request_target run uploads under the ref it was started for" in done.stdout
+
+
+@pytest.mark.parametrize("event_name", ["workflow_run", "issue_comment"])
+def test_events_that_upload_under_the_default_branch_offer_no_sarif(
+    project: Project, event_name: str
+) -> None:
+    """These run with GITHUB_REF set to the default branch, typically to scan a pull request's
+    code (an attacker's review found them still offered): that SARIF would close main's alerts."""
+    event = project.event("gh-event-pull_request_opened.payload.json")
+    done = project.run("github", project.actions_env(event_name, event, offline="1"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert outputs(project.output)["sarif-file"] == ""
+    assert f"a {event_name} run uploads under the ref it was started for" in done.stdout
 
 
 def test_a_config_in_the_tree_cannot_forge_the_outputs(project: Project) -> None:

@@ -117,7 +117,7 @@ def github(repo: str, event_name: str, event: Mapping[str, Any], mode: str) -> P
             default=default if isinstance(default, str) else "",
             fetch=GITHUB_FETCH,
         )
-    return Plan(f"the tree (a {_word(event_name)} event has no commit range; history: full)")
+    return Plan(f"the tree (a {word(event_name)} event has no commit range; history: full)")
 
 
 def gitlab(repo: str, env: Mapping[str, str], mode: str) -> Plan:
@@ -145,7 +145,7 @@ def gitlab(repo: str, env: Mapping[str, str], mode: str) -> Plan:
             default=env.get("CI_DEFAULT_BRANCH", ""),
             fetch=GITLAB_FETCH,
         )
-    what = f"a {_word(source)} pipeline" if source else "this pipeline"
+    what = f"a {word(source)} pipeline" if source else "this pipeline"
     return Plan(f"the tree ({what} has no commit range; history: full)")
 
 
@@ -164,7 +164,7 @@ def pre_push(env: Mapping[str, str]) -> Plan:
 
 def _push(repo: str, *, before: str, after: str, ref: str, default: str, fetch: str) -> Plan:
     if _ZERO.fullmatch(after):
-        return Plan(f"nothing: {_word(ref)} was deleted", skip=True)
+        return Plan(f"nothing: {word(ref)} was deleted", skip=True)
     _need(repo, after, "the pushed commit", fetch)
     if not _ZERO.fullmatch(before) and _present(repo, before):
         return _range("the pushed commits", before, after)
@@ -196,7 +196,7 @@ def _sha(value: Any, name: str) -> str:
     raise ConfigError(f"{name}: expected a commit id (40 or 64 hex digits)")
 
 
-def _word(value: str) -> str:
+def word(value: str) -> str:
     """An event or ref name for a message: printable, short (it may come from an event)."""
     text = "".join(c if c.isalnum() or c in "._/-" else "?" for c in value[:80])
     return text or "?"
