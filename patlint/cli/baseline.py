@@ -178,7 +178,7 @@ def _baseline_write(
     result = run_scan(roots, ruleset, options)
     _redactor().learn(t.secret for t in result.tokens)
     entries = entries_for(result.findings, previous)
-    _write_atomic(file, lambda stream: stream.write(dumps(entries, version=__version__)))
+    _write_atomic(file, lambda stream: stream.write(dumps(entries, version=__version__)), "json")
     before = {e.fingerprint for e in previous.entries} if previous is not None else set()
     now = {e.fingerprint for e in entries}
     click.echo(

@@ -227,7 +227,7 @@ def _emit(
                 kwargs["color"] = use_color(sys.stdout)
                 kwargs["width"] = text_width(sys.stdout)
         if path:
-            _write_atomic(path, lambda stream: module.render(result, stream=stream, **kwargs))
+            _write_atomic(path, lambda s: module.render(result, stream=s, **kwargs), fmt)
         else:
             stdout_form(fmt, commands=fmt == "github")
             module.render(result, stream=sys.stdout, **kwargs)
@@ -326,23 +326,28 @@ def text_width(stream: Any, widest: int = 120) -> int:
     return max(60, min(widest, shutil.get_terminal_size((widest, 24)).columns))
 
 
-def _write_atomic(path: str, write: Any) -> None:
+def _write_atomic(path: str, write: Any, fmt: str = "text") -> None:
     """Write via a temporary file and rename, so no half-written report is left behind.
 
     Only regular files (or new paths) are replaced: `-o /dev/null`, a FIFO or a terminal is
-    written in place, never swapped for a regular file. What is written passes the redactor.
+    written in place, never swapped for a regular file. What is written passes the redactor;
+    written in place to our own stdout or stderr (`--report json=/dev/stdout`), it is the log,
+    and passes `cilog` too, in the notation of `fmt`.
     """
+    from patlint.cilog import form_of
 
     redactor = _redactor()
 
-    def redacted(stream: TextIO) -> None:
-        redacting = RedactingWriter(stream, redactor)
+    def redacted(stream: TextIO, log: bool = False) -> None:
+        redacting = RedactingWriter(stream, redactor, log=log)
+        redacting.form, redacting.commands = form_of(fmt), fmt == "github"
         write(cast(TextIO, redacting))
         redacting.flush()
 
     if _in_place(path):
-        with os.fdopen(_open_in_place(path), "w", encoding="utf-8") as stream:
-            redacted(stream)
+        fd = _open_in_place(path)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            redacted(stream, log=_is_our_log(fd))
         return
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = _mkstemp(directory)
@@ -357,6 +362,16 @@ def _write_atomic(path: str, write: Any) -> None:
 
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # not on Windows, which has no FIFOs to wait on
+
+
+def _is_our_log(fd: int) -> bool:
+    """Whether `fd` is the file behind our stdout or stderr (`/dev/stdout`, `/proc/self/fd/2`)."""
+    try:
+        st = os.fstat(fd)
+        ours = [os.fstat(n) for n in (1, 2)]
+    except OSError:
+        return False
+    return any((st.st_dev, st.st_ino) == (o.st_dev, o.st_ino) for o in ours)
 
 
 def _in_place(path: str) -> bool:

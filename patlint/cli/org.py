@@ -226,7 +226,7 @@ def org(
             (render_json if fmt == "json" else render_text)(result, stream=stream, meta=meta)
 
     if output:
-        _write_atomic(output, write)
+        _write_atomic(output, write, fmt)
         from patlint.report.org import summary_line
 
         click.echo(summary_line(result), err=True)

@@ -87,3 +87,19 @@ def test_a_report_file_is_written_as_it_is(tmp_path: Path, token: TokenFactory) 
     done = run("scan", "--offline", "--no-progress", "-o", "r.txt", HOSTILE_NAMES[1], cwd=tmp_path)
     assert done.returncode == 1
     assert HOSTILE_NAMES[1] in (tmp_path / "r.txt").read_text()
+
+
+def test_a_report_written_to_our_own_stdout_is_the_log(tmp_path: Path, token: TokenFactory) -> None:
+    """`--report json=/dev/stdout` is written in place (never replaced by a file), so it went
+    round the stdout writer: `##[` from a file name reached the log raw (an attacker's review)."""
+    for name in HOSTILE_NAMES:
+        (tmp_path / name).write_text(f"GH_TOKEN={token('ghp')}\n")
+    done = run(
+        "scan", "--offline", "--no-progress", "--report", "json=/dev/stdout", "--format", "text",
+        ".", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert runner_commands(done.stdout + "\n" + done.stderr) == []
+    start = done.stdout.index("{")  # the JSON report comes first, then the text report
+    report, _ = json.JSONDecoder().raw_decode(done.stdout[start:])
+    assert set(HOSTILE_NAMES) <= {t["locations"][0]["path"] for t in report["tokens"]}
