@@ -71,6 +71,17 @@ def json_path(path: str) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
+def linked_path(path: str) -> str:
+    """`path` (as `json_path`) for a report whose reader links it into the repository (a
+    GitHub annotation's `file=`, GitLab's `location`): an archive member whose name has a `.`
+    or `..` segment (`a.zip!../../README.md`) would resolve to another file of the tree, so
+    the archive itself is named."""
+    head, bang, member = path.partition("!")
+    if bang and any(part in (".", "..") for part in member.replace("\\", "/").split("/")):
+        return json_path(head)
+    return json_path(path)
+
+
 def location_dict(loc: Location) -> dict[str, Any]:
     """A Location as JSON-ready data (null fields dropped)."""
     out: dict[str, Any] = {"path": json_path(loc.path)}

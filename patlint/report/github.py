@@ -14,7 +14,14 @@ import re
 from typing import TextIO
 
 from patlint.model import Finding, ScanResult, Severity
-from patlint.report.common import Place, ReportMeta, clean_text, json_path, places_of
+from patlint.report.common import (
+    Place,
+    ReportMeta,
+    clean_text,
+    json_path,
+    linked_path,
+    places_of,
+)
 
 COMMANDS = {
     Severity.CRITICAL: "error",
@@ -57,7 +64,7 @@ def annotation(f: Finding, meta: ReportMeta, place: Place | None = None) -> str:
     """One `::error …::message` line for a finding at one place (its primary place by default)."""
     place = place or places_of(f)[0]
     loc = place.location
-    props = [f"file={escape_property(json_path(loc.path))}"]
+    props = [f"file={escape_property(linked_path(loc.path))}"]
     if loc.line is not None and not loc.binary:
         props.append(f"line={loc.line}")
         if loc.column is not None:
@@ -66,6 +73,10 @@ def annotation(f: Finding, meta: ReportMeta, place: Place | None = None) -> str:
     parts = [f.message.rstrip(".") + "."]
     if f.token is not None:
         parts.append(f"Token {f.token.preview} (sha256 {f.token.sha256}).")
+    if linked_path(loc.path) != json_path(
+        loc.path
+    ):  # a member named `../x`: the archive is the file
+        parts.append(f"In {json_path(loc.path)}.")
     if loc.binary and loc.offset is not None:
         parts.append(f"At byte offset {loc.offset}.")
     if loc.commit:

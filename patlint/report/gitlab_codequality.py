@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from patlint.model import ScanResult
 from patlint.report import jsontext
-from patlint.report.common import ReportMeta, json_path
+from patlint.report.common import ReportMeta, json_path, linked_path
 from patlint.report.gitlab import CODE_QUALITY_SEVERITY, describe, places
 
 
@@ -27,6 +27,8 @@ def build(result: ScanResult, meta: ReportMeta) -> list[dict[str, Any]]:
                 text += f" At byte offset {loc.offset}."
             if loc.commit:
                 text += f" Added in commit {loc.commit}."
+            if linked_path(loc.path) != json_path(loc.path):
+                text += f" In {json_path(loc.path)}."
             issue: dict[str, Any] = {
                 "type": "issue",
                 "check_name": f.rule_id,
@@ -34,7 +36,7 @@ def build(result: ScanResult, meta: ReportMeta) -> list[dict[str, Any]]:
                 "categories": ["Security"],
                 "severity": CODE_QUALITY_SEVERITY[f.severity],
                 "fingerprint": fingerprint,
-                "location": {"path": json_path(loc.path), "lines": {"begin": line}},
+                "location": {"path": linked_path(loc.path), "lines": {"begin": line}},
                 "engine_name": "patlint",
             }
             if f.remediation:

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from patlint.model import ScanResult
 from patlint.report import jsontext
-from patlint.report.common import ReportMeta, cut, json_path, lazy_redactor
+from patlint.report.common import ReportMeta, cut, lazy_redactor, linked_path
 from patlint.report.gitlab import SECRET_DETECTION_SEVERITY, describe, places
 
 SCHEMA_VERSION = "15.2.4"
@@ -65,7 +65,7 @@ def build(result: ScanResult, meta: ReportMeta, *, now: float | None = None) -> 
             identifier["url"] = refs[0]
         for loc, fingerprint in places(f):
             location: dict[str, Any] = {
-                "file": json_path(loc.path),
+                "file": linked_path(loc.path),
                 "commit": {"sha": loc.commit or meta.commit or NO_COMMIT},
             }
             if loc.commit and loc.commit_date:

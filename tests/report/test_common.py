@@ -98,3 +98,39 @@ def test_the_summary_counts_the_tokens_the_report_lists(
     assert len(report.blocks) == 2
     assert report.summary.startswith("patlint: 2 findings (1 high, 1 low) in 2 tokens; ")
     assert "; 1 suppressed; " in report.summary
+
+
+def test_a_member_named_with_dot_segments_links_to_its_archive(
+    tmp_path: Path, token: Callable[..., str]
+) -> None:
+    """`a.zip!../../README.md` as a GitHub annotation's `file=` or GitLab's location path
+    resolved to the tree's README (an attacker's review): the archive is the file named now,
+    and the member is said in the message."""
+    import zipfile
+
+    from patlint.report.common import linked_path
+
+    assert linked_path("a.zip!../../README.md") == "a.zip"
+    assert linked_path("d/a.zip!b.zip!../../../x") == "d/a.zip"
+    assert linked_path("a.zip!..\\..\\x") == "a.zip"
+    assert linked_path("a.zip!docs/x.env") == "a.zip!docs/x.env"
+    assert linked_path("we!rd/name.env") == "we!rd/name.env"
+
+    with zipfile.ZipFile(tmp_path / "a.zip", "w") as z:
+        z.writestr("../../README.md", f"GH_TOKEN={token('ghp')}\n")
+    (tmp_path / "README.md").write_text("clean\n")
+    runner = CliRunner()
+    res = runner.invoke(
+        cli, ["scan", "--offline", "--no-progress", "--format", "github", str(tmp_path)]
+    )
+    assert res.exit_code == 1
+    files = {
+        ln.split("file=", 1)[1].split(",", 1)[0] for ln in res.stdout.splitlines() if "file=" in ln
+    }
+    assert files == {"a.zip"}
+    assert "In a.zip!../../README.md." in res.stdout
+    res = runner.invoke(
+        cli, ["scan", "--offline", "--no-progress", "--format", "gitlab-codequality", str(tmp_path)]
+    )
+    issues = json.loads(res.stdout)
+    assert {i["location"]["path"] for i in issues} == {"a.zip"}
