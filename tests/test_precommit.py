@@ -146,8 +146,35 @@ def test_hook_definition_is_offline_by_default() -> None:
     (hook,) = [h for h in hooks if h["id"] == "patlint"]
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is True
-    assert hook["entry"] == "patlint scan --no-progress"
+    assert hook["entry"] == "patlint scan --pre-commit"
     assert hook["args"] == ["--offline"]
+
+
+@pytest.mark.parametrize(
+    "names",
+    [["--help"], ["--fail-on=critical"], ["-"], ["--config=.c.yaml", ".c.yaml"], ["--offline"]],
+    ids=["help", "fail-on", "stdin", "config", "offline"],
+)
+def test_file_names_that_look_like_options_stay_file_names(
+    work: tuple[Path, dict[str, str]], token: TokenFactory, names: list[str]
+) -> None:
+    """pre-commit puts the staged file names after the hook's arguments with no `--`: a file
+    named `--help` printed help and passed, `-` read stdin, `--config=.c.yaml` made the tree's
+    own config the trusted one (`disable:` the rule): each let a token through (an attacker's
+    review, 2026-12-06, with the real pre-commit)."""
+    repo, env = work
+    secret = token("ghp")
+    for name in names:
+        text = "disable: [github-classic-pat]\n" if name == ".c.yaml" else f"GH={token('ghp')}\n"
+        (repo / name).write_text(text)
+    leak = "-" if names == ["-"] else "leak.py"  # `-`: the token in the file of that name
+    (repo / leak).write_text(f'TOKEN = "{secret}"\n')
+    _git(repo, "add", "--", *{leak, *names}, env=env)
+    blocked = _git(repo, "commit", "-m", "innocent", env=env)
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, out
+    assert "github-classic-pat" in out and redact(secret) in out
+    assert _commits(repo, env) == 1
 
 
 def test_try_repo_blocks_staged_token(

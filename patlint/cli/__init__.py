@@ -80,8 +80,10 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        from patlint.cli.hookargs import rewrite
+
         rv = cli.main(
-            args=list(argv) if argv is not None else None,
+            args=rewrite(sys.argv[1:] if argv is None else argv),
             prog_name="patlint",
             standalone_mode=False,
         )

@@ -1,0 +1,47 @@
+"""`patlint scan --pre-commit`: file names from pre-commit are never read as options
+(patlint/cli/hookargs.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from patlint.cli.hookargs import rewrite, split
+
+VALUE = frozenset({"--baseline", "-o", "--fail-on"})
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ["a.py", "--help", "--fail-on=critical", "-", "b.json"]:
+        (tmp_path / name).write_text("x\n")
+    return tmp_path
+
+
+def test_the_file_names_are_the_tail_of_existing_paths(tree: Path) -> None:
+    assert split(["--offline", "a.py", "--help"], VALUE) == (["--offline"], ["a.py", "--help"])
+    # the user's option that takes a value keeps it, though the value exists as a file
+    assert split(["--baseline", "b.json", "a.py"], VALUE) == (["--baseline", "b.json"], ["a.py"])
+    assert split(["--baseline=b.json", "a.py"], VALUE) == (["--baseline=b.json"], ["a.py"])
+    # a file named like the user's argument only makes the user's arguments shorter
+    (tree / "--offline").write_text("x\n")
+    assert split(["--offline", "a.py"], VALUE) == ([], ["--offline", "a.py"])
+
+
+def test_rewrite_puts_the_names_after_a_double_dash_and_stays_offline(tree: Path) -> None:
+    assert rewrite(["scan", "--pre-commit", "--offline", "a.py", "--fail-on=critical", "-"]) == [
+        "scan", "--no-progress", "--offline", "--", "a.py", "./--fail-on=critical", "./-",
+    ]  # fmt: skip
+    # online only when the user asks, and `--verify` itself is no scan option
+    assert rewrite(["scan", "--pre-commit", "--verify", "a.py"]) == [
+        "scan", "--no-progress", "--", "a.py",
+    ]  # fmt: skip
+    # a tree that swallows `--verify` (a file of that name) leaves the hook offline
+    (tree / "--verify").write_text("x\n")
+    assert rewrite(["scan", "--pre-commit", "--verify", "a.py"])[2] == "--offline"
+    # other command lines are left alone
+    assert rewrite(["scan", "--offline", "a.py"]) == ["scan", "--offline", "a.py"]
+    assert os.path.lexists("--help")
