@@ -2569,6 +2569,51 @@ def __create_fn__():
  return __hash__
 _327 = __create_fn__
 
+def __create_fn__(_type_path, _type_reason, _type_detail, _type_target, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_detail, _dflt_target, _return_type):
+ def __init__(self,path:_type_path,reason:_type_reason,detail:_type_detail=_dflt_detail,target:_type_target=_dflt_target)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'path',path)
+  __dataclass_builtins_object__.__setattr__(self,'reason',reason)
+  __dataclass_builtins_object__.__setattr__(self,'detail',detail)
+  __dataclass_builtins_object__.__setattr__(self,'target',target)
+ return __init__
+_328 = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(path={self.path!r}, reason={self.reason!r}, detail={self.detail!r}, target={self.target!r})"
+ return __repr__
+_329 = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.path,self.reason,self.detail,self.target,)==(other.path,other.reason,other.detail,other.target,)
+  return NotImplemented
+ return __eq__
+_330 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('path','reason','detail','target',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+_331 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('path','reason','detail','target',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+_332 = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.path,self.reason,self.detail,self.target,))
+ return __hash__
+_333 = __create_fn__
+
 def __create_fn__(_type_follow_symlinks, _type_use_gitignore, _type_exclude, _type_prune_dirs, _type_always_include, _type_read_git_config, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_follow_symlinks, _dflt_use_gitignore, _dflt_exclude, _dflt_prune_dirs, _dflt_always_include, _dflt_read_git_config, _return_type):
  def __init__(self,follow_symlinks:_type_follow_symlinks=_dflt_follow_symlinks,use_gitignore:_type_use_gitignore=_dflt_use_gitignore,exclude:_type_exclude=_dflt_exclude,prune_dirs:_type_prune_dirs=_HAS_DEFAULT_FACTORY,always_include:_type_always_include=_dflt_always_include,read_git_config:_type_read_git_config=_dflt_read_git_config)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'follow_symlinks',follow_symlinks)
@@ -2578,13 +2623,13 @@ def __create_fn__(_type_follow_symlinks, _type_use_gitignore, _type_exclude, _ty
   __dataclass_builtins_object__.__setattr__(self,'always_include',always_include)
   __dataclass_builtins_object__.__setattr__(self,'read_git_config',read_git_config)
  return __init__
-_328 = __create_fn__
+_334 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(follow_symlinks={self.follow_symlinks!r}, use_gitignore={self.use_gitignore!r}, exclude={self.exclude!r}, prune_dirs={self.prune_dirs!r}, always_include={self.always_include!r}, read_git_config={self.read_git_config!r})"
  return __repr__
-_329 = __create_fn__
+_335 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -2592,7 +2637,7 @@ def __create_fn__():
    return (self.follow_symlinks,self.use_gitignore,self.exclude,self.prune_dirs,self.always_include,self.read_git_config,)==(other.follow_symlinks,other.use_gitignore,other.exclude,other.prune_dirs,other.always_include,other.read_git_config,)
   return NotImplemented
  return __eq__
-_330 = __create_fn__
+_336 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -2600,7 +2645,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_331 = __create_fn__
+_337 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -2608,13 +2653,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_332 = __create_fn__
+_338 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.follow_symlinks,self.use_gitignore,self.exclude,self.prune_dirs,self.always_include,self.read_git_config,))
  return __hash__
-_333 = __create_fn__
+_339 = __create_fn__
 
 def __create_fn__(_type_walk, _type_max_file_size, _type_jobs, _type_no_suppress, _type_allow, _type_baseline, _type_baseline_sha1, _type_now, _type_github_hosts, _type_archives, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_walk, _dflt_max_file_size, _dflt_jobs, _dflt_no_suppress, _dflt_allow, _dflt_baseline, _dflt_baseline_sha1, _dflt_now, _dflt_github_hosts, _dflt_archives, _return_type):
  def __init__(self,walk:_type_walk=_HAS_DEFAULT_FACTORY,max_file_size:_type_max_file_size=_dflt_max_file_size,jobs:_type_jobs=_dflt_jobs,no_suppress:_type_no_suppress=_dflt_no_suppress,allow:_type_allow=_dflt_allow,baseline:_type_baseline=_dflt_baseline,baseline_sha1:_type_baseline_sha1=_dflt_baseline_sha1,now:_type_now=_dflt_now,github_hosts:_type_github_hosts=_dflt_github_hosts,archives:_type_archives=_dflt_archives)->_return_type:
@@ -2629,13 +2674,13 @@ def __create_fn__(_type_walk, _type_max_file_size, _type_jobs, _type_no_suppress
   __dataclass_builtins_object__.__setattr__(self,'github_hosts',github_hosts)
   __dataclass_builtins_object__.__setattr__(self,'archives',archives)
  return __init__
-_334 = __create_fn__
+_340 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(walk={self.walk!r}, max_file_size={self.max_file_size!r}, jobs={self.jobs!r}, no_suppress={self.no_suppress!r}, allow={self.allow!r}, baseline={self.baseline!r}, baseline_sha1={self.baseline_sha1!r}, now={self.now!r}, github_hosts={self.github_hosts!r}, archives={self.archives!r})"
  return __repr__
-_335 = __create_fn__
+_341 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -2643,7 +2688,7 @@ def __create_fn__():
    return (self.walk,self.max_file_size,self.jobs,self.no_suppress,self.allow,self.baseline,self.baseline_sha1,self.now,self.github_hosts,self.archives,)==(other.walk,other.max_file_size,other.jobs,other.no_suppress,other.allow,other.baseline,other.baseline_sha1,other.now,other.github_hosts,other.archives,)
   return NotImplemented
  return __eq__
-_336 = __create_fn__
+_342 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -2651,7 +2696,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_337 = __create_fn__
+_343 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -2659,13 +2704,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_338 = __create_fn__
+_344 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.walk,self.max_file_size,self.jobs,self.no_suppress,self.allow,self.baseline,self.baseline_sha1,self.now,self.github_hosts,self.archives,))
  return __hash__
-_339 = __create_fn__
+_345 = __create_fn__
 
 def __create_fn__(_type_candidates, _type_places, _type_stats, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_candidates, _dflt_places, _dflt_stats, _return_type):
  def __init__(self,candidates:_type_candidates=_HAS_DEFAULT_FACTORY,places:_type_places=_HAS_DEFAULT_FACTORY,stats:_type_stats=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -2673,13 +2718,13 @@ def __create_fn__(_type_candidates, _type_places, _type_stats, MISSING, _HAS_DEF
   self.places=_dflt_places() if places is _HAS_DEFAULT_FACTORY else places
   self.stats=_dflt_stats() if stats is _HAS_DEFAULT_FACTORY else stats
  return __init__
-_340 = __create_fn__
+_346 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(candidates={self.candidates!r}, places={self.places!r}, stats={self.stats!r})"
  return __repr__
-_341 = __create_fn__
+_347 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -2687,7 +2732,7 @@ def __create_fn__():
    return (self.candidates,self.places,self.stats,)==(other.candidates,other.places,other.stats,)
   return NotImplemented
  return __eq__
-_342 = __create_fn__
+_348 = __create_fn__
 
 def __create_fn__(_type_name, _type_status, _type_detail, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_detail, _return_type):
  def __init__(self,name:_type_name,status:_type_status,detail:_type_detail=_dflt_detail)->_return_type:
@@ -2695,13 +2740,13 @@ def __create_fn__(_type_name, _type_status, _type_detail, MISSING, _HAS_DEFAULT_
   __dataclass_builtins_object__.__setattr__(self,'status',status)
   __dataclass_builtins_object__.__setattr__(self,'detail',detail)
  return __init__
-_343 = __create_fn__
+_349 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(name={self.name!r}, status={self.status!r}, detail={self.detail!r})"
  return __repr__
-_344 = __create_fn__
+_350 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -2709,54 +2754,11 @@ def __create_fn__():
    return (self.name,self.status,self.detail,)==(other.name,other.status,other.detail,)
   return NotImplemented
  return __eq__
-_345 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('name','status','detail',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-_346 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('name','status','detail',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-_347 = __create_fn__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.name,self.status,self.detail,))
- return __hash__
-_348 = __create_fn__
-
-def __create_fn__(_type_shards, _type_repositories, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,shards:_type_shards,repositories:_type_repositories)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'shards',shards)
-  __dataclass_builtins_object__.__setattr__(self,'repositories',repositories)
- return __init__
-_349 = __create_fn__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(shards={self.shards!r}, repositories={self.repositories!r})"
- return __repr__
-_350 = __create_fn__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.shards,self.repositories,)==(other.shards,other.repositories,)
-  return NotImplemented
- return __eq__
 _351 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('shards','repositories',):
+  if type(self) is cls or name in ('name','status','detail',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -2764,7 +2766,7 @@ _352 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('shards','repositories',):
+  if type(self) is cls or name in ('name','status','detail',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -2772,9 +2774,52 @@ _353 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.shards,self.repositories,))
+  return hash((self.name,self.status,self.detail,))
  return __hash__
 _354 = __create_fn__
+
+def __create_fn__(_type_shards, _type_repositories, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,shards:_type_shards,repositories:_type_repositories)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'shards',shards)
+  __dataclass_builtins_object__.__setattr__(self,'repositories',repositories)
+ return __init__
+_355 = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(shards={self.shards!r}, repositories={self.repositories!r})"
+ return __repr__
+_356 = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.shards,self.repositories,)==(other.shards,other.repositories,)
+  return NotImplemented
+ return __eq__
+_357 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('shards','repositories',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+_358 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('shards','repositories',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+_359 = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.shards,self.repositories,))
+ return __hash__
+_360 = __create_fn__
 
 def __create_fn__(_type_preview, _type_sha256, _type_kind, _type_host, _type_status, _type_detail, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_detail, _return_type):
  def __init__(self,preview:_type_preview,sha256:_type_sha256,kind:_type_kind,host:_type_host,status:_type_status,detail:_type_detail=_dflt_detail)->_return_type:
@@ -2785,13 +2830,13 @@ def __create_fn__(_type_preview, _type_sha256, _type_kind, _type_host, _type_sta
   __dataclass_builtins_object__.__setattr__(self,'status',status)
   __dataclass_builtins_object__.__setattr__(self,'detail',detail)
  return __init__
-_355 = __create_fn__
+_361 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(preview={self.preview!r}, sha256={self.sha256!r}, kind={self.kind!r}, host={self.host!r}, status={self.status!r}, detail={self.detail!r})"
  return __repr__
-_356 = __create_fn__
+_362 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -2799,7 +2844,7 @@ def __create_fn__():
    return (self.preview,self.sha256,self.kind,self.host,self.status,self.detail,)==(other.preview,other.sha256,other.kind,other.host,other.status,other.detail,)
   return NotImplemented
  return __eq__
-_357 = __create_fn__
+_363 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -2807,7 +2852,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_358 = __create_fn__
+_364 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -2815,13 +2860,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_359 = __create_fn__
+_365 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.preview,self.sha256,self.kind,self.host,self.status,self.detail,))
  return __hash__
-_360 = __create_fn__
+_366 = __create_fn__
 
 def __create_fn__(_type_source, _type_id, _type_kind, _type_owner, _type_name, _type_repository_selection, _type_repositories, _type_permissions, _type_scopes, _type_expires_at, _type_expired, _type_last_used_at, _type_never_used, _type_granted_at, _type_last_eight, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_name, _dflt_repository_selection, _dflt_repositories, _dflt_permissions, _dflt_scopes, _dflt_expires_at, _dflt_expired, _dflt_last_used_at, _dflt_never_used, _dflt_granted_at, _dflt_last_eight, _return_type):
  def __init__(self,source:_type_source,id:_type_id,kind:_type_kind,owner:_type_owner,name:_type_name=_dflt_name,repository_selection:_type_repository_selection=_dflt_repository_selection,repositories:_type_repositories=_dflt_repositories,permissions:_type_permissions=_HAS_DEFAULT_FACTORY,scopes:_type_scopes=_dflt_scopes,expires_at:_type_expires_at=_dflt_expires_at,expired:_type_expired=_dflt_expired,last_used_at:_type_last_used_at=_dflt_last_used_at,never_used:_type_never_used=_dflt_never_used,granted_at:_type_granted_at=_dflt_granted_at,last_eight:_type_last_eight=_dflt_last_eight)->_return_type:
@@ -2841,13 +2886,13 @@ def __create_fn__(_type_source, _type_id, _type_kind, _type_owner, _type_name, _
   __dataclass_builtins_object__.__setattr__(self,'granted_at',granted_at)
   __dataclass_builtins_object__.__setattr__(self,'last_eight',last_eight)
  return __init__
-_361 = __create_fn__
+_367 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(source={self.source!r}, id={self.id!r}, kind={self.kind!r}, owner={self.owner!r}, name={self.name!r}, repository_selection={self.repository_selection!r}, repositories={self.repositories!r}, permissions={self.permissions!r}, scopes={self.scopes!r}, expires_at={self.expires_at!r}, expired={self.expired!r}, last_used_at={self.last_used_at!r}, never_used={self.never_used!r}, granted_at={self.granted_at!r}, last_eight={self.last_eight!r})"
  return __repr__
-_362 = __create_fn__
+_368 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -2855,7 +2900,7 @@ def __create_fn__():
    return (self.source,self.id,self.kind,self.owner,self.name,self.repository_selection,self.repositories,self.permissions,self.scopes,self.expires_at,self.expired,self.last_used_at,self.never_used,self.granted_at,self.last_eight,)==(other.source,other.id,other.kind,other.owner,other.name,other.repository_selection,other.repositories,other.permissions,other.scopes,other.expires_at,other.expired,other.last_used_at,other.never_used,other.granted_at,other.last_eight,)
   return NotImplemented
  return __eq__
-_363 = __create_fn__
+_369 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -2863,7 +2908,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_364 = __create_fn__
+_370 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -2871,13 +2916,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_365 = __create_fn__
+_371 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.source,self.id,self.kind,self.owner,self.name,self.repository_selection,self.repositories,self.permissions,self.scopes,self.expires_at,self.expired,self.last_used_at,self.never_used,self.granted_at,self.last_eight,))
  return __hash__
-_366 = __create_fn__
+_372 = __create_fn__
 
 def __create_fn__(_type_tokens, _type_findings, _type_suppressed, _type_stats, _type_notices, _type_fleet, _type_places, _type_org, _type_host, _type_inventory, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_notices, _dflt_fleet, _dflt_places, _dflt_org, _dflt_host, _dflt_inventory, _return_type):
  def __init__(self,tokens:_type_tokens,findings:_type_findings,suppressed:_type_suppressed,stats:_type_stats,notices:_type_notices=_HAS_DEFAULT_FACTORY,fleet:_type_fleet=_dflt_fleet,places:_type_places=_HAS_DEFAULT_FACTORY,org:_type_org=_dflt_org,host:_type_host=_dflt_host,inventory:_type_inventory=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -2892,13 +2937,13 @@ def __create_fn__(_type_tokens, _type_findings, _type_suppressed, _type_stats, _
   self.host=host
   self.inventory=_dflt_inventory() if inventory is _HAS_DEFAULT_FACTORY else inventory
  return __init__
-_367 = __create_fn__
+_373 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(tokens={self.tokens!r}, findings={self.findings!r}, suppressed={self.suppressed!r}, stats={self.stats!r}, notices={self.notices!r}, fleet={self.fleet!r}, places={self.places!r}, org={self.org!r}, host={self.host!r}, inventory={self.inventory!r})"
  return __repr__
-_368 = __create_fn__
+_374 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -2906,7 +2951,7 @@ def __create_fn__():
    return (self.tokens,self.findings,self.suppressed,self.stats,self.notices,self.fleet,self.places,self.org,self.host,self.inventory,)==(other.tokens,other.findings,other.suppressed,other.stats,other.notices,other.fleet,other.places,other.org,other.host,other.inventory,)
   return NotImplemented
  return __eq__
-_369 = __create_fn__
+_375 = __create_fn__
 
 def __create_fn__(_type_name, _type_normalized, _type_url, _type_scheme, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_url, _dflt_scheme, _return_type):
  def __init__(self,name:_type_name,normalized:_type_normalized,url:_type_url=_dflt_url,scheme:_type_scheme=_dflt_scheme)->_return_type:
@@ -2915,13 +2960,13 @@ def __create_fn__(_type_name, _type_normalized, _type_url, _type_scheme, MISSING
   __dataclass_builtins_object__.__setattr__(self,'url',url)
   __dataclass_builtins_object__.__setattr__(self,'scheme',scheme)
  return __init__
-_370 = __create_fn__
+_376 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(name={self.name!r}, normalized={self.normalized!r}, url={self.url!r}, scheme={self.scheme!r})"
  return __repr__
-_371 = __create_fn__
+_377 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -2929,54 +2974,11 @@ def __create_fn__():
    return (self.name,self.normalized,self.url,self.scheme,)==(other.name,other.normalized,other.url,other.scheme,)
   return NotImplemented
  return __eq__
-_372 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('name','normalized','url','scheme',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-_373 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('name','normalized','url','scheme',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-_374 = __create_fn__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.name,self.normalized,self.url,self.scheme,))
- return __hash__
-_375 = __create_fn__
-
-def __create_fn__(_type_index, _type_total, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,index:_type_index,total:_type_total)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'index',index)
-  __dataclass_builtins_object__.__setattr__(self,'total',total)
- return __init__
-_376 = __create_fn__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(index={self.index!r}, total={self.total!r})"
- return __repr__
-_377 = __create_fn__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.index,self.total,)==(other.index,other.total,)
-  return NotImplemented
- return __eq__
 _378 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('index','total',):
+  if type(self) is cls or name in ('name','normalized','url','scheme',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -2984,7 +2986,7 @@ _379 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('index','total',):
+  if type(self) is cls or name in ('name','normalized','url','scheme',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -2992,9 +2994,52 @@ _380 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.index,self.total,))
+  return hash((self.name,self.normalized,self.url,self.scheme,))
  return __hash__
 _381 = __create_fn__
+
+def __create_fn__(_type_index, _type_total, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,index:_type_index,total:_type_total)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'index',index)
+  __dataclass_builtins_object__.__setattr__(self,'total',total)
+ return __init__
+_382 = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(index={self.index!r}, total={self.total!r})"
+ return __repr__
+_383 = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.index,self.total,)==(other.index,other.total,)
+  return NotImplemented
+ return __eq__
+_384 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('index','total',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+_385 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('index','total',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+_386 = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.index,self.total,))
+ return __hash__
+_387 = __create_fn__
 
 def __create_fn__(_type_cache, _type_fetch_jobs, _type_fetch_timeout, _type_shard, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_cache, _dflt_fetch_jobs, _dflt_fetch_timeout, _dflt_shard, _return_type):
  def __init__(self,cache:_type_cache=_dflt_cache,fetch_jobs:_type_fetch_jobs=_dflt_fetch_jobs,fetch_timeout:_type_fetch_timeout=_dflt_fetch_timeout,shard:_type_shard=_dflt_shard)->_return_type:
@@ -3003,13 +3048,13 @@ def __create_fn__(_type_cache, _type_fetch_jobs, _type_fetch_timeout, _type_shar
   __dataclass_builtins_object__.__setattr__(self,'fetch_timeout',fetch_timeout)
   __dataclass_builtins_object__.__setattr__(self,'shard',shard)
  return __init__
-_382 = __create_fn__
+_388 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(cache={self.cache!r}, fetch_jobs={self.fetch_jobs!r}, fetch_timeout={self.fetch_timeout!r}, shard={self.shard!r})"
  return __repr__
-_383 = __create_fn__
+_389 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3017,7 +3062,7 @@ def __create_fn__():
    return (self.cache,self.fetch_jobs,self.fetch_timeout,self.shard,)==(other.cache,other.fetch_jobs,other.fetch_timeout,other.shard,)
   return NotImplemented
  return __eq__
-_384 = __create_fn__
+_390 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -3025,7 +3070,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_385 = __create_fn__
+_391 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -3033,13 +3078,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_386 = __create_fn__
+_392 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.cache,self.fetch_jobs,self.fetch_timeout,self.shard,))
  return __hash__
-_387 = __create_fn__
+_393 = __create_fn__
 
 def __create_fn__(_type_paths, _type_blob, _type__starts, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt__starts, _return_type):
  def __init__(self,paths:_type_paths,blob:_type_blob,_starts:_type__starts=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -3047,13 +3092,13 @@ def __create_fn__(_type_paths, _type_blob, _type__starts, MISSING, _HAS_DEFAULT_
   self.blob=blob
   self._starts=_dflt__starts() if _starts is _HAS_DEFAULT_FACTORY else _starts
  return __init__
-_388 = __create_fn__
+_394 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(paths={self.paths!r}, blob={self.blob!r}, _starts={self._starts!r})"
  return __repr__
-_389 = __create_fn__
+_395 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3061,7 +3106,7 @@ def __create_fn__():
    return (self.paths,self.blob,self._starts,)==(other.paths,other.blob,other._starts,)
   return NotImplemented
  return __eq__
-_390 = __create_fn__
+_396 = __create_fn__
 
 def __create_fn__(_type_args, _type_tip, _type_description, _type_commits, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_commits, _return_type):
  def __init__(self,args:_type_args,tip:_type_tip,description:_type_description,commits:_type_commits=_dflt_commits)->_return_type:
@@ -3070,13 +3115,13 @@ def __create_fn__(_type_args, _type_tip, _type_description, _type_commits, MISSI
   __dataclass_builtins_object__.__setattr__(self,'description',description)
   __dataclass_builtins_object__.__setattr__(self,'commits',commits)
  return __init__
-_391 = __create_fn__
+_397 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(args={self.args!r}, tip={self.tip!r}, description={self.description!r}, commits={self.commits!r})"
  return __repr__
-_392 = __create_fn__
+_398 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3084,7 +3129,7 @@ def __create_fn__():
    return (self.args,self.tip,self.description,self.commits,)==(other.args,other.tip,other.description,other.commits,)
   return NotImplemented
  return __eq__
-_393 = __create_fn__
+_399 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -3092,7 +3137,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_394 = __create_fn__
+_400 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -3100,13 +3145,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_395 = __create_fn__
+_401 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.args,self.tip,self.description,self.commits,))
  return __hash__
-_396 = __create_fn__
+_402 = __create_fn__
 
 def __create_fn__(_type_commit, _type_date, _type_path, _type_rank, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,commit:_type_commit,date:_type_date,path:_type_path,rank:_type_rank)->_return_type:
@@ -3115,13 +3160,13 @@ def __create_fn__(_type_commit, _type_date, _type_path, _type_rank, MISSING, _HA
   __dataclass_builtins_object__.__setattr__(self,'path',path)
   __dataclass_builtins_object__.__setattr__(self,'rank',rank)
  return __init__
-_397 = __create_fn__
+_403 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(commit={self.commit!r}, date={self.date!r}, path={self.path!r}, rank={self.rank!r})"
  return __repr__
-_398 = __create_fn__
+_404 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3129,55 +3174,11 @@ def __create_fn__():
    return (self.commit,self.date,self.path,self.rank,)==(other.commit,other.date,other.path,other.rank,)
   return NotImplemented
  return __eq__
-_399 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('commit','date','path','rank',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-_400 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('commit','date','path','rank',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-_401 = __create_fn__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.commit,self.date,self.path,self.rank,))
- return __hash__
-_402 = __create_fn__
-
-def __create_fn__(_type_path, _type_candidates, _type_places, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,path:_type_path,candidates:_type_candidates,places:_type_places)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'path',path)
-  __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)
-  __dataclass_builtins_object__.__setattr__(self,'places',places)
- return __init__
-_403 = __create_fn__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(path={self.path!r}, candidates={self.candidates!r}, places={self.places!r})"
- return __repr__
-_404 = __create_fn__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.path,self.candidates,self.places,)==(other.path,other.candidates,other.places,)
-  return NotImplemented
- return __eq__
 _405 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('path','candidates','places',):
+  if type(self) is cls or name in ('commit','date','path','rank',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -3185,7 +3186,7 @@ _406 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('path','candidates','places',):
+  if type(self) is cls or name in ('commit','date','path','rank',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -3193,9 +3194,53 @@ _407 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.path,self.candidates,self.places,))
+  return hash((self.commit,self.date,self.path,self.rank,))
  return __hash__
 _408 = __create_fn__
+
+def __create_fn__(_type_path, _type_candidates, _type_places, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,path:_type_path,candidates:_type_candidates,places:_type_places)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'path',path)
+  __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)
+  __dataclass_builtins_object__.__setattr__(self,'places',places)
+ return __init__
+_409 = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(path={self.path!r}, candidates={self.candidates!r}, places={self.places!r})"
+ return __repr__
+_410 = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.path,self.candidates,self.places,)==(other.path,other.candidates,other.places,)
+  return NotImplemented
+ return __eq__
+_411 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('path','candidates','places',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+_412 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('path','candidates','places',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+_413 = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.path,self.candidates,self.places,))
+ return __hash__
+_414 = __create_fn__
 
 def __create_fn__(_type_candidates, _type_places, _type_stats, _type_commits, _type_blobs_read, _type_blobs_with_hits, _type_description, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_candidates, _dflt_places, _dflt_stats, _dflt_commits, _dflt_blobs_read, _dflt_blobs_with_hits, _dflt_description, _return_type):
  def __init__(self,candidates:_type_candidates=_HAS_DEFAULT_FACTORY,places:_type_places=_HAS_DEFAULT_FACTORY,stats:_type_stats=_HAS_DEFAULT_FACTORY,commits:_type_commits=_dflt_commits,blobs_read:_type_blobs_read=_dflt_blobs_read,blobs_with_hits:_type_blobs_with_hits=_dflt_blobs_with_hits,description:_type_description=_dflt_description)->_return_type:
@@ -3207,13 +3252,13 @@ def __create_fn__(_type_candidates, _type_places, _type_stats, _type_commits, _t
   self.blobs_with_hits=blobs_with_hits
   self.description=description
  return __init__
-_409 = __create_fn__
+_415 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(candidates={self.candidates!r}, places={self.places!r}, stats={self.stats!r}, commits={self.commits!r}, blobs_read={self.blobs_read!r}, blobs_with_hits={self.blobs_with_hits!r}, description={self.description!r})"
  return __repr__
-_410 = __create_fn__
+_416 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3221,7 +3266,7 @@ def __create_fn__():
    return (self.candidates,self.places,self.stats,self.commits,self.blobs_read,self.blobs_with_hits,self.description,)==(other.candidates,other.places,other.stats,other.commits,other.blobs_read,other.blobs_with_hits,other.description,)
   return NotImplemented
  return __eq__
-_411 = __create_fn__
+_417 = __create_fn__
 
 def __create_fn__(_type_source, _type_candidates, _type_places, _type_infos, _type_skipped, _type_notices, _type_files_scanned, _type_bytes_scanned, _type_fleet, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_candidates, _dflt_places, _dflt_infos, _dflt_skipped, _dflt_notices, _dflt_files_scanned, _dflt_bytes_scanned, _dflt_fleet, _return_type):
  def __init__(self,source:_type_source,candidates:_type_candidates=_HAS_DEFAULT_FACTORY,places:_type_places=_HAS_DEFAULT_FACTORY,infos:_type_infos=_HAS_DEFAULT_FACTORY,skipped:_type_skipped=_HAS_DEFAULT_FACTORY,notices:_type_notices=_HAS_DEFAULT_FACTORY,files_scanned:_type_files_scanned=_dflt_files_scanned,bytes_scanned:_type_bytes_scanned=_dflt_bytes_scanned,fleet:_type_fleet=_dflt_fleet)->_return_type:
@@ -3235,13 +3280,13 @@ def __create_fn__(_type_source, _type_candidates, _type_places, _type_infos, _ty
   self.bytes_scanned=bytes_scanned
   self.fleet=fleet
  return __init__
-_412 = __create_fn__
+_418 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(source={self.source!r}, candidates={self.candidates!r}, places={self.places!r}, infos={self.infos!r}, skipped={self.skipped!r}, notices={self.notices!r}, files_scanned={self.files_scanned!r}, bytes_scanned={self.bytes_scanned!r}, fleet={self.fleet!r})"
  return __repr__
-_413 = __create_fn__
+_419 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3249,7 +3294,7 @@ def __create_fn__():
    return (self.source,self.candidates,self.places,self.infos,self.skipped,self.notices,self.files_scanned,self.bytes_scanned,self.fleet,)==(other.source,other.candidates,other.places,other.infos,other.skipped,other.notices,other.files_scanned,other.bytes_scanned,other.fleet,)
   return NotImplemented
  return __eq__
-_414 = __create_fn__
+_420 = __create_fn__
 
 def __create_fn__(_type_collected, _type_infos, _type_fleet, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_infos, _dflt_fleet, _return_type):
  def __init__(self,collected:_type_collected,infos:_type_infos=_HAS_DEFAULT_FACTORY,fleet:_type_fleet=_dflt_fleet)->_return_type:
@@ -3257,13 +3302,13 @@ def __create_fn__(_type_collected, _type_infos, _type_fleet, MISSING, _HAS_DEFAU
   self.infos=_dflt_infos() if infos is _HAS_DEFAULT_FACTORY else infos
   self.fleet=fleet
  return __init__
-_415 = __create_fn__
+_421 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(collected={self.collected!r}, infos={self.infos!r}, fleet={self.fleet!r})"
  return __repr__
-_416 = __create_fn__
+_422 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3271,20 +3316,20 @@ def __create_fn__():
    return (self.collected,self.infos,self.fleet,)==(other.collected,other.infos,other.fleet,)
   return NotImplemented
  return __eq__
-_417 = __create_fn__
+_423 = __create_fn__
 
 def __create_fn__(_type_data, _type_used, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_used, _return_type):
  def __init__(self,data:_type_data,used:_type_used=_HAS_DEFAULT_FACTORY)->_return_type:
   self.data=data
   self.used=_dflt_used() if used is _HAS_DEFAULT_FACTORY else used
  return __init__
-_418 = __create_fn__
+_424 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(data={self.data!r}, used={self.used!r})"
  return __repr__
-_419 = __create_fn__
+_425 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3292,7 +3337,7 @@ def __create_fn__():
    return (self.data,self.used,)==(other.data,other.used,)
   return NotImplemented
  return __eq__
-_420 = __create_fn__
+_426 = __create_fn__
 
 def __create_fn__(_type_candidates, _type_places, _type_notices, _type_absorbed, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_candidates, _dflt_places, _dflt_notices, _dflt_absorbed, _return_type):
  def __init__(self,candidates:_type_candidates=_HAS_DEFAULT_FACTORY,places:_type_places=_HAS_DEFAULT_FACTORY,notices:_type_notices=_HAS_DEFAULT_FACTORY,absorbed:_type_absorbed=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -3301,13 +3346,13 @@ def __create_fn__(_type_candidates, _type_places, _type_notices, _type_absorbed,
   self.notices=_dflt_notices() if notices is _HAS_DEFAULT_FACTORY else notices
   self.absorbed=_dflt_absorbed() if absorbed is _HAS_DEFAULT_FACTORY else absorbed
  return __init__
-_421 = __create_fn__
+_427 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(candidates={self.candidates!r}, places={self.places!r}, notices={self.notices!r}, absorbed={self.absorbed!r})"
  return __repr__
-_422 = __create_fn__
+_428 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3315,7 +3360,7 @@ def __create_fn__():
    return (self.candidates,self.places,self.notices,self.absorbed,)==(other.candidates,other.places,other.notices,other.absorbed,)
   return NotImplemented
  return __eq__
-_423 = __create_fn__
+_429 = __create_fn__
 
 def __create_fn__(_type_data, _type_rel, _type_candidates, _type_spans, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,data:_type_data,rel:_type_rel,candidates:_type_candidates,spans:_type_spans)->_return_type:
@@ -3324,13 +3369,13 @@ def __create_fn__(_type_data, _type_rel, _type_candidates, _type_spans, MISSING,
   __dataclass_builtins_object__.__setattr__(self,'candidates',candidates)
   __dataclass_builtins_object__.__setattr__(self,'spans',spans)
  return __init__
-_424 = __create_fn__
+_430 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(data={self.data!r}, rel={self.rel!r}, candidates={self.candidates!r}, spans={self.spans!r})"
  return __repr__
-_425 = __create_fn__
+_431 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3338,55 +3383,11 @@ def __create_fn__():
    return (self.data,self.rel,self.candidates,self.spans,)==(other.data,other.rel,other.candidates,other.spans,)
   return NotImplemented
  return __eq__
-_426 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('data','rel','candidates','spans',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-_427 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('data','rel','candidates','spans',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-_428 = __create_fn__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.data,self.rel,self.candidates,self.spans,))
- return __hash__
-_429 = __create_fn__
-
-def __create_fn__(_type_secret, _type_hosts, _type_places, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_places, _return_type):
- def __init__(self,secret:_type_secret,hosts:_type_hosts,places:_type_places=_dflt_places)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'secret',secret)
-  __dataclass_builtins_object__.__setattr__(self,'hosts',hosts)
-  __dataclass_builtins_object__.__setattr__(self,'places',places)
- return __init__
-_430 = __create_fn__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(secret={self.secret!r}, hosts={self.hosts!r}, places={self.places!r})"
- return __repr__
-_431 = __create_fn__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.secret,self.hosts,self.places,)==(other.secret,other.hosts,other.places,)
-  return NotImplemented
- return __eq__
 _432 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('secret','hosts','places',):
+  if type(self) is cls or name in ('data','rel','candidates','spans',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -3394,7 +3395,7 @@ _433 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('secret','hosts','places',):
+  if type(self) is cls or name in ('data','rel','candidates','spans',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -3402,9 +3403,53 @@ _434 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.secret,self.hosts,self.places,))
+  return hash((self.data,self.rel,self.candidates,self.spans,))
  return __hash__
 _435 = __create_fn__
+
+def __create_fn__(_type_secret, _type_hosts, _type_places, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_places, _return_type):
+ def __init__(self,secret:_type_secret,hosts:_type_hosts,places:_type_places=_dflt_places)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'secret',secret)
+  __dataclass_builtins_object__.__setattr__(self,'hosts',hosts)
+  __dataclass_builtins_object__.__setattr__(self,'places',places)
+ return __init__
+_436 = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(secret={self.secret!r}, hosts={self.hosts!r}, places={self.places!r})"
+ return __repr__
+_437 = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.secret,self.hosts,self.places,)==(other.secret,other.hosts,other.places,)
+  return NotImplemented
+ return __eq__
+_438 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('secret','hosts','places',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+_439 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('secret','hosts','places',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+_440 = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.secret,self.hosts,self.places,))
+ return __hash__
+_441 = __create_fn__
 
 def __create_fn__(_type_found, _type_missing, _type_notes, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_found, _dflt_missing, _dflt_notes, _return_type):
  def __init__(self,found:_type_found=_HAS_DEFAULT_FACTORY,missing:_type_missing=_HAS_DEFAULT_FACTORY,notes:_type_notes=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -3412,13 +3457,13 @@ def __create_fn__(_type_found, _type_missing, _type_notes, MISSING, _HAS_DEFAULT
   self.missing=_dflt_missing() if missing is _HAS_DEFAULT_FACTORY else missing
   self.notes=_dflt_notes() if notes is _HAS_DEFAULT_FACTORY else notes
  return __init__
-_436 = __create_fn__
+_442 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(found={self.found!r}, missing={self.missing!r}, notes={self.notes!r})"
  return __repr__
-_437 = __create_fn__
+_443 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3426,7 +3471,7 @@ def __create_fn__():
    return (self.found,self.missing,self.notes,)==(other.found,other.missing,other.notes,)
   return NotImplemented
  return __eq__
-_438 = __create_fn__
+_444 = __create_fn__
 
 def __create_fn__(_type_status, _type_headers, _type_body, _type_url_path, _type_attempts, _type_waited, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_body, _dflt_url_path, _dflt_attempts, _dflt_waited, _return_type):
  def __init__(self,status:_type_status,headers:_type_headers,body:_type_body=_dflt_body,url_path:_type_url_path=_dflt_url_path,attempts:_type_attempts=_dflt_attempts,waited:_type_waited=_dflt_waited)->_return_type:
@@ -3437,13 +3482,13 @@ def __create_fn__(_type_status, _type_headers, _type_body, _type_url_path, _type
   __dataclass_builtins_object__.__setattr__(self,'attempts',attempts)
   __dataclass_builtins_object__.__setattr__(self,'waited',waited)
  return __init__
-_439 = __create_fn__
+_445 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(status={self.status!r}, headers={self.headers!r}, body={self.body!r}, url_path={self.url_path!r}, attempts={self.attempts!r}, waited={self.waited!r})"
  return __repr__
-_440 = __create_fn__
+_446 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3451,7 +3496,7 @@ def __create_fn__():
    return (self.status,self.headers,self.body,self.url_path,self.attempts,self.waited,)==(other.status,other.headers,other.body,other.url_path,other.attempts,other.waited,)
   return NotImplemented
  return __eq__
-_441 = __create_fn__
+_447 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -3459,7 +3504,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_442 = __create_fn__
+_448 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -3467,13 +3512,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_443 = __create_fn__
+_449 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.status,self.headers,self.body,self.url_path,self.attempts,self.waited,))
  return __hash__
-_444 = __create_fn__
+_450 = __create_fn__
 
 def __create_fn__(_type_max_window, _type_bad_interval, _type_max_interval, _type_window, _type_interval, _type_inflight, _type_next_start, _type_paused_until, _type_clock, _type_stop, _type_closed, _type__cond, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_max_window, _dflt_bad_interval, _dflt_max_interval, _dflt_window, _dflt_interval, _dflt_inflight, _dflt_next_start, _dflt_paused_until, _dflt_clock, _dflt_stop, _dflt_closed, _dflt__cond, _return_type):
  def __init__(self,max_window:_type_max_window=_dflt_max_window,bad_interval:_type_bad_interval=_dflt_bad_interval,max_interval:_type_max_interval=_dflt_max_interval,window:_type_window=_dflt_window,interval:_type_interval=_dflt_interval,inflight:_type_inflight=_dflt_inflight,next_start:_type_next_start=_dflt_next_start,paused_until:_type_paused_until=_dflt_paused_until,clock:_type_clock=_dflt_clock,stop:_type_stop=_HAS_DEFAULT_FACTORY,closed:_type_closed=_dflt_closed,_cond:_type__cond=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -3490,13 +3535,13 @@ def __create_fn__(_type_max_window, _type_bad_interval, _type_max_interval, _typ
   self.closed=closed
   self._cond=_dflt__cond() if _cond is _HAS_DEFAULT_FACTORY else _cond
  return __init__
-_445 = __create_fn__
+_451 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(max_window={self.max_window!r}, bad_interval={self.bad_interval!r}, max_interval={self.max_interval!r}, window={self.window!r}, interval={self.interval!r}, inflight={self.inflight!r}, next_start={self.next_start!r}, paused_until={self.paused_until!r}, clock={self.clock!r}, stop={self.stop!r}, closed={self.closed!r}, _cond={self._cond!r})"
  return __repr__
-_446 = __create_fn__
+_452 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3504,7 +3549,7 @@ def __create_fn__():
    return (self.max_window,self.bad_interval,self.max_interval,self.window,self.interval,self.inflight,self.next_start,self.paused_until,self.clock,self.stop,self.closed,self._cond,)==(other.max_window,other.bad_interval,other.max_interval,other.window,other.interval,other.inflight,other.next_start,other.paused_until,other.clock,other.stop,other.closed,other._cond,)
   return NotImplemented
  return __eq__
-_447 = __create_fn__
+_453 = __create_fn__
 
 def __create_fn__(_type_api, _type_timeout, _type_connect_timeout, _type_concurrency, _type_cache_ttl, _type_max_rate_limit_wait, _type_verify_unnamed_hosts, _type_use_cache, _type_token_deadline, _type_max_retries, _type_backoff, _type_bad_interval, _type_max_tokens, _type_max_tokens_per_host, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_api, _dflt_timeout, _dflt_connect_timeout, _dflt_concurrency, _dflt_cache_ttl, _dflt_max_rate_limit_wait, _dflt_verify_unnamed_hosts, _dflt_use_cache, _dflt_token_deadline, _dflt_max_retries, _dflt_backoff, _dflt_bad_interval, _dflt_max_tokens, _dflt_max_tokens_per_host, _return_type):
  def __init__(self,api:_type_api=_HAS_DEFAULT_FACTORY,timeout:_type_timeout=_dflt_timeout,connect_timeout:_type_connect_timeout=_dflt_connect_timeout,concurrency:_type_concurrency=_dflt_concurrency,cache_ttl:_type_cache_ttl=_dflt_cache_ttl,max_rate_limit_wait:_type_max_rate_limit_wait=_dflt_max_rate_limit_wait,verify_unnamed_hosts:_type_verify_unnamed_hosts=_dflt_verify_unnamed_hosts,use_cache:_type_use_cache=_dflt_use_cache,token_deadline:_type_token_deadline=_dflt_token_deadline,max_retries:_type_max_retries=_dflt_max_retries,backoff:_type_backoff=_dflt_backoff,bad_interval:_type_bad_interval=_dflt_bad_interval,max_tokens:_type_max_tokens=_dflt_max_tokens,max_tokens_per_host:_type_max_tokens_per_host=_dflt_max_tokens_per_host)->_return_type:
@@ -3523,13 +3568,13 @@ def __create_fn__(_type_api, _type_timeout, _type_connect_timeout, _type_concurr
   __dataclass_builtins_object__.__setattr__(self,'max_tokens',max_tokens)
   __dataclass_builtins_object__.__setattr__(self,'max_tokens_per_host',max_tokens_per_host)
  return __init__
-_448 = __create_fn__
+_454 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(api={self.api!r}, timeout={self.timeout!r}, connect_timeout={self.connect_timeout!r}, concurrency={self.concurrency!r}, cache_ttl={self.cache_ttl!r}, max_rate_limit_wait={self.max_rate_limit_wait!r}, verify_unnamed_hosts={self.verify_unnamed_hosts!r}, use_cache={self.use_cache!r}, token_deadline={self.token_deadline!r}, max_retries={self.max_retries!r}, backoff={self.backoff!r}, bad_interval={self.bad_interval!r}, max_tokens={self.max_tokens!r}, max_tokens_per_host={self.max_tokens_per_host!r})"
  return __repr__
-_449 = __create_fn__
+_455 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3537,55 +3582,11 @@ def __create_fn__():
    return (self.api,self.timeout,self.connect_timeout,self.concurrency,self.cache_ttl,self.max_rate_limit_wait,self.verify_unnamed_hosts,self.use_cache,self.token_deadline,self.max_retries,self.backoff,self.bad_interval,self.max_tokens,self.max_tokens_per_host,)==(other.api,other.timeout,other.connect_timeout,other.concurrency,other.cache_ttl,other.max_rate_limit_wait,other.verify_unnamed_hosts,other.use_cache,other.token_deadline,other.max_retries,other.backoff,other.bad_interval,other.max_tokens,other.max_tokens_per_host,)
   return NotImplemented
  return __eq__
-_450 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('api','timeout','connect_timeout','concurrency','cache_ttl','max_rate_limit_wait','verify_unnamed_hosts','use_cache','token_deadline','max_retries','backoff','bad_interval','max_tokens','max_tokens_per_host',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-_451 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('api','timeout','connect_timeout','concurrency','cache_ttl','max_rate_limit_wait','verify_unnamed_hosts','use_cache','token_deadline','max_retries','backoff','bad_interval','max_tokens','max_tokens_per_host',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-_452 = __create_fn__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.api,self.timeout,self.connect_timeout,self.concurrency,self.cache_ttl,self.max_rate_limit_wait,self.verify_unnamed_hosts,self.use_cache,self.token_deadline,self.max_retries,self.backoff,self.bad_interval,self.max_tokens,self.max_tokens_per_host,))
- return __hash__
-_453 = __create_fn__
-
-def __create_fn__(_type_host, _type_base_url, _type_reason, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_reason, _return_type):
- def __init__(self,host:_type_host,base_url:_type_base_url,reason:_type_reason=_dflt_reason)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'host',host)
-  __dataclass_builtins_object__.__setattr__(self,'base_url',base_url)
-  __dataclass_builtins_object__.__setattr__(self,'reason',reason)
- return __init__
-_454 = __create_fn__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(host={self.host!r}, base_url={self.base_url!r}, reason={self.reason!r})"
- return __repr__
-_455 = __create_fn__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.host,self.base_url,self.reason,)==(other.host,other.base_url,other.reason,)
-  return NotImplemented
- return __eq__
 _456 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('host','base_url','reason',):
+  if type(self) is cls or name in ('api','timeout','connect_timeout','concurrency','cache_ttl','max_rate_limit_wait','verify_unnamed_hosts','use_cache','token_deadline','max_retries','backoff','bad_interval','max_tokens','max_tokens_per_host',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -3593,7 +3594,7 @@ _457 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('host','base_url','reason',):
+  if type(self) is cls or name in ('api','timeout','connect_timeout','concurrency','cache_ttl','max_rate_limit_wait','verify_unnamed_hosts','use_cache','token_deadline','max_retries','backoff','bad_interval','max_tokens','max_tokens_per_host',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -3601,22 +3602,66 @@ _458 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.host,self.base_url,self.reason,))
+  return hash((self.api,self.timeout,self.connect_timeout,self.concurrency,self.cache_ttl,self.max_rate_limit_wait,self.verify_unnamed_hosts,self.use_cache,self.token_deadline,self.max_retries,self.backoff,self.bad_interval,self.max_tokens,self.max_tokens_per_host,))
  return __hash__
 _459 = __create_fn__
+
+def __create_fn__(_type_host, _type_base_url, _type_reason, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_reason, _return_type):
+ def __init__(self,host:_type_host,base_url:_type_base_url,reason:_type_reason=_dflt_reason)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'host',host)
+  __dataclass_builtins_object__.__setattr__(self,'base_url',base_url)
+  __dataclass_builtins_object__.__setattr__(self,'reason',reason)
+ return __init__
+_460 = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(host={self.host!r}, base_url={self.base_url!r}, reason={self.reason!r})"
+ return __repr__
+_461 = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.host,self.base_url,self.reason,)==(other.host,other.base_url,other.reason,)
+  return NotImplemented
+ return __eq__
+_462 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('host','base_url','reason',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+_463 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('host','base_url','reason',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+_464 = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.host,self.base_url,self.reason,))
+ return __hash__
+_465 = __create_fn__
 
 def __create_fn__(_type_outcomes, _type_by_api, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_outcomes, _dflt_by_api, _return_type):
  def __init__(self,outcomes:_type_outcomes=_HAS_DEFAULT_FACTORY,by_api:_type_by_api=_HAS_DEFAULT_FACTORY)->_return_type:
   self.outcomes=_dflt_outcomes() if outcomes is _HAS_DEFAULT_FACTORY else outcomes
   self.by_api=_dflt_by_api() if by_api is _HAS_DEFAULT_FACTORY else by_api
  return __init__
-_460 = __create_fn__
+_466 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(outcomes={self.outcomes!r}, by_api={self.by_api!r})"
  return __repr__
-_461 = __create_fn__
+_467 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3624,7 +3669,7 @@ def __create_fn__():
    return (self.outcomes,self.by_api,)==(other.outcomes,other.by_api,)
   return NotImplemented
  return __eq__
-_462 = __create_fn__
+_468 = __create_fn__
 
 def __create_fn__(_type_start, _type_end, _type_name, _type_secret, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,start:_type_start,end:_type_end,name:_type_name,secret:_type_secret)->_return_type:
@@ -3633,13 +3678,13 @@ def __create_fn__(_type_start, _type_end, _type_name, _type_secret, MISSING, _HA
   __dataclass_builtins_object__.__setattr__(self,'name',name)
   __dataclass_builtins_object__.__setattr__(self,'secret',secret)
  return __init__
-_463 = __create_fn__
+_469 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(start={self.start!r}, end={self.end!r}, name={self.name!r}, secret={self.secret!r})"
  return __repr__
-_464 = __create_fn__
+_470 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3647,55 +3692,11 @@ def __create_fn__():
    return (self.start,self.end,self.name,self.secret,)==(other.start,other.end,other.name,other.secret,)
   return NotImplemented
  return __eq__
-_465 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('start','end','name','secret',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-_466 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('start','end','name','secret',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-_467 = __create_fn__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.start,self.end,self.name,self.secret,))
- return __hash__
-_468 = __create_fn__
-
-def __create_fn__(_type_ref, _type_how, _type_target, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_target, _return_type):
- def __init__(self,ref:_type_ref,how:_type_how,target:_type_target=_dflt_target)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'ref',ref)
-  __dataclass_builtins_object__.__setattr__(self,'how',how)
-  __dataclass_builtins_object__.__setattr__(self,'target',target)
- return __init__
-_469 = __create_fn__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(ref={self.ref!r}, how={self.how!r}, target={self.target!r})"
- return __repr__
-_470 = __create_fn__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.ref,self.how,self.target,)==(other.ref,other.how,other.target,)
-  return NotImplemented
- return __eq__
 _471 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('ref','how','target',):
+  if type(self) is cls or name in ('start','end','name','secret',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -3703,7 +3704,7 @@ _472 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('ref','how','target',):
+  if type(self) is cls or name in ('start','end','name','secret',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -3711,34 +3712,35 @@ _473 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.ref,self.how,self.target,))
+  return hash((self.start,self.end,self.name,self.secret,))
  return __hash__
 _474 = __create_fn__
 
-def __create_fn__(_type_start, _type_end, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,start:_type_start,end:_type_end)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'start',start)
-  __dataclass_builtins_object__.__setattr__(self,'end',end)
+def __create_fn__(_type_ref, _type_how, _type_target, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_target, _return_type):
+ def __init__(self,ref:_type_ref,how:_type_how,target:_type_target=_dflt_target)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'ref',ref)
+  __dataclass_builtins_object__.__setattr__(self,'how',how)
+  __dataclass_builtins_object__.__setattr__(self,'target',target)
  return __init__
 _475 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(start={self.start!r}, end={self.end!r})"
+  return self.__class__.__qualname__ + f"(ref={self.ref!r}, how={self.how!r}, target={self.target!r})"
  return __repr__
 _476 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.start,self.end,)==(other.start,other.end,)
+   return (self.ref,self.how,self.target,)==(other.ref,other.how,other.target,)
   return NotImplemented
  return __eq__
 _477 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('start','end',):
+  if type(self) is cls or name in ('ref','how','target',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -3746,7 +3748,7 @@ _478 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('start','end',):
+  if type(self) is cls or name in ('ref','how','target',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -3754,35 +3756,34 @@ _479 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.start,self.end,))
+  return hash((self.ref,self.how,self.target,))
  return __hash__
 _480 = __create_fn__
 
-def __create_fn__(_type_start, _type_subcommand, _type_needs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,start:_type_start,subcommand:_type_subcommand,needs:_type_needs)->_return_type:
+def __create_fn__(_type_start, _type_end, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,start:_type_start,end:_type_end)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'start',start)
-  __dataclass_builtins_object__.__setattr__(self,'subcommand',subcommand)
-  __dataclass_builtins_object__.__setattr__(self,'needs',needs)
+  __dataclass_builtins_object__.__setattr__(self,'end',end)
  return __init__
 _481 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(start={self.start!r}, subcommand={self.subcommand!r}, needs={self.needs!r})"
+  return self.__class__.__qualname__ + f"(start={self.start!r}, end={self.end!r})"
  return __repr__
 _482 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.start,self.subcommand,self.needs,)==(other.start,other.subcommand,other.needs,)
+   return (self.start,self.end,)==(other.start,other.end,)
   return NotImplemented
  return __eq__
 _483 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('start','subcommand','needs',):
+  if type(self) is cls or name in ('start','end',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -3790,7 +3791,7 @@ _484 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('start','subcommand','needs',):
+  if type(self) is cls or name in ('start','end',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -3798,9 +3799,53 @@ _485 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.start,self.subcommand,self.needs,))
+  return hash((self.start,self.end,))
  return __hash__
 _486 = __create_fn__
+
+def __create_fn__(_type_start, _type_subcommand, _type_needs, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,start:_type_start,subcommand:_type_subcommand,needs:_type_needs)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'start',start)
+  __dataclass_builtins_object__.__setattr__(self,'subcommand',subcommand)
+  __dataclass_builtins_object__.__setattr__(self,'needs',needs)
+ return __init__
+_487 = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(start={self.start!r}, subcommand={self.subcommand!r}, needs={self.needs!r})"
+ return __repr__
+_488 = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.start,self.subcommand,self.needs,)==(other.start,other.subcommand,other.needs,)
+  return NotImplemented
+ return __eq__
+_489 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('start','subcommand','needs',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+_490 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('start','subcommand','needs',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+_491 = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.start,self.subcommand,self.needs,))
+ return __hash__
+_492 = __create_fn__
 
 def __create_fn__(_type_ci, _type_rule_id, _type_out, _type__seen, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_out, _dflt__seen, _return_type):
  def __init__(self,ci:_type_ci,rule_id:_type_rule_id,out:_type_out=_HAS_DEFAULT_FACTORY,_seen:_type__seen=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -3809,13 +3854,13 @@ def __create_fn__(_type_ci, _type_rule_id, _type_out, _type__seen, MISSING, _HAS
   self.out=_dflt_out() if out is _HAS_DEFAULT_FACTORY else out
   self._seen=_dflt__seen() if _seen is _HAS_DEFAULT_FACTORY else _seen
  return __init__
-_487 = __create_fn__
+_493 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(ci={self.ci!r}, rule_id={self.rule_id!r}, out={self.out!r}, _seen={self._seen!r})"
  return __repr__
-_488 = __create_fn__
+_494 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3823,7 +3868,7 @@ def __create_fn__():
    return (self.ci,self.rule_id,self.out,self._seen,)==(other.ci,other.rule_id,other.out,other._seen,)
   return NotImplemented
  return __eq__
-_489 = __create_fn__
+_495 = __create_fn__
 
 def __create_fn__(_type_name, _type_secrets, _type_value, _type_path, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,name:_type_name,secrets:_type_secrets,value:_type_value,path:_type_path)->_return_type:
@@ -3832,13 +3877,13 @@ def __create_fn__(_type_name, _type_secrets, _type_value, _type_path, MISSING, _
   __dataclass_builtins_object__.__setattr__(self,'value',value)
   __dataclass_builtins_object__.__setattr__(self,'path',path)
  return __init__
-_490 = __create_fn__
+_496 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(name={self.name!r}, secrets={self.secrets!r}, value={self.value!r}, path={self.path!r})"
  return __repr__
-_491 = __create_fn__
+_497 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3846,7 +3891,7 @@ def __create_fn__():
    return (self.name,self.secrets,self.value,self.path,)==(other.name,other.secrets,other.value,other.path,)
   return NotImplemented
  return __eq__
-_492 = __create_fn__
+_498 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -3854,7 +3899,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_493 = __create_fn__
+_499 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -3862,13 +3907,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_494 = __create_fn__
+_500 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.name,self.secrets,self.value,self.path,))
  return __hash__
-_495 = __create_fn__
+_501 = __create_fn__
 
 def __create_fn__(_type_found, _type_path, _type_context, _type_in_variables, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,found:_type_found,path:_type_path,context:_type_context,in_variables:_type_in_variables)->_return_type:
@@ -3877,13 +3922,13 @@ def __create_fn__(_type_found, _type_path, _type_context, _type_in_variables, MI
   __dataclass_builtins_object__.__setattr__(self,'context',context)
   __dataclass_builtins_object__.__setattr__(self,'in_variables',in_variables)
  return __init__
-_496 = __create_fn__
+_502 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(found={self.found!r}, path={self.path!r}, context={self.context!r}, in_variables={self.in_variables!r})"
  return __repr__
-_497 = __create_fn__
+_503 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3891,7 +3936,7 @@ def __create_fn__():
    return (self.found,self.path,self.context,self.in_variables,)==(other.found,other.path,other.context,other.in_variables,)
   return NotImplemented
  return __eq__
-_498 = __create_fn__
+_504 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -3899,7 +3944,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_499 = __create_fn__
+_505 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -3907,13 +3952,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_500 = __create_fn__
+_506 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.found,self.path,self.context,self.in_variables,))
  return __hash__
-_501 = __create_fn__
+_507 = __create_fn__
 
 def __create_fn__(_type_binding, _type_needs, _type_subcommands, _type_blocked, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_needs, _dflt_subcommands, _dflt_blocked, _return_type):
  def __init__(self,binding:_type_binding,needs:_type_needs=_HAS_DEFAULT_FACTORY,subcommands:_type_subcommands=_HAS_DEFAULT_FACTORY,blocked:_type_blocked=_dflt_blocked)->_return_type:
@@ -3922,13 +3967,13 @@ def __create_fn__(_type_binding, _type_needs, _type_subcommands, _type_blocked, 
   self.subcommands=_dflt_subcommands() if subcommands is _HAS_DEFAULT_FACTORY else subcommands
   self.blocked=blocked
  return __init__
-_502 = __create_fn__
+_508 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(binding={self.binding!r}, needs={self.needs!r}, subcommands={self.subcommands!r}, blocked={self.blocked!r})"
  return __repr__
-_503 = __create_fn__
+_509 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3936,7 +3981,7 @@ def __create_fn__():
    return (self.binding,self.needs,self.subcommands,self.blocked,)==(other.binding,other.needs,other.subcommands,other.blocked,)
   return NotImplemented
  return __eq__
-_504 = __create_fn__
+_510 = __create_fn__
 
 def __create_fn__(_type_usage, _type_replacement, _type_storage, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_storage, _return_type):
  def __init__(self,usage:_type_usage,replacement:_type_replacement,storage:_type_storage=_dflt_storage)->_return_type:
@@ -3944,13 +3989,13 @@ def __create_fn__(_type_usage, _type_replacement, _type_storage, MISSING, _HAS_D
   __dataclass_builtins_object__.__setattr__(self,'replacement',replacement)
   __dataclass_builtins_object__.__setattr__(self,'storage',storage)
  return __init__
-_505 = __create_fn__
+_511 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(usage={self.usage!r}, replacement={self.replacement!r}, storage={self.storage!r})"
  return __repr__
-_506 = __create_fn__
+_512 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -3958,7 +4003,7 @@ def __create_fn__():
    return (self.usage,self.replacement,self.storage,)==(other.usage,other.replacement,other.storage,)
   return NotImplemented
  return __eq__
-_507 = __create_fn__
+_513 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -3966,7 +4011,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_508 = __create_fn__
+_514 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -3974,13 +4019,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_509 = __create_fn__
+_515 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.usage,self.replacement,self.storage,))
  return __hash__
-_510 = __create_fn__
+_516 = __create_fn__
 
 def __create_fn__(_type_version, _type_config_source, _type_fail_on, _type_exit_code, _type_verification, _type_rules, _type_config_narrowed, _type_started_at, _type_commit, _type_base, _type_hook, _type_redact, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_rules, _dflt_config_narrowed, _dflt_started_at, _dflt_commit, _dflt_base, _dflt_hook, _dflt_redact, _return_type):
  def __init__(self,version:_type_version,config_source:_type_config_source,fail_on:_type_fail_on,exit_code:_type_exit_code,verification:_type_verification,rules:_type_rules=_HAS_DEFAULT_FACTORY,config_narrowed:_type_config_narrowed=_dflt_config_narrowed,started_at:_type_started_at=_dflt_started_at,commit:_type_commit=_dflt_commit,base:_type_base=_dflt_base,hook:_type_hook=_dflt_hook,redact:_type_redact=_dflt_redact)->_return_type:
@@ -3997,13 +4042,13 @@ def __create_fn__(_type_version, _type_config_source, _type_fail_on, _type_exit_
   __dataclass_builtins_object__.__setattr__(self,'hook',hook)
   __dataclass_builtins_object__.__setattr__(self,'redact',redact)
  return __init__
-_511 = __create_fn__
+_517 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(version={self.version!r}, config_source={self.config_source!r}, fail_on={self.fail_on!r}, exit_code={self.exit_code!r}, verification={self.verification!r}, rules={self.rules!r}, config_narrowed={self.config_narrowed!r}, started_at={self.started_at!r}, commit={self.commit!r}, base={self.base!r}, hook={self.hook!r}, redact={self.redact!r})"
  return __repr__
-_512 = __create_fn__
+_518 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -4011,55 +4056,11 @@ def __create_fn__():
    return (self.version,self.config_source,self.fail_on,self.exit_code,self.verification,self.rules,self.config_narrowed,self.started_at,self.commit,self.base,self.hook,self.redact,)==(other.version,other.config_source,other.fail_on,other.exit_code,other.verification,other.rules,other.config_narrowed,other.started_at,other.commit,other.base,other.hook,other.redact,)
   return NotImplemented
  return __eq__
-_513 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('version','config_source','fail_on','exit_code','verification','rules','config_narrowed','started_at','commit','base','hook','redact',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-_514 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('version','config_source','fail_on','exit_code','verification','rules','config_narrowed','started_at','commit','base','hook','redact',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-_515 = __create_fn__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.version,self.config_source,self.fail_on,self.exit_code,self.verification,self.rules,self.config_narrowed,self.started_at,self.commit,self.base,self.hook,self.redact,))
- return __hash__
-_516 = __create_fn__
-
-def __create_fn__(_type_location, _type_fingerprint, _type_others, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,location:_type_location,fingerprint:_type_fingerprint,others:_type_others)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'location',location)
-  __dataclass_builtins_object__.__setattr__(self,'fingerprint',fingerprint)
-  __dataclass_builtins_object__.__setattr__(self,'others',others)
- return __init__
-_517 = __create_fn__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(location={self.location!r}, fingerprint={self.fingerprint!r}, others={self.others!r})"
- return __repr__
-_518 = __create_fn__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.location,self.fingerprint,self.others,)==(other.location,other.fingerprint,other.others,)
-  return NotImplemented
- return __eq__
 _519 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('location','fingerprint','others',):
+  if type(self) is cls or name in ('version','config_source','fail_on','exit_code','verification','rules','config_narrowed','started_at','commit','base','hook','redact',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -4067,7 +4068,7 @@ _520 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('location','fingerprint','others',):
+  if type(self) is cls or name in ('version','config_source','fail_on','exit_code','verification','rules','config_narrowed','started_at','commit','base','hook','redact',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -4075,33 +4076,35 @@ _521 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.location,self.fingerprint,self.others,))
+  return hash((self.version,self.config_source,self.fail_on,self.exit_code,self.verification,self.rules,self.config_narrowed,self.started_at,self.commit,self.base,self.hook,self.redact,))
  return __hash__
 _522 = __create_fn__
 
-def __create_fn__(_type_on, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_on, _return_type):
- def __init__(self,on:_type_on=_dflt_on)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'on',on)
+def __create_fn__(_type_location, _type_fingerprint, _type_others, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,location:_type_location,fingerprint:_type_fingerprint,others:_type_others)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'location',location)
+  __dataclass_builtins_object__.__setattr__(self,'fingerprint',fingerprint)
+  __dataclass_builtins_object__.__setattr__(self,'others',others)
  return __init__
 _523 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(on={self.on!r})"
+  return self.__class__.__qualname__ + f"(location={self.location!r}, fingerprint={self.fingerprint!r}, others={self.others!r})"
  return __repr__
 _524 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.on,)==(other.on,)
+   return (self.location,self.fingerprint,self.others,)==(other.location,other.fingerprint,other.others,)
   return NotImplemented
  return __eq__
 _525 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('on',):
+  if type(self) is cls or name in ('location','fingerprint','others',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -4109,7 +4112,7 @@ _526 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('on',):
+  if type(self) is cls or name in ('location','fingerprint','others',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -4117,9 +4120,51 @@ _527 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.on,))
+  return hash((self.location,self.fingerprint,self.others,))
  return __hash__
 _528 = __create_fn__
+
+def __create_fn__(_type_on, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_on, _return_type):
+ def __init__(self,on:_type_on=_dflt_on)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'on',on)
+ return __init__
+_529 = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(on={self.on!r})"
+ return __repr__
+_530 = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.on,)==(other.on,)
+  return NotImplemented
+ return __eq__
+_531 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('on',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+_532 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('on',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+_533 = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.on,))
+ return __hash__
+_534 = __create_fn__
 
 def __create_fn__(_type_width, _type_paint, _type_verbose, _type_redact, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,width:_type_width,paint:_type_paint,verbose:_type_verbose,redact:_type_redact)->_return_type:
@@ -4128,13 +4173,13 @@ def __create_fn__(_type_width, _type_paint, _type_verbose, _type_redact, MISSING
   __dataclass_builtins_object__.__setattr__(self,'verbose',verbose)
   __dataclass_builtins_object__.__setattr__(self,'redact',redact)
  return __init__
-_529 = __create_fn__
+_535 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(width={self.width!r}, paint={self.paint!r}, verbose={self.verbose!r}, redact={self.redact!r})"
  return __repr__
-_530 = __create_fn__
+_536 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -4142,7 +4187,7 @@ def __create_fn__():
    return (self.width,self.paint,self.verbose,self.redact,)==(other.width,other.paint,other.verbose,other.redact,)
   return NotImplemented
  return __eq__
-_531 = __create_fn__
+_537 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -4150,7 +4195,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_532 = __create_fn__
+_538 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -4158,13 +4203,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_533 = __create_fn__
+_539 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.width,self.paint,self.verbose,self.redact,))
  return __hash__
-_534 = __create_fn__
+_540 = __create_fn__
 
 def __create_fn__(_type_description, _type_history, _type_rev_range, _type_skip, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_history, _dflt_rev_range, _dflt_skip, _return_type):
  def __init__(self,description:_type_description,history:_type_history=_dflt_history,rev_range:_type_rev_range=_dflt_rev_range,skip:_type_skip=_dflt_skip)->_return_type:
@@ -4173,13 +4218,13 @@ def __create_fn__(_type_description, _type_history, _type_rev_range, _type_skip,
   __dataclass_builtins_object__.__setattr__(self,'rev_range',rev_range)
   __dataclass_builtins_object__.__setattr__(self,'skip',skip)
  return __init__
-_535 = __create_fn__
+_541 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(description={self.description!r}, history={self.history!r}, rev_range={self.rev_range!r}, skip={self.skip!r})"
  return __repr__
-_536 = __create_fn__
+_542 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -4187,7 +4232,7 @@ def __create_fn__():
    return (self.description,self.history,self.rev_range,self.skip,)==(other.description,other.history,other.rev_range,other.skip,)
   return NotImplemented
  return __eq__
-_537 = __create_fn__
+_543 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -4195,7 +4240,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_538 = __create_fn__
+_544 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -4203,13 +4248,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_539 = __create_fn__
+_545 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.description,self.history,self.rev_range,self.skip,))
  return __hash__
-_540 = __create_fn__
+_546 = __create_fn__
 
 def __create_fn__(_type_repo, _type_path, _type_problem, _type_stale, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_problem, _dflt_stale, _return_type):
  def __init__(self,repo:_type_repo,path:_type_path,problem:_type_problem=_dflt_problem,stale:_type_stale=_dflt_stale)->_return_type:
@@ -4218,13 +4263,13 @@ def __create_fn__(_type_repo, _type_path, _type_problem, _type_stale, MISSING, _
   __dataclass_builtins_object__.__setattr__(self,'problem',problem)
   __dataclass_builtins_object__.__setattr__(self,'stale',stale)
  return __init__
-_541 = __create_fn__
+_547 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(repo={self.repo!r}, path={self.path!r}, problem={self.problem!r}, stale={self.stale!r})"
  return __repr__
-_542 = __create_fn__
+_548 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -4232,54 +4277,11 @@ def __create_fn__():
    return (self.repo,self.path,self.problem,self.stale,)==(other.repo,other.path,other.problem,other.stale,)
   return NotImplemented
  return __eq__
-_543 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('repo','path','problem','stale',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-_544 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('repo','path','problem','stale',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-_545 = __create_fn__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.repo,self.path,self.problem,self.stale,))
- return __hash__
-_546 = __create_fn__
-
-def __create_fn__(_type_values, _type_notices, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,values:_type_values,notices:_type_notices)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'values',values)
-  __dataclass_builtins_object__.__setattr__(self,'notices',notices)
- return __init__
-_547 = __create_fn__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(values={self.values!r}, notices={self.notices!r})"
- return __repr__
-_548 = __create_fn__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.values,self.notices,)==(other.values,other.notices,)
-  return NotImplemented
- return __eq__
 _549 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('values','notices',):
+  if type(self) is cls or name in ('repo','path','problem','stale',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -4287,7 +4289,7 @@ _550 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('values','notices',):
+  if type(self) is cls or name in ('repo','path','problem','stale',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -4295,9 +4297,52 @@ _551 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.values,self.notices,))
+  return hash((self.repo,self.path,self.problem,self.stale,))
  return __hash__
 _552 = __create_fn__
+
+def __create_fn__(_type_values, _type_notices, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,values:_type_values,notices:_type_notices)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'values',values)
+  __dataclass_builtins_object__.__setattr__(self,'notices',notices)
+ return __init__
+_553 = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(values={self.values!r}, notices={self.notices!r})"
+ return __repr__
+_554 = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.values,self.notices,)==(other.values,other.notices,)
+  return NotImplemented
+ return __eq__
+_555 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('values','notices',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+_556 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('values','notices',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+_557 = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.values,self.notices,))
+ return __hash__
+_558 = __create_fn__
 
 def __create_fn__(_type_section, _type_subsection, _type_key, _type_value, _type_line, _type_offset, _type_value_offset, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,section:_type_section,subsection:_type_subsection,key:_type_key,value:_type_value,line:_type_line,offset:_type_offset,value_offset:_type_value_offset)->_return_type:
@@ -4309,13 +4354,13 @@ def __create_fn__(_type_section, _type_subsection, _type_key, _type_value, _type
   __dataclass_builtins_object__.__setattr__(self,'offset',offset)
   __dataclass_builtins_object__.__setattr__(self,'value_offset',value_offset)
  return __init__
-_553 = __create_fn__
+_559 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(section={self.section!r}, subsection={self.subsection!r}, key={self.key!r}, value={self.value!r}, line={self.line!r}, offset={self.offset!r}, value_offset={self.value_offset!r})"
  return __repr__
-_554 = __create_fn__
+_560 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -4323,55 +4368,11 @@ def __create_fn__():
    return (self.section,self.subsection,self.key,self.value,self.line,self.offset,self.value_offset,)==(other.section,other.subsection,other.key,other.value,other.line,other.offset,other.value_offset,)
   return NotImplemented
  return __eq__
-_555 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('section','subsection','key','value','line','offset','value_offset',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-_556 = __create_fn__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('section','subsection','key','value','line','offset','value_offset',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-_557 = __create_fn__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.section,self.subsection,self.key,self.value,self.line,self.offset,self.value_offset,))
- return __hash__
-_558 = __create_fn__
-
-def __create_fn__(_type_usage, _type_host, _type_key, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,usage:_type_usage,host:_type_host,key:_type_key)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'usage',usage)
-  __dataclass_builtins_object__.__setattr__(self,'host',host)
-  __dataclass_builtins_object__.__setattr__(self,'key',key)
- return __init__
-_559 = __create_fn__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(usage={self.usage!r}, host={self.host!r}, key={self.key!r})"
- return __repr__
-_560 = __create_fn__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.usage,self.host,self.key,)==(other.usage,other.host,other.key,)
-  return NotImplemented
- return __eq__
 _561 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('usage','host','key',):
+  if type(self) is cls or name in ('section','subsection','key','value','line','offset','value_offset',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
@@ -4379,7 +4380,7 @@ _562 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('usage','host','key',):
+  if type(self) is cls or name in ('section','subsection','key','value','line','offset','value_offset',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
@@ -4387,9 +4388,53 @@ _563 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.usage,self.host,self.key,))
+  return hash((self.section,self.subsection,self.key,self.value,self.line,self.offset,self.value_offset,))
  return __hash__
 _564 = __create_fn__
+
+def __create_fn__(_type_usage, _type_host, _type_key, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,usage:_type_usage,host:_type_host,key:_type_key)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'usage',usage)
+  __dataclass_builtins_object__.__setattr__(self,'host',host)
+  __dataclass_builtins_object__.__setattr__(self,'key',key)
+ return __init__
+_565 = __create_fn__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(usage={self.usage!r}, host={self.host!r}, key={self.key!r})"
+ return __repr__
+_566 = __create_fn__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.usage,self.host,self.key,)==(other.usage,other.host,other.key,)
+  return NotImplemented
+ return __eq__
+_567 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('usage','host','key',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+_568 = __create_fn__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('usage','host','key',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+_569 = __create_fn__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.usage,self.host,self.key,))
+ return __hash__
+_570 = __create_fn__
 
 def __create_fn__(_type_profile, _type_roots, _type_walk, _type_values, _type_notices, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_values, _dflt_notices, _return_type):
  def __init__(self,profile:_type_profile,roots:_type_roots,walk:_type_walk,values:_type_values=_HAS_DEFAULT_FACTORY,notices:_type_notices=_HAS_DEFAULT_FACTORY)->_return_type:
@@ -4399,13 +4444,13 @@ def __create_fn__(_type_profile, _type_roots, _type_walk, _type_values, _type_no
   __dataclass_builtins_object__.__setattr__(self,'values',_dflt_values() if values is _HAS_DEFAULT_FACTORY else values)
   __dataclass_builtins_object__.__setattr__(self,'notices',_dflt_notices() if notices is _HAS_DEFAULT_FACTORY else notices)
  return __init__
-_565 = __create_fn__
+_571 = __create_fn__
 
 def __create_fn__():
  def __repr__(self):
   return self.__class__.__qualname__ + f"(profile={self.profile!r}, roots={self.roots!r}, walk={self.walk!r}, values={self.values!r}, notices={self.notices!r})"
  return __repr__
-_566 = __create_fn__
+_572 = __create_fn__
 
 def __create_fn__():
  def __eq__(self,other):
@@ -4413,7 +4458,7 @@ def __create_fn__():
    return (self.profile,self.roots,self.walk,self.values,self.notices,)==(other.profile,other.roots,other.walk,other.values,other.notices,)
   return NotImplemented
  return __eq__
-_567 = __create_fn__
+_573 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
@@ -4421,7 +4466,7 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-_568 = __create_fn__
+_574 = __create_fn__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
@@ -4429,13 +4474,13 @@ def __create_fn__(cls, FrozenInstanceError):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-_569 = __create_fn__
+_575 = __create_fn__
 
 def __create_fn__():
  def __hash__(self):
   return hash((self.profile,self.roots,self.walk,self.values,self.notices,))
  return __hash__
-_570 = __create_fn__
+_576 = __create_fn__
 
 TEXTS = (
     "def __create_fn__(_type_path, _type_line, _type_column, _type_offset, _type_binary, _type_note, _type_commit, _type_commit_date, _type_in_head, _type_blob, _type_moved_from, _type_author_name, _type_author_email, _type_repository, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_line, _dflt_column, _dflt_offset, _dflt_binary, _dflt_note, _dflt_commit, _dflt_commit_date, _dflt_in_head, _dflt_blob, _dflt_moved_from, _dflt_author_name, _dflt_author_email, _dflt_repository, _return_type):\n def __init__(self,path:_type_path,line:_type_line=_dflt_line,column:_type_column=_dflt_column,offset:_type_offset=_dflt_offset,binary:_type_binary=_dflt_binary,note:_type_note=_dflt_note,commit:_type_commit=_dflt_commit,commit_date:_type_commit_date=_dflt_commit_date,in_head:_type_in_head=_dflt_in_head,blob:_type_blob=_dflt_blob,moved_from:_type_moved_from=_dflt_moved_from,author_name:_type_author_name=_dflt_author_name,author_email:_type_author_email=_dflt_author_email,repository:_type_repository=_dflt_repository)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n  __dataclass_builtins_object__.__setattr__(self,'column',column)\n  __dataclass_builtins_object__.__setattr__(self,'offset',offset)\n  __dataclass_builtins_object__.__setattr__(self,'binary',binary)\n  __dataclass_builtins_object__.__setattr__(self,'note',note)\n  __dataclass_builtins_object__.__setattr__(self,'commit',commit)\n  __dataclass_builtins_object__.__setattr__(self,'commit_date',commit_date)\n  __dataclass_builtins_object__.__setattr__(self,'in_head',in_head)\n  __dataclass_builtins_object__.__setattr__(self,'blob',blob)\n  __dataclass_builtins_object__.__setattr__(self,'moved_from',moved_from)\n  __dataclass_builtins_object__.__setattr__(self,'author_name',author_name)\n  __dataclass_builtins_object__.__setattr__(self,'author_email',author_email)\n  __dataclass_builtins_object__.__setattr__(self,'repository',repository)\n return __init__",
@@ -4766,6 +4811,12 @@ TEXTS = (
     'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'include\',\'regex\',\'kind\',\'whole\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
     'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'include\',\'regex\',\'kind\',\'whole\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
     'def __create_fn__():\n def __hash__(self):\n  return hash((self.include,self.regex,self.kind,self.whole,))\n return __hash__',
+    "def __create_fn__(_type_path, _type_reason, _type_detail, _type_target, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_detail, _dflt_target, _return_type):\n def __init__(self,path:_type_path,reason:_type_reason,detail:_type_detail=_dflt_detail,target:_type_target=_dflt_target)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'path',path)\n  __dataclass_builtins_object__.__setattr__(self,'reason',reason)\n  __dataclass_builtins_object__.__setattr__(self,'detail',detail)\n  __dataclass_builtins_object__.__setattr__(self,'target',target)\n return __init__",
+    'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(path={self.path!r}, reason={self.reason!r}, detail={self.detail!r}, target={self.target!r})"\n return __repr__',
+    'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.path,self.reason,self.detail,self.target,)==(other.path,other.reason,other.detail,other.target,)\n  return NotImplemented\n return __eq__',
+    'def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'path\',\'reason\',\'detail\',\'target\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__',
+    'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'path\',\'reason\',\'detail\',\'target\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
+    'def __create_fn__():\n def __hash__(self):\n  return hash((self.path,self.reason,self.detail,self.target,))\n return __hash__',
     "def __create_fn__(_type_follow_symlinks, _type_use_gitignore, _type_exclude, _type_prune_dirs, _type_always_include, _type_read_git_config, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_follow_symlinks, _dflt_use_gitignore, _dflt_exclude, _dflt_prune_dirs, _dflt_always_include, _dflt_read_git_config, _return_type):\n def __init__(self,follow_symlinks:_type_follow_symlinks=_dflt_follow_symlinks,use_gitignore:_type_use_gitignore=_dflt_use_gitignore,exclude:_type_exclude=_dflt_exclude,prune_dirs:_type_prune_dirs=_HAS_DEFAULT_FACTORY,always_include:_type_always_include=_dflt_always_include,read_git_config:_type_read_git_config=_dflt_read_git_config)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'follow_symlinks',follow_symlinks)\n  __dataclass_builtins_object__.__setattr__(self,'use_gitignore',use_gitignore)\n  __dataclass_builtins_object__.__setattr__(self,'exclude',exclude)\n  __dataclass_builtins_object__.__setattr__(self,'prune_dirs',_dflt_prune_dirs() if prune_dirs is _HAS_DEFAULT_FACTORY else prune_dirs)\n  __dataclass_builtins_object__.__setattr__(self,'always_include',always_include)\n  __dataclass_builtins_object__.__setattr__(self,'read_git_config',read_git_config)\n return __init__",
     'def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(follow_symlinks={self.follow_symlinks!r}, use_gitignore={self.use_gitignore!r}, exclude={self.exclude!r}, prune_dirs={self.prune_dirs!r}, always_include={self.always_include!r}, read_git_config={self.read_git_config!r})"\n return __repr__',
     'def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.follow_symlinks,self.use_gitignore,self.exclude,self.prune_dirs,self.always_include,self.read_git_config,)==(other.follow_symlinks,other.use_gitignore,other.exclude,other.prune_dirs,other.always_include,other.read_git_config,)\n  return NotImplemented\n return __eq__',
@@ -5010,4 +5061,4 @@ TEXTS = (
     'def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'profile\',\'roots\',\'walk\',\'values\',\'notices\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__',
     'def __create_fn__():\n def __hash__(self):\n  return hash((self.profile,self.roots,self.walk,self.values,self.notices,))\n return __hash__',
 )
-TABLE = dict(zip(TEXTS, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32, _33, _34, _35, _36, _37, _38, _39, _40, _41, _42, _43, _44, _45, _46, _47, _48, _49, _50, _51, _52, _53, _54, _55, _56, _57, _58, _59, _60, _61, _62, _63, _64, _65, _66, _67, _68, _69, _70, _71, _72, _73, _74, _75, _76, _77, _78, _79, _80, _81, _82, _83, _84, _85, _86, _87, _88, _89, _90, _91, _92, _93, _94, _95, _96, _97, _98, _99, _100, _101, _102, _103, _104, _105, _106, _107, _108, _109, _110, _111, _112, _113, _114, _115, _116, _117, _118, _119, _120, _121, _122, _123, _124, _125, _126, _127, _128, _129, _130, _131, _132, _133, _134, _135, _136, _137, _138, _139, _140, _141, _142, _143, _144, _145, _146, _147, _148, _149, _150, _151, _152, _153, _154, _155, _156, _157, _158, _159, _160, _161, _162, _163, _164, _165, _166, _167, _168, _169, _170, _171, _172, _173, _174, _175, _176, _177, _178, _179, _180, _181, _182, _183, _184, _185, _186, _187, _188, _189, _190, _191, _192, _193, _194, _195, _196, _197, _198, _199, _200, _201, _202, _203, _204, _205, _206, _207, _208, _209, _210, _211, _212, _213, _214, _215, _216, _217, _218, _219, _220, _221, _222, _223, _224, _225, _226, _227, _228, _229, _230, _231, _232, _233, _234, _235, _236, _237, _238, _239, _240, _241, _242, _243, _244, _245, _246, _247, _248, _249, _250, _251, _252, _253, _254, _255, _256, _257, _258, _259, _260, _261, _262, _263, _264, _265, _266, _267, _268, _269, _270, _271, _272, _273, _274, _275, _276, _277, _278, _279, _280, _281, _282, _283, _284, _285, _286, _287, _288, _289, _290, _291, _292, _293, _294, _295, _296, _297, _298, _299, _300, _301, _302, _303, _304, _305, _306, _307, _308, _309, _310, _311, _312, _313, _314, _315, _316, _317, _318, _319, _320, _321, _322, _323, _324, _325, _326, _327, _328, _329, _330, _331, _332, _333, _334, _335, _336, _337, _338, _339, _340, _341, _342, _343, _344, _345, _346, _347, _348, _349, _350, _351, _352, _353, _354, _355, _356, _357, _358, _359, _360, _361, _362, _363, _364, _365, _366, _367, _368, _369, _370, _371, _372, _373, _374, _375, _376, _377, _378, _379, _380, _381, _382, _383, _384, _385, _386, _387, _388, _389, _390, _391, _392, _393, _394, _395, _396, _397, _398, _399, _400, _401, _402, _403, _404, _405, _406, _407, _408, _409, _410, _411, _412, _413, _414, _415, _416, _417, _418, _419, _420, _421, _422, _423, _424, _425, _426, _427, _428, _429, _430, _431, _432, _433, _434, _435, _436, _437, _438, _439, _440, _441, _442, _443, _444, _445, _446, _447, _448, _449, _450, _451, _452, _453, _454, _455, _456, _457, _458, _459, _460, _461, _462, _463, _464, _465, _466, _467, _468, _469, _470, _471, _472, _473, _474, _475, _476, _477, _478, _479, _480, _481, _482, _483, _484, _485, _486, _487, _488, _489, _490, _491, _492, _493, _494, _495, _496, _497, _498, _499, _500, _501, _502, _503, _504, _505, _506, _507, _508, _509, _510, _511, _512, _513, _514, _515, _516, _517, _518, _519, _520, _521, _522, _523, _524, _525, _526, _527, _528, _529, _530, _531, _532, _533, _534, _535, _536, _537, _538, _539, _540, _541, _542, _543, _544, _545, _546, _547, _548, _549, _550, _551, _552, _553, _554, _555, _556, _557, _558, _559, _560, _561, _562, _563, _564, _565, _566, _567, _568, _569, _570, )))
+TABLE = dict(zip(TEXTS, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, _31, _32, _33, _34, _35, _36, _37, _38, _39, _40, _41, _42, _43, _44, _45, _46, _47, _48, _49, _50, _51, _52, _53, _54, _55, _56, _57, _58, _59, _60, _61, _62, _63, _64, _65, _66, _67, _68, _69, _70, _71, _72, _73, _74, _75, _76, _77, _78, _79, _80, _81, _82, _83, _84, _85, _86, _87, _88, _89, _90, _91, _92, _93, _94, _95, _96, _97, _98, _99, _100, _101, _102, _103, _104, _105, _106, _107, _108, _109, _110, _111, _112, _113, _114, _115, _116, _117, _118, _119, _120, _121, _122, _123, _124, _125, _126, _127, _128, _129, _130, _131, _132, _133, _134, _135, _136, _137, _138, _139, _140, _141, _142, _143, _144, _145, _146, _147, _148, _149, _150, _151, _152, _153, _154, _155, _156, _157, _158, _159, _160, _161, _162, _163, _164, _165, _166, _167, _168, _169, _170, _171, _172, _173, _174, _175, _176, _177, _178, _179, _180, _181, _182, _183, _184, _185, _186, _187, _188, _189, _190, _191, _192, _193, _194, _195, _196, _197, _198, _199, _200, _201, _202, _203, _204, _205, _206, _207, _208, _209, _210, _211, _212, _213, _214, _215, _216, _217, _218, _219, _220, _221, _222, _223, _224, _225, _226, _227, _228, _229, _230, _231, _232, _233, _234, _235, _236, _237, _238, _239, _240, _241, _242, _243, _244, _245, _246, _247, _248, _249, _250, _251, _252, _253, _254, _255, _256, _257, _258, _259, _260, _261, _262, _263, _264, _265, _266, _267, _268, _269, _270, _271, _272, _273, _274, _275, _276, _277, _278, _279, _280, _281, _282, _283, _284, _285, _286, _287, _288, _289, _290, _291, _292, _293, _294, _295, _296, _297, _298, _299, _300, _301, _302, _303, _304, _305, _306, _307, _308, _309, _310, _311, _312, _313, _314, _315, _316, _317, _318, _319, _320, _321, _322, _323, _324, _325, _326, _327, _328, _329, _330, _331, _332, _333, _334, _335, _336, _337, _338, _339, _340, _341, _342, _343, _344, _345, _346, _347, _348, _349, _350, _351, _352, _353, _354, _355, _356, _357, _358, _359, _360, _361, _362, _363, _364, _365, _366, _367, _368, _369, _370, _371, _372, _373, _374, _375, _376, _377, _378, _379, _380, _381, _382, _383, _384, _385, _386, _387, _388, _389, _390, _391, _392, _393, _394, _395, _396, _397, _398, _399, _400, _401, _402, _403, _404, _405, _406, _407, _408, _409, _410, _411, _412, _413, _414, _415, _416, _417, _418, _419, _420, _421, _422, _423, _424, _425, _426, _427, _428, _429, _430, _431, _432, _433, _434, _435, _436, _437, _438, _439, _440, _441, _442, _443, _444, _445, _446, _447, _448, _449, _450, _451, _452, _453, _454, _455, _456, _457, _458, _459, _460, _461, _462, _463, _464, _465, _466, _467, _468, _469, _470, _471, _472, _473, _474, _475, _476, _477, _478, _479, _480, _481, _482, _483, _484, _485, _486, _487, _488, _489, _490, _491, _492, _493, _494, _495, _496, _497, _498, _499, _500, _501, _502, _503, _504, _505, _506, _507, _508, _509, _510, _511, _512, _513, _514, _515, _516, _517, _518, _519, _520, _521, _522, _523, _524, _525, _526, _527, _528, _529, _530, _531, _532, _533, _534, _535, _536, _537, _538, _539, _540, _541, _542, _543, _544, _545, _546, _547, _548, _549, _550, _551, _552, _553, _554, _555, _556, _557, _558, _559, _560, _561, _562, _563, _564, _565, _566, _567, _568, _569, _570, _571, _572, _573, _574, _575, _576, )))

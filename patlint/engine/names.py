@@ -31,6 +31,34 @@ class NameScan:
         if shown:
             self._scan(NameBatch.of(shown))
 
+    def scan_link_targets(self, skipped: Iterable[Skip]) -> None:
+        """Search the targets of the links a walk passed over (`LinkSkip`): each is placed at
+        the link, noted "link target"."""
+        from patlint.sources.tree import LinkSkip
+
+        for s in skipped:
+            if type(s) is not LinkSkip or not s.target:
+                continue
+            data = s.target.encode("utf-8", "surrogateescape")
+            if not self.detector.may_hit(data):
+                continue
+            for hit in self.detector.scan(data):
+                secret = Secret(hit.token, hit.rule.token_kind)
+                if (s.path, secret.digest) in self._seen:
+                    continue
+                self._seen.add((s.path, secret.digest))
+                self.candidates.append(
+                    Candidate(
+                        rule_id=hit.rule.id,
+                        secret=secret,
+                        location=Location(s.path, note="link target"),
+                        context=Context(file_type=FILE_TYPE, encoding=hit.encoding),
+                        severity=hit.rule.severity,
+                        confidence=hit.rule.confidence,
+                        checksum_valid=hit.checksum_valid,
+                    )
+                )
+
     def search(self, batch: NameBatch) -> list[tuple[Candidate, int]]:
         """The tokens in `batch` not found at their place before, each with the index of the
         path it is in (the history scan places it at that path's blob)."""

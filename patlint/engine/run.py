@@ -300,6 +300,7 @@ def collect(
         for res in results:
             absorb(res)
     names.scan_names(named)  # the last shown paths
+    names.scan_link_targets(walk_skipped)
     candidates.extend(names.candidates)
     # Workers finish in any order: sort what they skipped so reports are reproducible.
     stats.skipped.sort(key=lambda s: (s.path, s.reason))

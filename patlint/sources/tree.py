@@ -28,6 +28,15 @@ class FileRef(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class LinkSkip(Skip):
+    """A link not followed, with the text it points to (a token can be a link's target, as
+    it can be a file name: `ln -s ghp_… creds` commits the token as the link's blob). The
+    target is searched like a name and never written into the report."""
+
+    target: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class WalkOptions:
     """What the walker follows, honours and prunes."""
 
@@ -57,8 +66,12 @@ def walk(roots: Iterable[str], options: WalkOptions) -> Iterator[FileRef | Skip]
             # A link named on the command line is the user's choice: resolve it once.
             try:
                 st = os.stat(root)
-            except OSError as exc:
-                yield Skip(root, _reason(exc), exc.strerror or str(exc))
+            except OSError as exc:  # dangling: its target text is still searched
+                try:
+                    target = os.readlink(root)
+                except (OSError, ValueError):
+                    target = ""
+                yield LinkSkip(root, _reason(exc), exc.strerror or str(exc), target)
                 continue
         if stat.S_ISREG(st.st_mode):
             # A relative file path (what pre-commit passes) is matched against `exclude` too.
@@ -528,7 +541,11 @@ def _classify(
     if stat.S_ISREG(mode):
         yield FileRef(path, shown, st.st_size)
     elif stat.S_ISLNK(mode):
-        yield Skip(shown, "symlink", "not followed (use --follow-symlinks)")
+        try:
+            target = os.readlink(path)
+        except (OSError, ValueError):
+            target = ""
+        yield LinkSkip(shown, "symlink", "not followed (use --follow-symlinks)", target)
     else:
         yield Skip(shown, _type_reason(mode))
 
