@@ -7,10 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from patlint.cli import cli
 from patlint.model import Secret, finding_fingerprint
+from patlint.suppress import suppression_at
 
 TokenFactory = Callable[..., str]
 
@@ -140,3 +142,35 @@ def test_a_token_allowed_on_some_lines_only_stays_reported(
     (tmp_path / leaked).write_text("x\n")
     code, rep = report(str(tmp_path))
     assert code == 1 and "github-classic-pat" in {f["rule_id"] for f in rep["findings"]}
+
+
+@pytest.mark.parametrize(
+    "brk", [b"\r", b"\x0c", b"\x0b", "\u2028".encode(), "\u0085".encode(), b"\n"]
+)
+def test_a_comment_on_the_line_above_never_reaches_the_token(brk: bytes) -> None:
+    """Only `\\n` ended a line: with `\\r` line ends, a form feed or U+2028 between them, the
+    comment shown on the line above a token suppressed it (an attacker's review)."""
+    data = b"x = 1  # patlint: ignore" + brk + b"TOKEN = 'ghp_x'"
+    assert suppression_at(data, data.index(b"ghp_")) is None
+    same = b"TOKEN = 'ghp_x'  # patlint: ignore" + brk + b"y = 2"
+    assert suppression_at(same, same.index(b"ghp_")) == "*"
+
+
+def test_a_rule_list_that_names_no_rule_suppresses_nothing() -> None:
+    """`ignore[Not_A_Rule]` did not match the list, so the bare `ignore` matched: all rules."""
+    for text in (b"ghp_x # patlint: ignore[Not_A_Rule]", b"ghp_x # patlint: ignore[]"):
+        assert suppression_at(text, 0) is None
+    assert suppression_at(b"ghp_x # patlint: ignore[a-b, Bad_1]", 0) == "a-b"
+
+
+def test_a_comment_inside_encoded_text_suppresses_nothing(tmp_path: Path, token: Any) -> None:
+    """base64 of `<token>  # patlint: ignore` carried the suppression out of the decoding:
+    no comment anyone could see in the file (an attacker's review)."""
+    import base64
+
+    secret = token("ghp")
+    blob = base64.b64encode(f"{secret}  # patlint: ignore".encode()).decode()
+    (tmp_path / "app.cfg").write_text(f"payload = {blob}\n")
+    res = CliRunner().invoke(cli, ["scan", "--offline", "--format", "json", str(tmp_path)])
+    assert res.exit_code == 1, res.output
+    assert json.loads(res.stdout)["summary"]["suppressed"] == 0
