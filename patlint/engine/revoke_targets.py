@@ -79,12 +79,26 @@ def from_text(data: bytes, name: str, detector: Detector, *, host: str = GITHUB_
     return Targets(found=group(result.candidates, host))
 
 
-def _resolve(path: str, root: str) -> str:
+def _resolve(path: str, root: str) -> str | None:
+    """The file a report's path names (`~/…` is the home folder), when it lies under `root`;
+    None for a place outside it: a forged report naming `/home/you/.config/gh/hosts.yml` (or
+    `../../x`) would have `revoke` read, and revoke, a token the user never meant (an
+    attacker's review). `--root ~` lets a home scan's `~/…` places be read."""
+    if "\0" in path:
+        return None
     if path.startswith("~/"):
-        return os.path.join(os.path.expanduser("~"), path[2:])
-    if os.path.isabs(path):
-        return path
-    return os.path.join(root, path)
+        name = os.path.join(os.path.expanduser("~"), path[2:])
+    else:
+        name = os.path.join(root, path)
+    real, top = os.path.realpath(name), os.path.realpath(root)
+    return name if real == top or real.startswith(top.rstrip(os.sep) + os.sep) else None
+
+
+def _shown(value: Any) -> str:
+    """A report's free text for the terminal: control characters and bidi marks escaped."""
+    from patlint.report.common import safe
+
+    return safe(str(value))[:80]
 
 
 def _unescape(path: str) -> str:
@@ -188,9 +202,9 @@ def from_report(
         if isinstance(answer, dict) and answer.get("status") == "invalid":
             out.missing.append(
                 (
-                    str(entry.get("preview", "")),
+                    _shown(entry.get("preview", "")),
                     sha,
-                    str(entry.get("kind", "")),
+                    _shown(entry.get("kind", "")),
                     "GitHub already rejects it (the report's answer): nothing to revoke",
                 )
             )
@@ -203,6 +217,7 @@ def from_report(
         )
     found: list[Candidate] = []
     scanned: dict[str, FileResult] = {}
+    outside: set[str] = set()
     for entry in wanted.values():
         for loc in entry.get("locations") or []:
             if not isinstance(loc, dict) or not isinstance(loc.get("path"), str):
@@ -211,17 +226,25 @@ def from_report(
             blob = loc.get("blob")
             key = f"blob:{blob}" if isinstance(blob, str) else f"path:{rel}"
             if key not in scanned:
+                if not isinstance(blob, str) and _resolve(rel, root) is None:
+                    outside.add(rel)
                 scanned[key] = _scan_place(rel, blob, root, detector, max_size)
             found.extend(c for c in scanned[key].candidates if c.secret.digest == entry["sha256"])
+    if outside:
+        n = len(outside)
+        out.notes.append(
+            f"{path}: {n} place{'s' if n != 1 else ''} outside --root {root} not read "
+            "(a report's places are read only under the folder it was made for)"
+        )
     out.found = group(found)
     have = {t.secret.digest for t in out.found}
     for sha, entry in wanted.items():
         if sha not in have:
             out.missing.append(
                 (
-                    str(entry.get("preview", "")),
+                    _shown(entry.get("preview", "")),
                     sha,
-                    str(entry.get("kind", "")),
+                    _shown(entry.get("kind", "")),
                     "not found again at the places the report lists (moved or removed? paths "
                     "are relative to the scanned folder: pass it as --root)",
                 )
@@ -238,7 +261,7 @@ def _scan_place(rel: str, blob: Any, root: str, detector: Detector, max_size: in
     out = FileResult()
     # Both names the report's path can stand for (only tokens with its SHA-256 are kept).
     for name in dict.fromkeys((_resolve(rel, root), _resolve(_unescape(rel), root))):
-        if os.path.isfile(name):
+        if name is not None and os.path.isfile(name):
             out.candidates += scan_path(name, rel, detector, max_size=max_size).candidates
     return out
 

@@ -84,3 +84,43 @@ def test_a_history_place_in_a_repository_git_would_hang_in_is_not_read_again(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["0", "1"]
     assert time.monotonic() - start < 20  # found before git runs, not by the 30 s watch
+
+
+def test_a_forged_report_cannot_make_revoke_read_outside_its_root(
+    tmp_path: Path, token: Callable[..., str]
+) -> None:
+    """Digests are in every report: a forged one naming the user's gh `hosts.yml` (absolute,
+    `~/`, or `../`) with that token's SHA-256 queued the user's own token for revocation (an
+    attacker's review). Places outside --root are not read, and said so; a preview or kind
+    with terminal escapes is shown escaped."""
+    import json
+
+    secret = token("gho")
+    outside = tmp_path / "home" / ".config" / "gh"
+    outside.mkdir(parents=True)
+    (outside / "hosts.yml").write_text(f"github.com:\n    oauth_token: {secret}\n")
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "kept.env").write_text(f"GH={token('ghp')}\n")
+    places = [str(outside / "hosts.yml"), "../home/.config/gh/hosts.yml"]
+    doc = {
+        "tokens": [
+            {
+                "sha256": sha256_hex(secret),
+                "preview": "gho_\x1b]0;pwned\x07\u202e",
+                "kind": "gho\x1b[2J",
+                "locations": [{"path": p} for p in places],
+            }
+        ]
+    }
+    report = tmp_path / "forged.json"
+    report.write_text(json.dumps(doc))
+    detector = Detector(build_ruleset(Config()).detectors)
+    targets = from_report(str(report), detector, root=str(root))
+    assert targets.found == []
+    ((preview, _sha, kind, _why),) = targets.missing
+    assert "\x1b" not in preview + kind and "\u202e" not in preview
+    assert any("2 places outside --root" in n for n in targets.notes), targets.notes
+    # the same place under --root is read: a home scan's report with `--root ~` still works
+    targets = from_report(str(report), detector, root=str(tmp_path))
+    assert [t.secret.digest for t in targets.found] == [sha256_hex(secret)]
