@@ -189,11 +189,7 @@ def judge(
         ):
             reason = "allow-list"
         elif in_baseline(finding, options, sha1s):
-            moved = _beyond_baseline(finding, options, sha1s)
-            if moved is None:
-                reason = "baseline"
-            else:  # a copy the baseline never saw: reported there
-                finding = moved
+            reason = "baseline"
         if reason is None or options.no_suppress:
             active.append(finding)
         else:
@@ -243,21 +239,6 @@ def judge(
     active.sort(key=_order)
     suppressed.sort(key=_order)
     return active, suppressed
-
-
-def _beyond_baseline(
-    finding: Finding, options: JudgeOptions, sha1s: Mapping[str, str]
-) -> Finding | None:
-    """The finding placed at its first place no baseline entry covers (the others related), or
-    None when the baseline covers every place: a baselined token copied into a new file was
-    suppressed with it, the new file only a related place (an attacker's review)."""
-    places = [finding.location, *finding.related]
-    if len({p.where for p in places}) == 1:
-        return None
-    for loc in places:
-        if not in_baseline(replace(finding, location=loc), options, sha1s):
-            return replace(finding, location=loc, related=tuple(p for p in places if p is not loc))
-    return None
 
 
 def in_baseline(finding: Finding, options: JudgeOptions, sha1s: Mapping[str, str]) -> bool:
