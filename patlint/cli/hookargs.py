@@ -6,9 +6,10 @@ commit went through with a token in it, or the tree's own config became the trus
 file names are the longest tail of the line whose items all exist as paths (pre-commit only
 passes files that exist); when the user's last argument is an option that takes a value, the
 first of them is that value. A tree can make the tail longer (a file named like one of the
-user's arguments), which only drops the user's options, never adds one: the scan gets
-stricter. For the same reason the hook is offline unless the user's arguments say `--verify`
-(dropped, it asks for less), and a `--` is put before the file names.
+user's arguments), which only drops the user's options, never adds one; since dropping some
+(`--no-repo-config`, `--config F`) would loosen the scan, a file named like an option of
+`patlint scan` is refused (exit 2, nothing scanned). The hook is offline unless the user's
+arguments say `--verify`, and a `--` is put before the file names.
 """
 
 from __future__ import annotations
@@ -26,6 +27,17 @@ def rewrite(args: Sequence[str]) -> list[str]:
     if list(args[:2]) != ["scan", MARK]:
         return list(args)
     user, files = split(args[2:], _value_options())
+    named = [f for f in files if f.split("=", 1)[0] in _all_options()]
+    if named:
+        # A staged file named like an option could have taken the place of the user's own
+        # (`--no-repo-config`, `--config F`): the tail cannot tell them apart, so refuse.
+        import click
+
+        shown = ", ".join(repr(f) for f in named[:3])
+        raise click.UsageError(
+            f"a file to scan is named like an option of patlint scan ({shown}): it could "
+            "stand for one of the hook's own arguments; rename it (nothing was scanned)"
+        )
     online = VERIFY in user
     user = [a for a in user if a not in (VERIFY, "--offline")]  # said once, below
     paths = [f"./{f}" if f.startswith("-") else f for f in files]  # `-` is no stdin here
@@ -40,6 +52,18 @@ def split(args: Sequence[str], takes_value: frozenset[str]) -> tuple[list[str], 
     if 0 < i < len(args) and args[i - 1] in takes_value:
         i += 1  # `--baseline b.json`: b.json exists, yet it is the option's value
     return list(args[:i]), list(args[i:])
+
+
+def _all_options() -> frozenset[str]:
+    """Every option name of `patlint scan` (`--config`, `--no-repo-config`, `-o`, …)."""
+    import click
+
+    from patlint.cli.scan import scan
+
+    names = {
+        o for p in scan.params if isinstance(p, click.Option) for o in (*p.opts, *p.secondary_opts)
+    }
+    return frozenset(names | {VERIFY, "--help", "-h"})  # help is added by click, not a param
 
 
 def _value_options() -> frozenset[str]:

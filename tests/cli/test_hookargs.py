@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import click
 import pytest
 
 from patlint.cli.hookargs import rewrite, split
@@ -32,16 +33,22 @@ def test_the_file_names_are_the_tail_of_existing_paths(tree: Path) -> None:
 
 
 def test_rewrite_puts_the_names_after_a_double_dash_and_stays_offline(tree: Path) -> None:
-    assert rewrite(["scan", "--pre-commit", "--offline", "a.py", "--fail-on=critical", "-"]) == [
-        "scan", "--no-progress", "--offline", "--", "a.py", "./--fail-on=critical", "./-",
+    assert rewrite(["scan", "--pre-commit", "--offline", "a.py", "-"]) == [
+        "scan", "--no-progress", "--offline", "--", "a.py", "./-",
     ]  # fmt: skip
     # online only when the user asks, and `--verify` itself is no scan option
     assert rewrite(["scan", "--pre-commit", "--verify", "a.py"]) == [
         "scan", "--no-progress", "--", "a.py",
     ]  # fmt: skip
-    # a tree that swallows `--verify` (a file of that name) leaves the hook offline
-    (tree / "--verify").write_text("x\n")
-    assert rewrite(["scan", "--pre-commit", "--verify", "a.py"])[2] == "--offline"
     # other command lines are left alone
     assert rewrite(["scan", "--offline", "a.py"]) == ["scan", "--offline", "a.py"]
     assert os.path.lexists("--help")
+
+
+@pytest.mark.parametrize("name", ["--help", "--fail-on=critical", "--no-repo-config", "--verify"])
+def test_a_file_named_like_an_option_is_refused(tree: Path, name: str) -> None:
+    """Dropping the user's `--no-repo-config` or `--config F` (a staged file of that name joins
+    the tail) would loosen the hook (a second review): such a name stops it, exit 2."""
+    (tree / name).write_text("x\n")
+    with pytest.raises(click.UsageError, match="named like an option"):
+        rewrite(["scan", "--pre-commit", "--no-repo-config", "a.py", name])

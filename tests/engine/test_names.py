@@ -36,7 +36,7 @@ def test_a_token_as_a_links_target_is_found_at_the_link(
     tmp_path: Path, token: Callable[..., str]
 ) -> None:
     """`ln -s ghp_… creds; git add creds` commits the token as the link's blob, and the tree
-    scan (the commit hook too) passed the link over without a look (an attacker's review)."""
+    scan passed the link over without a look (an attacker's review)."""
     import json
 
     from click.testing import CliRunner
