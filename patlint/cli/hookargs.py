@@ -33,7 +33,9 @@ def rewrite(args: Sequence[str]) -> list[str]:
         # (`--no-repo-config`, `--config F`): the tail cannot tell them apart, so refuse.
         import click
 
-        shown = ", ".join(repr(f) for f in named[:3])
+        # only the option part: the rest of the name is the tree's, and this message is
+        # printed before the redacting, log-safe writers are in place
+        shown = ", ".join(sorted({f.split("=", 1)[0] for f in named}))
         raise click.UsageError(
             f"a file to scan is named like an option of patlint scan ({shown}): it could "
             "stand for one of the hook's own arguments; rename it (nothing was scanned)"

@@ -52,3 +52,13 @@ def test_a_file_named_like_an_option_is_refused(tree: Path, name: str) -> None:
     (tree / name).write_text("x\n")
     with pytest.raises(click.UsageError, match="named like an option"):
         rewrite(["scan", "--pre-commit", "--no-repo-config", "a.py", name])
+
+
+def test_the_refusal_names_only_the_option_part(tree: Path) -> None:
+    """The message is printed before the redacting, log-safe writers exist: the tree's part of
+    the name (`##[add-mask]…`, a token) must not be in it."""
+    name = "--config=##[add-mask]ghp_x"
+    (tree / name).write_text("x\n")
+    with pytest.raises(click.UsageError) as err:
+        rewrite(["scan", "--pre-commit", "a.py", name])
+    assert "(--config)" in str(err.value) and "##[" not in str(err.value)
